@@ -1,0 +1,35 @@
+# Set-up and checks on a fresh machine with only Python 3.11: `make run` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+FIXTURE ?= fixtures/cnn.int8-io.tflite
+
+.PHONY: run test lint fixtures bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[all,test]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/tflite-inspect $(FIXTURE)
+
+test: $(STAMP)
+	$(BIN)/ruff check tflite_inspect tests bench fixtures
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check tflite_inspect tests bench fixtures
+	$(BIN)/mypy tflite_inspect
+
+fixtures: $(STAMP)
+	$(BIN)/python fixtures/make_fixtures.py
+
+bench: $(STAMP)
+	$(BIN)/python bench/parse.py fixtures/cnn.float32.tflite
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

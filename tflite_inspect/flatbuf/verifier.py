@@ -1,0 +1,440 @@
+"""A structural FlatBuffers verifier with the C++ `flatbuffers::Verifier`'s rules and verdict.
+
+It checks the buffer size, the file identifier, the root offset, and for every reachable table
+its position and alignment, its vtable (position, alignment, even size, bounds), each present
+field (scalars in range and aligned; offsets non-zero, below 2^31 and inside the buffer; strings
+in range and NUL-terminated; vectors in range with overflow-safe sizes; tables and union members
+recursively), with the depth limit (64) and the table budget (1,000,000 table visits, counted
+the way C++ counts them, so a DAG that re-uses one table is rejected).
+
+It never recurses: a work stack of frames walks the tables, and shared tables are verified once
+(their subtree's table count is remembered and added at every further visit). Errors are
+collected as diagnostics with a byte range and a field path; warnings (invalid UTF-8, unknown
+union types, fields past a table's declared size, unaligned forced-aligned data) do not change
+the verdict, as they do not in C++.
+"""
+
+from __future__ import annotations
+
+import struct
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from .errors import Diagnostic, FlatBufError
+from .schema import FieldType, Schema
+from .schema import Table as TableDef
+from .source import ByteSource
+
+__all__ = ["VerifyOptions", "VerifyReport", "sniff_format", "verify"]
+
+_U16 = struct.Struct("<H").unpack_from
+_U32 = struct.Struct("<I").unpack_from
+_I32 = struct.Struct("<i").unpack_from
+MIN_BUFFER_SIZE = 12  # root uoffset + soffset + vtable of two voffsets
+
+
+@dataclass(frozen=True)
+class VerifyOptions:
+    """The C++ Verifier's options, with its defaults."""
+
+    max_depth: int = 64
+    max_tables: int = 1_000_000
+    check_alignment: bool = True
+    max_size: int = 0x7FFFFFFF
+    deadline_seconds: float | None = None
+    check_identifier: bool = True
+
+
+@dataclass
+class VerifyReport:
+    """What the verifier found: diagnostics in the order found and the table visits counted."""
+
+    size: int
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    tables_visited: int = 0
+    unique_tables: int = 0
+    stopped: bool = False  # a fatal error stopped the walk (limits, nothing left to read)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True where the C++ verifier would accept the buffer."""
+        return not self.errors
+
+    def raise_first(self) -> None:
+        """Raises the first error as FlatBufError (nothing if the buffer is valid)."""
+        errors = self.errors
+        if errors:
+            raise FlatBufError.from_diagnostic(errors[0])
+
+
+class _Stop(Exception):
+    """A fatal condition: stop the walk (limits, or first error in strict mode)."""
+
+
+_KNOWN_FORMATS: tuple[tuple[bytes, str], ...] = (
+    (b"PK\x03\x04", "a ZIP archive"),
+    (b"\x1f\x8b", "a gzip file"),
+    (b"version https://git-lfs", "a Git LFS pointer (run `git lfs pull` to fetch the model)"),
+    (b"\x89HDF", "an HDF5 file (a Keras .h5 model? convert it first)"),
+    (b"\x89PNG", "a PNG image"),
+    (b"%PDF", "a PDF document"),
+    (b"\x7fELF", "an ELF binary"),
+    (b"\x08\x03\x12", "an ONNX/protobuf file"),
+)
+
+
+def sniff_format(head: bytes) -> str | None:
+    """Names a well-known non-TFLite format from the first bytes, or None."""
+    for magic, what in _KNOWN_FORMATS:
+        if head.startswith(magic):
+            return what
+    text = head.lstrip()[:64].lower()
+    if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<head", b"<")):
+        return "an HTML or XML page (a download that returned a web page?)"
+    if text.startswith((b"{", b"[")):
+        return "a JSON document"
+    if len(head) >= 12 and head[8:12] == b"TFL3":
+        return "a size-prefixed TFLite flatbuffer (the identifier is at bytes 8..12, not 4..8)"
+    return None
+
+
+class _Frame:
+    __slots__ = ("key", "depth", "children", "count", "height")
+
+    def __init__(self, key: tuple[int, str], depth: int, children: Iterator[tuple[int, TableDef, str]]):
+        self.key = key
+        self.depth = depth
+        self.children = children
+        self.count = 1
+        self.height = 1
+
+
+class _Verifier:
+    def __init__(self, src: ByteSource, schema: Schema, options: VerifyOptions, tolerant: bool):
+        self.src = src
+        self.view = src.view
+        self.schema = schema
+        self.opts = options
+        self.tolerant = tolerant
+        self.size = min(src.size, options.max_size)
+        self.report = VerifyReport(size=src.size)
+        self.memo: dict[tuple[int, str], tuple[int, int]] = {}
+        self.deadline = (
+            time.monotonic() + options.deadline_seconds if options.deadline_seconds else None
+        )
+
+    # -- diagnostics ---------------------------------------------------------------------
+
+    def error(self, code: str, message: str, start: int, end: int, path: str) -> None:
+        self.report.diagnostics.append(Diagnostic(code, message, start, end, path))
+        if not self.tolerant:
+            raise _Stop
+
+    def fatal(self, code: str, message: str, start: int, end: int, path: str) -> None:
+        self.report.diagnostics.append(Diagnostic(code, message, start, end, path))
+        self.report.stopped = True
+        raise _Stop
+
+    def warn(self, code: str, message: str, start: int, end: int, path: str) -> None:
+        self.report.diagnostics.append(Diagnostic(code, message, start, end, path, "warning"))
+
+    # -- C++ primitives (size_ is self.size) ----------------------------------------------
+
+    def fits(self, elem: int, length: int) -> bool:
+        """Verifier::Verify(elem, len): len < size && elem <= size - len, and elem >= 0."""
+        return elem >= 0 and length < self.size and elem <= self.size - length
+
+    def aligned(self, elem: int, align: int) -> bool:
+        return not self.opts.check_alignment or (elem & (align - 1)) == 0
+
+    def check_scalar(self, elem: int, size: int, path: str, what: str) -> bool:
+        if not self.fits(elem, size):
+            self.error("OUT_OF_RANGE", f"{what} ({size} bytes at {elem:#x}) runs outside the "
+                       f"{self.size}-byte buffer", max(elem, 0), max(elem, 0) + size, path)
+            return False
+        if not self.aligned(elem, size):
+            self.error("MISALIGNED", f"{what} at {elem:#x} is not {size}-byte aligned",
+                       elem, elem + size, path)
+            return False
+        return True
+
+    def follow_offset(self, elem: int, path: str) -> int | None:
+        """Verifier::VerifyOffset(elem): returns the target or None after reporting."""
+        if not self.check_scalar(elem, 4, path, "offset"):
+            return None
+        off = _U32(self.view, elem)[0]
+        if off == 0:
+            self.error("BAD_OFFSET", "offset 0 points to itself", elem, elem + 4, path)
+            return None
+        if off > 0x7FFFFFFF:
+            self.error("BAD_OFFSET", f"offset {off:#x} has its sign bit set", elem, elem + 4, path)
+            return None
+        if not self.fits(elem + off, 1):
+            self.error("OFFSET_OUT_OF_RANGE",
+                       f"offset {off:#x} at {elem:#x} points to {elem + off:#x}, outside the "
+                       f"{self.size}-byte buffer", elem, elem + 4, path)
+            return None
+        return elem + off
+
+    def check_vector(self, vec: int, elem_size: int, path: str, what: str = "vector") -> int | None:
+        """VerifyVectorOrString: returns the element count, or None after reporting."""
+        if not self.check_scalar(vec, 4, path, f"{what} length"):
+            return None
+        n = _U32(self.view, vec)[0]
+        if n >= self.opts.max_size // elem_size:
+            self.error("VECTOR_TOO_LONG", f"{what} claims {n} elements of {elem_size} bytes, "
+                       "beyond the 2 GiB limit", vec, vec + 4, path)
+            return None
+        byte_size = 4 + elem_size * n
+        if not self.fits(vec, byte_size):
+            self.error("VECTOR_OUT_OF_RANGE", f"{what} of {n} x {elem_size} bytes at {vec:#x} ends "
+                       f"at {vec + byte_size:#x}, past the {self.size}-byte buffer",
+                       vec, vec + 4, path)
+            return None
+        return n
+
+    def check_string(self, pos: int, path: str) -> None:
+        n = self.check_vector(pos, 1, path, "string")
+        if n is None:
+            return
+        end = pos + 4 + n
+        if not self.fits(end, 1):
+            self.error("STRING_NO_NUL", f"string of {n} bytes at {pos:#x} has no room for its NUL "
+                       "terminator", pos, end, path)
+            return
+        if self.view[end] != 0:
+            self.error("STRING_NO_NUL", f"string at {pos:#x} is not NUL-terminated (byte {end:#x} "
+                       f"is {self.view[end]:#04x})", end, end + 1, path)
+            return
+        try:
+            bytes(self.view[pos + 4 : end]).decode("utf-8")
+        except UnicodeDecodeError as err:
+            self.warn("BAD_UTF8", f"string is not valid UTF-8 ({err.reason} at byte {err.start})",
+                      pos + 4 + err.start, pos + 5 + err.start, path)
+
+    # -- tables ---------------------------------------------------------------------------
+
+    def start_table(self, pos: int, tdef: TableDef, depth: int, path: str
+                    ) -> Iterator[tuple[int, TableDef, str]] | None:
+        """VerifyTableStart plus every field; returns the child tables to visit, or None."""
+        rep = self.report
+        rep.tables_visited += 1
+        rep.unique_tables += 1
+        if depth > self.opts.max_depth:
+            self.fatal("DEPTH_LIMIT", f"tables nest deeper than {self.opts.max_depth}",
+                       pos, pos + 4, path)
+        if rep.tables_visited > self.opts.max_tables:
+            self.fatal("TABLE_LIMIT", f"more than {self.opts.max_tables} table visits (a DAG bomb?)",
+                       pos, pos + 4, path)
+        if self.deadline is not None and rep.tables_visited % 4096 == 0:
+            if time.monotonic() > self.deadline:
+                self.fatal("TIMEOUT", "verification took longer than allowed", pos, pos, path)
+        if not self.check_scalar(pos, 4, path, f"{tdef.name} table"):
+            return None
+        vt = pos - _I32(self.view, pos)[0]
+        if vt < 0 or not self.fits(vt, 2):
+            self.error("VTABLE_OUT_OF_RANGE", f"{tdef.name} table at {pos:#x} points to a vtable "
+                       f"at {vt:#x}, outside the buffer", pos, pos + 4, path)
+            return None
+        if not self.aligned(vt, 2):
+            self.error("MISALIGNED", f"vtable at {vt:#x} is not 2-byte aligned", vt, vt + 2, path)
+            return None
+        vsize = _U16(self.view, vt)[0]
+        if vsize & 1:
+            self.error("VTABLE_BAD_SIZE", f"vtable at {vt:#x} has an odd size {vsize}",
+                       vt, vt + 2, path)
+            return None
+        if not self.fits(vt, vsize):
+            self.error("VTABLE_OUT_OF_RANGE", f"vtable at {vt:#x} of {vsize} bytes runs past the "
+                       "end of the buffer", vt, vt + 2, path)
+            return None
+        tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else None
+        children: list[tuple[str, int, FieldType, str]] = []
+        union_types: dict[str, int] = {}
+        view = self.view
+        for f in tdef.fields:
+            if f.deprecated or f.voffset >= vsize:
+                continue
+            fo = _U16(view, vt + f.voffset)[0]
+            if not fo:
+                continue
+            elem = pos + fo
+            fpath = f"{path}.{f.name}" if path else f.name
+            ft = f.type
+            if tsize is not None and fo + ft.size > tsize:
+                self.warn("FIELD_OUTSIDE_TABLE", f"field {f.name} at table offset {fo} lies past "
+                          f"the table's declared size {tsize}", elem, elem + ft.size, fpath)
+            kind = ft.kind
+            if kind in ("scalar", "union_type"):
+                if self.check_scalar(elem, ft.size, fpath, f"field {f.name}") and kind == "union_type":
+                    union_types[f.name[: -len("_type")]] = view[elem]
+                continue
+            if kind == "struct":
+                assert ft.ref is not None
+                sdef = self.schema.structs[ft.ref]
+                if not self.fits(elem, sdef.size):
+                    self.error("OUT_OF_RANGE", f"struct {sdef.name} at {elem:#x} runs outside the "
+                               "buffer", elem, elem + sdef.size, fpath)
+                elif not self.aligned(elem, sdef.align):
+                    self.error("MISALIGNED", f"struct {sdef.name} at {elem:#x} is not "
+                               f"{sdef.align}-byte aligned", elem, elem + sdef.size, fpath)
+                continue
+            target = self.follow_offset(elem, fpath)
+            if target is None:
+                continue
+            if kind == "string":
+                self.check_string(target, fpath)
+            elif kind == "vector":
+                self.check_vector_field(f.name, target, ft, fpath, f.attributes, children)
+            elif kind == "table":
+                children.append(("table", target, ft, fpath))
+            elif kind == "union":
+                children.append(("union", target, ft, fpath))
+        return self.expand(children, union_types, depth)
+
+    def check_vector_field(self, name: str, vec: int, ft: FieldType, path: str,
+                           attrs: dict[str, str], children: list[tuple[str, int, FieldType, str]]
+                           ) -> None:
+        el = ft.element
+        assert el is not None
+        esize = self.schema.structs[el.ref].size if el.kind == "struct" and el.ref else el.size
+        n = self.check_vector(vec, esize, path)
+        if n is None:
+            return
+        align = attrs.get("force_align")
+        if align and align.isdigit() and n and (vec + 4) % int(align):
+            self.warn("UNALIGNED_DATA", f"{name} data at {vec + 4:#x} is not {align}-byte aligned "
+                      "as the schema asks", vec + 4, vec + 4 + esize * n, path)
+        if el.kind == "string":
+            for i in range(n):
+                ep = vec + 4 + 4 * i
+                self.check_string(ep + _U32(self.view, ep)[0], f"{path}[{i}]")
+        elif el.kind == "table":
+            if self.report.tables_visited + n > self.opts.max_tables:
+                self.fatal("TABLE_LIMIT", f"a vector of {n} tables exceeds the budget of "
+                           f"{self.opts.max_tables} table visits (a DAG bomb?)", vec, vec + 4, path)
+            children.append(("tables", vec, ft, path))
+
+    def expand(self, children: list[tuple[str, int, FieldType, str]], union_types: dict[str, int],
+               depth: int) -> Iterator[tuple[int, TableDef, str]]:
+        schema = self.schema
+        for kind, pos, ft, path in children:
+            if kind == "table":
+                assert ft.ref is not None
+                yield pos, schema.tables[ft.ref], path
+            elif kind == "union":
+                assert ft.ref is not None
+                union = schema.unions[ft.ref]
+                name = path.rsplit(".", 1)[-1]
+                tv = union_types.get(name, 0)
+                member = union.names.get(tv)
+                if tv == 0:
+                    self.warn("UNION_TYPE_MISSING", f"union {name} has a value but type NONE",
+                              pos, pos + 4, path)
+                elif member is None:
+                    self.warn("UNKNOWN_UNION_TYPE", f"union {name} has unknown type {tv}; its value "
+                              "is not read", pos, pos + 4, path)
+                else:
+                    yield pos, schema.tables[union.member_types[member]], path
+            else:
+                assert ft.element is not None and ft.element.ref is not None
+                tdef = schema.tables[ft.element.ref]
+                n = _U32(self.view, pos)[0]
+                for i in range(n):
+                    ep = pos + 4 + 4 * i
+                    yield ep + _U32(self.view, ep)[0], tdef, f"{path}[{i}]"
+
+    def run(self) -> VerifyReport:
+        try:
+            root_pos = self.check_header()
+            if root_pos is not None:
+                self.walk(root_pos)
+        except _Stop:
+            pass
+        return self.report
+
+    def check_header(self) -> int | None:
+        src = self.src
+        head = bytes(src.view[:64])
+        if src.size < MIN_BUFFER_SIZE:
+            what = sniff_format(head)
+            hint = f" ({what})" if what else ""
+            self.fatal("FILE_TOO_SHORT", f"{src.size} bytes is too short for a flatbuffer "
+                       f"(at least {MIN_BUFFER_SIZE}){hint}", 0, src.size, "")
+        ident = self.schema.file_identifier
+        if self.opts.check_identifier and ident and head[4:8] != ident.encode():
+            what = sniff_format(head)
+            found = head[4:8]
+            msg = f"file identifier is {found!r} ({found.hex(' ')}), expected {ident!r}"
+            if what:
+                self.fatal("NOT_FLATBUFFER", f"this is {what}, not a {ident} flatbuffer", 0,
+                           min(src.size, 8), "")
+            self.error("BAD_IDENTIFIER", msg, 4, 8, "")
+        target = self.follow_offset(0, "root")
+        if target is None:
+            self.report.stopped = True
+            return None
+        return target
+
+    def walk(self, root_pos: int) -> None:
+        tdef = self.schema.tables[self.schema.root_type]
+        stack: list[_Frame] = []
+        children = self.start_table(root_pos, tdef, 1, "")
+        if children is None:
+            return
+        stack.append(_Frame((root_pos, tdef.name), 1, children))
+        memo = self.memo
+        rep = self.report
+        while stack:
+            frame = stack[-1]
+            nxt = next(frame.children, None)
+            if nxt is None:
+                stack.pop()
+                memo[frame.key] = (frame.count, frame.height)
+                if stack:
+                    parent = stack[-1]
+                    parent.count += frame.count
+                    parent.height = max(parent.height, frame.height + 1)
+                continue
+            pos, cdef, path = nxt
+            key = (pos, cdef.name)
+            seen = memo.get(key)
+            if seen is not None:
+                count, height = seen
+                rep.tables_visited += count
+                if rep.tables_visited > self.opts.max_tables:
+                    self.fatal("TABLE_LIMIT", f"more than {self.opts.max_tables} table visits "
+                               "(a table shared too many times: a DAG bomb?)", pos, pos + 4, path)
+                if frame.depth + height > self.opts.max_depth:
+                    self.fatal("DEPTH_LIMIT", f"tables nest deeper than {self.opts.max_depth}",
+                               pos, pos + 4, path)
+                frame.count += count
+                frame.height = max(frame.height, height + 1)
+                continue
+            grand = self.start_table(pos, cdef, frame.depth + 1, path)
+            if grand is None:
+                memo[key] = (1, 1)
+                frame.count += 1
+                continue
+            stack.append(_Frame(key, frame.depth + 1, grand))
+
+
+def verify(
+    src: ByteSource,
+    schema: Schema,
+    options: VerifyOptions | None = None,
+    *,
+    tolerant: bool = True,
+) -> VerifyReport:
+    """Verifies the whole buffer. Tolerant mode collects every finding; strict mode stops at the
+    first error. Never raises for a malformed buffer: read the report (`report.raise_first()`)."""
+    return _Verifier(src, schema, options or VerifyOptions(), tolerant).run()
