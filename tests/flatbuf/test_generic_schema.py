@@ -148,7 +148,7 @@ def test_wrong_identifier_and_short_files() -> None:
     assert codes(data[:4] + b"NOPE" + data[8:]) == ["BAD_IDENTIFIER"]
     assert codes(b"") == ["FILE_TOO_SHORT"]
     assert codes(data[:11]) == ["FILE_TOO_SHORT"]
-    assert codes(b"PK\x03\x04" + bytes(40)) == ["NOT_FLATBUFFER"]
+    assert codes(b"PK\x03\x04" + bytes(40)) == ["NOT_TFLITE"]
 
 
 @pytest.mark.parametrize(

@@ -170,7 +170,7 @@ _TOKEN = re.compile(
     r"""\s*(?:
         (?P<comment>//[^\n]*|/\*.*?\*/)
       | (?P<string>"(?:[^"\\]|\\.)*")
-      | (?P<number>[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf|nan))
+      | (?P<number>[-+]?(?:0[xX][0-9a-fA-F]+|\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|inf(?![\w.])|nan(?![\w.])))
       | (?P<ident>[A-Za-z_][A-Za-z0-9_.]*)
       | (?P<punct>[{}()\[\]:;,=])
     )""",
@@ -186,7 +186,9 @@ def _tokenize(text: str) -> list[tuple[str, str, int]]:
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if not m or m.end() == pos:
-            raise SchemaError(f"line {line}: unexpected character {text[pos]!r}")
+            bad = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            line += text.count("\n", pos, bad)
+            raise SchemaError(f"line {line}: unexpected character {text[bad]!r}")
         kind = m.lastgroup or ""
         value = m.group(kind)
         line += text.count("\n", pos, m.start(kind))
@@ -274,6 +276,7 @@ def parse_schema(text: str) -> Schema:
     enums: dict[str, Enum] = {}
     union_raw: dict[str, list[tuple[str, str, int | None]]] = {}
     while p.peek() is not None:
+        word_line = p.line()
         word = p.take()
         if word == "namespace":
             namespace = p.take_kind("ident")
@@ -309,6 +312,7 @@ def parse_schema(text: str) -> Schema:
                 if p.peek() == "=":
                     p.take("=")
                     value = int(_parse_number(p.take_kind("number")))
+                p.attributes()  # e.g. (deprecated)
                 members.append((member, type_name, value))
                 if p.peek() == ",":
                     p.take(",")
@@ -341,7 +345,7 @@ def parse_schema(text: str) -> Schema:
         elif word == ";":
             continue
         else:
-            raise SchemaError(f"line {p.line()}: unexpected {word!r}")
+            raise SchemaError(f"line {word_line}: unexpected {word!r}")
     if root_type is None:
         raise SchemaError("the schema declares no root_type")
 
@@ -392,6 +396,7 @@ def _parse_enum(p: _Parser) -> Enum:
         if p.peek() == "=":
             p.take("=")
             nxt = int(_parse_number(p.take_kind("number")))
+        p.attributes()  # e.g. (deprecated)
         values[member] = nxt
         nxt += 1
         if p.peek() == ",":

@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .errors import Diagnostic, FlatBufError
-from .schema import FieldType, Schema
+from .schema import Field, FieldType, Schema
 from .schema import Table as TableDef
 from .source import ByteSource
 
@@ -107,6 +107,10 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
+def _join(path: str, name: str) -> str:
+    return f"{path}.{name}" if path else name
+
+
 class _Frame:
     __slots__ = ("key", "depth", "children", "count", "height")
 
@@ -128,6 +132,7 @@ class _Verifier:
         self.size = min(src.size, options.max_size)
         self.report = VerifyReport(size=src.size)
         self.memo: dict[tuple[int, str], tuple[int, int]] = {}
+        self.fields_cache: dict[str, list[tuple[int, Field, FieldType, str, int]]] = {}
         self.deadline = (
             time.monotonic() + options.deadline_seconds if options.deadline_seconds else None
         )
@@ -190,13 +195,14 @@ class _Verifier:
         if not self.check_scalar(vec, 4, path, f"{what} length"):
             return None
         n = _U32(self.view, vec)[0]
+        prefix = "STRING" if what == "string" else "VECTOR"
         if n >= self.opts.max_size // elem_size:
-            self.error("VECTOR_TOO_LONG", f"{what} claims {n} elements of {elem_size} bytes, "
+            self.error(f"{prefix}_TOO_LONG", f"{what} claims {n} elements of {elem_size} bytes, "
                        "beyond the 2 GiB limit", vec, vec + 4, path)
             return None
         byte_size = 4 + elem_size * n
         if not self.fits(vec, byte_size):
-            self.error("VECTOR_OUT_OF_RANGE", f"{what} of {n} x {elem_size} bytes at {vec:#x} ends "
+            self.error(f"{prefix}_OUT_OF_RANGE", f"{what} of {n} x {elem_size} bytes at {vec:#x} ends "
                        f"at {vec + byte_size:#x}, past the {self.size}-byte buffer",
                        vec, vec + 4, path)
             return None
@@ -222,6 +228,19 @@ class _Verifier:
                       pos + 4 + err.start, pos + 5 + err.start, path)
 
     # -- tables ---------------------------------------------------------------------------
+
+    def active_fields(self, tdef: TableDef) -> list[tuple[int, Field, FieldType, str, int]]:
+        """The fields C++ verifies (not deprecated), in slot order, with what the loop needs."""
+        cached = self.fields_cache.get(tdef.name)
+        if cached is None:
+            cached = []
+            for f in tdef.fields:
+                if f.deprecated:
+                    continue
+                kind = "scalar" if f.type.kind in ("scalar", "union_type") else f.type.kind
+                cached.append((f.voffset, f, f.type, kind, f.type.size))
+            self.fields_cache[tdef.name] = cached
+        return cached
 
     def start_table(self, pos: int, tdef: TableDef, depth: int, path: str
                     ) -> Iterator[tuple[int, TableDef, str]] | None:
@@ -257,27 +276,31 @@ class _Verifier:
             self.error("VTABLE_OUT_OF_RANGE", f"vtable at {vt:#x} of {vsize} bytes runs past the "
                        "end of the buffer", vt, vt + 2, path)
             return None
-        tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else None
+        tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else 0xFFFF
         children: list[tuple[str, int, FieldType, str]] = []
         union_types: dict[str, int] = {}
         view = self.view
-        for f in tdef.fields:
-            if f.deprecated or f.voffset >= vsize:
-                continue
-            fo = _U16(view, vt + f.voffset)[0]
+        limit = self.size
+        check_align = self.opts.check_alignment
+        for voffset, f, ft, kind, size in self.active_fields(tdef):
+            if voffset >= vsize:
+                break  # fields are in slot order: the rest are absent
+            fo = _U16(view, vt + voffset)[0]
             if not fo:
                 continue
             elem = pos + fo
-            fpath = f"{path}.{f.name}" if path else f.name
-            ft = f.type
-            if tsize is not None and fo + ft.size > tsize:
+            if fo + size > tsize:
                 self.warn("FIELD_OUTSIDE_TABLE", f"field {f.name} at table offset {fo} lies past "
-                          f"the table's declared size {tsize}", elem, elem + ft.size, fpath)
-            kind = ft.kind
-            if kind in ("scalar", "union_type"):
-                if self.check_scalar(elem, ft.size, fpath, f"field {f.name}") and kind == "union_type":
+                          f"the table's declared size {tsize}", elem, elem + size,
+                          _join(path, f.name))
+            if kind == "scalar":
+                # Fast path of check_scalar: in range and aligned.
+                if elem + size >= limit or (check_align and elem & (size - 1)):
+                    self.check_scalar(elem, size, _join(path, f.name), f"field {f.name}")
+                elif ft.kind == "union_type":
                     union_types[f.name[: -len("_type")]] = view[elem]
                 continue
+            fpath = _join(path, f.name)
             if kind == "struct":
                 assert ft.ref is not None
                 sdef = self.schema.structs[ft.ref]
@@ -295,10 +318,8 @@ class _Verifier:
                 self.check_string(target, fpath)
             elif kind == "vector":
                 self.check_vector_field(f.name, target, ft, fpath, f.attributes, children)
-            elif kind == "table":
-                children.append(("table", target, ft, fpath))
-            elif kind == "union":
-                children.append(("union", target, ft, fpath))
+            else:  # table or union
+                children.append((kind, target, ft, fpath))
         return self.expand(children, union_types, depth)
 
     def check_vector_field(self, name: str, vec: int, ft: FieldType, path: str,
@@ -376,7 +397,7 @@ class _Verifier:
             found = head[4:8]
             msg = f"file identifier is {found!r} ({found.hex(' ')}), expected {ident!r}"
             if what:
-                self.fatal("NOT_FLATBUFFER", f"this is {what}, not a {ident} flatbuffer", 0,
+                self.fatal("NOT_TFLITE", f"this is {what}, not a {ident} flatbuffer", 0,
                            min(src.size, 8), "")
             self.error("BAD_IDENTIFIER", msg, 4, 8, "")
         target = self.follow_offset(0, "root")
