@@ -1,0 +1,88 @@
+"""The `tflite-inspect` command: `tflite-inspect MODEL` opens the UI; subcommands run headless.
+
+Each subcommand lives in its own module with a `register(subparsers)` function. Headless paths
+import neither Textual nor TensorFlow. Errors a user can cause end as one line on stderr and a
+non-zero exit code; `--traceback` shows the Python traceback as well.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from .common import UserError, error_line, user_error_from
+
+__all__ = ["build_parser", "main"]
+
+PROG = "tflite-inspect"
+
+
+def _command_modules() -> list[object]:
+    from . import convert_cmd, diff_cmd, inspect_cmds, run_cmds, ui_cmd
+
+    return [inspect_cmds, diff_cmd, run_cmds, convert_cmd, ui_cmd]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Inspect, verify, run, compare and convert TensorFlow Lite / LiteRT models.",
+        epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for help.",
+    )
+    parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _command_modules():
+        module.register(sub)  # type: ignore[attr-defined]
+    return parser
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("tflite-inspect")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
+    """`tflite-inspect MODEL [...]` means `tflite-inspect ui MODEL [...]`."""
+    for i, arg in enumerate(argv):
+        if arg in ("-h", "--help", "--version"):
+            return argv
+        if arg.startswith("-"):
+            continue
+        if arg not in commands:
+            return [*argv[:i], "ui", *argv[i:]]
+        return argv
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    args_list = _with_default_command(args_list, set(sub_action.choices))
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt:
+        print(error_line("interrupted"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as err:  # one line for what a user can cause; a traceback for our bugs
+        user = err if isinstance(err, UserError) else user_error_from(err)
+        if user is None or args.traceback:
+            raise
+        print(error_line(str(user)), file=sys.stderr)
+        return user.exit_code
+
+
+def run() -> None:
+    sys.exit(main())

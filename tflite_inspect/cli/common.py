@@ -1,0 +1,124 @@
+"""What every subcommand shares: user errors, opening a model, JSON and table output."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "UserError",
+    "error_line",
+    "open_model_or_fail",
+    "print_json",
+    "render_table",
+    "user_error_from",
+]
+
+
+class UserError(Exception):
+    """A problem the user can fix: shown as one line, with an exit code (2 by default)."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def error_line(message: str) -> str:
+    return f"tflite-inspect: error: {message}"
+
+
+def user_error_from(err: BaseException) -> UserError | None:
+    """Turns the errors a user can cause into one clear line; None for anything else."""
+    from ..flatbuf import FlatBufError
+    from ..model import ModelError
+    from ..safe_write import FileExistsRefusal
+
+    if isinstance(err, FileExistsRefusal):
+        return UserError(str(err), 2)
+    if isinstance(err, ModelError):
+        return UserError(str(err), 2)
+    if isinstance(err, FlatBufError):
+        return UserError(f"the file is damaged: {err}", 2)
+    if isinstance(err, FileNotFoundError):
+        return UserError(f"{err.filename}: no such file", 2)
+    if isinstance(err, IsADirectoryError):
+        return UserError(f"{err.filename}: is a directory, expected a .tflite file", 2)
+    if isinstance(err, PermissionError):
+        return UserError(f"{err.filename}: permission denied", 2)
+    if isinstance(err, OSError) and err.filename:
+        return UserError(f"{err.filename}: {err.strerror}", 2)
+    return None
+
+
+def open_model_or_fail(path: str | Path, *, tolerant: bool = False) -> Any:
+    """Opens a model; errors become UserError lines (exit 2) naming the file."""
+    from ..model import open_model
+
+    p = Path(path)
+    if p.is_dir():
+        raise UserError(f"{p}: is a directory; expected a .tflite file "
+                        "(to convert a SavedModel, run `tflite-inspect convert`)", 2)
+    return open_model(p, tolerant=tolerant)
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return bytes(value).hex()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    raise TypeError(f"not JSON serializable: {type(value).__name__}")
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN/Infinity: those become strings, everything else stays exact."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
+
+
+def print_json(document: Any) -> None:
+    json.dump(_finite(document), sys.stdout, indent=2, default=_json_default, allow_nan=False)
+    sys.stdout.write("\n")
+
+
+def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
+                 align: str | None = None) -> str:
+    """A plain text table; `align` holds "l" or "r" per column (numbers right by default)."""
+    rows = [["" if c is None else str(c) for c in row] for row in rows]
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], len(cell))
+    if align is None:
+        align = "".join(
+            "r" if rows and all(_numeric(r[i]) for r in rows if r[i]) else "l"
+            for i in range(len(headers))
+        )
+
+    def fmt(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            out.append(cell.rjust(widths[i]) if align[i] == "r" else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    lines = [fmt(headers), fmt(["-" * w for w in widths])]
+    lines += [fmt(r) for r in rows]
+    return "\n".join(lines)
+
+
+def _numeric(text: str) -> bool:
+    try:
+        float(text.replace(",", "").rstrip("%"))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,374 @@
+"""`summary`, `ops`, `tensors`, `weights` and `verify`: what is inside a model, headless."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape, histogram_bars
+from .common import UserError, open_model_or_fail, print_json, render_table
+
+__all__ = ["register"]
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("summary", help="what the model is: I/O, signatures, ops, quantization, size")
+    p.add_argument("model")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_summary)
+
+    for name, func, what in (("ops", cmd_ops, "operators"), ("tensors", cmd_tensors, "tensors")):
+        p = sub.add_parser(name, help=f"every {what[:-1]} of every subgraph")
+        p.add_argument("model")
+        p.add_argument("--subgraph", type=int, default=None, help="only this subgraph")
+        p.add_argument("--json", action="store_true", help="print one JSON document")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("weights", help="statistics, histogram and values of constant tensors")
+    p.add_argument("model")
+    p.add_argument("tensors", nargs="*", help="tensor names or indices (default: all constants)")
+    p.add_argument("--subgraph", type=int, default=0)
+    p.add_argument("--bins", type=int, default=16, help="histogram bins (default 16)")
+    p.add_argument("--values", type=int, default=8, help="how many first values to show")
+    p.add_argument("--npy", metavar="DIR", help="export each tensor (raw and dequantized) as .npy")
+    p.add_argument("--force", action="store_true", help="overwrite existing .npy files")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_weights)
+
+    p = sub.add_parser("verify", help="structural and semantic checks; exit 0 valid, 1 semantic "
+                                      "errors, 2 unreadable as TFLite")
+    p.add_argument("model")
+    p.add_argument("--raw", action="store_true", help="print the annotated table layout")
+    p.add_argument("--limit", type=int, default=200, help="tables shown by --raw (default 200)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_verify)
+
+
+# -- summary -----------------------------------------------------------------------------------
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from ..analysis.report import summary_report
+    from ..model.sizes import size_breakdown
+
+    with open_model_or_fail(args.model) as model:
+        doc = summary_report(model)
+        sizes = size_breakdown(model)
+        doc["sizes"] = sizes.to_dict()
+        if args.json:
+            print_json(doc)
+            return 0
+        print(_summary_text(doc, sizes))
+    return 0
+
+
+def _io_line(item: dict[str, Any], arrow: str) -> str:
+    q = item.get("quantization") or {}
+    quant = fmt_quant(q.get("scales", ()), q.get("zero_points", ()), q.get("quantized_dimension", 0))
+    name = item.get("key") or item.get("name") or f"#{item['index']}"
+    return (f"    {arrow} {name:<24} {item.get('dtype', '?'):<8} "
+            f"{fmt_shape(item.get('shape'), item.get('shape_signature')):<16} {quant}").rstrip()
+
+
+def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
+    f = doc["file"]
+    q = doc["quantization"]
+    lines = [f"{f['path']}  {fmt_bytes(f['size'])}  schema v{doc['version']}"
+             + (f"  \"{doc['description']}\"" if doc.get("description") else "")]
+    mode = q["mode"]
+    io = "/".join(q["io_dtypes"]) or "-"
+    declared = f"  (converter: {', '.join(q['declared_modes'])})" if q["declared_modes"] else ""
+    lines.append(f"quantization  {mode}, {io} I/O{declared}")
+    n_ops = sum(sg["operators"] for sg in doc["subgraphs"])
+    n_tensors = sum(sg["tensors"] for sg in doc["subgraphs"])
+    lines.append(f"contents      {len(doc['subgraphs'])} subgraph(s), {n_ops} ops, "
+                 f"{n_tensors} tensors, {doc['buffers']} buffers")
+    if doc["signatures"]:
+        lines.append("signatures")
+        for sig in doc["signatures"]:
+            lines.append(f"  {sig['key']} (subgraph {sig['subgraph']})")
+            lines += [_io_line(i, "in ") for i in sig["inputs"]]
+            lines += [_io_line(o, "out") for o in sig["outputs"]]
+    else:
+        main = doc["subgraphs"][0] if doc["subgraphs"] else None
+        if main:
+            lines.append(f"main subgraph {main['name'] or 0}")
+            lines += [_io_line(i, "in ") for i in main["inputs"]]
+            lines += [_io_line(o, "out") for o in main["outputs"]]
+    ops = ", ".join(f"{k} x{v}" for k, v in doc["op_counts"].items())
+    lines.append(f"operators     {ops or '-'}")
+    if q["float_ops"]:
+        names = sorted({o["opcode"] for o in q["float_ops"]})
+        lines.append(f"float ops     {len(q['float_ops'])} op(s) still compute in float: "
+                     + ", ".join(names))
+    for entry in doc["metadata"]:
+        lines.append(f"metadata      {entry['name']}: {_metadata_text(entry)}")
+    lines.append(f"size          {fmt_bytes(sizes.file_bytes)} file = "
+                 f"{fmt_bytes(sizes.weight_bytes)} weights + "
+                 f"{fmt_bytes(sizes.file_bytes - sizes.weight_bytes)} structure"
+                 + (f" ({fmt_bytes(sizes.outside_bytes)} stored after the flatbuffer)"
+                    if sizes.outside_bytes else ""))
+    by_dtype = ", ".join(f"{k} {fmt_bytes(v)}" for k, v in sizes.weights_by_dtype.items())
+    if by_dtype:
+        lines.append(f"weights       {by_dtype}")
+    problems = [d for d in doc["structural"] if d["severity"] == "error"]
+    if problems:
+        lines.append(f"structure     {len(problems)} error(s); run `tflite-inspect verify`")
+    return "\n".join(lines)
+
+
+def _metadata_text(entry: dict[str, Any]) -> str:
+    value = entry.get("value")
+    if entry.get("error"):
+        return f"{entry['size']} bytes, unreadable: {entry['error']}"
+    if entry["kind"] == "conversion" and isinstance(value, dict):
+        env = value.get("environment") or {}
+        opts = value.get("options") or {}
+        parts = [f"TF {env.get('tensorflow_version', '?')}", str(env.get("model_type", "?"))]
+        modes = opts.get("model_optimization_modes") or []
+        if modes:
+            parts.append("+".join(str(m) for m in modes))
+        for flag in ("allow_custom_ops", "enable_select_tf_ops", "force_select_tf_ops"):
+            if opts.get(flag):
+                parts.append(flag)
+        return ", ".join(parts)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))[:120]
+    return f"{value}" if value not in (None, "") else f"{entry['size']} bytes"
+
+
+# -- ops and tensors ---------------------------------------------------------------------------
+
+
+def cmd_ops(args: argparse.Namespace) -> int:
+    from ..analysis.report import ops_report
+
+    with open_model_or_fail(args.model) as model:
+        _check_subgraph(model, args.subgraph)
+        doc = ops_report(model, args.subgraph)
+        if args.json:
+            print_json(doc)
+            return 0
+        for sg_doc, sg in zip(doc["subgraphs"], _selected(model, args.subgraph), strict=True):
+            print(f"subgraph {sg.index} {sg.name!r}: {len(sg.operators)} operators")
+            rows = []
+            for op in sg_doc["operators"]:
+                ins = " ".join(_tensor_ref(sg, i) for i in op["inputs"])
+                outs = " ".join(_tensor_ref(sg, i) for i in op["outputs"])
+                opts = op["options"]
+                act = opts.get("fused_activation_function")
+                extra = f" [{act}]" if act and act != "NONE" else ""
+                if op["custom"] and op["custom"].get("tf_op"):
+                    extra += f" tf:{op['custom']['tf_op']}"
+                if op["called_subgraphs"]:
+                    extra += " calls " + ",".join(f"sg{i}" for i in op["called_subgraphs"])
+                rows.append((op["index"], op["opcode"] + extra, op["version"],
+                             f"{ins} -> {outs}"))
+            print(render_table(("#", "opcode", "v", "inputs -> outputs"), rows, align="rlrl"))
+            print()
+    return 0
+
+
+def _tensor_ref(sg: Any, index: int) -> str:
+    t = sg.tensor(index)
+    if t is None:
+        return "-" if index == -1 else f"!{index}"
+    return f"{index}:{t.dtype}"
+
+
+def cmd_tensors(args: argparse.Namespace) -> int:
+    from ..analysis.report import tensors_report
+
+    with open_model_or_fail(args.model) as model:
+        _check_subgraph(model, args.subgraph)
+        doc = tensors_report(model, args.subgraph)
+        if args.json:
+            print_json(doc)
+            return 0
+        for sg in doc["subgraphs"]:
+            print(f"subgraph {sg['index']} {sg['name']!r}: {len(sg['tensors'])} tensors")
+            rows = []
+            for t in sg["tensors"]:
+                q = t["quantization"] or {}
+                rows.append((t["index"], t["name"][:48], t["dtype"],
+                             fmt_shape(t["shape"], t["shape_signature"]), t["bytes"] or "",
+                             t["role"],
+                             fmt_quant(q.get("scales", ()), q.get("zero_points", ()),
+                                       q.get("quantized_dimension", 0))))
+            print(render_table(("#", "name", "dtype", "shape", "bytes", "role", "quantization"),
+                               rows, align="rlllrll"))
+            print()
+    return 0
+
+
+def _selected(model: Any, subgraph: int | None) -> list[Any]:
+    return [sg for sg in model.subgraphs if subgraph is None or sg.index == subgraph]
+
+
+def _check_subgraph(model: Any, subgraph: int | None) -> None:
+    if subgraph is not None and not 0 <= subgraph < len(model.subgraphs):
+        raise UserError(f"--subgraph {subgraph}: the model has {len(model.subgraphs)} subgraph(s)")
+
+
+# -- weights -----------------------------------------------------------------------------------
+
+
+def _pick_tensors(model: Any, sg_index: int, wanted: list[str]) -> list[Any]:
+    _check_subgraph(model, sg_index)
+    sg = model.subgraphs[sg_index]
+    if not wanted:
+        return [t for t in sg.tensors if t.is_constant]
+    by_name = {t.name: t for t in sg.tensors}
+    picked = []
+    for w in wanted:
+        if w in by_name:
+            picked.append(by_name[w])
+        elif w.lstrip("-").isdigit() and sg.tensor(int(w)) is not None:
+            picked.append(sg.tensor(int(w)))
+        else:
+            raise UserError(f"no tensor named or numbered {w!r} in subgraph {sg_index} "
+                            "(see `tflite-inspect tensors`)")
+    return picked
+
+
+def cmd_weights(args: argparse.Namespace) -> int:
+    from ..model.weights import dequantize, tensor_data, weight_stats
+
+    with open_model_or_fail(args.model) as model:
+        tensors = _pick_tensors(model, args.subgraph, args.tensors)
+        out: list[dict[str, Any]] = []
+        for t in tensors:
+            item: dict[str, Any] = {"index": t.index, "name": t.name, "dtype": t.dtype,
+                                    "shape": list(t.shape), "bytes": t.nbytes}
+            if not t.nbytes:
+                item["error"] = "no constant data (an activation or an empty buffer)"
+                out.append(item)
+                continue
+            if t.dtype == "string":
+                from ..model.weights import string_data
+
+                strings = string_data(model, t)
+                item["strings"] = [s.decode("utf-8", "replace") for s in strings[: args.values]]
+                item["count"] = len(strings)
+                out.append(item)
+                continue
+            raw = tensor_data(model, t)
+            values = dequantize(model, t) if t.is_quantized else None
+            stats = weight_stats(values if values is not None else raw, bins=args.bins)
+            item["stats"] = {k: v for k, v in stats.__dict__.items()}
+            item["first_raw"] = raw.reshape(-1)[: args.values].tolist()
+            if values is not None:
+                item["first_dequantized"] = values.reshape(-1)[: args.values].tolist()
+            if args.npy:
+                item["exported"] = _export(args.npy, t, raw, values, args.force)
+            out.append(item)
+        if args.json:
+            from ..analysis.report import document
+
+            print_json(document("weights", model, subgraph=args.subgraph, tensors=out))
+            return 0
+        for item in out:
+            print(_weights_text(item))
+    return 0
+
+
+def _export(directory: str, t: Any, raw: Any, values: Any, force: bool) -> list[str]:
+    import io
+    from pathlib import Path
+
+    import numpy as np
+
+    from ..safe_write import write_bytes_safely
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in t.name)[:80] or "tensor"
+    written = []
+    for suffix, array in (("", raw), (".dequantized", values)):
+        if array is None:
+            continue
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(array), allow_pickle=False)
+        path = Path(directory) / f"{t.index:04d}_{safe}{suffix}.npy"
+        written.append(str(write_bytes_safely(path, buf.getvalue(), force=force)))
+    return written
+
+
+def _weights_text(item: dict[str, Any]) -> str:
+    head = (f"tensor {item['index']} {item['name']}  {item['dtype']} "
+            f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}")
+    if "error" in item:
+        return f"{head}\n  {item['error']}\n"
+    if "strings" in item:
+        return f"{head}\n  {item['count']} strings: {item['strings']}\n"
+    s = item["stats"]
+    lines = [head,
+             f"  min {fmt_float(s['min'])}  max {fmt_float(s['max'])}  mean {fmt_float(s['mean'])}"
+             f"  std {fmt_float(s['std'])}  zeros {s['zero_fraction']:.1%}  distinct "
+             f"{s['distinct']:,}{'' if s['distinct_exact'] else '+'}"]
+    if s["nan"] or s["inf"]:
+        lines.append(f"  non-finite: {s['nan']} NaN, {s['inf']} Inf")
+    lines.append("  raw          " + " ".join(fmt_float(v, 5) for v in item["first_raw"]))
+    if "first_dequantized" in item:
+        lines.append("  dequantized  " + " ".join(fmt_float(v, 5)
+                                                   for v in item["first_dequantized"]))
+    lines += ["  " + bar for bar in histogram_bars(s["histogram"], s["bin_edges"], width=30)]
+    for path in item.get("exported", []):
+        lines.append(f"  wrote {path}")
+    return "\n".join(lines) + "\n"
+
+
+# -- verify ------------------------------------------------------------------------------------
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from ..model import open_model
+    from ..model.checks import check_model
+
+    _open_check_path(args.model)
+    model = open_model(args.model, tolerant=True)
+    try:
+        structural = model.structural
+        s_errors = structural.errors
+        findings = [] if s_errors and model.root_table is None else check_model(model)
+        readable = not any(d.code in ("NOT_TFLITE", "FILE_TOO_SHORT", "BAD_IDENTIFIER")
+                           for d in s_errors) and model.root_table is not None
+        sem_errors = [f for f in findings if f.severity == "error"]
+        status = 2 if s_errors else (1 if sem_errors else 0)
+        if args.json:
+            from ..analysis.report import document
+
+            print_json(document(
+                "verify", model,
+                valid=status == 0,
+                exit_code=status,
+                structural=[d.to_dict() for d in structural.diagnostics],
+                semantic=[f.to_dict() for f in findings],
+                tables_visited=structural.tables_visited,
+            ))
+        else:
+            for d in structural.diagnostics:
+                print(f"{d.severity.upper():<7} {d.code:<22} bytes {d.start:#x}..{d.end:#x}"
+                      f"  {d.path or '-'}: {d.message}")
+            for f in findings:
+                print(f"{f.severity.upper():<7} {f.code:<22} {f.location}: {f.message}")
+            if args.raw and readable:
+                from .raw_dump import print_raw
+
+                print_raw(model, args.limit)
+            verdict = {0: "valid", 1: "semantic errors", 2: "structurally invalid"}[status]
+            counts = (f"{len(s_errors)} structural error(s), {len(sem_errors)} semantic error(s), "
+                      f"{len(structural.warnings) + len(findings) - len(sem_errors)} warning(s)")
+            print(f"{model.path}: {verdict}: {counts}", file=sys.stderr if status else sys.stdout)
+        return status
+    finally:
+        model.close()
+
+
+def _open_check_path(path: str) -> None:
+    from pathlib import Path
+
+    p = Path(path)
+    if not p.exists():
+        raise UserError(f"{p}: no such file")
+    if p.is_dir():
+        raise UserError(f"{p}: is a directory, expected a .tflite file")

@@ -1,0 +1,71 @@
+"""Short human renderings shared by the text output and the UI (pure functions)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+__all__ = ["fmt_bytes", "fmt_float", "fmt_quant", "fmt_shape", "histogram_bars", "sparkline"]
+
+_BLOCKS = " ▁▂▃▄▅▆▇█"
+
+
+def fmt_bytes(n: int) -> str:
+    """1234567 -> '1.2 MiB'; below 10 KiB the exact count with separators."""
+    if n < 10 * 1024:
+        return f"{n:,} B"
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        n /= 1024  # type: ignore[assignment]
+        if n < 1024:
+            return f"{n:.1f} {unit}"
+    return f"{n:.1f} PiB"
+
+
+def fmt_shape(shape: Sequence[int] | None, signature: Sequence[int] | None = None) -> str:
+    """[1, 16, 16, 3]; dynamic dims from the signature show as '?'."""
+    if shape is None:
+        return "?"
+    dims = list(shape)
+    if signature is not None and len(signature) == len(dims):
+        dims = ["?" if s < 0 else d for d, s in zip(dims, signature, strict=True)]  # type: ignore[misc]
+    return "[" + ",".join(str(d) for d in dims) + "]"
+
+
+def fmt_float(x: float | None, digits: int = 6) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and not math.isfinite(x):
+        return str(x)
+    return f"{x:.{digits}g}"
+
+
+def fmt_quant(scales: Sequence[float], zero_points: Sequence[int], dim: int = 0) -> str:
+    """'s=0.0039 zp=-128', or a per-channel summary 'per-ch[16] d0 s=1e-3..4e-2 zp=0'."""
+    if not scales:
+        return ""
+    if len(scales) == 1:
+        zp = zero_points[0] if zero_points else 0
+        return f"s={fmt_float(scales[0], 4)} zp={zp}"
+    zps = set(zero_points) if zero_points else {0}
+    zp_text = f"zp={next(iter(zps))}" if len(zps) == 1 else f"zp={min(zps)}..{max(zps)}"
+    return (f"per-ch[{len(scales)}] d{dim} s={fmt_float(min(scales), 3)}.."
+            f"{fmt_float(max(scales), 3)} {zp_text}")
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One character per bin, height proportional to the count."""
+    top = max(counts) if counts else 0
+    if not top:
+        return " " * len(counts)
+    return "".join(_BLOCKS[math.ceil(c / top * (len(_BLOCKS) - 1))] for c in counts)
+
+
+def histogram_bars(counts: Sequence[int], edges: Sequence[float], width: int = 40) -> list[str]:
+    """A horizontal bar per bin: '[lo, hi) count ████'."""
+    top = max(counts) if counts else 0
+    lines = []
+    for i, c in enumerate(counts):
+        bar = "█" * (round(c / top * width) if top else 0)
+        lines.append(f"{fmt_float(edges[i], 4):>11} .. {fmt_float(edges[i + 1], 4):<11} "
+                     f"{c:>9,} {bar}")
+    return lines
