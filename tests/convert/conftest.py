@@ -1,0 +1,114 @@
+"""Shared helpers of the convert tests: the CLI in-process, and TF-made sources.
+
+TensorFlow never runs in the pytest process: sources that need it (a SavedModel exported from
+fixtures/cnn.keras, a SavedModel with an op that needs SELECT_TF_OPS, a .keras with a Lambda
+layer) are made by one child process per test session.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "fixtures"
+
+MAKE_SOURCES = r"""
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+from pathlib import Path
+import tensorflow as tf
+import keras
+
+fixtures, out = Path(sys.argv[1]), Path(sys.argv[2])
+keras.models.load_model(fixtures / "cnn.keras").export(out / "cnn_saved_model", verbose=False)
+
+
+class Det(tf.Module):
+    # MatrixDeterminant has no TFLite builtin: it converts only with SELECT_TF_OPS.
+    @tf.function(input_signature=[tf.TensorSpec([1, 3, 3], tf.float32, name="matrix")])
+    def __call__(self, m):
+        return tf.linalg.det(m) + tf.reduce_sum(m)
+
+
+det = Det()
+tf.saved_model.save(det, str(out / "det_saved_model"), signatures=det.__call__)
+
+inp = keras.Input(shape=(4,), name="a")
+keras.Model(inp, keras.layers.Lambda(lambda t: t * 2.0)(inp)).save(out / "lambda.keras")
+"""
+
+
+@pytest.fixture(scope="session")
+def tf_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """{"saved_model", "det", "lambda"}: sources made once per session in a TF child."""
+    assert (FIXTURES / "cnn.keras").is_file(), "run fixtures/make_fixtures.py first"
+    out = tmp_path_factory.mktemp("tf_sources")
+    proc = subprocess.run([sys.executable, "-c", MAKE_SOURCES, str(FIXTURES), str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"saved_model": out / "cnn_saved_model", "det": out / "det_saved_model",
+            "lambda": out / "lambda.keras"}
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]):
+    """cli(*argv) -> (exit code, stdout, stderr) of `tflite-inspect *argv`, in-process."""
+    from tflite_inspect.cli import main
+
+    def run(*argv: object) -> tuple[int, str, str]:
+        capsys.readouterr()
+        code = main([str(a) for a in argv])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+LITERT_OPEN = r"""
+import json, sys
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+report = {}
+for path in sys.argv[1:]:
+    interp = Interpreter(model_path=path)
+    interp.allocate_tensors()
+    for d in interp.get_input_details():
+        interp.set_tensor(d["index"], np.zeros(d["shape"], d["dtype"]))
+    interp.invoke()
+    report[path] = [str(d["dtype"].__name__) for d in interp.get_input_details()]
+print(json.dumps(report))
+"""
+
+
+def _litert_runs(paths: list[Path]) -> dict[str, list[str]]:
+    """Opens, allocates and invokes each model with LiteRT in a child process (a native crash
+    fails the test, not pytest); returns each model's input dtypes."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", LITERT_OPEN, *map(str, paths)],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def _folder_state(path: Path) -> dict[str, tuple[int, int]]:
+    """Every entry of a folder (hidden ones too) with its size and mtime, to see nothing changed."""
+    if not path.exists():
+        return {}
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir()}
+
+
+@pytest.fixture
+def litert_runs():
+    return _litert_runs
+
+
+@pytest.fixture
+def folder_state():
+    return _folder_state

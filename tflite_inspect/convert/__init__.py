@@ -1,0 +1,49 @@
+"""Converting a SavedModel or Keras model into TFLite variants, with TensorFlow in a child process.
+
+The parent side (this package's public API) never imports TensorFlow: `ConvertJob` starts
+`python -m tflite_inspect.convert._child`, receives its progress as `ConvertEvent`s, verifies
+every output with our own reader and writes files only when the whole run succeeded.
+
+    request = ConvertRequest(Path("cnn.keras"), Path("out"), parse_variants("all"))
+    result = ConvertJob(request, on_event=print).run()   # job.cancel() from another thread
+"""
+
+from .calibration import InputSpec, check_calibration_file, load_calibration, random_calibration
+from .errors import ConvertError, SourceError, TargetExists
+from .events import ConvertEvent
+from .job import ConvertJob, convert
+from .op_errors import FIXES, Fix, OpError
+from .request import ConvertOptions, ConvertPlan, ConvertRequest, Target, detect_source_kind, plan
+from .result import ConvertResult
+from .summary import TensorInfo, VariantSummary, VerificationError, summarize_tflite
+from .variants import VARIANTS, Variant, parse_variants
+
+__all__ = [
+    "FIXES",
+    "VARIANTS",
+    "ConvertError",
+    "ConvertEvent",
+    "ConvertJob",
+    "ConvertOptions",
+    "ConvertPlan",
+    "ConvertRequest",
+    "ConvertResult",
+    "Fix",
+    "InputSpec",
+    "OpError",
+    "SourceError",
+    "Target",
+    "TargetExists",
+    "TensorInfo",
+    "Variant",
+    "VariantSummary",
+    "VerificationError",
+    "check_calibration_file",
+    "convert",
+    "detect_source_kind",
+    "load_calibration",
+    "parse_variants",
+    "plan",
+    "random_calibration",
+    "summarize_tflite",
+]

@@ -1,0 +1,145 @@
+"""The conversion child: `python -m tflite_inspect.convert._child`, started by ConvertJob.
+
+Reads one JSON request on stdin (see `ConvertJob._child_request`), imports TensorFlow, loads the
+source, prepares calibration samples and converts each variant into its `.part` file. It reports
+progress as JSON lines (events.py) on the stdout it was started with; everything else written to
+stdout or stderr, by Python or by native code, lands on stderr, which the parent logs.
+
+Exit status: 0 all variants converted, 1 a variant failed, 2 the source or calibration file
+could not be used, 3 TensorFlow is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any, TextIO
+
+from .events import encode_child_event
+
+__all__ = ["main"]
+
+
+class _Events:
+    """Writes event lines to a private duplicate of the original stdout."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, kind: str, variant: str | None = None, /, **data: Any) -> None:
+        self.stream.write(encode_child_event(kind, variant, **data) + "\n")
+        self.stream.flush()
+
+
+def _redirect_stdout() -> _Events:
+    """Keeps fd 1 for events only: duplicates it, then points fd 1 (native printf, Keras'
+    "Saved artifact at ...") at stderr."""
+    sys.stdout.flush()
+    events_fd = os.dup(1)
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    return _Events(os.fdopen(events_fd, "w", encoding="utf-8", buffering=1))
+
+
+def _die_with_parent(parent_pid: int | None) -> None:
+    """On Linux, asks the kernel to SIGKILL us when the parent dies (a closed terminal, a killed
+    UI), so no orphan keeps converting; then exits if the parent is already gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os._exit(5)
+
+
+def _write_part(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def run(request: dict[str, Any], emit: _Events) -> int:
+    """Does the work for one request; returns the exit status (see the module docstring)."""
+    from .calibration import InputSpec, load_calibration, random_calibration
+    from .errors import SourceError
+    from .request import ConvertOptions
+
+    options = ConvertOptions(**request["options"])
+    started = time.monotonic()
+    emit("loading", kind=request["kind"])
+    try:
+        from . import _tf
+    except ImportError as err:
+        emit("source_failed", reason="tensorflow",
+             message=f"TensorFlow is not installed here ({err}); "
+                     "install it with: pip install 'tflite-inspect[convert]'")
+        return 3
+    try:
+        source = _tf.load_source(request["kind"], request["source"], options.unsafe)
+    except _tf.SourceLoadError as err:
+        emit("source_failed", reason=err.reason, message=str(err))
+        return 2
+    emit("loaded", inputs=[i.to_dict() for i in source.inputs], signature=source.signature,
+         seconds=round(time.monotonic() - started, 3), **_tf.versions())
+
+    samples = None
+    if any(v["calibrated"] for v in request["variants"]):
+        inputs = [InputSpec.from_dict(i.to_dict()) for i in source.inputs]
+        try:
+            if request.get("calibration"):
+                samples, info = load_calibration(Path(request["calibration"]), inputs,
+                                                 options.samples)
+            else:
+                samples, info = random_calibration(inputs, options.samples, options.seed)
+        except SourceError as err:
+            emit("source_failed", reason="calibration", message=str(err))
+            return 2
+        emit("calibration", **info)
+
+    total = len(request["variants"])
+    for index, variant in enumerate(request["variants"]):
+        name = variant["name"]
+        emit("variant_started", name, index=index, total=total)
+        t0 = time.monotonic()
+        print(f"--- tflite-inspect: converting variant {name} ---", file=sys.stderr, flush=True)
+        try:
+            converter = _tf.make_converter(source, name, options, samples)
+            data = converter.convert()
+        except Exception as err:
+            traceback.print_exc(file=sys.stderr)
+            message, op_errors = _tf.conversion_failure(err)
+            emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
+                 error_type=type(err).__name__)
+            return 1
+        _write_part(Path(variant["part"]), data)
+        emit("variant_converted", name, bytes=len(data), part=variant["part"],
+             seconds=round(time.monotonic() - t0, 3))
+    return 0
+
+
+def main() -> int:
+    emit = _redirect_stdout()
+    request = json.loads(sys.stdin.read())
+    _die_with_parent(request.get("parent_pid"))
+    try:
+        return run(request, emit)
+    except Exception as err:  # our bug or an unexpected TF failure: report it, with a trace
+        traceback.print_exc(file=sys.stderr)
+        emit("source_failed", reason="internal", message=f"{type(err).__name__}: {err}")
+        return 4
+
+
+if __name__ == "__main__":
+    status = main()
+    sys.stderr.flush()
+    # Every output is written, fsynced and reported: skip TensorFlow's slow teardown (seconds).
+    os._exit(status)

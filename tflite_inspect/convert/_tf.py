@@ -1,0 +1,187 @@
+"""The TensorFlow side of a conversion. Imported ONLY by the child process (`_child.py`).
+
+Loads the source (Keras files in safe mode unless asked otherwise), reads its input specs,
+builds one `tf.lite.TFLiteConverter` per variant and turns `ConverterError` into plain dicts.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import tensorflow as tf
+
+from .calibration import InputSpec
+from .op_errors import OpError, op_error_from_proto_dict, op_errors_from_text
+from .request import ConvertOptions
+
+__all__ = ["SourceLoadError", "Source", "conversion_failure", "load_source", "make_converter"]
+
+
+class SourceLoadError(Exception):
+    """The source could not be loaded; `reason` is "unsafe" (Keras safe mode refused code in
+    the file) or "unreadable"."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class Source:
+    """A loaded source: `inputs` (signature input specs) and `converter()` making a fresh
+    TFLiteConverter for it (converters are single-use)."""
+
+    def __init__(self, kind: str, path: str, inputs: list[InputSpec],
+                 factory: Callable[[], Any], signature: str | None) -> None:
+        self.kind = kind
+        self.path = path
+        self.inputs = inputs
+        self.converter = factory
+        self.signature = signature
+
+
+def _np_dtype(dtype: Any) -> str:
+    return np.dtype(tf.as_dtype(dtype).as_numpy_dtype).name
+
+
+def _first_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else type(err).__name__
+
+
+def load_source(kind: str, path: str, unsafe: bool) -> Source:
+    """Loads a SavedModel folder, a .keras or a .h5 file. Raises SourceLoadError."""
+    if kind == "saved_model":
+        return _load_saved_model(path)
+    import keras
+
+    try:
+        model = keras.models.load_model(path, compile=False, safe_mode=not unsafe)
+    except Exception as err:  # Keras raises ValueError, TypeError, OSError, zip errors ...
+        text = str(err)
+        if "safe_mode" in text or "unsafe_deserialization" in text:
+            raise SourceLoadError(
+                f"{path}: contains Python code (e.g. a Lambda layer) that Keras safe mode "
+                "refuses to load; pass --unsafe only if you trust this file", "unsafe") from err
+        raise SourceLoadError(f"{path}: cannot be loaded by Keras: {_first_line(err)}",
+                              "unreadable") from err
+    inputs = []
+    for t in model.inputs:
+        shape = tuple(-1 if d is None else int(d) for d in t.shape)
+        inputs.append(InputSpec(str(t.name), shape, _np_dtype(t.dtype)))
+    return Source(kind, path, inputs, lambda: tf.lite.TFLiteConverter.from_keras_model(model),
+                  "serving_default")
+
+
+def _load_saved_model(path: str) -> Source:
+    from tensorflow.python.saved_model import loader_impl  # the proto only, no graph loading
+
+    try:
+        saved = loader_impl.parse_saved_model(path)
+    except Exception as err:
+        raise SourceLoadError(f"{path}: not a readable SavedModel: {_first_line(err)}",
+                              "unreadable") from err
+    graphs = [g for g in saved.meta_graphs if "serve" in g.meta_info_def.tags] or \
+        list(saved.meta_graphs)
+    signatures = dict(graphs[0].signature_def) if graphs else {}
+    signatures.pop("__saved_model_init_op", None)
+    if not signatures:
+        raise SourceLoadError(f"{path}: the SavedModel has no signature to convert",
+                              "unreadable")
+    key = "serving_default" if "serving_default" in signatures else sorted(signatures)[0]
+    inputs = []
+    for name, info in signatures[key].inputs.items():
+        dims = info.tensor_shape.dim
+        shape = tuple(int(d.size) for d in dims) if not info.tensor_shape.unknown_rank else ()
+        inputs.append(InputSpec(name, shape, _np_dtype(info.dtype)))
+
+    def factory() -> Any:
+        return tf.lite.TFLiteConverter.from_saved_model(path)
+
+    return Source("saved_model", path, inputs, factory, key)
+
+
+def make_converter(source: Source, variant: str, options: ConvertOptions,
+                   samples: list[dict[str, np.ndarray]] | None) -> Any:
+    """A TFLiteConverter set up for one variant (see variants.py). `samples` feed the
+    representative dataset of the calibrated variants."""
+    c = source.converter()
+    ops = tf.lite.OpsSet
+    base = [ops.TFLITE_BUILTINS]
+    if variant != "float32":
+        c.optimizations = [tf.lite.Optimize.DEFAULT]
+    if variant == "float16":
+        c.target_spec.supported_types = [tf.float16]
+    if variant in ("int8", "int8-io", "int16x8"):
+        if not samples:
+            raise ValueError(f"variant {variant} needs calibration samples")
+        c.representative_dataset = _representative(samples, source.signature)
+    if variant == "int8-io":
+        base = [ops.TFLITE_BUILTINS_INT8]
+        io = tf.uint8 if options.io_type == "uint8" else tf.int8
+        c.inference_input_type = io
+        c.inference_output_type = io
+    if variant == "int16x8":
+        base = [ops.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    if options.select_tf_ops:
+        base = [*base, ops.SELECT_TF_OPS]
+    c.target_spec.supported_ops = base
+    c.allow_custom_ops = options.allow_custom_ops
+    c._experimental_disable_per_channel = not options.per_channel
+    c._experimental_use_buffer_offset = options.buffer_offset
+    return c
+
+
+def _representative(samples: list[dict[str, np.ndarray]],
+                    signature: str | None) -> Callable[[], Iterator[Any]]:
+    # Samples go by signature input name (dicts), so the input order of the graph never matters.
+    def generate() -> Iterator[Any]:
+        yield from (dict(s) for s in samples)
+
+    return generate
+
+
+def conversion_failure(err: BaseException) -> tuple[str, list[dict[str, Any]]]:
+    """A one-line message and the structured op errors of a failed `convert()`.
+
+    `ConverterError.errors` holds ConverterErrorData protos; without them (other exceptions),
+    op names are read from the message text."""
+    errors: list[OpError] = []
+    for data in getattr(err, "errors", None) or []:
+        try:
+            from google.protobuf import json_format
+
+            as_dict = json_format.MessageToDict(data, preserving_proto_field_name=True)
+        except Exception:  # not a proto after all: keep what we can read from it
+            as_dict = {"error_message": str(data)}
+        errors.append(op_error_from_proto_dict(as_dict))
+    text = str(err)
+    if not any(e.op for e in errors):
+        errors = [e for e in errors if e.op] + op_errors_from_text(text)
+    unique: dict[tuple[str, str, str], OpError] = {}
+    for e in errors:
+        unique.setdefault((e.op, e.error_code, e.location), e)
+    ops = sorted({e.tf_name for e in unique.values() if e.op})
+    if ops:
+        message = f"{len(ops)} op{'s' if len(ops) > 1 else ''} not supported: {', '.join(ops)}"
+    else:
+        message = _summary_line(text) or type(err).__name__
+    return message, [e.to_dict() for e in unique.values()]
+
+
+def _summary_line(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip()
+        if line and not line.startswith("<unknown>") and "note:" not in line:
+            return line[:300]
+    return ""
+
+
+def versions() -> dict[str, str]:
+    out = {"tensorflow": tf.__version__}
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        out["keras"] = getattr(keras, "__version__", "")
+    return out
