@@ -1,0 +1,214 @@
+"""Runtime probe: build the interpreter for a model with each installed runtime, in a child process,
+and turn what goes wrong into per-op findings.
+
+- LiteRT and tf.lite: load + allocate_tensors through `tflite_inspect.runtime` (RemoteInterpreter
+  in a ChildSession: own process group, time and memory limits, crashes classified).
+- TFLite Micro (the `tflite-micro` wheel): a small child of our own, since the runtime package has
+  no TFLM backend. It builds a recording interpreter with a generous arena and reports the real
+  arena use ("Arena allocation total/head/tail" of RecordingMicroAllocator) or the error lines.
+
+Nothing here imports an interpreter in the calling process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .data import InstalledRuntime, installed_runtimes
+
+__all__ = ["MicroArena", "ProbeFinding", "ProbeResult", "parse_errors", "probe_model"]
+
+
+@dataclass(frozen=True)
+class ProbeFinding:
+    """One thing the interpreter said, tied to an op when the text names one. `kind` is
+    "op_version" (op + version unknown to the runtime), "custom_op" (unresolved custom op),
+    "flex" (Select TF ops without the Flex delegate), "registration" (TFLM: no kernel for an op
+    code), "prepare" (a node failed to prepare), "arena" (TFLM arena too small) or "other"."""
+
+    kind: str
+    message: str
+    opcode: str | None = None
+    version: int | None = None
+    node: int | None = None
+
+
+@dataclass(frozen=True)
+class MicroArena:
+    """RecordingMicroAllocator's figures: `head` is the planned (non-persistent) area, the
+    counterpart of our arena estimate; `tail` the persistent runtime data; `total` both."""
+
+    total: int
+    head: int
+    tail: int
+    arena_given: int
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """How one runtime took the model: `status` "ok", "error", "crashed", "timeout", "oom" or
+    "skipped"; `message` one line; `findings` the per-op reading of the error text."""
+
+    runtime: str
+    version: str
+    status: str
+    message: str = ""
+    findings: tuple[ProbeFinding, ...] = ()
+    delegate: str | None = None
+    arena: MicroArena | None = None
+    details: str = field(default="", repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    @property
+    def label(self) -> str:
+        return f"{self.runtime} {self.version}"
+
+
+_PATTERNS = (
+    ("op_version", re.compile(r"Didn't find op for builtin opcode '(?P<op>[\w]+)' version "
+                              r"'(?P<version>\d+)'")),
+    ("custom_op", re.compile(r"Encountered unresolved custom op: (?P<op>\S+?)\.?(?:\s|$)")),
+    ("flex", re.compile(r"Select TensorFlow op\(s\), included in the given model, is\(are\) not "
+                        r"supported by this interpreter")),
+    ("registration", re.compile(r"Failed to get registration from op code (?P<op>\w+)")),
+    ("arena", re.compile(r"Failed to allocate (?:tail |head )?memory\. Requested: (?P<req>\d+), "
+                         r"available (?P<avail>\d+), missing: (?P<miss>\d+)")),
+    ("check", re.compile(r"(?P<where>[\w/]+\.cc:\d+) (?P<cond>.+?) was not true\.")),
+)
+_NODE = re.compile(r"Node (?:number (?P<n1>\d+) \((?P<op1>[\w.\-/]+)\)|(?P<op2>[\w.\-/]+) "
+                   r"\(number (?P<n2>\d+)\)) failed to (?P<what>prepare|invoke)")
+
+
+def parse_errors(text: str) -> tuple[ProbeFinding, ...]:
+    """Reads an interpreter's error text (LiteRT, tf.lite or TFLM) into findings, in the order
+    the patterns are listed; a "Node ... failed to prepare" line adds the node and its op."""
+    found: list[ProbeFinding] = []
+    node = _NODE.search(text)
+    node_op = (node.group("op1") or node.group("op2")) if node else None
+    node_no = int(node.group("n1") or node.group("n2")) if node else None
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            if kind == "op_version":
+                found.append(ProbeFinding(kind, f"the runtime has no {groups['op']} version "
+                                          f"{groups['version']}", groups["op"],
+                                          int(groups["version"])))
+            elif kind == "custom_op":
+                found.append(ProbeFinding(kind, f"unresolved custom op {groups['op']}",
+                                          groups["op"], node=node_no))
+            elif kind == "flex":
+                found.append(ProbeFinding(kind, "Select TensorFlow ops need the Flex delegate, "
+                                          "which this interpreter does not have",
+                                          node_op, node=node_no))
+            elif kind == "registration":
+                found.append(ProbeFinding(kind, f"no kernel registered for op code "
+                                          f"{groups['op']}", groups["op"]))
+            elif kind == "arena":
+                found.append(ProbeFinding(kind, f"arena too small: {groups['req']} bytes "
+                                          f"requested, {groups['avail']} available"))
+            else:
+                found.append(ProbeFinding("other", f"{groups['where']}: {groups['cond']}",
+                                          node_op, node=node_no))
+    if node and not any(f.node == node_no for f in found):
+        found.append(ProbeFinding("prepare", f"node {node_no} ({node_op}) failed to "
+                                  f"{node.group('what')}", node_op, node=node_no))
+    return tuple(found)
+
+
+def _probe_interpreter(path: str, rt: InstalledRuntime, timeout_s: float,
+                       cancel: threading.Event | None) -> ProbeResult:
+    from ..runtime import ChildFailure, ChildSession, InterpreterConfig, Limits, RemoteInterpreter
+
+    backend = "litert" if rt.name == "ai-edge-litert" else "tensorflow"
+    env = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+    try:
+        with ChildSession(limits=Limits(timeout_s=timeout_s), cancel=cancel, env=env,
+                          label=f"check {rt.name}") as session:
+            remote = RemoteInterpreter(session, path, InterpreterConfig(backend=backend))
+            info = remote.backend
+    except ChildFailure as err:
+        o = err.outcome
+        text = o.details or o.message
+        return ProbeResult(rt.name, rt.version, o.status, o.line(), parse_errors(text),
+                           details=text)
+    return ProbeResult(rt.name, rt.version, "ok", "loaded and allocated",
+                       delegate=info.get("delegate"))
+
+
+_MICRO_CHILD = r"""
+import json, sys
+from tflite_micro.python.tflite_micro import runtime
+try:
+    it = runtime.Interpreter.from_file(sys.argv[1], arena_size=int(sys.argv[2]))
+    sys.stderr.flush()
+    it.print_allocations()
+    print(json.dumps({"ok": True}), flush=True)
+except Exception as e:
+    print(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}), flush=True)
+"""
+_ARENA = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
+
+
+def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: float) -> ProbeResult:
+    from ..runtime.outcome import classify_exit
+
+    env = dict(os.environ, PYTHONFAULTHANDLER="1")
+    proc = subprocess.Popen([sys.executable, "-c", _MICRO_CHILD, path, str(arena_size)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True, env=env)
+    try:
+        out, err = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        return ProbeResult(rt.name, rt.version, "timeout",
+                           f"no answer within {timeout_s:g} s (process group killed)")
+    stderr = err.decode("utf-8", "replace")
+    lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        o = classify_exit(proc.returncode, stderr[-4000:], phase="allocating",
+                          memory_limited=False)
+        return ProbeResult(rt.name, rt.version, o.status, o.message, parse_errors(stderr),
+                           details=stderr[-4000:])
+    answer = json.loads(lines[-1])
+    figures = {k: int(v) for k, v in _ARENA.findall(stderr)}
+    arena = (MicroArena(figures["total"], figures["head"], figures["tail"], arena_size)
+             if {"total", "head", "tail"} <= figures.keys() else None)
+    if answer.get("ok"):
+        return ProbeResult(rt.name, rt.version, "ok", "allocated", arena=arena, details=stderr)
+    text = stderr.strip()
+    lead = next((ln.strip() for ln in text.splitlines() if ln.strip()), answer.get("error", ""))
+    return ProbeResult(rt.name, rt.version, "error", f"{answer.get('error')}: {lead}",
+                       parse_errors(text), details=text)
+
+
+def probe_model(path: str | os.PathLike[str], *, runtimes: list[InstalledRuntime] | None = None,
+                micro: bool = False, micro_arena: int = 1 << 20, timeout_s: float = 120.0,
+                cancel: threading.Event | None = None) -> tuple[ProbeResult, ...]:
+    """Probes `path` with each runtime (default: every installed LiteRT / tf.lite interpreter,
+    plus TFLite Micro when `micro` and the wheel is installed). Never raises for what an
+    interpreter does; a missing file raises FileNotFoundError before any child starts."""
+    p = str(Path(path))
+    if not Path(p).is_file():
+        raise FileNotFoundError(p)
+    found = installed_runtimes() if runtimes is None else runtimes
+    results: list[ProbeResult] = []
+    for rt in found:
+        if cancel is not None and cancel.is_set():
+            break
+        if rt.name in ("ai-edge-litert", "tensorflow"):
+            results.append(_probe_interpreter(p, rt, timeout_s, cancel))
+        elif rt.name == "tflite-micro" and micro:
+            results.append(_probe_micro(p, rt, micro_arena, timeout_s))
+    return tuple(results)

@@ -1,0 +1,202 @@
+"""`check MODEL [--target litert|micro|gpu|int8|all] [--json]`: will the model run there?
+
+Exit 0 when the model fits every requested target, 1 when it does not, 2 when the file cannot be
+read. The runtime probe (the model loaded by each installed interpreter, in a child process) runs
+unless `--no-probe`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter
+from typing import Any
+
+from ..fmt import fmt_bytes
+from .common import UserError, open_model_or_fail, print_json, render_table
+
+__all__ = ["register"]
+
+_CHOICES = ("litert", "micro", "gpu", "int8", "all")
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("check", help="will it run there: op versions and runtimes, Flex/custom "
+                                     "ops, micro/GPU/int8 rules, memory; exit 0 fits, 1 not, "
+                                     "2 unreadable")
+    p.add_argument("model")
+    p.add_argument("--target", action="append", choices=_CHOICES, metavar="TARGET",
+                   help="litert (the installed runtime, default), micro, gpu, int8 or all; "
+                        "repeat for several")
+    p.add_argument("--arena-size", metavar="BYTES", type=_size,
+                   help="micro: the tensor arena to fit into (e.g. 64K, 1M)")
+    p.add_argument("--no-probe", action="store_true",
+                   help="do not load the model in the installed interpreters")
+    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                   help="seconds each interpreter child may take (default 120)")
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=cmd_check)
+
+
+def _size(text: str) -> int:
+    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    t = text.strip().lower().removesuffix("b").removesuffix("i")
+    mult = units.get(t[-1:], 1)
+    number = t[:-1] if t[-1:] in units else t
+    try:
+        value = int(float(number) * mult)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (try 65536, 64K or 1M)") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"the arena size must be positive, got {text!r}")
+    return value
+
+
+def _requested(args: argparse.Namespace) -> tuple[str, ...]:
+    chosen = args.target or ["litert"]
+    if "all" in chosen:
+        return ("litert", "micro", "gpu", "int8")
+    return tuple(dict.fromkeys(chosen))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from ..analysis.report import document
+    from ..check import check_model
+
+    targets = _requested(args)
+    if args.arena_size is not None and "micro" not in targets:
+        raise UserError("--arena-size applies to --target micro", 2)
+    with open_model_or_fail(args.model) as model:
+        report = check_model(model, targets, probe=not args.no_probe,
+                             arena_limit=args.arena_size, timeout_s=args.timeout)
+    fits = report.fits(targets)
+    if args.json:
+        body = report.to_dict()
+        file = {"path": body.pop("path"), "size": body.pop("file_size")}
+        print_json(document("check", None, file=file, requested_targets=list(targets), fits=fits,
+                            **body))
+    else:
+        print(_text(report, targets, fits))
+    return 0 if fits else 1
+
+
+# -- text --------------------------------------------------------------------------------------
+
+
+def _ops_table(report: Any) -> str:
+    groups: Counter[tuple[str, str, int, str, str]] = Counter()
+    first: dict[tuple[str, str, int, str, str], str] = {}
+    for o in report.ops:
+        key = (o.name, o.kind, o.version, o.min_runtime or "-", o.tf_op or "")
+        groups[key] += 1
+        first.setdefault(key, f"{o.subgraph}:{o.index}")
+    rows = [(name, kind, f"v{ver}", n, rt, tf, first[(name, kind, ver, rt, tf)])
+            for (name, kind, ver, rt, tf), n in groups.items()]
+    return render_table(("op", "kind", "version", "count", "min runtime", "TF op", "first at"),
+                        rows, align="lllrlll")
+
+
+def _flex_lines(report: Any) -> list[str]:
+    from ..check.data import load
+
+    flex = report.flex_ops
+    if not flex:
+        return []
+    cannot = [r.label for r in report.installed if r.name != "tflite-micro" and not r.flex]
+    can = load("runtimes")["flex_runtimes"]
+    lines = ["flex ops"]
+    for o in {o.name: o for o in flex}.values():
+        lines.append(f"  {o.name} runs TensorFlow op {o.tf_op}"
+                     + (f"; cannot run on {', '.join(cannot)}" if cannot else ""))
+    lines.append("  runtimes with the Flex delegate: " + "; ".join(can))
+    return lines
+
+
+def _probe_lines(report: Any) -> list[str]:
+    if not report.probes:
+        return []
+    lines = ["runtime probe (load + allocate in a child process)"]
+    for p in report.probes:
+        lines.append(f"  {p.label:<34} {p.status:<8} {p.message}")
+        for f in p.findings:
+            lines.append(f"    - {f.message}" + (f" (node {f.node})" if f.node is not None else ""))
+    return lines
+
+
+def _quant_lines(report: Any) -> list[str]:
+    q = report.quantization
+    prec = ", ".join(f"{k} {v}" for k, v in sorted(q.ops_by_precision.items()))
+    lines = [f"quantization  {q.mode}, {'/'.join(q.io_dtypes) or '-'} I/O; ops by precision: "
+             f"{prec or '-'}"]
+    for n, isl in enumerate(q.islands, 1):
+        ops = ", ".join(f"{name} (op {i})" for i, name in zip(isl.ops, isl.opcodes, strict=True))
+        lines.append(f"  float island {n} (subgraph {isl.subgraph}): {ops}")
+        lines.append(f"    cause: {isl.cause()}")
+        for label, items in (("enters", isl.entries), ("leaves", isl.exits)):
+            if items:
+                lines.append(f"    {label}: " + ", ".join(f"'{t.name}' {t.dtype} ({t.origin})"
+                                                         for t in items[:4])
+                             + (f" and {len(items) - 4} more" if len(items) > 4 else ""))
+    return lines
+
+
+def _memory_lines(report: Any) -> list[str]:
+    m = report.memory
+    peak = ""
+    if m.peak_op is not None:
+        name = next((o.name for o in report.ops if o.subgraph == m.subgraph
+                     and o.index == m.peak_op), "?")
+        peak = f" at op {m.peak_op} ({name})"
+    lines = [f"memory        activation arena {fmt_bytes(m.arena_bytes)} (greedy plan, "
+             f"{m.alignment}-byte alignment, subgraph {m.subgraph}); working set peak "
+             f"{fmt_bytes(m.peak_working_set)}{peak}",
+             f"              constants {fmt_bytes(m.constant_bytes)} (flash), file "
+             f"{fmt_bytes(m.file_bytes)}"
+             + (f", variables {fmt_bytes(m.variable_bytes)}" if m.variable_bytes else "")]
+    micro = next((p for p in report.probes if p.arena is not None), None)
+    if micro is not None:
+        a = micro.arena
+        lines.append(f"              {micro.label}: arena used {fmt_bytes(a.total)} = planned "
+                     f"{fmt_bytes(a.head)} + persistent {fmt_bytes(a.tail)}")
+    if m.unsized:
+        lines.append(f"              {len(m.unsized)} tensor(s) of unknown size left out")
+    if m.unplanned_subgraphs:
+        lines.append(f"              {m.unplanned_subgraphs} other subgraph(s) not planned")
+    return lines
+
+
+def _target_lines(verdict: Any) -> list[str]:
+    head = "FITS" if verdict.fits else "DOES NOT FIT"
+    n_err = len(verdict.errors)
+    lines = [f"target {verdict.target} ({verdict.description}): {head}"
+             + (f", {n_err} error(s)" if n_err else "")]
+    rows = [(f.severity, f.where, f.message) for f in verdict.findings]
+    if rows:
+        table = render_table(("severity", "where", "finding"), rows, align="lll")
+        lines += ["  " + ln for ln in table.splitlines()]
+    for s in verdict.sources:
+        lines.append(f"  rules: {s}")
+    return lines
+
+
+def _text(report: Any, targets: tuple[str, ...], fits: bool) -> str:
+    rt = report.runtime
+    out = [f"{report.path}  {fmt_bytes(report.file_size)}"]
+    declared = f"; the model declares min_runtime_version {rt.declared}" if rt.declared else \
+        "; the model declares no min_runtime_version"
+    out.append(f"runtime       {rt.line()}{declared}")
+    if rt.unknown_ops:
+        out.append("              not in the table: " + ", ".join(
+            sorted({f"{o.name} v{o.version}" for o in rt.unknown_ops})))
+    installed = ", ".join(f"{r.label}" + (f" (runtime {r.runtime_version})" if r.runtime_version
+                                          else "") for r in report.installed) or "none"
+    out.append(f"installed     {installed}")
+    out += ["", _ops_table(report)]
+    extra = _flex_lines(report) + _probe_lines(report)
+    if extra:
+        out += [""] + extra
+    out += [""] + _quant_lines(report) + _memory_lines(report)
+    for t in targets:
+        out += [""] + _target_lines(report.targets[t])
+    out += ["", "verdict: fits " + ", ".join(targets) if fits else
+            "verdict: does not fit " + ", ".join(t for t in targets if not report.targets[t].fits)]
+    return "\n".join(out)
