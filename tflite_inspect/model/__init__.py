@@ -1,21 +1,47 @@
 """The TFLite domain: a model file as plain frozen objects, weights, sizes and semantic checks.
 
-Imports numpy and the FlatBuffers layer only (never Textual or TensorFlow).
+    model = open_model("model.tflite")          # ModelError when it is not a valid TFLite file
+    for op in model.subgraphs[0].operators: ...
+    check_model(model)                           # -> [Finding]
+    size_report(model)                           # -> SizeReport (parts add up to the file size)
+    dequantize(model, tensor)                    # -> numpy float32 array
+
+Imports numpy and the FlatBuffers layer only (never Textual, TensorFlow or the interpreter).
 """
 
+from .checks import CHECK_CODES, call_graph, check_model, find_call_cycles
 from .errors import Finding, Location, ModelError
+from .flex import AttrValue, CustomOptions, NodeDef, decode_custom_options, parse_node_def
+from .metadata import MetadataEntry
 from .model import Model, open_model
 from .objects import Buffer, ExternalBuffer, Operator, OperatorCode, Signature, Subgraph, Tensor
 from .quantization import BlockwiseDetails, MultiAxisDetails, Quantization
+from .sizes import SizeReport, TensorSize, size_report
 from .sparsity import DimensionMetadata, Sparsity
-from .metadata import MetadataEntry
-from .flex import AttrValue, CustomOptions, NodeDef
+from .types import DTYPES, DType, dtype_info
+from .weights import (
+    WeightStats,
+    as_float,
+    decode_strings,
+    dequantize,
+    raw_bytes,
+    shared_buffers,
+    string_data,
+    tensor_data,
+    to_float,
+    unpack_int2,
+    unpack_int4,
+    weight_stats,
+)
 
 __all__ = [
+    "CHECK_CODES",
+    "DTYPES",
     "AttrValue",
     "BlockwiseDetails",
     "Buffer",
     "CustomOptions",
+    "DType",
     "DimensionMetadata",
     "ExternalBuffer",
     "Finding",
@@ -29,8 +55,29 @@ __all__ = [
     "OperatorCode",
     "Quantization",
     "Signature",
+    "SizeReport",
     "Sparsity",
     "Subgraph",
     "Tensor",
+    "TensorSize",
+    "WeightStats",
+    "as_float",
+    "call_graph",
+    "check_model",
+    "decode_custom_options",
+    "decode_strings",
+    "dequantize",
+    "dtype_info",
+    "find_call_cycles",
     "open_model",
+    "parse_node_def",
+    "raw_bytes",
+    "shared_buffers",
+    "size_report",
+    "string_data",
+    "tensor_data",
+    "to_float",
+    "unpack_int2",
+    "unpack_int4",
+    "weight_stats",
 ]

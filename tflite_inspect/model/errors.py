@@ -71,19 +71,18 @@ class Finding:
         }
 
 
-def finding_from_flatbuf(
-    err: FlatBufError, what: str, code: str = "READ_ERROR", **where: int | None
-) -> Finding:
-    """A finding for a read that failed in the FlatBuffers layer (tolerant mode)."""
+def finding_from_flatbuf(err: FlatBufError, what: str, **where: int | None) -> Finding:
+    """A READ_ERROR finding for a read that failed in the FlatBuffers layer (tolerant mode)."""
     return Finding(
         "error",
-        code,
+        "READ_ERROR",
         f"cannot read {what}: {err.message} ({err.code})",
         Location(path=err.path, start=err.start, end=err.end, **where),
     )
 
 
-_NOT_TFLITE = {"NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"}
+# Verifier codes that mean "this is not a TFLite file at all" (NOT_FLATBUFFER is the older name).
+_NOT_TFLITE = {"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"}
 
 
 class ModelError(ValueError):
@@ -117,14 +116,14 @@ class ModelError(ValueError):
         first = errors[0]
         if first.code in _NOT_TFLITE:
             message = (
-                f"{name} is not a TFLite model: {first.message}. "
+                f"{name}: not a TFLite model: {first.message}. "
                 "Check that the file is a .tflite flatbuffer (identifier 'TFL3' at bytes 4..8)."
             )
         else:
             where = f" at {first.path}" if first.path else ""
             more = f" (and {len(errors) - 1} more errors)" if len(errors) > 1 else ""
             message = (
-                f"{name} is a damaged TFLite model: {first.message}{where}, bytes "
+                f"{name}: damaged TFLite model: {first.message}{where}, bytes "
                 f"{first.start:#x}..{first.end:#x} [{first.code}]{more}. Run `tflite-inspect "
                 "verify` to list every problem, or open it in tolerant mode to explore it."
             )

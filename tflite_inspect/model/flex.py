@@ -27,17 +27,43 @@ __all__ = [
 ]
 
 MAX_DEPTH = 64
-MAX_NODES = 100_000
+MAX_NODES = 20_000  # values decoded one by one (typed vectors count 1 per 64 elements)
 
 # tensorflow/core/framework/types.proto
 TF_DTYPES: dict[int, str] = {
-    0: "DT_INVALID", 1: "DT_FLOAT", 2: "DT_DOUBLE", 3: "DT_INT32", 4: "DT_UINT8", 5: "DT_INT16",
-    6: "DT_INT8", 7: "DT_STRING", 8: "DT_COMPLEX64", 9: "DT_INT64", 10: "DT_BOOL", 11: "DT_QINT8",
-    12: "DT_QUINT8", 13: "DT_QINT32", 14: "DT_BFLOAT16", 15: "DT_QINT16", 16: "DT_QUINT16",
-    17: "DT_UINT16", 18: "DT_COMPLEX128", 19: "DT_HALF", 20: "DT_RESOURCE", 21: "DT_VARIANT",
-    22: "DT_UINT32", 23: "DT_UINT64", 24: "DT_FLOAT8_E5M2", 25: "DT_FLOAT8_E4M3FN",
-    26: "DT_FLOAT8_E4M3FNUZ", 27: "DT_FLOAT8_E4M3B11FNUZ", 28: "DT_FLOAT8_E5M2FNUZ", 29: "DT_INT4",
-    30: "DT_UINT4", 31: "DT_INT2", 32: "DT_UINT2",
+    0: "DT_INVALID",
+    1: "DT_FLOAT",
+    2: "DT_DOUBLE",
+    3: "DT_INT32",
+    4: "DT_UINT8",
+    5: "DT_INT16",
+    6: "DT_INT8",
+    7: "DT_STRING",
+    8: "DT_COMPLEX64",
+    9: "DT_INT64",
+    10: "DT_BOOL",
+    11: "DT_QINT8",
+    12: "DT_QUINT8",
+    13: "DT_QINT32",
+    14: "DT_BFLOAT16",
+    15: "DT_QINT16",
+    16: "DT_QUINT16",
+    17: "DT_UINT16",
+    18: "DT_COMPLEX128",
+    19: "DT_HALF",
+    20: "DT_RESOURCE",
+    21: "DT_VARIANT",
+    22: "DT_UINT32",
+    23: "DT_UINT64",
+    24: "DT_FLOAT8_E5M2",
+    25: "DT_FLOAT8_E4M3FN",
+    26: "DT_FLOAT8_E4M3FNUZ",
+    27: "DT_FLOAT8_E4M3B11FNUZ",
+    28: "DT_FLOAT8_E5M2FNUZ",
+    29: "DT_INT4",
+    30: "DT_UINT4",
+    31: "DT_INT2",
+    32: "DT_UINT2",
 }
 
 
@@ -63,7 +89,7 @@ def decode_flexbuffer(data: bytes) -> Any:
     width = data[-1]
     if width not in (1, 2, 4, 8):
         raise ValueError(f"root byte width {width} is not 1, 2, 4 or 8")
-    counter = [0]
+    counter = [0, len(data)]  # values decoded so far, buffer size
     try:
         return _flex_value(flexbuffers.GetRoot(data), 0, counter)
     except _Budget as err:
@@ -101,9 +127,9 @@ def _flex_value(ref: Any, depth: int, counter: list[int]) -> Any:
     if ref.IsTypedVector or ref.IsFixedTypedVector:
         vec = ref.AsTypedVector if ref.IsTypedVector else ref.AsFixedTypedVector
         n = len(vec)
-        if n > MAX_NODES:
-            raise _Budget(f"FlexBuffer typed vector claims {n} elements")
-        counter[0] += n
+        if n > counter[1]:  # each element takes at least one byte
+            raise _Budget(f"FlexBuffer typed vector claims {n} elements in {counter[1]} bytes")
+        counter[0] += n // 64  # unpacked in one call: cheap per element
         value = vec.Value
         if len(value) != n:
             raise ValueError("typed vector runs past the end of the buffer")
@@ -151,6 +177,7 @@ def _fields(buf: bytes) -> list[tuple[int, int, Any]]:
         num, wt = key >> 3, key & 7
         if num == 0:
             raise ValueError("field number 0")
+        value: int | bytes
         if wt == 0:
             value, pos = _varint(buf, pos)
         elif wt == 1:
@@ -278,7 +305,9 @@ def _list(buf: bytes) -> dict[str, list[Any]]:
         elif num == 5:
             out.setdefault("b", []).extend(bool(v) for v in _packed_or_single(wt, value, "i"))
         elif num == 6:
-            out.setdefault("type", []).extend(_tf_dtype(v) for v in _packed_or_single(wt, value, "i"))
+            out.setdefault("type", []).extend(
+                _tf_dtype(v) for v in _packed_or_single(wt, value, "i")
+            )
         elif num == 7 and wt == 2:
             out.setdefault("shape", []).append(_shape(value))
         elif num == 8 and wt == 2:

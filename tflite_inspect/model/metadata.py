@@ -18,7 +18,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..flatbuf import ByteSource, FlatBufError, Schema, Table, Vector, load_schema, parse_schema, root, verify
+from ..flatbuf import (
+    ByteSource,
+    FlatBufError,
+    Schema,
+    Table,
+    Vector,
+    load_schema,
+    parse_schema,
+    root,
+    verify,
+)
 from .errors import ModelError
 from .objects import Buffer
 
@@ -123,11 +133,19 @@ def decode_tflite_metadata(data: memoryview | bytes) -> dict[str, Any]:
     return _nested(data, _tflite_metadata_schema(), "TFLITE_METADATA")
 
 
-def read_metadata(index: int, name: str | None, buffer: int, buffers: Sequence[Buffer]) -> MetadataEntry:
+def read_metadata(
+    index: int, name: str | None, buffer: int, buffers: Sequence[Buffer]
+) -> MetadataEntry:
     """Decodes one metadata entry; never raises."""
     if not 0 <= buffer < len(buffers):
-        return MetadataEntry(index, name, buffer, 0, "missing",
-                             error=f"buffer {buffer} is out of range ({len(buffers)} buffers)")
+        return MetadataEntry(
+            index,
+            name,
+            buffer,
+            0,
+            "missing",
+            error=f"buffer {buffer} is out of range ({len(buffers)} buffers)",
+        )
     buf = buffers[buffer]
     try:
         view = buf.bytes_view()
@@ -142,11 +160,13 @@ def read_metadata(index: int, name: str | None, buffer: int, buffers: Sequence[B
             text = data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
             return MetadataEntry(index, name, buffer, len(data), "version", text)
         if name == "CONVERSION_METADATA":
-            return MetadataEntry(index, name, buffer, len(data), "conversion",
-                                 decode_conversion_metadata(data))
+            return MetadataEntry(
+                index, name, buffer, len(data), "conversion", decode_conversion_metadata(data)
+            )
         if name == "TFLITE_METADATA":
-            return MetadataEntry(index, name, buffer, len(data), "tflite_metadata",
-                                 decode_tflite_metadata(data))
+            return MetadataEntry(
+                index, name, buffer, len(data), "tflite_metadata", decode_tflite_metadata(data)
+            )
         if name == "buffer_location":
             text = data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
             return MetadataEntry(index, name, buffer, len(data), "string", text)

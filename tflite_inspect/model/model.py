@@ -12,16 +12,25 @@ import os
 from functools import cached_property
 from typing import Any
 
-from ..flatbuf import ByteSource, FlatBufError, Schema, Table, VerifyReport, load_schema, root, verify
-from .errors import Finding, ModelError, finding_from_flatbuf
+from ..flatbuf import (
+    ByteSource,
+    FlatBufError,
+    Schema,
+    Table,
+    VerifyReport,
+    load_schema,
+    root,
+    verify,
+)
+from ._fields import Fields
+from .errors import Finding, Location, ModelError, finding_from_flatbuf
+from .graph import build_subgraph
 from .metadata import MetadataEntry, read_metadata
-from .objects import Buffer, ExternalBuffer, Operator, OperatorCode, Signature, Subgraph, Tensor
-from .options import called_subgraphs, decode_options
-from .quantization import read_quantization
-from .sparsity import read_sparsity
-from .types import dtype_info
+from .objects import Buffer, ExternalBuffer, OperatorCode, Signature, Subgraph, Tensor
 
-__all__ = ["Model", "open_model", "tflite_schema"]
+__all__ = ["MAX_REPEATED_TABLES", "Model", "open_model", "tflite_schema"]
+
+MAX_REPEATED_TABLES = 64  # entries of one vector that may repeat an earlier table
 
 
 def tflite_schema() -> Schema:
@@ -38,7 +47,7 @@ def open_model(
     if isinstance(source, bytes | bytearray | memoryview):
         src = ByteSource(source)
         path = None
-        name = "the model bytes"
+        name = "<model bytes>"
     else:
         src = ByteSource.open(source)
         path = os.fspath(source)
@@ -89,7 +98,7 @@ class Model:
 
     @property
     def name(self) -> str:
-        return self.path or "the model bytes"
+        return self.path or "<model bytes>"
 
     # -- failures -----------------------------------------------------------------------------
 
@@ -114,12 +123,32 @@ class Model:
         if vec is None:
             return []
         out: list[tuple[int, Table | None]] = []
+        seen: set[int] = set()
+        repeats = 0
         for i in range(len(vec)):
             try:
-                out.append((i, vec[i]))
+                table = vec[i]
             except FlatBufError as err:
                 self._fail(err, f"{what}[{i}]")
                 out.append((i, None))
+                continue
+            if table.pos in seen:
+                # FlatBuffers may share a table, converters never share ops, tensors or
+                # buffers; millions of entries pointing at one table are a DAG bomb.
+                repeats += 1
+                if repeats > MAX_REPEATED_TABLES:
+                    self.read_findings.append(
+                        Finding(
+                            "error",
+                            "REPEATED_TABLES",
+                            f"{what} has more than {MAX_REPEATED_TABLES} entries that point at "
+                            f"tables already listed; stopped after {i} of {len(vec)} entries",
+                            Location(path=what, start=vec.pos, end=vec.pos + 4),
+                        )
+                    )
+                    break
+            seen.add(table.pos)
+            out.append((i, table))
         return out
 
     # -- model fields -------------------------------------------------------------------------
@@ -130,7 +159,8 @@ class Model:
 
     @cached_property
     def description(self) -> str | None:
-        return self._get(self._root, "description", "Model.description")
+        value = self._get(self._root, "description", "Model.description")
+        return value if isinstance(value, str) else None
 
     @property
     def root_table(self) -> Table | None:
@@ -180,24 +210,45 @@ class Model:
             try:
                 if t is None:
                     raise _Skip
-                data = t.get("data")
-                ext_off = int(t.get("offset"))
-                ext_size = int(t.get("size"))
+                f = Fields(t)
+                data = f.get("data")
+                ext_off = int(f.scalar("offset"))
+                ext_size = int(f.scalar("size"))
                 if data is not None and len(data):
-                    buf = Buffer(i, len(data), data.data_pos, True, True, ext_off, ext_size,
-                                 _source=self.source)
+                    buf = Buffer(
+                        i,
+                        len(data),
+                        data.data_pos,
+                        True,
+                        True,
+                        ext_off,
+                        ext_size,
+                        _source=self.source,
+                    )
                 elif ext_off > 1:
                     error = None
                     start: int | None = ext_off
                     if ext_size > size or ext_off > size - ext_size:
-                        error = (f"external data of {ext_size} bytes at offset {ext_off} runs "
-                                 f"past the end of the {size}-byte file")
+                        error = (
+                            f"external data of {ext_size} bytes at offset {ext_off} runs "
+                            f"past the end of the {size}-byte file"
+                        )
                         start = None
-                    buf = Buffer(i, ext_size, start, False, data is not None, ext_off, ext_size,
-                                 error, _source=self.source)
+                    buf = Buffer(
+                        i,
+                        ext_size,
+                        start,
+                        False,
+                        data is not None,
+                        ext_off,
+                        ext_size,
+                        error,
+                        _source=self.source,
+                    )
                 else:
-                    buf = Buffer(i, 0, None, True, data is not None, ext_off, ext_size,
-                                 _source=self.source)
+                    buf = Buffer(
+                        i, 0, None, True, data is not None, ext_off, ext_size, _source=self.source
+                    )
             except (FlatBufError, _Skip) as err:
                 if isinstance(err, FlatBufError):
                     self._fail(err, f"buffers[{i}]", buffer=i)
@@ -216,10 +267,17 @@ class Model:
                 continue
             try:
                 group = int(t.get("group"))
-                out.append(ExternalBuffer(
-                    i, int(t.get("id")), group, groups[group] if group < len(groups) else None,
-                    int(t.get("offset")), int(t.get("length")), t.get("packing"),
-                ))
+                out.append(
+                    ExternalBuffer(
+                        i,
+                        int(t.get("id")),
+                        group,
+                        groups[group] if group < len(groups) else None,
+                        int(t.get("offset")),
+                        int(t.get("length")),
+                        t.get("packing"),
+                    )
+                )
             except FlatBufError as err:
                 self._fail(err, f"external_buffers[{i}]")
         return tuple(out)
@@ -231,7 +289,7 @@ class Model:
     @cached_property
     def subgraphs(self) -> tuple[Subgraph, ...]:
         return tuple(
-            self._build_subgraph(i, t)
+            build_subgraph(self, i, t)
             for i, t in self._tables(self._root, "subgraphs", "subgraphs")
         )
 
@@ -247,13 +305,15 @@ class Model:
             if t is None:
                 continue
             try:
-                out.append(Signature(
-                    i,
-                    t.get("signature_key") or "",
-                    int(t.get("subgraph_index")),
-                    self._tensor_maps(t.get("inputs")),
-                    self._tensor_maps(t.get("outputs")),
-                ))
+                out.append(
+                    Signature(
+                        i,
+                        t.get("signature_key") or "",
+                        int(t.get("subgraph_index")),
+                        self._tensor_maps(t.get("inputs")),
+                        self._tensor_maps(t.get("outputs")),
+                    )
+                )
             except FlatBufError as err:
                 self._fail(err, f"signature_defs[{i}]")
         return tuple(out)
@@ -290,207 +350,6 @@ class Model:
             return self.subgraphs[subgraph].tensor(index)
         return None
 
-    # -- subgraphs ----------------------------------------------------------------------------
-
-    def _ints(self, table: Table | None, field: str, what: str) -> tuple[int, ...]:
-        vec = self._get(table, field, what)
-        if vec is None:
-            return ()
-        try:
-            return tuple(vec.tolist())
-        except FlatBufError as err:
-            self._fail(err, what)
-            return ()
-
-    def _build_subgraph(self, index: int, t: Table | None) -> Subgraph:
-        where = f"subgraphs[{index}]"
-        if t is None:
-            return Subgraph(index, "", (), (), (), (), error="unreadable")
-        name = self._get(t, "name", f"{where}.name") or ""
-        inputs = self._ints(t, "inputs", f"{where}.inputs")
-        outputs = self._ints(t, "outputs", f"{where}.outputs")
-        debug = int(self._get(t, "debug_metadata_index", f"{where}.debug_metadata_index", -1))
-        try:
-            has_ops = t.has("operators")
-        except FlatBufError:
-            has_ops = False
-        operators = tuple(
-            self._build_operator(index, i, ot)
-            for i, ot in self._tables(t, "operators", f"{where}.operators")
-        )
-        producer: dict[int, int] = {}
-        consumers: dict[int, list[int]] = {}
-        intermediates: set[int] = set()
-        for op in operators:
-            for ti in op.outputs:
-                producer.setdefault(ti, op.index)
-            for ti in op.inputs:
-                if ti >= 0:
-                    lst = consumers.setdefault(ti, [])
-                    if not lst or lst[-1] != op.index:
-                        lst.append(op.index)
-            intermediates.update(op.intermediates)
-        ctx = _TensorContext(set(inputs), set(outputs), producer, consumers, intermediates,
-                             self.buffers)
-        tensors = tuple(
-            self._build_tensor(index, i, tt, ctx)
-            for i, tt in self._tables(t, "tensors", f"{where}.tensors")
-        )
-        return Subgraph(index, name, inputs, outputs, tensors, operators, debug, has_ops)
-
-    def _build_tensor(self, sg: int, index: int, t: Table | None, ctx: _TensorContext) -> Tensor:
-        try:
-            if t is None:
-                raise _Skip
-            get = t.get
-            type_value = int(get("type"))
-            info = dtype_info(type_value)
-            shape_vec = get("shape")
-            sig_vec = get("shape_signature")
-            buffer = int(get("buffer"))
-            is_variable = bool(get("is_variable"))
-            qt = get("quantization")
-            quant = read_quantization(qt) if qt is not None else None
-            st = get("sparsity")
-            sparsity = read_sparsity(st) if st is not None else None
-            external = int(get("external_buffer"))
-            shape = tuple(shape_vec.tolist()) if shape_vec is not None else ()
-            nbytes = 0
-            buffers = ctx.buffers
-            if 0 < buffer < len(buffers):
-                nbytes = buffers[buffer].size
-            if external:
-                eb = self._external_by_id.get(external)
-                if eb is not None:
-                    nbytes = eb.length
-            return Tensor(
-                index=index,
-                subgraph=sg,
-                name=get("name") or "",
-                type=type_value,
-                type_name=info.type_name,
-                dtype=info.name,
-                shape=shape,
-                shape_signature=tuple(sig_vec.tolist()) if sig_vec is not None else None,
-                has_rank=bool(get("has_rank")),
-                is_variable=is_variable,
-                buffer=buffer,
-                external_buffer=external,
-                quantization=quant,
-                sparsity=sparsity,
-                role=ctx.role(index, is_variable, nbytes),
-                producer=ctx.producer.get(index),
-                consumers=tuple(ctx.consumers.get(index, ())),
-                nbytes=nbytes,
-            )
-        except (FlatBufError, _Skip) as err:
-            if isinstance(err, FlatBufError):
-                self._fail(err, f"subgraphs[{sg}].tensors[{index}]", subgraph=sg, tensor=index)
-            return Tensor(index, sg, f"<unreadable tensor {index}>", -1, "UNKNOWN", "unknown",
-                          (), None, False, False, 0, error="unreadable",
-                          producer=ctx.producer.get(index),
-                          consumers=tuple(ctx.consumers.get(index, ())))
-
-    def _build_operator(self, sg: int, index: int, t: Table | None) -> Operator:
-        try:
-            if t is None:
-                raise _Skip
-            get = t.get
-            opcode_index = int(get("opcode_index"))
-            codes = self.operator_codes
-            opcode = codes[opcode_index] if opcode_index < len(codes) else None
-            if opcode is None:
-                opcode_name = f"<opcode {opcode_index}?>"
-            else:
-                opcode_name = opcode.display_name
-            options: dict[str, Any] = {}
-            called: tuple[int, ...] = ()
-            types: list[str | None] = []
-            for union in ("builtin_options", "builtin_options_2"):
-                member, table, raw = t.union(union)
-                if member is None and raw:
-                    member = f"UNKNOWN_{raw}"
-                types.append(member)
-                if table is not None:
-                    options.update(decode_options(table))
-                    called += called_subgraphs(table)
-            custom = get("custom_options")
-            custom_bytes = bytes(custom.raw()) if custom is not None else None
-            large_off = int(get("large_custom_options_offset"))
-            large_size = int(get("large_custom_options_size"))
-            if large_off > 1:
-                custom_bytes = self._large_custom_options(large_off, large_size)
-            inter = get("intermediates")
-            inp = get("inputs")
-            out = get("outputs")
-            mut = get("mutating_variable_inputs")
-            return Operator(
-                index=index,
-                subgraph=sg,
-                opcode_index=opcode_index,
-                opcode=opcode,
-                opcode_name=opcode_name,
-                version=opcode.version if opcode else 0,
-                inputs=tuple(inp.tolist()) if inp is not None else (),
-                outputs=tuple(out.tolist()) if out is not None else (),
-                intermediates=tuple(inter.tolist()) if inter is not None else (),
-                options_type=types[0],
-                options_2_type=types[1],
-                options=options,
-                called_subgraphs=called,
-                custom_options=custom_bytes,
-                custom_options_format=int(get("custom_options_format")),
-                large_custom_options_offset=large_off,
-                large_custom_options_size=large_size,
-                mutating_variable_inputs=tuple(mut.tolist()) if mut is not None else (),
-                debug_metadata_index=int(get("debug_metadata_index")),
-            )
-        except (FlatBufError, _Skip) as err:
-            if isinstance(err, FlatBufError):
-                self._fail(err, f"subgraphs[{sg}].operators[{index}]", subgraph=sg, operator=index)
-            return Operator(index, sg, -1, None, "<unreadable>", 0, (), (), error="unreadable")
-
-    def _large_custom_options(self, offset: int, size: int) -> bytes | None:
-        """Custom options stored after the flatbuffer; None when out of the file (checks.py
-        reports it). Subtraction form: cannot overflow."""
-        if size > self.file_size or offset > self.file_size - size:
-            return None
-        return bytes(self.source.view[offset : offset + size])
-
 
 class _Skip(Exception):
     """An element whose table could not be reached (already recorded)."""
-
-
-class _TensorContext:
-    __slots__ = ("inputs", "outputs", "producer", "consumers", "intermediates", "buffers")
-
-    def __init__(
-        self,
-        inputs: set[int],
-        outputs: set[int],
-        producer: dict[int, int],
-        consumers: dict[int, list[int]],
-        intermediates: set[int],
-        buffers: tuple[Buffer, ...],
-    ) -> None:
-        self.inputs = inputs
-        self.outputs = outputs
-        self.producer = producer
-        self.consumers = consumers
-        self.intermediates = intermediates
-        self.buffers = buffers
-
-    def role(self, index: int, is_variable: bool, nbytes: int) -> str:
-        if index in self.inputs:
-            return "input"
-        if index in self.outputs:
-            return "output"
-        if is_variable:
-            return "variable"
-        if nbytes:
-            return "constant"
-        if index in self.intermediates:
-            return "intermediate"
-        return "activation"
-

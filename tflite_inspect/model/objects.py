@@ -188,9 +188,10 @@ class Operator:
     """An operator of a subgraph, in execution order.
 
     `options` holds the decoded fields of `builtin_options` and `builtin_options_2` (enum values
-    by name); `called_subgraphs` the subgraph indices they name. `custom_options` are the raw
-    custom option bytes (read from after the flatbuffer for large custom options); `custom` is
-    their decoding (Flex NodeDef or FlexBuffer map), computed on first access."""
+    by name); `called_subgraphs` the subgraph indices they name. The custom options are located
+    by `custom_options_offset`/`custom_options_size` (inside the flatbuffer, or after it for
+    large custom options) and read on first access of `custom_options`; `custom` is their
+    decoding (Flex NodeDef or FlexBuffer map)."""
 
     index: int
     subgraph: int
@@ -205,13 +206,29 @@ class Operator:
     options_2_type: str | None = None
     options: dict[str, Any] = field(default_factory=dict, hash=False)
     called_subgraphs: tuple[int, ...] = ()
-    custom_options: bytes | None = None
+    custom_options_offset: int | None = None  # absolute file position of the custom options
+    custom_options_size: int = 0
     custom_options_format: int = 0
     large_custom_options_offset: int = 0
     large_custom_options_size: int = 0
     mutating_variable_inputs: tuple[bool, ...] = ()
     debug_metadata_index: int = -1
+    has_inputs: bool = True  # False when the `inputs` vector is absent (TFLite rejects that)
+    has_outputs: bool = True
     error: str | None = None
+    _source: ByteSource | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def custom_options(self) -> bytes | None:
+        """The custom option bytes (copied on first access), None when the op has none or they
+        lie outside the file."""
+        if self.custom_options_offset is None or self._source is None:
+            return None
+        start, size = self.custom_options_offset, self.custom_options_size
+        src = self._source
+        if size > src.size or start > src.size - size:
+            return None
+        return bytes(src.view[start : start + size])
 
     @property
     def builtin_code(self) -> int | None:

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..flatbuf import Table, Vector
 from ..flatbuf.schema import Field
+from ._fields import Fields
 
 __all__ = ["called_subgraphs", "decode_options", "enum_name", "is_subgraph_field"]
 
@@ -53,6 +54,7 @@ def decode_options(table: Table, depth: int = 0) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if depth > _MAX_DEPTH:
         return out
+    fields = Fields(table)
     for field in table.tdef.fields:
         if field.deprecated:
             continue
@@ -64,11 +66,14 @@ def decode_options(table: Table, depth: int = 0) -> dict[str, Any]:
             out[field.name + "_type"] = member if member else (f"UNKNOWN_{raw}" if raw else None)
             out[field.name] = decode_options(sub, depth + 1) if sub is not None else None
             continue
-        value = table.get(field.name)
         if kind == "scalar":
+            value = fields.scalar(field.name)
             if field.type.ref is not None and field.type.ref in table.schema.enums:
                 value = enum_name(table, field, value)
-        elif isinstance(value, Vector):
+            out[field.name] = value
+            continue
+        value = fields.get(field.name)
+        if isinstance(value, Vector):
             value = _vector(value, depth)
         elif isinstance(value, Table):
             value = decode_options(value, depth + 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..flatbuf import Table
+from ._fields import Fields
 from .types import DTYPES, integer_range
 
 __all__ = [
@@ -100,12 +101,12 @@ def _type_value(dtype: int | str) -> int:
 def read_quantization(table: Table) -> Quantization | None:
     """Reads a QuantizationParameters table; None when it carries nothing (the converter writes
     an empty table for float tensors). Raises FlatBufError on unreadable data."""
-    get = table.get
-    scale = get("scale")
-    zero_point = get("zero_point")
-    qmin = get("min")
-    qmax = get("max")
-    dtype_value = get("details_type")
+    f = Fields(table)
+    scale = f.ints("scale")
+    zero_point = f.ints("zero_point")
+    qmin = f.ints("min")
+    qmax = f.ints("max")
+    dtype_value = int(f.scalar("details_type"))
     if not scale and not zero_point and not qmin and not qmax and not dtype_value:
         return None
     details_kind: str | None = None
@@ -115,7 +116,9 @@ def read_quantization(table: Table) -> Quantization | None:
         if member == "BlockwiseQuantization" and dtable is not None:
             details_kind = "blockwise"
             details = BlockwiseDetails(
-                int(dtable.get("scales")), int(dtable.get("zero_points")), int(dtable.get("block_size"))
+                int(dtable.get("scales")),
+                int(dtable.get("zero_points")),
+                int(dtable.get("block_size")),
             )
         elif member == "MultiAxisQuantization" and dtable is not None:
             dims = dtable.get("quantized_dimensions")
@@ -133,12 +136,12 @@ def read_quantization(table: Table) -> Quantization | None:
         else:
             details_kind = "unknown"
     return Quantization(
-        scales=tuple(scale.tolist()) if scale is not None else (),
-        zero_points=tuple(zero_point.tolist()) if zero_point is not None else (),
-        quantized_dimension=int(get("quantized_dimension")),
-        min=tuple(qmin.tolist()) if qmin is not None else (),
-        max=tuple(qmax.tolist()) if qmax is not None else (),
+        scales=scale or (),
+        zero_points=zero_point or (),
+        quantized_dimension=int(f.scalar("quantized_dimension")),
+        min=qmin or (),
+        max=qmax or (),
         details_kind=details_kind,
         details=details,
-        details_type=int(dtype_value),
+        details_type=dtype_value,
     )

@@ -48,7 +48,9 @@ class DType:
         return 0 < self.bits < 8
 
 
-def _d(value: int, type_name: str, name: str, storage: str | None, bits: int, kind: str = "") -> DType:
+def _d(
+    value: int, type_name: str, name: str, storage: str | None, bits: int, kind: str = ""
+) -> DType:
     return DType(
         value,
         type_name,

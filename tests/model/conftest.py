@@ -1,0 +1,3 @@
+"""Pytest fixtures of the model-layer tests (defined in model_testlib.py)."""
+
+from model.model_testlib import base, build  # noqa: F401

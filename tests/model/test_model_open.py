@@ -1,0 +1,181 @@
+"""open_model: strict and tolerant opening, user-facing errors, life cycle, never-crash."""
+
+from __future__ import annotations
+
+import struct
+
+import numpy as np
+import pytest
+from model.model_testlib import FIXTURE_NAMES, fixture_path, flex_strings, node_def, pb_int
+from support.damage import cases_for, not_tflite_cases
+from support.tflite_builder import add_model, write_model
+
+from tflite_inspect.model import Model, ModelError, open_model
+from tflite_inspect.model.checks import check_model
+from tflite_inspect.model.sizes import size_report
+from tflite_inspect.model.weights import dequantize, tensor_data, weight_stats
+
+
+def exercise(model: Model) -> int:
+    """Touches every object and derived view a UI would show; returns a count of things seen.
+
+    Only ModelError may come out of per-tensor weight reads (damaged data); nothing may escape
+    from the object accessors, the checks or the size report."""
+    seen = 0
+    for name in (
+        "version",
+        "description",
+        "operator_codes",
+        "buffers",
+        "signatures",
+        "metadata",
+        "external_buffers",
+    ):
+        getattr(model, name)
+        seen += 1
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            _ = op.custom, op.options, op.opcode_name
+            seen += 1
+        for t in sg.tensors:
+            seen += 1
+            if t.is_constant:
+                try:
+                    arr = tensor_data(model, t)
+                    if arr.dtype != object and arr.size:
+                        weight_stats(arr, bins=4)
+                    if t.is_quantized:
+                        dequantize(model, t)
+                except ModelError:
+                    pass
+    check_model(model)
+    report = size_report(model)
+    assert sum(report.parts.values()) == model.file_size
+    return seen
+
+
+def test_open_bytes_and_path(tmp_path):
+    data = write_model(add_model())
+    m1 = open_model(data)
+    path = tmp_path / "m.tflite"
+    path.write_bytes(data)
+    with open_model(path) as m2:
+        assert m2.path == str(path)
+        assert m2.file_size == len(data) == m1.file_size
+        assert [t.name for t in m2.subgraphs[0].tensors] == [
+            t.name for t in m1.subgraphs[0].tensors
+        ]
+    assert m1.path is None and m1.structural.ok
+
+
+def test_missing_file_raises_oserror(tmp_path):
+    with pytest.raises(OSError):
+        open_model(tmp_path / "nope.tflite")
+
+
+@pytest.mark.parametrize("case", not_tflite_cases(), ids=lambda c: c.name)
+def test_not_a_tflite_file_gets_a_clear_message(case):
+    with pytest.raises(ModelError) as info:
+        open_model(case.data)
+    err = info.value
+    assert isinstance(err, ValueError)
+    assert "not a TFLite model" in str(err)
+    assert "\n" not in str(err)
+    assert err.code in ("NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER")
+    assert err.diagnostics
+
+
+def test_damaged_model_strict_error_names_where():
+    data = bytearray(write_model(add_model()))
+    struct.pack_into("<I", data, 0, len(data) + 100)  # root offset past the end
+    with pytest.raises(ModelError) as info:
+        open_model(bytes(data))
+    err = info.value
+    assert err.code == "OFFSET_OUT_OF_RANGE" and (err.start, err.end) == (0, 4)
+    assert "damaged TFLite model" in str(err) and "tolerant" in str(err)
+    assert "\n" not in str(err)
+    model = open_model(bytes(data), tolerant=True)
+    assert not model.structural.ok
+    assert model.subgraphs == () and model.buffers == ()
+    assert [f.code for f in model.read_findings] == ["READ_ERROR"]
+    exercise(model)
+
+
+def _seed() -> bytes:
+    model = add_model(operators=2)
+    t = model["subgraphs"][0]["tensors"][1]
+    t["quantization"] = {"scale": [0.5], "zero_point": [0]}
+    model["operator_codes"].append(
+        {"deprecated_builtin_code": 32, "builtin_code": 32, "custom_code": "FlexFoo", "version": 1}
+    )
+    model["subgraphs"][0]["operators"].append(
+        {
+            "opcode_index": 1,
+            "inputs": [3],
+            "outputs": [],
+            "custom_options": flex_strings(b"Foo", node_def("Foo", T=pb_int(6, 1))),
+        }
+    )
+    model["metadata"] = [{"name": "min_runtime_version", "buffer": 2}]
+    model["buffers"].append({"data": b"2.3.0\0\0\0"})
+    return write_model(model)
+
+
+def test_seed_is_valid():
+    model = open_model(_seed())
+    assert exercise(model) > 10
+
+
+@pytest.mark.parametrize("case", cases_for(_seed(), "seed"), ids=lambda c: c.name)
+def test_damaged_cases_tolerant_never_crash(case):
+    model = open_model(case.data, tolerant=True)
+    exercise(model)
+    if case.code is not None:
+        with pytest.raises(ModelError):
+            open_model(case.data)
+
+
+def test_every_single_byte_change_is_survived():
+    """Each byte of a small model set to 0x00, 0xFF and 0x80: tolerant open and a full walk
+    never raise anything but ModelError from weight reads."""
+    seed = _seed()
+    for pos in range(len(seed)):
+        for value in (0x00, 0xFF, 0x80):
+            if seed[pos] == value:
+                continue
+            data = bytearray(seed)
+            data[pos] = value
+            model = open_model(bytes(data), tolerant=True)
+            try:
+                exercise(model)
+            except Exception as err:  # pragma: no cover - the failure message is the point
+                raise AssertionError(
+                    f"byte {pos} = {value:#x}: {type(err).__name__}: {err}"
+                ) from err
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixtures_open_strict_and_tolerant(name):
+    path = fixture_path(name)
+    strict = open_model(path)
+    assert strict.structural.ok and strict.version == 3
+    tolerant = open_model(path, tolerant=True)
+    assert exercise(tolerant) == exercise(strict)
+    assert tolerant.read_findings == []
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixtures_truncated_tolerant_never_crash(name):
+    data = fixture_path(name).read_bytes()
+    for cut in (len(data) // 3, len(data) // 2, len(data) - 17):
+        model = open_model(data[:cut], tolerant=True)
+        exercise(model)
+
+
+def test_arrays_outlive_close():
+    data = write_model(add_model(const=np.arange(4, dtype="<f4").tobytes()))
+    model = open_model(data)
+    arr = tensor_data(model, model.subgraphs[0].tensors[1])
+    model.close()
+    model.close()  # idempotent
+    assert arr.tolist() == [[0.0, 1.0, 2.0, 3.0]]

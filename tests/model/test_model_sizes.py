@@ -1,0 +1,111 @@
+"""Size accounting: the parts add up to the file size; weights by dtype, op type, subgraph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from model.model_testlib import FIXTURE_NAMES, fixture_path
+from support.tflite_builder import write_model
+
+from tflite_inspect.model import open_model
+from tflite_inspect.model.sizes import NOT_USED_BY_OP, PARTS, size_report
+
+
+def test_tiny_model(base, build):
+    report = size_report(build(base))
+    assert set(report.parts) == set(PARTS)
+    assert sum(report.parts.values()) == report.file_bytes
+    assert report.parts["tensor_data"] == 16 == report.weight_bytes
+    assert report.flatbuffer_bytes == report.file_bytes and report.outside_bytes == 0
+    assert report.overhead_bytes == report.file_bytes - 16
+    assert report.by_dtype == {"float32": 16} and report.by_op_type == {"ADD": 16}
+    assert report.by_subgraph == {0: 16}
+    assert [(s.tensor, s.nbytes) for s in report.largest] == [(1, 16)]
+
+
+def test_shared_and_unused_buffers_are_counted_once(base, build):
+    tensors = base["subgraphs"][0]["tensors"]
+    tensors.append({"name": "alias", "shape": [1, 4], "type": 0, "buffer": 1})
+    tensors.append({"name": "lonely", "shape": [2], "type": 2, "buffer": 3})
+    base["buffers"] += [{"data": bytes(40)}, {"data": bytes(8)}]  # buffer 2 is not used
+    base["metadata"] = [{"name": "min_runtime_version", "buffer": 4}]
+    base["buffers"].append({"data": b"2.3.0\0\0\0\0\0\0\0\0\0\0\0"})
+    report = size_report(build(base))
+    assert sum(report.parts.values()) == report.file_bytes
+    assert report.parts["tensor_data"] == 16 + 8
+    assert report.parts["unused_buffers"] == 40
+    assert report.parts["metadata"] == 16
+    assert report.weight_bytes == 24
+    assert report.by_dtype == {"float32": 16, "int32": 8}
+    assert report.by_op_type == {"ADD": 16, NOT_USED_BY_OP: 8}
+    assert report.shared_buffers == 1
+    shared = [s for s in report.largest if s.shared]
+    assert {s.tensor for s in shared} == {1, 4}
+
+
+def test_external_data_and_trailing_bytes(base):
+    base["buffers"][1] = {"offset": 1 << 40, "size": 16}
+    first = write_model(base)
+    start = (len(first) + 15) // 16 * 16
+    base["buffers"][1] = {"offset": start, "size": 16}
+    data = write_model(base)
+    data += bytes(start - len(data)) + np.arange(4, dtype="<f4").tobytes() + b"trailing zip?"
+    report = size_report(open_model(data))
+    assert report.flatbuffer_bytes == start
+    assert report.outside_bytes == 16 + 13
+    assert report.parts["external_tensor_data"] == 16
+    assert report.parts["external_unreferenced"] == 13
+    assert report.parts["tensor_data"] == 0
+    assert sum(report.parts.values()) == report.file_bytes
+    assert report.weight_bytes == 16 and report.by_op_type == {"ADD": 16}
+
+
+def test_out_of_range_external_data_is_not_counted(base, build):
+    base["buffers"][1] = {"offset": 2**64 - 8, "size": 16}
+    report = size_report(build(base))
+    assert sum(report.parts.values()) == report.file_bytes
+    assert report.weight_bytes == 0
+
+
+@pytest.mark.parametrize("name", FIXTURE_NAMES)
+def test_fixture_parts_add_up(name):
+    model = open_model(fixture_path(name))
+    report = size_report(model)
+    assert sum(report.parts.values()) == model.file_size
+    assert report.flatbuffer_bytes + report.outside_bytes == model.file_size
+    assert sum(report.by_op_type.values()) == report.weight_bytes == sum(report.by_dtype.values())
+    assert sum(report.by_subgraph.values()) == report.weight_bytes
+    assert list(report.largest) == sorted(report.largest, key=lambda s: -s.nbytes)
+
+
+def test_external_buffers_fixture_is_mostly_outside():
+    model = open_model(fixture_path("external_buffers"))
+    report = size_report(model)
+    assert report.outside_bytes > 0
+    assert report.parts["external_tensor_data"] == report.weight_bytes
+    reference = size_report(open_model(fixture_path("cnn.float32")))
+    assert report.weight_bytes == reference.weight_bytes
+    assert report.by_op_type == reference.by_op_type
+
+
+def test_custom_options_are_their_own_part():
+    model = open_model(fixture_path("flex"))
+    op = next(op for op in model.subgraphs[0].operators if op.is_flex)
+    report = size_report(model)
+    assert op.custom_options_size > 0
+    assert report.parts["custom_options"] == op.custom_options_size
+    assert sum(report.parts.values()) == model.file_size
+
+
+def test_to_dict_is_json_ready(base, build):
+    import json
+
+    from tflite_inspect.model.sizes import size_breakdown
+
+    report = size_breakdown(build(base))
+    doc = json.loads(json.dumps(report.to_dict()))
+    assert doc["file_bytes"] == report.file_bytes and doc["weight_bytes"] == 16
+    assert doc["weights_by_dtype"] == {"float32": 16} == report.weights_by_dtype
+    assert doc["weights_by_subgraph"] == {"0": 16}
+    assert doc["largest"][0]["name"] == "const"
+    assert sum(doc["parts"].values()) == doc["file_bytes"]

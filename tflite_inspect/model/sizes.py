@@ -1,0 +1,232 @@
+"""Where the bytes of a model file go.
+
+`size_report(model)` splits the file into disjoint parts that add up to the file size: data inside
+the flatbuffer (tensor data, metadata, custom options, unused buffers), the flatbuffer's own structure
+(tables, vectors, strings, padding: the overhead), and after the flatbuffer (external tensor data,
+metadata, large custom options, unreferenced bytes). Overlapping or shared ranges are counted once,
+charged to the first category in that order. Weight bytes are also broken down by dtype, by the
+op type that consumes them (a constant shared by several ops is charged once, to the first), and
+by subgraph, with the largest tensors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .model import Model
+from .objects import Tensor
+
+__all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_breakdown", "size_report"]
+
+# Categories of byte ranges, by priority (lower wins when ranges overlap).
+_TENSOR, _METADATA, _CUSTOM, _UNUSED = range(4)
+_NAMES = ("tensor_data", "metadata", "custom_options", "unused_buffers")
+PARTS = (
+    "tensor_data",
+    "metadata",
+    "custom_options",
+    "unused_buffers",
+    "flatbuffer_structure",
+    "external_tensor_data",
+    "external_metadata",
+    "external_custom_options",
+    "external_unused_buffers",
+    "external_unreferenced",
+)
+NOT_USED_BY_OP = "(not used by an op)"
+
+
+@dataclass(frozen=True)
+class TensorSize:
+    subgraph: int
+    tensor: int
+    name: str
+    dtype: str
+    nbytes: int
+    buffer: int
+    shared: bool = False  # its buffer is used by other tensors too
+
+
+@dataclass(frozen=True)
+class SizeReport:
+    """`parts` are disjoint and sum to `file_bytes` (see PARTS for the keys)."""
+
+    file_bytes: int
+    flatbuffer_bytes: int
+    outside_bytes: int
+    parts: dict[str, int]
+    weight_bytes: int
+    by_dtype: dict[str, int] = field(default_factory=dict)
+    by_op_type: dict[str, int] = field(default_factory=dict)
+    by_subgraph: dict[int, int] = field(default_factory=dict)
+    largest: tuple[TensorSize, ...] = ()
+    shared_buffers: int = 0  # buffers used by more than one tensor
+
+    @property
+    def overhead_bytes(self) -> int:
+        return self.parts["flatbuffer_structure"]
+
+    @property
+    def weights_by_dtype(self) -> dict[str, int]:
+        return self.by_dtype
+
+    @property
+    def weights_by_op_type(self) -> dict[str, int]:
+        return self.by_op_type
+
+    def to_dict(self) -> dict[str, object]:
+        """Plain JSON-ready values (subgraph keys as strings)."""
+        return {
+            "file_bytes": self.file_bytes,
+            "flatbuffer_bytes": self.flatbuffer_bytes,
+            "outside_bytes": self.outside_bytes,
+            "weight_bytes": self.weight_bytes,
+            "overhead_bytes": self.overhead_bytes,
+            "parts": dict(self.parts),
+            "weights_by_dtype": dict(self.by_dtype),
+            "weights_by_op_type": dict(self.by_op_type),
+            "weights_by_subgraph": {str(k): v for k, v in self.by_subgraph.items()},
+            "shared_buffers": self.shared_buffers,
+            "largest": [
+                {
+                    "subgraph": t.subgraph,
+                    "tensor": t.tensor,
+                    "name": t.name,
+                    "dtype": t.dtype,
+                    "bytes": t.nbytes,
+                    "buffer": t.buffer,
+                    "shared": t.shared,
+                }
+                for t in self.largest
+            ],
+        }
+
+
+def _sweep(intervals: list[tuple[int, int, int]], lo: int, hi: int) -> tuple[list[int], int]:
+    """Bytes of [lo, hi) covered by each category (highest priority wins) and bytes uncovered."""
+    events: list[tuple[int, int, int]] = []
+    for start, end, cat in intervals:
+        start, end = max(start, lo), min(end, hi)
+        if start < end:
+            events.append((start, 1, cat))
+            events.append((end, -1, cat))
+    events.sort()
+    covered = [0] * len(_NAMES)
+    active = [0] * len(_NAMES)
+    pos = lo
+    for at, delta, cat in events:
+        if at > pos:
+            for c in range(len(_NAMES)):
+                if active[c]:
+                    covered[c] += at - pos
+                    break
+            pos = at
+        active[cat] += delta
+    return covered, (hi - lo) - sum(covered)
+
+
+def size_report(model: Model, largest: int = 10) -> SizeReport:
+    """Accounts for every byte of the file (pure computation over the model's objects)."""
+    file_bytes = model.file_size
+    buffers = model.buffers
+    cat: dict[int, int] = {}
+    users: dict[int, list[tuple[int, int]]] = {}
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            if 0 < t.buffer < len(buffers) and not t.external_buffer and buffers[t.buffer].size:
+                cat[t.buffer] = _TENSOR
+                users.setdefault(t.buffer, []).append((sg.index, t.index))
+    for entry in model.metadata:
+        if 0 <= entry.buffer < len(buffers):
+            cat.setdefault(entry.buffer, _METADATA)
+
+    intervals: list[tuple[int, int, int]] = []
+    external_starts: list[int] = []
+    for buf in buffers:
+        if buf.data_offset is None or not buf.size:
+            continue
+        intervals.append((buf.data_offset, buf.data_offset + buf.size, cat.get(buf.index, _UNUSED)))
+        if not buf.in_flatbuffer:
+            external_starts.append(buf.data_offset)
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            start, size = op.custom_options_offset, op.custom_options_size
+            if start is None or not size:
+                continue
+            intervals.append((start, start + size, _CUSTOM))
+            if op.large_custom_options_offset > 1:
+                external_starts.append(start)
+    fb_end = min(external_starts) if external_starts else file_bytes
+    inside, overhead = _sweep(intervals, 0, fb_end)
+    outside, unreferenced = _sweep(intervals, fb_end, file_bytes)
+    parts = {name: inside[i] for i, name in enumerate(_NAMES)}
+    parts["flatbuffer_structure"] = overhead
+    parts.update({"external_" + name: outside[i] for i, name in enumerate(_NAMES)})
+    parts["external_unreferenced"] = unreferenced
+
+    # Weights: each buffer (or external buffer id) counted once.
+    by_dtype: dict[str, int] = {}
+    by_subgraph: dict[int, int] = {}
+    sizes: list[TensorSize] = []
+    seen: set[tuple[str, int]] = set()
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            key, nbytes = _weight_key(model, t)
+            if key is None:
+                continue
+            shared = len(users.get(t.buffer, ())) > 1
+            sizes.append(TensorSize(sg.index, t.index, t.name, t.dtype, nbytes, t.buffer, shared))
+            if key in seen:
+                continue
+            seen.add(key)
+            by_dtype[t.dtype] = by_dtype.get(t.dtype, 0) + nbytes
+            by_subgraph[sg.index] = by_subgraph.get(sg.index, 0) + nbytes
+    by_op: dict[str, int] = {}
+    charged: set[tuple[str, int]] = set()
+    for sg in model.subgraphs:
+        for op in sg.operators:
+            for ti in op.inputs:
+                consumed = sg.tensor(ti)
+                if consumed is None:
+                    continue
+                key, nbytes = _weight_key(model, consumed)
+                if key is None or key in charged:
+                    continue
+                charged.add(key)
+                by_op[op.opcode_name] = by_op.get(op.opcode_name, 0) + nbytes
+    weight_bytes = sum(by_dtype.values())
+    rest = weight_bytes - sum(by_op.values())
+    if rest:
+        by_op[NOT_USED_BY_OP] = rest
+    sizes.sort(key=lambda s: (-s.nbytes, s.subgraph, s.tensor))
+    return SizeReport(
+        file_bytes=file_bytes,
+        flatbuffer_bytes=fb_end,
+        outside_bytes=file_bytes - fb_end,
+        parts=parts,
+        weight_bytes=weight_bytes,
+        by_dtype=dict(sorted(by_dtype.items(), key=lambda kv: -kv[1])),
+        by_op_type=dict(sorted(by_op.items(), key=lambda kv: -kv[1])),
+        by_subgraph=by_subgraph,
+        largest=tuple(sizes[:largest]),
+        shared_buffers=sum(1 for u in users.values() if len(u) > 1),
+    )
+
+
+# The name the CLI and UI first used.
+size_breakdown = size_report
+
+
+def _weight_key(model: Model, t: Tensor) -> tuple[tuple[str, int] | None, int]:
+    """(dedup key, located bytes) of a constant tensor's data, (None, 0) when it has none."""
+    if t.is_variable:
+        return None, 0
+    if t.external_buffer:
+        return (("external", t.external_buffer), t.nbytes) if t.nbytes else (None, 0)
+    buffers = model.buffers
+    if not 0 < t.buffer < len(buffers):
+        return None, 0
+    buf = buffers[t.buffer]
+    if buf.data_offset is None or not buf.size:
+        return None, 0
+    return ("buffer", t.buffer), buf.size
