@@ -308,12 +308,12 @@ def parse_schema(text: str) -> Schema:
                 if p.peek() == ":":
                     p.take(":")
                     type_name = p.take_kind("ident")
-                value = None
+                explicit: int | None = None
                 if p.peek() == "=":
                     p.take("=")
-                    value = int(_parse_number(p.take_kind("number")))
+                    explicit = int(_parse_number(p.take_kind("number")))
                 p.attributes()  # e.g. (deprecated)
-                members.append((member, type_name, value))
+                members.append((member, type_name, explicit))
                 if p.peek() == ",":
                     p.take(",")
             p.take("}")
@@ -354,9 +354,9 @@ def parse_schema(text: str) -> Schema:
         values: dict[str, int] = {"NONE": 0}
         member_types: dict[str, str] = {}
         nxt = 1
-        for member, type_name, value in members:
-            if value is not None:
-                nxt = value
+        for member, type_name, explicit in members:
+            if explicit is not None:
+                nxt = explicit
             values[member] = nxt
             member_types[member] = type_name
             nxt += 1

@@ -84,6 +84,9 @@ class ByteSource:
 
     def check(self, pos: int, length: int, path: str = "", what: str = "data") -> None:
         """Raises FlatBufError("OUT_OF_RANGE") unless [pos, pos+length) lies inside the buffer."""
+        if self._closed:
+            raise FlatBufError("CLOSED", f"{self.name} was closed; reopen it to read", pos,
+                               pos + max(length, 0), path)
         if pos < 0 or length < 0 or pos > self.size or length > self.size - pos:
             start = max(pos, 0)
             end = start + max(length, 0)

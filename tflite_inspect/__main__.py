@@ -1,0 +1,3 @@
+from tflite_inspect.cli import run
+
+run()
