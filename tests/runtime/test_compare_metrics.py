@@ -1,0 +1,119 @@
+"""`analysis.compare`: metrics, matching and exports on hand-made tensors (no interpreter)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from tflite_inspect.analysis.compare import (
+    CSV_COLUMNS,
+    Activation,
+    LayerStats,
+    OutputStats,
+    cosine,
+    dequantize,
+    layer_rows,
+    layers_csv,
+    match_activations,
+    model_explorer_node_data,
+    sqnr_db,
+)
+
+
+def test_sqnr_and_cosine_edge_cases() -> None:
+    x = np.array([3.0, 4.0])
+    assert sqnr_db(x, x) == math.inf
+    assert sqnr_db(np.zeros(2), x) == -math.inf
+    assert sqnr_db(x, x + np.array([0.3, 0.4])) == pytest.approx(20.0)  # noise = signal / 10
+    assert cosine(np.zeros(3), np.zeros(3)) == 1.0
+    assert cosine(np.zeros(3), np.ones(3)) == 0.0
+    assert cosine(x, -x) == pytest.approx(-1.0)
+
+
+def test_dequantize_per_tensor_and_per_axis() -> None:
+    q = np.array([[-128, 0], [10, 20]], np.int8)
+    np.testing.assert_allclose(dequantize(q, [0.5], [-128]), [[0, 64], [69, 74]])
+    np.testing.assert_allclose(dequantize(q, [1.0, 0.1], [0, 0], quantized_dimension=1),
+                               [[-128, 0], [10, 2]], rtol=1e-6)
+    assert dequantize(np.ones(2, np.float16), [], []).dtype == np.float32
+
+
+def test_layer_stats_are_the_debugger_metrics_averaged_over_samples() -> None:
+    rng = np.random.default_rng(0)
+    refs = [rng.normal(size=50) for _ in range(3)]
+    tests = [r + rng.normal(scale=0.01, size=50) for r in refs]
+    stats = LayerStats()
+    for r, t in zip(refs, tests, strict=True):
+        stats.add(r, t)
+    out = stats.result(scale=0.02)
+    diffs = [t - r for r, t in zip(refs, tests, strict=True)]
+    assert out["num_elements"] == 50.0
+    assert out["stddev"] == pytest.approx(np.mean([np.std(d) for d in diffs]))
+    assert out["mean_error"] == pytest.approx(np.mean([np.average(d) for d in diffs]))
+    assert out["max_abs_error"] == pytest.approx(np.mean([np.max(np.abs(d)) for d in diffs]))
+    mse = np.mean([np.average(d ** 2) for d in diffs])
+    assert out["mean_squared_error"] == pytest.approx(mse)
+    assert out["rmse_scale"] == pytest.approx(math.sqrt(mse) / 0.02)
+    assert out["sqnr_db"] == pytest.approx(10 * math.log10(
+        sum(np.sum(r ** 2) for r in refs) / sum(np.sum(d ** 2) for d in diffs)))
+    assert LayerStats().result(None)["rmse_scale"] is None
+
+
+def test_output_stats_pool_samples_and_count_top1_agreement() -> None:
+    stats = OutputStats()
+    stats.add(np.array([[0.1, 0.9]]), np.array([[0.2, 0.8]]))
+    stats.add(np.array([[0.6, 0.4]]), np.array([[0.3, 0.7]]))
+    out = stats.result()
+    assert out["samples"] == 2 and out["top1_agreement"] == 0.5
+    assert out["max_abs_error"] == pytest.approx(0.3)
+    assert out["mean_abs_error"] == pytest.approx(0.2)
+    assert out["cosine_min"] < out["cosine"] < 1.0
+    with pytest.raises(ValueError, match="sizes differ"):
+        stats.add(np.zeros(3), np.zeros(4))
+
+
+def act(index: int, name: str, producer: str | None, order: int, shape: tuple[int, ...] = (1, 4),
+        inputs: tuple[int, ...] = (), quantized: bool = False) -> Activation:
+    q = dict(dtype="int8", scales=(0.1,), zero_points=(0,)) if quantized else dict(
+        dtype="float32")
+    return Activation(index, name, shape=shape, producer=producer, order=order, inputs=inputs,
+                      **q)  # type: ignore[arg-type]
+
+
+FLOAT = [act(0, "in", None, -1), act(1, "conv", "CONV_2D", 0, inputs=(0,)),
+         act(2, "out", "SOFTMAX", 1, inputs=(1,))]
+INT8 = [act(0, "in", None, -1), act(5, "in_q", "QUANTIZE", 0, inputs=(0,), quantized=True),
+        act(6, "conv", "CONV_2D", 1, inputs=(5,), quantized=True),
+        act(7, "out1", "SOFTMAX", 2, inputs=(6,), quantized=True),
+        act(8, "out", "DEQUANTIZE", 3, inputs=(7,)),
+        act(9, "other", "ADD", 4, shape=(2,), inputs=(8,), quantized=True)]
+
+
+def test_matching_by_name_then_position_then_through_conversions() -> None:
+    matches = {m.test.index: (m.reference.index, m.how) for m in match_activations(FLOAT, INT8)}
+    assert matches == {0: (0, "name"), 5: (0, "via QUANTIZE"), 6: (1, "name"),
+                       7: (2, "position"), 8: (2, "name")}  # 9: no ADD in the float model
+
+
+def test_rows_are_sorted_worst_first_with_flag_and_jump() -> None:
+    matches = match_activations(FLOAT, INT8)
+    signal = np.array([1.0, -2.0, 3.0, -4.0])
+    noise = {0: 0.0, 5: 1e-3, 6: 2e-3, 7: 0.2, 8: 0.2}  # the SOFTMAX adds 40 dB of error
+    stats = {}
+    for m in matches:
+        stats[m.test.index] = LayerStats()
+        stats[m.test.index].add(signal, signal + noise[m.test.index])
+    rows = layer_rows(matches, stats)
+    assert [r["tensor_idx"] for r in rows[:2]] in ([7, 8], [8, 7])
+    assert rows[-1]["tensor_idx"] == 0 and rows[-1]["sqnr_db"] == math.inf
+    by_idx = {r["tensor_idx"]: r for r in rows}
+    assert [i for i, r in by_idx.items() if r["jump"]] == [7]
+    assert by_idx[7]["flagged"] and not by_idx[6]["flagged"]  # rmse/scale 2.0 vs 0.02
+    assert by_idx[8]["rmse_scale"] is None and by_idx[8]["scale"] is None  # float on both sides
+    assert by_idx[8]["op_name"] == "DEQUANTIZE" and not by_idx[8]["jump"]
+    text = layers_csv(rows).splitlines()
+    assert tuple(text[0].split(",")) == CSV_COLUMNS and len(text) == 1 + len(rows)
+    node_data = model_explorer_node_data(rows)
+    assert set(node_data["results"]) == {"in_q", "conv", "out1"}

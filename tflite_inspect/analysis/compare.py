@@ -1,0 +1,414 @@
+"""Comparison metrics for two models run on the same inputs: pure numpy, no I/O, no interpreter.
+
+Vocabulary: the *reference* is model A (usually float), the *test* is model B (usually quantized);
+errors are `test - reference` after dequantizing, as in TFLite's NumericVerify op.
+
+- `OutputStats` accumulates per-output metrics over samples: max/mean abs error, RMSE, SQNR,
+  cosine similarity and top-1 agreement.
+- `LayerStats` accumulates the QuantizationDebugger's per-layer metric set (each metric computed
+  per sample, then averaged with nanmean, as the debugger does) plus SQNR and cosine.
+- `match_activations` pairs intermediate tensors of the two models by name, then by producer op
+  type + position + shape, then through QUANTIZE/DEQUANTIZE to what they convert.
+- `layer_rows` turns matches and stats into rows sorted worst first, with the first layer where
+  the error jumps marked; `layers_csv` / `model_explorer_node_data` export them.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "CSV_COLUMNS",
+    "EXACT_DB",
+    "JUMP_DB",
+    "LAYER_METRICS",
+    "RMSE_SCALE_FLAG",
+    "Activation",
+    "LayerStats",
+    "Match",
+    "OutputStats",
+    "cosine",
+    "dequantize",
+    "layer_rows",
+    "layers_csv",
+    "match_activations",
+    "model_explorer_node_data",
+    "sqnr_db",
+    "top1",
+]
+
+#: QuantizationDebugger's default layer metrics, in its CSV column order.
+LAYER_METRICS = ("num_elements", "stddev", "mean_error", "max_abs_error", "mean_squared_error")
+#: Our direct-compare metrics: they take the debugger's "layer_direct_compare_metrics" slot.
+DIRECT_METRICS = ("rmse_scale", "cosine", "sqnr_db")
+CSV_COLUMNS = ("op_name", "tensor_idx", *LAYER_METRICS, *DIRECT_METRICS,
+               "scale", "zero_point", "tensor_name")
+#: The debugger guide flags 8-bit layers whose RMSE is above 0.7 quantization steps.
+RMSE_SCALE_FLAG = 0.7
+#: A layer "jumps" when its SQNR is this much below the worst of its matched inputs (10x the
+#: noise power)...
+JUMP_DB = 10.0
+#: ...provided those inputs already carried error: above this SQNR a tensor counts as exact.
+EXACT_DB = 100.0
+_CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
+
+
+# -- element-wise helpers ----------------------------------------------------------------------
+
+
+def dequantize(values: np.ndarray, scales: Sequence[float], zero_points: Sequence[int],
+               quantized_dimension: int = 0) -> np.ndarray:
+    """Integer tensor -> float32 with per-tensor or per-axis parameters; float input is returned as
+    float32 and an integer tensor without scales is only cast."""
+    arr = np.asarray(values)
+    if arr.dtype.kind == "f" or not len(scales):
+        return arr.astype(np.float32, copy=False)
+    scale = np.asarray(scales, dtype=np.float32)
+    zero = np.asarray(zero_points if len(zero_points) else [0], dtype=np.float32)
+    if scale.size > 1 and arr.ndim:
+        bshape = [1] * arr.ndim
+        bshape[quantized_dimension] = -1
+        scale = scale.reshape(bshape)
+        zero = zero.reshape(bshape) if zero.size > 1 else zero[:1]
+    else:
+        scale, zero = scale[:1], zero[:1]
+    return ((arr.astype(np.float32) - zero) * scale).astype(np.float32)
+
+
+def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:
+    """10·log10(signal power / noise power); inf when identical, -inf for a zero signal with
+    noise."""
+    ref = np.asarray(reference, dtype=np.float64).ravel()
+    err = np.asarray(test, dtype=np.float64).ravel() - ref
+    return _power_ratio_db(float(np.dot(ref, ref)), float(np.dot(err, err)))
+
+
+def _power_ratio_db(signal: float, noise: float) -> float:
+    if noise == 0.0:
+        return math.inf
+    if signal == 0.0:
+        return -math.inf
+    return 10.0 * math.log10(signal / noise)
+
+
+def cosine(a: np.ndarray, b: np.ndarray) -> float:
+    """Cosine similarity of the flattened tensors: 1.0 when both are all zero, 0.0 when one is."""
+    x = np.asarray(a, dtype=np.float64).ravel()
+    y = np.asarray(b, dtype=np.float64).ravel()
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0.0 or ny == 0.0:
+        return 1.0 if nx == ny else 0.0
+    return float(np.dot(x, y) / (nx * ny))
+
+
+def _row_cosines(x: np.ndarray, y: np.ndarray) -> list[float]:
+    """`cosine` of each row pair of two 2-D float64 arrays."""
+    nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
+    dots = np.einsum("ij,ij->i", x, y)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = dots / (nx * ny)
+    zero = (nx == 0) | (ny == 0)
+    out[zero] = np.where(nx[zero] == ny[zero], 1.0, 0.0)
+    return out.tolist()
+
+
+def top1(values: np.ndarray) -> np.ndarray | None:
+    """Class index per row of a classifier-like output (last axis >= 2); None otherwise."""
+    arr = np.asarray(values)
+    if arr.ndim == 0 or arr.shape[-1] < 2 or arr.dtype.kind not in "fiub":
+        return None
+    return np.argmax(arr.reshape(-1, arr.shape[-1]), axis=1)
+
+
+# -- accumulators ------------------------------------------------------------------------------
+
+
+@dataclass
+class OutputStats:
+    """Metrics of one model output over samples (feed dequantized float arrays to `add`)."""
+
+    samples: int = 0
+    max_abs_error: float = 0.0
+    _abs_sum: float = 0.0
+    _count: int = 0
+    _err_power: float = 0.0
+    _ref_power: float = 0.0
+    _cosines: list[float] = field(default_factory=list)
+    _agree: int = 0
+    _rows: int = 0
+
+    def add(self, reference: np.ndarray, test: np.ndarray) -> None:
+        """Adds one sample; raises ValueError when the element counts differ."""
+        self.add_many(np.asarray(reference)[None], np.asarray(test)[None])
+
+    def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
+        """Adds samples stacked along the first axis; raises ValueError when sizes differ."""
+        n = reference.shape[0]
+        ref = np.asarray(reference, dtype=np.float64).reshape(n, -1)
+        tst = np.asarray(test, dtype=np.float64).reshape(test.shape[0], -1)
+        if ref.shape != tst.shape:
+            raise ValueError(f"output sizes differ: {ref.shape[1]} vs {tst.shape[1]} elements")
+        err = tst - ref
+        self.samples += n
+        if err.size:
+            self.max_abs_error = max(self.max_abs_error, float(np.nanmax(np.abs(err))))
+        self._abs_sum += float(np.nansum(np.abs(err)))
+        self._count += err.size
+        self._err_power += float(np.nansum(err * err))
+        self._ref_power += float(np.nansum(ref * ref))
+        self._cosines.extend(_row_cosines(ref, tst))
+        a, b = top1(np.asarray(reference)), top1(np.asarray(test))
+        if a is not None and b is not None and a.shape == b.shape:
+            self._agree += int(np.sum(a == b))
+            self._rows += a.size
+
+    def result(self) -> dict[str, Any]:
+        mse = self._err_power / self._count if self._count else math.nan
+        return {
+            "samples": self.samples,
+            "max_abs_error": self.max_abs_error,
+            "mean_abs_error": self._abs_sum / self._count if self._count else math.nan,
+            "rmse": math.sqrt(mse) if not math.isnan(mse) else math.nan,
+            "sqnr_db": _power_ratio_db(self._ref_power, self._err_power),
+            "cosine": float(np.mean(self._cosines)) if self._cosines else math.nan,
+            "cosine_min": float(np.min(self._cosines)) if self._cosines else math.nan,
+            "top1_agreement": self._agree / self._rows if self._rows else None,
+        }
+
+
+@dataclass
+class LayerStats:
+    """Per-layer metrics over samples: the debugger's set (per sample, then nanmean) + SQNR from
+    the pooled signal and noise power + mean cosine."""
+
+    samples: int = 0
+    _sums: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    _err_power: float = 0.0
+    _ref_power: float = 0.0
+
+    def add(self, reference: np.ndarray, test: np.ndarray) -> None:
+        """Adds one sample of float tensors; raises ValueError when the sizes differ."""
+        self.add_many(np.asarray(reference)[None], np.asarray(test)[None])
+
+    def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
+        """Adds samples stacked along the first axis (each metric is still per sample)."""
+        n = reference.shape[0]
+        ref = np.asarray(reference, dtype=np.float64).reshape(n, -1)
+        tst = np.asarray(test, dtype=np.float64).reshape(test.shape[0], -1)
+        if ref.shape != tst.shape:
+            raise ValueError(f"tensor sizes differ: {ref.shape[1]} vs {tst.shape[1]} elements")
+        diffs = tst - ref
+        self.samples += n
+        s = self._sums
+        s["num_elements"].extend([float(diffs.shape[1])] * n)
+        if diffs.shape[1]:
+            s["stddev"].extend(np.std(diffs, axis=1).tolist())
+            s["mean_error"].extend(np.mean(diffs, axis=1).tolist())
+            s["max_abs_error"].extend(np.max(np.abs(diffs), axis=1).tolist())
+            s["mean_squared_error"].extend(np.mean(diffs ** 2, axis=1).tolist())
+        s["cosine"].extend(_row_cosines(ref, tst))
+        self._err_power += float(np.nansum(diffs * diffs))
+        self._ref_power += float(np.nansum(ref * ref))
+
+    def result(self, scale: float | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key in (*LAYER_METRICS, "cosine"):
+            values = np.asarray(self._sums.get(key, []), dtype=np.float64)
+            finite = values[~np.isnan(values)]
+            out[key] = float(finite.mean()) if finite.size else math.nan
+        mse = out["mean_squared_error"]
+        out["rmse_scale"] = (math.sqrt(mse) / scale
+                             if scale and not math.isnan(mse) else None)
+        out["sqnr_db"] = _power_ratio_db(self._ref_power, self._err_power)
+        return out
+
+
+# -- matching ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A tensor computed at run time (an op output or a subgraph input), as the interpreter
+    describes it. `producer` is the op name (None for a subgraph input), `order` the op's position
+    in execution order (-1 for inputs), `inputs` the activation tensors the op reads."""
+
+    index: int
+    name: str
+    dtype: str
+    shape: tuple[int, ...]
+    scales: tuple[float, ...] = ()
+    zero_points: tuple[int, ...] = ()
+    quantized_dimension: int = 0
+    producer: str | None = None
+    order: int = -1
+    inputs: tuple[int, ...] = ()
+
+    @property
+    def is_quantized(self) -> bool:
+        return bool(self.scales) and self.dtype.startswith(("int", "uint"))
+
+    @property
+    def size(self) -> int:
+        return int(np.prod(self.shape)) if self.shape else 1
+
+    def to_float(self, values: np.ndarray) -> np.ndarray:
+        return dequantize(values, self.scales, self.zero_points, self.quantized_dimension)
+
+
+@dataclass(frozen=True)
+class Match:
+    """`test` (a tensor of model B) is compared with `reference` (of model A); `how` is "name",
+    "position" (producer op type + position + shape) or "via QUANTIZE"/"via DEQUANTIZE"."""
+
+    reference: Activation
+    test: Activation
+    how: str
+
+
+def match_activations(reference: Sequence[Activation],
+                      test: Sequence[Activation]) -> list[Match]:
+    """Pairs each test tensor with at most one reference tensor of the same element count, in the
+    test model's execution order."""
+    found: dict[int, Match] = {}
+    names: dict[str, list[Activation]] = defaultdict(list)
+    for t in reference:
+        if t.name:
+            names[t.name].append(t)
+    for t in test:
+        same = names.get(t.name, [])
+        if len(same) == 1 and same[0].size == t.size:
+            found[t.index] = Match(same[0], t, "name")
+
+    def groups(tensors: Iterable[Activation]) -> dict[tuple, list[Activation]]:
+        g: dict[tuple, list[Activation]] = defaultdict(list)
+        for t in sorted(tensors, key=lambda a: (a.order, a.index)):
+            if t.producer and t.producer not in _CONVERSIONS:
+                g[(t.producer, t.shape)].append(t)
+        return g
+
+    # The k-th SOFTMAX of a shape in B is the k-th of that shape in A, whatever else matched.
+    ref_groups = groups(reference)
+    for key, tests in groups(test).items():
+        for ref, tst in zip(ref_groups.get(key, []), tests, strict=False):
+            if tst.index not in found:
+                found[tst.index] = Match(ref, tst, "position")
+    for t in sorted(test, key=lambda a: (a.order, a.index)):
+        if t.index in found or t.producer not in _CONVERSIONS or not t.inputs:
+            continue
+        source = found.get(t.inputs[0])
+        if source is not None and source.reference.size == t.size:
+            found[t.index] = Match(source.reference, t, f"via {t.producer}")
+    return sorted(found.values(), key=lambda m: (m.test.order, m.test.index))
+
+
+# -- rows and exports --------------------------------------------------------------------------
+
+
+def _sort_key(row: dict[str, Any]) -> tuple[float, float]:
+    sqnr = row.get("sqnr_db")
+    rmse_scale = row.get("rmse_scale") or 0.0
+    return (math.inf if sqnr is None or math.isnan(sqnr) else sqnr, -rmse_scale)
+
+
+def layer_rows(matches: Sequence[Match], stats: dict[int, LayerStats]) -> list[dict[str, Any]]:
+    """One row per match that has statistics (keyed by the test tensor index), worst first (lowest
+    SQNR). `flagged` marks rmse/scale above 0.7 on 8-bit tensors (the debugger guide's rule of
+    thumb; a 16-bit step is too fine for it); `jump` marks the first layer in execution order
+    whose SQNR is at least JUMP_DB below the worst of its matched inputs (see `_mark_jump`;
+    QUANTIZE, DEQUANTIZE and subgraph inputs are conversions, never the jump)."""
+    rows: list[dict[str, Any]] = []
+    by_test: dict[int, dict[str, Any]] = {}
+    for m in matches:
+        st = stats.get(m.test.index)
+        if st is None or not st.samples:
+            continue
+        quant = m.test if m.test.is_quantized else (m.reference if m.reference.is_quantized
+                                                    else None)
+        scale = quant.scales[0] if quant else None
+        metrics = st.result(scale)
+        row = {
+            "op_name": m.test.producer or "INPUT",
+            "tensor_idx": m.test.index,
+            "tensor_name": m.test.name,
+            "reference_idx": m.reference.index,
+            "reference_name": m.reference.name,
+            "matched_by": m.how,
+            "order": m.test.order,
+            "shape": list(m.test.shape),
+            "dtype": m.test.dtype,
+            **metrics,
+            "scale": scale,
+            "zero_point": quant.zero_points[0] if quant and quant.zero_points else None,
+            "flagged": bool(metrics["rmse_scale"] is not None and quant is not None
+                            and quant.dtype in ("int8", "uint8")
+                            and metrics["rmse_scale"] > RMSE_SCALE_FLAG),
+            "sqnr_drop_db": None,
+            "jump": False,
+        }
+        rows.append(row)
+        by_test[m.test.index] = row
+    _mark_jump(matches, by_test)
+    rows.sort(key=_sort_key)
+    return rows
+
+
+def _mark_jump(matches: Sequence[Match], by_test: dict[int, dict[str, Any]]) -> None:
+    """Sets `sqnr_drop_db` (worst matched input SQNR minus own SQNR) on each row and `jump` on the
+    first one, in execution order, that drops by JUMP_DB or more from inputs that already carried
+    error (below EXACT_DB). A layer whose inputs are exact is where error *appears*, which every
+    quantized model has; the jump is where it *grows*."""
+    jumped = False
+    for m in matches:  # execution order
+        row = by_test.get(m.test.index)
+        inputs = [by_test[i]["sqnr_db"] for i in m.test.inputs if i in by_test]
+        if row is None or not inputs or math.isnan(row["sqnr_db"]):
+            continue
+        baseline, own = min(inputs), row["sqnr_db"]
+        if math.isinf(baseline) or math.isinf(own):
+            continue
+        row["sqnr_drop_db"] = baseline - own
+        if (not jumped and baseline < EXACT_DB and row["sqnr_drop_db"] >= JUMP_DB
+                and m.test.producer and m.test.producer not in _CONVERSIONS):
+            row["jump"] = jumped = True
+
+
+def layers_csv(rows: Sequence[dict[str, Any]]) -> str:
+    """The rows as CSV in the QuantizationDebugger's column order (op_name, tensor_idx, its five
+    metrics, our rmse_scale/cosine/sqnr_db, scale, zero_point, tensor_name)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
+    return buf.getvalue()
+
+
+def model_explorer_node_data(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Model Explorer "node data" (GraphNodeData): values keyed by output tensor name. The value is
+    rmse/scale (colour thresholds at 0.35 and the 0.7 flag) when the test tensors are quantized,
+    else the mean squared error on a green-to-red gradient."""
+    rows = [r for r in rows if r["tensor_name"]]
+    quantized = [r for r in rows if r.get("rmse_scale") is not None
+                 and math.isfinite(r["rmse_scale"])]
+    if quantized:
+        return {
+            "results": {r["tensor_name"]: {"value": r["rmse_scale"]} for r in quantized},
+            "thresholds": [
+                {"value": 0.35, "bgColor": "#c8f7c5"},
+                {"value": RMSE_SCALE_FLAG, "bgColor": "#fff3b0"},
+                {"value": 1e30, "bgColor": "#ffb3b3"},
+            ],
+        }
+    return {
+        "results": {r["tensor_name"]: {"value": r["mean_squared_error"]} for r in rows
+                    if math.isfinite(r["mean_squared_error"])},
+        "gradient": [{"stop": 0, "bgColor": "#c8f7c5"}, {"stop": 1, "bgColor": "#ffb3b3"}],
+    }

@@ -1,0 +1,43 @@
+"""Interpreter runs, each in a spawned child process with time and memory limits.
+
+Nothing here imports TFLite or TensorFlow in the calling process: `_child` (run as
+`python -m tflite_inspect.runtime._child`) and `_interp` are the only modules that do, inside the
+child. Crashes, hangs and memory exhaustion become a `RunOutcome`; the caller carries on.
+
+- `run_model(path, ...) -> RunReport`: outputs summary and latency of one model.
+- `compare_models(a, b, ...) -> CompareReport`: output and per-layer error, accuracy, size and
+  latency side by side.
+- `ChildSession` / `RemoteInterpreter`: the building blocks, for a UI that keeps a child alive.
+All long calls take `progress(phase, done, total)` and a `threading.Event` to cancel.
+"""
+
+from .compare import CompareReport, Side, compare_models
+from .inputs import InputError, Samples, TensorSpec, load_samples, random_samples
+from .outcome import ChildFailure, RunOutcome
+from .remote import InterpreterConfig, Latency, RemoteInterpreter, RunResult
+from .run import OutputSummary, RunReport, file_facts, run_model
+from .session import ChildSession, Limits, Progress
+
+__all__ = [
+    "ChildFailure",
+    "ChildSession",
+    "CompareReport",
+    "InputError",
+    "InterpreterConfig",
+    "Latency",
+    "Limits",
+    "OutputSummary",
+    "Progress",
+    "RemoteInterpreter",
+    "RunOutcome",
+    "RunReport",
+    "RunResult",
+    "Samples",
+    "Side",
+    "TensorSpec",
+    "compare_models",
+    "file_facts",
+    "load_samples",
+    "random_samples",
+    "run_model",
+]

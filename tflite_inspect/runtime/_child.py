@@ -1,0 +1,208 @@
+"""The interpreter child process: `python -m tflite_inspect.runtime._child [--memory-mb N]`.
+
+Started by `session.ChildSession` in its own process group. It reads one JSON request per line on
+stdin and answers on the original stdout, which it keeps for itself: native code that prints
+(TFLite's "INFO: Created ... delegate") is pointed at stderr. Arrays travel as `.npz` files in the
+session's temporary folder, loaded with `allow_pickle=False`; nothing is ever pickled. A tensor's
+values across the samples of one request are stacked into one array (see `_wire`). RLIMIT_AS is
+set first thing; faulthandler dumps the Python stack on a fatal signal; a watchdog thread exits
+when the parent is gone.
+
+Lines sent back carry the request id and an `event`:
+  phase     {"phase": "loading"}        before each step that may crash or hang
+  progress  {"done": i, "total": n}     at most every 0.1 s during long loops
+  done      {"result": {...}, "arrays": "res3.npz" or null}
+  error     {"kind": "error"|"oom", "type": "RuntimeError", "message": "...", "phase": "..."}
+
+Test hook: when TFLITE_INSPECT_CHILD_FAULT is set to `segv`, `abort`, `fpe`, `bus`, `ill`, `hang`
+or `oom` (optionally `KIND:COMMAND`, default command `run`), handling that command really crashes,
+hangs or exhausts memory, so tests exercise the real classification path.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import resource
+import sys
+import threading
+import time
+from typing import IO, Any
+
+FAULT_ENV = "TFLITE_INSPECT_CHILD_FAULT"
+
+
+def _limit_memory(megabytes: int) -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _fault(kind: str) -> None:
+    """Really crash, hang or run out of memory (the test hook; see the module docstring)."""
+    import ctypes
+    import signal
+
+    if kind == "segv":
+        ctypes.string_at(0)  # a genuine invalid read
+    elif kind == "abort":
+        os.abort()
+    elif kind in ("fpe", "bus", "ill"):
+        os.kill(os.getpid(), {"fpe": signal.SIGFPE, "bus": signal.SIGBUS,
+                              "ill": signal.SIGILL}[kind])
+    elif kind == "hang":
+        while True:
+            time.sleep(3600)
+    elif kind == "oom":
+        import numpy as np
+
+        hoard = []
+        while True:  # address space, as RLIMIT_AS counts it (untouched pages cost no time)
+            hoard.append(np.empty(64 * 1024 * 1024, dtype=np.uint8))
+    raise ValueError(f"unknown {FAULT_ENV} value {kind!r}")
+
+
+class Child:
+    """The request loop: one interpreter per configuration key, requests handled in order."""
+
+    def __init__(self, out: IO[str]) -> None:
+        self.out = out
+        self.loaded: dict[str, Any] = {}
+        self.request_id: int | None = None
+        self.phase_name = "starting"
+        self._last_progress = 0.0
+        fault = os.environ.get(FAULT_ENV, "")
+        kind, _, command = fault.partition(":")
+        self.fault = (kind, command or "run") if kind else None
+
+    def send(self, event: str, **fields: Any) -> None:
+        self.out.write(json.dumps({"id": self.request_id, "event": event, **fields}) + "\n")
+        self.out.flush()
+
+    def phase(self, name: str) -> None:
+        self.phase_name = name
+        self.send("phase", phase=name)
+
+    def progress(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done == total or now - self._last_progress >= 0.1:
+            self._last_progress = now
+            self.send("progress", done=done, total=total)
+
+    def maybe_fault(self, command: str) -> None:
+        if self.fault and self.fault[1] == command:
+            _fault(self.fault[0])
+
+    def serve(self) -> None:
+        while True:
+            line = sys.stdin.readline()
+            if not line:
+                return
+            request = json.loads(line)
+            self.request_id = request.get("id")
+            if request["cmd"] == "exit":  # nothing to save: skip interpreter teardown
+                self.out.flush()
+                os._exit(0)
+            try:
+                result, arrays = self.handle(request)
+            except MemoryError as err:
+                self.send("error", kind="oom", type="MemoryError", message=str(err) or
+                          "MemoryError", phase=self.phase_name)
+            except Exception as err:  # the interpreter's refusal, sent as text to the parent
+                self.send("error", kind="error", type=type(err).__name__, message=str(err),
+                          phase=self.phase_name)
+            else:
+                self.send("done", result=result, arrays=arrays)
+
+    def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        import numpy as np
+
+        cmd, args = request["cmd"], request.get("args", {})
+        feeds: dict[str, Any] = {}
+        if request.get("arrays"):
+            with np.load(request["arrays"], allow_pickle=False) as data:
+                feeds = {k: data[k] for k in data.files}
+        if cmd == "load":
+            return self.load(args), None
+        loaded = self.loaded[args["key"]]
+        if cmd == "run":
+            return self.run(loaded, args, feeds, request)
+        if cmd == "latency":
+            self.phase("timing")
+            self.maybe_fault("latency")
+            loaded.feed([feeds[f"i{j}"] for j in range(len(loaded.inputs))])
+            times = loaded.time_invocations(int(args["runs"]), int(args["warmup"]), self.progress)
+            return {"times_ms": times}, None
+        raise ValueError(f"unknown command {cmd!r}")
+
+    def load(self, args: dict[str, Any]) -> dict[str, Any]:
+        from ._interp import Loaded
+
+        def phase(name: str) -> None:
+            self.phase(name)
+            if name == "loading":
+                self.maybe_fault("load")
+
+        loaded = Loaded(args["model"], backend=args.get("backend", "auto"),
+                        resolver=args.get("resolver", "auto"),
+                        preserve=bool(args.get("preserve", False)), threads=args.get("threads"),
+                        signature=args.get("signature"), phase=phase)
+        self.loaded[args["key"]] = loaded
+        return loaded.describe()
+
+    def run(self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any],
+            request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        import numpy as np
+
+        from ._wire import stack, unstack
+
+        samples = int(args["samples"])
+        capture = [int(i) for i in args.get("capture", [])]
+        inputs = unstack(feeds, samples)
+        results: list[dict[str, Any]] = []
+        self.phase("invoking")
+        self.maybe_fault("run")
+        for s in range(samples):
+            loaded.feed([inputs[s][f"i{j}"] for j in range(len(loaded.inputs))])
+            loaded.invoke()
+            result = {f"o{k}": value for k, value in enumerate(loaded.read_outputs())}
+            if capture:
+                result.update({f"t{i}": v for i, v in loaded.capture(capture).items()})
+            results.append(result)
+            self.progress(s + 1, samples)
+        path = os.path.join(os.path.dirname(request["arrays"]), f"res{request['id']}.npz")
+        np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        return {"samples": samples}, path
+
+
+def _exit_with_parent() -> None:
+    """A hung child would outlive a parent that died (no one left to kill its group): leave once
+    we are re-parented. Best effort: native code that never releases the GIL delays it."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
+
+
+def main(argv: list[str]) -> int:
+    if "--memory-mb" in argv:
+        _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
+    faulthandler.enable()
+    _exit_with_parent()
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # native prints go to stderr, never into the protocol
+    sys.stdout = sys.stderr
+    Child(protocol).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

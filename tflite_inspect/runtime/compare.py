@@ -1,0 +1,273 @@
+"""`compare_models()`: the same inputs through two models, each in its own child process.
+
+Model A is the reference (usually float), B the model under test (usually quantized). Both children
+run each chunk of samples at the same time; the parent dequantizes and accumulates the metrics of
+`analysis.compare`. With `per_layer`, both interpreters are built with the delegate-free resolver
+and `experimental_preserve_all_tensors=True` (the only settings under which intermediate tensors
+hold their real values) and every matched intermediate tensor is compared. Latency is always timed
+on a separately built default interpreter (what apps ship), one model after the other.
+
+Never raises for what an interpreter does: each side's `outcome` says how it ended. Raises
+`InputError` for unusable inputs and `FileNotFoundError` for a missing model.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..analysis.compare import LayerStats, Match, OutputStats, layer_rows, match_activations, top1
+from .inputs import InputError, Samples, load_samples, random_samples
+from .outcome import ChildFailure, RunOutcome
+from .remote import InterpreterConfig, Latency, RemoteInterpreter
+from .run import file_facts
+from .session import ChildSession, Limits, Progress
+
+__all__ = ["CompareReport", "Side", "compare_models"]
+
+
+@dataclass
+class Side:
+    """One model of the comparison: file facts, how its runs ended, what produced the numbers."""
+
+    label: str
+    file: dict[str, Any]
+    outcome: RunOutcome = field(default_factory=lambda: RunOutcome("ok", "ok"))
+    backend: dict[str, Any] = field(default_factory=dict)
+    latency: Latency | None = None
+    latency_backend: dict[str, Any] = field(default_factory=dict)
+    accuracy: float | None = None
+    _hits: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "outcome": self.outcome.to_dict(), "backend": self.backend,
+                "latency": self.latency.to_dict() if self.latency else None,
+                "latency_backend": self.latency_backend, "accuracy": self.accuracy}
+
+
+@dataclass
+class CompareReport:
+    """Everything `compare_models` measured. `outputs` and `layers` are plain dict rows (see
+    analysis.compare for their keys); `tensors` counts what per-layer matching found."""
+
+    a: Side
+    b: Side
+    source: str = ""
+    samples: int = 0
+    per_layer: bool = False
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+    layers: list[dict[str, Any]] = field(default_factory=list)
+    tensors: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def failed(self) -> Side | None:
+        return next((s for s in (self.a, self.b) if not s.outcome.ok), None)
+
+    def ratios(self) -> dict[str, float | None]:
+        def ratio(x: float | None, y: float | None) -> float | None:
+            return y / x if x and y is not None else None
+
+        return {
+            "size": ratio(self.a.file["size"], self.b.file["size"]),
+            "weight_bytes": ratio(self.a.file.get("weight_bytes"), self.b.file.get("weight_bytes")),
+            "latency_p50": ratio(self.a.latency.p50_ms if self.a.latency else None,
+                                 self.b.latency.p50_ms if self.b.latency else None),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"a": self.a.to_dict(), "b": self.b.to_dict(), "source": self.source,
+                "samples": self.samples, "per_layer": self.per_layer, "ratios": self.ratios(),
+                "outputs": self.outputs, "layers": self.layers, "tensors": self.tensors,
+                "notes": self.notes}
+
+
+def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int, int]]:
+    """Output pairs by signature name, else by position; only pairs of the same size."""
+    names_b = {s.name: k for k, s in enumerate(b.outputs)}
+    if all(s.name in names_b for s in a.outputs):
+        pairs = [(k, names_b[s.name]) for k, s in enumerate(a.outputs)]
+    else:
+        pairs = [(k, k) for k in range(min(len(a.outputs), len(b.outputs)))]
+    return [(ka, kb) for ka, kb in pairs
+            if np.prod(a.outputs[ka].shape) == np.prod(b.outputs[kb].shape)]
+
+
+def _load(side: Side, session: ChildSession, path: str,
+          config: InterpreterConfig) -> RemoteInterpreter | None:
+    try:
+        interp = RemoteInterpreter(session, path, config)
+    except ChildFailure as failure:
+        side.outcome = failure.outcome
+        return None
+    side.backend = interp.backend
+    side.outcome = RunOutcome("ok", "ok").with_backend(interp.backend)
+    return interp
+
+
+class _Comparison:
+    """The per-sample loop: run both, accumulate output, layer and accuracy statistics."""
+
+    def __init__(self, report: CompareReport, ia: RemoteInterpreter, ib: RemoteInterpreter,
+                 data: Samples, matches: list[Match]) -> None:
+        self.report, self.ia, self.ib, self.data, self.matches = report, ia, ib, data, matches
+        self.pairs = _pair_outputs(ia, ib)
+        if len(self.pairs) < max(len(ia.outputs), len(ib.outputs)):
+            report.notes.append(f"outputs: {len(self.pairs)} of A's {len(ia.outputs)} and B's "
+                                f"{len(ib.outputs)} pair up by name or position with equal sizes")
+        self.out_stats = {pair: OutputStats() for pair in self.pairs}
+        self.layer_stats = {m.test.index: LayerStats() for m in matches}
+        self.capture_a = sorted({m.reference.index for m in matches})
+        self.capture_b = sorted({m.test.index for m in matches})
+
+    def chunk(self, start: int, stop: int) -> None:
+        """Runs samples [start, stop) on both; raises ChildFailure tagged with the side."""
+        part = self.data.values[start:stop]
+        report = self.report
+        rid_a = _tagged(report.a, lambda: self.ia.submit_run(part, self.capture_a))
+        rid_b = _tagged(report.b, lambda: self.ib.submit_run(part, self.capture_b))
+        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
+        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
+        for (ka, kb), stats in self.out_stats.items():
+            _accumulate(stats, self.ia.outputs[ka], [r.outputs[ka] for r in res_a],
+                        self.ib.outputs[kb], [r.outputs[kb] for r in res_b])
+        for m in self.matches:
+            refs = [r.tensors.get(m.reference.index) for r in res_a]
+            tests = [r.tensors.get(m.test.index) for r in res_b]
+            pairs = [(x, y) for x, y in zip(refs, tests, strict=True)
+                     if x is not None and y is not None and x.size == y.size]
+            if pairs:
+                _accumulate(self.layer_stats[m.test.index], m.reference, [x for x, _ in pairs],
+                            m.test, [y for _, y in pairs])
+        labels = self.data.labels
+        if labels is not None:
+            for i, (ra, rb) in enumerate(zip(res_a, res_b, strict=True)):
+                for side, result in ((self.report.a, ra), (self.report.b, rb)):
+                    pred = next((p for p in (top1(o) for o in result.outputs)
+                                 if p is not None and p.size == 1), None)
+                    side._hits += int(pred is not None and pred[0] == labels[start + i])
+
+    def finish(self, done: int) -> None:
+        report = self.report
+        report.samples = done
+        for (ka, kb), stats in self.out_stats.items():
+            report.outputs.append({"name": self.ia.outputs[ka].name,
+                                   "tensor_name": self.ia.outputs[ka].tensor_name,
+                                   "b_name": self.ib.outputs[kb].name, **stats.result()})
+        report.layers = layer_rows(self.matches, self.layer_stats)
+        if self.data.labels is not None and done:
+            report.a.accuracy = report.a._hits / done
+            report.b.accuracy = report.b._hits / done
+        if report.per_layer:
+            quantized = [t for t in self.ib.activations if t.is_quantized]
+            matched = {m.test.index for m in self.matches}
+            report.tensors = {
+                "test_activations": len(self.ib.activations),
+                "matched": len(self.matches),
+                "quantized_in_test": len(quantized),
+                "quantized_matched": sum(t.index in matched for t in quantized),
+                "unmatched": [t.name for t in self.ib.activations if t.index not in matched],
+            }
+
+
+def _floats(spec: Any, arrays: list[np.ndarray]) -> np.ndarray | None:
+    """The arrays dequantized and stacked on a new first axis; None when their shapes differ."""
+    if any(a.shape != arrays[0].shape for a in arrays):
+        return None
+    if len(spec.scales) > 1:  # per-axis: the quantized dimension counts without the stack axis
+        return np.stack([spec.to_float(a) for a in arrays])
+    return spec.to_float(np.stack(arrays))
+
+
+def _accumulate(stats: OutputStats | LayerStats, ref_spec: Any, refs: list[np.ndarray],
+                test_spec: Any, tests: list[np.ndarray]) -> None:
+    """Adds a chunk at once when the samples stack, one sample at a time otherwise."""
+    ref, test = _floats(ref_spec, refs), _floats(test_spec, tests)
+    if ref is not None and test is not None:
+        stats.add_many(ref, test)
+        return
+    for x, y in zip(refs, tests, strict=True):
+        stats.add(ref_spec.to_float(x), test_spec.to_float(y))
+
+
+def _tagged(side: Side, fn: Any) -> Any:
+    try:
+        return fn()
+    except ChildFailure as failure:
+        side.outcome = failure.outcome.with_backend(side.backend)
+        raise
+
+
+def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = None,
+                   samples: int | None = None, per_layer: bool = False, runs: int = 20,
+                   warmup: int = 3, threads: int | None = None, seed: int = 0,
+                   signature: str | None = None, backend: str = "auto",
+                   limits: Limits | None = None, progress: Progress | None = None,
+                   cancel: threading.Event | None = None, env: dict[str, str] | None = None,
+                   chunk: int = 16) -> CompareReport:
+    """Feeds the same samples (from `inputs`, or `samples` seeded random ones, 8 by default) to A
+    and B and compares outputs (and intermediates with `per_layer`), accuracy when `inputs` has
+    labels `y`, then file size, weight bytes and latency p50 (`runs` timed runs; 0 skips)."""
+    for path in (a, b):
+        if not Path(path).is_file():
+            raise FileNotFoundError(2, "No such file", str(path))
+    base = InterpreterConfig(threads=threads, backend=backend, signature=signature)
+    config = InterpreterConfig.for_capture(base) if per_layer else base
+    with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
+                      label="A: ") as sa, \
+            ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
+                         label="B: ") as sb:
+        # read the files while the children start
+        report = CompareReport(Side("A", file_facts(a)), Side("B", file_facts(b)),
+                               per_layer=per_layer)
+        ia = _load(report.a, sa, str(a), config)
+        ib = _load(report.b, sb, str(b), config)
+        if ia is None or ib is None:
+            return report
+        # A float model does not say what range its inputs expect; a quantized B does.
+        hints = {x.name: y.range_hint for x, y in zip(ia.inputs, ib.inputs, strict=False)
+                 if y.range_hint}
+        data = (load_samples(inputs, ia.inputs, samples) if inputs is not None
+                else random_samples(ia.inputs, samples or 8, seed, hints))
+        if not len(data):
+            raise InputError(f"{inputs}: holds no samples")
+        report.source = data.source
+        matches = match_activations(ia.activations, ib.activations) if per_layer else []
+        if per_layer and (ia.info["subgraph"] or ib.info["subgraph"]):
+            report.notes.append("per-layer: intermediate tensors are read from subgraph 0 only; "
+                                "the chosen signature runs another subgraph")
+        loop = _Comparison(report, ia, ib, data, matches)
+        done = 0
+        step = max(1, chunk)
+        try:
+            while done < len(data):
+                loop.chunk(done, min(done + step, len(data)))
+                done = min(done + step, len(data))
+                if progress is not None:
+                    progress("comparing", done, len(data))
+        except ChildFailure:
+            return report
+        loop.finish(done)
+        if runs > 0:
+            _time_both(report, (sa, sb), (ia, ib), base, data.values[0], runs, warmup)
+    return report
+
+
+def _time_both(report: CompareReport, sessions: tuple[ChildSession, ChildSession],
+               interps: tuple[RemoteInterpreter, RemoteInterpreter], base: InterpreterConfig,
+               sample: dict[str, np.ndarray], runs: int, warmup: int) -> None:
+    """Latency of each model on its default interpreter, one after the other (never both at once:
+    they would compete for the same cores)."""
+    for side, session, interp in zip((report.a, report.b), sessions, interps, strict=True):
+        try:
+            timed = interp if interp.config == base else RemoteInterpreter(session,
+                                                                          interp.model_path, base)
+            side.latency = timed.latency(sample, runs, warmup)
+            side.latency_backend = timed.backend
+        except ChildFailure as failure:
+            side.outcome = failure.outcome.with_backend(side.backend)
+            return

@@ -1,0 +1,136 @@
+"""`RemoteInterpreter`: an interpreter built inside a `ChildSession`, seen from the parent.
+
+It holds what the child described (I/O specs, the tensors computed at run time, the backend,
+resolver, delegate and threads actually used) and turns samples into requests and answers into
+arrays. `Latency` summarises timed invocations.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..analysis.compare import Activation
+from ._wire import stack, unstack
+from .inputs import TensorSpec, feed_arrays
+from .session import ChildSession
+
+__all__ = ["InterpreterConfig", "Latency", "RemoteInterpreter", "RunResult"]
+
+#: The settings under which intermediate tensors hold their real values: no delegate (XNNPACK
+#: would own them) and no arena reuse. Other settings return stale or empty buffers.
+CAPTURE_RESOLVER = "no-delegate"
+
+
+@dataclass(frozen=True)
+class InterpreterConfig:
+    """How to build the interpreter: resolver "auto" (what apps ship: XNNPACK on CPU), "builtin",
+    "ref" or "no-delegate"; `preserve` keeps every tensor (needed to read intermediates)."""
+
+    resolver: str = "auto"
+    preserve: bool = False
+    threads: int | None = None
+    backend: str = "auto"
+    signature: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.resolver}/{int(self.preserve)}/{self.threads}/{self.signature}"
+
+    @classmethod
+    def for_capture(cls, base: InterpreterConfig) -> InterpreterConfig:
+        return cls(CAPTURE_RESOLVER, True, base.threads, base.backend, base.signature)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds per invoke() over `runs` timed runs after `warmup` untimed ones."""
+
+    runs: int
+    warmup: int
+    mean_ms: float
+    p50_ms: float
+    p90_ms: float
+    min_ms: float
+    max_ms: float
+
+    @classmethod
+    def from_times(cls, times: Sequence[float], warmup: int) -> Latency:
+        t = np.asarray(times, dtype=np.float64)
+        if not t.size:
+            return cls(0, warmup, *(math.nan,) * 5)
+        return cls(int(t.size), warmup, float(t.mean()), float(np.percentile(t, 50)),
+                   float(np.percentile(t, 90)), float(t.min()), float(t.max()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One sample's raw outputs (interpreter dtypes, `outputs` order) and captured tensors."""
+
+    outputs: list[np.ndarray]
+    tensors: dict[int, np.ndarray]
+
+
+class RemoteInterpreter:
+    """Builds the interpreter in `session` (raises ChildFailure when the model cannot be loaded:
+    the interpreter's error text, or a crash while constructing it)."""
+
+    def __init__(self, session: ChildSession, model_path: str, config: InterpreterConfig) -> None:
+        self.session = session
+        self.config = config
+        self.model_path = model_path
+        self.info, _ = session.call("load", {
+            "model": model_path, "key": config.key, "resolver": config.resolver,
+            "preserve": config.preserve, "threads": config.threads,
+            "backend": config.backend, "signature": config.signature,
+        })
+        self.inputs = [TensorSpec.from_dict(d) for d in self.info["inputs"]]
+        self.outputs = [TensorSpec.from_dict(d) for d in self.info["outputs"]]
+        self.activations = [
+            Activation(a["index"], a["name"], a["dtype"], tuple(a["shape"]), tuple(a["scales"]),
+                       tuple(a["zero_points"]), a["quantized_dimension"], a["producer"],
+                       a["order"], tuple(a["inputs"]))
+            for a in self.info.get("activations", [])
+        ]
+
+    @property
+    def backend(self) -> dict[str, Any]:
+        """backend, backend_version, resolver, delegate, threads: what produced the numbers."""
+        keys = ("backend", "backend_version", "resolver", "delegate", "threads")
+        return {k: self.info.get(k) for k in keys}
+
+    def submit_run(self, samples: Sequence[Mapping[str, np.ndarray]],
+                   capture: Sequence[int] = ()) -> int:
+        """Sends samples (converted to the inputs' dtypes; raises InputError) and returns the
+        request id for `collect_run`."""
+        feeds = [{f"i{j}": arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
+                 for sample in samples]
+        return self.session.submit("run", {"key": self.config.key, "samples": len(samples),
+                                           "capture": list(capture)}, stack(feeds))
+
+    def collect_run(self, rid: int, count: int) -> list[RunResult]:
+        _, arrays = self.session.result(rid)
+        results = []
+        for sample in unstack(arrays, count):
+            outputs = [sample[f"o{k}"] for k in range(len(self.outputs))]
+            tensors = {int(k[1:]): v for k, v in sample.items() if k.startswith("t")}
+            results.append(RunResult(outputs, tensors))
+        return results
+
+    def run(self, samples: Sequence[Mapping[str, np.ndarray]],
+            capture: Sequence[int] = ()) -> list[RunResult]:
+        return self.collect_run(self.submit_run(samples, capture), len(samples))
+
+    def latency(self, sample: Mapping[str, np.ndarray], runs: int, warmup: int) -> Latency:
+        """Times invoke() on one sample; raises ChildFailure like any request."""
+        arrays = {f"i{j}": a for j, a in enumerate(feed_arrays(sample, self.inputs))}
+        result, _ = self.session.call("latency", {"key": self.config.key, "runs": runs,
+                                                  "warmup": warmup}, arrays)
+        return Latency.from_times(result["times_ms"], warmup)

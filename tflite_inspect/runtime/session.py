@@ -1,0 +1,237 @@
+"""`ChildSession`: one interpreter child process, its limits, and requests to it.
+
+The child is a fresh `python -m tflite_inspect.runtime._child` (spawned, never forked from a process
+that loaded TFLite) in its own process group, with RLIMIT_AS set at its start. The parent enforces
+a wall-clock limit on silence: every phase or progress line from the child resets it, so a single
+load or invoke that runs longer than `Limits.timeout_s` is a hang and the whole group is killed.
+A `threading.Event` cancel hook is polled every 50 ms; a progress callback receives
+(phase, done, total). Both make the session usable from a UI worker thread.
+
+Any way the child can end a request other than answering becomes `ChildFailure(outcome)`; after
+that the session is dead and every later request raises the same failure.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
+
+__all__ = ["ChildSession", "Limits", "Progress"]
+
+Progress = Callable[[str, int, int], None]
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
+_POLL_S = 0.05
+
+
+@dataclass(frozen=True)
+class Limits:
+    """`timeout_s`: longest the child may stay silent (one load, one invoke); `memory_mb`: its
+    address-space limit (None: unlimited); `startup_s`: the same for starting Python."""
+
+    timeout_s: float = 60.0
+    memory_mb: int | None = 4096
+    startup_s: float = 60.0
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        proc.wait()
+
+
+class ChildSession:
+    """One child process. Use as a context manager or call `close()`.
+
+    `progress(phase, done, total)` is called from the thread that waits for an answer; `cancel`
+    may be set from any thread. `env` adds environment variables for the child."""
+
+    def __init__(self, *, limits: Limits | None = None, progress: Progress | None = None,
+                 cancel: threading.Event | None = None, env: dict[str, str] | None = None,
+                 label: str = "") -> None:
+        self.limits = limits or Limits()
+        self.progress = progress
+        self.cancel = cancel
+        self.label = label
+        self.failure: RunOutcome | None = None
+        self._next_id = 0
+        self._buffer = b""
+        self._phase = "starting"
+        self.tmp = Path(tempfile.mkdtemp(prefix="tflite-inspect-"))
+        self._stderr = open(self.tmp / "stderr.txt", "wb")  # noqa: SIM115 (closed in close())
+        child_env = {**os.environ, **(env or {})}
+        child_env["PYTHONPATH"] = os.pathsep.join(
+            p for p in (_PACKAGE_ROOT, child_env.get("PYTHONPATH", "")) if p)
+        child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        cmd = [sys.executable, "-m", "tflite_inspect.runtime._child"]
+        if self.limits.memory_mb:
+            cmd += ["--memory-mb", str(self.limits.memory_mb)]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self._stderr, env=child_env, start_new_session=True,
+                                     close_fds=True)
+        self._finalizer = weakref.finalize(self, _cleanup, self.proc, self.tmp)
+        self._selector = selectors.DefaultSelector()
+        assert self.proc.stdout is not None
+        self._selector.register(self.proc.stdout, selectors.EVENT_READ)
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    def __enter__(self) -> ChildSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.failure is None and self.proc.poll() is None
+
+    def close(self) -> None:
+        """Asks the child to exit, kills its group if it does not within a second, removes the
+        temporary folder."""
+        if self.proc.poll() is None:
+            try:
+                assert self.proc.stdin is not None
+                self.proc.stdin.write(b'{"cmd": "exit"}\n')
+                self.proc.stdin.close()
+                self.proc.wait(timeout=1.0)
+            except (OSError, subprocess.TimeoutExpired, ValueError):
+                pass
+        _kill_group(self.proc)
+        self._selector.close()
+        if self.proc.stdout:
+            self.proc.stdout.close()
+        self._stderr.close()
+        self._finalizer()
+
+    def stderr_tail(self, limit: int = 4000) -> str:
+        try:
+            data = (self.tmp / "stderr.txt").read_bytes()
+        except OSError:
+            return ""
+        return data[-limit:].decode("utf-8", "replace")
+
+    # -- requests -----------------------------------------------------------------------------
+
+    def submit(self, cmd: str, args: dict[str, Any] | None = None,
+               arrays: dict[str, np.ndarray] | None = None) -> int:
+        """Sends a request and returns its id (answer it with `result(id)`). Raises ChildFailure
+        when the session is already dead."""
+        if self.failure is not None:
+            raise ChildFailure(self.failure)
+        self._next_id += 1
+        rid = self._next_id
+        request: dict[str, Any] = {"id": rid, "cmd": cmd, "args": args or {}, "arrays": None}
+        if arrays is not None:
+            path = self.tmp / f"req{rid}.npz"
+            np.savez(path, **arrays)  # type: ignore[arg-type]  # (numpy stubs: allow_pickle)
+            request["arrays"] = str(path)
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            self._fail(self._death())
+        return rid
+
+    def result(self, rid: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        """Waits for the answer to request `rid`: (result dict, arrays). Raises ChildFailure on an
+        interpreter error, a crash, a hang, memory exhaustion or cancellation."""
+        if self.failure is not None:
+            raise ChildFailure(self.failure)
+        timeout = self.limits.startup_s if self._phase == "starting" else self.limits.timeout_s
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self._read_line(deadline)
+            event = message.get("event")
+            if event == "phase":
+                self._phase = message["phase"]
+                deadline = time.monotonic() + self.limits.timeout_s
+                self._report(self._phase, 0, 0)
+                continue
+            if event == "progress":
+                deadline = time.monotonic() + self.limits.timeout_s
+                self._report(self._phase, int(message["done"]), int(message["total"]))
+                continue
+            if message.get("id") != rid:
+                continue
+            if event == "error":
+                outcome = classify_error(message["kind"], message["message"],
+                                         message.get("phase"), error_type=message.get("type", ""),
+                                         memory_mb=self.limits.memory_mb)
+                raise ChildFailure(outcome)  # the child lives on: later requests may succeed
+            arrays: dict[str, np.ndarray] = {}
+            if message.get("arrays"):
+                with np.load(message["arrays"], allow_pickle=False) as data:
+                    arrays = {k: data[k] for k in data.files}
+                Path(message["arrays"]).unlink(missing_ok=True)
+            (self.tmp / f"req{rid}.npz").unlink(missing_ok=True)
+            return message.get("result") or {}, arrays
+
+    def call(self, cmd: str, args: dict[str, Any] | None = None,
+             arrays: dict[str, np.ndarray] | None = None) -> tuple[dict[str, Any],
+                                                                  dict[str, np.ndarray]]:
+        return self.result(self.submit(cmd, args, arrays))
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _report(self, phase: str, done: int, total: int) -> None:
+        if self.progress is not None:
+            self.progress(f"{self.label}{phase}", done, total)
+
+    def _read_line(self, deadline: float) -> dict[str, Any]:
+        while b"\n" not in self._buffer:
+            if self.cancel is not None and self.cancel.is_set():
+                _kill_group(self.proc)
+                self._fail(RunOutcome("cancelled", "cancelled", phase=self._phase))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                _kill_group(self.proc)
+                self._fail(RunOutcome(
+                    "timeout", f"no answer within {self.limits.timeout_s:g} s while "
+                    f"{self._phase} (killed)", phase=self._phase, details=self.stderr_tail()))
+            if not self._selector.select(min(remaining, _POLL_S)):
+                continue
+            assert self.proc.stdout is not None
+            chunk = os.read(self.proc.stdout.fileno(), 65536)
+            if not chunk:
+                self._fail(self._death())
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        return json.loads(line)
+
+    def _death(self) -> RunOutcome:
+        try:
+            self.proc.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            _kill_group(self.proc)
+        return classify_exit(self.proc.returncode, self.stderr_tail(), phase=self._phase,
+                             memory_limited=self.limits.memory_mb is not None)
+
+    def _fail(self, outcome: RunOutcome) -> None:
+        self.failure = outcome
+        raise ChildFailure(outcome)
+
+
+def _cleanup(proc: subprocess.Popen[bytes], tmp: Path) -> None:
+    _kill_group(proc)
+    shutil.rmtree(tmp, ignore_errors=True)
