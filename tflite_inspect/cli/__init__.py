@@ -19,9 +19,9 @@ PROG = "tflite-inspect"
 
 
 def _command_modules() -> list[object]:
-    from . import convert_cmd, diff_cmd, inspect_cmds, run_cmds, ui_cmd
+    from . import check_cmd, convert_cmd, diff_cmd, inspect_cmds, run_cmds, ui_cmd
 
-    return [inspect_cmds, diff_cmd, run_cmds, convert_cmd, ui_cmd]
+    return [inspect_cmds, diff_cmd, run_cmds, convert_cmd, check_cmd, ui_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,11 +31,19 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for help.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
     return parser
+
+
+class _VersionAction(argparse.Action):
+    """Looks the version up only when asked (importlib.metadata costs ~60 ms at start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        print(f"{PROG} {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

@@ -1,21 +1,44 @@
-"""`tflite-inspect MODEL`: the interactive UI (Textual is imported only here)."""
+"""`tflite-inspect MODEL`: the interactive UI (Textual is imported only inside `cmd_ui`).
+
+Before the UI starts, the model is opened here (tolerant) to sort out what cannot be inspected:
+a missing path, a directory, a SavedModel or Keras file (the Convert pane is coming), or a file
+that is not TFLite at all end as one line on stderr and exit code 2. A damaged but readable
+model opens in the UI, which shows its findings.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from .common import UserError
+
 __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("ui", help="open the interactive UI (the default: tflite-inspect MODEL)")
+    p = sub.add_parser("ui", help="open the interactive UI (the default: tflite-inspect MODEL)",
+                       description="Open the interactive UI. Serve it in a browser (localhost "
+                                   "only) with: textual serve \"tflite-inspect MODEL\"")
     p.add_argument("model", help="a .tflite file (or a SavedModel / .keras to convert)")
+    p.add_argument("--theme", metavar="NAME", default=None,
+                   help="a Textual theme, e.g. textual-dark (default), textual-light, nord, "
+                        "gruvbox, solarized-light")
     p.set_defaults(func=cmd_ui)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from .inspect_cmds import cmd_summary
+    from ..ui.loading import PathProblem, open_for_ui
 
-    # Until the UI lands, the default command shows the summary.
-    args.json = False
-    return cmd_summary(args)
+    try:
+        model = open_for_ui(args.model)
+    except PathProblem as err:
+        raise UserError(str(err), 2) from err
+    try:
+        from ..ui.app import create_app
+
+        app = create_app(args.model, theme=args.theme, model=model)
+    except ValueError as err:
+        model.close()
+        raise UserError(str(err), 2) from err
+    app.run()
+    return app.return_code or 0

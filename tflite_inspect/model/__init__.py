@@ -6,7 +6,7 @@
     size_report(model)                           # -> SizeReport (parts add up to the file size)
     dequantize(model, tensor)                    # -> numpy float32 array
 
-Imports numpy and the FlatBuffers layer only (never Textual, TensorFlow or the interpreter).
+Imports numpy (lazily, for weights) and the FlatBuffers layer only (never Textual, TensorFlow or the interpreter).
 """
 
 from .checks import CHECK_CODES, call_graph, check_model, find_call_cycles
@@ -19,20 +19,21 @@ from .quantization import BlockwiseDetails, MultiAxisDetails, Quantization
 from .sizes import SizeReport, TensorSize, size_report
 from .sparsity import DimensionMetadata, Sparsity
 from .types import DTYPES, DType, dtype_info
-from .weights import (
-    WeightStats,
-    as_float,
-    decode_strings,
-    dequantize,
-    raw_bytes,
-    shared_buffers,
-    string_data,
-    tensor_data,
-    to_float,
-    unpack_int2,
-    unpack_int4,
-    weight_stats,
-)
+
+# numpy is only needed once weights are read: load `weights` on first use, so that the
+# structural commands start without paying for it.
+_WEIGHTS = {
+    "WeightStats", "as_float", "decode_strings", "dequantize", "raw_bytes", "shared_buffers",
+    "string_data", "tensor_data", "to_float", "unpack_int2", "unpack_int4", "weight_stats",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _WEIGHTS:
+        from . import weights
+
+        return getattr(weights, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "CHECK_CODES",

@@ -14,7 +14,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-from flatbuffers import flexbuffers
 
 __all__ = [
     "AttrValue",
@@ -91,6 +90,8 @@ def decode_flexbuffer(data: bytes) -> Any:
         raise ValueError(f"root byte width {width} is not 1, 2, 4 or 8")
     counter = [0, len(data)]  # values decoded so far, buffer size
     try:
+        from flatbuffers import flexbuffers  # imports numpy: only when a FlexBuffer is read
+
         return _flex_value(flexbuffers.GetRoot(data), 0, counter)
     except _Budget as err:
         raise ValueError(str(err)) from None
