@@ -218,3 +218,20 @@ def test_tensors_and_ops_equal_the_interpreter(capsys: pytest.CaptureFixture[str
     ops = ops_doc["subgraphs"][0]["operators"]
     assert [(o["opcode"], o["inputs"], o["outputs"]) for o in ops] == [
         (o["op_name"], o["inputs"], o["outputs"]) for o in theirs["ops"]]
+
+
+@pytest.mark.parametrize("argv", [
+    ["run", "{int8}", "--runs", "2"],
+    ["run", "{custom}"],
+    ["compare", "{float}", "{int8}", "--per-layer", "--samples", "2", "--runs", "2"],
+    ["check", "{int8}", "--target", "all", "--no-probe"],
+    ["check", "{flex}"],
+], ids=lambda a: "-".join(a[:2]))
+def test_runtime_and_check_json_match_the_schema(capsys: pytest.CaptureFixture[str],
+                                                 argv: list[str]) -> None:
+    names = {"{int8}": "cnn.int8-io.tflite", "{float}": "cnn.float32.tflite",
+             "{custom}": "custom_op.tflite", "{flex}": "flex.tflite"}
+    argv = [str(FIXTURES / names[a]) if a in names else a for a in argv]
+    code, doc = run_json(capsys, *argv)
+    assert doc["kind"] == argv[0]
+    assert code == (1 if "custom_op" in argv[1] or "flex" in argv[1] else 0)

@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
+
 from tflite_inspect.convert import ConvertJob, ConvertRequest
 from tflite_inspect.convert import job as job_module
 from tflite_inspect.flatbuf import ByteSource, load_schema, verify
@@ -60,8 +62,10 @@ def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypat
                                "--calibration", FIXTURES / "cnn_calib.npz", "--json")
     assert code == 0, stderr
     document = json.loads(stdout)
+    report_schema = json.loads((FIXTURES.parent / "schemas" / "report.schema.json").read_text())
+    jsonschema.validate(document, report_schema)
     manifest = json.loads((out / "variants.json").read_text())
-    assert document["outcome"] == "ok"
+    assert document["kind"] == "convert" and document["outcome"] == "ok"
     assert document["variants"] == manifest["variants"]
     assert manifest["source"]["kind"] == "keras"
     assert manifest["calibration"]["kind"] == "file"

@@ -91,10 +91,10 @@ def run(args: argparse.Namespace) -> int:
     progress.close()
     if result.outcome == "source_failed" and result.exit_code == 2:
         if args.json:
-            print_json(result.to_dict())
+            print_json({"kind": "convert", "schema_version": 1, **result.to_dict()})
         raise UserError(result.message, 2)
     if args.json:
-        print_json(result.to_dict())
+        print_json({"kind": "convert", "schema_version": 1, **result.to_dict()})
     if result.ok:
         if not args.json:
             print(variants_table(result.summaries))
