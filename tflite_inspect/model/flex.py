@@ -14,7 +14,6 @@ import struct
 from dataclasses import dataclass, field
 from typing import Any
 
-
 __all__ = [
     "AttrValue",
     "CustomOptions",
