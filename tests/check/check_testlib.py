@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tflite_builder import tensor, write_model
 
+from support.tflite_builder import tensor, write_model
 from tflite_inspect.model import Model, open_model
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

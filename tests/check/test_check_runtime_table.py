@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from check.check_testlib import ADD, FULLY_CONNECTED, fixture, model_dict, opcode, write
-from support.tflite_builder import add_model, tensor
 
+from support.tflite_builder import add_model, tensor
 from tflite_inspect.check import static_report
 from tflite_inspect.check.data import (
     InstalledRuntime,

@@ -13,8 +13,8 @@ from check.check_testlib import (
     open_fixture,
     write,
 )
-from support.tflite_builder import add_model, tensor
 
+from support.tflite_builder import add_model, tensor
 from tflite_inspect.check import static_report
 from tflite_inspect.check.data import InstalledRuntime
 from tflite_inspect.check.quant import quant_coverage

@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from support.damage import cases_for, dag_bomb, not_tflite_cases
 
+from support.damage import cases_for, dag_bomb, not_tflite_cases
 from tflite_inspect.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]

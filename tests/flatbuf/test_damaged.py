@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
+
 from support.damage import Case, cases_for, dag_bomb, not_tflite_cases
 from support.litert_oracle import litert_mutation_verdicts, litert_verdicts
 from support.tflite_builder import add_model, write_model
 from support.walk import read_everything
-
 from tflite_inspect.flatbuf import ByteSource, FlatBufError, load_schema, verify
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

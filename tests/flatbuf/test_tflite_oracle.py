@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 import tflite
-from support.tflite_builder import add_model, write_model
 
+from support.tflite_builder import add_model, write_model
 from tflite_inspect.flatbuf import ByteSource, Table, Vector, load_schema, root
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

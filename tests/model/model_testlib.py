@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.tflite_builder import add_model, write_model
 
+from support.tflite_builder import add_model, write_model
 from tflite_inspect.model import Model, open_model
 
 # TFLITE_INSPECT_FIXTURES points the fixture tests at another folder of the same models.

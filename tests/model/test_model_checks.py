@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
+
 from support.damage import dag_bomb
 from support.tflite_builder import write_model
-
 from tflite_inspect.flatbuf import ByteSource, load_schema, root
 from tflite_inspect.model import ModelError, open_model
 from tflite_inspect.model.checks import CHECK_CODES, call_graph, check_model, find_call_cycles

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
-from support.tflite_builder import write_model
 
+from support.tflite_builder import write_model
 from tflite_inspect.model import Model, open_model
 
 pytest.importorskip("ai_edge_litert.interpreter")

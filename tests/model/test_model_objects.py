@@ -8,8 +8,8 @@ import struct
 import pytest
 from flatbuffers import flexbuffers
 from model.model_testlib import fixture_path, flex_strings, node_def, pb_bytes, pb_int, varint
-from support.tflite_builder import Writer, write_model
 
+from support.tflite_builder import Writer, write_model
 from tflite_inspect.model import Quantization, open_model
 from tflite_inspect.model.flex import decode_custom_options, decode_flexbuffer, parse_node_def
 from tflite_inspect.model.metadata import _tflite_metadata_schema

@@ -7,9 +7,9 @@ import struct
 import numpy as np
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path, flex_strings, node_def, pb_int
+
 from support.damage import cases_for, not_tflite_cases
 from support.tflite_builder import add_model, write_model
-
 from tflite_inspect.model import Model, ModelError, open_model
 from tflite_inspect.model.checks import check_model
 from tflite_inspect.model.sizes import size_report

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
-from support.tflite_builder import write_model
 
+from support.tflite_builder import write_model
 from tflite_inspect.model import open_model
 from tflite_inspect.model.sizes import NOT_USED_BY_OP, PARTS, size_report
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import flatbuffers
 import pytest
+
 from support.tflite_builder import add_model, write_model
 
 # TFLITE_INSPECT_FIXTURES points the tests at another folder of the same models.

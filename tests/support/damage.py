@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from support.tflite_builder import Ref, Writer, add_model
-
 from tflite_inspect.flatbuf import ByteSource, Table, load_schema, root
 
 
