@@ -8,7 +8,8 @@ For each model, three child processes (so peak memory is each one's own) do the 
   ours-lazy mmap + walk the same, no verify (what a viewer pays before the verifier finishes)
   tflite    read the file + walk the same through the `tflite` package's generated classes
             (no verification exists there)
-It prints the median wall time and the peak RSS above the interpreter's baseline, and ratios.
+It prints the median wall time, the peak RSS growth during the work (+MiB, above the process
+after its imports), the peak RSS of the process, and the time ratio to the `tflite` package.
 `--synthetic-ops N` also builds a chain model of N operators; `--sparse-gib G` also writes a
 sparse file of G GiB whose constant data sits past the flatbuffer (Buffer.offset/size), the layout
 of models over 2 GB, to show that opening costs the same whatever the file size.
@@ -69,7 +70,7 @@ for _ in range(repeat):
                 n += op.OpcodeIndex() + len(op.InputsAsNumpy().tolist()) + len(op.OutputsAsNumpy().tolist())
     times.append(time.perf_counter() - t0)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({"times": times, "peak_kib": peak - base, "items": n}))
+print(json.dumps({"times": times, "peak_kib": peak - base, "rss_kib": peak, "items": n}))
 """
 
 
@@ -82,7 +83,8 @@ def measure(which: str, path: Path, repeat: int) -> dict[str, float]:
     if out.returncode != 0:
         raise SystemExit(f"{which} failed on {path}: {out.stderr.strip()[-400:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"median_s": statistics.median(result["times"]), "peak_mib": result["peak_kib"] / 1024}
+    return {"median_s": statistics.median(result["times"]), "peak_mib": result["peak_kib"] / 1024,
+            "rss_mib": result["rss_kib"] / 1024}
 
 
 def synthetic_chain(ops: int, directory: Path) -> Path:
@@ -125,8 +127,8 @@ def main() -> None:
             models.append(sparse_large(args.sparse_gib, Path(tmp)))
         if not models:
             parser.error("name a model, or --synthetic-ops / --sparse-gib")
-        print(f"{'model':<28} {'bytes':>13} {'reader':<10} {'median ms':>10} {'peak MiB':>9} "
-              f"{'time vs tflite':>15}")
+        print(f"{'model':<28} {'bytes':>13} {'reader':<10} {'median ms':>10} {'+MiB':>7} "
+              f"{'RSS MiB':>8} {'time vs tflite':>15}")
         for path in models:
             size = path.stat().st_size
             rows = {w: measure(w, path, args.repeat) for w in ("ours", "ours-lazy", "tflite")}
@@ -134,7 +136,7 @@ def main() -> None:
             for which, r in rows.items():
                 ratio = r["median_s"] / base if base else float("nan")
                 print(f"{path.name[:28]:<28} {size:>13,} {which:<10} {r['median_s'] * 1e3:>10.2f} "
-                      f"{r['peak_mib']:>9.1f} {ratio:>14.2f}x")
+                      f"{r['peak_mib']:>7.1f} {r['rss_mib']:>8.1f} {ratio:>14.2f}x")
 
 
 if __name__ == "__main__":
