@@ -1,14 +1,15 @@
 """`tflite-inspect MODEL`: the interactive UI (Textual is imported only inside `cmd_ui`).
 
 Before the UI starts, the model is opened here (tolerant) to sort out what cannot be inspected:
-a missing path, a directory, a SavedModel or Keras file (the Convert pane is coming), or a file
-that is not TFLite at all end as one line on stderr and exit code 2. A damaged but readable
-model opens in the UI, which shows its findings.
+a missing path, a directory, or a file that is not TFLite at all end as one line on stderr and
+exit code 2. A damaged but readable model opens in the UI, which shows its findings. A SavedModel
+folder or a .keras/.h5 file opens on the Convert pane (an unreadable one is one line, exit 2).
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from .common import UserError
 
@@ -27,8 +28,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
+    from ..ui.convert_support import is_convert_source
     from ..ui.loading import PathProblem, open_for_ui
 
+    if is_convert_source(args.model):
+        return _convert_ui(args)
     try:
         model = open_for_ui(args.model)
     except PathProblem as err:
@@ -39,6 +43,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
         app = create_app(args.model, theme=args.theme, model=model)
     except ValueError as err:
         model.close()
+        raise UserError(str(err), 2) from err
+    app.run()
+    return app.return_code or 0
+
+
+def _convert_ui(args: argparse.Namespace) -> int:
+    """A SavedModel folder or a Keras file: the UI opens on the Convert pane. A source that
+    `convert` would refuse (not a zip, no HDF5 signature, unreadable) is one line, exit 2."""
+    from ..convert import ConvertError, detect_source_kind
+
+    try:
+        detect_source_kind(Path(args.model))
+    except ConvertError as err:
+        raise UserError(str(err), 2) from err
+    from ..ui.app import create_app
+
+    try:
+        app = create_app(args.model, theme=args.theme)
+    except ValueError as err:
         raise UserError(str(err), 2) from err
     app.run()
     return app.return_code or 0

@@ -1,0 +1,223 @@
+"""How fast the UI opens a big model and answers keys in its tensor table, in one run.
+
+    python bench/ui_open.py [--layers 3000] [--kind conv|add] [--size 80x24] [--model PATH]
+
+Builds (unless --model is given) a model of `--layers` layers: `conv` (the default) chains int8
+CONV_2D layers with per-channel quantized weights and int32 biases (3 tensors a layer); `add` is
+tests/support/tflite_builder.add_model (float ADDs sharing one constant). It then runs the app
+headless in a fresh process
+(`App.run_test`) and prints:
+  first screen   from process start (before importing Textual) and from app start to the main
+                 screen mounted and painted; statistics finished (they come after)
+  tensor table   per keypress (key + repaint): down, pagedown, end, and typing a filter
+  virtualisation how many rows the table rendered, against how many it holds
+Figures are one run's, on this machine; nothing here is asserted (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import time
+
+T_PROCESS = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+CONV_2D = 3
+INT8, INT32 = 9, 2  # TensorType values
+FIRST_SCREEN_GOAL = 2.0  # seconds
+
+
+def conv_chain(layers: int, channels: int = 8) -> bytes:
+    """A valid model: `layers` chained int8 1x1 CONV_2D ops with per-channel weights."""
+    from support.tflite_builder import tensor, write_model
+
+    act_q = {"scale": [0.02], "zero_point": [-128]}
+    tensors = [tensor("input", [1, 8, 8, channels], INT8, quantization=act_q)]
+    buffers: list[dict[str, Any]] = [{}]
+    ops = []
+    prev = 0
+    for i in range(layers):
+        w_scales = [0.001 * (1 + (i + c) % 7) for c in range(channels)]
+        buffers.append({"data": bytes((i + j) % 251 for j in range(channels * channels))})
+        tensors.append(tensor(f"block{i // 10}/conv{i}/weights", [channels, 1, 1, channels], INT8,
+                              buffer=len(buffers) - 1,
+                              quantization={"scale": w_scales, "zero_point": [0] * channels,
+                                            "quantized_dimension": 0}))
+        buffers.append({"data": bytes(4 * channels)})
+        tensors.append(tensor(f"block{i // 10}/conv{i}/bias", [channels], INT32,
+                              buffer=len(buffers) - 1,
+                              quantization={"scale": [s * 0.02 for s in w_scales],
+                                            "zero_point": [0] * channels}))
+        tensors.append(tensor(f"block{i // 10}/conv{i}/Relu", [1, 8, 8, channels], INT8,
+                              quantization=act_q))
+        n = len(tensors)
+        ops.append({
+            "opcode_index": 0,
+            "inputs": [prev, n - 3, n - 2],
+            "outputs": [n - 1],
+            "builtin_options": ("Conv2DOptions", {"padding": 1, "stride_w": 1, "stride_h": 1,
+                                                  "fused_activation_function": 1}),
+        })
+        prev = n - 1
+    return write_model({
+        "version": 3,
+        "operator_codes": [{"deprecated_builtin_code": CONV_2D, "builtin_code": CONV_2D,
+                            "version": 3}],
+        "subgraphs": [{"tensors": tensors, "inputs": [0], "outputs": [prev], "operators": ops,
+                       "name": "main"}],
+        "description": f"bench: {layers}-layer int8 conv chain",
+        "buffers": buffers,
+    })
+
+
+def _ms(pairs: list[tuple[float, float]]) -> str:
+    """'wall median/max, CPU median' of (wall, cpu) seconds per key."""
+    if not pairs:
+        return "-"
+    wall = [w for w, _ in pairs]
+    cpu = [c for _, c in pairs]
+    return (f"wall median {statistics.median(wall) * 1000:5.0f} ms (max {max(wall) * 1000:4.0f}),"
+            f" our CPU median {statistics.median(cpu) * 1000:4.0f} ms")
+
+
+async def measure(path: Path, size: tuple[int, int]) -> dict[str, Any]:
+    """Runs in the child process: opens the app on `path` and times it (see module docstring)."""
+    from tflite_inspect.ui.app import create_app
+    from tflite_inspect.ui.screens.main import MainScreen
+    from tflite_inspect.ui.widgets.virtual_table import VirtualTable
+
+    out: dict[str, Any] = {"import": time.perf_counter() - T_PROCESS}
+    painted: list[float] = []
+    first_frame = asyncio.Event()
+    paint = MainScreen._compositor_refresh
+
+    def first_paint(screen: MainScreen) -> None:
+        # The first frame the main screen draws (with the Overview laid out) is the first screen.
+        paint(screen)
+        if not painted and screen.app.screen is screen and screen.query("#view-overview"):
+            painted.append(time.perf_counter())
+            first_frame.set()
+
+    MainScreen._compositor_refresh = first_paint  # type: ignore[method-assign,assignment]
+    t0 = time.perf_counter()
+    app = create_app(path)
+    async with app.run_test(size=size) as pilot:
+        # Wait on an event, not a polling loop: polling would take the GIL from the thread that
+        # reads the model and slow down what is being measured.
+        await first_frame.wait()
+        out["first_screen_app"] = painted[0] - t0
+        out["first_screen_process"] = painted[0] - T_PROCESS
+        while app.session is None or app.session.stats is None:
+            await asyncio.sleep(0.05)
+        out["stats"] = time.perf_counter() - t0
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+        await pilot.press("3")
+        await pilot.pause()
+        table = app.screen.query_one("#tensors-table", VirtualTable)
+        calls = [0]
+        cells = table.source.cells
+
+        def counting(row: int) -> Any:
+            calls[0] += 1
+            return cells(row)
+
+        table.source.cells = counting  # type: ignore[method-assign]
+        table.refresh_rows()
+        await pilot.pause()
+
+        async def keys(*names: str) -> list[tuple[float, float]]:
+            """(wall, CPU) seconds of each key: the press, its handling and the repaint. The
+            CPU time is this process's only (other sessions on the machine do not count)."""
+            times = []
+            for name in names:
+                w0, c0 = time.perf_counter(), time.process_time()
+                await pilot.press(name)
+                await pilot.pause()
+                times.append((time.perf_counter() - w0, time.process_time() - c0))
+            return times
+
+        out["floor"] = await keys(*["f19"] * 20)  # unbound: the test harness's own cost
+        out["down"] = await keys(*["down"] * 40)
+        out["pagedown"] = await keys(*["pagedown"] * 20)
+        out["end"] = await keys("end", "home", "end")
+        await pilot.press("slash")
+        await pilot.pause()
+        out["filter"] = await keys(*"conv1", *["backspace"] * 5)
+        out["rows"] = len(table.source)
+        out["rendered"] = calls[0]
+    return out
+
+
+def child(path: str, size: str) -> int:
+    w, h = (int(v) for v in size.split("x"))
+    print(json.dumps(asyncio.run(measure(Path(path), (w, h)))))
+    return 0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--layers", type=int, default=3000)
+    parser.add_argument("--kind", choices=("conv", "add"), default="conv")
+    parser.add_argument("--size", default="80x24", help="terminal size, WxH")
+    parser.add_argument("--model", type=Path, help="measure this model instead of building one")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return child(args.child, args.size)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = args.model
+        if path is None:
+            b0 = time.perf_counter()
+            path = Path(tmp) / f"{args.kind}_chain_{args.layers}.tflite"
+            if args.kind == "conv":
+                path.write_bytes(conv_chain(args.layers))
+                tensors = 3 * args.layers + 1
+            else:
+                from support.tflite_builder import add_model, write_model
+
+                path.write_bytes(write_model(add_model(operators=args.layers)))
+                tensors = args.layers + 2
+            print(f"model          {path.name}: {args.layers} layers, {tensors} tensors, "
+                  f"{path.stat().st_size:,} bytes (built in {time.perf_counter() - b0:.2f} s, "
+                  "not counted)")
+        done = subprocess.run([sys.executable, __file__, "--child", str(path), "--size",
+                               args.size], capture_output=True, text=True, check=False)
+    if done.returncode:
+        print(done.stderr, file=sys.stderr)
+        return done.returncode
+    r = json.loads(done.stdout.strip().splitlines()[-1])
+    goal = "under" if r["first_screen_process"] < FIRST_SCREEN_GOAL else "OVER"
+    load = os.getloadavg()[0]
+    print(f"terminal       {args.size} (headless run_test); load average {load:.1f} on "
+          f"{os.cpu_count()} CPUs")
+    print(f"first screen   {r['first_screen_process']:.2f} s from process start "
+          f"({goal} the {FIRST_SCREEN_GOAL:.0f} s goal; Python imports {r['import']:.2f} s), "
+          f"{r['first_screen_app']:.2f} s from app start")
+    print(f"statistics     done {r['stats']:.2f} s after app start (after the first screen)")
+    print(f"harness floor  {_ms(r['floor'])} (an unbound key: the test pilot's own cost)")
+    print(f"tensor table   down      {_ms(r['down'])}")
+    print(f"               pagedown  {_ms(r['pagedown'])}")
+    print(f"               end/home  {_ms(r['end'])}")
+    print(f"               filter    {_ms(r['filter'])} (typing 'conv1', erasing it)")
+    print(f"virtualisation {r['rendered']:,} row renders for {r['rows']:,} rows "
+          f"(only visible rows are drawn)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Opening: progress, the first screen before the statistics, tolerant mode for damaged files,
+one clear message for files that are not TFLite."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from textual.widgets import Static
+from ui.ui_testlib import fixture_path, run, running, settle, wait_ready
+
+from support.damage import cases_for
+from tflite_inspect.ui.app import create_app
+from tflite_inspect.ui.loading import LOAD_STAGES, load_session
+from tflite_inspect.ui.messages import LoadProgress
+from tflite_inspect.ui.screens.error import ErrorDialog
+from tflite_inspect.ui.screens.main import MainScreen
+from tflite_inspect.ui.views.overview import OverviewView
+
+
+def test_load_reports_every_stage(tmp_path: Path) -> None:
+    seen: list[tuple[int, int, str]] = []
+    session = load_session(fixture_path("cnn.int8-io"), lambda *a: seen.append(a))
+    assert session is not None and session.name == "cnn.int8-io.tflite"
+    assert [s[2] for s in seen] == [*LOAD_STAGES, "ready"]
+    session.close()
+
+
+def test_progress_messages_reach_the_app() -> None:
+    async def go() -> None:
+        messages: list[object] = []
+        app = create_app(fixture_path("cnn.int8-io"))
+        async with app.run_test(message_hook=messages.append) as pilot:
+            while not isinstance(app.screen, MainScreen):
+                await asyncio.sleep(0.01)
+            await settle(pilot)
+        stages = [m.what for m in messages if isinstance(m, LoadProgress)]
+        assert stages[: len(LOAD_STAGES)] == list(LOAD_STAGES)
+
+    run(go())
+
+
+def test_first_screen_comes_before_the_statistics(monkeypatch: pytest.MonkeyPatch) -> None:
+    import tflite_inspect.ui.app as app_module
+
+    seen: list[str] = []
+    compute = app_module.compute_stats
+
+    def spy(model: object) -> object:
+        # Runs in the stats worker: by now the Overview must be on screen, still waiting.
+        screen = app.screen
+        found = screen.query("#ov-stats") if isinstance(screen, MainScreen) else []
+        seen.append(str(found.first().render()) if found else "<no overview yet>")
+        return compute(model)
+
+    monkeypatch.setattr(app_module, "compute_stats", spy)
+    app = create_app(fixture_path("cnn.int8-io"))
+
+    async def go() -> None:
+        async with app.run_test() as pilot:
+            await wait_ready(pilot)
+            text = str(app.screen.query_one("#ov-stats", Static).render())
+            assert "full integer" in text
+
+    run(go())
+    assert len(seen) == 1 and "computing" in seen[0]
+
+
+def test_overview_shows_the_quantization_mode_of_each_variant() -> None:
+    expected = {"cnn.float32": "float32", "cnn.float16": "float16 weights",
+                "cnn.dynamic": "dynamic-range", "cnn.int8-io": "full integer",
+                "cnn.int16x8": "16x8"}
+
+    async def go() -> None:
+        for name, mode in expected.items():
+            async with running(fixture_path(name)) as (app, _):
+                text = str(app.screen.query_one("#ov-stats", Static).render())
+                assert mode in text, (name, text)
+
+    run(go())
+
+
+def test_damaged_file_opens_in_tolerant_mode_with_its_findings(tmp_path: Path) -> None:
+    seed = fixture_path("cnn.int8-io").read_bytes()
+    case = next(c for c in cases_for(seed, "cnn") if c.name == "cnn:tensor_name_missing_nul")
+    path = tmp_path / "damaged.tflite"
+    path.write_bytes(case.data)
+
+    async def go() -> None:
+        async with running(path) as (app, _):
+            overview = app.screen.query_one(OverviewView)
+            head = str(overview.query_one("#ov-head", Static).render())
+            assert "damaged file" in head
+            findings = str(overview.query_one("#ov-findings", Static).render())
+            assert "STRING_NO_NUL" in findings
+            assert len(app.session.model.subgraphs[0].operators) == 6  # the rest is readable
+
+    run(go())
+
+
+def test_a_file_that_is_not_tflite_gives_one_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("these are not the weights you are looking for\n")
+
+    async def go() -> None:
+        app = create_app(path)
+        async with app.run_test() as pilot:
+            for _ in range(400):
+                if isinstance(app.screen, ErrorDialog):
+                    break
+                await asyncio.sleep(0.01)
+            assert isinstance(app.screen, ErrorDialog)
+            await settle(pilot)
+            text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "not a TFLite model" in text
+            await pilot.press("q")
+        assert app.return_code == 0
+
+    run(go())

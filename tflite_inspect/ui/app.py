@@ -1,0 +1,201 @@
+"""The Textual App: wiring only. It opens the model in a worker (with progress), shows the main
+screen as soon as the model's objects are read, then computes the statistics in a second
+worker. Every failed worker ends in one handler that shows an error dialog.
+
+`create_app(path, ...)` is the one factory used by the CLI, the tests and the bench.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.widgets import Footer
+from textual.worker import get_current_worker
+
+from ..model import Model, ModelError
+from .commands import ModelCommands
+from .convert_support import is_convert_source
+from .history import Location
+from .loading import LOAD_STAGES, PathProblem, load_session
+from .messages import (
+    LoadProgress,
+    ModelLoaded,
+    Navigate,
+    ReportsWorkerErrors,
+    StatsReady,
+    WorkerFailed,
+)
+from .screens.error import ErrorDialog
+from .screens.help import HelpScreen
+from .screens.main import MainScreen
+from .session import Session
+from .stats import compute_stats
+from .widgets.loading_panel import LoadingPanel
+
+__all__ = ["InspectApp", "create_app", "DEFAULT_THEME", "LIGHT_THEME"]
+
+DEFAULT_THEME = "textual-dark"
+LIGHT_THEME = "textual-light"
+
+
+class InspectApp(ReportsWorkerErrors, App[int]):
+    """`tflite-inspect MODEL` (see module docstring)."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tflite-inspect"
+    COMMANDS = App.COMMANDS | {ModelCommands}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("question_mark,f1", "help", "Help", id="app.help",
+                tooltip="Every key binding, where it works, and its id"),
+        Binding("f2", "convert_pane", "Convert", id="app.convert",
+                tooltip="Back to the Convert pane (from a converted variant)"),
+    ]
+    """Quit and help; the command palette is Textual's ctrl+p."""
+
+    def __init__(self, path: str | os.PathLike[str], *, model: Model | None = None) -> None:
+        super().__init__()
+        if "TEXTUAL_ANIMATIONS" not in os.environ:
+            # Over SSH an animation is many frames for nothing: the tab underline's slide alone
+            # costs more than the view switch it decorates. TEXTUAL_ANIMATIONS=full brings it back.
+            self.animation_level = "none"
+        self.path = Path(path)
+        self.session: Session | None = None
+        self._model = model
+        self._after_open: Callable[[MainScreen], Awaitable[None]] | None = None
+        self.sub_title = self.path.name
+
+    def compose(self) -> ComposeResult:
+        yield LoadingPanel(self.path.name, len(LOAD_STAGES), id="loading")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if is_convert_source(self.path):  # a SavedModel or Keras source: the Convert pane
+            from .screens.convert import ConvertScreen
+
+            self.push_screen(ConvertScreen(self.path))
+        else:
+            self._load()
+
+    def open_tflite(self, path: str | os.PathLike[str],
+                    after: Callable[[MainScreen], Awaitable[None]] | None = None) -> None:
+        """Opens another .tflite (a converted variant) the normal way: the load worker, then
+        its MainScreen on top of the current screen (`f2` returns to the Convert pane), then
+        `await after(screen)` when given."""
+        self._after_open = after
+        if self.session is not None and not any(isinstance(s, MainScreen)
+                                                for s in self.screen_stack):
+            self.session.close()
+            self.session = None
+        self.path = Path(path)
+        self._model = None
+        self.sub_title = self.path.name
+        self._load()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "convert_pane":
+            from .screens.convert import ConvertScreen
+
+            stack = self.screen_stack
+            return any(isinstance(s, ConvertScreen) for s in stack) and not isinstance(
+                self.screen, ConvertScreen)
+        return True
+
+    async def action_convert_pane(self) -> None:
+        """Closes the opened variant and shows the Convert pane again."""
+        from .screens.convert import ConvertScreen
+
+        while len(self.screen_stack) > 1 and not isinstance(self.screen, ConvertScreen):
+            await self.pop_screen()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def on_unmount(self) -> None:
+        if self.session is not None:
+            self.session.close()
+
+    # -- loading ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="load",
+          description="Opening the model")
+    def _load(self) -> None:
+        def progress(done: int, total: int, what: str) -> None:
+            self.post_message(LoadProgress(done, total, what))
+
+        session = load_session(self.path, progress, model=self._model,
+                               cancelled=get_current_worker().cancelled_event)
+        if session is not None:
+            self.post_message(ModelLoaded(session))
+
+    def on_load_progress(self, message: LoadProgress) -> None:
+        for panel in self.query(LoadingPanel):
+            panel.show(message.done, message.total, message.what)
+
+    async def on_model_loaded(self, message: ModelLoaded) -> None:
+        self.session = message.session
+        screen = MainScreen(message.session)
+        await self.push_screen(screen)
+        after, self._after_open = self._after_open, None
+        if after is not None:  # e.g. the Convert pane choosing B on the Compare pane
+            await after(screen)
+        # After the first paint: the statistics must not delay the first screen.
+        self.call_after_refresh(self._stats)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="stats",
+          description="Computing statistics")
+    def _stats(self) -> None:
+        assert self.session is not None
+        self.post_message(StatsReady(compute_stats(self.session.model)))
+
+    def on_stats_ready(self, message: StatsReady) -> None:
+        if self.session is not None:
+            self.session.stats = message.stats
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.show_stats(message.stats)
+
+    # -- errors, help, navigation ----------------------------------------------------------
+
+    def on_worker_failed(self, message: WorkerFailed) -> None:
+        err = message.error
+        if isinstance(err, (ModelError, PathProblem)):
+            text = str(err)
+        elif isinstance(err, OSError):
+            text = f"{err.filename or self.path}: {err.strerror or err}"
+        else:
+            text = f"{type(err).__name__}: {err}"
+        if message.worker == "load":
+            for panel in self.query(LoadingPanel):
+                panel.show(0, 1, "cannot open the model")
+        self.push_screen(ErrorDialog(message.title, text))
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def navigate(self, location: Location) -> None:
+        """Goes to `location` on the main screen (when the model is open)."""
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen):
+                screen.post_message(Navigate(location))
+
+
+def create_app(path: str | os.PathLike[str], *, theme: str | None = None,
+               model: Model | None = None) -> InspectApp:
+    """The app for `path`. `model` is a model the caller already opened (tolerant); `theme` a
+    Textual theme name (ValueError when unknown)."""
+    app = InspectApp(path, model=model)
+    if theme is not None:
+        if theme not in app.available_themes:
+            known = ", ".join(sorted(app.available_themes))
+            raise ValueError(f"unknown theme {theme!r}; choose one of: {known}")
+        app.theme = theme
+    return app

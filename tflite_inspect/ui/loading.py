@@ -1,0 +1,127 @@
+"""Opening a model for the UI, without Textual: path checks, the not-TFLite verdict, and the
+loading stages the UI reports as progress.
+
+The CLI calls `check_path` and `open_for_ui` before it imports Textual, so a file that cannot be
+inspected ends as one line on stderr and exit code 2; the UI's load worker calls `load_session`
+with a progress callback.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from ..model import Model, ModelError, open_model
+from .session import Session
+
+__all__ = [
+    "LOAD_STAGES",
+    "NOT_TFLITE_CODES",
+    "PathProblem",
+    "check_path",
+    "load_session",
+    "open_for_ui",
+]
+
+# Verifier codes that mean "this is not a TFLite file at all" (as opposed to a damaged one).
+NOT_TFLITE_CODES = frozenset({"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"})
+
+LOAD_STAGES = (
+    "verifying the flatbuffer",
+    "reading operator codes and buffers",
+    "reading subgraphs, tensors and operators",
+    "reading signatures and metadata",
+)
+"""What the load worker reports, in order (one progress step each)."""
+
+CONVERT_HINT = (
+    "the Convert pane is coming; for now run `tflite-inspect convert {path}` to make a .tflite "
+    "and open that"
+)
+
+
+class PathProblem(Exception):
+    """The path cannot be opened in the UI; `str()` is the one line to show (exit code 2)."""
+
+
+def check_path(path: str | os.PathLike[str]) -> None:
+    """Raises PathProblem for a missing path, a directory, or a model the UI cannot read yet
+    (a SavedModel directory or a Keras file). Reads only the directory listing and the name."""
+    p = Path(path)
+    if p.suffix.lower() in (".keras", ".h5", ".hdf5") and p.exists():
+        raise PathProblem(f"{p} is a Keras model: " + CONVERT_HINT.format(path=p))
+    if not p.exists():
+        raise PathProblem(f"{p}: no such file")
+    if p.is_dir():
+        if (p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists():
+            raise PathProblem(f"{p} is a SavedModel directory: " + CONVERT_HINT.format(path=p))
+        raise PathProblem(f"{p}: is a directory, expected a .tflite file")
+
+
+def is_not_tflite(model: Model) -> bool:
+    """True when the verifier's first error says the bytes are not a TFLite flatbuffer."""
+    errors = model.structural.errors
+    return bool(errors) and errors[0].code in NOT_TFLITE_CODES
+
+
+def open_for_ui(path: str | os.PathLike[str]) -> Model:
+    """Opens `path` in tolerant mode. Raises ModelError (one line) when it is not TFLite at all,
+    PathProblem for paths the UI cannot open, OSError when the OS refuses to read it. A damaged
+    but readable model is returned; its `structural` report lists what is wrong."""
+    check_path(path)
+    model = open_model(path, tolerant=True)
+    if is_not_tflite(model):
+        diagnostics = model.structural.diagnostics
+        model.close()
+        raise ModelError.from_diagnostics(os.fspath(path), diagnostics)
+    return model
+
+
+Progress = Callable[[int, int, str], None]
+"""progress(done, total, what): called before each stage, and once more when all are done."""
+
+
+def load_session(
+    path: str | os.PathLike[str],
+    progress: Progress,
+    *,
+    model: Model | None = None,
+    cancelled: threading.Event | None = None,
+) -> Session | None:
+    """Opens (unless `model` is given, already opened by the CLI) and reads the whole model,
+    stage by stage, calling `progress`. Returns None when `cancelled` was set. Raises like
+    `open_for_ui`."""
+    total = len(LOAD_STAGES)
+
+    def stage(i: int) -> bool:
+        if cancelled is not None and cancelled.is_set():
+            return False
+        progress(i, total, LOAD_STAGES[i])
+        return True
+
+    if not stage(0):
+        return None
+    if model is None:
+        model = open_for_ui(path)
+    try:
+        if not stage(1):
+            model.close()
+            return None
+        model.operator_codes  # noqa: B018 - built and cached here, off the UI thread
+        model.buffers  # noqa: B018
+        if not stage(2):
+            model.close()
+            return None
+        model.subgraphs  # noqa: B018
+        if not stage(3):
+            model.close()
+            return None
+        model.signatures  # noqa: B018
+        model.metadata  # noqa: B018
+    except BaseException:
+        model.close()
+        raise
+    progress(total, total, "ready")
+    return Session(model, Path(path).name)

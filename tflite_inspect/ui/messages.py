@@ -1,0 +1,73 @@
+"""Messages shared across the UI: loading, statistics, navigation and worker failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+from textual.worker import Worker, WorkerState
+
+from .history import Location
+from .session import Session
+from .stats import ModelStats
+
+__all__ = [
+    "LoadProgress",
+    "ModelLoaded",
+    "Navigate",
+    "ReportsWorkerErrors",
+    "StatsReady",
+    "WorkerFailed",
+]
+
+
+@dataclass
+class LoadProgress(Message):
+    """The load worker started stage `done` of `total` (`what` names it)."""
+
+    done: int
+    total: int
+    what: str
+
+
+@dataclass
+class ModelLoaded(Message):
+    """The model is open and its objects are read."""
+
+    session: Session
+
+
+@dataclass
+class StatsReady(Message):
+    """The model-wide statistics are computed (`Session.stats` is set too)."""
+
+    stats: ModelStats
+
+
+@dataclass
+class Navigate(Message):
+    """Go to `location`; `record` keeps the current place in the back history."""
+
+    location: Location
+    record: bool = True
+
+
+@dataclass
+class WorkerFailed(Message):
+    """A worker raised: `worker` is its name, `title` says what it was doing, `error` is what
+    it raised."""
+
+    worker: str
+    title: str
+    error: BaseException
+
+
+class ReportsWorkerErrors:
+    """Mixin for widgets that run workers: a worker that ends in ERROR becomes one bubbling
+    `WorkerFailed` message, which the App turns into an error dialog (one handler for all)."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if event.state == WorkerState.ERROR and worker.error is not None:
+            title = worker.description or worker.name or "background work"
+            self.post_message(WorkerFailed(worker.name, title, worker.error))  # type: ignore[attr-defined]

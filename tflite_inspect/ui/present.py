@@ -1,0 +1,194 @@
+"""Plain-text renderings of model objects for the UI's tables and panes (no Textual).
+
+Everything here formats objects of the model layer; nothing reads bytes. Flags are words or
+"!" so that nothing depends on colour (NO_COLOR terminals, screen readers, copied text).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape
+from ..model import Operator, Quantization, Subgraph, Tensor
+
+__all__ = [
+    "ChannelReport",
+    "channel_report",
+    "fused_activation",
+    "op_io",
+    "option_items",
+    "quant_brief",
+    "tensor_brief",
+    "tensor_ref",
+]
+
+ARROW = "→"
+
+
+def tensor_ref(sg: Subgraph, index: int) -> str:
+    """'7:int8' for an op's tensor list; '-' for an omitted optional input, '!N' when out of
+    range."""
+    if index < 0:
+        return "-"
+    t = sg.tensor(index)
+    if t is None:
+        return f"!{index}"
+    return f"{index}:{t.dtype}"
+
+
+def op_io(sg: Subgraph, op: Operator) -> str:
+    """'0:int8 7:int8 6:int32 → 8:int8'."""
+    ins = " ".join(tensor_ref(sg, i) for i in op.inputs)
+    outs = " ".join(tensor_ref(sg, i) for i in op.outputs)
+    return f"{ins} {ARROW} {outs}"
+
+
+def fused_activation(op: Operator) -> str:
+    """The fused activation ('RELU', 'RELU6', ...) or '' when there is none."""
+    act = op.options.get("fused_activation_function")
+    return "" if act in (None, "NONE") else str(act)
+
+
+def quant_brief(q: Quantization | None) -> str:
+    """One short line: 's=0.0039 zp=-128', 'per-ch[8] d0 s=...', 'blockwise b=32'."""
+    if q is None:
+        return ""
+    if q.details_kind == "blockwise":
+        return f"blockwise b={getattr(q.details, 'block_size', '?')}"
+    if q.details_kind == "multi_axis":
+        return f"multi-axis b={getattr(q.details, 'block_size', '?')}"
+    if q.details_kind is not None:
+        return f"{q.details_kind} quantization"
+    if q.scales:
+        return fmt_quant(q.scales, q.zero_points, q.quantized_dimension)
+    if q.min or q.max:
+        return f"range {fmt_float(q.min[0] if q.min else None, 4)}..{fmt_float(q.max[0] if q.max else None, 4)}"
+    return ""
+
+
+def tensor_brief(t: Tensor) -> str:
+    """'int8 [1,16,16,3] s=0.0039 zp=-128' for an I/O or link line."""
+    parts = [t.dtype, fmt_shape(t.shape, t.shape_signature)]
+    q = quant_brief(t.quantization)
+    if q:
+        parts.append(q)
+    return " ".join(parts)
+
+
+def consumers_text(t: Tensor, limit: int = 4) -> str:
+    if not t.consumers:
+        return ""
+    shown = ",".join(str(c) for c in t.consumers[:limit])
+    return shown + (f",+{len(t.consumers) - limit}" if len(t.consumers) > limit else "")
+
+
+def bytes_text(n: int) -> str:
+    return fmt_bytes(n) if n else ""
+
+
+def option_value(value: Any) -> str:
+    if isinstance(value, float):
+        return fmt_float(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(option_value(v) for v in value) + "]"
+    if isinstance(value, (bytes, bytearray)):
+        return f"<{len(value)} bytes>"
+    return str(value)
+
+
+def option_items(op: Operator) -> list[tuple[str, str]]:
+    """(name, value) of the decoded builtin options, in schema order."""
+    return [(k, option_value(v)) for k, v in op.options.items()]
+
+
+# -- per-channel quantization ------------------------------------------------------------------
+
+TINY_SCALE = 1e-10
+"""A scale below this (or 1000x below the median) makes a channel's dequantized values all but
+zero: its weights carry no signal."""
+HUGE_SCALE = 1e4
+"""A scale above this (or 1000x above the median) usually comes from an outlier weight."""
+RATIO_LIMIT = 1000.0
+"""max/min scale ratio above which per-channel scales are worth a look."""
+
+
+@dataclass(frozen=True)
+class ChannelReport:
+    """Per-channel scale flags: `flags[i]` is '' or words like 'zero scale'."""
+
+    flags: tuple[str, ...]
+    ratio: float | None  # max/min of the positive finite scales
+    median: float | None
+
+    @property
+    def flagged(self) -> list[int]:
+        return [i for i, f in enumerate(self.flags) if f]
+
+
+def channel_report(scales: Sequence[float]) -> ChannelReport:
+    """Flags zero, negative, non-finite, tiny and huge scales, absolute and relative to the
+    median, and the max/min ratio of the usable ones."""
+    usable = sorted(s for s in scales if math.isfinite(s) and s > 0)
+    median = usable[len(usable) // 2] if usable else None
+    flags = []
+    for s in scales:
+        if not math.isfinite(s):
+            flags.append("non-finite scale")
+        elif s == 0:
+            flags.append("zero scale")
+        elif s < 0:
+            flags.append("negative scale")
+        elif s < TINY_SCALE or (median is not None and s < median / 1000):
+            flags.append("tiny scale")
+        elif s > HUGE_SCALE or (median is not None and s > median * 1000):
+            flags.append("huge scale")
+        else:
+            flags.append("")
+    ratio = usable[-1] / usable[0] if usable else None
+    return ChannelReport(tuple(flags), ratio, median)
+
+
+# -- overview ------------------------------------------------------------------------------------
+
+
+def bar_lines(items: dict[str, int], width: int = 24, limit: int = 8) -> list[str]:
+    """'  int8        ██████████░░  40.2 KiB  97%' per item (largest first), the rest summed."""
+    total = sum(items.values())
+    ranked = sorted(items.items(), key=lambda kv: -kv[1])
+    if len(ranked) > limit:
+        rest = sum(v for _, v in ranked[limit - 1:])
+        ranked = ranked[: limit - 1] + [(f"({len(items) - limit + 1} more)", rest)]
+    label_w = min(28, max((len(k) for k, _ in ranked), default=4))
+    lines = []
+    for key, value in ranked:
+        frac = value / total if total else 0.0
+        filled = round(frac * width)
+        bar = "█" * filled + "·" * (width - filled)
+        label = key if len(key) <= label_w else key[: label_w - 1] + "…"
+        lines.append(f"  {label:<{label_w}}  {bar} {fmt_bytes(value):>10} {frac:>5.0%}")
+    return lines
+
+
+def metadata_text(entry: Any) -> str:
+    """One line for a `MetadataEntry`: the decoded value when known, else size and preview."""
+    value = entry.value
+    if entry.error:
+        return f"{entry.size} bytes, unreadable: {entry.error}"
+    if entry.kind == "conversion" and isinstance(value, dict):
+        env = value.get("environment") or {}
+        opts = value.get("options") or {}
+        parts = [f"TF {env.get('tensorflow_version', '?')}", str(env.get("model_type", "?"))]
+        modes = opts.get("model_optimization_modes") or []
+        if modes:
+            parts.append("+".join(str(m) for m in modes))
+        parts += [flag for flag in ("allow_custom_ops", "enable_select_tf_ops",
+                                    "force_select_tf_ops") if opts.get(flag)]
+        return ", ".join(parts)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
+    if value in (None, ""):
+        return f"{entry.size} bytes"
+    return str(value)

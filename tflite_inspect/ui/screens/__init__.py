@@ -1,0 +1,1 @@
+"""Screens and dialogs: the main tabbed screen, help, go-to, export, confirm, error."""

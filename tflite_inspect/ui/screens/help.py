@@ -1,0 +1,84 @@
+"""`?` / F1: every key binding, where it works, and its id (for keymaps)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+__all__ = ["HelpScreen", "binding_sections"]
+
+INTRO = (
+    "tflite-inspect shows everything inside a .tflite file. Views: 1 Overview, 2 Operators, "
+    "3 Tensors, 4 Weights, 5 Raw. In the Operators and Tensors views, enter moves into the "
+    "detail pane, whose lines with a ▶ cursor are links: enter follows them (op → tensor → "
+    "producer/consumer op, WHILE/IF → called subgraph); backspace goes back. ctrl+p opens the "
+    "command palette: type an op or tensor name to jump to it, or 'theme' to change the theme. "
+    "The mouse works too: click rows, links and tabs."
+)
+
+
+def binding_sections() -> list[tuple[str, list[Binding]]]:
+    """(where, bindings) for every place with key bindings, in the order help lists them."""
+    from textual.app import App
+
+    from ..app import InspectApp
+    from ..views.raw import RawView
+    from ..views.table_view import TableDetailView
+    from ..views.tensors import TensorsView
+    from ..views.weights import WeightsView
+    from ..widgets.link_list import LinkList
+    from ..widgets.virtual_table import VirtualTable
+    from .export import ExportDialog
+    from .main import MainScreen
+
+    def own(*classes: type) -> list[Binding]:
+        out: list[Binding] = []
+        for cls in classes:
+            for b in cls.__dict__.get("BINDINGS", []):
+                if isinstance(b, Binding) and not b.system:
+                    out.append(b)
+        return out
+
+    everywhere = own(InspectApp, MainScreen)
+    everywhere.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "Command palette",
+                              id="app.command-palette"))
+    return [
+        ("everywhere", everywhere),
+        ("Operators and Tensors views", own(TableDetailView, TensorsView)),
+        ("tables", own(VirtualTable)),
+        ("detail panes", own(LinkList)),
+        ("Weights view", own(WeightsView)),
+        ("Raw view", own(RawView)),
+        ("export dialog", own(ExportDialog)),
+    ]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Lists every binding (see `binding_sections`)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "dismiss(None)", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        text = Text(INTRO + "\n")
+        for where, bindings in binding_sections():
+            text.append(f"\n{where}\n", style="bold")
+            for b in bindings:
+                keys = ", ".join(self.app.get_key_display(Binding(k, b.action))
+                                 for k in b.key.split(","))
+                text.append(f"  {keys:<22}", style="bold")
+                text.append(f"{b.description or b.action:<24}")
+                text.append(f"{b.id or ''}\n", style="dim")
+        with Vertical(classes="dialog help"):
+            yield Label("Keys (ids can be remapped with a Textual keymap)",
+                        classes="dialog-title")
+            with VerticalScroll(classes="dialog-body"):
+                yield Static(text)
+            yield Label("escape closes", classes="dialog-hint")

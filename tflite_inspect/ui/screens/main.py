@@ -1,0 +1,174 @@
+"""The main screen: one tab per view, number keys to switch, back/forward history.
+
+Later panes (Run, Compare, Convert, Check) are more `TabPane`s here; the number keys follow
+`VIEWS` in `ui.history`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, Protocol
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, TabbedContent, TabPane
+
+from ..history import VIEWS, History, Location
+from ..messages import Navigate
+from ..session import Session
+from ..stats import ModelStats
+from ..views import OperatorsView, OverviewView, RawView, TensorsView, WeightsView
+from ..views.check import CheckView
+from ..views.compare import CompareView
+from ..views.run import RunView
+
+__all__ = ["MainScreen", "NARROW"]
+
+NARROW = 110
+"""Below this width the master/detail views stack vertically."""
+
+VIEW_CLASSES: dict[str, Callable[..., Widget]] = {
+    "overview": OverviewView, "ops": OperatorsView, "tensors": TensorsView,
+    "weights": WeightsView, "raw": RawView,
+    "check": CheckView, "run": RunView, "compare": CompareView,
+}
+TITLES = {"overview": "1 Overview", "ops": "2 Operators", "tensors": "3 Tensors",
+          "weights": "4 Weights", "raw": "5 Raw",
+          "check": "6 Check", "run": "7 Run", "compare": "8 Compare"}
+
+
+class View(Protocol):
+    def location(self) -> Location: ...
+
+    def go(self, location: Location) -> None: ...
+
+
+class MainScreen(Screen[None]):
+    """The tabs of one model (see module docstring)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *(Binding(str(i), f"view('{v}')", TITLES[v][2:], show=False, id=f"main.view-{v}")
+          for i, v in enumerate(VIEWS, 1)),
+        Binding("backspace,alt+left", "back", "Back", id="main.back",
+                tooltip="Back to where you were before the last jump"),
+        Binding("alt+right", "forward", "Forward", show=False, id="main.forward"),
+        Binding("z", "zoom", "Zoom", show=False, id="main.zoom",
+                tooltip="Fill the screen with the focused pane (z again restores)"),
+    ]
+    """Number keys switch views; backspace / alt+left go back, alt+right forward; z zooms."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+        self.history = History()
+
+    def compose(self) -> ComposeResult:
+        with TabbedContent(initial="overview", id="tabs"):
+            for view_id in VIEWS:
+                with TabPane(TITLES[view_id], id=view_id):
+                    if view_id == "overview":
+                        yield self._make_view(view_id)
+        yield Footer(compact=True)
+
+    def _make_view(self, view_id: str) -> Widget:
+        cls = VIEW_CLASSES[view_id]
+        return cls(self.session, id=f"view-{view_id}")
+
+    async def ensure_view(self, view_id: str) -> View:
+        """The view, mounted into its tab on first use (only the Overview is built at start,
+        so the first screen appears sooner)."""
+        found = self.query(f"#view-{view_id}")
+        if found:
+            return found.first()  # type: ignore[return-value]
+        pane = self.query_one(f"#tabs TabPane#{view_id}", TabPane)
+        view = self._make_view(view_id)
+        await pane.mount(view)
+        if view_id == "overview" and self.session.stats is not None:
+            self.show_stats(self.session.stats)
+        return view  # type: ignore[return-value]
+
+    def on_mount(self) -> None:
+        self._narrow(self.size.width)
+        self.view("overview").go(Location("overview"))
+
+    def on_resize(self, event: Resize) -> None:
+        self._narrow(event.size.width)
+
+    def _narrow(self, width: int) -> None:
+        self.set_class(width < NARROW, "-narrow")
+
+    # -- views and navigation --------------------------------------------------------------
+
+    def view(self, view_id: str) -> View:
+        """A mounted view (see `ensure_view` for one that may not be yet)."""
+        return self.query_one(f"#view-{view_id}")  # type: ignore[return-value]
+
+    @property
+    def active_view(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or "overview"
+
+    def current_location(self) -> Location:
+        found = self.query(f"#view-{self.active_view}")
+        return found.first().location() if found else Location(self.active_view)  # type: ignore[attr-defined]
+
+    async def go(self, location: Location, *, record: bool = True) -> None:
+        """Shows `location`; records where we were when `record`."""
+        if location.view not in VIEWS:
+            return
+        could = (self.history.can_go_back, self.history.can_go_forward)
+        if record:
+            here = self.current_location()
+            if here != location:
+                self.history.visit(here)
+        view = await self.ensure_view(location.view)
+        self.query_one("#tabs", TabbedContent).active = location.view
+        view.go(location)
+        if could != (self.history.can_go_back, self.history.can_go_forward):
+            self.refresh_bindings()  # back/forward appear in or leave the footer
+
+    @on(TabbedContent.TabActivated)
+    async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        """A tab chosen with the mouse or the tab bar's arrow keys: build its view."""
+        if event.pane.id is not None and event.pane.id in VIEWS:
+            await self.ensure_view(event.pane.id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Back and forward show in the footer only when there is somewhere to go."""
+        if action == "back":
+            return self.history.can_go_back
+        if action == "forward":
+            return self.history.can_go_forward
+        return True
+
+    @on(Navigate)
+    async def _navigate(self, message: Navigate) -> None:
+        message.stop()
+        await self.go(message.location, record=message.record)
+
+    async def action_view(self, view_id: str) -> None:
+        view = await self.ensure_view(view_id)
+        await self.go(view.location())
+
+    async def action_back(self) -> None:
+        target = self.history.back(self.current_location())
+        if target is not None:
+            await self.go(target, record=False)
+
+    async def action_forward(self) -> None:
+        target = self.history.forward(self.current_location())
+        if target is not None:
+            await self.go(target, record=False)
+
+    def action_zoom(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not None:
+            self.maximize(self.focused, container=False)  # the pane, not the whole tab set
+
+    def show_stats(self, stats: ModelStats) -> None:
+        for overview in self.query(OverviewView):
+            overview.show_stats(stats)

@@ -1,0 +1,194 @@
+"""The Overview: file, schema, contents, quantization mode, signatures, subgraphs, metadata,
+size breakdown and findings. Parts that need the statistics say "computing…" until they come."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from ...fmt import fmt_bytes
+from ...model import Subgraph
+from ..history import Location
+from ..present import bar_lines, metadata_text, tensor_brief
+from ..session import Session
+from ..stats import ModelStats, structural_findings
+
+__all__ = ["OverviewView"]
+
+KEY = 14  # width of the key column
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
+def _row(key: str, value: str | Text) -> Text:
+    return Text.assemble((f"{key:<{KEY}}", "bold"), value)
+
+
+class OverviewView(VerticalScroll, can_focus=True):
+    """What the model is, at a glance (scroll with the arrow keys)."""
+
+    view_id: ClassVar[str] = "overview"
+
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+
+    def compose(self) -> ComposeResult:
+        yield Static(self._head(), id="ov-head")
+        yield Static(self._stats_text(None), id="ov-stats")
+        yield Static(self._io(), id="ov-io")
+        yield Static(self._metadata(), id="ov-metadata")
+        yield Static(self._sizes(None), id="ov-sizes")
+        yield Static(self._findings(None), id="ov-findings")
+
+    def location(self) -> Location:
+        return Location("overview")
+
+    def go(self, location: Location) -> None:
+        self.focus()
+
+    def show_stats(self, stats: ModelStats) -> None:
+        """Fills in the parts that waited for the statistics."""
+        self.query_one("#ov-stats", Static).update(self._stats_text(stats))
+        self.query_one("#ov-sizes", Static).update(self._sizes(stats))
+        self.query_one("#ov-findings", Static).update(self._findings(stats))
+
+    # -- sections --------------------------------------------------------------------------
+
+    def _head(self) -> Text:
+        m = self.session.model
+        lines = Text()
+        errors = len(m.structural.errors)
+        if errors:
+            lines.append(f"! damaged file: {errors} structural error(s); showing what could be "
+                         "read (findings below, raw bytes in 5 Raw)\n", style="bold")
+        lines.append(_row("file", f"{self.session.name}  {fmt_bytes(m.file_size)}"))
+        lines.append("\n")
+        lines.append(_row("schema", f"version {m.version}"))
+        if m.description:
+            lines.append("\n")
+            lines.append(_row("description", m.description))
+        n_ops = sum(len(sg.operators) for sg in m.subgraphs)
+        n_tensors = sum(len(sg.tensors) for sg in m.subgraphs)
+        lines.append("\n")
+        lines.append(_row("contents", f"{_n(len(m.subgraphs), 'subgraph')} · {_n(n_ops, 'op')} · "
+                                      f"{_n(n_tensors, 'tensor')} · {_n(len(m.buffers), 'buffer')}"
+                                      f" · {_n(len(m.operator_codes), 'opcode')}"))
+        return lines
+
+    def _stats_text(self, stats: ModelStats | None) -> Text:
+        if stats is None:
+            return _row("quantization", Text("computing…", style="italic"))
+        q = stats.quant
+        if q is None:
+            return _row("quantization", stats.unavailable.get("quantization mode",
+                                                              "not available"))
+        io = "/".join(q.io_dtypes) or "-"
+        declared = f"; converter says {', '.join(q.declared_modes)}" if q.declared_modes else ""
+        text = _row("quantization", Text.assemble((q.mode, "bold"), f"  ({io} I/O{declared})"))
+        ops = ", ".join(f"{k} {v}" for k, v in sorted(q.ops_by_precision.items()))
+        text.append("\n")
+        text.append(_row("ops compute", ops or "-"))
+        if q.float_ops:
+            names = sorted({p.opcode for p in q.float_ops})
+            text.append("\n")
+            text.append(_row("! float ops", f"{len(q.float_ops)} op(s) still compute in float: "
+                                            + ", ".join(names)))
+        weights = ", ".join(f"{k} {v}" for k, v in sorted(q.weight_dtypes.items()))
+        text.append("\n")
+        text.append(_row("weights", weights or "-"))
+        return text
+
+    def _io(self) -> Text:
+        m = self.session.model
+        text = Text()
+        if m.signatures:
+            text.append("signatures\n", style="bold")
+            for sig in m.signatures:
+                sg = self.session.subgraph(sig.subgraph_index)
+                text.append(f"  {sig.key or '(no key)'}  → {self.session.subgraph_title(sig.subgraph_index)}\n")
+                for name, index in sig.inputs:
+                    text.append(self._io_line(sg, "in ", name, index))
+                for name, index in sig.outputs:
+                    text.append(self._io_line(sg, "out", name, index))
+        text.append("subgraphs\n", style="bold")
+        for sg in m.subgraphs:
+            text.append(f"  {sg.index} {sg.name or '(unnamed)'}  {len(sg.operators)} ops, "
+                        f"{len(sg.tensors)} tensors" + (f"  ! {sg.error}" if sg.error else "")
+                        + "\n")
+            if not m.signatures or sg.index == 0:
+                for i in sg.inputs:
+                    text.append(self._io_line(sg, "in ", "", i))
+                for i in sg.outputs:
+                    text.append(self._io_line(sg, "out", "", i))
+        text.rstrip()
+        return text
+
+    @staticmethod
+    def _io_line(sg: Subgraph | None, arrow: str, name: str, index: int) -> Text:
+        t = sg.tensor(index) if sg is not None else None
+        if t is None:
+            return Text(f"    {arrow} {name} ! tensor {index} does not exist\n")
+        label = name or t.name
+        return Text.assemble(f"    {arrow} ", (label, "bold"), f"  #{index} {tensor_brief(t)}\n")
+
+    def _metadata(self) -> Text:
+        entries = self.session.model.metadata
+        text = Text("metadata\n", style="bold")
+        if not entries:
+            text.append("  (none)")
+        for e in entries:
+            text.append(f"  {e.name or '(unnamed)'}  ", style="bold")
+            text.append(metadata_text(e) + "\n")
+        text.rstrip()
+        return text
+
+    def _sizes(self, stats: ModelStats | None) -> Text:
+        text = Text("size\n", style="bold")
+        if stats is None:
+            text.append("  computing…", style="italic")
+            return text
+        sizes = stats.sizes
+        if sizes is None:
+            text.append("  " + stats.unavailable.get("size breakdown", "not available"))
+            return text
+        structure = sizes.file_bytes - sizes.weight_bytes
+        text.append(f"  file {fmt_bytes(sizes.file_bytes)} = weights {fmt_bytes(sizes.weight_bytes)}"
+                    f" + structure and other {fmt_bytes(structure)}\n")
+        if sizes.by_dtype:
+            text.append("  weights by dtype\n", style="bold")
+            text.append("\n".join(bar_lines(sizes.by_dtype)) + "\n")
+        if sizes.by_op_type:
+            text.append("  weights by op type\n", style="bold")
+            text.append("\n".join(bar_lines(sizes.by_op_type)))
+        text.rstrip()
+        return text
+
+    def _findings(self, stats: ModelStats | None) -> Text:
+        if stats is None or stats.findings is None:
+            findings = structural_findings(self.session.model)
+            pending = "  semantic checks: computing…" if stats is None else \
+                "  semantic checks: " + stats.unavailable.get("semantic checks", "not available")
+        else:
+            findings = stats.findings
+            pending = ""
+        errors = sum(1 for f in findings if f.severity == "error")
+        warnings = sum(1 for f in findings if f.severity == "warning")
+        text = Text("findings", style="bold")
+        summary = "no problems found" if not findings else \
+            f"{errors} error(s), {warnings} warning(s), {len(findings) - errors - warnings} note(s)"
+        text.append(f"  {summary}\n")
+        for f in findings:
+            mark = "!" if f.severity == "error" else "·"
+            text.append(f"  {mark} {f.severity} {f.code}", style="bold")
+            text.append(f" [{f.where}]: {f.message}\n")
+        if pending:
+            text.append(pending, style="italic")
+        text.rstrip()
+        return text

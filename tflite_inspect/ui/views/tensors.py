@@ -1,0 +1,98 @@
+"""The Tensors view: every tensor of a subgraph, filterable, with a detail pane."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
+
+from ...fmt import fmt_shape
+from ...model import Subgraph
+from ..details import tensor_lines
+from ..history import Location
+from ..messages import Navigate
+from ..present import bytes_text, consumers_text, quant_brief
+from ..widgets.link_list import Line
+from ..widgets.virtual_table import Cell, Column, RowSource
+from .table_view import TableDetailView
+
+__all__ = ["TensorRows", "TensorsView"]
+
+
+class TensorRows:
+    """One row per tensor: index, name, dtype, shape, quantization, bytes, producer, consumers."""
+
+    columns = (
+        Column("#", 5, align="right"),
+        Column("name", 16, flex=True, trim="left"),
+        Column("dtype", 7),
+        Column("shape", 13),
+        Column("quantization", 22),
+        Column("bytes", 9, align="right"),
+        Column("prod", 5, align="right"),
+        Column("consumers", 12),
+    )
+
+    def __init__(self, sg: Subgraph) -> None:
+        self.sg = sg
+
+    def __len__(self) -> int:
+        return len(self.sg.tensors)
+
+    def cells(self, row: int) -> Sequence[Cell]:
+        t = self.sg.tensors[row]
+        return (
+            str(t.index),
+            t.name,
+            t.dtype,
+            fmt_shape(t.shape, t.shape_signature),
+            quant_brief(t.quantization),
+            bytes_text(t.nbytes),
+            "" if t.producer is None else str(t.producer),
+            consumers_text(t),
+        )
+
+    def search_text(self, row: int) -> str:
+        t = self.sg.tensors[row]
+        return " ".join((str(t.index), t.name, t.dtype, t.role,
+                         fmt_shape(t.shape, t.shape_signature),
+                         "quantized" if t.is_quantized else "")).lower()
+
+
+class TensorsView(TableDetailView):
+    """Tensors of one subgraph; `w` opens a constant's weights."""
+
+    view_id: ClassVar[str] = "tensors"
+    noun: ClassVar[str] = "tensors"
+    filter_hint: ClassVar[str] = "filter: name, dtype, role, shape"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("w", "weights", "Weights", id="tensors.weights",
+                tooltip="Statistics, histogram and values of this constant tensor"),
+    ]
+
+    def make_source(self, subgraph: int) -> RowSource:
+        sg = self.session.subgraph(subgraph)
+        assert sg is not None
+        return TensorRows(sg)
+
+    def detail_lines(self, subgraph: int, row: int) -> list[Line]:
+        sg = self.session.subgraph(subgraph)
+        assert sg is not None
+        return tensor_lines(self.session, sg, sg.tensors[row])
+
+    def row_name(self, row: int) -> str:
+        sg = self.session.subgraph(self.subgraph)
+        return sg.tensors[row].name if sg is not None else ""
+
+    def action_weights(self) -> None:
+        row = self.table.cursor_row
+        if row is None:
+            return
+        t = self.session.tensor(self.subgraph, row)
+        if t is None or not t.is_constant:
+            self.notify("this tensor has no constant data (no weights to show)",
+                        severity="warning")
+            return
+        self.post_message(Navigate(Location("weights", self.subgraph, row)))

@@ -1,0 +1,341 @@
+"""The Weights view of one constant tensor: statistics and a histogram, every value (stored and
+real, side by side, paged through the whole tensor), per-channel summaries, a hex view, and
+export to `.npy`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import ClassVar
+
+import numpy as np
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Label, Static, TabbedContent, TabPane
+
+from ...fmt import fmt_float, fmt_shape
+from ...model import ModelError
+from ...model.weights import WeightStats
+from ...safe_write import FileExistsRefusal, write_bytes_safely
+from ..history import Location
+from ..messages import ReportsWorkerErrors
+from ..present import quant_brief
+from ..screens.confirm import ConfirmDialog
+from ..screens.export import ExportDialog
+from ..session import Session
+from ..weight_data import WeightData, load_weights, npy_bytes
+from ..widgets.hex_view import HexView
+from ..widgets.histogram import Histogram
+from ..widgets.virtual_table import Cell, Column, EmptyRows, VirtualTable
+
+__all__ = ["WeightsView"]
+
+PANES = {"s": "w-stats", "v": "w-values", "c": "w-channels", "x": "w-hex"}
+
+
+def _value(v: object) -> str:
+    if isinstance(v, (float, np.floating)):
+        return fmt_float(float(v), 7)
+    if isinstance(v, bytes):
+        return repr(v)[:40]
+    return str(v)
+
+
+class ValueRows:
+    """Every element: flat index, n-d index, stored value, real value."""
+
+    def __init__(self, data: WeightData) -> None:
+        self.raw = data.raw.reshape(-1)
+        self.values = data.values.reshape(-1) if data.values is not None else None
+        self.shape = data.raw.shape
+        label = data.values_label or "value"
+        self.columns = (
+            Column("#", 9, align="right"),
+            Column("index", 16),
+            Column(f"stored {data.tensor.dtype}", 16, align="right"),
+            Column(label if self.values is not None else "", 16, align="right"),
+        )
+
+    def __len__(self) -> int:
+        return int(self.raw.size)
+
+    def cells(self, row: int) -> Sequence[Cell]:
+        index = np.unravel_index(row, self.shape) if self.shape else ()
+        nd = "[" + ",".join(str(int(i)) for i in index) + "]"
+        real = _value(self.values[row]) if self.values is not None else ""
+        return (str(row), nd, _value(self.raw[row]), real)
+
+    def search_text(self, row: int) -> str:
+        return ""
+
+
+class ChannelRows:
+    """One row per channel: scale, zero point, min, max, mean, |max|, zeros, flags."""
+
+    columns = (
+        Column("ch", 5, align="right"),
+        Column("scale", 11, align="right"),
+        Column("zp", 5, align="right"),
+        Column("min", 10, align="right"),
+        Column("max", 10, align="right"),
+        Column("mean", 10, align="right"),
+        Column("|max|", 10, align="right"),
+        Column("zeros", 6, align="right"),
+        Column("flag", 10, flex=True),
+    )
+
+    def __init__(self, data: WeightData) -> None:
+        self.channels = data.channels
+
+    def __len__(self) -> int:
+        return len(self.channels)
+
+    def cells(self, row: int) -> Sequence[Cell]:
+        c = self.channels[row]
+        return (str(c.channel), "" if c.scale is None else fmt_float(c.scale, 4),
+                "" if c.zero_point is None else str(c.zero_point), fmt_float(c.min, 4),
+                fmt_float(c.max, 4), fmt_float(c.mean, 4), fmt_float(c.absmax, 4),
+                f"{c.zero_fraction:.0%}", f"! {c.flag}" if c.flag else "")
+
+    def search_text(self, row: int) -> str:
+        return self.channels[row].flag.lower()
+
+
+def stats_text(data: WeightData) -> Text:
+    """Stored and real statistics side by side."""
+    cols = [(f"stored {data.tensor.dtype}", data.raw_stats)]
+    if data.value_stats is not None:
+        cols.append((data.values_label, data.value_stats))
+
+    def cell(s: WeightStats | None, what: str) -> str:
+        if s is None:
+            return "-"
+        if what == "range":
+            return f"{fmt_float(s.min, 5)} .. {fmt_float(s.max, 5)}"
+        if what == "mean":
+            return f"{fmt_float(s.mean, 4)} ± {fmt_float(s.std, 4)}"
+        if what == "zeros":
+            return f"{s.zero_fraction:.1%} of {s.count:,}"
+        distinct = f"{s.distinct:,}" + ("" if s.distinct_exact else "+")
+        bad = f", {s.nan} nan, {s.inf} inf" if s.nan or s.inf else ""
+        return distinct + bad
+
+    text = Text(f"{'':<12}" + "".join(f"{label:<26}" for label, _ in cols) + "\n", style="bold")
+    for key, what in (("min..max", "range"), ("mean ± std", "mean"), ("zeros", "zeros"),
+                      ("distinct", "distinct")):
+        text.append(f"{key:<12}", style="bold")
+        text.append("".join(f"{cell(s, what):<26}" for _, s in cols).rstrip() + "\n")
+    for note in data.notes:
+        text.append(note + "\n")
+    text.rstrip()
+    return text
+
+
+class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
+    """One constant tensor's data (see module docstring)."""
+
+    view_id: ClassVar[str] = "weights"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "pane('s')", "Stats", id="weights.stats"),
+        Binding("v", "pane('v')", "Values", id="weights.values"),
+        Binding("c", "pane('c')", "Channels", id="weights.channels"),
+        Binding("x", "pane('x')", "Hex", id="weights.hex"),
+        Binding("e", "export", "Export", id="weights.export", tooltip="Save as .npy"),
+        Binding("n", "step(1)", "Next constant", show=False, id="weights.next"),
+        Binding("p", "step(-1)", "Previous constant", show=False, id="weights.previous"),
+    ]
+    """Sub-panes, export, and stepping through the constant tensors."""
+
+    class Loaded(Message):
+        """The worker read a tensor's data (`data`) or failed to (`error`)."""
+
+        def __init__(self, location: Location, data: WeightData | None, error: str = "") -> None:
+            super().__init__()
+            self.location = location
+            self.data = data
+            self.error = error
+
+    def __init__(self, session: Session, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.session = session
+        self.current: Location | None = None
+        self.data: WeightData | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("", id="w-title", classes="view-title")
+        with TabbedContent(id="w-panes"):
+            with TabPane("s Stats", id="w-stats"):
+                yield Static("", id="w-stats-text")
+                yield Histogram(id="w-histogram")
+            with TabPane("v Values", id="w-values"):
+                yield VirtualTable(empty_text="(no values)", selectable=False,
+                                   id="w-values-table")
+            with TabPane("c Channels", id="w-channels"):
+                yield VirtualTable(empty_text="(no channels: not per-channel, rank < 2)",
+                                   selectable=False, id="w-channels-table")
+            with TabPane("x Hex", id="w-hex"):
+                yield HexView(id="w-hex-view")
+
+    def on_mount(self) -> None:
+        first = self._default_tensor()
+        if first is None:
+            self.query_one("#w-title", Label).update(
+                "this model has no constant tensors (no weights)")
+        else:
+            self.show(first)
+
+    def _constants(self, subgraph: int) -> list[int]:
+        sg = self.session.subgraph(subgraph)
+        return [t.index for t in sg.tensors if t.is_constant] if sg is not None else []
+
+    def _default_tensor(self) -> Location | None:
+        """The largest constant tensor of the first subgraph that has one."""
+        for sg in self.session.subgraphs:
+            consts = [t for t in sg.tensors if t.is_constant]
+            if consts:
+                best = max(consts, key=lambda t: (t.nbytes, -t.index))
+                return Location("weights", sg.index, best.index)
+        return None
+
+    # -- location --------------------------------------------------------------------------
+
+    def location(self) -> Location:
+        return self.current or Location("weights")
+
+    def go(self, location: Location) -> None:
+        if location.index is not None and location != self.current:
+            self.show(location)
+        self.focus()
+
+    def show(self, location: Location) -> None:
+        """Loads tensor `location.index` of `location.subgraph` in a worker."""
+        t = self.session.tensor(location.subgraph, location.index or 0)
+        if t is None:
+            return
+        self.current = Location("weights", location.subgraph, t.index)
+        self.data = None
+        consts = self._constants(location.subgraph)
+        pos = f"constant {consts.index(t.index) + 1}/{len(consts)}, n/p" if t.index in consts \
+            else "no constant data"
+        self.query_one("#w-title", Label).update(
+            f"tensor {t.index} {t.name}  {t.dtype} {fmt_shape(t.shape)}  "
+            f"{quant_brief(t.quantization)}  ({pos})")
+        self.query_one("#w-panes").loading = True
+        self._load(self.current)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="weights",
+          description="Reading weights")
+    def _load(self, location: Location) -> None:
+        t = self.session.tensor(location.subgraph, location.index or 0)
+        assert t is not None
+        try:
+            data = load_weights(self.session.model, t)
+        except ModelError as err:
+            self.post_message(self.Loaded(location, None, err.message))
+            return
+        self.post_message(self.Loaded(location, data))
+
+    @on(Loaded)
+    def _loaded(self, event: Loaded) -> None:
+        if event.location != self.current:
+            return  # an older request
+        self.query_one("#w-panes").loading = False
+        data = event.data
+        self.data = data
+        stats = self.query_one("#w-stats-text", Static)
+        if data is None:
+            stats.update(Text(f"! {event.error}"))
+            self.query_one(Histogram).set_data((), ())
+            for table in self.query(VirtualTable):
+                table.set_source(EmptyRows())
+            return
+        stats.update(stats_text(data))
+        plotted = data.plotted
+        if plotted is not None:
+            self.query_one(Histogram).set_data(plotted.histogram, plotted.bin_edges)
+        else:
+            self.query_one(Histogram).set_data((), ())
+        self.query_one("#w-values-table", VirtualTable).set_source(ValueRows(data))
+        self.query_one("#w-channels-table", VirtualTable).set_source(ChannelRows(data))
+        self._show_hex(data)
+
+    def _show_hex(self, data: WeightData) -> None:
+        hex_view = self.query_one(HexView)
+        buffers = self.session.model.buffers
+        t = data.tensor
+        try:
+            view = buffers[t.buffer].bytes_view()
+        except (ModelError, IndexError) as err:
+            hex_view.empty_text = f"(no bytes: {err})"
+            hex_view.set_source(EmptyRows())
+            return
+        hex_view.show(view, data.data_offset or 0)
+
+    # -- actions ---------------------------------------------------------------------------
+
+    def action_pane(self, key: str) -> None:
+        pane = PANES[key]
+        self.query_one("#w-panes", TabbedContent).active = pane
+        if pane != "w-stats":
+            self.query_one(f"#{pane}").query_one(VirtualTable).focus()
+        else:
+            self.focus()
+
+    def action_step(self, delta: int) -> None:
+        if self.current is None:
+            return
+        consts = self._constants(self.current.subgraph)
+        if not consts:
+            return
+        index = self.current.index or 0
+        if index in consts:
+            pos = (consts.index(index) + delta) % len(consts)
+        else:
+            pos = 0
+        self.show(Location("weights", self.current.subgraph, consts[pos]))
+
+    def action_export(self) -> None:
+        data = self.data
+        if data is None:
+            self.notify("no tensor data to export", severity="warning")
+            return
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", data.tensor.name).strip("._") or \
+            f"tensor_{data.tensor.index}"
+        self.app.push_screen(ExportDialog(f"{name[:80]}.npy", data.values_label),
+                             self._export_answer)
+
+    def _export_answer(self, answer: tuple[str, str] | None) -> None:
+        if answer is not None:
+            self.export(*answer)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="export",
+          description="Exporting a tensor")
+    def export(self, path: str, kind: str, force: bool = False) -> None:
+        """Writes the stored (`kind="raw"`) or real values to `path` as .npy, safely: an
+        existing file is replaced only after the user says yes."""
+        data = self.data
+        if data is None:
+            return
+        array = data.values if kind == "values" and data.values is not None else data.raw
+        try:
+            written = write_bytes_safely(path, npy_bytes(array), force=force)
+        except FileExistsRefusal:
+            self.app.call_from_thread(self._ask_overwrite, path, kind)
+            return
+        self.app.call_from_thread(self.notify, f"saved {written} ({array.dtype}, "
+                                               f"{fmt_shape(array.shape)})")
+
+    def _ask_overwrite(self, path: str, kind: str) -> None:
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.export(path, kind, force=True)
+            else:
+                self.notify("not saved: the file exists", severity="warning")
+
+        self.app.push_screen(ConfirmDialog(f"{path} exists. Overwrite it?"), answer)
+
