@@ -56,16 +56,19 @@ def _version() -> str:
 
 
 def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
-    """`tflite-inspect MODEL [...]` means `tflite-inspect ui MODEL [...]`."""
-    for i, arg in enumerate(argv):
-        if arg in ("-h", "--help", "--version"):
-            return argv
-        if arg.startswith("-"):
-            continue
-        if arg not in commands:
-            return [*argv[:i], "ui", *argv[i:]]
+    """`tflite-inspect [--traceback] MODEL [options]` means `tflite-inspect ui MODEL [options]`.
+
+    The UI's own options may come first (`--theme light MODEL`), so the first word that is not
+    an option decides: a command name keeps argv as it is, anything else is the UI's model.
+    """
+    if argv[:1] and argv[0] in ("-h", "--help", "--version"):
         return argv
-    return argv
+    global_flags = [a for a in argv if a == "--traceback"]
+    rest = [a for a in argv if a != "--traceback"]
+    first_word = next((a for a in rest if not a.startswith("-")), None)
+    if first_word is None or first_word in commands:
+        return argv
+    return [*global_flags, "ui", *rest]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
