@@ -37,8 +37,8 @@ LOAD_STAGES = (
 """What the load worker reports, in order (one progress step each)."""
 
 CONVERT_HINT = (
-    "the Convert pane is coming; for now run `tflite-inspect convert {path}` to make a .tflite "
-    "and open that"
+    "it is a conversion source, not a .tflite: open it with `tflite-inspect {path}` for the "
+    "Convert pane, or run `tflite-inspect convert {path} -o DIR`"
 )
 
 

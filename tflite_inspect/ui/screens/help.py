@@ -15,7 +15,9 @@ __all__ = ["HelpScreen", "binding_sections"]
 
 INTRO = (
     "tflite-inspect shows everything inside a .tflite file. Views: 1 Overview, 2 Operators, "
-    "3 Tensors, 4 Weights, 5 Raw. In the Operators and Tensors views, enter moves into the "
+    "3 Tensors, 4 Weights, 5 Raw, 6 Check (will it run on a target), 7 Run (the LiteRT "
+    "interpreter in a child process), 8 Compare (against another .tflite, per output and per "
+    "layer). A SavedModel or Keras source opens on the Convert screen (f2 returns to it). In the Operators and Tensors views, enter moves into the "
     "detail pane, whose lines with a ▶ cursor are links: enter follows them (op → tensor → "
     "producer/consumer op, WHILE/IF → called subgraph); backspace goes back. ctrl+p opens the "
     "command palette: type an op or tensor name to jump to it, or 'theme' to change the theme. "
@@ -28,12 +30,16 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from textual.app import App
 
     from ..app import InspectApp
+    from ..views.check import CheckView
+    from ..views.compare import CompareView
     from ..views.raw import RawView
+    from ..views.run import RunView
     from ..views.table_view import TableDetailView
     from ..views.tensors import TensorsView
     from ..views.weights import WeightsView
     from ..widgets.link_list import LinkList
     from ..widgets.virtual_table import VirtualTable
+    from .convert import ConvertScreen
     from .export import ExportDialog
     from .main import MainScreen
 
@@ -55,6 +61,10 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("detail panes", own(LinkList)),
         ("Weights view", own(WeightsView)),
         ("Raw view", own(RawView)),
+        ("Check pane", own(CheckView)),
+        ("Run pane", own(RunView)),
+        ("Compare pane", own(CompareView)),
+        ("Convert screen", own(ConvertScreen)),
         ("export dialog", own(ExportDialog)),
     ]
 
