@@ -5,7 +5,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-__all__ = ["fmt_bytes", "fmt_float", "fmt_quant", "fmt_shape", "histogram_bars", "sparkline"]
+__all__ = [
+    "fmt_bytes",
+    "fmt_float",
+    "fmt_quant",
+    "fmt_shape",
+    "histogram_bars",
+    "metadata_text",
+    "sparkline",
+]
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
@@ -69,3 +77,24 @@ def histogram_bars(counts: Sequence[int], edges: Sequence[float], width: int = 4
         lines.append(f"{fmt_float(edges[i], 4):>11} .. {fmt_float(edges[i + 1], 4):<11} "
                      f"{c:>9,} {bar}")
     return lines
+
+
+def metadata_text(kind: str, value: object, size: int, error: str | None) -> str:
+    """One line for a metadata entry: the decoded value when known, else its size."""
+    if error:
+        return f"{size} bytes, unreadable: {error}"
+    if kind == "conversion" and isinstance(value, dict):
+        env = value.get("environment") or {}
+        opts = value.get("options") or {}
+        parts = [f"TF {env.get('tensorflow_version', '?')}", str(env.get("model_type", "?"))]
+        modes = opts.get("model_optimization_modes") or []
+        if modes:
+            parts.append("+".join(str(m) for m in modes))
+        parts += [flag for flag in ("allow_custom_ops", "enable_select_tf_ops",
+                                    "force_select_tf_ops") if opts.get(flag)]
+        return ", ".join(parts)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
+    if value in (None, ""):
+        return f"{size} bytes"
+    return str(value)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape, histogram_bars
+from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape, histogram_bars, metadata_text
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
@@ -103,7 +103,7 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
         lines.append(f"float ops     {len(q['float_ops'])} op(s) still compute in float: "
                      + ", ".join(names))
     for entry in doc["metadata"]:
-        lines.append(f"metadata      {entry['name']}: {_metadata_text(entry)}")
+        lines.append(f"metadata      {entry['name']}: {_metadata_line(entry)}")
     lines.append(f"size          {fmt_bytes(sizes.file_bytes)} file = "
                  f"{fmt_bytes(sizes.weight_bytes)} weights + "
                  f"{fmt_bytes(sizes.file_bytes - sizes.weight_bytes)} structure"
@@ -118,24 +118,9 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
     return "\n".join(lines)
 
 
-def _metadata_text(entry: dict[str, Any]) -> str:
-    value = entry.get("value")
-    if entry.get("error"):
-        return f"{entry['size']} bytes, unreadable: {entry['error']}"
-    if entry["kind"] == "conversion" and isinstance(value, dict):
-        env = value.get("environment") or {}
-        opts = value.get("options") or {}
-        parts = [f"TF {env.get('tensorflow_version', '?')}", str(env.get("model_type", "?"))]
-        modes = opts.get("model_optimization_modes") or []
-        if modes:
-            parts.append("+".join(str(m) for m in modes))
-        for flag in ("allow_custom_ops", "enable_select_tf_ops", "force_select_tf_ops"):
-            if opts.get(flag):
-                parts.append(flag)
-        return ", ".join(parts)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))[:120]
-    return f"{value}" if value not in (None, "") else f"{entry['size']} bytes"
+def _metadata_line(entry: dict[str, Any]) -> str:
+    text = metadata_text(entry["kind"], entry.get("value"), entry["size"], entry.get("error"))
+    return text if len(text) <= 120 else text[:117] + "..."
 
 
 # -- ops and tensors ---------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .. import fmt
 from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape
 from ..model import Operator, Quantization, Subgraph, Tensor
 
@@ -173,22 +174,5 @@ def bar_lines(items: dict[str, int], width: int = 24, limit: int = 8) -> list[st
 
 
 def metadata_text(entry: Any) -> str:
-    """One line for a `MetadataEntry`: the decoded value when known, else size and preview."""
-    value = entry.value
-    if entry.error:
-        return f"{entry.size} bytes, unreadable: {entry.error}"
-    if entry.kind == "conversion" and isinstance(value, dict):
-        env = value.get("environment") or {}
-        opts = value.get("options") or {}
-        parts = [f"TF {env.get('tensorflow_version', '?')}", str(env.get("model_type", "?"))]
-        modes = opts.get("model_optimization_modes") or []
-        if modes:
-            parts.append("+".join(str(m) for m in modes))
-        parts += [flag for flag in ("allow_custom_ops", "enable_select_tf_ops",
-                                    "force_select_tf_ops") if opts.get(flag)]
-        return ", ".join(parts)
-    if isinstance(value, dict):
-        return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))
-    if value in (None, ""):
-        return f"{entry.size} bytes"
-    return str(value)
+    """One line for a `MetadataEntry`: the decoded value when known, else its size."""
+    return fmt.metadata_text(entry.kind, entry.value, entry.size, entry.error)
