@@ -6,6 +6,7 @@ Later panes (Run, Compare, Convert, Check) are more `TabPane`s here; the number 
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import ClassVar, Protocol
 
@@ -21,21 +22,24 @@ from ..history import VIEWS, History, Location
 from ..messages import Navigate
 from ..session import Session
 from ..stats import ModelStats
-from ..views import OperatorsView, OverviewView, RawView, TensorsView, WeightsView
-from ..views.check import CheckView
-from ..views.compare import CompareView
-from ..views.run import RunView
 
 __all__ = ["MainScreen", "NARROW"]
 
 NARROW = 110
 """Below this width the master/detail views stack vertically."""
 
-VIEW_CLASSES: dict[str, Callable[..., Widget]] = {
-    "overview": OverviewView, "ops": OperatorsView, "tensors": TensorsView,
-    "weights": WeightsView, "raw": RawView,
-    "check": CheckView, "run": RunView, "compare": CompareView,
+VIEW_CLASSES: dict[str, str] = {
+    "overview": "overview:OverviewView", "ops": "operators:OperatorsView",
+    "tensors": "tensors:TensorsView", "weights": "weights:WeightsView", "raw": "raw:RawView",
+    "check": "check:CheckView", "run": "run:RunView", "compare": "compare:CompareView",
 }
+"""view id -> "module:Class" under ui.views. A view's module (and what it needs: numpy, the
+check rules, the runtime client) is imported when its tab is first shown, not at start-up."""
+
+
+def view_class(view_id: str) -> Callable[..., Widget]:
+    module, name = VIEW_CLASSES[view_id].split(":")
+    return getattr(importlib.import_module(f"..views.{module}", __package__), name)  # type: ignore[no-any-return]
 TITLES = {"overview": "1 Overview", "ops": "2 Operators", "tensors": "3 Tensors",
           "weights": "4 Weights", "raw": "5 Raw",
           "check": "6 Check", "run": "7 Run", "compare": "8 Compare"}
@@ -75,8 +79,7 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def _make_view(self, view_id: str) -> Widget:
-        cls = VIEW_CLASSES[view_id]
-        return cls(self.session, id=f"view-{view_id}")
+        return view_class(view_id)(self.session, id=f"view-{view_id}")
 
     async def ensure_view(self, view_id: str) -> View:
         """The view, mounted into its tab on first use (only the Overview is built at start,
@@ -170,5 +173,5 @@ class MainScreen(Screen[None]):
             self.maximize(self.focused, container=False)  # the pane, not the whole tab set
 
     def show_stats(self, stats: ModelStats) -> None:
-        for overview in self.query(OverviewView):
+        for overview in self.query(view_class("overview")):
             overview.show_stats(stats)

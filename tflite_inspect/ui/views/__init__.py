@@ -1,10 +1,16 @@
 """The main views, one per tab: Overview, Operators, Tensors, Weights, Raw (Check, Run and
 Compare live in check.py, run.py and compare.py, imported by the main screen)."""
 
-from .operators import OperatorsView
-from .overview import OverviewView
-from .raw import RawView
-from .tensors import TensorsView
-from .weights import WeightsView
+import importlib
 
 __all__ = ["OperatorsView", "OverviewView", "RawView", "TensorsView", "WeightsView"]
+
+_MODULES = {"OperatorsView": "operators", "OverviewView": "overview", "RawView": "raw",
+            "TensorsView": "tensors", "WeightsView": "weights"}
+
+
+def __getattr__(name: str) -> object:
+    """Views load on first use, so the first screen does not wait for the others' imports."""
+    if name in _MODULES:
+        return getattr(importlib.import_module(f".{_MODULES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
