@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check tflite_inspect tests bench fixtures
+	$(BIN)/mypy tflite_inspect
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

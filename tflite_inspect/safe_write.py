@@ -23,7 +23,7 @@ class FileExistsRefusal(FileExistsError):
         self.path = path
 
 
-def write_with(path: str | os.PathLike[str], writer: Callable[[BinaryIO], None], *,
+def write_with(path: str | os.PathLike[str], writer: Callable[[BinaryIO], object], *,
                force: bool = False) -> Path:
     """Calls `writer(f)` on a temporary file beside `path`, then renames it into place."""
     target = Path(path)

@@ -95,7 +95,7 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
         if va != vb:
             versions.append({"opcode": name, "a": va, "b": vb})
     wa, wb = weight_bytes_by_dtype(a), weight_bytes_by_dtype(b)
-    sizes = {
+    sizes: dict[str, Any] = {
         "file": {"a": a.file_size, "b": b.file_size, "delta": b.file_size - a.file_size,
                  "ratio": b.file_size / a.file_size if a.file_size else None},
         "weights": {"a": sum(wa.values()), "b": sum(wb.values()),
@@ -116,7 +116,7 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
                "integer_ops": sorted({p.opcode for p in _precisions(m, "integer")})}
         for side, q, m in (("a", qa, a), ("b", qb, b))
     }
-    structure = {
+    structure: dict[str, list[Any]] = {
         "subgraphs": [len(a.subgraphs), len(b.subgraphs)],
         "signatures": [[s.key for s in a.signatures], [s.key for s in b.signatures]],
         "description": [a.description, b.description],

@@ -144,7 +144,7 @@ def _subgraphs(model: Model, subgraph: int | None) -> tuple[Subgraph, ...]:
 
 
 def _io(sg: Subgraph, indices: tuple[int, ...]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for i in indices:
         t = sg.tensor(i)
         if t is None:
@@ -170,13 +170,13 @@ def summary_report(model: Model) -> dict[str, Any]:
             opcodes[op.opcode_name] = opcodes.get(op.opcode_name, 0) + 1
     signatures = []
     for sig in model.signatures:
-        sg = model.subgraphs[sig.subgraph_index] if 0 <= sig.subgraph_index < len(
-            model.subgraphs) else None
+        owner: Subgraph | None = (model.subgraphs[sig.subgraph_index]
+                                  if 0 <= sig.subgraph_index < len(model.subgraphs) else None)
         signatures.append({
             "key": sig.key,
             "subgraph": sig.subgraph_index,
-            "inputs": [_signature_io(sg, n, i) for n, i in sig.inputs],
-            "outputs": [_signature_io(sg, n, i) for n, i in sig.outputs],
+            "inputs": [_signature_io(owner, n, i) for n, i in sig.inputs],
+            "outputs": [_signature_io(owner, n, i) for n, i in sig.outputs],
         })
     return document(
         "summary",

@@ -36,18 +36,18 @@ def raw_lines(root: Table, limit: int) -> list[str]:
             target = f" -> {f.target:#x}" if f.target is not None else ""
             lines.append(f"  [{f.slot:>2}] {f.name:<28} {f.type:<22} {where}{target}  {f.value}")
         children: list[Table] = []
-        for f in table.tdef.fields:
-            kind = f.type.kind
-            if f.deprecated or kind not in ("table", "union", "vector"):
+        for fdef in table.tdef.fields:
+            kind = fdef.type.kind
+            if fdef.deprecated or kind not in ("table", "union", "vector"):
                 continue
             try:
-                value: Any = table.get(f.name)
+                value: Any = table.get(fdef.name)
                 if isinstance(value, Table):
                     children.append(value)
                 elif isinstance(value, Vector) and value.element.kind == "table":
                     children.extend(value[i] for i in range(len(value)))
             except FlatBufError as err:
-                lines.append(f"  !! {f.name}: {err.message}")
+                lines.append(f"  !! {fdef.name}: {err.message}")
         stack.extend(reversed(children))
     return lines
 
