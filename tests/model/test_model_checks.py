@@ -41,13 +41,6 @@ def _const(m: dict[str, Any], **fields: Any) -> None:
         m["buffers"][1] = {"data": data}
 
 
-def _strings(*items: bytes) -> bytes:
-    header = 4 * (len(items) + 2)
-    offsets = [header]
-    for s in items:
-        offsets.append(offsets[-1] + len(s))
-    return struct.pack(f"<{len(items) + 2}i", len(items), *offsets) + b"".join(items)
-
 
 def _second_subgraph(m: dict[str, Any], calls: int) -> None:
     """Adds subgraph 1 whose single op calls subgraph `calls` (CALL_ONCE)."""

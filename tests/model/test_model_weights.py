@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from model.model_testlib import fixture_path
 
+from support.tflite_builder import string_buffer
 from tflite_inspect.model import ModelError, open_model
 from tflite_inspect.model import weights as W
 from tflite_inspect.model.weights import (
@@ -24,14 +25,6 @@ from tflite_inspect.model.weights import (
     unpack_int4,
     weight_stats,
 )
-
-
-def _strings(*items: bytes) -> bytes:
-    header = 4 * (len(items) + 2)
-    offsets = [header]
-    for s in items:
-        offsets.append(offsets[-1] + len(s))
-    return struct.pack(f"<{len(items) + 2}i", len(items), *offsets) + b"".join(items)
 
 
 def _with_const(base, build, type_, shape, data, **extra):
@@ -282,8 +275,8 @@ def test_size_mismatch_gives_a_flat_array(base, build):
 
 
 def test_decode_strings():
-    assert decode_strings(_strings(b"ab", b"", b"xyz")) == [b"ab", b"", b"xyz"]
-    assert decode_strings(_strings()) == []
+    assert decode_strings(string_buffer(b"ab", b"", b"xyz")) == [b"ab", b"", b"xyz"]
+    assert decode_strings(string_buffer()) == []
     for bad in (
         b"\x01\x00",
         struct.pack("<3i", 1, 12, 99),
@@ -296,7 +289,7 @@ def test_decode_strings():
 
 
 def test_string_tensor(base, build):
-    model, t = _with_const(base, build, 5, [3], _strings(b"cat", b"", b"dog"))
+    model, t = _with_const(base, build, 5, [3], string_buffer(b"cat", b"", b"dog"))
     assert string_data(model, t) == [b"cat", b"", b"dog"]
     arr = tensor_data(model, t)
     assert arr.dtype == object and arr.tolist() == [b"cat", b"", b"dog"]

@@ -7,6 +7,7 @@ build shared tables (a DAG bomb) and damaged layouts without hand-counting bytes
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,3 +144,12 @@ def add_model(*, const: bytes = bytes(16), operators: int = 1) -> dict[str, Any]
 def write_model(model: dict[str, Any]) -> bytes:
     w = Writer()
     return w.finish(w.table("Model", model))
+
+
+def string_buffer(*items: bytes) -> bytes:
+    """TFLite's string tensor layout: count, count+1 offsets from the buffer start, the bytes."""
+    header = 4 * (len(items) + 2)
+    offsets = [header]
+    for s in items:
+        offsets.append(offsets[-1] + len(s))
+    return struct.pack(f"<{len(items) + 2}i", len(items), *offsets) + b"".join(items)

@@ -308,6 +308,7 @@ def _weights_text(item: dict[str, Any]) -> str:
 def cmd_verify(args: argparse.Namespace) -> int:
     from ..model import open_model
     from ..model.checks import check_model
+    from ..model.errors import NOT_TFLITE_CODES
 
     _open_check_path(args.model)
     model = open_model(args.model, tolerant=True)
@@ -315,7 +316,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         structural = model.structural
         s_errors = structural.errors
         findings = [] if s_errors and model.root_table is None else check_model(model)
-        readable = not any(d.code in ("NOT_TFLITE", "FILE_TOO_SHORT", "BAD_IDENTIFIER")
+        readable = not any(d.code in NOT_TFLITE_CODES
                            for d in s_errors) and model.root_table is not None
         sem_errors = [f for f in findings if f.severity == "error"]
         status = 2 if s_errors else (1 if sem_errors else 0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from ..flatbuf import Diagnostic, FlatBufError
 
-__all__ = ["Finding", "Location", "ModelError", "finding_from_flatbuf"]
+__all__ = ["NOT_TFLITE_CODES", "Finding", "Location", "ModelError", "finding_from_flatbuf"]
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def finding_from_flatbuf(err: FlatBufError, what: str, **where: int | None) -> F
 
 
 # Verifier codes that mean "this is not a TFLite file at all" (NOT_FLATBUFFER is the older name).
-_NOT_TFLITE = {"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"}
+NOT_TFLITE_CODES = frozenset({"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"})
 
 
 class ModelError(ValueError):
@@ -114,7 +114,7 @@ class ModelError(ValueError):
         """The user-facing error for a file the structural verifier rejected."""
         errors = [d for d in diagnostics if d.severity == "error"]
         first = errors[0]
-        if first.code in _NOT_TFLITE:
+        if first.code in NOT_TFLITE_CODES:
             message = (
                 f"{name}: not a TFLite model: {first.message}. "
                 "Check that the file is a .tflite flatbuffer (identifier 'TFL3' at bytes 4..8)."

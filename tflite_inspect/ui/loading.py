@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..model import Model, ModelError, open_model
+from ..model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
 from .session import Session
 
 __all__ = [
@@ -24,9 +25,6 @@ __all__ = [
     "load_session",
     "open_for_ui",
 ]
-
-# Verifier codes that mean "this is not a TFLite file at all" (as opposed to a damaged one).
-NOT_TFLITE_CODES = frozenset({"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"})
 
 LOAD_STAGES = (
     "verifying the flatbuffer",
