@@ -16,7 +16,13 @@ from support.damage import Case, cases_for, dag_bomb, not_tflite_cases
 from support.litert_oracle import litert_mutation_verdicts, litert_verdicts
 from support.tflite_builder import add_model, write_model
 from support.walk import read_everything
-from tflite_inspect.flatbuf import ByteSource, FlatBufError, load_schema, verify
+from tflite_inspect.flatbuf import (
+    ByteSource,
+    FlatBufError,
+    load_schema,
+    verify,
+    verify_header,
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 ADD_SEED = write_model(add_model())
@@ -52,6 +58,18 @@ def test_case_is_diagnosed_where_it_is_broken(case: Case) -> None:
     with pytest.raises(FlatBufError) as err:
         strict.raise_first()
     assert err.value.code == case.code and (err.value.start, err.value.end) == (case.start, case.end)
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_header_check_is_the_start_of_the_full_verdict(case: Case) -> None:
+    """verify_header (what the CLI runs before the UI starts) reports exactly the diagnostics
+    the full verifier finds first, so "not TFLite at all" is decided the same by both."""
+    header = verify_header(ByteSource(case.data), load_schema())
+    full = verify(ByteSource(case.data), load_schema())
+    assert header.diagnostics == full.diagnostics[: len(header.diagnostics)]
+    assert header.tables_visited == 0
+    if case.code in ("NOT_TFLITE", "FILE_TOO_SHORT", "BAD_IDENTIFIER"):
+        assert header.errors and header.errors[0].code == case.code
 
 
 def test_dag_bomb_is_rejected_by_the_table_budget() -> None:

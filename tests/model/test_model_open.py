@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import struct
+import sys
+import threading
 
 import numpy as np
 import pytest
@@ -179,3 +181,51 @@ def test_arrays_outlive_close():
     model.close()
     model.close()  # idempotent
     assert arr.tolist() == [[0.0, 1.0, 2.0, 3.0]]
+
+
+def _findings_while_building_subgraphs() -> bytes:
+    """A damaged seed whose subgraphs record read findings as they are built."""
+    for case in cases_for(_seed(), "seed"):
+        model = open_model(case.data, tolerant=True)
+        before = len(model.read_findings)
+        model.subgraphs  # noqa: B018
+        if len(model.read_findings) > before:
+            return case.data
+    raise AssertionError("no damaged case records findings while building subgraphs")
+
+
+def test_subgraphs_are_built_once_when_threads_ask_together():
+    """The UI's load worker builds the subgraphs while its screen may ask for them: every
+    caller gets the same objects, and each read finding is recorded once."""
+    data = _findings_while_building_subgraphs()
+    alone = open_model(data, tolerant=True)
+    expected = alone.subgraphs
+    model = open_model(data, tolerant=True)
+    assert not model.subgraphs_built
+    start = threading.Barrier(8)
+    got: list[object] = []
+
+    def ask() -> None:
+        start.wait()
+        got.append(model.subgraphs)
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads often, so that unguarded builds would overlap
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert len(got) == 8 and all(g is got[0] for g in got)
+    assert got[0] == expected and model.subgraphs_built
+    assert model.read_findings == alone.read_findings
+
+
+def test_count_reads_a_vector_length_without_building():
+    model = open_model(fixture_path("cnn.int8-io"))
+    assert model.count("subgraphs") == 1 and not model.subgraphs_built
+    assert model.count("buffers") == len(model.buffers)
+    assert model.count("signature_defs") == len(model.signatures)

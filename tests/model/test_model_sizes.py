@@ -100,9 +100,9 @@ def test_custom_options_are_their_own_part():
 def test_to_dict_is_json_ready(base, build):
     import json
 
-    from tflite_inspect.model.sizes import size_breakdown
+    from tflite_inspect.model.sizes import size_report
 
-    report = size_breakdown(build(base))
+    report = size_report(build(base))
     doc = json.loads(json.dumps(report.to_dict()))
     assert doc["file_bytes"] == report.file_bytes and doc["weight_bytes"] == 16
     assert doc["weights_by_dtype"] == {"float32": 16} == report.weights_by_dtype

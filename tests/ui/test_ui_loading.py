@@ -4,15 +4,16 @@ one clear message for files that are not TFLite."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 
 import pytest
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 from ui.ui_testlib import fixture_path, run, running, settle, wait_ready
 
 from support.damage import cases_for
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.loading import LOAD_STAGES, load_session
+from tflite_inspect.ui.loading import GRAPH_STAGE, LOAD_STAGES, build_graph, load_session
 from tflite_inspect.ui.messages import LoadProgress
 from tflite_inspect.ui.screens.error import ErrorDialog
 from tflite_inspect.ui.screens.main import MainScreen
@@ -24,6 +25,9 @@ def test_load_reports_every_stage(tmp_path: Path) -> None:
     session = load_session(fixture_path("cnn.int8-io"), lambda *a: seen.append(a))
     assert session is not None and session.name == "cnn.int8-io.tflite"
     assert [s[2] for s in seen] == [*LOAD_STAGES, "ready"]
+    assert not session.graph_ready  # the subgraphs come after the first screen
+    build_graph(session)
+    assert session.graph_ready and len(session.subgraphs[0].operators) > 0
     session.close()
 
 
@@ -116,5 +120,53 @@ def test_a_file_that_is_not_tflite_gives_one_clear_message(tmp_path: Path) -> No
             assert "not a TFLite model" in text
             await pilot.press("q")
         assert app.return_code == 0
+
+    run(go())
+
+
+def test_first_screen_comes_before_the_subgraphs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The Overview is up while the load worker still builds the ops and tensors: it says so,
+    a view that needs them opens once they are there, and the statistics come last."""
+    import tflite_inspect.ui.app as app_module
+
+    release = threading.Event()
+    build = app_module.build_graph
+
+    def held(session: object) -> None:
+        assert release.wait(30)
+        build(session)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(app_module, "build_graph", held)
+    app = create_app(fixture_path("cnn.int8-io"))
+
+    async def go() -> None:
+        async with app.run_test() as pilot:
+            try:
+                while not isinstance(app.screen, MainScreen):  # not settle(): the worker is held
+                    await asyncio.sleep(0.01)
+                await pilot.pause()
+                overview = app.screen.query_one(OverviewView)
+                head = str(overview.query_one("#ov-head", Static).render())
+                io = str(overview.query_one("#ov-io", Static).render())
+                assert "1 subgraph (reading their ops and tensors…)" in head
+                assert GRAPH_STAGE in io and "serving_default" not in io
+                assert app.session is not None and app.session.stats is None
+                # Remembered, not awaited: the key's action runs in the App's message loop,
+                # which must stay free to hear that the graph is ready.
+                await asyncio.wait_for(pilot.press("2"), timeout=10)
+                await pilot.pause(0.2)
+                assert app.screen.query_one("#tabs", TabbedContent).active == "overview"
+                assert not app.screen.query("#view-ops")
+                release.set()
+                await settle(pilot)
+                assert app.screen.query_one("#tabs", TabbedContent).active == "ops"
+                assert app.screen.query("#view-ops")
+                io = str(overview.query_one("#ov-io", Static).render())
+                assert "serving_default" in io and GRAPH_STAGE not in io
+                assert "6 ops" in str(overview.query_one("#ov-head", Static).render())
+                await wait_ready(pilot)  # the statistics follow
+                assert app.session.stats is not None
+            finally:
+                release.set()  # a failed assertion must not leave the worker held
 
     run(go())

@@ -50,11 +50,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from ..analysis.report import summary_report
-    from ..model.sizes import size_breakdown
+    from ..model.sizes import size_report
 
     with open_model_or_fail(args.model) as model:
         doc = summary_report(model)
-        sizes = size_breakdown(model)
+        sizes = size_report(model)
         doc["sizes"] = sizes.to_dict()
         if args.json:
             print_json(doc)

@@ -1,9 +1,10 @@
 """`tflite-inspect MODEL`: the interactive UI (Textual is imported only inside `cmd_ui`).
 
-Before the UI starts, the model is opened here (tolerant) to sort out what cannot be inspected:
-a missing path, a directory, or a file that is not TFLite at all end as one line on stderr and
-exit code 2. A damaged but readable model opens in the UI, which shows its findings. A SavedModel
-folder or a .keras/.h5 file opens on the Convert pane (an unreadable one is one line, exit 2).
+Before the UI starts, the path and the file's first bytes are checked here to sort out what
+cannot be inspected: a missing path, a directory, or a file that is not TFLite at all end as one
+line on stderr and exit code 2. A damaged but readable model opens in the UI, which shows its
+findings. A SavedModel folder or a .keras/.h5 file opens on the Convert pane (an unreadable one
+is one line, exit 2).
 """
 
 from __future__ import annotations
@@ -29,20 +30,19 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_ui(args: argparse.Namespace) -> int:
     from ..ui.convert_support import is_convert_source
-    from ..ui.loading import PathProblem, open_for_ui
+    from ..ui.loading import PathProblem, check_tflite
 
     if is_convert_source(args.model):
         return _convert_ui(args)
     try:
-        model = open_for_ui(args.model)
+        check_tflite(args.model)  # the first bytes only: the UI verifies the rest as it starts
     except PathProblem as err:
         raise UserError(str(err), 2) from err
     try:
         from ..ui.app import create_app
 
-        app = create_app(args.model, theme=args.theme, model=model)
+        app = create_app(args.model, theme=args.theme)
     except ValueError as err:
-        model.close()
         raise UserError(str(err), 2) from err
     app.run()
     return app.return_code or 0

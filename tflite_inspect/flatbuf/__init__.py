@@ -12,7 +12,7 @@ from .raw import FieldLayout, TableLayout, table_layout
 from .reader import Table, Vector, root
 from .schema import Schema, SchemaError, load_schema, parse_schema
 from .source import ByteSource
-from .verifier import VerifyOptions, VerifyReport, sniff_format, verify
+from .verifier import VerifyOptions, VerifyReport, sniff_format, verify, verify_header
 
 __all__ = [
     "ByteSource",
@@ -32,4 +32,5 @@ __all__ = [
     "sniff_format",
     "table_layout",
     "verify",
+    "verify_header",
 ]

@@ -26,7 +26,7 @@ from .schema import Field, FieldType, Schema
 from .schema import Table as TableDef
 from .source import ByteSource
 
-__all__ = ["VerifyOptions", "VerifyReport", "sniff_format", "verify"]
+__all__ = ["VerifyOptions", "VerifyReport", "sniff_format", "verify", "verify_header"]
 
 _U16 = struct.Struct("<H").unpack_from
 _U32 = struct.Struct("<I").unpack_from
@@ -122,6 +122,29 @@ class _Frame:
         self.height = 1
 
 
+class _Layout:
+    """The fields of the tables of one type that share one valid vtable: `present` in slot
+    order as (table offset, field, type, kind, inline size); `offsets`, the non-scalar ones, as
+    (table offset, field, type, kind, vector element size); facts that let a table whose
+    scalars are all in range and aligned skip checking them one by one."""
+
+    __slots__ = ("outside", "scalar_end", "scalar_align", "scalars_aligned", "union_types",
+                 "offsets", "present", "tsize")
+
+    def __init__(self, *, outside: bool, scalar_end: int, scalar_align: int,
+                 scalars_aligned: bool, union_types: tuple[tuple[int, str], ...],
+                 offsets: tuple[tuple[int, Field, FieldType, str, int], ...],
+                 present: tuple[tuple[int, Field, FieldType, str, int], ...]) -> None:
+        self.outside = outside  # a field lies past the table's declared size
+        self.scalar_end = scalar_end  # max(offset + size) of the scalars, 0 without scalars
+        self.scalar_align = scalar_align  # the largest scalar size
+        self.scalars_aligned = scalars_aligned  # each scalar's offset is a multiple of its size
+        self.union_types = union_types  # (table offset, union name) of each union type field
+        self.offsets = offsets
+        self.present = present
+        self.tsize = 0xFFFF  # the table's declared size (vtable slot 1)
+
+
 class _Verifier:
     def __init__(self, src: ByteSource, schema: Schema, options: VerifyOptions, tolerant: bool):
         self.src = src
@@ -133,6 +156,8 @@ class _Verifier:
         self.report = VerifyReport(size=src.size)
         self.memo: dict[tuple[int, str], tuple[int, int]] = {}
         self.fields_cache: dict[str, list[tuple[int, Field, FieldType, str, int]]] = {}
+        # (vtable position, table type) -> layout, for vtables that passed their checks
+        self.layouts: dict[tuple[int, str], _Layout] = {}
         self.deadline = (
             time.monotonic() + options.deadline_seconds if options.deadline_seconds else None
         )
@@ -242,6 +267,35 @@ class _Verifier:
             self.fields_cache[tdef.name] = cached
         return cached
 
+    def vtable_layout(self, tdef: TableDef, vt: int, vsize: int, tsize: int) -> _Layout:
+        """What the fields loop needs of the tables that share the (valid) vtable at `vt`."""
+        view = self.view
+        present = []
+        for voffset, f, ft, kind, size in self.active_fields(tdef):
+            if voffset >= vsize:
+                break
+            fo = _U16(view, vt + voffset)[0]
+            if fo:
+                present.append((fo, f, ft, kind, size))
+        scalars = [(fo, size) for fo, _, _, kind, size in present if kind == "scalar"]
+        return _Layout(
+            outside=any(fo + size > tsize for fo, _, _, _, size in present),
+            scalar_end=max((fo + size for fo, size in scalars), default=0),
+            scalar_align=max((size for _, size in scalars), default=1),
+            scalars_aligned=all(fo % size == 0 for fo, size in scalars),
+            union_types=tuple((fo, f.name[: -len("_type")]) for fo, f, ft, _, _ in present
+                              if ft.kind == "union_type"),
+            offsets=tuple((fo, f, ft, kind, self.element_size(ft)) for fo, f, ft, kind, _ in present
+                          if kind != "scalar"),
+            present=tuple(present),
+        )
+
+    def element_size(self, ft: FieldType) -> int:
+        el = ft.element
+        if el is None:
+            return 0
+        return self.schema.structs[el.ref].size if el.kind == "struct" and el.ref else el.size
+
     def start_table(self, pos: int, tdef: TableDef, depth: int, path: str
                     ) -> Iterator[tuple[int, TableDef, str]] | None:
         """VerifyTableStart plus every field; returns the child tables to visit, or None."""
@@ -257,9 +311,60 @@ class _Verifier:
         if self.deadline is not None and rep.tables_visited % 4096 == 0:
             if time.monotonic() > self.deadline:
                 self.fatal("TIMEOUT", "verification took longer than allowed", pos, pos, path)
-        if not self.check_scalar(pos, 4, path, f"{tdef.name} table"):
+        limit = self.size
+        if (pos & 3 or pos < 0 or pos + 4 >= limit) and not self.check_scalar(
+                pos, 4, path, f"{tdef.name} table"):
             return None
         vt = pos - _I32(self.view, pos)[0]
+        layout = self.layouts.get((vt, tdef.name))
+        if layout is None:
+            layout = self.check_vtable(pos, vt, tdef, path)
+            if layout is None:
+                return None
+        if layout.outside or (layout.scalar_end and (
+                not layout.scalars_aligned or pos & (layout.scalar_align - 1)
+                or pos + layout.scalar_end >= limit)):
+            # Something may be wrong with this table's scalars: every field in slot order, with
+            # the diagnostics in the order C++ would meet them.
+            return self.fields_in_order(pos, layout, depth, path)
+        view = self.view
+        union_types = {name: view[pos + fo] for fo, name in layout.union_types}
+        children: list[tuple[str, int, FieldType, str]] = []
+        for fo, f, ft, kind, esize in layout.offsets:
+            elem = pos + fo
+            # Fast path of follow_offset: aligned, inside, non-zero, sign bit clear, target inside.
+            if kind == "struct" or elem & 3 or elem + 4 >= limit:
+                self.check_offset_field(pos, fo, f, ft, kind, path, children)
+                continue
+            off = _U32(view, elem)[0]
+            if not 0 < off <= 0x7FFFFFFF or elem + off >= limit:
+                self.check_offset_field(pos, fo, f, ft, kind, path, children)
+                continue
+            target = elem + off
+            if kind == "vector":
+                # Fast path of check_vector for vectors of scalars and structs.
+                el_kind = ft.element.kind  # type: ignore[union-attr]
+                if el_kind in ("scalar", "struct") and not target & 3 and target + 4 < limit:
+                    n = _U32(view, target)[0]
+                    end = target + 4 + esize * n
+                    if n < self.opts.max_size // esize and end <= limit and not (
+                            n and "force_align" in f.attributes):
+                        continue
+                self.check_vector_field(f.name, target, ft, _join(path, f.name), f.attributes,
+                                        children)
+            elif kind == "string":
+                # Fast path of check_string: aligned, in range, NUL-terminated, ASCII.
+                if not target & 3 and target + 4 < limit:
+                    end = target + 4 + _U32(view, target)[0]
+                    if end < limit and not view[end] and view[target + 4 : end].tobytes().isascii():
+                        continue
+                self.check_string(target, _join(path, f.name))
+            else:  # table or union
+                children.append((kind, target, ft, _join(path, f.name)))
+        return self.expand(children, union_types, depth)
+
+    def check_vtable(self, pos: int, vt: int, tdef: TableDef, path: str) -> _Layout | None:
+        """The vtable checks of VerifyTableStart; the layout (cached) when they pass."""
         if vt < 0 or not self.fits(vt, 2):
             self.error("VTABLE_OUT_OF_RANGE", f"{tdef.name} table at {pos:#x} points to a vtable "
                        f"at {vt:#x}, outside the buffer", pos, pos + 4, path)
@@ -277,17 +382,20 @@ class _Verifier:
                        "end of the buffer", vt, vt + 2, path)
             return None
         tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else 0xFFFF
+        layout = self.layouts[(vt, tdef.name)] = self.vtable_layout(tdef, vt, vsize, tsize)
+        layout.tsize = tsize
+        return layout
+
+    def fields_in_order(self, pos: int, layout: _Layout, depth: int, path: str
+                        ) -> Iterator[tuple[int, TableDef, str]]:
+        """Every present field of the table at `pos`, in slot order, with all checks."""
         children: list[tuple[str, int, FieldType, str]] = []
         union_types: dict[str, int] = {}
         view = self.view
         limit = self.size
         check_align = self.opts.check_alignment
-        for voffset, f, ft, kind, size in self.active_fields(tdef):
-            if voffset >= vsize:
-                break  # fields are in slot order: the rest are absent
-            fo = _U16(view, vt + voffset)[0]
-            if not fo:
-                continue
+        tsize = layout.tsize
+        for fo, f, ft, kind, size in layout.present:
             elem = pos + fo
             if fo + size > tsize:
                 self.warn("FIELD_OUTSIDE_TABLE", f"field {f.name} at table offset {fo} lies past "
@@ -300,27 +408,33 @@ class _Verifier:
                 elif ft.kind == "union_type":
                     union_types[f.name[: -len("_type")]] = view[elem]
                 continue
-            fpath = _join(path, f.name)
-            if kind == "struct":
-                assert ft.ref is not None
-                sdef = self.schema.structs[ft.ref]
-                if not self.fits(elem, sdef.size):
-                    self.error("OUT_OF_RANGE", f"struct {sdef.name} at {elem:#x} runs outside the "
-                               "buffer", elem, elem + sdef.size, fpath)
-                elif not self.aligned(elem, sdef.align):
-                    self.error("MISALIGNED", f"struct {sdef.name} at {elem:#x} is not "
-                               f"{sdef.align}-byte aligned", elem, elem + sdef.size, fpath)
-                continue
-            target = self.follow_offset(elem, fpath)
-            if target is None:
-                continue
-            if kind == "string":
-                self.check_string(target, fpath)
-            elif kind == "vector":
-                self.check_vector_field(f.name, target, ft, fpath, f.attributes, children)
-            else:  # table or union
-                children.append((kind, target, ft, fpath))
+            self.check_offset_field(pos, fo, f, ft, kind, path, children)
         return self.expand(children, union_types, depth)
+
+    def check_offset_field(self, pos: int, fo: int, f: Field, ft: FieldType, kind: str,
+                           path: str, children: list[tuple[str, int, FieldType, str]]) -> None:
+        """A struct, string, vector, table or union field, with every check and its report."""
+        elem = pos + fo
+        fpath = _join(path, f.name)
+        if kind == "struct":
+            assert ft.ref is not None
+            sdef = self.schema.structs[ft.ref]
+            if not self.fits(elem, sdef.size):
+                self.error("OUT_OF_RANGE", f"struct {sdef.name} at {elem:#x} runs outside the "
+                           "buffer", elem, elem + sdef.size, fpath)
+            elif not self.aligned(elem, sdef.align):
+                self.error("MISALIGNED", f"struct {sdef.name} at {elem:#x} is not "
+                           f"{sdef.align}-byte aligned", elem, elem + sdef.size, fpath)
+            return
+        target = self.follow_offset(elem, fpath)
+        if target is None:
+            return
+        if kind == "string":
+            self.check_string(target, fpath)
+        elif kind == "vector":
+            self.check_vector_field(f.name, target, ft, fpath, f.attributes, children)
+        else:  # table or union
+            children.append((kind, target, ft, fpath))
 
     def check_vector_field(self, name: str, vec: int, ft: FieldType, path: str,
                            attrs: dict[str, str], children: list[tuple[str, int, FieldType, str]]
@@ -415,6 +529,7 @@ class _Verifier:
         stack.append(_Frame((root_pos, tdef.name), 1, children))
         memo = self.memo
         rep = self.report
+        start_table = self.start_table
         while stack:
             frame = stack[-1]
             nxt = next(frame.children, None)
@@ -424,7 +539,8 @@ class _Verifier:
                 if stack:
                     parent = stack[-1]
                     parent.count += frame.count
-                    parent.height = max(parent.height, frame.height + 1)
+                    if frame.height >= parent.height:
+                        parent.height = frame.height + 1
                 continue
             pos, cdef, path = nxt
             key = (pos, cdef.name)
@@ -441,12 +557,25 @@ class _Verifier:
                 frame.count += count
                 frame.height = max(frame.height, height + 1)
                 continue
-            grand = self.start_table(pos, cdef, frame.depth + 1, path)
+            grand = start_table(pos, cdef, frame.depth + 1, path)
             if grand is None:
                 memo[key] = (1, 1)
                 frame.count += 1
                 continue
             stack.append(_Frame(key, frame.depth + 1, grand))
+
+
+def verify_header(src: ByteSource, schema: Schema, options: VerifyOptions | None = None
+                  ) -> VerifyReport:
+    """Only the first checks of `verify`: buffer size, file identifier (with the name of a
+    well-known other format) and root offset. They decide whether the bytes are a flatbuffer of
+    `schema` at all, in microseconds; `verify` still has to walk the tables."""
+    checker = _Verifier(src, schema, options or VerifyOptions(), tolerant=True)
+    try:
+        checker.check_header()
+    except _Stop:
+        pass
+    return checker.report
 
 
 def verify(

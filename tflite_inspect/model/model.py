@@ -9,6 +9,7 @@ into placeholder objects with `.error` plus a finding in `Model.read_findings`.
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
 from typing import Any
 
@@ -23,6 +24,7 @@ from ..flatbuf import (
     verify,
 )
 from ._fields import Fields
+from ._gc import paused_gc
 from .errors import Finding, Location, ModelError, finding_from_flatbuf
 from .graph import build_subgraph
 from .metadata import MetadataEntry, read_metadata
@@ -77,6 +79,8 @@ class Model:
         self.read_findings: list[Finding] = []
         self.schema = tflite_schema()
         self._root: Table | None = None
+        self._subgraphs: tuple[Subgraph, ...] | None = None
+        self._subgraphs_lock = threading.Lock()
         try:
             self._root = root(source, self.schema)
         except FlatBufError as err:
@@ -204,6 +208,10 @@ class Model:
 
     @cached_property
     def buffers(self) -> tuple[Buffer, ...]:
+        with paused_gc():
+            return self._read_buffers()
+
+    def _read_buffers(self) -> tuple[Buffer, ...]:
         out = []
         size = self.file_size
         for i, t in self._tables(self._root, "buffers", "buffers"):
@@ -286,12 +294,36 @@ class Model:
     def _external_by_id(self) -> dict[int, ExternalBuffer]:
         return {eb.id: eb for eb in reversed(self.external_buffers)}
 
-    @cached_property
+    @property
     def subgraphs(self) -> tuple[Subgraph, ...]:
-        return tuple(
-            build_subgraph(self, i, t)
-            for i, t in self._tables(self._root, "subgraphs", "subgraphs")
-        )
+        """Every subgraph with its operators and tensors, built on first access, once: a second
+        thread asking while the first builds waits for it (the UI shows its first screen while a
+        worker builds them), so read findings are never recorded twice."""
+        built = self._subgraphs
+        if built is None:
+            with self._subgraphs_lock:
+                built = self._subgraphs
+                if built is None:
+                    with paused_gc():
+                        built = tuple(
+                            build_subgraph(self, i, t)
+                            for i, t in self._tables(self._root, "subgraphs", "subgraphs")
+                        )
+                    self._subgraphs = built
+        return built
+
+    @property
+    def subgraphs_built(self) -> bool:
+        return self._subgraphs is not None
+
+    def count(self, field: str) -> int | None:
+        """The length of the root's vector `field` ("subgraphs", "buffers", ...) read from the
+        file without building anything; None when it cannot be read (0 when absent)."""
+        try:
+            vec = self._root.get(field) if self._root is not None else None
+        except FlatBufError:
+            return None
+        return len(vec) if vec is not None else 0
 
     @property
     def main_subgraph(self) -> Subgraph | None:

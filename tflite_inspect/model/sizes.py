@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from .model import Model
 from .objects import Tensor
 
-__all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_breakdown", "size_report"]
+__all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_report"]
 
 # Categories of byte ranges, by priority (lower wins when ranges overlap).
 _TENSOR, _METADATA, _CUSTOM, _UNUSED = range(4)
@@ -212,9 +212,6 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
         shared_buffers=sum(1 for u in users.values() if len(u) > 1),
     )
 
-
-# The name the CLI and UI first used.
-size_breakdown = size_report
 
 
 def _weight_key(model: Model, t: Tensor) -> tuple[tuple[str, int] | None, int]:

@@ -1,6 +1,7 @@
 """The Textual App: wiring only. It opens the model in a worker (with progress), shows the main
-screen as soon as the model's objects are read, then computes the statistics in a second
-worker. Every failed worker ends in one handler that shows an error dialog.
+screen as soon as what the Overview shows first is read, builds the subgraphs in the same
+worker once that screen has painted, then computes the statistics in a second worker. Every
+failed worker ends in one handler that shows an error dialog.
 
 `create_app(path, ...)` is the one factory used by the CLI, the tests and the bench.
 """
@@ -8,13 +9,15 @@ worker. Every failed worker ends in one handler that shows an error dialog.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
+from textual.screen import Screen
 from textual.widgets import Footer
 from textual.worker import get_current_worker
 
@@ -22,8 +25,9 @@ from ..model import Model, ModelError
 from .commands import ModelCommands
 from .convert_support import is_convert_source
 from .history import Location
-from .loading import LOAD_STAGES, PathProblem, load_session
+from .loading import LOAD_STAGES, PathProblem, build_graph, load_session
 from .messages import (
+    GraphReady,
     LoadProgress,
     ModelLoaded,
     Navigate,
@@ -42,6 +46,7 @@ __all__ = ["InspectApp", "create_app", "DEFAULT_THEME", "LIGHT_THEME"]
 
 DEFAULT_THEME = "textual-dark"
 LIGHT_THEME = "textual-light"
+FIRST_PAINT_TIMEOUT = 2.0  # seconds the load worker waits for the first screen to paint
 
 
 class InspectApp(ReportsWorkerErrors, App[int]):
@@ -70,6 +75,9 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         self.session: Session | None = None
         self._model = model
         self._after_open: Callable[[MainScreen], Awaitable[None]] | None = None
+        # The Convert pane when this app opened a conversion source. Kept here so that checking
+        # the f2 binding (the footer does it on every screen) never imports the convert module.
+        self._convert_pane: Screen[Any] | None = None
         self.sub_title = self.path.name
 
     def compose(self) -> ComposeResult:
@@ -80,7 +88,8 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         if is_convert_source(self.path):  # a SavedModel or Keras source: the Convert pane
             from .screens.convert import ConvertScreen
 
-            self.push_screen(ConvertScreen(self.path))
+            pane = self._convert_pane = ConvertScreen(self.path)
+            self.push_screen(pane)
         else:
             self._load()
 
@@ -101,18 +110,13 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "convert_pane":
-            from .screens.convert import ConvertScreen
-
-            stack = self.screen_stack
-            return any(isinstance(s, ConvertScreen) for s in stack) and not isinstance(
-                self.screen, ConvertScreen)
+            pane = self._convert_pane
+            return pane is not None and pane in self.screen_stack and self.screen is not pane
         return True
 
     async def action_convert_pane(self) -> None:
         """Closes the opened variant and shows the Convert pane again."""
-        from .screens.convert import ConvertScreen
-
-        while len(self.screen_stack) > 1 and not isinstance(self.screen, ConvertScreen):
+        while len(self.screen_stack) > 1 and self.screen is not self._convert_pane:
             await self.pop_screen()
         if self.session is not None:
             self.session.close()
@@ -130,10 +134,20 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         def progress(done: int, total: int, what: str) -> None:
             self.post_message(LoadProgress(done, total, what))
 
-        session = load_session(self.path, progress, model=self._model,
-                               cancelled=get_current_worker().cancelled_event)
-        if session is not None:
-            self.post_message(ModelLoaded(session))
+        cancelled = get_current_worker().cancelled_event
+        session = load_session(self.path, progress, model=self._model, cancelled=cancelled)
+        if session is None:
+            return
+        shown = threading.Event()
+        self.post_message(ModelLoaded(session, shown))
+        # The subgraphs are built after the first screen has painted: built at the same time,
+        # they would take the GIL from it. The timeout only guards against a screen that never
+        # paints; the build is correct whenever it runs.
+        shown.wait(timeout=FIRST_PAINT_TIMEOUT)
+        if cancelled.is_set():
+            return
+        build_graph(session)
+        self.post_message(GraphReady(session))
 
     def on_load_progress(self, message: LoadProgress) -> None:
         for panel in self.query(LoadingPanel):
@@ -143,10 +157,16 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         self.session = message.session
         screen = MainScreen(message.session)
         await self.push_screen(screen)
+        self.call_after_refresh(message.painted.set)
+
+    async def on_graph_ready(self, message: GraphReady) -> None:
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.session is message.session:
+                await screen.show_graph()
         after, self._after_open = self._after_open, None
-        if after is not None:  # e.g. the Convert pane choosing B on the Compare pane
-            await after(screen)
-        # After the first paint: the statistics must not delay the first screen.
+        if after is not None and isinstance(self.screen, MainScreen):
+            await after(self.screen)  # e.g. the Convert pane choosing B on the Compare pane
+        # After a paint: the statistics must not delay the filled-in Overview.
         self.call_after_refresh(self._stats)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="stats",

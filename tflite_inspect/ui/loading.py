@@ -1,9 +1,9 @@
 """Opening a model for the UI, without Textual: path checks, the not-TFLite verdict, and the
 loading stages the UI reports as progress.
 
-The CLI calls `check_path` and `open_for_ui` before it imports Textual, so a file that cannot be
-inspected ends as one line on stderr and exit code 2; the UI's load worker calls `load_session`
-with a progress callback.
+The CLI calls `check_tflite` before it imports Textual, so a file that cannot be inspected ends as
+one line on stderr and exit code 2; the UI's load worker then calls `load_session` (which opens
+and verifies the whole file) with a progress callback, and `build_graph`.
 """
 
 from __future__ import annotations
@@ -13,15 +13,20 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+from ..flatbuf import ByteSource, verify_header
 from ..model import Model, ModelError, open_model
 from ..model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
+from ..model.model import tflite_schema
 from .session import Session
 
 __all__ = [
+    "GRAPH_STAGE",
     "LOAD_STAGES",
     "NOT_TFLITE_CODES",
     "PathProblem",
+    "build_graph",
     "check_path",
+    "check_tflite",
     "load_session",
     "open_for_ui",
 ]
@@ -29,10 +34,12 @@ __all__ = [
 LOAD_STAGES = (
     "verifying the flatbuffer",
     "reading operator codes and buffers",
-    "reading subgraphs, tensors and operators",
     "reading signatures and metadata",
 )
-"""What the load worker reports, in order (one progress step each)."""
+"""What the load worker reports before the first screen, in order (one progress step each)."""
+
+GRAPH_STAGE = "reading subgraphs, operators and tensors"
+"""What it reports after: the first screen is up and the Overview says this while it lasts."""
 
 CONVERT_HINT = (
     "it is a conversion source, not a .tflite: open it with `tflite-inspect {path}` for the "
@@ -56,6 +63,19 @@ def check_path(path: str | os.PathLike[str]) -> None:
         if (p / "saved_model.pb").exists() or (p / "saved_model.pbtxt").exists():
             raise PathProblem(f"{p} is a SavedModel directory: " + CONVERT_HINT.format(path=p))
         raise PathProblem(f"{p}: is a directory, expected a .tflite file")
+
+
+def check_tflite(path: str | os.PathLike[str]) -> None:
+    """What the CLI checks before it starts Textual: the path (`check_path`) and the file's
+    first bytes (`verify_header`). Raises PathProblem, ModelError (one line) when the file is not
+    TFLite at all, OSError when the OS refuses to read it. The load worker then verifies the
+    whole file while the UI starts (a damaged file opens in tolerant mode)."""
+    check_path(path)
+    with ByteSource.open(path) as src:
+        report = verify_header(src, tflite_schema())
+    errors = report.errors
+    if errors and errors[0].code in NOT_TFLITE_CODES:
+        raise ModelError.from_diagnostics(os.fspath(path), report.diagnostics)
 
 
 def is_not_tflite(model: Model) -> bool:
@@ -88,9 +108,10 @@ def load_session(
     model: Model | None = None,
     cancelled: threading.Event | None = None,
 ) -> Session | None:
-    """Opens (unless `model` is given, already opened by the CLI) and reads the whole model,
-    stage by stage, calling `progress`. Returns None when `cancelled` was set. Raises like
-    `open_for_ui`."""
+    """Opens (unless `model` is given, already opened by the CLI) and reads what the first
+    screen shows, stage by stage, calling `progress`: the verdict, operator codes, buffers,
+    signatures and metadata. The subgraphs come after, from `build_graph`. Returns None when
+    `cancelled` was set. Raises like `open_for_ui`."""
     total = len(LOAD_STAGES)
 
     def stage(i: int) -> bool:
@@ -109,11 +130,8 @@ def load_session(
             return None
         model.operator_codes  # noqa: B018 - built and cached here, off the UI thread
         model.buffers  # noqa: B018
+        model.external_buffers  # noqa: B018
         if not stage(2):
-            model.close()
-            return None
-        model.subgraphs  # noqa: B018
-        if not stage(3):
             model.close()
             return None
         model.signatures  # noqa: B018
@@ -123,3 +141,9 @@ def load_session(
         raise
     progress(total, total, "ready")
     return Session(model, Path(path).name)
+
+
+def build_graph(session: Session) -> None:
+    """Builds the subgraphs with their operators and tensors (the load worker calls it once the
+    first screen is up; any other first access waits for it)."""
+    session.model.subgraphs  # noqa: B018

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 from textual.message import Message
@@ -12,6 +13,7 @@ from .session import Session
 from .stats import ModelStats
 
 __all__ = [
+    "GraphReady",
     "LoadProgress",
     "ModelLoaded",
     "Navigate",
@@ -32,7 +34,16 @@ class LoadProgress(Message):
 
 @dataclass
 class ModelLoaded(Message):
-    """The model is open and its objects are read."""
+    """The model is open and what the first screen shows is read (not yet the subgraphs). The
+    App sets `painted` once that screen is up; the load worker waits for it, then builds them."""
+
+    session: Session
+    painted: threading.Event
+
+
+@dataclass
+class GraphReady(Message):
+    """The session's subgraphs, operators and tensors are built."""
 
     session: Session
 

@@ -34,6 +34,11 @@ class Session:
         self.stats: ModelStats | None = None
 
     @property
+    def graph_ready(self) -> bool:
+        """True once the subgraphs are built (the first screen comes before)."""
+        return self.model.subgraphs_built
+
+    @property
     def subgraphs(self) -> tuple[Subgraph, ...]:
         return self.model.subgraphs
 

@@ -1,15 +1,14 @@
 """The model-wide statistics the Overview shows once they are computed (no Textual).
 
 Each part is computed by a layer below (`analysis.quantmode`, `model.sizes`, `model.checks`);
-a part whose function is missing or fails is kept as an explanation instead, so the Overview can
-say "not available" rather than fail.
+a part that fails on a damaged model is kept as an explanation instead, so the Overview can say
+"not available" rather than fail.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..analysis.quantmode import QuantSummary, quantization_summary
 from ..model import Model
@@ -60,17 +59,11 @@ def structural_findings(model: Model) -> list[Finding]:
 
 
 def _sizes(model: Model) -> SizeSummary:
-    from ..model import sizes as sizes_module
+    from ..model.sizes import size_report
 
-    fn: Callable[[Model], Any] | None = getattr(sizes_module, "size_breakdown", None) or getattr(
-        sizes_module, "size_report", None)
-    if fn is None:
-        raise ImportError("model.sizes has no size_breakdown()")
-    rep = fn(model)
-    by_dtype = getattr(rep, "by_dtype", None) or getattr(rep, "weights_by_dtype", None) or {}
-    by_op = getattr(rep, "by_op_type", None) or getattr(rep, "weights_by_op_type", None) or {}
-    return SizeSummary(int(rep.file_bytes), int(rep.weight_bytes), dict(by_dtype), dict(by_op),
-                       dict(getattr(rep, "parts", {}) or {}))
+    rep = size_report(model)
+    return SizeSummary(rep.file_bytes, rep.weight_bytes, dict(rep.by_dtype), dict(rep.by_op_type),
+                       dict(rep.parts))
 
 
 def _findings(model: Model) -> list[Finding]:

@@ -68,6 +68,11 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.history = History()
+        # Until the subgraphs are built only the Overview can be shown; a view asked for
+        # meanwhile is remembered and shown when they are (never awaited: a key's action runs
+        # in the App's message loop, which must stay free to hear that the graph is ready).
+        self._graph_ready = session.graph_ready
+        self._pending: tuple[Location, bool] | None = None  # (where, record the way back)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="overview", id="tabs"):
@@ -80,12 +85,14 @@ class MainScreen(Screen[None]):
     def _make_view(self, view_id: str) -> Widget:
         return view_class(view_id)(self.session, id=f"view-{view_id}")
 
-    async def ensure_view(self, view_id: str) -> View:
+    async def ensure_view(self, view_id: str) -> View | None:
         """The view, mounted into its tab on first use (only the Overview is built at start,
-        so the first screen appears sooner)."""
+        so the first screen appears sooner); None while the view waits for the subgraphs."""
         found = self.query(f"#view-{view_id}")
         if found:
             return found.first()  # type: ignore[return-value]
+        if view_id != "overview" and not self._graph_ready:
+            return None
         pane = self.query_one(f"#tabs TabPane#{view_id}", TabPane)
         view = self._make_view(view_id)
         await pane.mount(view)
@@ -121,12 +128,16 @@ class MainScreen(Screen[None]):
         """Shows `location`; records where we were when `record`."""
         if location.view not in VIEWS:
             return
+        if location.view != "overview" and not self._graph_ready:
+            self._wait_for_graph(location, record)
+            return
         could = (self.history.can_go_back, self.history.can_go_forward)
         if record:
             here = self.current_location()
             if here != location:
                 self.history.visit(here)
         view = await self.ensure_view(location.view)
+        assert view is not None  # the graph is ready
         self.query_one("#tabs", TabbedContent).active = location.view
         view.go(location)
         if could != (self.history.can_go_back, self.history.can_go_forward):
@@ -136,7 +147,8 @@ class MainScreen(Screen[None]):
     async def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         """A tab chosen with the mouse or the tab bar's arrow keys: build its view."""
         if event.pane.id is not None and event.pane.id in VIEWS:
-            await self.ensure_view(event.pane.id)
+            if await self.ensure_view(event.pane.id) is None:
+                self._wait_for_graph(Location(event.pane.id), record=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Back and forward show in the footer only when there is somewhere to go."""
@@ -153,7 +165,13 @@ class MainScreen(Screen[None]):
 
     async def action_view(self, view_id: str) -> None:
         view = await self.ensure_view(view_id)
-        await self.go(view.location())
+        await self.go(view.location() if view is not None else Location(view_id))
+
+    def _wait_for_graph(self, location: Location, record: bool = True) -> None:
+        """Remembers where to go once the subgraphs are built (the last wish wins)."""
+        self._pending = (location, record)
+        self.notify(f"{TITLES[location.view][2:]}: still reading the operators and tensors; "
+                    "it opens when they are read", timeout=3)
 
     async def action_back(self) -> None:
         target = self.history.back(self.current_location())
@@ -170,6 +188,17 @@ class MainScreen(Screen[None]):
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused, container=False)  # the pane, not the whole tab set
+
+    async def show_graph(self) -> None:
+        """The subgraphs are built: the Overview fills in, and a view asked for meanwhile
+        opens."""
+        self._graph_ready = True
+        for overview in self.query(view_class("overview")):
+            overview.show_graph()
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            location, record = pending
+            await self.go(location, record=record)
 
     def show_stats(self, stats: ModelStats) -> None:
         for overview in self.query(view_class("overview")):

@@ -1,5 +1,7 @@
 """The Overview: file, schema, contents, quantization mode, signatures, subgraphs, metadata,
-size breakdown and findings. Parts that need the statistics say "computing…" until they come."""
+size breakdown and findings. It is the first screen: the signatures and subgraphs say "reading…"
+until the load worker has built them, the parts that need the statistics "computing…" until they
+come."""
 
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from textual.widgets import Static
 from ...fmt import fmt_bytes
 from ...model import Subgraph
 from ..history import Location
+from ..loading import GRAPH_STAGE
 from ..present import bar_lines, metadata_text, tensor_brief
 from ..session import Session
 from ..stats import ModelStats, structural_findings
@@ -23,7 +26,7 @@ KEY = 14  # width of the key column
 
 
 def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
+    return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
 def _row(key: str, value: str | Text) -> Text:
@@ -53,6 +56,11 @@ class OverviewView(VerticalScroll, can_focus=True):
     def go(self, location: Location) -> None:
         self.focus()
 
+    def show_graph(self) -> None:
+        """Fills in the parts that waited for the subgraphs."""
+        self.query_one("#ov-head", Static).update(self._head())
+        self.query_one("#ov-io", Static).update(self._io())
+
     def show_stats(self, stats: ModelStats) -> None:
         """Fills in the parts that waited for the statistics."""
         self.query_one("#ov-stats", Static).update(self._stats_text(stats))
@@ -74,11 +82,17 @@ class OverviewView(VerticalScroll, can_focus=True):
         if m.description:
             lines.append("\n")
             lines.append(_row("description", m.description))
-        n_ops = sum(len(sg.operators) for sg in m.subgraphs)
-        n_tensors = sum(len(sg.tensors) for sg in m.subgraphs)
         lines.append("\n")
-        lines.append(_row("contents", f"{_n(len(m.subgraphs), 'subgraph')} · {_n(n_ops, 'op')} · "
-                                      f"{_n(n_tensors, 'tensor')} · {_n(len(m.buffers), 'buffer')}"
+        if self.session.graph_ready:
+            n_ops = sum(len(sg.operators) for sg in m.subgraphs)
+            n_tensors = sum(len(sg.tensors) for sg in m.subgraphs)
+            graph = (f"{_n(len(m.subgraphs), 'subgraph')} · {_n(n_ops, 'op')} · "
+                     f"{_n(n_tensors, 'tensor')}")
+        else:
+            count = m.count("subgraphs")
+            graph = _n(count, "subgraph") if count is not None else "subgraphs"
+            graph += " (reading their ops and tensors…)"
+        lines.append(_row("contents", f"{graph} · {_n(len(m.buffers), 'buffer')}"
                                       f" · {_n(len(m.operator_codes), 'opcode')}"))
         return lines
 
@@ -108,6 +122,10 @@ class OverviewView(VerticalScroll, can_focus=True):
     def _io(self) -> Text:
         m = self.session.model
         text = Text()
+        if not self.session.graph_ready:
+            text.append("signatures and subgraphs\n", style="bold")
+            text.append(f"  {GRAPH_STAGE}…", style="italic")
+            return text
         if m.signatures:
             text.append("signatures\n", style="bold")
             for sig in m.signatures:
@@ -119,8 +137,8 @@ class OverviewView(VerticalScroll, can_focus=True):
                     text.append(self._io_line(sg, "out", name, index))
         text.append("subgraphs\n", style="bold")
         for sg in m.subgraphs:
-            text.append(f"  {sg.index} {sg.name or '(unnamed)'}  {len(sg.operators)} ops, "
-                        f"{len(sg.tensors)} tensors" + (f"  ! {sg.error}" if sg.error else "")
+            text.append(f"  {sg.index} {sg.name or '(unnamed)'}  {_n(len(sg.operators), 'op')}, "
+                        f"{_n(len(sg.tensors), 'tensor')}" + (f"  ! {sg.error}" if sg.error else "")
                         + "\n")
             if not m.signatures or sg.index == 0:
                 for i in sg.inputs:

@@ -114,9 +114,9 @@ class TableDetailView(Vertical):
         where = self.session.subgraph_title(self.subgraph)
         if n_sub > 1:
             where += f" ({self.subgraph + 1}/{n_sub}, [ ])"
-        count = f"{table.total} {self.noun}"
+        count = f"{table.total:,} {self.noun}"
         if table.query_text:
-            count = f"{table.visible_count} of {table.total} {self.noun}"
+            count = f"{table.visible_count:,} of {table.total:,} {self.noun}"
         self.query_one(".view-title", Label).update(f"{where} · {count}")
 
     # -- location --------------------------------------------------------------------------
