@@ -38,14 +38,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
         check_tflite(args.model)  # the first bytes only: the UI verifies the rest as it starts
     except PathProblem as err:
         raise UserError(str(err), 2) from err
-    try:
-        from ..ui.app import create_app
-
-        app = create_app(args.model, theme=args.theme)
-    except ValueError as err:
-        raise UserError(str(err), 2) from err
-    app.run()
-    return app.return_code or 0
+    return _run_app(args)
 
 
 def _convert_ui(args: argparse.Namespace) -> int:
@@ -57,6 +50,11 @@ def _convert_ui(args: argparse.Namespace) -> int:
         detect_source_kind(Path(args.model))
     except ConvertError as err:
         raise UserError(str(err), 2) from err
+    return _run_app(args)
+
+
+def _run_app(args: argparse.Namespace) -> int:
+    """Runs the app on `args.model` until it quits; an unknown --theme is one line, exit 2."""
     from ..ui.app import create_app
 
     try:

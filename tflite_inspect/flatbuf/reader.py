@@ -213,7 +213,7 @@ class Vector(Sequence[Any]):
         self.pos = pos
         self.path = path
         self.length = src.u32(pos, path)
-        self._size = self._element_size(element, schema)
+        self._size = schema.element_size(element)
         # The whole vector must fit before any element is read or anything is allocated.
         if self.length > (src.size - pos - 4) // max(self._size, 1):
             raise FlatBufError(
@@ -225,13 +225,6 @@ class Vector(Sequence[Any]):
                 path,
             )
         self._fmt = element.fmt if element.kind == "scalar" else None
-
-    @staticmethod
-    def _element_size(element: FieldType, schema: Schema) -> int:
-        if element.kind == "struct":
-            assert element.ref is not None
-            return schema.structs[element.ref].size
-        return element.size
 
     @property
     def data_pos(self) -> int:

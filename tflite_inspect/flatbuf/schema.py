@@ -165,6 +165,14 @@ class Schema:
     enums: dict[str, Enum]
     unions: dict[str, Union]
 
+    def element_size(self, element: FieldType) -> int:
+        """Bytes of one element of a vector of `element`: a struct's own size, else the
+        type's inline size (offsets count 4)."""
+        if element.kind == "struct":
+            assert element.ref is not None
+            return self.structs[element.ref].size
+        return element.size
+
 
 _TOKEN = re.compile(
     r"""\s*(?:

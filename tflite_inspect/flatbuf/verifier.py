@@ -134,7 +134,7 @@ class _Layout:
     def __init__(self, *, outside: bool, scalar_end: int, scalar_align: int,
                  scalars_aligned: bool, union_types: tuple[tuple[int, str], ...],
                  offsets: tuple[tuple[int, Field, FieldType, str, int], ...],
-                 present: tuple[tuple[int, Field, FieldType, str, int], ...]) -> None:
+                 present: tuple[tuple[int, Field, FieldType, str, int], ...], tsize: int) -> None:
         self.outside = outside  # a field lies past the table's declared size
         self.scalar_end = scalar_end  # max(offset + size) of the scalars, 0 without scalars
         self.scalar_align = scalar_align  # the largest scalar size
@@ -142,7 +142,7 @@ class _Layout:
         self.union_types = union_types  # (table offset, union name) of each union type field
         self.offsets = offsets
         self.present = present
-        self.tsize = 0xFFFF  # the table's declared size (vtable slot 1)
+        self.tsize = tsize  # the table's declared size (vtable slot 1; 0xFFFF without one)
 
 
 class _Verifier:
@@ -285,16 +285,11 @@ class _Verifier:
             scalars_aligned=all(fo % size == 0 for fo, size in scalars),
             union_types=tuple((fo, f.name[: -len("_type")]) for fo, f, ft, _, _ in present
                               if ft.kind == "union_type"),
-            offsets=tuple((fo, f, ft, kind, self.element_size(ft)) for fo, f, ft, kind, _ in present
-                          if kind != "scalar"),
+            offsets=tuple((fo, f, ft, kind, self.schema.element_size(ft.element) if ft.element
+                           else 0) for fo, f, ft, kind, _ in present if kind != "scalar"),
             present=tuple(present),
+            tsize=tsize,
         )
-
-    def element_size(self, ft: FieldType) -> int:
-        el = ft.element
-        if el is None:
-            return 0
-        return self.schema.structs[el.ref].size if el.kind == "struct" and el.ref else el.size
 
     def start_table(self, pos: int, tdef: TableDef, depth: int, path: str
                     ) -> Iterator[tuple[int, TableDef, str]] | None:
@@ -383,7 +378,6 @@ class _Verifier:
             return None
         tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else 0xFFFF
         layout = self.layouts[(vt, tdef.name)] = self.vtable_layout(tdef, vt, vsize, tsize)
-        layout.tsize = tsize
         return layout
 
     def fields_in_order(self, pos: int, layout: _Layout, depth: int, path: str
@@ -441,7 +435,7 @@ class _Verifier:
                            ) -> None:
         el = ft.element
         assert el is not None
-        esize = self.schema.structs[el.ref].size if el.kind == "struct" and el.ref else el.size
+        esize = self.schema.element_size(el)
         n = self.check_vector(vec, esize, path)
         if n is None:
             return

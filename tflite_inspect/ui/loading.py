@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..flatbuf import ByteSource, verify_header
+from ..flatbuf import ByteSource, VerifyReport, verify_header
 from ..model import Model, ModelError, open_model
 from ..model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
 from ..model.model import tflite_schema
@@ -72,16 +72,15 @@ def check_tflite(path: str | os.PathLike[str]) -> None:
     whole file while the UI starts (a damaged file opens in tolerant mode)."""
     check_path(path)
     with ByteSource.open(path) as src:
-        report = verify_header(src, tflite_schema())
+        _refuse_not_tflite(path, verify_header(src, tflite_schema()))
+
+
+def _refuse_not_tflite(path: str | os.PathLike[str], report: VerifyReport) -> None:
+    """Raises ModelError (one line) when the verifier's first error says the bytes are not a
+    TFLite flatbuffer at all."""
     errors = report.errors
     if errors and errors[0].code in NOT_TFLITE_CODES:
         raise ModelError.from_diagnostics(os.fspath(path), report.diagnostics)
-
-
-def is_not_tflite(model: Model) -> bool:
-    """True when the verifier's first error says the bytes are not a TFLite flatbuffer."""
-    errors = model.structural.errors
-    return bool(errors) and errors[0].code in NOT_TFLITE_CODES
 
 
 def open_for_ui(path: str | os.PathLike[str]) -> Model:
@@ -90,10 +89,11 @@ def open_for_ui(path: str | os.PathLike[str]) -> Model:
     but readable model is returned; its `structural` report lists what is wrong."""
     check_path(path)
     model = open_model(path, tolerant=True)
-    if is_not_tflite(model):
-        diagnostics = model.structural.diagnostics
+    try:
+        _refuse_not_tflite(path, model.structural)
+    except ModelError:
         model.close()
-        raise ModelError.from_diagnostics(os.fspath(path), diagnostics)
+        raise
     return model
 
 

@@ -68,10 +68,9 @@ class MainScreen(Screen[None]):
         super().__init__()
         self.session = session
         self.history = History()
-        # Until the subgraphs are built only the Overview can be shown; a view asked for
-        # meanwhile is remembered and shown when they are (never awaited: a key's action runs
-        # in the App's message loop, which must stay free to hear that the graph is ready).
-        self._graph_ready = session.graph_ready
+        # Until the subgraphs are built (session.graph_ready) only the Overview can be shown; a
+        # view asked for meanwhile is remembered and shown by show_graph (never awaited: a key's
+        # action runs in the App's message loop, which must stay free to hear of the graph).
         self._pending: tuple[Location, bool] | None = None  # (where, record the way back)
 
     def compose(self) -> ComposeResult:
@@ -91,7 +90,7 @@ class MainScreen(Screen[None]):
         found = self.query(f"#view-{view_id}")
         if found:
             return found.first()  # type: ignore[return-value]
-        if view_id != "overview" and not self._graph_ready:
+        if view_id != "overview" and not self.session.graph_ready:
             return None
         pane = self.query_one(f"#tabs TabPane#{view_id}", TabPane)
         view = self._make_view(view_id)
@@ -128,9 +127,10 @@ class MainScreen(Screen[None]):
         """Shows `location`; records where we were when `record`."""
         if location.view not in VIEWS:
             return
-        if location.view != "overview" and not self._graph_ready:
+        if location.view != "overview" and not self.session.graph_ready:
             self._wait_for_graph(location, record)
             return
+        self._pending = None  # a later wish wins over one still waiting for show_graph
         could = (self.history.can_go_back, self.history.can_go_forward)
         if record:
             here = self.current_location()
@@ -192,7 +192,6 @@ class MainScreen(Screen[None]):
     async def show_graph(self) -> None:
         """The subgraphs are built: the Overview fills in, and a view asked for meanwhile
         opens."""
-        self._graph_ready = True
         for overview in self.query(view_class("overview")):
             overview.show_graph()
         pending, self._pending = self._pending, None
