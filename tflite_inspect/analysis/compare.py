@@ -109,6 +109,18 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(x, y) / (nx * ny))
 
 
+def _sample_rows(reference: np.ndarray, test: np.ndarray, what: str
+                 ) -> tuple[int, np.ndarray, np.ndarray]:
+    """Samples stacked along the first axis as (count, reference rows, test rows) in float64,
+    one row a sample; ValueError when the two differ in size ('{what} sizes differ')."""
+    n = reference.shape[0]
+    ref = np.asarray(reference, dtype=np.float64).reshape(n, -1)
+    tst = np.asarray(test, dtype=np.float64).reshape(test.shape[0], -1)
+    if ref.shape != tst.shape:
+        raise ValueError(f"{what} sizes differ: {ref.shape[1]} vs {tst.shape[1]} elements")
+    return n, ref, tst
+
+
 def _row_cosines(x: np.ndarray, y: np.ndarray) -> list[float]:
     """`cosine` of each row pair of two 2-D float64 arrays."""
     nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
@@ -151,11 +163,7 @@ class OutputStats:
 
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis; raises ValueError when sizes differ."""
-        n = reference.shape[0]
-        ref = np.asarray(reference, dtype=np.float64).reshape(n, -1)
-        tst = np.asarray(test, dtype=np.float64).reshape(test.shape[0], -1)
-        if ref.shape != tst.shape:
-            raise ValueError(f"output sizes differ: {ref.shape[1]} vs {tst.shape[1]} elements")
+        n, ref, tst = _sample_rows(reference, test, "output")
         err = tst - ref
         self.samples += n
         if err.size:
@@ -200,11 +208,7 @@ class LayerStats:
 
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis (each metric is still per sample)."""
-        n = reference.shape[0]
-        ref = np.asarray(reference, dtype=np.float64).reshape(n, -1)
-        tst = np.asarray(test, dtype=np.float64).reshape(test.shape[0], -1)
-        if ref.shape != tst.shape:
-            raise ValueError(f"tensor sizes differ: {ref.shape[1]} vs {tst.shape[1]} elements")
+        n, ref, tst = _sample_rows(reference, test, "tensor")
         diffs = tst - ref
         self.samples += n
         s = self._sums

@@ -115,33 +115,35 @@ def _positive(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> 
     return f"{r['message']}: {', '.join(bad)}" if bad else None
 
 
-def _const_int32(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
+def _rule_input(r: dict[str, Any], ins: list[Any]) -> tuple[int, Any]:
+    """The rule's input index and the op's tensor there (None past the op's inputs)."""
     i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    return i, ins[i] if i < len(ins) else None
+
+
+def _const_int32(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
+    i, t = _rule_input(r, ins)
     if t is None or not t.is_constant or t.dtype != "int32":
         return str(r["message"]).format(op=op.opcode_name)
     return None
 
 
 def _input_rank(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    i, t = _rule_input(r, ins)
     if t is not None and t.rank not in r["ranks"]:
         return f"{r['message']} (input {i} has rank {t.rank})"
     return None
 
 
 def _input_type(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    i, t = _rule_input(r, ins)
     if t is not None and t.dtype not in r["types"]:
         return f"{r['message']} (input {i} is {t.dtype})"
     return None
 
 
 def _input_type_not(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    i, t = _rule_input(r, ins)
     return f"{r['message']} (input {i} is {t.dtype})" if t is not None and t.dtype in r["types"] else None
 
 
@@ -176,8 +178,7 @@ def _runtime_max(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) 
 
 
 def _not_const(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    _, t = _rule_input(r, ins)
     return str(r["message"]) if t is not None and t.is_constant else None
 
 
@@ -211,8 +212,7 @@ def _depthwise(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) ->
 
 
 def _pad_shape(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    i = r["index"]
-    t = ins[i] if i < len(ins) else None
+    _, t = _rule_input(r, ins)
     if t is None:
         return "Requested index goes beyond array size"
     if t.rank != 2 or t.shape[0] not in (3, 4) or t.shape[1] != 2:

@@ -27,7 +27,7 @@ from textual.worker import get_current_worker
 from ..history import Location
 from ..widgets.link_list import Line, LinkList
 from .run import outcome_lines, parse_count, table_aware_lines
-from .tool_pane import Status, ToolPane, heading, progress_text
+from .tool_pane import ToolPane, heading
 
 __all__ = ["CompareView", "siblings"]
 
@@ -140,10 +140,6 @@ class CompareView(ToolPane):
         self.set_status(f"comparing with {Path(b).name}…", busy=True)
         self._compare(str(self.model_path), b, inputs, samples, per_layer)
 
-    def action_cancel(self) -> None:
-        if self.workers.cancel_node(self):
-            self.set_status("cancelling…", busy=True)
-
     @work(thread=True, exclusive=True, exit_on_error=False, name="compare",
           description="Comparing two models")
     def _compare(self, a: str, b: str, inputs: str | None, samples: int | None,
@@ -151,11 +147,7 @@ class CompareView(ToolPane):
         from ...runtime import InputError, compare_models
 
         worker = get_current_worker()
-
-        def progress(phase: str, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(Status(progress_text(phase, done, total)))
-
+        progress = self.progress_callback(worker)
         try:
             report = compare_models(a, b, inputs=inputs, samples=samples, per_layer=per_layer,
                                     progress=progress, cancel=worker.cancelled_event)

@@ -20,7 +20,7 @@ from textual.widgets import Button, Input, Label
 from textual.worker import get_current_worker
 
 from ..widgets.link_list import Line, LinkList
-from .tool_pane import Status, ToolPane, heading, plain_lines, progress_text
+from .tool_pane import ToolPane, heading, plain_lines
 
 __all__ = ["RunView", "outcome_lines", "parse_count"]
 
@@ -120,10 +120,6 @@ class RunView(ToolPane):
         self.set_status("starting the interpreter…", busy=True)
         self._run(str(path), inputs, samples, seed, runs if runs is not None else 20)
 
-    def action_cancel(self) -> None:
-        if self.workers.cancel_node(self):
-            self.set_status("cancelling…", busy=True)
-
     @work(thread=True, exclusive=True, exit_on_error=False, name="run",
           description="Running the model")
     def _run(self, path: str, inputs: str | None, samples: int | None, seed: int,
@@ -131,11 +127,7 @@ class RunView(ToolPane):
         from ...runtime import InputError, run_model
 
         worker = get_current_worker()
-
-        def progress(phase: str, done: int, total: int) -> None:
-            if not worker.is_cancelled:
-                self.post_message(Status(progress_text(phase, done, total)))
-
+        progress = self.progress_callback(worker)
         try:
             report = run_model(path, inputs=inputs, samples=samples, runs=runs, seed=seed,
                                progress=progress, cancel=worker.cancelled_event)

@@ -8,9 +8,9 @@ pane is unmounted (the app closing), so no interpreter child outlives the UI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -18,6 +18,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import Button, Input, Label, Select
+from textual.worker import Worker
 
 from ..history import Location
 from ..messages import Navigate, ReportsWorkerErrors
@@ -85,6 +86,23 @@ class ToolPane(ReportsWorkerErrors, Vertical):
 
     def on_unmount(self) -> None:
         self.workers.cancel_node(self)
+
+    # -- the job ---------------------------------------------------------------------------
+
+    def action_cancel(self) -> None:
+        """Cancels the running job (the panes that run one bind escape to this)."""
+        if self.workers.cancel_node(self):
+            self.set_status("cancelling…", busy=True)
+
+    def progress_callback(self, worker: Worker[Any]) -> Callable[[str, int, int], None]:
+        """The runtime's `progress(phase, done, total)` for a job running in `worker` (a thread):
+        Status messages, none once the job is cancelled."""
+
+        def progress(phase: str, done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                self.post_message(Status(progress_text(phase, done, total)))
+
+        return progress
 
     # -- location --------------------------------------------------------------------------
 
