@@ -15,8 +15,9 @@ from support.damage import dag_bomb
 from support.tflite_builder import write_model
 from tflite_inspect.flatbuf import ByteSource, load_schema, root
 from tflite_inspect.model import ModelError, open_model
+from tflite_inspect.model import model as model_module
 from tflite_inspect.model.checks import CHECK_CODES, call_graph, check_model, find_call_cycles
-from tflite_inspect.model.model import MAX_REPEATED_TABLES
+from tflite_inspect.model.model import MAX_TABLE_ENTRIES
 
 Mutation = Callable[[dict[str, Any]], Any]
 
@@ -194,7 +195,7 @@ def test_the_base_model_is_clean(base, build):
 
 
 def test_every_check_code_has_a_case():
-    assert set(CASES) | {"READ_ERROR", "REPEATED_TABLES", "CHECK_FAILED"} == set(CHECK_CODES)
+    assert set(CASES) | {"READ_ERROR", "TABLE_BUDGET", "CHECK_FAILED"} == set(CHECK_CODES)
 
 
 def test_a_failing_check_does_not_hide_the_others(base, build, monkeypatch):
@@ -237,18 +238,27 @@ def test_read_error_from_a_damaged_tensor(base):
     assert read and "tensors[2]" in read[0].message + read[0].location.path
 
 
-@pytest.mark.parametrize(("entries", "valid"), [(200_000, True), (600_000, False)])
-def test_repeated_tables_stop_a_dag_bomb(entries, valid):
-    """One Operator table listed `entries` times: under the verifier's table budget the file
-    is structurally valid, over it strict opening fails; either way we read 65 entries."""
-    bomb = dag_bomb(entries=entries)
-    if not valid:
-        with pytest.raises(ModelError):
-            open_model(bomb.data)
-    model = open_model(bomb.data, tolerant=not valid)
-    ops = model.subgraphs[0].operators
-    assert len(ops) == 1 + MAX_REPEATED_TABLES
-    findings = [f for f in check_model(model) if f.code == "REPEATED_TABLES"]
+def test_shared_tables_are_read_in_full():
+    """One Operator table listed 50,000 times is legal FlatBuffers (converters share one empty
+    Buffer among hundreds of entries): every entry is read, nothing is reported."""
+    model = open_model(dag_bomb(entries=50_000).data)
+    assert len(model.subgraphs[0].operators) == 50_000
+    assert not [f for f in check_model(model) if f.code in ("TABLE_BUDGET", "READ_ERROR")]
+
+
+def test_verifier_budget_refuses_a_dag_bomb():
+    with pytest.raises(ModelError):
+        open_model(dag_bomb(entries=600_000).data)
+
+
+def test_table_budget_stops_a_tolerant_read(monkeypatch):
+    """The reader's own budget (the verifier's 1,000,000, lowered here to keep the test small)
+    stops a tolerant read of a bomb and says where."""
+    assert MAX_TABLE_ENTRIES == 1_000_000
+    monkeypatch.setattr(model_module, "MAX_TABLE_ENTRIES", 1_000)
+    model = open_model(dag_bomb(entries=5_000).data, tolerant=True)
+    assert len(model.subgraphs[0].operators) <= 1_000
+    findings = [f for f in check_model(model) if f.code == "TABLE_BUDGET"]
     assert findings and "subgraphs[0].operators" in findings[0].message
 
 

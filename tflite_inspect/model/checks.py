@@ -77,7 +77,7 @@ CHECK_CODES = frozenset(
         "QUANT_SCALE_COUNT",
         "READ_ERROR",
         "CHECK_FAILED",
-        "REPEATED_TABLES",
+        "TABLE_BUDGET",
     }
 )
 

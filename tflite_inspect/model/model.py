@@ -30,9 +30,12 @@ from .graph import build_subgraph
 from .metadata import MetadataEntry, read_metadata
 from .objects import Buffer, ExternalBuffer, OperatorCode, Signature, Subgraph, Tensor
 
-__all__ = ["MAX_REPEATED_TABLES", "Model", "open_model", "tflite_schema"]
+__all__ = ["MAX_TABLE_ENTRIES", "Model", "open_model", "tflite_schema"]
 
-MAX_REPEATED_TABLES = 64  # entries of one vector that may repeat an earlier table
+# Table entries the reader visits in one model, the verifier's (and C++'s) default table budget.
+# Shared tables are legal FlatBuffers (converters point hundreds of buffers at one empty Buffer);
+# only the total is bounded, so a DAG bomb read tolerantly still stops fast.
+MAX_TABLE_ENTRIES = 1_000_000
 
 
 def tflite_schema() -> Schema:
@@ -81,6 +84,7 @@ class Model:
         self._root: Table | None = None
         self._subgraphs: tuple[Subgraph, ...] | None = None
         self._subgraphs_lock = threading.Lock()
+        self._entries_left = MAX_TABLE_ENTRIES
         try:
             self._root = root(source, self.schema)
         except FlatBufError as err:
@@ -127,32 +131,25 @@ class Model:
         if vec is None:
             return []
         out: list[tuple[int, Table | None]] = []
-        seen: set[int] = set()
-        repeats = 0
-        for i in range(len(vec)):
+        n = len(vec)
+        if n > self._entries_left:
+            self.read_findings.append(
+                Finding(
+                    "error",
+                    "TABLE_BUDGET",
+                    f"{what} has {n} entries, over the reader's budget of {MAX_TABLE_ENTRIES} "
+                    f"table visits per model (a DAG bomb?); read {self._entries_left} of them",
+                    Location(path=what, start=vec.pos, end=vec.pos + 4),
+                )
+            )
+            n = self._entries_left
+        self._entries_left -= n
+        for i in range(n):
             try:
-                table = vec[i]
+                out.append((i, vec[i]))
             except FlatBufError as err:
                 self._fail(err, f"{what}[{i}]")
                 out.append((i, None))
-                continue
-            if table.pos in seen:
-                # FlatBuffers may share a table, converters never share ops, tensors or
-                # buffers; millions of entries pointing at one table are a DAG bomb.
-                repeats += 1
-                if repeats > MAX_REPEATED_TABLES:
-                    self.read_findings.append(
-                        Finding(
-                            "error",
-                            "REPEATED_TABLES",
-                            f"{what} has more than {MAX_REPEATED_TABLES} entries that point at "
-                            f"tables already listed; stopped after {i} of {len(vec)} entries",
-                            Location(path=what, start=vec.pos, end=vec.pos + 4),
-                        )
-                    )
-                    break
-            seen.add(table.pos)
-            out.append((i, table))
         return out
 
     # -- model fields -------------------------------------------------------------------------
