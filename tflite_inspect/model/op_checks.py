@@ -68,6 +68,9 @@ def _check_operators(model: Model, sg: Subgraph, n_subgraphs: int, out: Collecto
     n_codes = len(model.operator_codes)
     inputs = set(sg.inputs)
     constants = {t.index for t in sg.tensors if t.nbytes and not t.is_variable}
+    # A zero-element tensor (a `[0]` shape) holds nothing to produce: LiteRT gives it an empty
+    # allocation and an op reads it as empty, so it is never "not produced".
+    empty = {t.index for t in sg.tensors if 0 in t.shape}
     variables = {t.index for t in sg.tensors if t.is_variable}
     produced: dict[int, int] = {}
     for op in sg.operators:
@@ -132,6 +135,7 @@ def _check_operators(model: Model, sg: Subgraph, n_subgraphs: int, out: Collecto
                 continue
             if (
                 ti not in constants
+                and ti not in empty
                 and ti not in variables
                 and ti not in inputs
                 and ti not in produced
