@@ -329,3 +329,12 @@ def test_call_graph_of_control_flow_fixture():
 def test_fixtures_have_no_semantic_findings(name):
     model = open_model(fixture_path(name))
     assert [str(f) for f in check_model(model)] == []
+
+
+def test_a_zero_element_input_is_not_unproduced(base, build):
+    """An empty `[0]` tensor with no data (a converter's empty shape constant) is read as empty
+    by LiteRT; only a tensor with elements must be produced."""
+    _op(base).update(inputs=[3, 1])
+    assert "INPUT_NOT_PRODUCED" in _codes(build(base))
+    _t(base, 3).update(shape=[0])
+    assert "INPUT_NOT_PRODUCED" not in _codes(build(base))
