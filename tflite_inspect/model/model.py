@@ -85,6 +85,7 @@ class Model:
         self._subgraphs: tuple[Subgraph, ...] | None = None
         self._subgraphs_lock = threading.Lock()
         self._entries_left = MAX_TABLE_ENTRIES
+        self._external_sources: dict[str, ByteSource] = {}
         try:
             self._root = root(source, self.schema)
         except FlatBufError as err:
@@ -94,6 +95,15 @@ class Model:
 
     def close(self) -> None:
         self.source.close()
+        for src in self._external_sources.values():
+            src.close()
+
+    def external_source(self, path: str) -> ByteSource:
+        """The file of an external buffer group, mapped once and closed with the model."""
+        src = self._external_sources.get(path)
+        if src is None:
+            src = self._external_sources[path] = ByteSource.open(path)
+        return src
 
     def __enter__(self) -> Model:
         return self
