@@ -1,19 +1,27 @@
-"""Tensor data as numpy arrays: zero-copy views, sub-byte unpacking, float widening,
-dequantization, string tensors, statistics and shared buffers.
+"""Tensor data as numpy arrays: zero-copy views, sub-byte unpacking, densified sparse tensors,
+float widening, dequantization, string tensors, statistics and shared buffers.
 
 Arrays over data in the file are `np.frombuffer` views of the memory map (read-only, no copy);
-unpacked INT4/UINT4/INT2 data, widened floats and dequantized values are new arrays. Nothing is
-read until asked for, and every length is checked against the buffer before it is used.
+unpacked INT4/UINT4/INT2 data, densified sparse tensors, widened floats and dequantized values
+are new arrays. Nothing is read until asked for, and every length is checked against the buffer
+before it is used.
+
+One decoding of every dtype, for every front end: `tensor_data` is the tensor as TFLite sees it
+(dense, sub-byte types unpacked to int8/uint8, bfloat16/float8 as their bit patterns);
+`decoded_data` is the same with bfloat16/float8 decoded to float32 by `ml_dtypes` (exact: every
+value of these types is a float32) -- what `weights` prints and exports as "raw" `.npy`.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
+import ml_dtypes
 import numpy as np
 
+from .densify import DensifyError, densify
 from .errors import ModelError
+from .external import external_bytes
 from .model import Model
 from .objects import Tensor
 from .types import dtype_info
@@ -21,10 +29,12 @@ from .types import dtype_info
 __all__ = [
     "WeightStats",
     "as_float",
+    "decoded_data",
     "decode_strings",
     "dequantize",
     "raw_bytes",
     "shared_buffers",
+    "stored_data",
     "string_data",
     "tensor_data",
     "to_float",
@@ -47,11 +57,7 @@ def raw_bytes(model: Model, tensor: Tensor) -> memoryview:
     """The stored bytes of a constant tensor (zero-copy). Raises ModelError when it has none or
     its buffer cannot be read."""
     if tensor.external_buffer:
-        raise _error(
-            tensor,
-            "EXTERNAL_DATA",
-            f"its data is in external buffer {tensor.external_buffer} (another file)",
-        )
+        return external_bytes(model, tensor)
     buffers = model.buffers
     if not 0 < tensor.buffer < len(buffers):
         if tensor.buffer >= len(buffers):
@@ -145,7 +151,31 @@ def string_data(model: Model, tensor: Tensor) -> list[bytes]:
 
 
 def tensor_data(model: Model, tensor: Tensor) -> np.ndarray:
-    """The data of a constant tensor as stored, shaped like the tensor.
+    """The data of a constant tensor, shaped like the tensor: `stored_data`, densified as
+    LiteRT's DENSIFY op does when the tensor is sparse (see densify.py). Raises ModelError
+    (SPARSITY_INVALID when a sparse tensor cannot be densified)."""
+    if tensor.sparsity is None:
+        return stored_data(model, tensor)
+    stored = stored_data(model, tensor)
+    if stored.dtype == object:
+        raise _error(tensor, "SPARSITY_INVALID", "a sparse string tensor cannot be densified")
+    try:
+        return densify(tensor.shape, tensor.sparsity, stored)
+    except DensifyError as err:
+        raise _error(tensor, "SPARSITY_INVALID", f"cannot densify: {err}") from err
+
+
+def decoded_data(model: Model, tensor: Tensor) -> np.ndarray:
+    """`tensor_data` with bfloat16 and float8 bit patterns decoded to float32 values; every
+    other type as `tensor_data` gives it (ints stay ints). Raises ModelError."""
+    data = tensor_data(model, tensor)
+    if tensor.dtype in _BIT_PATTERN_FLOATS:
+        return to_float(data, tensor.dtype)
+    return data
+
+
+def stored_data(model: Model, tensor: Tensor) -> np.ndarray:
+    """The data of a constant tensor as stored (for a sparse tensor: its value array, 1-D).
 
     Byte-addressable types are zero-copy read-only views of the file (bfloat16 as uint16 bit
     patterns, FLOAT8 as uint8; see `to_float`); INT4/UINT4/INT2 are unpacked to int8/uint8;
@@ -153,7 +183,7 @@ def tensor_data(model: Model, tensor: Tensor) -> np.ndarray:
     (a damaged model), the elements that fit are returned as a 1-D array. Raises ModelError."""
     info = dtype_info(tensor.type)
     data = raw_bytes(model, tensor)
-    count = tensor.num_elements
+    count = None if tensor.sparsity is not None else tensor.num_elements
     if info.type_name == "STRING":
         strings = string_data(model, tensor)
         arr = np.empty(len(strings), dtype=object)
@@ -176,25 +206,12 @@ def tensor_data(model: Model, tensor: Tensor) -> np.ndarray:
     return arr
 
 
-_E4M3FN: np.ndarray | None = None
-
-
-def _e4m3fn_table() -> np.ndarray:
-    global _E4M3FN
-    if _E4M3FN is None:
-        values = np.empty(256, dtype=np.float32)
-        for b in range(256):
-            sign = -1.0 if b & 0x80 else 1.0
-            exp = (b >> 3) & 0xF
-            man = b & 0x7
-            if exp == 0xF and man == 0x7:
-                values[b] = math.nan
-            elif exp == 0:
-                values[b] = sign * (man / 8.0) * 2.0**-6
-            else:
-                values[b] = sign * (1.0 + man / 8.0) * 2.0 ** (exp - 7)
-        _E4M3FN = values
-    return _E4M3FN
+_BIT_PATTERN_FLOATS = {
+    "bfloat16": ml_dtypes.bfloat16,
+    "float8_e4m3fn": ml_dtypes.float8_e4m3fn,
+    "float8_e5m2": ml_dtypes.float8_e5m2,
+}
+"""Float types that numpy lacks: stored as uint16/uint8 bit patterns, decoded by ml_dtypes."""
 
 
 def to_float(array: np.ndarray, dtype: str) -> np.ndarray:
@@ -205,13 +222,13 @@ def to_float(array: np.ndarray, dtype: str) -> np.ndarray:
         return array
     if dtype == "float16":
         return array.astype(np.float32)
-    if dtype == "bfloat16":
-        return (array.astype(np.uint32) << 16).view(np.float32)
-    if dtype == "float8_e5m2":
-        return (array.astype(np.uint16) << 8).view(np.float16).astype(np.float32)
-    if dtype == "float8_e4m3fn":
-        table: np.ndarray = _e4m3fn_table()
-        return table[array]  # type: ignore[no-any-return]
+    kind = _BIT_PATTERN_FLOATS.get(dtype)
+    if kind is not None:
+        bits = np.ascontiguousarray(array)
+        if bits.dtype != np.dtype(kind):
+            bits = bits.astype(np.uint16 if np.dtype(kind).itemsize == 2 else np.uint8)
+            bits = bits.view(kind)
+        return bits.astype(np.float32)
     return array.astype(np.float32)
 
 
