@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .model import Quantization
+    from .model.densify import SparseSummary
 
 __all__ = [
     "fmt_bytes",
     "fmt_float",
     "fmt_quant",
+    "fmt_quantization",
     "fmt_shape",
+    "fmt_sparsity",
     "histogram_bars",
     "metadata_text",
     "sparkline",
@@ -58,6 +65,37 @@ def fmt_quant(scales: Sequence[float], zero_points: Sequence[int], dim: int = 0)
     zp_text = f"zp={next(iter(zps))}" if len(zps) == 1 else f"zp={min(zps)}..{max(zps)}"
     return (f"per-ch[{len(scales)}] d{dim} s={fmt_float(min(scales), 3)}.."
             f"{fmt_float(max(scales), 3)} {zp_text}")
+
+
+def fmt_quantization(q: Quantization | None) -> str:
+    """A tensor's quantization in one short line, the same in every view: 's=0.0039 zp=-128',
+    'per-ch[8] d0 s=...', 'blockwise b=32', 'multi-axis b=32', 'range lo..hi'."""
+    if q is None:
+        return ""
+    if q.details_kind == "blockwise":
+        return f"blockwise b={getattr(q.details, 'block_size', '?')}"
+    if q.details_kind == "multi_axis":
+        return f"multi-axis b={getattr(q.details, 'block_size', '?')}"
+    if q.details_kind is not None:
+        return f"{q.details_kind} quantization"
+    if q.scales:
+        return fmt_quant(q.scales, q.zero_points, q.quantized_dimension)
+    if q.min or q.max:
+        return (f"range {fmt_float(q.min[0] if q.min else None, 4)}.."
+                f"{fmt_float(q.max[0] if q.max else None, 4)}")
+    return ""
+
+
+def fmt_sparsity(s: SparseSummary | None) -> str:
+    """'sparse CSR, density 30.1% (77 of 256 stored)', with the block shape when blocked;
+    '' for a dense tensor."""
+    if s is None:
+        return ""
+    if not s.valid:
+        return "sparse, invalid parameters (see `verify`)"
+    block = f" {'x'.join(str(b) for b in s.block)} blocks" if s.block else ""
+    return (f"sparse {s.format}{block}, density {s.density:.1%} "
+            f"({s.stored:,} of {s.dense:,} stored)")
 
 
 def sparkline(counts: Sequence[int]) -> str:

@@ -6,7 +6,16 @@ import argparse
 import sys
 from typing import Any
 
-from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape, histogram_bars, metadata_text
+from ..fmt import (
+    fmt_bytes,
+    fmt_float,
+    fmt_quant,
+    fmt_quantization,
+    fmt_shape,
+    fmt_sparsity,
+    histogram_bars,
+    metadata_text,
+)
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
@@ -31,7 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--subgraph", type=int, default=0)
     p.add_argument("--bins", type=int, default=16, help="histogram bins (default 16)")
     p.add_argument("--values", type=int, default=8, help="how many first values to show")
-    p.add_argument("--npy", metavar="DIR", help="export each tensor (raw and dequantized) as .npy")
+    p.add_argument("--npy", metavar="DIR",
+                   help="export each tensor as .npy: its values, dense (bfloat16/float8 as "
+                        "float32, int4/int2 as int8, uint4 as uint8) and, when quantized, the "
+                        "dequantized float32 values")
     p.add_argument("--force", action="store_true", help="overwrite existing .npy files")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_weights)
@@ -164,10 +176,20 @@ def _tensor_ref(sg: Any, index: int) -> str:
 
 def cmd_tensors(args: argparse.Namespace) -> int:
     from ..analysis.report import tensors_report
+    from ..model.densify import tensor_sparsity
 
     with open_model_or_fail(args.model) as model:
         _check_subgraph(model, args.subgraph)
         doc = tensors_report(model, args.subgraph)
+        for sg in doc["subgraphs"]:
+            tensors = model.subgraphs[sg["index"]].tensors
+            for t, obj in zip(sg["tensors"], tensors, strict=True):
+                if t["quantization"] is not None:
+                    t["quantization"]["text"] = fmt_quantization(obj.quantization)
+                sparse = tensor_sparsity(obj)
+                if sparse is not None:
+                    t["sparsity"] = sparse.to_dict()
+                    t["sparsity"]["text"] = fmt_sparsity(sparse)
         if args.json:
             print_json(doc)
             return 0
@@ -175,16 +197,20 @@ def cmd_tensors(args: argparse.Namespace) -> int:
             print(f"subgraph {sg['index']} {sg['name']!r}: {len(sg['tensors'])} tensors")
             rows = []
             for t in sg["tensors"]:
-                q = t["quantization"] or {}
-                rows.append((t["index"], t["name"][:48], t["dtype"],
+                q = (t["quantization"] or {}).get("text", "")
+                notes = "; ".join(x for x in (q, (t.get("sparsity") or {}).get("text", "")) if x)
+                rows.append((t["index"], _clean(t["name"])[:48], t["dtype"],
                              fmt_shape(t["shape"], t["shape_signature"]), t["bytes"] or "",
-                             t["role"],
-                             fmt_quant(q.get("scales", ()), q.get("zero_points", ()),
-                                       q.get("quantized_dimension", 0))))
-            print(render_table(("#", "name", "dtype", "shape", "bytes", "role", "quantization"),
-                               rows, align="rlllrll"))
+                             t["role"], notes))
+            print(render_table(("#", "name", "dtype", "shape", "bytes", "role",
+                                "quantization / sparsity"), rows, align="rlllrll"))
             print()
     return 0
+
+
+def _clean(text: str) -> str:
+    """A name from the file with control characters shown as escapes, never sent raw."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _selected(model: Any, subgraph: int | None) -> list[Any]:
@@ -218,36 +244,9 @@ def _pick_tensors(model: Any, sg_index: int, wanted: list[str]) -> list[Any]:
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
-    from ..model.weights import dequantize, tensor_data, weight_stats
-
     with open_model_or_fail(args.model) as model:
         tensors = _pick_tensors(model, args.subgraph, args.tensors)
-        out: list[dict[str, Any]] = []
-        for t in tensors:
-            item: dict[str, Any] = {"index": t.index, "name": t.name, "dtype": t.dtype,
-                                    "shape": list(t.shape), "bytes": t.nbytes}
-            if not t.nbytes:
-                item["error"] = "no constant data (an activation or an empty buffer)"
-                out.append(item)
-                continue
-            if t.dtype == "string":
-                from ..model.weights import string_data
-
-                strings = string_data(model, t)
-                item["strings"] = [s.decode("utf-8", "replace") for s in strings[: args.values]]
-                item["count"] = len(strings)
-                out.append(item)
-                continue
-            raw = tensor_data(model, t)
-            values = dequantize(model, t) if t.is_quantized else None
-            stats = weight_stats(values if values is not None else raw, bins=args.bins)
-            item["stats"] = {k: v for k, v in stats.__dict__.items()}
-            item["first_raw"] = raw.reshape(-1)[: args.values].tolist()
-            if values is not None:
-                item["first_dequantized"] = values.reshape(-1)[: args.values].tolist()
-            if args.npy:
-                item["exported"] = _export(args.npy, t, raw, values, args.force)
-            out.append(item)
+        out = [_weights_item(model, t, args) for t in tensors]
         if args.json:
             from ..analysis.report import document
 
@@ -256,6 +255,48 @@ def cmd_weights(args: argparse.Namespace) -> int:
         for item in out:
             print(_weights_text(item))
     return 0
+
+
+def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any]:
+    """One tensor of `weights`: statistics of its real values (dense, decoded, dequantized),
+    its first values, its sparsity, and the exported files."""
+    from ..analysis.report import quantization_dict
+    from ..model import ModelError
+    from ..model.densify import tensor_sparsity
+    from ..model.weights import decoded_data, dequantize, string_data, weight_stats
+
+    item: dict[str, Any] = {"index": t.index, "name": t.name, "dtype": t.dtype,
+                            "shape": list(t.shape), "bytes": t.nbytes}
+    quant = quantization_dict(t.quantization, t.dtype)
+    if quant is not None:
+        quant["text"] = fmt_quantization(t.quantization)
+        item["quantization"] = quant
+    sparse = tensor_sparsity(t)
+    if sparse is not None:
+        item["sparsity"] = {**sparse.to_dict(), "text": fmt_sparsity(sparse)}
+    if not t.nbytes:
+        item["error"] = "no constant data (an activation or an empty buffer)"
+        return item
+    try:
+        if t.dtype == "string":
+            strings = string_data(model, t)
+            item["strings"] = [s.decode("utf-8", "replace") for s in strings[: args.values]]
+            item["count"] = len(strings)
+            return item
+        raw = decoded_data(model, t)
+        values = dequantize(model, t) if t.is_quantized else None
+    except ModelError as err:
+        item["error"] = err.message
+        return item
+    stats = weight_stats(values if values is not None else raw, bins=args.bins)
+    item["stats"] = dict(stats.__dict__)
+    item["raw_dtype"] = str(raw.dtype)
+    item["first_raw"] = raw.reshape(-1)[: args.values].tolist()
+    if values is not None:
+        item["first_dequantized"] = values.reshape(-1)[: args.values].tolist()
+    if args.npy:
+        item["exported"] = _export(args.npy, t, raw, values, args.force)
+    return item
 
 
 def _export(directory: str, t: Any, raw: Any, values: Any, force: bool) -> list[str]:
@@ -279,12 +320,16 @@ def _export(directory: str, t: Any, raw: Any, values: Any, force: bool) -> list[
 
 
 def _weights_text(item: dict[str, Any]) -> str:
-    head = (f"tensor {item['index']} {item['name']}  {item['dtype']} "
-            f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}")
+    quant = (item.get("quantization") or {}).get("text", "")
+    head = (f"tensor {item['index']} {_clean(item['name'])}  {item['dtype']} "
+            f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}"
+            + (f"  {quant}" if quant else ""))
+    if "sparsity" in item:
+        head += f"\n  {item['sparsity']['text']}; statistics and values of the dense tensor"
     if "error" in item:
-        return f"{head}\n  {item['error']}\n"
+        return f"{head}\n  {_clean(item['error'])}\n"
     if "strings" in item:
-        return f"{head}\n  {item['count']} strings: {item['strings']}\n"
+        return f"{head}\n  {item['count']} strings: {_clean(repr(item['strings']))}\n"
     s = item["stats"]
     lines = [head,
              f"  min {fmt_float(s['min'])}  max {fmt_float(s['max'])}  mean {fmt_float(s['mean'])}"

@@ -18,10 +18,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .objects import Tensor
 from .sparsity import Sparsity
 from .tensor_checks import sparse_element_count
 
-__all__ = ["MAX_DENSE_ELEMENTS", "DensifyError", "SparseSummary", "densify", "sparse_summary"]
+__all__ = [
+    "MAX_DENSE_ELEMENTS",
+    "DensifyError",
+    "SparseSummary",
+    "densify",
+    "sparse_summary",
+    "tensor_sparsity",
+]
 
 MAX_DENSE_ELEMENTS = 1 << 24
 """The largest dense tensor made (16,777,216 elements, 64 MiB of float32): a sparse tensor's
@@ -35,12 +43,19 @@ class DensifyError(ValueError):
 @dataclass(frozen=True)
 class SparseSummary:
     """What a sparse tensor stores: `stored` values of `dense` elements, `format` ("CSR" when a
-    level is SPARSE_CSR, else "DENSE"), `block` the block shape ('' when unblocked)."""
+    level is SPARSE_CSR, else "DENSE"), `block` the block shape (() when unblocked). Not
+    `valid` when the parameters cannot be densified (then `stored` is 0)."""
 
     format: str
     stored: int
     dense: int
     block: tuple[int, ...] = ()
+    valid: bool = True
+
+    def to_dict(self) -> dict[str, object]:
+        """The `sparsity` object of the `--json` documents."""
+        return {"format": self.format, "valid": self.valid, "stored": self.stored,
+                "dense": self.dense, "density": self.density, "block": list(self.block)}
 
     @property
     def density(self) -> float:
@@ -177,3 +192,19 @@ def sparse_summary(shape: tuple[int, ...], sparsity: Sparsity) -> SparseSummary 
     metas = sparsity.dim_metadata or ()
     fmt = "CSR" if any(m.format == "SPARSE_CSR" for m in metas) else "DENSE"
     return SparseSummary(fmt, stored, dense, blocks)
+
+
+def tensor_sparsity(tensor: Tensor) -> SparseSummary | None:
+    """The SparseSummary of a tensor; None when it is dense, not `valid` when its sparsity
+    parameters are invalid."""
+    sp = tensor.sparsity
+    if sp is None:
+        return None
+    summary = sparse_summary(tensor.shape, sp)
+    if summary is not None:
+        return summary
+    try:
+        dense = _dense_count(tuple(tensor.shape))
+    except DensifyError:
+        dense = 0
+    return SparseSummary("INVALID", 0, dense, (), valid=False)

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import fmt
-from ..fmt import fmt_bytes, fmt_float, fmt_quant, fmt_shape
-from ..model import Operator, Quantization, Subgraph, Tensor
+from ..fmt import fmt_bytes, fmt_float, fmt_shape
+from ..model import Operator, Subgraph, Tensor
 
 __all__ = [
     "ChannelReport",
@@ -53,21 +53,8 @@ def fused_activation(op: Operator) -> str:
     return "" if act in (None, "NONE") else str(act)
 
 
-def quant_brief(q: Quantization | None) -> str:
-    """One short line: 's=0.0039 zp=-128', 'per-ch[8] d0 s=...', 'blockwise b=32'."""
-    if q is None:
-        return ""
-    if q.details_kind == "blockwise":
-        return f"blockwise b={getattr(q.details, 'block_size', '?')}"
-    if q.details_kind == "multi_axis":
-        return f"multi-axis b={getattr(q.details, 'block_size', '?')}"
-    if q.details_kind is not None:
-        return f"{q.details_kind} quantization"
-    if q.scales:
-        return fmt_quant(q.scales, q.zero_points, q.quantized_dimension)
-    if q.min or q.max:
-        return f"range {fmt_float(q.min[0] if q.min else None, 4)}..{fmt_float(q.max[0] if q.max else None, 4)}"
-    return ""
+quant_brief = fmt.fmt_quantization
+"""One short line: 's=0.0039 zp=-128', 'per-ch[8] d0 s=...', 'blockwise b=32' (the CLI's too)."""
 
 
 def tensor_brief(t: Tensor) -> str:
