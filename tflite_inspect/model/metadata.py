@@ -3,8 +3,9 @@
 - `min_runtime_version`: a NUL-padded version string.
 - `CONVERSION_METADATA`: a nested ConversionMetadata flatbuffer (schemas/conversion_metadata.fbs).
 - `buffer_location`: "outside flatbuffers" for models whose weights follow the flatbuffer.
-- `TFLITE_METADATA`: the TFLite Support / MediaPipe ModelMetadata flatbuffer (identifier "M001");
-  a minimal schema decodes name, description, version, author, license and associated files.
+- `TFLITE_METADATA`: the TFLite Support / MediaPipe ModelMetadata flatbuffer (identifier "M001",
+  schemas/metadata_schema.fbs): `value` holds its model-level fields, `detail` the whole of it
+  (support_metadata.SupportMetadata).
 - anything else: size and a printable preview.
 
 Nested flatbuffers are verified before they are read. Decoding never raises: a failure is kept
@@ -13,7 +14,7 @@ in `MetadataEntry.error`.
 
 from __future__ import annotations
 
-import functools
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,39 +26,19 @@ from ..flatbuf import (
     Table,
     Vector,
     load_schema,
-    parse_schema,
     root,
     verify,
 )
 from .errors import ModelError
 from .objects import Buffer
+from .support_metadata import decode_support_metadata, support_metadata_schema
 
 __all__ = ["MetadataEntry", "decode_conversion_metadata", "decode_tflite_metadata", "read_metadata"]
 
 PREVIEW_BYTES = 64
 
-# The fields of metadata_schema.fbs (MediaPipe / TFLite Support) an inspector shows. Field order
-# matters (it gives the vtable slots): it follows the upstream schema; the nested tables we do not
-# decode are declared empty, so the verifier still checks their positions.
-_TFLITE_METADATA_FBS = """
-namespace tflite;
-file_identifier "M001";
-enum AssociatedFileType : byte { UNKNOWN = 0, DESCRIPTIONS = 1, TENSOR_AXIS_LABELS = 2,
-  TENSOR_VALUE_LABELS = 3, TENSOR_AXIS_SCORE_CALIBRATION = 4, VOCABULARY = 5,
-  SCANN_INDEX_FILE = 6 }
-table AssociatedFile { name:string; description:string; type:AssociatedFileType; locale:string;
-  version:string; }
-table SubGraphMetadata { name:string; description:string; }
-table ModelMetadata { name:string; description:string; version:string;
-  subgraph_metadata:[SubGraphMetadata]; author:string; license:string;
-  associated_files:[AssociatedFile]; min_parser_version:string; }
-root_type ModelMetadata;
-"""
-
-
-@functools.cache
-def _tflite_metadata_schema() -> Schema:
-    return parse_schema(_TFLITE_METADATA_FBS)
+# The TFLite Support schema; the name stays for the tests that build ModelMetadata buffers.
+_tflite_metadata_schema = support_metadata_schema
 
 
 @dataclass(frozen=True)
@@ -72,6 +53,8 @@ class MetadataEntry:
     kind: str
     value: Any = None
     error: str | None = None
+    # The full decoding when there is one: a SupportMetadata for "tflite_metadata".
+    detail: Any = dataclasses.field(default=None, compare=False, repr=False)
 
 
 _KNOWN = {"min_runtime_version", "CONVERSION_METADATA", "TFLITE_METADATA", "buffer_location"}
@@ -127,10 +110,9 @@ def decode_conversion_metadata(data: memoryview | bytes) -> dict[str, Any]:
 
 
 def decode_tflite_metadata(data: memoryview | bytes) -> dict[str, Any]:
-    """The main fields of a TFLite Support ModelMetadata flatbuffer."""
-    if len(data) < 8 or bytes(data[4:8]) != b"M001":
-        raise ValueError("TFLITE_METADATA does not carry the 'M001' identifier")
-    return _nested(data, _tflite_metadata_schema(), "TFLITE_METADATA")
+    """The model-level fields of a TFLite Support ModelMetadata flatbuffer (see
+    support_metadata.py for all of it). Raises ValueError naming the first problem."""
+    return decode_support_metadata(data).brief()
 
 
 def read_metadata(
@@ -164,9 +146,9 @@ def read_metadata(
                 index, name, buffer, len(data), "conversion", decode_conversion_metadata(data)
             )
         if name == "TFLITE_METADATA":
-            return MetadataEntry(
-                index, name, buffer, len(data), "tflite_metadata", decode_tflite_metadata(data)
-            )
+            support = decode_support_metadata(data)
+            return MetadataEntry(index, name, buffer, len(data), "tflite_metadata",
+                                 support.brief(), detail=support)
         if name == "buffer_location":
             text = data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
             return MetadataEntry(index, name, buffer, len(data), "string", text)

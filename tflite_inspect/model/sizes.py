@@ -3,7 +3,8 @@
 `size_report(model)` splits the file into disjoint parts that add up to the file size: data inside
 the flatbuffer (tensor data, metadata, custom options, unused buffers), the flatbuffer's own structure
 (tables, vectors, strings, padding: the overhead), and after the flatbuffer (external tensor data,
-metadata, large custom options, unreferenced bytes). Overlapping or shared ranges are counted once,
+metadata, large custom options, unreferenced bytes), then the zip archive of TFLite Support's
+associated files appended at the very end ("appended_files"). Overlapping or shared ranges are counted once,
 charged to the first category in that order. Weight bytes are also broken down by dtype, by the
 op type that consumes them (a constant shared by several ops is charged once, to the first), and
 by subgraph, with the largest tensors.
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .model import Model
 from .objects import Tensor
+from .support_metadata import model_archive
 
 __all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_report"]
 
@@ -32,6 +34,7 @@ PARTS = (
     "external_custom_options",
     "external_unused_buffers",
     "external_unreferenced",
+    "appended_files",
 )
 NOT_USED_BY_OP = "(not used by an op)"
 
@@ -156,13 +159,17 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
             intervals.append((start, start + size, _CUSTOM))
             if op.large_custom_options_offset > 1:
                 external_starts.append(start)
-    fb_end = min(external_starts) if external_starts else file_bytes
+    # The zip of TFLite Support's associated files comes after everything else.
+    archive = model_archive(model)
+    appended_start = archive.start if archive is not None else file_bytes
+    fb_end = min(external_starts + [appended_start])
     inside, overhead = _sweep(intervals, 0, fb_end)
-    outside, unreferenced = _sweep(intervals, fb_end, file_bytes)
+    outside, unreferenced = _sweep(intervals, fb_end, appended_start)
     parts = {name: inside[i] for i, name in enumerate(_NAMES)}
     parts["flatbuffer_structure"] = overhead
     parts.update({"external_" + name: outside[i] for i, name in enumerate(_NAMES)})
     parts["external_unreferenced"] = unreferenced
+    parts["appended_files"] = file_bytes - appended_start
 
     # Weights: each buffer (or external buffer id) counted once.
     by_dtype: dict[str, int] = {}
