@@ -106,7 +106,7 @@ def test_micro_rejects_flex_custom_and_float16() -> None:
 
 def test_micro_rejects_dynamic_shapes_and_unknown_ops(tmp_path) -> None:  # type: ignore[no-untyped-def]
     m = add_model()
-    m["subgraphs"][0]["tensors"][0]["shape_signature"] = [-1, 4]
+    m["subgraphs"][0]["tensors"][0]["shape"] = [-1, 4]  # TFLM sizes tensors from `shape`
     v = static_report(open_model(write(tmp_path, m)), ["micro"]).targets["micro"]
     assert _rules(v) == ["dynamic_shape"]
     m = add_model()

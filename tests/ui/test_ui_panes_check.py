@@ -21,7 +21,7 @@ def test_flex_model_cannot_run_and_names_the_tf_op() -> None:
             text = screen.query_one("#check-results", LinkList).plain_text()
             assert "MatrixDeterminant" in text
             assert "cannot run" in text
-            assert "litert: DOES NOT FIT" in text
+            assert "verdict: does not fit litert (decided by" in text
             assert "needs runtime >= 1.10 because SUM v1 (op 1)" in text
             assert "rule flex_op" in text  # findings carry their rule and its source
             view = screen.query_one(CheckView)
@@ -48,7 +48,7 @@ def test_int8_model_fits_int8_chosen_by_keyboard() -> None:
             await press(pilot, "enter", "down", "down", "down", "enter")  # litert micro gpu int8
             assert select.value == "int8"
             text = app.screen.query_one("#check-results", LinkList).plain_text()
-            assert "int8: FITS" in text
+            assert "verdict: fits int8 (decided by static rules" in text
             assert "findings for int8: none" in text
             # every op row is a link to its op
             links = [ln.link for ln in app.screen.query_one("#check-results", LinkList).lines

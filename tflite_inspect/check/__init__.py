@@ -108,7 +108,7 @@ def check_model(model: Model, targets: Iterable[str] | None = None, *, probe: bo
     loaded by each installed interpreter in a child process (TFLite Micro only when "micro" is a
     target and the tflite-micro wheel is installed); `runtimes` limits the probe to these
     package names ("ai-edge-litert", "tensorflow", "tflite-micro"). `arena_limit` (bytes) is the
-    micro arena to fit into. Raises ValueError for an unknown target; interpreter failures are findings."""
+    micro arena to fit into: TFLM is built with exactly that arena. Raises ValueError for an unknown target; interpreter failures are findings."""
     chosen = _targets(targets)
     report = static_report(model, chosen, arena_limit=arena_limit)
     if not probe or model.path is None:
@@ -119,5 +119,6 @@ def check_model(model: Model, targets: Iterable[str] | None = None, *, probe: bo
                   if ("litert" in chosen or r.name == "tflite-micro")
                   and (wanted is None or r.name in wanted)]
     probes = probe_model(model.path, runtimes=probe_with, micro="micro" in chosen,
-                         micro_arena=micro_arena, timeout_s=timeout_s, cancel=cancel)
+                         micro_arena=micro_arena, timeout_s=timeout_s, cancel=cancel,
+                         micro_limit=arena_limit)
     return with_probes(model, report, probes, chosen, arena_limit)

@@ -22,9 +22,11 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fmt import fmt_bytes
 from .data import InstalledRuntime, installed_runtimes
 
-__all__ = ["MicroArena", "ProbeFinding", "ProbeResult", "parse_errors", "probe_model"]
+__all__ = ["MICRO_MAX_ARENA", "MicroArena", "ProbeFinding", "ProbeResult", "parse_errors",
+           "probe_micro_fit", "probe_model"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ class ProbeResult:
     delegate: str | None = None
     arena: MicroArena | None = None
     details: str = field(default="", repr=False)
+    arena_size: int | None = None
+    """TFLM only: the arena the probe gave the interpreter (bytes)."""
 
     @property
     def ok(self) -> bool:
@@ -82,8 +86,9 @@ _PATTERNS = (
     ("flex", re.compile(r"Select TensorFlow op\(s\), included in the given model, is\(are\) not "
                         r"supported by this interpreter")),
     ("registration", re.compile(r"Failed to get registration from op code (?P<op>\w+)")),
-    ("arena", re.compile(r"Failed to allocate (?:tail |head )?memory\. Requested: (?P<req>\d+), "
-                         r"available (?P<avail>\d+), missing: (?P<miss>\d+)")),
+    ("arena", re.compile(r"Failed to allocate (?:tail |head |temp )?memory\. Requested: "
+                         r"(?P<req>\d+), available (?P<avail>\d+), missing: (?P<miss>\d+)")),
+    ("planner", re.compile(r"Too many buffers \(max is (?P<max>\d+)\)")),
     ("check", re.compile(r"(?P<where>[\w/]+\.cc:\d+) (?P<cond>.+?) was not true\.")),
 )
 _NODE = re.compile(r"Node (?:number (?P<n1>\d+) \((?P<op1>[\w.\-/]+)\)|(?P<op2>[\w.\-/]+) "
@@ -117,6 +122,9 @@ def parse_errors(text: str) -> tuple[ProbeFinding, ...]:
             elif kind == "arena":
                 found.append(ProbeFinding(kind, f"arena too small: {groups['req']} bytes "
                                           f"requested, {groups['avail']} available"))
+            elif kind == "planner":
+                found.append(ProbeFinding("arena", "arena too small: the memory planner has "
+                                          f"room for {groups['max']} buffers"))
             else:
                 found.append(ProbeFinding("other", f"{groups['where']}: {groups['cond']}",
                                           node_op, node=node_no))
@@ -173,32 +181,62 @@ def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: fl
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
         return ProbeResult(rt.name, rt.version, "timeout",
-                           f"no answer within {timeout_s:g} s (process group killed)")
+                           f"no answer within {timeout_s:g} s (process group killed)",
+                           arena_size=arena_size)
     stderr = err.decode("utf-8", "replace")
     lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
         o = classify_exit(proc.returncode, stderr[-4000:], phase="allocating",
                           memory_limited=False)
         return ProbeResult(rt.name, rt.version, o.status, o.message, parse_errors(stderr),
-                           details=stderr[-4000:])
+                           details=stderr[-4000:], arena_size=arena_size)
     answer = json.loads(lines[-1])
     figures = {k: int(v) for k, v in _ARENA.findall(stderr)}
     arena = (MicroArena(figures["total"], figures["head"], figures["tail"], arena_size)
              if {"total", "head", "tail"} <= figures.keys() else None)
+    given = fmt_bytes(arena_size)
     if answer.get("ok"):
-        return ProbeResult(rt.name, rt.version, "ok", "allocated", arena=arena, details=stderr)
+        return ProbeResult(rt.name, rt.version, "ok", f"allocated in a {given} arena",
+                           arena=arena, details=stderr, arena_size=arena_size)
     text = stderr.strip()
     lead = next((ln.strip() for ln in text.splitlines() if ln.strip()), answer.get("error", ""))
-    return ProbeResult(rt.name, rt.version, "error", f"{answer.get('error')}: {lead}",
-                       parse_errors(text), details=text)
+    return ProbeResult(rt.name, rt.version, "error", f"{answer.get('error')}: {lead} "
+                       f"({given} arena)", parse_errors(text), details=text, arena_size=arena_size)
+
+
+MICRO_MAX_ARENA = 1 << 30
+"""The largest arena a TFLM probe is given (bytes); a limit above it is probed at this size."""
+
+
+def _arena_short(result: ProbeResult) -> bool:
+    return result.status == "error" and any(f.kind == "arena" for f in result.findings)
+
+
+def probe_micro_fit(path: str, rt: InstalledRuntime, *, generous: int,
+                    limit: int | None = None, timeout_s: float = 120.0) -> tuple[ProbeResult, ...]:
+    """TFLM's answer for one arena. With `limit`, the interpreter is built with exactly that
+    arena (TFLM's "arena used" figure leaves out the planner's temporary room, so comparing it
+    with a limit is not enough); when that fails, once more with a wide arena to tell "too
+    small" from "cannot load". Without a limit, with `generous` bytes, and once with 8 times
+    as many when that is too small. The first result answers the question; a second says
+    what a wider arena does."""
+    first = _probe_micro(path, rt, min(limit or generous, MICRO_MAX_ARENA), timeout_s)
+    if first.ok or first.status != "error" or (limit is None and not _arena_short(first)):
+        return (first,)
+    wide = min(8 * generous if limit is None else max(generous, 4 * limit), MICRO_MAX_ARENA)
+    if wide <= (first.arena_size or 0):
+        return (first,)
+    return (first, _probe_micro(path, rt, wide, timeout_s))
 
 
 def probe_model(path: str | os.PathLike[str], *, runtimes: list[InstalledRuntime] | None = None,
                 micro: bool = False, micro_arena: int = 1 << 20, timeout_s: float = 120.0,
-                cancel: threading.Event | None = None) -> tuple[ProbeResult, ...]:
+                cancel: threading.Event | None = None,
+                micro_limit: int | None = None) -> tuple[ProbeResult, ...]:
     """Probes `path` with each runtime (default: every installed LiteRT / tf.lite interpreter,
-    plus TFLite Micro when `micro` and the wheel is installed). Never raises for what an
-    interpreter does; a missing file raises FileNotFoundError before any child starts."""
+    plus TFLite Micro when `micro` and the wheel is installed; see `probe_micro_fit` for the
+    arenas `micro_arena` and `micro_limit`). Never raises for what an interpreter does; a
+    missing file raises FileNotFoundError before any child starts."""
     p = str(Path(path))
     if not Path(p).is_file():
         raise FileNotFoundError(p)
@@ -210,5 +248,6 @@ def probe_model(path: str | os.PathLike[str], *, runtimes: list[InstalledRuntime
         if rt.name in ("ai-edge-litert", "tensorflow"):
             results.append(_probe_interpreter(p, rt, timeout_s, cancel))
         elif rt.name == "tflite-micro" and micro:
-            results.append(_probe_micro(p, rt, micro_arena, timeout_s))
+            results += probe_micro_fit(p, rt, generous=micro_arena, limit=micro_limit,
+                                       timeout_s=timeout_s)
     return tuple(results)

@@ -86,17 +86,25 @@ def _short(v: str) -> str:
 
 @dataclass(frozen=True)
 class TargetVerdict:
-    """Whether the model fits one target, and every finding behind the answer."""
+    """Whether the model fits one target, and every finding behind the answer. `decided_by`
+    says what settled `fits`: a runtime probe ("the ai-edge-litert 2.3.0 probe: loaded and
+    allocated") or the static rules ("static rules (no probe ran: ...)")."""
 
     target: str
     description: str
     fits: bool
     findings: tuple[CheckFinding, ...]
     sources: tuple[str, ...] = ()
+    decided_by: str = ""
 
     @property
     def errors(self) -> tuple[CheckFinding, ...]:
         return tuple(f for f in self.findings if f.severity == "error")
+
+    def line(self) -> str:
+        """'fits litert (decided by the ai-edge-litert 2.3.0 probe: loaded and allocated)'."""
+        head = f"fits {self.target}" if self.fits else f"does not fit {self.target}"
+        return head + (f" (decided by {self.decided_by})" if self.decided_by else "")
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,9 @@
 
 Exit 0 when the model fits every requested target, 1 when it does not, 2 when the file cannot be
 read. The runtime probe (the model loaded by each installed interpreter, in a child process) runs
-unless `--no-probe`.
+unless `--no-probe`; where it ran, its outcome decides the target's verdict (`--target litert`
+exits 0 when the installed LiteRT loads and allocates the model, `--target micro --arena-size N`
+when TFLM allocates it in an arena of N bytes), and each verdict line says what decided it.
 """
 
 from __future__ import annotations
@@ -197,6 +199,6 @@ def _text(report: Any, targets: tuple[str, ...], fits: bool) -> str:
     out += [""] + _quant_lines(report) + _memory_lines(report)
     for t in targets:
         out += [""] + _target_lines(report.targets[t])
-    out += ["", "verdict: fits " + ", ".join(targets) if fits else
-            "verdict: does not fit " + ", ".join(t for t in targets if not report.targets[t].fits)]
+    # One line per target, each saying what decided it (a runtime probe or the static rules).
+    out += [""] + [f"verdict: {report.targets[t].line()}" for t in targets]
     return "\n".join(out)

@@ -183,11 +183,11 @@ class CheckView(ToolPane):
 
 
 def _verdict_line(verdict: Any) -> Line:
-    head = "FITS" if verdict.fits else "DOES NOT FIT"
+    """The CLI's verdict text ("fits litert (decided by the ... probe: loaded and allocated)")."""
     n_err = len(verdict.errors)
-    text = Text.assemble((f"{verdict.target}: {head}", "bold"),
+    text = Text.assemble((f"verdict: {verdict.line()}", "bold"),
                          f", {n_err} error(s)" if n_err else "",
-                         f"  ({verdict.description})")
+                         (f"  {verdict.description}", "dim"))
     return Line(text)
 
 
