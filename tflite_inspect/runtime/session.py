@@ -63,11 +63,12 @@ class ChildSession:
     """One child process. Use as a context manager or call `close()`.
 
     `progress(phase, done, total)` is called from the thread that waits for an answer; `cancel`
-    may be set from any thread. `env` adds environment variables for the child."""
+    may be set from any thread. `env` adds environment variables for the child; `module` is the
+    child's entry point (quantize._child adds commands to the same protocol)."""
 
     def __init__(self, *, limits: Limits | None = None, progress: Progress | None = None,
                  cancel: threading.Event | None = None, env: dict[str, str] | None = None,
-                 label: str = "") -> None:
+                 label: str = "", module: str = "tflite_inspect.runtime._child") -> None:
         self.limits = limits or Limits()
         self.progress = progress
         self.cancel = cancel
@@ -82,7 +83,7 @@ class ChildSession:
         child_env["PYTHONPATH"] = os.pathsep.join(
             p for p in (_PACKAGE_ROOT, child_env.get("PYTHONPATH", "")) if p)
         child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        cmd = [sys.executable, "-m", "tflite_inspect.runtime._child"]
+        cmd = [sys.executable, "-m", module]  # a module whose child extends runtime._child.Child
         if self.limits.memory_mb:
             cmd += ["--memory-mb", str(self.limits.memory_mb)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

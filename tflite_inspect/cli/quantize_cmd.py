@@ -1,0 +1,114 @@
+"""`tflite-inspect quantize FLOAT.tflite -o DIR --recipe R`: quantize a float .tflite with
+litert-quantizer (no TensorFlow), in a child process; this module parses options, shows the
+child's phases on stderr and prints the table of recipes (or JSON)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from .common import UserError, print_json, render_table
+
+__all__ = ["register"]
+
+_EPILOG = """\
+recipes: dynamic-int8, weight-int8, weight-int4 (blockwise --block-size for FULLY_CONNECTED and
+EMBEDDING_LOOKUP, channelwise elsewhere), static-int8 and static-int16x8 (need --calibration),
+float16 (float16 weights), or all (the static ones only with --calibration).
+Writes DIR/STEM.RECIPE.tflite, each verified and run once by the interpreter before it is moved
+into place; an existing file is never replaced without --force.
+--keep-float takes op indices of the main subgraph or regular expressions over op output tensor
+names (comma-separated or repeated): those ops stay float.
+Exit status: 0 every recipe written, 1 a recipe failed, 2 bad input (quantized model, missing or
+mismatched calibration, existing output, missing extra), or with --strict an op left in float."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "quantize", help="quantize a float .tflite with litert-quantizer (no TensorFlow)",
+        description="Quantize a float32 .tflite with litert-quantizer, in a separate process.",
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", metavar="FLOAT.tflite", help="a float32 .tflite model")
+    p.add_argument("-o", "--outdir", metavar="DIR", required=True, help="output folder")
+    p.add_argument("--recipe", required=True, metavar="R",
+                   help="a recipe, a comma-separated list, or `all`")
+    p.add_argument("--calibration", metavar="FILE",
+                   help="calibration samples (.npz keyed by input name, or .npy for one input)")
+    p.add_argument("--block-size", type=int, default=32, choices=(32, 64, 128),
+                   help="weight-int4 block size (default: 32)")
+    p.add_argument("--keep-float", action="append", default=[], metavar="OPS",
+                   help="op indices or tensor-name patterns that stay float")
+    p.add_argument("--strict", action="store_true",
+                   help="fail a recipe (exit 2) when litert-quantizer leaves an op in float")
+    p.add_argument("--force", action="store_true", help="replace existing output files")
+    p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
+    p.set_defaults(func=run)
+
+
+def _progress(phase: str, done: int, total: int) -> None:
+    if sys.stderr.isatty():
+        print(f"\r\033[K{phase} {done}/{total}" if total else f"\r\033[K{phase}...",
+              end="", file=sys.stderr, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..quantize import QuantizeError, QuantizeRequest, quantize_model, recipe_names
+
+    try:
+        recipes = recipe_names(args.recipe, args.calibration is not None)
+        request = QuantizeRequest(
+            Path(args.model), Path(args.outdir), recipes,
+            Path(args.calibration) if args.calibration else None, args.block_size,
+            list(args.keep_float), args.force)
+        report = quantize_model(request, progress=_progress)
+    except (QuantizeError, ValueError) as err:
+        raise UserError(str(err)) from err
+    finally:
+        if sys.stderr.isatty():
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+    left_float = False
+    for result in report.results:
+        for op in result.unsupported:
+            left_float = True
+            print(f"tflite-inspect: note: {result.recipe}: op {op['op']} {op['opcode']} left in "
+                  f"float ({op['why']})", file=sys.stderr)
+        for note in result.notes:
+            print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(_text(report))
+    if any(r.outcome != "written" for r in report.results):
+        return 1
+    return 2 if args.strict and left_float else 0
+
+
+def _text(report: Any) -> str:
+    from ..fmt import fmt_bytes
+
+    def ratio(value: float | None) -> str:
+        return f"{value:.3f}" if value is not None else "-"
+
+    src = report.source
+    rows: list[list[Any]] = [["(float input)", "-", fmt_bytes(src["size"]),
+                              fmt_bytes(src["weight_bytes"]) if src["weight_bytes"] else "-",
+                              "1.000", "-"]]
+    for r in report.results:
+        outcome = "written" if r.outcome == "written" else f"failed: {r.message}"
+        if r.outcome == "written" and r.unsupported:
+            outcome += f" ({len(r.unsupported)} op(s) left float)"
+        rows.append([r.recipe, outcome, fmt_bytes(r.size) if r.size is not None else "-",
+                     fmt_bytes(r.weight_bytes) if r.weight_bytes is not None else "-",
+                     ratio(report.ratio(r.size)), f"{r.seconds:.2f} s" if r.seconds else "-"])
+    lines = [render_table(["recipe", "outcome", "size", "weights", "ratio", "time"], rows,
+                          align="llrrrr")]
+    if report.kept_float:
+        lines.append(f"kept float: op {', '.join(map(str, report.kept_float))}")
+    if report.calibration:
+        lines.append(f"calibration: {report.calibration}")
+    paths = [str(r.path) for r in report.results if r.path]
+    if paths:
+        lines.append("wrote " + ", ".join(paths))
+    return "\n".join(lines)

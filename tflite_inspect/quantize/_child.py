@@ -1,0 +1,78 @@
+"""The quantizer child: `python -m tflite_inspect.quantize._child [--memory-mb N]`.
+
+The interpreter child (`runtime._child`) with one more command, so a quantized model is made,
+then loaded and run by the real interpreter, in the same process and over the same protocol:
+
+  quantize  {"model", "recipe", "block_size", "keep", "part", "inputs", "samples"} + arrays
+            -> {"seconds", "signature", "signature_added", "unsupported", "notes"}
+
+The model bytes go to `part` (a file the parent created in the output folder), opened without
+following a symlink. litert-quantizer is imported only here, and only for this command.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from typing import Any
+
+from ..runtime._child import Child, _exit_with_parent, _limit_memory
+
+
+class QuantizeChild(Child):
+    def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        if request["cmd"] != "quantize":
+            return super().handle(request)
+        import numpy as np
+
+        from ..runtime._wire import unstack
+
+        args = request["args"]
+        feeds: dict[str, Any] = {}
+        if request.get("arrays"):
+            with np.load(request["arrays"], allow_pickle=False) as data:
+                feeds = {k: data[k] for k in data.files}
+        self.phase("importing")
+        from . import _lq
+
+        t0 = time.monotonic()
+        with open(args["model"], "rb") as f:
+            buffer = f.read()
+        signature, added = "", False
+        if args["recipe"] in _lq.STATIC:
+            buffer, signature, added = _lq.with_signature(buffer)
+        self.phase("planning")
+        job = _lq.Job(buffer, args["recipe"], int(args.get("block_size", 32)),
+                      [int(i) for i in args.get("keep", [])])
+        unsupported = job.unsupported_ops()
+        names = list(args.get("inputs", []))
+        samples = [{names[j]: s[f"i{j}"] for j in range(len(names))}
+                   for s in unstack(feeds, int(args.get("samples", 0)))] if feeds else []
+        data = job.run(samples, signature, self.phase)
+        self.phase("writing")
+        fd = os.open(args["part"], os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        return {"seconds": round(time.monotonic() - t0, 3), "signature": signature,
+                "signature_added": added, "unsupported": unsupported, "notes": job.notes}, None
+
+
+def main(argv: list[str]) -> int:
+    if "--memory-mb" in argv:
+        _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
+    import faulthandler
+
+    faulthandler.enable()
+    _exit_with_parent()
+    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)  # native prints go to stderr, never into the protocol
+    sys.stdout = sys.stderr
+    QuantizeChild(protocol).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,233 @@
+"""Quantizing a float `.tflite`: the parent side. litert-quantizer only ever runs in the child.
+
+    report = quantize_model(QuantizeRequest(source, outdir, ["static-int8"], calibration=npz))
+
+One child (`quantize._child`, the interpreter child plus a `quantize` command) loads the float
+model in the interpreter (its input specs check the calibration set), then for each recipe
+quantizes into a temporary `.part` file in the output folder, which is verified with our own
+reader, loaded and run once by the real interpreter in the child, and only then moved into place
+(`os.link`, which never replaces a file, unless `force`; never through a symlink). A recipe that
+fails leaves nothing behind and the others carry on.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..model import open_model
+from ..runtime._wire import stack
+from ..runtime.inputs import InputError, TensorSpec, feed_arrays, load_samples, random_samples
+from ..runtime.outcome import ChildFailure
+from ..runtime.remote import InterpreterConfig, RemoteInterpreter
+from ..runtime.run import file_facts
+from ..runtime.session import ChildSession, Limits, Progress
+from .plan import QuantizeError, float_ops, output_path, refuse_target, resolve_keep
+from .recipes import BLOCK_SIZES, RECIPES
+
+__all__ = ["EXTRA_MISSING", "QuantizeReport", "QuantizeRequest", "RecipeResult",
+           "quantize_model", "quantizer_available"]
+
+EXTRA_MISSING = "quantize needs the quantize extra: pip install 'tflite-inspect[quantize]'"
+CHILD = "tflite_inspect.quantize._child"
+
+
+def quantizer_available() -> bool:
+    """Whether litert-quantizer can be imported (looked up, not imported: it loads LiteRT)."""
+    try:
+        return importlib.util.find_spec("litert_quantizer") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+@dataclass(frozen=True)
+class QuantizeRequest:
+    source: Path
+    outdir: Path
+    recipes: list[str]
+    calibration: Path | None = None
+    block_size: int = 32
+    keep_float: list[str] = field(default_factory=list)
+    force: bool = False
+
+
+@dataclass
+class RecipeResult:
+    """One recipe's outcome: "written" (at `path`) or "failed" (`message` says why)."""
+
+    recipe: str
+    outcome: str
+    message: str = ""
+    path: Path | None = None
+    size: int | None = None
+    weight_bytes: int | None = None
+    seconds: float | None = None
+    unsupported: list[dict[str, Any]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"recipe": self.recipe, "outcome": self.outcome, "message": self.message,
+                "path": str(self.path) if self.path else None, "size_bytes": self.size,
+                "weight_bytes": self.weight_bytes, "seconds": self.seconds,
+                "unsupported": self.unsupported, "notes": self.notes}
+
+
+@dataclass
+class QuantizeReport:
+    source: dict[str, Any]
+    kept_float: list[int]
+    calibration: str = ""
+    results: list[RecipeResult] = field(default_factory=list)
+
+    def ratio(self, value: int | None, key: str = "size") -> float | None:
+        base = self.source.get(key)
+        return value / base if value is not None and base else None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "kept_float": self.kept_float,
+                "calibration": self.calibration, "results": [r.to_dict() for r in self.results]}
+
+
+def _check(request: QuantizeRequest) -> list[int]:
+    if not quantizer_available():
+        raise QuantizeError(EXTRA_MISSING)
+    if request.block_size not in BLOCK_SIZES:
+        raise QuantizeError(f"--block-size {request.block_size}: expected one of "
+                            f"{', '.join(map(str, BLOCK_SIZES))}")
+    if not request.source.is_file():
+        raise QuantizeError(f"{request.source}: no such file")
+    static = [r for r in request.recipes if RECIPES[r].static]
+    if static and request.calibration is None:
+        raise QuantizeError(f"{static[0]} needs calibration samples: pass --calibration data.npz "
+                            "(arrays keyed by input name, the first axis counting samples)")
+    ops = float_ops(request.source)
+    keep = resolve_keep(request.keep_float, ops)
+    for recipe in request.recipes:
+        refuse_target(output_path(request.outdir, request.source, recipe), request.force)
+    return keep
+
+
+def _calibration(path: Path, specs: list[TensorSpec]) -> tuple[list[dict[str, np.ndarray]], str]:
+    """The calibration samples, converted to the inputs' dtypes. Raises QuantizeError when the
+    arrays do not match the model's inputs by name, shape or kind of number."""
+    try:
+        samples = load_samples(path, specs)
+    except InputError as err:
+        raise QuantizeError(f"calibration set {err}") from err
+    if not len(samples):
+        raise QuantizeError(f"{path}: holds no calibration samples")
+    for spec in specs:
+        kind = np.asarray(samples.values[0][spec.name]).dtype.kind
+        if spec.dtype.startswith("float") and kind not in "f":
+            raise QuantizeError(f"{path}: input {spec.name!r} takes {spec.dtype}, the "
+                                f"calibration set holds {samples.values[0][spec.name].dtype}")
+    feeds = [{f"i{j}": a for j, a in enumerate(feed_arrays(s, specs))} for s in samples.values]
+    return feeds, samples.source
+
+
+def _commit(part: Path, target: Path, force: bool) -> None:
+    refuse_target(target, force)
+    if force:
+        os.replace(part, target)
+    else:
+        try:
+            os.link(part, target)  # fails if target appeared meanwhile: never replaces
+        except FileExistsError as err:
+            raise QuantizeError(f"{target} already exists; pass --force to overwrite it") from err
+        part.unlink()
+
+
+class _Run:
+    def __init__(self, request: QuantizeRequest, session: ChildSession, keep: list[int]) -> None:
+        self.request = request
+        self.session = session
+        self.keep = keep
+        self.specs: list[TensorSpec] = []
+        self.feeds: list[dict[str, np.ndarray]] = []
+
+    def recipe(self, recipe: str) -> RecipeResult:
+        r = self.request
+        target = output_path(r.outdir, r.source, recipe)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=r.outdir)
+        os.close(fd)
+        part = Path(name)
+        result = RecipeResult(recipe, "failed")
+        t0 = time.monotonic()
+        try:
+            static = RECIPES[recipe].static
+            args = {"model": str(r.source.absolute()), "recipe": recipe, "part": str(part),
+                    "block_size": r.block_size, "keep": self.keep,
+                    "inputs": [s.name for s in self.specs],
+                    "samples": len(self.feeds) if static else 0}
+            answer, _ = self.session.call("quantize", args, stack(self.feeds) if static else None)
+            result.unsupported = list(answer.get("unsupported", []))
+            result.notes = list(answer.get("notes", []))
+            if answer.get("signature_added"):
+                result.notes.append("the model had no signature: 'serving_default' was added "
+                                    "(litert-quantizer calibrates through a signature)")
+            self._verify(part)
+            facts = file_facts(part)
+            _commit(part, target, r.force)
+            result.outcome, result.path = "written", target
+            result.size, result.weight_bytes = facts["size"], facts["weight_bytes"]
+        except ChildFailure as failure:
+            result.message = failure.outcome.line()
+            if not self.session.alive:
+                raise
+        except QuantizeError as err:
+            result.message = str(err)
+        finally:
+            part.unlink(missing_ok=True)
+            result.seconds = round(time.monotonic() - t0, 3)
+        return result
+
+    def _verify(self, part: Path) -> None:
+        try:
+            with open_model(part):
+                pass
+        except Exception as err:
+            raise QuantizeError(f"the quantized model does not verify: {err}") from err
+        try:
+            interp = RemoteInterpreter(self.session, str(part), InterpreterConfig())
+            interp.run(random_samples(interp.inputs, 1, seed=0).values)
+        except ChildFailure as failure:
+            raise QuantizeError("the quantized model does not run in the interpreter: "
+                                f"{failure.outcome.line()}") from failure
+
+
+def quantize_model(request: QuantizeRequest, *, limits: Limits | None = None,
+                   progress: Progress | None = None,
+                   cancel: threading.Event | None = None) -> QuantizeReport:
+    """Runs every recipe of `request`; see the module docstring. Raises QuantizeError for what the
+    user can fix before anything is written (missing extra, quantized input, missing or
+    mismatched calibration, existing outputs without force)."""
+    keep = _check(request)
+    request.outdir.mkdir(parents=True, exist_ok=True)
+    report = QuantizeReport(file_facts(request.source), keep)
+    limits = limits or Limits(timeout_s=600.0, memory_mb=8192)
+    with ChildSession(limits=limits, progress=progress, cancel=cancel, module=CHILD) as session:
+        run = _Run(request, session, keep)
+        try:
+            float_interp = RemoteInterpreter(session, str(request.source.absolute()),
+                                             InterpreterConfig())
+        except ChildFailure as failure:
+            raise QuantizeError(f"{request.source}: the float model does not load in the "
+                                f"interpreter: {failure.outcome.line()}") from failure
+        run.specs = float_interp.inputs
+        if request.calibration is not None and any(RECIPES[r].static for r in request.recipes):
+            run.feeds, report.calibration = _calibration(request.calibration, run.specs)
+        for recipe in request.recipes:
+            try:
+                report.results.append(run.recipe(recipe))
+            except ChildFailure as failure:  # the child is gone: the rest cannot run
+                report.results.append(RecipeResult(recipe, "failed", failure.outcome.line()))
+                break
+    return report

@@ -1,0 +1,102 @@
+"""What `quantize` checks before any child starts, with our own model layer: the input is a float32
+model, which ops `--keep-float` names, where the outputs go and that none is in the way."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..analysis.quantmode import quantization_summary
+from ..model import open_model
+
+__all__ = ["FloatOp", "QuantizeError", "float_ops", "output_path", "refuse_target",
+           "resolve_keep"]
+
+
+class QuantizeError(ValueError):
+    """A problem the user can fix (the CLI prints it as one line and exits 2)."""
+
+
+@dataclass(frozen=True)
+class FloatOp:
+    """An op of the main subgraph: index, opcode name and its output tensor names."""
+
+    index: int
+    opcode: str
+    outputs: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return f"op {self.index} {self.opcode}"
+
+
+def float_ops(path: Path) -> list[FloatOp]:
+    """The main subgraph's ops of a float32 model. Raises QuantizeError when the model is
+    already quantized (integer tensors with quantization parameters, or float16 weights) or has
+    no subgraph; ModelError / OSError when it cannot be read."""
+    with open_model(path) as model:
+        summary = quantization_summary(model)
+        main = model.main_subgraph
+        if summary.mode != "float32":
+            raise QuantizeError(f"{path}: already quantized ({_why(model, summary.mode)}); "
+                                "quantize needs the float32 model")
+        if main is None:
+            raise QuantizeError(f"{path}: the model has no subgraph to quantize")
+        return [FloatOp(op.index, op.opcode_name,
+                        tuple(main.tensors[i].name for i in op.outputs
+                              if 0 <= i < len(main.tensors)))
+                for op in main.operators]
+
+
+def _why(model: object, mode: str) -> str:
+    quantized = 0
+    for sg in model.subgraphs:  # type: ignore[attr-defined]
+        quantized += sum(1 for t in sg.tensors if t.quantization is not None
+                         and t.quantization.scales)
+    if mode == "float16 weights":
+        return "float16 weights dequantized at run time"
+    return f"{mode}: {quantized} tensor(s) carry quantization parameters"
+
+
+def resolve_keep(specs: Sequence[str], ops: Sequence[FloatOp]) -> list[int]:
+    """`--keep-float` values -> op indices: an integer is an op index of the main subgraph,
+    anything else a regular expression searched in the op's output tensor names. Raises
+    QuantizeError for an index out of range, a bad pattern or one that matches no op."""
+    kept: set[int] = set()
+    for spec in (s.strip() for item in specs for s in item.split(",")):
+        if not spec:
+            continue
+        if spec.startswith("worst:"):
+            raise QuantizeError("--keep-float worst:K is not implemented yet; name op indices "
+                                "or tensor-name patterns")
+        if re.fullmatch(r"\d+", spec):
+            index = int(spec)
+            if index >= len(ops):
+                raise QuantizeError(f"--keep-float {spec}: the model has ops 0..{len(ops) - 1}")
+            kept.add(index)
+            continue
+        try:
+            pattern = re.compile(spec)
+        except re.error as err:
+            raise QuantizeError(f"--keep-float {spec!r}: not a regular expression ({err})") from err
+        matched = {op.index for op in ops if any(pattern.search(n) for n in op.outputs)}
+        if not matched:
+            raise QuantizeError(f"--keep-float {spec!r}: no op has an output tensor matching it")
+        kept |= matched
+    return sorted(kept)
+
+
+def output_path(outdir: Path, source: Path, recipe: str) -> Path:
+    return outdir / f"{source.stem}.{recipe}.tflite"
+
+
+def refuse_target(target: Path, force: bool) -> None:
+    """Raises QuantizeError when `target` is a symlink (never written through, even with force)
+    or exists and `force` is not set."""
+    if os.path.islink(target):
+        raise QuantizeError(f"{target} is a symbolic link; refusing to write through it")
+    if target.exists() and not force:
+        raise QuantizeError(f"{target} already exists; pass --force to overwrite it")
