@@ -11,8 +11,9 @@ from typing import Any
 from rich.text import Text
 
 from ..analysis.quantmode import op_precision
-from ..fmt import fmt_bytes, fmt_float, fmt_shape
+from ..fmt import fmt_bytes, fmt_float, fmt_shape, fmt_sparsity
 from ..model import Operator, Subgraph, Tensor
+from ..model.densify import tensor_sparsity
 from .history import Location
 from .present import channel_report, option_items, quant_brief, tensor_brief
 from .session import Session
@@ -170,8 +171,7 @@ def tensor_lines(session: Session, sg: Subgraph, t: Tensor) -> list[Line]:
     lines.append(_kv("role", t.role + ("  (variable)" if t.is_variable else "")))
     lines += _data_lines(session, t)
     if t.sparsity is not None:
-        order = getattr(t.sparsity, "traversal_order", None)
-        lines.append(_kv("sparsity", f"traversal order {list(order)}" if order else "present"))
+        lines += _sparsity_lines(t)
     lines += quant_lines(sg, t)
     lines.append(_head("producer"))
     if t.producer is not None:
@@ -187,6 +187,24 @@ def tensor_lines(session: Session, sg: Subgraph, t: Tensor) -> list[Line]:
         lines.append(Line(Text("  statistics, histogram, values, hex, export  (w)"),
                           Location("weights", sg.index, t.index)))
     return lines
+
+
+def _sparsity_lines(t: Tensor) -> list[Line]:
+    """The sparsity format and density, and the traversal that DENSIFY follows."""
+    sp = t.sparsity
+    assert sp is not None
+    out = [_kv("sparsity", fmt_sparsity(tensor_sparsity(t)))]
+    order = sp.traversal_order
+    levels = ", ".join(
+        f"d{order[i] if order and i < len(order) else '?'} "
+        + (f"dense {m.dense_size}" if m.format == "DENSE"
+           else f"{m.format} ({len(m.array_indices or ())} indices)")
+        for i, m in enumerate(sp.dim_metadata or ()))
+    if levels:
+        out.append(_kv("traversal", levels))
+    if sp.block_map:
+        out.append(_kv("block map", str(list(sp.block_map))))
+    return out
 
 
 def _data_lines(session: Session, t: Tensor) -> list[Line]:

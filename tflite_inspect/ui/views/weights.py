@@ -17,8 +17,9 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TabbedContent, TabPane
 
-from ...fmt import fmt_float, fmt_shape
+from ...fmt import fmt_float, fmt_shape, fmt_sparsity
 from ...model import ModelError
+from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
 from ..history import Location
@@ -36,6 +37,10 @@ __all__ = ["WeightsView"]
 
 PANES = {"s": "w-stats", "v": "w-values", "c": "w-channels", "x": "w-hex"}
 
+BIT_PATTERN_FLOATS = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+"""Stored as bit patterns: the Values pane shows their bits in hex beside the decoded value,
+and their "stored" export is the decoded float32 (numpy has no such dtype)."""
+
 
 def _value(v: object) -> str:
     if isinstance(v, (float, np.floating)):
@@ -52,6 +57,7 @@ class ValueRows:
         self.raw = data.raw.reshape(-1)
         self.values = data.values.reshape(-1) if data.values is not None else None
         self.shape = data.raw.shape
+        self.bits = data.tensor.dtype in BIT_PATTERN_FLOATS
         label = data.values_label or "value"
         self.columns = (
             Column("#", 9, align="right"),
@@ -67,7 +73,9 @@ class ValueRows:
         index = np.unravel_index(row, self.shape) if self.shape else ()
         nd = "[" + ",".join(str(int(i)) for i in index) + "]"
         real = _value(self.values[row]) if self.values is not None else ""
-        return (str(row), nd, _value(self.raw[row]), real)
+        stored = f"{int(self.raw[row]):#0{2 + 2 * self.raw.itemsize}x}" if self.bits \
+            else _value(self.raw[row])
+        return (str(row), nd, stored, real)
 
     def search_text(self, row: int) -> str:
         return ""
@@ -129,6 +137,9 @@ def stats_text(data: WeightData) -> Text:
                       ("distinct", "distinct")):
         text.append(f"{key:<12}", style="bold")
         text.append("".join(f"{cell(s, what):<26}" for _, s in cols).rstrip() + "\n")
+    sparse = fmt_sparsity(tensor_sparsity(data.tensor))
+    if sparse:
+        text.append(f"{sparse}: statistics, values and export are of the dense tensor\n")
     for note in data.notes:
         text.append(note + "\n")
     text.rstrip()
@@ -222,9 +233,10 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         consts = self._constants(location.subgraph)
         pos = f"constant {consts.index(t.index) + 1}/{len(consts)}, n/p" if t.index in consts \
             else "no constant data"
+        sparse = fmt_sparsity(tensor_sparsity(t))
         self.query_one("#w-title", Label).update(
             f"tensor {t.index} {t.name}  {t.dtype} {fmt_shape(t.shape)}  "
-            f"{quant_brief(t.quantization)}  ({pos})")
+            f"{quant_brief(t.quantization)}  " + (f"{sparse}  " if sparse else "") + f"({pos})")
         self.query_one("#w-panes").loading = True
         self._load(self.current)
 
@@ -316,12 +328,14 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
     @work(thread=True, exclusive=True, exit_on_error=False, name="export",
           description="Exporting a tensor")
     def export(self, path: str, kind: str, force: bool = False) -> None:
-        """Writes the stored (`kind="raw"`) or real values to `path` as .npy, safely: an
-        existing file is replaced only after the user says yes."""
+        """Writes the stored (`kind="raw"`: dense, sub-byte types unpacked, bfloat16/float8
+        decoded to float32, as the CLI's `weights --npy`) or real values to `path` as .npy,
+        safely: an existing file is replaced only after the user says yes."""
         data = self.data
         if data is None:
             return
-        array = data.values if kind == "values" and data.values is not None else data.raw
+        decoded = kind == "values" or data.tensor.dtype in BIT_PATTERN_FLOATS
+        array = data.values if decoded and data.values is not None else data.raw
         try:
             written = write_bytes_safely(path, npy_bytes(array), force=force)
         except FileExistsRefusal:
