@@ -155,7 +155,7 @@ def test_real_mediapipe_models():
     (mask,) = meta.subgraphs[0].outputs
     assert mask.content.color_space == "GRAYSCALE"
     assert mask.associated_files[0].name == "labels.txt"
-    assert meta.subgraphs[0].custom_metadata[0][0] == "SEGMENTER_METADATA"
+    assert meta.subgraphs[0].custom_metadata[0].name == "SEGMENTER_METADATA"
     archive = model_archive(model)
     with zipfile.ZipFile(CORPUS / "mediapipe.selfie_segmentation.tflite") as zf:
         text = zf.read("labels.txt").decode()

@@ -10,6 +10,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ..model import Model, Operator, Quantization, Subgraph, Tensor
+from ..model.support_metadata import model_archive, model_support_metadata
 from .quantmode import op_precision, quantization_summary
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "ops_report",
     "quantization_dict",
     "summary_report",
+    "support_metadata_dict",
     "tensor_dict",
     "tensors_report",
 ]
@@ -210,4 +212,19 @@ def summary_report(model: Model) -> dict[str, Any]:
                            "precision": p.precision} for p in quant.float_ops],
         },
         structural=[d.to_dict() for d in model.structural.diagnostics],
+        **support_metadata_dict(model),
     )
+
+
+def support_metadata_dict(model: Model) -> dict[str, Any]:
+    """`support_metadata` (the decoded TFLITE_METADATA, tensors in the order of their subgraph's
+    inputs and outputs) and `appended_files` (the zip after the flatbuffer), each None when absent."""
+    meta = model_support_metadata(model)
+    archive = model_archive(model)
+    appended = None
+    if archive is not None:
+        appended = {"start": archive.start, "end": archive.end, "bytes": archive.size,
+                    "members": archive.members, "problem": archive.problem,
+                    "refused": archive.refused, "files": _plain(archive.files)}
+    return {"support_metadata": _plain(meta) if meta is not None else None,
+            "appended_files": appended}

@@ -16,6 +16,7 @@ from ..fmt import (
     histogram_bars,
     metadata_text,
 )
+from ..fmt_support import parts_line, support_rows
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
@@ -114,13 +115,18 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
         names = sorted({o["opcode"] for o in q["float_ops"]})
         lines.append(f"float ops     {len(q['float_ops'])} op(s) still compute in float: "
                      + ", ".join(names))
+    support = doc.get("support_metadata")
     for entry in doc["metadata"]:
+        if support is not None and entry["kind"] == "tflite_metadata":
+            continue  # shown in full below
         lines.append(f"metadata      {entry['name']}: {_metadata_line(entry)}")
+    lines += _support_text(doc)
     lines.append(f"size          {fmt_bytes(sizes.file_bytes)} file = "
                  f"{fmt_bytes(sizes.weight_bytes)} weights + "
                  f"{fmt_bytes(sizes.file_bytes - sizes.weight_bytes)} structure"
                  + (f" ({fmt_bytes(sizes.outside_bytes)} stored after the flatbuffer)"
                     if sizes.outside_bytes else ""))
+    lines.append(f"size parts    {parts_line(sizes.parts, sizes.file_bytes)}")
     by_dtype = ", ".join(f"{k} {fmt_bytes(v)}" for k, v in sizes.weights_by_dtype.items())
     if by_dtype:
         lines.append(f"weights       {by_dtype}")
@@ -128,6 +134,14 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
     if problems:
         lines.append(f"structure     {len(problems)} error(s); run `tflite-inspect verify`")
     return "\n".join(lines)
+
+
+def _support_text(doc: dict[str, Any]) -> list[str]:
+    """TFLite Support metadata and the appended files, in the key column of the summary."""
+    io_names = [([i.get("name") for i in sg["inputs"]], [o.get("name") for o in sg["outputs"]])
+                for sg in doc["subgraphs"]]
+    rows = support_rows(doc.get("support_metadata"), doc.get("appended_files"), io_names)
+    return [f"{key:<14}{text}".rstrip() for key, text in rows]
 
 
 def _metadata_line(entry: dict[str, Any]) -> str:

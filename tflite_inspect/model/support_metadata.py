@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AssociatedFile",
     "Content",
+    "CustomMetadata",
     "ProcessUnit",
     "SubgraphMetadata",
     "SupportMetadata",
@@ -112,6 +113,14 @@ class TensorGroup:
 
 
 @dataclass(frozen=True)
+class CustomMetadata:
+    """Opaque data for a particular reader (e.g. MediaPipe's SEGMENTER_METADATA)."""
+
+    name: str | None
+    size: int
+
+
+@dataclass(frozen=True)
 class SubgraphMetadata:
     index: int
     name: str | None = None
@@ -123,7 +132,7 @@ class SubgraphMetadata:
     output_process_units: tuple[ProcessUnit, ...] = ()
     input_tensor_groups: tuple[TensorGroup, ...] = ()
     output_tensor_groups: tuple[TensorGroup, ...] = ()
-    custom_metadata: tuple[tuple[str | None, int], ...] = ()  # (name, data bytes)
+    custom_metadata: tuple[CustomMetadata, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -299,7 +308,7 @@ def _subgraph(index: int, t: Table) -> SubgraphMetadata:
     custom = []
     for c in _tables(t, "custom_metadata"):
         data = c.get("data")
-        custom.append((c.get("name"), len(data) if data is not None else 0))
+        custom.append(CustomMetadata(c.get("name"), len(data) if data is not None else 0))
     return SubgraphMetadata(
         index=index,
         name=t.get("name"),

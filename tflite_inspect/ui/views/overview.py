@@ -12,7 +12,9 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...analysis.report import support_metadata_dict
 from ...fmt import fmt_bytes
+from ...fmt_support import support_rows
 from ...model import Subgraph
 from ..history import Location
 from ..loading import GRAPH_STAGE
@@ -47,6 +49,10 @@ class OverviewView(VerticalScroll, can_focus=True):
         yield Static(self._stats_text(None), id="ov-stats")
         yield Static(self._io(), id="ov-io")
         yield Static(self._metadata(), id="ov-metadata")
+        support = self._support()
+        support_static = Static(support or "", id="ov-support")
+        support_static.display = support is not None
+        yield support_static
         yield Static(self._sizes(None), id="ov-sizes")
         yield Static(self._findings(None), id="ov-findings")
 
@@ -60,6 +66,9 @@ class OverviewView(VerticalScroll, can_focus=True):
         """Fills in the parts that waited for the subgraphs."""
         self.query_one("#ov-head", Static).update(self._head())
         self.query_one("#ov-io", Static).update(self._io())
+        support = self._support()
+        self.query_one("#ov-support", Static).update(support or "")
+        self.query_one("#ov-support", Static).display = support is not None
 
     def show_stats(self, stats: ModelStats) -> None:
         """Fills in the parts that waited for the statistics."""
@@ -164,6 +173,26 @@ class OverviewView(VerticalScroll, can_focus=True):
         for e in entries:
             text.append(f"  {e.name or '(unnamed)'}  ", style="bold")
             text.append(metadata_text(e) + "\n")
+        text.rstrip()
+        return text
+
+    def _support(self) -> Text | None:
+        """TFLite Support metadata and the appended files, None when the model has neither.
+        Shown once the subgraphs are read (the zip's bounds and the tensors' names need them)."""
+        if not self.session.graph_ready:
+            return None
+        m = self.session.model
+        doc = support_metadata_dict(m)
+        io_names = [([t.name if (t := sg.tensor(i)) else None for i in sg.inputs],
+                     [t.name if (t := sg.tensor(i)) else None for i in sg.outputs])
+                    for sg in m.subgraphs]
+        rows = support_rows(doc["support_metadata"], doc["appended_files"], io_names)
+        if not rows:
+            return None
+        text = Text("TFLite Support metadata\n", style="bold")
+        for key, value in rows:
+            text.append(_row(f"  {key}" if key else "", value))
+            text.append("\n")
         text.rstrip()
         return text
 
