@@ -7,6 +7,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from model.densify_testlib import (
     BLOCK_DENSE,
     BLOCK_VALUES,
@@ -130,3 +132,31 @@ def test_tensor_data_of_an_undensifiable_tensor_is_a_model_error():
         tensor_data(model, _sparse(model))
     assert err.value.code == "SPARSITY_INVALID"
     assert "cannot densify" in err.value.message
+
+
+_ints = st.lists(st.integers(-3, 9), max_size=6)
+_dims_st = st.builds(
+    DimensionMetadata,
+    st.sampled_from(["DENSE", "SPARSE_CSR", "UNKNOWN_7"]),
+    st.integers(-2, 6),
+    st.none() | _ints.map(tuple),
+    st.none() | _ints.map(tuple),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shape=st.lists(st.integers(0, 5), min_size=1, max_size=3).map(tuple),
+    order=st.none() | st.lists(st.integers(-1, 5), max_size=5).map(tuple),
+    block_map=st.none() | st.lists(st.integers(-1, 3), max_size=2).map(tuple),
+    dims=st.none() | st.lists(_dims_st, max_size=5).map(tuple),
+    n=st.integers(0, 40),
+)
+def test_arbitrary_metadata_densifies_or_fails_with_one_error(shape, order, block_map, dims, n):
+    values = np.arange(1, n + 1, dtype=np.float32)
+    try:
+        out = densify(shape, Sparsity(order, block_map, dims), values)
+    except DensifyError:
+        return
+    assert out.shape == shape
+    assert np.count_nonzero(out) <= n

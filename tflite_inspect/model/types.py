@@ -1,8 +1,10 @@
 """TFLite tensor types: names, numpy storage, bit widths and integer ranges.
 
 `TensorType` values are the schema's (FLOAT32 = 0 ... FLOAT8_E5M2 = 22). Sub-byte types (INT4,
-UINT4, INT2) are densely packed in buffers; FLOAT8 and BFLOAT16 are stored as raw bytes and
-widened on request (see weights.py). Unknown values never raise: they map to "unknown".
+UINT4, INT2) are densely packed in buffers and unpacked to int8/uint8; FLOAT8 and BFLOAT16 are
+stored as bit patterns (`storage` uint8/uint16) and decoded to float32 by ml_dtypes on request
+(weights.to_float, the one decoding every view uses). Unknown values never raise: they map to
+"unknown".
 """
 
 from __future__ import annotations
