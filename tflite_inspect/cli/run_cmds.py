@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
-from .common import UserError, print_json, render_table
+from ..text.run import compare_text, run_text
+from .common import UserError, print_json
 
 __all__ = ["register"]
 
@@ -118,30 +118,6 @@ def _envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind, "schema_version": SCHEMA_VERSION, **body}
 
 
-def _ms(x: float | None) -> str:
-    return "-" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.3g} ms"
-
-
-def _num(x: Any, digits: int = 4) -> str:
-    if x is None:
-        return "-"
-    if isinstance(x, float):
-        if math.isnan(x):
-            return "nan"
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        return f"{x:.{digits}g}"
-    return str(x)
-
-
-def _backend_text(info: dict[str, Any]) -> str:
-    if not info.get("backend"):
-        return "-"
-    threads = info.get("threads") or "default"
-    return (f"{info['backend']} {info.get('backend_version', '')}, resolver {info['resolver']}, "
-            f"delegate {info.get('delegate')}, threads {threads}")
-
-
 def _failure(name: str, outcome: Any) -> UserError:
     return UserError(f"{Path(name).name}: {outcome.line()}", 1)
 
@@ -166,44 +142,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_envelope("run", report.to_dict()))
     elif report.outcome.ok:
-        print(_run_text(report))
+        print(run_text(report))
     if not report.outcome.ok:
         raise _failure(args.model, report.outcome)
     return 0
-
-
-def _run_text(report: Any) -> str:
-    o = report.outcome
-    lines = [f"{report.model['path']}  {report.model['size']:,} B",
-             f"ran on   {_backend_text(o.to_dict())}",
-             f"inputs   {report.source}"]
-    for spec in report.inputs:
-        note = ""
-        if spec.is_quantized:
-            note = "  (float values quantized with the input's scale and zero point)"
-        lines.append(f"  {spec.describe()}{note}")
-    rows = [(s.name, "[" + ",".join(map(str, s.shape)) + "]", s.dtype, _num(s.min), _num(s.max),
-             _num(s.mean), _num(s.std)) for s in report.outputs]
-    lines += ["", render_table(("output", "shape", "dtype", "min", "max", "mean", "std"), rows,
-                               align="lllrrrr")]
-    for s in report.outputs:
-        if s.scale is not None:
-            lines.append(f"  {s.name}: dequantized (scale {s.scale:.6g}, zero point "
-                         f"{s.zero_point})")
-        if s.top_k:
-            top = ", ".join(f"{i} ({v:.4g})" for i, v in s.top_k)
-            lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0: {top}")
-        elif s.min is None:
-            lines.append(f"  {s.name} values of sample 0: {s.preview}")
-    if report.accuracy is not None:
-        lines.append(f"\ntop-1 accuracy  {report.accuracy:.4f}  ({report.samples} labelled "
-                     "samples)")
-    lat = report.latency
-    if lat is not None:
-        lines.append(f"\nlatency  {lat.runs} runs after {lat.warmup} warm-up: mean "
-                     f"{_ms(lat.mean_ms)}  p50 {_ms(lat.p50_ms)}  p90 {_ms(lat.p90_ms)}  "
-                     f"min {_ms(lat.min_ms)}")
-    return "\n".join(lines)
 
 
 # -- compare -----------------------------------------------------------------------------------
@@ -239,7 +181,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_envelope("compare", report.to_dict()))
     elif failed is None:
-        print(_compare_text(report, args.top))
+        print(compare_text(report, args.top))
     if failed is not None:
         raise _failure(failed.file["path"], failed.outcome)
     if args.csv:
@@ -248,60 +190,3 @@ def cmd_compare(args: argparse.Namespace) -> int:
         data = json.dumps(model_explorer_node_data(report.layers), indent=2, allow_nan=False)
         write_bytes_safely(args.model_explorer, (data + "\n").encode(), force=args.force)
     return 0
-
-
-def _compare_text(r: Any, top: int) -> str:
-    a, b = r.a, r.b
-    lines = [f"A  {a.file['path']}", f"B  {b.file['path']}", f"inputs  {r.source}",
-             f"ran on  {_backend_text(a.backend)}"]
-    if a.latency_backend and a.latency_backend != a.backend:
-        lines.append(f"timed   {_backend_text(a.latency_backend)}")
-    ratios = r.ratios()
-
-    def size(x: int | None) -> str:
-        return "-" if x is None else f"{x:,} B"
-
-    rows = [("file size", size(a.file["size"]), size(b.file["size"]), _num(ratios["size"], 3)),
-            ("weight bytes", size(a.file.get("weight_bytes")), size(b.file.get("weight_bytes")),
-             _num(ratios["weight_bytes"], 3)),
-            ("latency p50", _ms(a.latency.p50_ms if a.latency else None),
-             _ms(b.latency.p50_ms if b.latency else None), _num(ratios["latency_p50"], 3))]
-    if a.accuracy is not None:
-        rows.append(("top-1 accuracy", f"{a.accuracy:.4f}", f"{b.accuracy:.4f}",
-                     _num(b.accuracy - a.accuracy, 3) + " (B-A)"))
-    lines += ["", render_table(("", "A", "B", "B/A"), rows, align="lrrr")]
-    out_rows = [(o["name"], _num(o["max_abs_error"]), _num(o["mean_abs_error"]), _num(o["rmse"]),
-                 _num(o["sqnr_db"]), _num(o["cosine"], 6), _num(o["top1_agreement"]))
-                for o in r.outputs]
-    lines += ["", f"outputs: B vs A over {r.samples} samples",
-              render_table(("output", "max_abs_err", "mean_abs_err", "rmse", "sqnr_db", "cosine",
-                            "top1_agree"), out_rows, align="lrrrrrr")]
-    if r.per_layer:
-        lines += ["", *_layers_text(r, top)]
-    lines += [f"note: {n}" for n in r.notes]
-    return "\n".join(lines)
-
-
-def _layers_text(r: Any, top: int) -> list[str]:
-    t = r.tensors
-    head = (f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} tensors of B "
-            f"matched ({t.get('quantized_matched', 0)} of {t.get('quantized_in_test', 0)} "
-            "quantized), worst first")
-    rows = []
-    for row in r.layers[:top]:
-        mark = ("^" if row["jump"] else "") + ("*" if row["flagged"] else "")
-        name = row["tensor_name"]
-        rows.append((mark, row["op_name"], row["tensor_idx"], _num(row["max_abs_error"]),
-                     _num(row["mean_squared_error"]), _num(row["rmse_scale"], 3),
-                     _num(row["cosine"], 6), _num(row["sqnr_db"], 4),
-                     name if len(name) <= 48 else name[:45] + "..."))
-    out = [head, render_table(("", "op", "tensor", "max_abs_err", "mse", "rmse/scale", "cosine",
-                               "sqnr_db", "name"), rows, align="llrrrrrrl")]
-    if len(r.layers) > top:
-        out.append(f"... {len(r.layers) - top} more rows (--top N, --csv FILE or --json)")
-    out.append("* rmse/scale above 0.7 (8-bit)   ^ first layer where the error jumps "
-               "(SQNR 10 dB below its inputs')")
-    if t.get("unmatched"):
-        out.append(f"unmatched in B: {', '.join(n or '(unnamed)' for n in t['unmatched'][:8])}"
-                   + (" ..." if len(t["unmatched"]) > 8 else ""))
-    return out

@@ -642,8 +642,8 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, name="compare",
           description="Comparing two variants")
     def _compare(self, a: Path, b: Path, title: str) -> None:
-        from ...cli.run_cmds import _compare_text
         from ...runtime import InputError, compare_models
+        from ...text.run import compare_text
 
         try:
             report = compare_models(a, b, runs=10, warmup=2)
@@ -654,7 +654,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         if failed is not None:
             text = f"{failed.file['path']}: {failed.outcome}"
         else:
-            text = _compare_text(report, 20)
+            text = compare_text(report, 20)
         self.post_message(CompareFinished(title, text))
 
     @on(CompareFinished)

@@ -10,7 +10,6 @@ that produces it.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +23,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import get_current_worker
 
+from ...text.run import LAYER_LEGEND, compare_text, num
 from ..history import Location
 from ..widgets.link_list import Line, LinkList
 from .run import outcome_lines, parse_count, table_aware_lines
@@ -52,12 +52,6 @@ class CompareDone(Message):
     report: Any = None
     error: str = ""
     b: str = ""
-
-
-def _num(x: Any, digits: int = 4) -> str:
-    from ...cli.run_cmds import _num as cli_num
-
-    return cli_num(x, digits)
 
 
 class CompareView(ToolPane):
@@ -174,16 +168,14 @@ class CompareView(ToolPane):
     # -- lines -----------------------------------------------------------------------------
 
     def compare_lines(self, report: Any) -> list[Line]:
-        from ...cli.run_cmds import _compare_text
-
         failed = report.failed
         if failed is not None:
             lines = outcome_lines(failed.outcome, f"{failed.label} ")
             lines.append(Line(Text(f"A  {report.a.file['path']}")))
             lines.append(Line(Text(f"B  {report.b.file['path']}")))
             return lines
-        top = dataclasses.replace(report, per_layer=False)  # the layers come below, as links
-        lines = table_aware_lines(_compare_text(top, 0))
+        # the layers come below, as links
+        lines = table_aware_lines(compare_text(report, 0, layers=False))
         if report.per_layer:
             lines.append(Line(Text("")))
             lines += self.layer_lines(report)
@@ -209,14 +201,13 @@ class CompareView(ToolPane):
         for row in report.layers:
             mark = ("^jump" if row["jump"] else "") + ("*" if row["flagged"] else "")
             text = Text(f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} "
-                        f"{_num(row['sqnr_db'], 4):>8} {_num(row['cosine'], 6):>8} "
-                        f"{_num(row['max_abs_error'], 3):>9} {_num(row['rmse_scale'], 3):>7}  "
+                        f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
+                        f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}  "
                         f"{row['tensor_name']}",
                         style="bold" if row["jump"] else "")
             text.no_wrap = True
             lines.append(Line(text, self.layer_location(row)))
-        lines.append(Line(Text("^jump first layer where the error jumps (SQNR 10 dB below its "
-                               "inputs'); * rmse/scale above 0.7 (8-bit)", style="dim")))
+        lines.append(Line(Text(LAYER_LEGEND.replace("^ first", "^jump first"), style="dim")))
         if t.get("unmatched"):
             names = ", ".join(n or "(unnamed)" for n in t["unmatched"][:8])
             lines.append(Line(Text(f"unmatched in B: {names}", style="dim")))

@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label
 from textual.worker import get_current_worker
 
+from ...text.run import run_text
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import ToolPane, heading, plain_lines
 
@@ -155,8 +156,6 @@ class RunView(ToolPane):
 
 def run_lines(report: Any) -> list[Line]:
     """A RunReport as lines: the CLI's text when it ran, the outcome otherwise."""
-    from ...cli.run_cmds import _run_text
-
     o = report.outcome
     if not o.ok:
         lines = outcome_lines(o)
@@ -166,7 +165,7 @@ def run_lines(report: Any) -> list[Line]:
             lines.append(heading("inputs"))
             lines += plain_lines([f"  {s.describe()}" for s in report.inputs])
         return lines
-    return table_aware_lines(_run_text(report))
+    return table_aware_lines(run_text(report))
 
 
 def table_aware_lines(text: str) -> list[Line]:

@@ -1,0 +1,132 @@
+"""Run and compare reports in words: what `run` and `compare` print and the UI's Run and
+Compare panes show."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from ..analysis.compare import JUMP_DB, RMSE_SCALE_FLAG
+from .table import render_table
+from .units import duration
+
+if TYPE_CHECKING:
+    from ..runtime import CompareReport, RunReport
+
+__all__ = ["LAYER_LEGEND", "backend_text", "compare_text", "layers_text", "num", "run_text"]
+
+LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit)   ^ first layer where the error "
+                f"jumps (SQNR {JUMP_DB:g} dB below its inputs')")
+
+
+def num(x: Any, digits: int = 4) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "nan"
+        if math.isinf(x):
+            return "inf" if x > 0 else "-inf"
+        return f"{x:.{digits}g}"
+    return str(x)
+
+
+def backend_text(info: dict[str, Any]) -> str:
+    if not info.get("backend"):
+        return "-"
+    threads = info.get("threads") or "default"
+    return (f"{info['backend']} {info.get('backend_version', '')}, resolver {info['resolver']}, "
+            f"delegate {info.get('delegate')}, threads {threads}")
+
+
+def run_text(report: RunReport) -> str:
+    o = report.outcome
+    lines = [f"{report.model['path']}  {report.model['size']:,} B",
+             f"ran on   {backend_text(o.to_dict())}",
+             f"inputs   {report.source}"]
+    for spec in report.inputs:
+        note = ""
+        if spec.is_quantized:
+            note = "  (float values quantized with the input's scale and zero point)"
+        lines.append(f"  {spec.describe()}{note}")
+    rows = [(s.name, "[" + ",".join(map(str, s.shape)) + "]", s.dtype, num(s.min), num(s.max),
+             num(s.mean), num(s.std)) for s in report.outputs]
+    lines += ["", render_table(("output", "shape", "dtype", "min", "max", "mean", "std"), rows,
+                               align="lllrrrr")]
+    for s in report.outputs:
+        if s.scale is not None:
+            lines.append(f"  {s.name}: dequantized (scale {s.scale:.6g}, zero point "
+                         f"{s.zero_point})")
+        if s.top_k:
+            top = ", ".join(f"{i} ({v:.4g})" for i, v in s.top_k)
+            lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0: {top}")
+        elif s.min is None:
+            lines.append(f"  {s.name} values of sample 0: {s.preview}")
+    if report.accuracy is not None:
+        lines.append(f"\ntop-1 accuracy  {report.accuracy:.4f}  ({report.samples} labelled "
+                     "samples)")
+    lat = report.latency
+    if lat is not None:
+        lines.append(f"\nlatency  {lat.runs} runs after {lat.warmup} warm-up: mean "
+                     f"{duration(lat.mean_ms)}  p50 {duration(lat.p50_ms)}  p90 {duration(lat.p90_ms)}  "
+                     f"min {duration(lat.min_ms)}")
+    return "\n".join(lines)
+
+
+
+def compare_text(r: CompareReport, top: int, *, layers: bool = True) -> str:
+    """The comparison in words; the per-layer table (its `top` worst rows) unless `layers` is
+    False (the UI lists the layers itself, as links)."""
+    a, b = r.a, r.b
+    lines = [f"A  {a.file['path']}", f"B  {b.file['path']}", f"inputs  {r.source}",
+             f"ran on  {backend_text(a.backend)}"]
+    if a.latency_backend and a.latency_backend != a.backend:
+        lines.append(f"timed   {backend_text(a.latency_backend)}")
+    ratios = r.ratios()
+
+    def size(x: int | None) -> str:
+        return "-" if x is None else f"{x:,} B"
+
+    rows = [("file size", size(a.file["size"]), size(b.file["size"]), num(ratios["size"], 3)),
+            ("weight bytes", size(a.file.get("weight_bytes")), size(b.file.get("weight_bytes")),
+             num(ratios["weight_bytes"], 3)),
+            ("latency p50", duration(a.latency.p50_ms if a.latency else None),
+             duration(b.latency.p50_ms if b.latency else None), num(ratios["latency_p50"], 3))]
+    if a.accuracy is not None and b.accuracy is not None:
+        rows.append(("top-1 accuracy", f"{a.accuracy:.4f}", f"{b.accuracy:.4f}",
+                     num(b.accuracy - a.accuracy, 3) + " (B-A)"))
+    lines += ["", render_table(("", "A", "B", "B/A"), rows, align="lrrr")]
+    out_rows = [(o["name"], num(o["max_abs_error"]), num(o["mean_abs_error"]), num(o["rmse"]),
+                 num(o["sqnr_db"]), num(o["cosine"], 6), num(o["top1_agreement"]))
+                for o in r.outputs]
+    lines += ["", f"outputs: B vs A over {r.samples} samples",
+              render_table(("output", "max_abs_err", "mean_abs_err", "rmse", "sqnr_db", "cosine",
+                            "top1_agree"), out_rows, align="lrrrrrr")]
+    if r.per_layer and layers:
+        lines += ["", *layers_text(r, top)]
+    lines += [f"note: {n}" for n in r.notes]
+    return "\n".join(lines)
+
+
+def layers_text(r: CompareReport, top: int) -> list[str]:
+    t = r.tensors
+    head = (f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} tensors of B "
+            f"matched ({t.get('quantized_matched', 0)} of {t.get('quantized_in_test', 0)} "
+            "quantized), worst first")
+    rows = []
+    for row in r.layers[:top]:
+        mark = ("^" if row["jump"] else "") + ("*" if row["flagged"] else "")
+        name = row["tensor_name"]
+        rows.append((mark, row["op_name"], row["tensor_idx"], num(row["max_abs_error"]),
+                     num(row["mean_squared_error"]), num(row["rmse_scale"], 3),
+                     num(row["cosine"], 6), num(row["sqnr_db"], 4),
+                     name if len(name) <= 48 else name[:45] + "..."))
+    out = [head, render_table(("", "op", "tensor", "max_abs_err", "mse", "rmse/scale", "cosine",
+                               "sqnr_db", "name"), rows, align="llrrrrrrl")]
+    if len(r.layers) > top:
+        out.append(f"... {len(r.layers) - top} more rows (--top N, --csv FILE or --json)")
+    out.append(LAYER_LEGEND)
+    if t.get("unmatched"):
+        out.append(f"unmatched in B: {', '.join(n or '(unnamed)' for n in t['unmatched'][:8])}"
+                   + (" ..." if len(t["unmatched"]) > 8 else ""))
+    return out
