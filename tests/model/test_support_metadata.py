@@ -244,3 +244,25 @@ def test_names_and_lines_are_terminal_safe():
     shown = terminal_safe(member.name) + "".join(terminal_safe(x) for x in member.first_lines)
     assert "\x1b" not in shown and "\x07" not in shown and "\\x1b[31mevil" in shown  # ... shown escaped
     assert terminal_safe("a\u202eb") == "a\\u202eb"
+
+
+def test_archive_problems_are_one_finding_each(tmp_path):
+    with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
+    bomb = _open(append_zip(with_meta, {"labels.txt": bytes(64 << 20)},
+                            compression=zipfile.ZIP_DEFLATED), tmp_path, "bomb.tflite")
+    findings = [f for f in check_model(bomb) if f.severity != "info"]
+    assert [f.code for f in findings] == ["APPENDED_FILES_UNREADABLE"]
+    assert "refused" in findings[0].message and "zip bomb" in findings[0].message
+    missing = _open(append_zip(with_meta, {"other.txt": b"x\n"}), tmp_path, "missing.tflite")
+    findings = [f for f in check_model(missing) if f.severity != "info"]
+    assert [f.code for f in findings] == ["ASSOCIATED_FILE_MISSING"]
+    assert "'labels.txt'" in findings[0].message
+    no_zip = _open(with_meta, tmp_path, "nozip.tflite")
+    assert [f.code for f in check_model(no_zip) if f.severity != "info"] == ["ASSOCIATED_FILE_MISSING"]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-model corpus is not fetched")
+def test_real_models_have_no_appended_file_findings():
+    for path in sorted(CORPUS.glob("mediapipe.*.tflite")):
+        codes = {f.code for f in check_model(open_model(path, tolerant=True))}
+        assert not codes & {"APPENDED_FILES_UNREADABLE", "ASSOCIATED_FILE_MISSING"}, path.name

@@ -19,6 +19,7 @@ from .callgraph import call_graph, find_call_cycles
 from .errors import Finding, Location, ModelError, finding_from_flatbuf
 from .model import Model
 from .op_checks import check_subgraphs
+from .support_metadata import support_findings
 from .types import CUSTOM_OPCODE, PLACEHOLDER_FOR_GREATER_OP_CODES
 
 __all__ = ["CHECK_CODES", "check_model", "call_graph", "find_call_cycles"]
@@ -56,6 +57,8 @@ CHECK_CODES = frozenset(
         "METADATA_BUFFER_OUT_OF_RANGE",
         "METADATA_NAME_MISSING",
         "METADATA_UNDECODABLE",
+        "APPENDED_FILES_UNREADABLE",
+        "ASSOCIATED_FILE_MISSING",
         "UNKNOWN_TENSOR_TYPE",
         "NEGATIVE_DIMENSION",
         "DIMENSION_OVERFLOW",
@@ -315,3 +318,5 @@ def _check_metadata(model: Model, out: _Collector) -> None:
                 buffer=entry.buffer,
                 path=path,
             )
+    for severity, code, message in support_findings(model):  # TFLite Support's appended zip
+        out.add(severity, code, message, path="appended zip")

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ..flatbuf import ByteSource, FlatBufError, Schema, Table, load_schema, root, verify
-from .appended import AppendedArchive, read_appended
+from .appended import AppendedArchive, read_appended, terminal_safe
 
 if TYPE_CHECKING:
     from .model import Model
@@ -38,6 +38,7 @@ __all__ = [
     "decode_support_metadata",
     "model_archive",
     "model_support_metadata",
+    "support_findings",
     "support_metadata_schema",
 ]
 
@@ -394,3 +395,23 @@ def model_archive(model: Model) -> AppendedArchive | None:
             archive = None
     _ARCHIVES[model] = archive
     return archive
+
+
+def support_findings(model: Model) -> list[tuple[str, str, str]]:
+    """(severity, code, message) of the appended zip: refused or unreadable (one finding), and
+    associated files the metadata names that the zip does not hold."""
+    archive = model_archive(model)
+    out = []
+    if archive is not None and archive.problem:
+        what = "refused" if archive.refused else "not fully readable"
+        out.append(("warning", "APPENDED_FILES_UNREADABLE",
+                    f"the zip of associated files after the flatbuffer is {what}: {archive.problem}"))
+    meta = model_support_metadata(model)
+    if meta is not None and (archive is None or not archive.problem):
+        missing = [f.name for f in meta.all_files() if archive is None or archive.file(f.name) is None]
+        if missing:
+            shown = ", ".join(repr(terminal_safe(n, 60)) for n in missing[:5])
+            out.append(("warning", "ASSOCIATED_FILE_MISSING",
+                        f"the metadata names {len(missing)} associated file(s) the appended zip "
+                        f"does not hold: {shown} (TFLite Support and MediaPipe readers fail on it)"))
+    return out
