@@ -31,7 +31,8 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for help.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
-    parser.add_argument("--version", action=_VersionAction, nargs=0, help="show the version")
+    parser.add_argument("--version", action=_VersionAction, nargs=0,
+                        help="show the version, Python's and every runtime's it can use")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
@@ -42,17 +43,36 @@ class _VersionAction(argparse.Action):
     """Looks the version up only when asked (importlib.metadata costs ~60 ms at start-up)."""
 
     def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        print(f"{PROG} {_version()}")
+        print(version_text())
         parser.exit()
 
 
-def _version() -> str:
+# (distribution, what it gives) for every runtime the tool can use; found without importing them.
+RUNTIMES = (
+    ("ai-edge-litert", "LiteRT interpreter: run, compare, check probes"),
+    ("tensorflow", "TensorFlow: convert, the TF interpreter"),
+    ("tflite-micro", "TFLite Micro interpreter: check --target micro probe"),
+    ("litert-quantizer", "quantize"),
+)
+
+
+def _version(dist: str) -> str | None:
     from importlib.metadata import PackageNotFoundError, version
 
     try:
-        return version("tflite-inspect")
+        return version(dist)
     except PackageNotFoundError:
-        return "unknown"
+        return None
+
+
+def version_text() -> str:
+    import platform
+
+    lines = [f"{PROG} {_version('tflite-inspect') or 'unknown'}",
+             f"  Python            {platform.python_version()}"]
+    for dist, use in RUNTIMES:
+        lines.append(f"  {dist:<17} {_version(dist) or 'not installed':<22} {use}")
+    return "\n".join(lines)
 
 
 def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
@@ -63,8 +83,11 @@ def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     """
     if argv[:1] and argv[0] in ("-h", "--help", "--version"):
         return argv
-    global_flags = [a for a in argv if a == "--traceback"]
-    rest = [a for a in argv if a != "--traceback"]
+    # --traceback is global and may come anywhere before a `--`: it moves to the front.
+    end = argv.index("--") if "--" in argv else len(argv)
+    global_flags = [a for a in argv[:end] if a == "--traceback"]
+    rest = [a for a in argv[:end] if a != "--traceback"] + argv[end:]
+    argv = [*global_flags, *rest]
     first_word = next((a for a in rest if not a.startswith("-")), None)
     if first_word is None or first_word in commands:
         return argv
