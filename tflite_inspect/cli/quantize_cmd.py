@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", metavar="FLOAT.tflite", help="a float32 .tflite model")
     p.add_argument("-o", "--outdir", metavar="DIR", required=True, help="output folder")
-    p.add_argument("--recipe", required=True, metavar="R",
+    p.add_argument("-r", "--recipe", required=True, metavar="R",
                    help="a recipe, a comma-separated list, or `all`")
     p.add_argument("--calibration", metavar="FILE",
                    help="calibration samples (.npz keyed by input name, or .npy for one input)")
@@ -70,10 +70,13 @@ def run(args: argparse.Namespace) -> int:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
     left_float = False
     for result in report.results:
+        groups: dict[tuple[str, str], list[int]] = {}
         for op in result.unsupported:
+            groups.setdefault((op["opcode"], op["why"]), []).append(op["op"])
+        for (opcode, why), ops in groups.items():
             left_float = True
-            print(f"tflite-inspect: note: {result.recipe}: op {op['op']} {op['opcode']} left in "
-                  f"float ({op['why']})", file=sys.stderr)
+            print(f"tflite-inspect: note: {result.recipe}: {opcode} left in float ({why}): "
+                  f"op {_ranges(ops)}", file=sys.stderr)
         for note in result.notes:
             print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
     if args.json:
@@ -112,3 +115,16 @@ def _text(report: Any) -> str:
     if paths:
         lines.append("wrote " + ", ".join(paths))
     return "\n".join(lines)
+
+
+def _ranges(indices: list[int]) -> str:
+    """[1, 2, 3, 7] -> '1-3, 7'."""
+    parts: list[str] = []
+    for i in sorted(indices):
+        if parts and "-" not in parts[-1].split(", ")[-1] and int(parts[-1]) == i - 1:
+            parts[-1] = f"{i - 1}-{i}"
+        elif parts and "-" in parts[-1] and int(parts[-1].split("-")[1]) == i - 1:
+            parts[-1] = f"{parts[-1].split('-')[0]}-{i}"
+        else:
+            parts.append(str(i))
+    return ", ".join(parts)

@@ -4,7 +4,7 @@ The interpreter child (`runtime._child`) with one more command, so a quantized m
 then loaded and run by the real interpreter, in the same process and over the same protocol:
 
   quantize  {"model", "recipe", "block_size", "keep", "part", "inputs", "samples"} + arrays
-            -> {"seconds", "signature", "signature_added", "unsupported", "notes"}
+            -> {"seconds", "signature", "unsupported", "notes"}
 
 The model bytes go to `part` (a file the parent created in the output folder), opened without
 following a symlink. litert-quantizer is imported only here, and only for this command.
@@ -39,12 +39,10 @@ class QuantizeChild(Child):
         t0 = time.monotonic()
         with open(args["model"], "rb") as f:
             buffer = f.read()
-        signature, added = "", False
-        if args["recipe"] in _lq.STATIC:
-            buffer, signature, added = _lq.with_signature(buffer)
+        buffer, signature, notes = _lq.prepare(buffer, args["recipe"] in _lq.STATIC)
         self.phase("planning")
         job = _lq.Job(buffer, args["recipe"], int(args.get("block_size", 32)),
-                      [int(i) for i in args.get("keep", [])])
+                      [int(i) for i in args.get("keep", [])], notes)
         unsupported = job.unsupported_ops()
         names = list(args.get("inputs", []))
         samples = [{names[j]: s[f"i{j}"] for j in range(len(names))}
@@ -57,7 +55,7 @@ class QuantizeChild(Child):
             out.flush()
             os.fsync(out.fileno())
         return {"seconds": round(time.monotonic() - t0, 3), "signature": signature,
-                "signature_added": added, "unsupported": unsupported, "notes": job.notes}, None
+                "unsupported": unsupported, "notes": job.notes}, None
 
 
 def main(argv: list[str]) -> int:

@@ -26,6 +26,7 @@ _G = qtyping.QuantGranularity
 BLOCKWISE_OPS = ("FULLY_CONNECTED", "EMBEDDING_LOOKUP")
 STATIC = {"static-int8": 8, "static-int16x8": 16}
 DEFAULT_SIGNATURE = "serving_default"
+_BUILTIN_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if isinstance(v, int)}
 
 
 def _scope(op: Any, tensors: list[Any]) -> str:
@@ -54,15 +55,36 @@ def _weight(model: Any, sg: Any, op: Any) -> np.ndarray | None:
     return None
 
 
-def with_signature(buffer: bytes) -> tuple[bytes, str, bool]:
-    """litert-quantizer calibrates through a signature runner; a model without signatures gets
-    one (`serving_default`, the main subgraph's inputs and outputs by tensor name).
-    Returns (model bytes, signature key, whether one was added)."""
-    model = flatbuffer_utils.convert_bytearray_to_object(buffer)
-    if model.signatureDefs:
-        return buffer, model.signatureDefs[0].signatureKey.decode(), False
-    sg = model.subgraphs[0]
+def prepare(buffer: bytes, static: bool) -> tuple[bytes, str, list[str]]:
+    """The float model as litert-quantizer can read it: (bytes, signature key, notes).
 
+    - It reads an op's code from `builtin_code` only; models from converters older than that field
+      (schema 3, e.g. MediaPipe's) keep it in `deprecated_builtin_code` and would all read as ADD:
+      both fields are set to the larger, as the TFLite runtime reads them.
+    - It calibrates through a signature runner: for a static recipe, a model without signatures
+      gets `serving_default` (the main subgraph's inputs and outputs by tensor name)."""
+    model = flatbuffer_utils.convert_bytearray_to_object(buffer)
+    notes: list[str] = []
+    changed = 0
+    for code in model.operatorCodes:
+        real = max(code.builtinCode, code.deprecatedBuiltinCode)
+        if code.builtinCode != real:
+            code.builtinCode, changed = real, changed + 1
+    if changed:
+        notes.append(f"{changed} operator code(s) were stored only in deprecated_builtin_code "
+                     "(an older converter); set builtin_code too, which litert-quantizer reads")
+    signature = model.signatureDefs[0].signatureKey.decode() if model.signatureDefs else ""
+    if static and not model.signatureDefs:
+        model.signatureDefs = [_signature(model.subgraphs[0])]
+        signature = DEFAULT_SIGNATURE
+        notes.append(f"the model had no signature: {DEFAULT_SIGNATURE!r} was added "
+                     "(litert-quantizer calibrates through a signature)")
+    if not notes:
+        return buffer, signature, notes
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model)), signature, notes
+
+
+def _signature(sg: Any) -> Any:
     def maps(indices: Sequence[int]) -> list[Any]:
         out = []
         for i in indices:
@@ -74,20 +96,20 @@ def with_signature(buffer: bytes) -> tuple[bytes, str, bool]:
     sig = schema.SignatureDefT()
     sig.inputs, sig.outputs = maps(sg.inputs), maps(sg.outputs)
     sig.signatureKey, sig.subgraphIndex = DEFAULT_SIGNATURE.encode(), 0
-    model.signatureDefs = [sig]
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model)), DEFAULT_SIGNATURE, True
+    return sig
 
 
 class Job:
     """One recipe on one float model: `quantizer` holds the litert-quantizer recipe built from our
     recipe name, the kept-float ops and the blockwise fallbacks (`notes`)."""
 
-    def __init__(self, buffer: bytes, recipe: str, block_size: int, keep: Sequence[int]) -> None:
+    def __init__(self, buffer: bytes, recipe: str, block_size: int, keep: Sequence[int],
+                 notes: Sequence[str] = ()) -> None:
         self.buffer = buffer
         self.recipe = recipe
         self.model = flatbuffer_utils.convert_bytearray_to_object(buffer)
         self.keep = set(keep)
-        self.notes: list[str] = []
+        self.notes: list[str] = list(notes)
         self.quantizer = Quantizer(buffer)
         self._add_recipe(block_size)
         sg = self.model.subgraphs[0]
@@ -116,8 +138,8 @@ class Job:
         q = self.quantizer
         q.add_weight_only_config(".*", _ALL, 4)
         granularity = getattr(_G, f"BLOCKWISE_{block_size}")
-        for name in BLOCKWISE_OPS:
-            q.add_dynamic_config(".*", qtyping.TFLOperationName(name), 4, granularity)
+        for blockwise in BLOCKWISE_OPS:
+            q.add_dynamic_config(".*", qtyping.TFLOperationName(blockwise), 4, granularity)
         for sg in self.model.subgraphs:
             for index, op in enumerate(sg.operators):
                 name = _op_name(self.model, op)
@@ -146,7 +168,7 @@ class Job:
             name = _op_name(self.model, op)
             code = self.model.operatorCodes[op.opcodeIndex]
             label = name or (code.customCode.decode(errors="replace") if code.customCode
-                             else f"builtin {code.builtinCode}")
+                             else _BUILTIN_NAMES.get(code.builtinCode, f"builtin {code.builtinCode}"))
             relevant = (any(sg.tensors[i].type == schema.TensorType.FLOAT32
                             for i in (*op.inputs, *op.outputs) if i >= 0)
                         if self.static else _weight(self.model, sg, op) is not None)

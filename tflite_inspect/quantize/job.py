@@ -170,9 +170,6 @@ class _Run:
             answer, _ = self.session.call("quantize", args, stack(self.feeds) if static else None)
             result.unsupported = list(answer.get("unsupported", []))
             result.notes = list(answer.get("notes", []))
-            if answer.get("signature_added"):
-                result.notes.append("the model had no signature: 'serving_default' was added "
-                                    "(litert-quantizer calibrates through a signature)")
             self._verify(part)
             facts = file_facts(part)
             _commit(part, target, r.force)
