@@ -175,3 +175,13 @@ def test_every_remaining_static_finding_names_its_rule_source(tmp_path: Path) ->
         assert v.errors
         for f in v.findings:
             assert f.source and f.source in v.sources or f.source.startswith("runtime probe"), f
+
+
+def test_tflm_arena_messages_read_as_arena_too_small() -> None:
+    from tflite_inspect.check import parse_errors
+
+    for text in ("Failed to allocate temp memory. Requested: 64, available 8, missing: 56",
+                 "Failed to resize buffer. Requested: 1572864, available 1028752, missing: 544112",
+                 "Too many buffers (max is 0)"):
+        assert [f.kind for f in parse_errors(f"TFLM failed to allocate tensors: {text}")] == \
+            ["arena"], text

@@ -86,8 +86,9 @@ _PATTERNS = (
     ("flex", re.compile(r"Select TensorFlow op\(s\), included in the given model, is\(are\) not "
                         r"supported by this interpreter")),
     ("registration", re.compile(r"Failed to get registration from op code (?P<op>\w+)")),
-    ("arena", re.compile(r"Failed to allocate (?:tail |head |temp )?memory\. Requested: "
-                         r"(?P<req>\d+), available (?P<avail>\d+), missing: (?P<miss>\d+)")),
+    ("arena", re.compile(r"(?:Failed to allocate (?:tail |head |temp )?memory|Failed to resize "
+                         r"buffer)\. Requested: (?P<req>\d+), available (?P<avail>\d+), "
+                         r"missing: (?P<miss>\d+)")),
     ("planner", re.compile(r"Too many buffers \(max is (?P<max>\d+)\)")),
     ("check", re.compile(r"(?P<where>[\w/]+\.cc:\d+) (?P<cond>.+?) was not true\.")),
 )
@@ -208,8 +209,14 @@ MICRO_MAX_ARENA = 1 << 30
 """The largest arena a TFLM probe is given (bytes); a limit above it is probed at this size."""
 
 
+# TFLM's allocator and planner messages when the arena runs out (the Python wrapper's own
+# "TFLM failed to allocate tensors" prefix says nothing about why).
+_SHORT = re.compile(r"Failed to allocate (?!tensors)|Failed to resize buffer|Unable to allocate|"
+                    r"Too many buffers")
+
+
 def _arena_short(result: ProbeResult) -> bool:
-    return result.status == "error" and any(f.kind == "arena" for f in result.findings)
+    return result.status == "error" and bool(_SHORT.search(result.details or result.message))
 
 
 def probe_micro_fit(path: str, rt: InstalledRuntime, *, generous: int,
