@@ -189,3 +189,40 @@ def test_without_the_extra_it_says_what_to_install(tmp_path: Path) -> None:
     assert line.endswith("quantize needs the quantize extra: pip install "
                          "'tflite-inspect[quantize]'")
     assert not list(tmp_path.iterdir())
+
+
+def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
+    proc = _cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "static-int8",
+                "--calibration", str(CALIB), "--inputs", str(FIXTURES / "cnn_eval.npz"),
+                "--keep-float", "worst:2", "--json")
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    variants = doc["variants"]
+    base, final = variants[0], variants[-1]
+    assert base["name"] == "static-int8" and base["kept_float"] == []
+    assert final["name"] == "static-int8 worst:2" and not final["trial"]
+    assert 1 <= len(final["kept_float"]) <= 2
+    assert final["sqnr_db"] > base["sqnr_db"]
+    assert final["recovered_db"] == pytest.approx(final["sqnr_db"] - base["sqnr_db"])
+    assert final["spent_bytes"] == final["size_bytes"] - base["size_bytes"]
+    assert 0 <= final["accuracy"] <= 1  # cnn_eval.npz has labels
+    trials = [v for v in variants if v["trial"]]
+    assert trials and all(v["path"] is None for v in trials)
+    path = Path(final["path"])
+    assert path == tmp_path / "cnn.float32.static-int8.worst2.tflite"
+    with open_model(path) as model:
+        for i in final["kept_float"]:
+            tensors = model.main_subgraph.tensors
+            assert {tensors[t].dtype for t in _op_by_output(model, i)} == {"float32"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "cnn.float32.static-int8.tflite", "cnn.float32.static-int8.worst2.tflite"]
+
+
+def _op_by_output(model, float_index: int) -> list[int]:
+    """The output tensors, in the quantized model, of the float model's op `float_index` (found
+    by the float op's output tensor name, which the quantizer keeps)."""
+    with open_model(FLOAT) as ref:
+        names = {ref.main_subgraph.tensors[t].name
+                 for t in ref.main_subgraph.operators[float_index].outputs}
+    sg = model.main_subgraph
+    return [i for i, t in enumerate(sg.tensors) if t.name in names]

@@ -40,6 +40,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="weight-int4 block size (default: 32)")
     p.add_argument("--keep-float", action="append", default=[], metavar="OPS",
                    help="op indices or tensor-name patterns that stay float")
+    p.add_argument("--inputs", metavar="FILE",
+                   help="samples compared for --keep-float worst:K (default: the calibration "
+                        "set; labels `y` give accuracy)")
     p.add_argument("--strict", action="store_true",
                    help="fail a recipe (exit 2) when litert-quantizer leaves an op in float")
     p.add_argument("--force", action="store_true", help="replace existing output files")
@@ -55,14 +58,24 @@ def _progress(phase: str, done: int, total: int) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..quantize import QuantizeError, QuantizeRequest, quantize_model, recipe_names
+    from ..quantize.plan import split_worst
+    from ..quantize.selective import keep_worst
 
+    selective = None
     try:
         recipes = recipe_names(args.recipe, args.calibration is not None)
         request = QuantizeRequest(
             Path(args.model), Path(args.outdir), recipes,
             Path(args.calibration) if args.calibration else None, args.block_size,
             list(args.keep_float), args.force)
-        report = quantize_model(request, progress=_progress)
+        worst = split_worst(args.keep_float)
+        if worst is not None:
+            selective = keep_worst(request, worst,
+                                   inputs=Path(args.inputs) if args.inputs else None,
+                                   progress=_progress)
+            report = selective.quantize
+        else:
+            report = quantize_model(request, progress=_progress)
     except (QuantizeError, ValueError) as err:
         raise UserError(str(err)) from err
     finally:
@@ -80,9 +93,12 @@ def run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
     if args.json:
-        print_json(report.to_dict())
+        print_json(selective.to_dict() if selective is not None else report.to_dict())
     else:
         print(_text(report))
+        if selective is not None:
+            print()
+            print(_variants_text(selective))
     if any(r.outcome != "written" for r in report.results):
         return 1
     return 2 if args.strict and left_float else 0
@@ -128,3 +144,44 @@ def _ranges(indices: list[int]) -> str:
         else:
             parts.append(str(i))
     return ", ".join(parts)
+
+
+def _variants_text(sel: Any) -> str:
+    from ..fmt import fmt_bytes
+
+    def num(x: float | None, unit: str = "") -> str:
+        return f"{x:+.2f}{unit}" if x is not None else "-"
+
+    rows = []
+    for v in sel.variants:
+        db, spent = sel.recovered(v)
+        per_kib = db / (spent / 1024) if db is not None and spent else None
+        kept = ",".join(map(str, v.kept_float)) or "-"
+        rows.append([v.name + (" (trial)" if v.trial else ""), kept,
+                     fmt_bytes(v.result.size) if v.result.size is not None else "-",
+                     fmt_bytes(v.result.weight_bytes) if v.result.weight_bytes else "-",
+                     f"{v.sqnr_db:.2f}" if v.sqnr_db is not None else "-",
+                     f"{v.cosine:.5f}" if v.cosine is not None else "-",
+                     f"{v.accuracy:.3f}" if v.accuracy is not None else "-",
+                     num(db, " dB") if v is not sel.variants[0] else "-",
+                     (f"{spent:+,} B" if spent is not None else "-")
+                     if v is not sel.variants[0] else "-",
+                     num(per_kib) if v is not sel.variants[0] else "-"])
+    lines = [render_table(["variant", "kept float", "size", "weights", "SQNR dB", "cosine",
+                           "top-1", "recovered", "spent", "dB/KiB"], rows,
+                          align="llrrrrrrrr")]
+    candidates = sel.ranking[:2 * sel.k] + [r for r in sel.ranking[2 * sel.k:] if r["output"]]
+    worst = ", ".join(f"op {r['op']} {r['opcode']} {r['sqnr_drop_db']:+.1f} dB"
+                      + (" (output)" if r["output"] else "") for r in candidates)
+    if worst:
+        lines.append(f"candidates (SQNR drop at the op): {worst}")
+    if sel.samples:
+        lines.append(f"compared on {sel.samples}; SQNR/cosine of the worst output")
+    lines += [f"note: {n}" for n in sel.notes]
+    final = sel.variants[-1]
+    if len(sel.variants) > 1 and not final.trial:
+        db, spent = sel.recovered(final)
+        if db is not None and spent is not None:
+            lines.append(f"{final.name}: {db:+.2f} dB output SQNR for {spent:+,} B "
+                         f"({final.result.path})")
+    return "\n".join(lines)

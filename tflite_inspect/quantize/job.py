@@ -133,6 +133,12 @@ def _calibration(path: Path, specs: list[TensorSpec]) -> tuple[list[dict[str, np
     return feeds, samples.source
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def _commit(part: Path, target: Path, force: bool) -> None:
     refuse_target(target, force)
     if force:
@@ -153,10 +159,14 @@ class _Run:
         self.specs: list[TensorSpec] = []
         self.feeds: list[dict[str, np.ndarray]] = []
 
-    def recipe(self, recipe: str) -> RecipeResult:
+    def recipe(self, recipe: str, keep: list[int] | None = None,
+               target: Path | None = None) -> RecipeResult:
+        """Quantizes with `recipe`, keeping `keep` (default: the request's) float, into `target`
+        (default: DIR/STEM.RECIPE.tflite). Raises ChildFailure only when the child is gone."""
         r = self.request
-        target = output_path(r.outdir, r.source, recipe)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=r.outdir)
+        target = target or output_path(r.outdir, r.source, recipe)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a written model gets the usual mode
         os.close(fd)
         part = Path(name)
         result = RecipeResult(recipe, "failed")
@@ -164,7 +174,7 @@ class _Run:
         try:
             static = RECIPES[recipe].static
             args = {"model": str(r.source.absolute()), "recipe": recipe, "part": str(part),
-                    "block_size": r.block_size, "keep": self.keep,
+                    "block_size": r.block_size, "keep": self.keep if keep is None else keep,
                     "inputs": [s.name for s in self.specs],
                     "samples": len(self.feeds) if static else 0}
             answer, _ = self.session.call("quantize", args, stack(self.feeds) if static else None)
@@ -172,7 +182,7 @@ class _Run:
             result.notes = list(answer.get("notes", []))
             self._verify(part)
             facts = file_facts(part)
-            _commit(part, target, r.force)
+            _commit(part, target, r.force or target.parent != r.outdir)
             result.outcome, result.path = "written", target
             result.size, result.weight_bytes = facts["size"], facts["weight_bytes"]
         except ChildFailure as failure:
@@ -200,27 +210,42 @@ class _Run:
                                 f"{failure.outcome.line()}") from failure
 
 
+def open_run(request: QuantizeRequest, session: ChildSession, report: QuantizeReport) -> _Run:
+    """Loads the float model in the session's interpreter (its input specs) and the calibration
+    samples when a static recipe needs them. Raises QuantizeError."""
+    run = _Run(request, session, report.kept_float)
+    try:
+        float_interp = RemoteInterpreter(session, str(request.source.absolute()),
+                                         InterpreterConfig())
+    except ChildFailure as failure:
+        raise QuantizeError(f"{request.source}: the float model does not load in the "
+                            f"interpreter: {failure.outcome.line()}") from failure
+    run.specs = float_interp.inputs
+    if request.calibration is not None and any(RECIPES[r].static for r in request.recipes):
+        run.feeds, report.calibration = _calibration(request.calibration, run.specs)
+    return run
+
+
+def start(request: QuantizeRequest, limits: Limits | None = None,
+          progress: Progress | None = None,
+          cancel: threading.Event | None = None) -> tuple[QuantizeReport, ChildSession]:
+    """Checks the request (raises QuantizeError), creates the output folder, starts the child."""
+    keep = _check(request)
+    request.outdir.mkdir(parents=True, exist_ok=True)
+    report = QuantizeReport(file_facts(request.source), keep)
+    limits = limits or Limits(timeout_s=600.0, memory_mb=8192)
+    return report, ChildSession(limits=limits, progress=progress, cancel=cancel, module=CHILD)
+
+
 def quantize_model(request: QuantizeRequest, *, limits: Limits | None = None,
                    progress: Progress | None = None,
                    cancel: threading.Event | None = None) -> QuantizeReport:
     """Runs every recipe of `request`; see the module docstring. Raises QuantizeError for what the
     user can fix before anything is written (missing extra, quantized input, missing or
     mismatched calibration, existing outputs without force)."""
-    keep = _check(request)
-    request.outdir.mkdir(parents=True, exist_ok=True)
-    report = QuantizeReport(file_facts(request.source), keep)
-    limits = limits or Limits(timeout_s=600.0, memory_mb=8192)
-    with ChildSession(limits=limits, progress=progress, cancel=cancel, module=CHILD) as session:
-        run = _Run(request, session, keep)
-        try:
-            float_interp = RemoteInterpreter(session, str(request.source.absolute()),
-                                             InterpreterConfig())
-        except ChildFailure as failure:
-            raise QuantizeError(f"{request.source}: the float model does not load in the "
-                                f"interpreter: {failure.outcome.line()}") from failure
-        run.specs = float_interp.inputs
-        if request.calibration is not None and any(RECIPES[r].static for r in request.recipes):
-            run.feeds, report.calibration = _calibration(request.calibration, run.specs)
+    report, session = start(request, limits, progress, cancel)
+    with session:
+        run = open_run(request, session, report)
         for recipe in request.recipes:
             try:
                 report.results.append(run.recipe(recipe))

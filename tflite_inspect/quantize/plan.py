@@ -13,7 +13,7 @@ from ..analysis.quantmode import quantization_summary
 from ..model import open_model
 
 __all__ = ["FloatOp", "QuantizeError", "float_ops", "output_path", "refuse_target",
-           "resolve_keep"]
+           "resolve_keep", "split_worst"]
 
 
 class QuantizeError(ValueError):
@@ -22,11 +22,12 @@ class QuantizeError(ValueError):
 
 @dataclass(frozen=True)
 class FloatOp:
-    """An op of the main subgraph: index, opcode name and its output tensor names."""
+    """An op of the main subgraph: index, opcode name, its output and input tensor names."""
 
     index: int
     opcode: str
     outputs: tuple[str, ...]
+    inputs: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -45,9 +46,10 @@ def float_ops(path: Path) -> list[FloatOp]:
                                 "quantize needs the float32 model")
         if main is None:
             raise QuantizeError(f"{path}: the model has no subgraph to quantize")
-        return [FloatOp(op.index, op.opcode_name,
-                        tuple(main.tensors[i].name for i in op.outputs
-                              if 0 <= i < len(main.tensors)))
+        def names(indices: Sequence[int]) -> tuple[str, ...]:
+            return tuple(main.tensors[i].name for i in indices if 0 <= i < len(main.tensors))
+
+        return [FloatOp(op.index, op.opcode_name, names(op.outputs), names(op.inputs))
                 for op in main.operators]
 
 
@@ -70,8 +72,7 @@ def resolve_keep(specs: Sequence[str], ops: Sequence[FloatOp]) -> list[int]:
         if not spec:
             continue
         if spec.startswith("worst:"):
-            raise QuantizeError("--keep-float worst:K is not implemented yet; name op indices "
-                                "or tensor-name patterns")
+            continue  # see split_worst
         if re.fullmatch(r"\d+", spec):
             index = int(spec)
             if index >= len(ops):
@@ -87,6 +88,18 @@ def resolve_keep(specs: Sequence[str], ops: Sequence[FloatOp]) -> list[int]:
             raise QuantizeError(f"--keep-float {spec!r}: no op has an output tensor matching it")
         kept |= matched
     return sorted(kept)
+
+
+def split_worst(specs: Sequence[str]) -> int | None:
+    """K of `--keep-float worst:K` (None without it). Raises QuantizeError for a bad K."""
+    worst = None
+    for spec in (s.strip() for item in specs for s in item.split(",")):
+        if spec.startswith("worst:"):
+            m = re.fullmatch(r"worst:(\d+)", spec)
+            if m is None or int(m.group(1)) < 1:
+                raise QuantizeError(f"--keep-float {spec}: expected worst:K with K >= 1")
+            worst = int(m.group(1))
+    return worst
 
 
 def output_path(outdir: Path, source: Path, recipe: str) -> Path:
