@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from support.litert_view import compare, interpreter_view
@@ -82,3 +83,22 @@ def test_check_litert_agrees_with_its_probe(path, capsys):
     out = capsys.readouterr().out
     if "loaded and allocated" in out:
         assert code == 0, out[-3000:]
+
+
+@pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
+def test_sparse_weights_equal_densify(path, tmp_path):
+    """Every sparse constant of every corpus model, densified by us, equals the interpreter's
+    DENSIFY output element for element."""
+    from model.test_densify_litert import densify_outputs
+
+    from tflite_inspect.model.weights import tensor_data
+
+    _need(path)
+    with open_model(path) as model:
+        sparse = [t for sg in model.subgraphs for t in sg.tensors if t.sparsity is not None]
+        if not sparse:
+            return
+        dense = densify_outputs(path, tmp_path)
+        assert {t.index for t in sparse} == set(dense)
+        for t in sparse:
+            np.testing.assert_array_equal(tensor_data(model, t), dense[t.index], err_msg=t.name)
