@@ -112,3 +112,53 @@ def litert_runs():
 @pytest.fixture
 def folder_state():
     return _folder_state
+
+
+MAKE_OUTCOME_SOURCES = r"""
+import os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
+from pathlib import Path
+import numpy as np
+import tensorflow as tf
+import keras
+
+out = Path(sys.argv[1])
+keras.utils.set_random_seed(0)
+# Keras 3 saved by tf.saved_model.save: from_saved_model cannot calibrate it (READ_VARIABLE);
+# every weight is below 1,024 elements, so `dynamic` quantizes nothing.
+inp = keras.Input(shape=(8,), name="x")
+hidden = keras.layers.Dense(16, activation="relu")(inp)
+model = keras.Model(inp, keras.layers.Dense(4)(hidden))
+tf.saved_model.save(model, str(out / "k3_saved_model"))
+
+
+class Waves(tf.Module):
+    # SIN has no 16x8 kernel: int16x8 fails in TF, the other variants convert. Two signatures,
+    # none called serving_default.
+    def __init__(self):
+        self.w = tf.Variable(np.random.default_rng(0).normal(size=(64, 32)).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 64], tf.float32, name="x")])
+    def sin(self, x):
+        return tf.math.sin(tf.matmul(x, self.w))
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 64], tf.float32, name="x")])
+    def cos(self, x):
+        return tf.math.cos(tf.matmul(x, self.w))
+
+
+waves = Waves()
+tf.saved_model.save(waves, str(out / "waves_saved_model"),
+                    signatures={"sin": waves.sin, "cos": waves.cos})
+"""
+
+
+@pytest.fixture(scope="session")
+def outcome_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """{"k3", "waves"}: a Keras 3 SavedModel and a two-signature tf.Module, made in a TF child."""
+    out = tmp_path_factory.mktemp("outcome_sources")
+    proc = subprocess.run([sys.executable, "-c", MAKE_OUTCOME_SOURCES, str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {"k3": out / "k3_saved_model", "waves": out / "waves_saved_model"}

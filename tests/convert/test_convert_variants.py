@@ -14,7 +14,7 @@ from pathlib import Path
 import jsonschema
 
 from tflite_inspect.convert import ConvertJob, ConvertRequest
-from tflite_inspect.convert import job as job_module
+from tflite_inspect.convert import _process as process_module
 from tflite_inspect.flatbuf import ByteSource, load_schema, verify
 from tflite_inspect.model import open_model
 
@@ -48,6 +48,7 @@ def _check_sizes_and_types(by_variant):
     assert set(by_variant["float16"]["weight_dtypes"]) >= {"float16"}
     assert "float32" not in by_variant["int8"]["weight_dtypes"]
     assert "int8" in by_variant["dynamic"]["weight_dtypes"]
+    assert by_variant["dynamic"]["note"] is None  # it quantized its weights: no mark
     for v in ALL:
         want = "int8" if v == "int8-io" else "float32"
         assert [t["dtype"] for t in by_variant[v]["inputs"]] == [want], v
@@ -90,7 +91,7 @@ def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypat
     def no_child(*args, **kwargs):
         raise AssertionError("the conversion child must not start")
 
-    monkeypatch.setattr(job_module.subprocess, "Popen", no_child)
+    monkeypatch.setattr(process_module.subprocess, "Popen", no_child)
     before = folder_state(out)
     code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out, "--variant", "int8",
                                "--calibration", FIXTURES / "cnn_calib.npz")
@@ -122,12 +123,13 @@ def test_saved_model_all_six_variants_with_random_calibration(cli, tmp_path, tf_
 
     # the variants table: one row per variant, percentages of float32
     lines = stdout.splitlines()
-    assert lines[0].split()[:3] == ["variant", "file", "bytes"]
+    assert lines[0].split()[:4] == ["variant", "outcome", "file", "bytes"]
     rows = {line.split()[0]: line for line in lines[2:]}
     assert list(rows) == ALL
     assert "100.0%" in rows["float32"]
     assert "int8" in rows["int8-io"].split()[-2:]  # input and output dtypes
     assert "float16x" in rows["float16"]
+    assert all(row.split()[1] == "written" for row in rows.values())
 
 
 def test_child_request_is_plain_json(tmp_path):

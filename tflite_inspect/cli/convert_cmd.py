@@ -20,9 +20,14 @@ __all__ = ["register"]
 _EPILOG = """\
 variants: float32, dynamic (int8 weights), float16, int8 (float I/O, calibrated),
 int8-io (full integer I/O), int16x8 (int16 activations), or all.
-Outputs OUTDIR/NAME.VARIANT.tflite and OUTDIR/variants.json; TensorFlow's log goes to
-OUTDIR/convert.log. Existing outputs are never replaced without --force. Exit status: 0 ok,
-1 a conversion failed, 2 a bad source/calibration file/existing output, 130 cancelled."""
+Each variant is converted, verified and written on its own: a failed variant is reported and
+the next one is tried (--fail-fast: stop at the first failure and keep nothing). Outputs
+OUTDIR/NAME.VARIANT.tflite and OUTDIR/variants.json; TensorFlow's log goes to
+OUTDIR/convert.log. Existing outputs are never replaced without --force. A SavedModel that
+from_saved_model cannot convert whole (Keras 3: weights left in uninitialized variables, the
+READ_VARIABLE failure at calibration) is converted through its signature's concrete function
+instead, and the table says so. Exit status: 0 every variant
+written, 1 some variant failed, 2 a bad source/calibration file/existing output, 130 cancelled."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -50,6 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="input/output type of the int8-io variant (default: int8)")
     p.add_argument("--unsafe", action="store_true",
                    help="load Keras files with safe mode off (runs code in Lambda layers)")
+    p.add_argument("--signature", metavar="KEY",
+                   help="the SavedModel signature to convert (default: serving_default)")
+    p.add_argument("--timeout", type=float, metavar="SECONDS",
+                   help="kill TensorFlow when loading the source or one variant takes longer; "
+                        "that variant is marked timed out (default: 1800)")
+    p.add_argument("--fail-fast", action="store_true",
+                   help="stop at the first failed variant and keep nothing")
     p.add_argument("--name", metavar="NAME", help="output file stem (default: the source's name)")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
@@ -64,11 +76,13 @@ def _request(args: argparse.Namespace) -> Any:
     options = ConvertOptions(
         select_tf_ops=args.select_tf_ops, allow_custom_ops=args.allow_custom_ops,
         per_channel=not args.no_per_channel, buffer_offset=args.buffer_offset,
-        io_type=args.io_type, unsafe=args.unsafe, samples=args.samples)
+        io_type=args.io_type, unsafe=args.unsafe, samples=args.samples,
+        signature=args.signature)
     return ConvertRequest(
         source=Path(args.source), outdir=Path(args.outdir), variants=parse_variants(args.variant),
         calibration=Path(args.calibration) if args.calibration else None, options=options,
-        name=args.name, force=args.force)
+        name=args.name, force=args.force, fail_fast=args.fail_fast,
+        **({"timeout": args.timeout} if args.timeout is not None else {}))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -76,37 +90,41 @@ def run(args: argparse.Namespace) -> int:
     from ..convert import ConvertError, ConvertJob
 
     progress = _Progress(sys.stderr, verbose=args.verbose)
+    job = None
     try:
         request = _request(args)
         job = ConvertJob(request, on_event=progress.event, on_tick=progress.tick)
-        job.check()  # refusals come as one line, before any progress output
+        job.check()  # refusals come as one line, before any progress output or file
         progress.begin(job)
         result = job.run()
     except ConvertError as err:
         raise UserError(str(err), err.exit_code) from err
     except KeyboardInterrupt:
         progress.close()
-        print(error_line("cancelled; nothing was written"), file=sys.stderr)
+        kept = f"kept {len(job.written)} written variant(s)" if job and job.written else \
+            "nothing was written"
+        print(error_line(f"cancelled; {kept}"), file=sys.stderr)
         return 130
     progress.close()
-    if result.outcome == "source_failed" and result.exit_code == 2:
-        if args.json:
-            print_json({"kind": "convert", "schema_version": 1, **result.to_dict()})
-        raise UserError(result.message, 2)
     if args.json:
         print_json({"kind": "convert", "schema_version": 1, **result.to_dict()})
-    if result.ok:
-        if not args.json:
-            print(variants_table(result.summaries))
-            flex = sorted({op for s in result.summaries for op in s.custom_ops
-                           if op.startswith("Flex")})
-            if flex:
-                print("Flex ops (TF kernels; the app must link the TF Select delegate): "
-                      + ", ".join(f"{op} = tf.{op[4:]}" for op in flex))
-        print(f"wrote {len(result.files)} file(s) and {request.outdir / 'variants.json'}"
-              f" in {result.seconds:.1f} s", file=sys.stderr)
-        return 0
-    print(failure_report(result), file=sys.stderr)
+    if result.outcome == "source_failed" and result.exit_code == 2:
+        raise UserError(result.message, 2)
+    if not args.json and result.variants and result.outcome != "source_failed":
+        print(variants_table(result.variants))
+        notes = variant_notes(result.variants)
+        if notes:
+            print("\n" + notes)
+        flex = sorted({op for s in result.summaries for op in s.custom_ops
+                       if op.startswith("Flex")})
+        if flex:
+            print("Flex ops (TF kernels; the app must link the TF Select delegate): "
+                  + ", ".join(f"{op} = tf.{op[4:]}" for op in flex))
+    if result.files:
+        print(f"wrote {len(result.files)} of {len(result.variants)} variant(s) and "
+              f"{request.outdir / 'variants.json'} in {result.seconds:.1f} s", file=sys.stderr)
+    if not result.ok:
+        print(failure_report(result), file=sys.stderr)
     return result.exit_code
 
 
@@ -114,19 +132,33 @@ def _dtypes(tensors: list[Any]) -> str:
     return ",".join(t.dtype for t in tensors)
 
 
-def variants_table(summaries: list[Any]) -> str:
-    """The after-conversion table: one row per variant (VariantSummary)."""
-    show_custom = any(s.custom_ops for s in summaries)
-    headers = ["variant", "file", "bytes", "% float32", "weight bytes", "% float32 weights",
-               "weight dtypes", "input", "output"] + (["custom ops"] if show_custom else [])
+def _outcome_cell(o: Any) -> str:
+    if o.status == "written":
+        marks = [m for m, on in (("concrete function", o.strategy), ("= float32", o.note)) if on]
+        return "written" + (f" ({', '.join(marks)})" if marks else "")
+    first = o.message.strip().splitlines()[0] if o.message.strip() else o.stage or ""
+    return f"{o.status}: {first[:60] + '...' if len(first) > 63 else first}"
+
+
+def variants_table(outcomes: list[Any]) -> str:
+    """The after-conversion table: one row per requested variant (VariantOutcome), with its
+    outcome and, when written, sizes and their ratio to float32."""
+    show_custom = any(o.summary and o.summary.custom_ops for o in outcomes)
+    headers = ["variant", "outcome", "file", "bytes", "% float32", "weight bytes",
+               "% float32 weights", "weight dtypes", "input", "output"] + (
+        ["custom ops"] if show_custom else [])
 
     def pct(value: float | None) -> str:
         return "" if value is None else f"{value:.1f}%"
 
     rows = []
-    for s in summaries:
+    for o in outcomes:
+        s = o.summary
+        if s is None:
+            rows.append([o.variant, _outcome_cell(o)] + [""] * (len(headers) - 2))
+            continue
         weights = " ".join(f"{d}x{n}" for d, n in s.weight_dtypes.items())
-        row = [s.variant, s.file, f"{s.bytes:,}", pct(s.percent_of_float32),
+        row = [s.variant, _outcome_cell(o), s.file, f"{s.bytes:,}", pct(s.percent_of_float32),
                f"{s.weight_bytes:,}", pct(s.weight_percent_of_float32), weights,
                _dtypes(s.inputs), _dtypes(s.outputs)]
         if show_custom:
@@ -135,13 +167,31 @@ def variants_table(summaries: list[Any]) -> str:
     return render_table(headers, rows)
 
 
+def variant_notes(outcomes: list[Any]) -> str:
+    """The words behind the outcome column: how a variant was converted, what its file is, why
+    it failed or was skipped."""
+    lines = []
+    for o in outcomes:
+        for text in (o.strategy, o.note) if o.written else (f"{o.status}: {o.message}",):
+            if text:
+                lines.append(f"{o.variant}: {text}")
+    return "\n".join(lines)
+
+
 def failure_report(result: Any) -> str:
     """The failure as text: one error line, the failing-op table, the retry command, the log."""
-    where = f"converting {result.variant} " if result.variant else ""
-    lines = [error_line(f"{where}failed: {result.message}")]
-    if result.op_errors:
+    failed = [o for o in result.variants if o.status == "failed"]
+    if failed:
+        names = ", ".join(o.variant for o in failed)
+        lines = [error_line(f"{len(failed)} of {len(result.variants)} variant(s) failed: {names}"
+                            f"; first: converting {result.variant} failed: {result.message}")]
+    else:
+        where = f"converting {result.variant} " if result.variant else ""
+        lines = [error_line(f"{where}failed: {result.message}")]
+    op_errors = [e for o in failed for e in o.op_errors] or result.op_errors
+    if op_errors:
         rows = []
-        for e in result.op_errors:
+        for e in op_errors:
             fix = e.fix
             rows.append([e.op, e.error_code, e.location or "-",
                          f"{fix.flag} ({fix.meaning})" if fix else "no option known"])
@@ -149,7 +199,9 @@ def failure_report(result: Any) -> str:
                                    align="llll"), ""]
     if result.retry_command:
         lines += ["retry with:", f"  {result.retry_command}"]
-    lines.append(f"nothing was written; TensorFlow's log: {result.log}")
+    kept = f"kept {len(result.files)} written variant(s)" if result.files else \
+        "nothing was written"
+    lines.append(f"{kept}; TensorFlow's log: {result.log}")
     return "\n".join(lines)
 
 
@@ -241,5 +293,12 @@ class _Progress:
             self._line(f"  [{index}/{self.total}] {e.variant:8s} {d['bytes']:>10,} bytes  "
                        f"{d['seconds']:5.1f} s  verified")
             self.status = "converting" if index < self.total else "writing"
+        elif e.kind == "fallback":
+            self._line(f"  {e.variant}: from_saved_model {d.get('message', '')}; "
+                       "converting the signature as a concrete function instead")
         elif e.kind == "variant_failed":
-            self._line(f"  {e.variant}: failed ({d.get('stage', 'convert')})")
+            first = (d.get("message") or "").strip().splitlines()
+            self._line(f"  {e.variant}: failed ({d.get('stage', 'convert')})"
+                       + (f": {first[0][:120]}" if first else ""))
+        elif e.kind == "variant_skipped":
+            self._line(f"  {e.variant}: skipped ({d.get('message', '')})")

@@ -2,7 +2,8 @@
 
 The parent side (this package's public API) never imports TensorFlow: `ConvertJob` starts
 `python -m tflite_inspect.convert._child`, receives its progress as `ConvertEvent`s, verifies
-every output with our own reader and writes files only when the whole run succeeded.
+every output with our own reader and renames each verified variant into place on its own; the
+result has one `VariantOutcome` per variant (written, failed or skipped).
 
     request = ConvertRequest(Path("cnn.keras"), Path("out"), parse_variants("all"))
     result = ConvertJob(request, on_event=print).run()   # job.cancel() from another thread
@@ -13,13 +14,28 @@ from .errors import ConvertError, SourceError, TargetExists
 from .events import ConvertEvent
 from .job import ConvertJob, convert
 from .op_errors import FIXES, Fix, OpError
-from .request import ConvertOptions, ConvertPlan, ConvertRequest, Target, detect_source_kind, plan
-from .result import ConvertResult
-from .summary import TensorInfo, VariantSummary, VerificationError, summarize_tflite
+from .request import (
+    ConvertOptions,
+    ConvertPlan,
+    ConvertRequest,
+    Target,
+    detect_source_kind,
+    plan,
+    tensorflow_available,
+)
+from .result import ConvertResult, VariantOutcome
+from .summary import (
+    NOTHING_QUANTIZED,
+    TensorInfo,
+    VariantSummary,
+    VerificationError,
+    summarize_tflite,
+)
 from .variants import VARIANTS, Variant, parse_variants
 
 __all__ = [
     "FIXES",
+    "NOTHING_QUANTIZED",
     "VARIANTS",
     "ConvertError",
     "ConvertEvent",
@@ -36,6 +52,7 @@ __all__ = [
     "TargetExists",
     "TensorInfo",
     "Variant",
+    "VariantOutcome",
     "VariantSummary",
     "VerificationError",
     "check_calibration_file",
@@ -46,4 +63,5 @@ __all__ = [
     "plan",
     "random_calibration",
     "summarize_tflite",
+    "tensorflow_available",
 ]

@@ -5,6 +5,8 @@ source, prepares calibration samples and converts each variant into its `.part` 
 progress as JSON lines (events.py) on the stdout it was started with; everything else written to
 stdout or stderr, by Python or by native code, lands on stderr, which the parent logs.
 
+A failed variant is reported and the next one is tried, unless the request says `fail_fast`.
+
 Exit status: 0 all variants converted, 1 a variant failed, 2 the source or calibration file
 could not be used, 3 TensorFlow is missing.
 """
@@ -84,7 +86,8 @@ def run(request: dict[str, Any], emit: _Events) -> int:
                      "install it with: pip install 'tflite-inspect[convert]'")
         return 3
     try:
-        source = _tf.load_source(request["kind"], request["source"], options.unsafe)
+        source = _tf.load_source(request["kind"], request["source"], options.unsafe,
+                                 options.signature)
     except _tf.SourceLoadError as err:
         emit("source_failed", reason=err.reason, message=str(err))
         return 2
@@ -106,24 +109,47 @@ def run(request: dict[str, Any], emit: _Events) -> int:
         emit("calibration", **info)
 
     total = len(request["variants"])
+    failed = 0
     for index, variant in enumerate(request["variants"]):
-        name = variant["name"]
-        emit("variant_started", name, index=index, total=total)
-        t0 = time.monotonic()
-        print(f"--- tflite-inspect: converting variant {name} ---", file=sys.stderr, flush=True)
-        try:
-            converter = _tf.make_converter(source, name, options, samples)
-            data = converter.convert()
-        except Exception as err:
-            traceback.print_exc(file=sys.stderr)
-            message, op_errors = _tf.conversion_failure(err)
-            emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
-                 error_type=type(err).__name__)
-            return 1
+        emit("variant_started", variant["name"], index=index, total=total)
+        if not _convert_one(variant, source, options, samples, emit):
+            failed += 1
+            if request.get("fail_fast"):
+                return 1
+    return 1 if failed else 0
+
+
+def _convert_one(variant: dict[str, Any], source: Any, options: Any, samples: Any,
+                 emit: _Events) -> bool:
+    """Converts one variant into its .part file and reports it; False when it failed."""
+    from . import _tf
+
+    name = variant["name"]
+    t0 = time.monotonic()
+    print(f"--- tflite-inspect: converting variant {name} ---", file=sys.stderr, flush=True)
+
+    def on_fallback(why: str) -> None:
+        print(f"--- tflite-inspect: from_saved_model {why}; converting the {source.signature}"
+              " signature as a concrete function ---", file=sys.stderr, flush=True)
+        emit("fallback", name, message=why[:300])
+
+    try:
+        data, strategy = _tf.convert_variant(source, name, options, samples, on_fallback)
+    except Exception as err:
+        traceback.print_exc(file=sys.stderr)
+        message, op_errors = _tf.conversion_failure(err)
+        emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
+             error_type=type(err).__name__)
+        return False
+    try:
         _write_part(Path(variant["part"]), data)
-        emit("variant_converted", name, bytes=len(data), part=variant["part"],
-             seconds=round(time.monotonic() - t0, 3))
-    return 0
+    except OSError as err:
+        emit("variant_failed", name, stage="write", op_errors=[],
+             message=f"cannot write {variant['part']}: {err.strerror or err}")
+        return False
+    emit("variant_converted", name, bytes=len(data), part=variant["part"], strategy=strategy,
+         seconds=round(time.monotonic() - t0, 3))
+    return True
 
 
 def main() -> int:

@@ -7,6 +7,7 @@ builds one `tf.lite.TFLiteConverter` per variant and turns `ConverterError` into
 from __future__ import annotations
 
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +18,8 @@ from .calibration import InputSpec
 from .op_errors import OpError, op_error_from_proto_dict, op_errors_from_text
 from .request import ConvertOptions
 
-__all__ = ["SourceLoadError", "Source", "conversion_failure", "load_source", "make_converter"]
+__all__ = ["Source", "SourceLoadError", "conversion_failure", "convert_variant",
+           "fallback_helps", "load_source", "make_converter", "uninitialized_variables"]
 
 
 class SourceLoadError(Exception):
@@ -31,15 +33,21 @@ class SourceLoadError(Exception):
 
 class Source:
     """A loaded source: `inputs` (signature input specs) and `converter()` making a fresh
-    TFLiteConverter for it (converters are single-use)."""
+    TFLiteConverter for it (converters are single-use). A SavedModel also has `fallback()`,
+    a converter of its signature's concrete function (variables frozen), for when
+    `from_saved_model` fails in a way that avoids (see `fallback_helps`); `fallback_reason`
+    is set once it was needed, and later variants go to it directly."""
 
     def __init__(self, kind: str, path: str, inputs: list[InputSpec],
-                 factory: Callable[[], Any], signature: str | None) -> None:
+                 factory: Callable[[], Any], signature: str | None,
+                 fallback: Callable[[], Any] | None = None) -> None:
         self.kind = kind
         self.path = path
         self.inputs = inputs
         self.converter = factory
         self.signature = signature
+        self.fallback = fallback
+        self.fallback_reason: str | None = None
 
 
 def _np_dtype(dtype: Any) -> str:
@@ -51,10 +59,11 @@ def _first_line(err: BaseException) -> str:
     return text[0] if text else type(err).__name__
 
 
-def load_source(kind: str, path: str, unsafe: bool) -> Source:
-    """Loads a SavedModel folder, a .keras or a .h5 file. Raises SourceLoadError."""
+def load_source(kind: str, path: str, unsafe: bool, signature: str | None = None) -> Source:
+    """Loads a SavedModel folder (its `signature`), a .keras or a .h5 file. Raises
+    SourceLoadError (reason "signature" for a missing or ambiguous signature)."""
     if kind == "saved_model":
-        return _load_saved_model(path)
+        return _load_saved_model(path, signature)
     import keras
 
     try:
@@ -75,7 +84,7 @@ def load_source(kind: str, path: str, unsafe: bool) -> Source:
                   "serving_default")
 
 
-def _load_saved_model(path: str) -> Source:
+def _load_saved_model(path: str, wanted: str | None) -> Source:
     from tensorflow.python.saved_model import loader_impl  # the proto only, no graph loading
 
     try:
@@ -90,7 +99,7 @@ def _load_saved_model(path: str) -> Source:
     if not signatures:
         raise SourceLoadError(f"{path}: the SavedModel has no signature to convert",
                               "unreadable")
-    key = "serving_default" if "serving_default" in signatures else sorted(signatures)[0]
+    key = _choose_signature(path, sorted(signatures), wanted)
     inputs = []
     for name, info in signatures[key].inputs.items():
         dims = info.tensor_shape.dim
@@ -98,16 +107,87 @@ def _load_saved_model(path: str) -> Source:
         inputs.append(InputSpec(name, shape, _np_dtype(info.dtype)))
 
     def factory() -> Any:
-        return tf.lite.TFLiteConverter.from_saved_model(path)
+        return tf.lite.TFLiteConverter.from_saved_model(path, signature_keys=[key])
 
-    return Source("saved_model", path, inputs, factory, key)
+    loaded: list[Any] = []
+
+    def fallback() -> Any:
+        if not loaded:  # loaded once, on first need: tracing the functions takes seconds
+            loaded.append(tf.saved_model.load(path))
+        function = loaded[0].signatures[key]
+        return tf.lite.TFLiteConverter.from_concrete_functions([function], loaded[0])
+
+    return Source("saved_model", path, inputs, factory, key, fallback)
+
+
+def _choose_signature(path: str, keys: list[str], wanted: str | None) -> str:
+    if wanted is not None:
+        if wanted not in keys:
+            raise SourceLoadError(f"{path}: has no signature {wanted!r}; its signatures: "
+                                  + ", ".join(keys), "signature")
+        return wanted
+    if "serving_default" in keys:
+        return "serving_default"
+    if len(keys) == 1:
+        return keys[0]
+    raise SourceLoadError(f"{path}: has {len(keys)} signatures and none is serving_default; "
+                          "choose one with --signature: " + ", ".join(keys), "signature")
+
+
+def fallback_helps(err: BaseException) -> bool:
+    """True for a `from_saved_model` failure that converting the frozen concrete function
+    avoids: TF Lite's calibrator reading a resource variable it never got
+    (`read_variable.cc ... READ_VARIABLE failed to invoke`, as Keras 3 SavedModels do)."""
+    text = str(err)
+    return "READ_VARIABLE" in text or "read_variable.cc" in text
+
+
+def uninitialized_variables(data: bytes) -> bool:
+    """True when a converted model reads resource variables (VAR_HANDLE) that no op ever
+    assigns: `from_saved_model` on a Keras 3 SavedModel leaves the weights out that way, and
+    the file then computes with garbage."""
+    from ..model import ModelError, open_model
+
+    try:
+        with open_model(data) as model:
+            names = {c.name for c in model.operator_codes}
+    except ModelError:
+        return False  # the parent's verification reports it
+    return "VAR_HANDLE" in names and "ASSIGN_VARIABLE" not in names
+
+
+def convert_variant(source: Source, variant: str, options: ConvertOptions,
+                    samples: list[dict[str, np.ndarray]] | None,
+                    on_fallback: Callable[[str], None]) -> tuple[bytes, str | None]:
+    """Converts one variant; returns its bytes and, when the SavedModel fallback was used,
+    the words that say so. `on_fallback(why)` is called when `from_saved_model` just failed
+    (or made a file without its weights) and the fallback is tried. Raises whatever the
+    converter raises."""
+    if source.fallback_reason is None:
+        try:
+            data = make_converter(source, variant, options, samples).convert()
+        except Exception as err:
+            if source.fallback is None or not fallback_helps(err):
+                raise
+            traceback.print_exc(file=sys.stderr)  # to the log
+            source.fallback_reason = f"fails at calibration ({_first_line(err)})"
+        else:
+            if source.fallback is None or not uninitialized_variables(data):
+                return data, None
+            source.fallback_reason = ("leaves the weights in resource variables that nothing "
+                                      "initializes (the file would compute with garbage)")
+        on_fallback(source.fallback_reason)
+    converter = make_converter(source, variant, options, samples, fallback=True)
+    return converter.convert(), (
+        f"converted the {source.signature} signature as a concrete function (frozen "
+        f"variables): from_saved_model {source.fallback_reason}")
 
 
 def make_converter(source: Source, variant: str, options: ConvertOptions,
-                   samples: list[dict[str, np.ndarray]] | None) -> Any:
-    """A TFLiteConverter set up for one variant (see variants.py). `samples` feed the
-    representative dataset of the calibrated variants."""
-    c = source.converter()
+                   samples: list[dict[str, np.ndarray]] | None, fallback: bool = False) -> Any:
+    """A TFLiteConverter set up for one variant (see variants.py), of the source's fallback
+    when `fallback`. `samples` feed the representative dataset of the calibrated variants."""
+    c = source.fallback() if fallback and source.fallback else source.converter()
     ops = tf.lite.OpsSet
     base = [ops.TFLITE_BUILTINS]
     if variant != "float32":

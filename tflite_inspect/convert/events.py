@@ -14,11 +14,14 @@ Kinds, in the order they usually come:
 | `loaded` | child | `inputs` [{name, shape, dtype}], `seconds` (TF import + load), `keras` |
 | `calibration` | child | `kind` ("file" or "random"), `samples`, `warning` (random only), ... |
 | `variant_started` | child | `index`, `total` |
-| `variant_converted` | child | `bytes`, `seconds`, `part` (the temporary file) |
+| `fallback` | child | `message`: why `from_saved_model` failed; the concrete function is tried |
+| `variant_converted` | child | `bytes`, `seconds`, `part` (the temporary file), `strategy` |
 | `variant_done` | parent | the variant's summary (see summary.py), after our own verification |
-| `variant_failed` | child/parent | `message`, `op_errors` [OpError.to_dict()], `stage` |
+| `variant_written` | parent | `file`: the variant renamed into place, `note`, `strategy` |
+| `variant_failed` | child/parent | `message`, `op_errors` [OpError.to_dict()], `stage` ("convert", "write", "verify", "timeout", "crash") |
+| `variant_skipped` | parent | `message`: why it was not tried or not kept (--fail-fast) |
 | `source_failed` | child | `message`, `reason` ("unsafe", "unreadable", "calibration", "tensorflow") |
-| `committed` | parent | `files`: the paths renamed into place, `manifest` |
+| `committed` | parent | `files`: the paths written, `manifest` (after any variant was written) |
 | `finished` | parent | `outcome` (see ConvertResult.outcome) |
 """
 
@@ -31,7 +34,7 @@ from typing import Any
 __all__ = ["ConvertEvent", "decode_child_line", "encode_child_event"]
 
 CHILD_KINDS = frozenset({
-    "loading", "loaded", "calibration", "variant_started", "variant_converted",
+    "loading", "loaded", "calibration", "variant_started", "fallback", "variant_converted",
     "variant_failed", "source_failed",
 })
 

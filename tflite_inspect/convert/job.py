@@ -3,13 +3,16 @@
     job = ConvertJob(request, on_event=handle)   # raises ConvertError for a bad request
     result = job.run()                           # blocks; call job.cancel() from any thread
 
-`run()` refuses existing outputs before anything starts, starts `python -m
-tflite_inspect.convert._child` in a new session (its own process group), sends it the request
-on stdin, turns its stdout lines into events and its stderr into the log file (and `log`
-events), verifies every converted `.part` file with our own reader, and only when every variant
-converted and verified renames them into place and writes `variants.json`. A failure, a crash
-or a cancel kills the child's process group and removes the `.part` files: nothing is written
-but the log.
+`run()` refuses existing outputs (and a missing TensorFlow) before anything starts, starts the
+child (`_process.DEFAULT_CHILD`, in its own process group), sends it the request on stdin and
+turns its stdout lines into events and its stderr into the log file (and `log` events).
+
+Each variant stands on its own: the child converts it into a `.part` file, the parent verifies
+it with our own reader and renames it into place, then the next variant comes. A variant that
+fails (conversion, verification, a crash of the child, a stage that outlives `timeout`: the
+child's group is killed) is recorded, and the following variants are tried, in a new child when
+the old one died. `variants.json` describes what was written. With `fail_fast` the run stops at
+the first failure and keeps nothing. `.part` files never outlive `run()`.
 
 For a UI: call `run()` in a thread worker. `on_event` and `on_tick` are called on that worker
 thread only (pass events on with `App.call_from_thread` or `post_message`); `cancel()` is safe
@@ -19,27 +22,24 @@ from the UI thread; `run()` then returns a result with outcome "cancelled".
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import os
-import queue
 import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..safe_write import write_bytes_safely
+from ._manifest import manifest, write_manifest
+from ._process import DEFAULT_CHILD, ChildProcess, Log
 from .calibration import check_calibration_file
-from .errors import SourceError, TargetExists
+from .errors import SourceError
 from .events import ConvertEvent, decode_child_line
 from .op_errors import OpError
-from .request import ConvertPlan, ConvertRequest, plan
-from .result import ConvertResult
-from .summary import VariantSummary, VerificationError, summarize_tflite, with_percentages
+from .request import ConvertPlan, ConvertRequest, Target, plan, tensorflow_available
+from .result import ConvertResult, VariantOutcome, stage_outcome
+from .summary import VerificationError, quantized_nothing, summarize_tflite, with_percentages
 from .variants import VARIANTS
 
 __all__ = ["ConvertJob", "convert"]
@@ -47,66 +47,57 @@ __all__ = ["ConvertJob", "convert"]
 EventHandler = Callable[[ConvertEvent], None]
 
 
-class _Log:
-    """The log file, written from the stderr reader thread and the job thread."""
-
-    def __init__(self, path: Path, stream: IO[str]) -> None:
-        self.path = path
-        self._stream = stream
-        self._lock = threading.Lock()
-
-    def write(self, line: str) -> None:
-        with self._lock:
-            if not self._stream.closed:  # a reader may outlive a cancelled run by a moment
-                self._stream.write(line.rstrip("\n") + "\n")
-                self._stream.flush()
-
-    def close(self) -> None:
-        with self._lock:
-            self._stream.close()
-
-
 class ConvertJob:
     """One conversion run; see the module docstring. `on_event` receives every ConvertEvent
     on the thread that calls `run()`; `on_tick` is called about every `tick` seconds while
-    waiting (to refresh an elapsed-time display); `python` is the interpreter for the child;
-    `cancel`, when given, is the event `cancel()` sets (so a caller can share one)."""
+    waiting (to refresh an elapsed-time display); `python` is the interpreter for the child,
+    `child` the whole command that starts it (default `_process.DEFAULT_CHILD`); `cancel`,
+    when given, is the event `cancel()` sets (so a caller can share one)."""
 
     def __init__(self, request: ConvertRequest, *, on_event: EventHandler | None = None,
                  on_tick: Callable[[], None] | None = None, tick: float = 0.2,
-                 python: str | None = None, cancel: threading.Event | None = None) -> None:
+                 python: str | None = None, cancel: threading.Event | None = None,
+                 child: Sequence[str] | None = None) -> None:
         self.request = request
         self.plan: ConvertPlan = plan(request)
         self._on_event = on_event
         self._on_tick = on_tick
         self._tick = tick
-        self._python = python or sys.executable
+        self._command = tuple(child) if child else (
+            (python, *DEFAULT_CHILD[1:]) if python else DEFAULT_CHILD)
         self._cancel = cancel if cancel is not None else threading.Event()
-        self._proc: subprocess.Popen[bytes] | None = None
+        self._child: ChildProcess | None = None
+        self._children: list[ChildProcess] = []
         self._t0 = 0.0
-        self._log: _Log | None = None
-        self._summaries: dict[str, VariantSummary] = {}
-        self._failure: ConvertResult | None = None
+        self._stage_t0 = 0.0
+        self._log: Log | None = None
+        self._outcomes: dict[str, VariantOutcome] = {}
+        self._kept: dict[str, VariantOutcome] = {}  # verified, waiting for the end (fail_fast)
+        self._source_failure: ConvertResult | None = None
         self._loaded: dict[str, Any] = {}
         self._calibration: dict[str, Any] | None = None
         self._current: str | None = None
-        self._threads: list[threading.Thread] = []
+        self._stop = False
+        self.written: list[Path] = []
 
     # -- public -----------------------------------------------------------------------------
 
     @property
     def pid(self) -> int | None:
-        """The child's pid, which is also its process group id; None before it starts."""
-        return self._proc.pid if self._proc else None
+        """The current child's pid, which is also its process group id; None before it starts."""
+        return self._child.pid if self._child else None
 
     def cancel(self) -> None:
         """Asks the run to stop: the child's group is killed within one tick. Thread-safe."""
         self._cancel.set()
 
     def check(self) -> None:
-        """Everything that can be refused before TensorFlow starts: an existing output (unless
-        force), an unreadable calibration file, an output folder that cannot be written.
-        Raises TargetExists or SourceError; writes nothing."""
+        """Everything that can be refused before TensorFlow starts: a missing TensorFlow, an
+        existing output (unless force), an unreadable calibration file, an output folder that
+        cannot be written. Raises TargetExists or SourceError; writes nothing."""
+        if self._command == DEFAULT_CHILD and not tensorflow_available():
+            raise SourceError("convert needs TensorFlow, which is not installed here; install it "
+                              "with: pip install 'tflite-inspect[convert]'")
         self.plan.refuse_existing()
         if self.request.calibration is not None:
             check_calibration_file(self.request.calibration)
@@ -134,8 +125,8 @@ class ConvertJob:
             raise
         finally:
             self._kill()
-            for thread in self._threads:
-                thread.join(timeout=2.0)
+            for child in self._children:
+                child.join()
             for target in self.plan.targets:
                 target.part.unlink(missing_ok=True)
             self._log.close()
@@ -145,7 +136,89 @@ class ConvertJob:
         self._emit("finished", data={"outcome": result.outcome})
         return result
 
-    # -- internals --------------------------------------------------------------------------
+    # -- the children -----------------------------------------------------------------------
+
+    def _run(self) -> ConvertResult:
+        remaining = list(self.plan.targets)
+        while remaining:
+            ended = self._run_child(remaining)
+            if ended == "cancelled" or self._source_failure is not None or self._stop:
+                break
+            pending = [t for t in remaining if t.variant not in self._outcomes]
+            if not pending:
+                break
+            names = [t.variant for t in pending]
+            stage, why = self._how_it_ended(ended)
+            if self._current not in names:  # died while loading, or between variants
+                when = (" while loading the source" if self._current is None
+                        else f" after converting {self._current}")
+                for name in names:
+                    self._fail(name, stage, why + when)
+                break
+            assert self._current is not None
+            self._fail(self._current, stage, why + f" while converting {self._current}")
+            if self._stop:
+                break
+            remaining = pending[names.index(self._current) + 1:]
+        return self._result()
+
+    def _run_child(self, targets: list[Target]) -> str:
+        """Runs one child over `targets`; returns "exited", "timeout" or "cancelled"."""
+        assert self._log is not None
+        child = ChildProcess(self._command, self._child_request(targets), self._log)
+        self._child = child
+        self._children.append(child)
+        self._current = None
+        self._stage_t0 = time.monotonic()
+        self._emit("started", data={"pid": child.pid, "log": str(self._log.path),
+                                    "variants": [t.variant for t in targets]})
+        for tag, line in child.lines(self._tick):
+            if self._cancel.is_set():
+                child.kill()
+                return "cancelled"
+            if time.monotonic() - self._stage_t0 > self.request.timeout:
+                child.kill()
+                return "timeout"
+            if self._stop:
+                child.kill()
+                return "exited"
+            if tag is None:
+                if self._on_tick is not None:
+                    self._on_tick()
+            elif tag == "err":
+                self._emit("log", self._current, {"line": line or ""})
+            else:
+                self._child_line(line or "")
+        child.wait()
+        return "cancelled" if self._cancel.is_set() else "exited"
+
+    def _how_it_ended(self, ended: str) -> tuple[str, str]:
+        if ended == "timeout":
+            return "timeout", (f"timed out after {self.request.timeout:g} s (--timeout): the "
+                               "TensorFlow process group was killed")
+        assert self._child is not None
+        code = self._child.wait()
+        how = (f"was killed by signal {-code}" if code < 0 else f"exited with status {code}")
+        if code == -signal.SIGKILL:
+            how += " (out of memory?)"
+        return "crash", f"the TensorFlow process {how}"
+
+    def _kill(self) -> None:
+        if self._child is not None:
+            self._child.kill()
+
+    def _child_request(self, targets: list[Target] | None = None) -> dict[str, Any]:
+        r = self.request
+        targets = list(self.plan.targets) if targets is None else targets
+        return {
+            "source": str(r.source), "kind": self.plan.source_kind, "parent_pid": os.getpid(),
+            "options": r.options.to_dict(), "fail_fast": r.fail_fast,
+            "calibration": str(r.calibration.absolute()) if r.calibration else None,
+            "variants": [{"name": t.variant, "part": str(t.part),
+                          "calibrated": VARIANTS[t.variant].calibrated} for t in targets],
+        }
+
+    # -- events -----------------------------------------------------------------------------
 
     def _emit(self, kind: str, variant: str | None = None,
               data: dict[str, Any] | None = None) -> None:
@@ -153,7 +226,7 @@ class ConvertJob:
             self._on_event(ConvertEvent(kind, variant, data or {},
                                         time.monotonic() - self._t0))
 
-    def _open_log(self) -> _Log:
+    def _open_log(self) -> Log:
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
             stream: IO[str] = open(self.plan.log, "a", encoding="utf-8")
@@ -161,115 +234,9 @@ class ConvertJob:
         except OSError:
             fd, name = tempfile.mkstemp(prefix="tflite-inspect-convert-", suffix=".log")
             stream, path = os.fdopen(fd, "w", encoding="utf-8"), Path(name)
-        log = _Log(path, stream)
+        log = Log(path, stream)
         log.write(f"=== {stamp} {self.request.command_line()}")
         return log
-
-    def _child_request(self) -> dict[str, Any]:
-        r = self.request
-        return {
-            "source": str(r.source), "kind": self.plan.source_kind, "parent_pid": os.getpid(),
-            "options": r.options.to_dict(),
-            "calibration": str(r.calibration.absolute()) if r.calibration else None,
-            "variants": [{"name": t.variant, "part": str(t.part),
-                          "calibrated": VARIANTS[t.variant].calibrated}
-                         for t in self.plan.targets],
-        }
-
-    def _start(self) -> subprocess.Popen[bytes]:
-        env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        env.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # conversion needs no GPU memory
-        proc = subprocess.Popen(
-            [self._python, "-m", "tflite_inspect.convert._child"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            start_new_session=True, env=env, cwd=os.getcwd(),
-        )
-        self._proc = proc
-        assert proc.stdin is not None
-        try:
-            proc.stdin.write(json.dumps(self._child_request()).encode())
-            proc.stdin.close()
-        except BrokenPipeError:
-            pass  # the child died at once; its exit status says why
-        return proc
-
-    def _kill(self) -> None:
-        proc = self._proc
-        if proc is None or proc.returncode is not None:
-            return
-        if proc.poll() is None:  # not reaped yet, so the group id is still ours
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        proc.wait()
-
-    def _readers(self, proc: subprocess.Popen[bytes]) -> queue.Queue[tuple[str, str | None]]:
-        q: queue.Queue[tuple[str, str | None]] = queue.Queue()
-        log = self._log
-        assert log is not None
-
-        def pump(stream: IO[bytes], tag: str) -> None:
-            for raw in iter(stream.readline, b""):
-                line = raw.decode("utf-8", "replace").rstrip("\n")
-                if tag == "err":
-                    log.write(line)
-                q.put((tag, line))
-            stream.close()
-            q.put((tag, None))
-
-        for stream, tag in ((proc.stdout, "out"), (proc.stderr, "err")):
-            assert stream is not None
-            thread = threading.Thread(target=pump, args=(stream, tag), daemon=True,
-                                      name=f"convert-{tag}")
-            thread.start()
-            self._threads.append(thread)
-        return q
-
-    def _run(self) -> ConvertResult:
-        proc = self._start()
-        log = str(self._log.path) if self._log else None
-        self._emit("started", data={"pid": proc.pid, "log": log,
-                                    "variants": list(self.request.variants)})
-        q = self._readers(proc)
-        open_streams = 2
-        while open_streams:
-            if self._cancel.is_set():
-                self._kill()
-                return ConvertResult("cancelled", "cancelled; nothing was written",
-                                     variant=self._current)
-            try:
-                tag, line = q.get(timeout=self._tick)
-            except queue.Empty:
-                if self._on_tick is not None:
-                    self._on_tick()
-                continue
-            if line is None:
-                open_streams -= 1
-            elif tag == "err":
-                self._emit("log", self._current, {"line": line})
-            else:
-                self._child_line(line)
-        proc.wait()
-        if self._cancel.is_set():
-            return ConvertResult("cancelled", "cancelled; nothing was written",
-                                 variant=self._current)
-        if self._failure is not None:
-            return self._failure
-        missing = [t.variant for t in self.plan.targets if t.variant not in self._summaries]
-        if proc.returncode != 0 or missing:
-            how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
-                   else f"exited with status {proc.returncode}")
-            if proc.returncode == -signal.SIGKILL:
-                how += " (out of memory?)"
-            where = self._current or (missing[0] if missing else None)
-            return ConvertResult("crashed", f"the TensorFlow process {how}"
-                                 + (f" while converting {where}" if where else ""),
-                                 variant=where)
-        return self._commit()
 
     def _child_line(self, line: str) -> None:
         decoded = decode_child_line(line)
@@ -281,6 +248,7 @@ class ConvertJob:
         kind, variant, data = decoded
         if kind == "variant_started":
             self._current = variant
+            self._stage_t0 = time.monotonic()
         elif kind == "loaded":
             self._loaded = data
         elif kind == "calibration":
@@ -288,14 +256,24 @@ class ConvertJob:
         self._emit(kind, variant, data)
         if kind == "variant_converted" and variant is not None:
             self._verify(variant, data)
-        elif kind == "variant_failed":
+        elif kind == "variant_failed" and variant is not None:
             errors = [OpError.from_dict(e) for e in data.get("op_errors", [])]
-            self._failure = ConvertResult(
-                "conversion_failed", str(data.get("message", "")), variant=variant,
-                op_errors=errors, retry_command=self._retry(errors))
+            self._fail(variant, str(data.get("stage") or "convert"),
+                       str(data.get("message", "")), errors, emit=False)
         elif kind == "source_failed":
-            self._failure = ConvertResult("source_failed", str(data.get("message", "")),
-                                          reason=str(data.get("reason", "")))
+            self._source_failure = ConvertResult("source_failed", str(data.get("message", "")),
+                                                 reason=str(data.get("reason", "")))
+
+    def _fail(self, variant: str, stage: str, message: str, errors: list[OpError] | None = None,
+              emit: bool = True) -> None:
+        self._outcomes[variant] = VariantOutcome(variant, "failed", message, stage,
+                                                 op_errors=errors or [])
+        next(t for t in self.plan.targets if t.variant == variant).part.unlink(missing_ok=True)
+        if emit:
+            self._emit("variant_failed", variant, {"stage": stage, "message": message,
+                                                   "op_errors": []})
+        if self.request.fail_fast:
+            self._stop = True
 
     def _verify(self, variant: str, data: dict[str, Any]) -> None:
         target = next(t for t in self.plan.targets if t.variant == variant)
@@ -305,14 +283,97 @@ class ConvertJob:
             message = f"the converted {variant} model {err}"
             assert self._log is not None
             self._log.write(f"tflite-inspect: {message}")
-            self._failure = ConvertResult("verification_failed", message, variant=variant)
-            self._emit("variant_failed", variant, {"stage": "verify", "message": message,
-                                                   "op_errors": []})
-            self._kill()
+            self._fail(variant, "verify", message)
             return
         summary.seconds = float(data.get("seconds", 0.0))
-        self._summaries[variant] = summary
+        summary.strategy = data.get("strategy")
+        float32 = self._summary("float32")
+        summary.note = quantized_nothing(summary, float32)
+        if float32 is not None:
+            with_percentages([float32, summary])
         self._emit("variant_done", variant, summary.to_dict())
+        outcome = VariantOutcome(variant, "written", "", summary=summary, file=target.path,
+                                 strategy=summary.strategy, note=summary.note)
+        if self.request.fail_fast:
+            self._kept[variant] = outcome  # renamed at the end, if nothing failed
+        elif not self._cancel.is_set():
+            self._place(target, outcome)
+
+    def _summary(self, variant: str) -> Any:
+        outcome = self._outcomes.get(variant) or self._kept.get(variant)
+        return outcome.summary if outcome else None
+
+    def _place(self, target: Target, outcome: VariantOutcome) -> None:
+        if not self.request.force and (target.path.exists() or target.path.is_symlink()):
+            self._fail(target.variant, "write", f"{target.path} appeared while converting; "
+                       "not replaced (pass --force to replace it)")
+            return
+        try:
+            os.replace(target.part, target.path)
+        except OSError as err:
+            self._fail(target.variant, "write", f"cannot write {target.path}: {err.strerror}")
+            return
+        self._outcomes[target.variant] = outcome
+        self.written.append(target.path)
+        self._emit("variant_written", target.variant, {
+            "file": str(target.path), "note": outcome.note, "strategy": outcome.strategy})
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def _result(self) -> ConvertResult:
+        failed = [o for o in self._outcomes.values() if o.status == "failed"]
+        cancelled = self._cancel.is_set()
+        for target in self.plan.targets:
+            name = target.variant
+            if name in self._kept and not failed and not cancelled:
+                self._place(target, self._kept[name])
+            elif name not in self._outcomes:
+                stage, why = self._skip_reason(name, failed, cancelled)
+                self._outcomes[name] = VariantOutcome(name, "skipped", why, stage)
+                self._emit("variant_skipped", name, {"message": why})
+        outcomes = [self._outcomes[t.variant] for t in self.plan.targets]
+        written = [o for o in outcomes if o.written]
+        document = self._write_manifest(written, outcomes) if written else None
+        failed = [o for o in outcomes if o.status == "failed"]
+        result = self._source_failure or ConvertResult(
+            "cancelled" if cancelled else "ok" if not failed else stage_outcome(failed[0].stage))
+        result.variants = outcomes
+        result.summaries = [o.summary for o in written if o.summary is not None]
+        result.files = [o.file for o in written if o.file is not None]
+        result.manifest = document
+        if failed and result.outcome != "source_failed":
+            result.variant = failed[0].variant
+            result.op_errors = failed[0].op_errors
+            result.message = failed[0].message
+            result.retry_command = self._retry([e for o in failed for e in o.op_errors])
+        if not result.message:
+            result.message = (f"wrote {len(written)} of {len(outcomes)} variant(s) to "
+                              f"{self.request.outdir}" if written else "nothing was written")
+        return result
+
+    def _skip_reason(self, name: str, failed: list[VariantOutcome],
+                     cancelled: bool) -> tuple[str, str]:
+        if cancelled:
+            return "cancelled", "cancelled"
+        if self._source_failure is not None:
+            return "source", "the source could not be used"
+        if not failed:
+            return "crash", "not reported by the conversion process"
+        if name in self._kept:
+            return "fail_fast", (f"converted and verified, not kept: {failed[0].variant} "
+                                 "failed and --fail-fast keeps nothing")
+        return "fail_fast", f"not tried: {failed[0].variant} failed (--fail-fast)"
+
+    def _write_manifest(self, written: list[VariantOutcome],
+                        outcomes: list[VariantOutcome]) -> dict[str, Any]:
+        summaries = with_percentages([o.summary for o in written if o.summary is not None])
+        document = manifest(self.request, self.plan, self._loaded, self._calibration,
+                            summaries, outcomes, self._log.path if self._log else None,
+                            time.monotonic() - self._t0)
+        write_manifest(self.plan.manifest, document, self.request.outdir)
+        self._emit("committed", data={"files": [str(o.file) for o in written],
+                                      "manifest": str(self.plan.manifest)})
+        return document
 
     def _retry(self, errors: list[OpError]) -> str | None:
         options = self.request.options
@@ -322,59 +383,6 @@ class ConvertJob:
         if not (select or custom):
             return None
         return self.request.command_line(select_tf_ops=select, allow_custom_ops=custom)
-
-    def _commit(self) -> ConvertResult:
-        if not self.request.force:
-            existing = self.plan.existing()
-            if existing:  # appeared while we were converting
-                raise TargetExists(existing[0])
-        summaries = with_percentages([self._summaries[t.variant] for t in self.plan.targets])
-        files = []
-        for target in self.plan.targets:
-            os.replace(target.part, target.path)
-            files.append(target.path)
-        manifest = self._manifest(summaries)
-        text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
-        write_bytes_safely(self.plan.manifest, text.encode(), force=True)
-        _fsync_dir(self.request.outdir)
-        self._emit("committed", data={"files": [str(f) for f in files],
-                                      "manifest": str(self.plan.manifest)})
-        return ConvertResult("ok", f"wrote {len(files)} variant(s) to {self.request.outdir}",
-                             summaries=summaries, files=files, manifest=manifest)
-
-    def _manifest(self, summaries: list[VariantSummary]) -> dict[str, Any]:
-        r = self.request
-        loaded = self._loaded
-        return {
-            "tool": "tflite-inspect convert",
-            "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
-            "command": r.command_line(),
-            "source": {"path": str(r.source.absolute()), "kind": self.plan.source_kind,
-                       "signature": loaded.get("signature"), "inputs": loaded.get("inputs")},
-            "outdir": str(r.outdir.absolute()),
-            "name": self.plan.name,
-            "options": r.options.to_dict(),
-            "calibration": self._calibration,
-            "tensorflow": loaded.get("tensorflow"),
-            "keras": loaded.get("keras"),
-            "times": {"load_seconds": loaded.get("seconds"),
-                      "total_seconds": round(time.monotonic() - self._t0, 3)},
-            "variants": [s.to_dict() for s in summaries],
-            "log": str(self._log.path) if self._log else None,
-        }
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def convert(request: ConvertRequest, *, on_event: EventHandler | None = None,

@@ -6,8 +6,10 @@ Everything here is plain Python: no TensorFlow, no numpy. `plan()` reads the fil
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
+import sys
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +19,7 @@ from .errors import ConvertError, SourceError, TargetExists
 from .variants import VARIANTS
 
 __all__ = [
+    "DEFAULT_TIMEOUT",
     "MANIFEST_NAME",
     "LOG_NAME",
     "ConvertOptions",
@@ -25,10 +28,12 @@ __all__ = [
     "Target",
     "detect_source_kind",
     "plan",
+    "tensorflow_available",
 ]
 
 MANIFEST_NAME = "variants.json"
 LOG_NAME = "convert.log"
+DEFAULT_TIMEOUT = 1800.0  # seconds per stage: generous, a big model's int8 calibration is slow
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
@@ -40,7 +45,9 @@ class ConvertOptions:
     through as custom ops, `per_channel=False` asks for per-tensor weight quantization,
     `buffer_offset` stores constant buffers after the flatbuffer (the >2 GB layout), `io_type` is
     the int8-io variant's input/output type ("int8" or "uint8"), `unsafe` loads Keras files
-    with safe mode off, `samples` caps the calibration samples, `seed` seeds random calibration."""
+    with safe mode off, `samples` caps the calibration samples, `seed` seeds random calibration,
+    `signature` names the SavedModel signature to convert (default: serving_default, or the
+    only one)."""
 
     select_tf_ops: bool = False
     allow_custom_ops: bool = False
@@ -50,6 +57,7 @@ class ConvertOptions:
     unsafe: bool = False
     samples: int | None = None
     seed: int = 0
+    signature: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -60,7 +68,9 @@ class ConvertRequest:
     """One `convert` run: a source, an output folder, variants and options.
 
     `name` is the stem of the output files (default: the source's name without its suffix);
-    `force` allows replacing existing outputs."""
+    `force` allows replacing existing outputs; `fail_fast` stops at the first failed variant
+    and keeps nothing (the all-or-nothing run); `timeout` is the seconds one stage (loading the
+    source, or one variant) may take before the child's process group is killed."""
 
     source: Path
     outdir: Path
@@ -69,6 +79,8 @@ class ConvertRequest:
     options: ConvertOptions = field(default_factory=ConvertOptions)
     name: str | None = None
     force: bool = False
+    fail_fast: bool = False
+    timeout: float = DEFAULT_TIMEOUT
 
     def command_line(self, *, select_tf_ops: bool = False, allow_custom_ops: bool = False,
                      prog: str = "tflite-inspect") -> str:
@@ -84,6 +96,10 @@ class ConvertRequest:
             argv += ["--samples", str(o.samples)]
         if self.name is not None:
             argv += ["--name", self.name]
+        if o.signature is not None:
+            argv += ["--signature", o.signature]
+        if self.timeout != DEFAULT_TIMEOUT:
+            argv += ["--timeout", f"{self.timeout:g}"]
         if o.io_type != "int8":
             argv += ["--io-type", o.io_type]
         flags = [
@@ -93,6 +109,7 @@ class ConvertRequest:
             (o.buffer_offset, "--buffer-offset"),
             (o.unsafe, "--unsafe"),
             (self.force, "--force"),
+            (self.fail_fast, "--fail-fast"),
         ]
         argv += [flag for on, flag in flags if on]
         return shlex.join(argv)
@@ -189,7 +206,11 @@ def plan(request: ConvertRequest) -> ConvertPlan:
         raise ConvertError(f"--io-type must be int8 or uint8, not {request.options.io_type!r}")
     if request.options.samples is not None and request.options.samples < 1:
         raise ConvertError("--samples must be at least 1")
+    if not request.timeout > 0:
+        raise ConvertError("--timeout must be a positive number of seconds")
     kind = detect_source_kind(request.source)
+    if request.options.signature is not None and kind != "saved_model":
+        raise ConvertError("--signature applies to a SavedModel folder only")
     if request.calibration is not None and not request.calibration.exists():
         raise SourceError(f"{request.calibration}: no such calibration file")
     name = request.name or _default_name(request.source)
@@ -209,3 +230,13 @@ def plan(request: ConvertRequest) -> ConvertPlan:
         manifest=request.outdir / MANIFEST_NAME,
         log=request.outdir / LOG_NAME,
     )
+
+
+def tensorflow_available() -> bool:
+    """True when `import tensorflow` can work in this interpreter; never imports it."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"] is not None
+    try:
+        return importlib.util.find_spec("tensorflow") is not None
+    except (ImportError, ValueError):
+        return False

@@ -1,4 +1,5 @@
-"""How a conversion run ended: `ConvertResult`, with its exit code and its --json document."""
+"""How a conversion run ended: one `VariantOutcome` per variant, and the run's `ConvertResult`
+with its exit code and its --json document."""
 
 from __future__ import annotations
 
@@ -9,18 +10,58 @@ from typing import Any
 from .op_errors import OpError
 from .summary import VariantSummary
 
-__all__ = ["ConvertResult"]
+__all__ = ["ConvertResult", "VariantOutcome"]
 
 # source_failed reasons that are the user's to fix (exit 2); anything else is exit 1
-_USER_REASONS = {"unsafe": 2, "unreadable": 2, "calibration": 2, "tensorflow": 2}
+_USER_REASONS = {"unsafe": 2, "unreadable": 2, "calibration": 2, "tensorflow": 2, "signature": 2}
+
+# the run's outcome named after a variant's failing stage
+_STAGE_OUTCOMES = {"convert": "conversion_failed", "verify": "verification_failed",
+                   "timeout": "timed_out", "crash": "crashed", "write": "conversion_failed"}
+
+
+@dataclass
+class VariantOutcome:
+    """What happened to one variant. `status` is "written", "failed" or "skipped"; `stage`
+    says where a failure happened ("convert", "verify", "timeout", "crash", "write") or why
+    a variant was skipped ("fail_fast", "cancelled"); `message` says why in words; `strategy`
+    how the source was converted when that is worth saying (the SavedModel fallback); `note`
+    a remark on a written file (a dynamic variant that quantized nothing)."""
+
+    variant: str
+    status: str
+    message: str = ""
+    stage: str | None = None
+    summary: VariantSummary | None = None
+    file: Path | None = None
+    op_errors: list[OpError] = field(default_factory=list)
+    strategy: str | None = None
+    note: str | None = None
+
+    @property
+    def written(self) -> bool:
+        return self.status == "written"
+
+    def to_dict(self) -> dict[str, Any]:
+        s = self.summary
+        return {
+            "variant": self.variant, "status": self.status, "stage": self.stage,
+            "message": self.message, "strategy": self.strategy, "note": self.note,
+            "file": str(self.file) if self.file else None,
+            "bytes": s.bytes if s else None, "weight_bytes": s.weight_bytes if s else None,
+            "weight_percent_of_float32": s.weight_percent_of_float32 if s else None,
+            "op_errors": [e.to_dict() for e in self.op_errors],
+        }
 
 
 @dataclass
 class ConvertResult:
-    """How a run ended. `outcome` is "ok", "conversion_failed", "verification_failed",
-    "source_failed", "crashed" or "cancelled"; `variant` the one that failed; `manifest` the
-    variants.json document (ok only); `retry_command` the command with the option that would
-    let the failing ops through, when one would."""
+    """How a run ended. `outcome` is "ok" (every variant written) or the first failure's kind:
+    "conversion_failed", "verification_failed", "timed_out", "crashed", "source_failed" or
+    "cancelled"; `variant` and `op_errors` are those of the first failed variant; `variants`
+    holds every variant's outcome in order; `summaries` and `files` the written ones;
+    `manifest` the variants.json document (when anything was written); `retry_command` the
+    command with the option that would let the failing ops through, when one would."""
 
     outcome: str
     message: str = ""
@@ -34,6 +75,7 @@ class ConvertResult:
     log: Path | None = None
     calibration: dict[str, Any] | None = None
     seconds: float = 0.0
+    variants: list[VariantOutcome] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -41,7 +83,8 @@ class ConvertResult:
 
     @property
     def exit_code(self) -> int:
-        """0 ok; 2 an unusable source or calibration file; 130 cancelled; 1 otherwise."""
+        """0 every variant written; 2 an unusable source or calibration file; 130 cancelled;
+        1 otherwise (some variant failed)."""
         if self.ok:
             return 0
         if self.outcome == "cancelled":
@@ -51,7 +94,8 @@ class ConvertResult:
         return 1
 
     def to_dict(self) -> dict[str, Any]:
-        """The --json document: the manifest on success, the failure otherwise."""
+        """The --json document: the manifest on success, the failure (with every variant's
+        outcome) otherwise."""
         if self.ok and self.manifest is not None:
             return {"outcome": "ok", **self.manifest}
         return {
@@ -59,4 +103,11 @@ class ConvertResult:
             "reason": self.reason, "op_errors": [e.to_dict() for e in self.op_errors],
             "retry_command": self.retry_command, "log": str(self.log) if self.log else None,
             "seconds": round(self.seconds, 3),
+            "outcomes": [v.to_dict() for v in self.variants],
+            "manifest": self.manifest,
         }
+
+
+def stage_outcome(stage: str | None) -> str:
+    """The run's outcome for a variant that failed at `stage`."""
+    return _STAGE_OUTCOMES.get(stage or "", "conversion_failed")

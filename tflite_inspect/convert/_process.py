@@ -1,0 +1,117 @@
+"""The conversion child as a process: started in its own session (so its whole process group
+can be killed at once), fed one JSON request on stdin, its stdout and stderr read line by line
+by two threads into one queue; stderr lines also go to the log file.
+
+    child = ChildProcess(command, request_dict, log)
+    for tag, line in child.lines(tick=0.2):   # (None, None) on every idle tick
+        ...
+    child.kill()                              # SIGKILL to the group; safe to call twice
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["DEFAULT_CHILD", "ChildProcess", "Log"]
+
+# What ConvertJob starts by default; a test may pass any other command (a child that hangs).
+DEFAULT_CHILD: tuple[str, ...] = (sys.executable, "-m", "tflite_inspect.convert._child")
+
+
+class Log:
+    """The log file, written from the stderr reader thread and the job thread."""
+
+    def __init__(self, path: Path, stream: IO[str]) -> None:
+        self.path = path
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def write(self, line: str) -> None:
+        with self._lock:
+            if not self._stream.closed:  # a reader may outlive a cancelled run by a moment
+                self._stream.write(line.rstrip("\n") + "\n")
+                self._stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            self._stream.close()
+
+
+class ChildProcess:
+    """One running child; see the module docstring. `pid` is also its process group id."""
+
+    def __init__(self, command: Sequence[str], request: dict[str, Any], log: Log) -> None:
+        env = dict(os.environ)
+        root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # conversion needs no GPU memory
+        self._log = log
+        self._queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
+        self._threads: list[threading.Thread] = []
+        self.proc = subprocess.Popen(
+            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, start_new_session=True, env=env, cwd=os.getcwd())
+        self.pid = self.proc.pid
+        assert self.proc.stdin is not None
+        try:
+            self.proc.stdin.write(json.dumps(request).encode())
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass  # the child died at once; its exit status says why
+        for stream, tag in ((self.proc.stdout, "out"), (self.proc.stderr, "err")):
+            assert stream is not None
+            thread = threading.Thread(target=self._pump, args=(stream, tag), daemon=True,
+                                      name=f"convert-{tag}")
+            thread.start()
+            self._threads.append(thread)
+
+    def _pump(self, stream: IO[bytes], tag: str) -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            if tag == "err":
+                self._log.write(line)
+            self._queue.put((tag, line))
+        stream.close()
+        self._queue.put((tag, None))
+
+    def lines(self, tick: float) -> Iterator[tuple[str | None, str | None]]:
+        """(tag, line) for every line, tag "out" or "err"; (None, None) after each `tick`
+        seconds of silence; ends when both streams are closed (the child exited or was
+        killed, grandchildren holding the pipes included)."""
+        open_streams = 2
+        while open_streams:
+            try:
+                tag, line = self._queue.get(timeout=tick)
+            except queue.Empty:
+                yield None, None
+                continue
+            if line is None:
+                open_streams -= 1
+            else:
+                yield tag, line
+
+    def kill(self) -> None:
+        """SIGKILLs the child's whole process group and reaps the child."""
+        if self.proc.returncode is None and self.proc.poll() is None:
+            try:  # not reaped yet, so the group id is still ours
+                os.killpg(self.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.proc.wait()
+
+    def wait(self) -> int:
+        return self.proc.wait()
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(timeout=2.0)
