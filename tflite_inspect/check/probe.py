@@ -17,7 +17,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,9 +170,10 @@ _ARENA = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
 
 def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: float) -> ProbeResult:
     from ..runtime.outcome import classify_exit
+    from ..spawn import python_code
 
-    env = dict(os.environ, PYTHONFAULTHANDLER="1")
-    proc = subprocess.Popen([sys.executable, "-c", _MICRO_CHILD, path, str(arena_size)],
+    env = dict(os.environ)
+    proc = subprocess.Popen(python_code(_MICRO_CHILD, path, str(arena_size)),
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, start_new_session=True, env=env)
     try:

@@ -19,7 +19,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -31,12 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from ..spawn import python_module
 from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
 
 __all__ = ["ChildSession", "Limits", "Progress"]
 
 Progress = Callable[[str, int, int], None]
-_PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 _POLL_S = 0.05
 
 
@@ -80,12 +79,10 @@ class ChildSession:
         self.tmp = Path(tempfile.mkdtemp(prefix="tflite-inspect-"))
         self._stderr = open(self.tmp / "stderr.txt", "wb")  # noqa: SIM115 (closed in close())
         child_env = {**os.environ, **(env or {})}
-        child_env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (_PACKAGE_ROOT, child_env.get("PYTHONPATH", "")) if p)
         child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        cmd = [sys.executable, "-m", module]  # a module whose child extends runtime._child.Child
-        if self.limits.memory_mb:
-            cmd += ["--memory-mb", str(self.limits.memory_mb)]
+        # a module whose child extends runtime._child.Child, started isolated (see spawn.py)
+        extra = ["--memory-mb", str(self.limits.memory_mb)] if self.limits.memory_mb else []
+        cmd = python_module(module, *extra)
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self._stderr, env=child_env, start_new_session=True,
                                      close_fds=True)
