@@ -103,6 +103,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2
+    from ..text.safe import SafeStream
+
+    stdout = sys.stdout
+    if args.command != "ui":  # the UI draws with Textual, which escapes what it shows
+        sys.stdout = SafeStream(stdout)  # type: ignore[assignment]  # no control code from a file
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:
@@ -116,6 +121,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(error_line(str(user)), file=sys.stderr)
         return user.exit_code
+    finally:
+        sys.stdout = stdout
 
 
 def run() -> None:

@@ -29,7 +29,10 @@ class UserError(Exception):
 
 
 def error_line(message: str) -> str:
-    return f"tflite-inspect: error: {message}"
+    """One error line; what it quotes from a file cannot reach the terminal as a control code."""
+    from ..text.safe import terminal_safe
+
+    return f"tflite-inspect: error: {terminal_safe(message)}"
 
 
 def user_error_from(err: BaseException) -> UserError | None:
