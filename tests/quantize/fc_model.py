@@ -8,9 +8,12 @@ import numpy as np
 from support.tflite_builder import tensor, write_model
 
 FULLY_CONNECTED = 9
+ADD = 0
 
 
-def fc_model(depth: int = 256, units: int = 8, seed: int = 0) -> bytes:
+def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False) -> bytes:
+    """With `add`, the FULLY_CONNECTED output goes through ADD with a constant [1, units]
+    tensor (a rank-2 float constant that no weight recipe of litert-quantizer quantizes)."""
     rng = np.random.default_rng(seed)
     weights = rng.normal(0, 0.1, (units, depth)).astype("<f4")
     bias = rng.normal(0, 0.1, (units,)).astype("<f4")
@@ -31,4 +34,14 @@ def fc_model(depth: int = 256, units: int = 8, seed: int = 0) -> bytes:
         "description": "fc test model",
         "buffers": [{}, {"data": weights.tobytes()}, {"data": bias.tobytes()}],
     }
+    if add:
+        sg = model["subgraphs"][0]
+        model["operator_codes"].append({"deprecated_builtin_code": ADD, "builtin_code": ADD,
+                                        "version": 1})
+        sg["tensors"] += [tensor("add/const", [1, units], buffer=3), tensor("add/out", [1, units])]
+        sg["operators"].append({"opcode_index": 1, "inputs": [3, 4], "outputs": [5],
+                                "builtin_options": ("AddOptions",
+                                                    {"fused_activation_function": 0})})
+        sg["outputs"] = [5]
+        model["buffers"].append({"data": np.ones((1, units), "<f4").tobytes()})
     return write_model(model)

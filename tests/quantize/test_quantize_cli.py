@@ -226,3 +226,17 @@ def _op_by_output(model, float_index: int) -> list[int]:
                  for t in ref.main_subgraph.operators[float_index].outputs}
     sg = model.main_subgraph
     return [i for i, t in enumerate(sg.tensors) if t.name in names]
+
+
+def test_an_op_the_quantizer_leaves_float_is_named(tmp_path: Path) -> None:
+    src = tmp_path / "fc_add.tflite"
+    src.write_bytes(fc_model(depth=64, add=True))
+    args = ("quantize", str(src), "-o", str(tmp_path / "out"), "--recipe", "weight-int8")
+    proc = _cli(*args)
+    assert proc.returncode == 0, proc.stderr
+    notes = [line for line in proc.stderr.splitlines() if "left in float" in line]
+    assert notes == ["tflite-inspect: note: weight-int8: ADD left in float (no weight-int8 rule "
+                     "for ADD in litert-quantizer): op 1"]
+    assert "1 op(s) left float" in proc.stdout
+    strict = _cli(*args, "--strict", "--force")
+    assert strict.returncode == 2, strict.stderr

@@ -22,7 +22,10 @@ into place; an existing file is never replaced without --force.
 --keep-float takes op indices of the main subgraph or regular expressions over op output tensor
 names (comma-separated or repeated): those ops stay float.
 Exit status: 0 every recipe written, 1 a recipe failed, 2 bad input (quantized model, missing or
-mismatched calibration, existing output, missing extra), or with --strict an op left in float."""
+mismatched calibration, existing output, missing extra), or with --strict an op left in float.
+--keep-float worst:K (one recipe): quantizes, ranks ops by the SQNR they lose, measures the output
+SQNR with each candidate op (or producer/consumer pair) float, keeps the K that gain most together
+and writes DIR/STEM.RECIPE.worstK.tflite, with a table of every variant tried."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -44,7 +47,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="samples compared for --keep-float worst:K (default: the calibration "
                         "set; labels `y` give accuracy)")
     p.add_argument("--strict", action="store_true",
-                   help="fail a recipe (exit 2) when litert-quantizer leaves an op in float")
+                   help="exit 2 when litert-quantizer leaves an op in float (the model is "
+                        "still written)")
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=run)
@@ -155,7 +159,7 @@ def _variants_text(sel: Any) -> str:
     rows = []
     for v in sel.variants:
         db, spent = sel.recovered(v)
-        per_kib = db / (spent / 1024) if db is not None and spent else None
+        per_kib = db / (spent / 1024) if db is not None and spent and spent > 0 else None
         kept = ",".join(map(str, v.kept_float)) or "-"
         rows.append([v.name + (" (trial)" if v.trial else ""), kept,
                      fmt_bytes(v.result.size) if v.result.size is not None else "-",
@@ -166,7 +170,8 @@ def _variants_text(sel: Any) -> str:
                      num(db, " dB") if v is not sel.variants[0] else "-",
                      (f"{spent:+,} B" if spent is not None else "-")
                      if v is not sel.variants[0] else "-",
-                     num(per_kib) if v is not sel.variants[0] else "-"])
+                     (num(per_kib) if spent is None or spent > 0 else "free")
+                     if v is not sel.variants[0] else "-"])
     lines = [render_table(["variant", "kept float", "size", "weights", "SQNR dB", "cosine",
                            "top-1", "recovered", "spent", "dB/KiB"], rows,
                           align="llrrrrrrrr")]

@@ -169,8 +169,10 @@ class Job:
             code = self.model.operatorCodes[op.opcodeIndex]
             label = name or (code.customCode.decode(errors="replace") if code.customCode
                              else _BUILTIN_NAMES.get(code.builtinCode, f"builtin {code.builtinCode}"))
+            # static: an op that produces float values (SHAPE of a float tensor does not);
+            # weight recipes: an op with float weights
             relevant = (any(sg.tensors[i].type == schema.TensorType.FLOAT32
-                            for i in (*op.inputs, *op.outputs) if i >= 0)
+                            for i in op.outputs if i >= 0)
                         if self.static else _weight(self.model, sg, op) is not None)
             if not relevant:
                 continue

@@ -81,7 +81,8 @@ class SelectiveReport:
         rows = []
         for v in self.variants:
             db, spent = self.recovered(v)
-            per_kib = db / (spent / 1024) if db is not None and spent else None
+            # no ratio when nothing was spent: a smaller model that gains is free, not "negative"
+            per_kib = db / (spent / 1024) if db is not None and spent and spent > 0 else None
             rows.append({**v.to_dict(), "recovered_db": db, "spent_bytes": spent,
                          "db_per_kib": per_kib})
         return {**self.quantize.to_dict(), "recipe": self.recipe, "k": self.k,
