@@ -8,8 +8,10 @@ that length has been checked.
 
 from __future__ import annotations
 
+import errno
 import mmap
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,10 @@ def _unpacker(fmt: str) -> Any:
     return fn
 
 
+_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
+
 class ByteSource:
     """A read-only, zero-copy view of a buffer with bounds-checked reads.
 
@@ -52,11 +58,19 @@ class ByteSource:
     def open(cls, path: str | os.PathLike[str]) -> ByteSource:
         """Maps a file read-only. Raises OSError as the OS reports it (missing, a directory, ...)."""
         path = Path(path)
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; only regular files are read.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        with open(fd, "rb"):  # closes fd on every path
+            st = os.fstat(fd)
+            if stat.S_ISDIR(st.st_mode):
+                raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
+            if not stat.S_ISREG(st.st_mode):
+                kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+                raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
+            size = st.st_size
             if size == 0:
                 return cls(b"", name=str(path))
-            mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
         src = cls(memoryview(mapped), name=str(path))
         src._mmap = mapped
         return src
