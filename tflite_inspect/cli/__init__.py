@@ -19,9 +19,18 @@ PROG = "tflite-inspect"
 
 
 def _command_modules() -> list[object]:
-    from . import check_cmd, convert_cmd, diff_cmd, inspect_cmds, quantize_cmd, run_cmds, ui_cmd
+    from . import (
+        check_cmd,
+        convert_cmd,
+        diff_cmd,
+        graph_cmd,
+        inspect_cmds,
+        quantize_cmd,
+        run_cmds,
+        ui_cmd,
+    )
 
-    return [inspect_cmds, diff_cmd, run_cmds, convert_cmd, quantize_cmd, check_cmd, ui_cmd]
+    return [inspect_cmds, graph_cmd, diff_cmd, run_cmds, convert_cmd, quantize_cmd, check_cmd, ui_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
