@@ -92,6 +92,8 @@ def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:
 
 
 def _power_ratio_db(signal: float, noise: float) -> float:
+    if not (math.isfinite(signal) and math.isfinite(noise)):
+        return math.nan  # an Inf in either side: no honest ratio
     if noise == 0.0:
         return math.inf
     if signal == 0.0:
@@ -156,6 +158,8 @@ class OutputStats:
     _cosines: list[float] = field(default_factory=list)
     _agree: int = 0
     _rows: int = 0
+    nonfinite_a: int = 0  # NaN/Inf values in the reference (A) and the test (B) outputs
+    nonfinite_b: int = 0
 
     def add(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds one sample; raises ValueError when the element counts differ."""
@@ -164,6 +168,8 @@ class OutputStats:
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis; raises ValueError when sizes differ."""
         n, ref, tst = _sample_rows(reference, test, "output")
+        self.nonfinite_a += int(ref.size - np.count_nonzero(np.isfinite(ref)))
+        self.nonfinite_b += int(tst.size - np.count_nonzero(np.isfinite(tst)))
         err = tst - ref
         self.samples += n
         if err.size:
@@ -179,8 +185,10 @@ class OutputStats:
             self._rows += a.size
 
     def result(self) -> dict[str, Any]:
+        """The metrics; when either side held NaN or Inf they are NaN (never a perfect-looking
+        0 or inf from reductions that skip them) and `nonfinite_a` / `nonfinite_b` say how many."""
         mse = self._err_power / self._count if self._count else math.nan
-        return {
+        out = {
             "samples": self.samples,
             "max_abs_error": self.max_abs_error,
             "mean_abs_error": self._abs_sum / self._count if self._count else math.nan,
@@ -189,7 +197,14 @@ class OutputStats:
             "cosine": float(np.mean(self._cosines)) if self._cosines else math.nan,
             "cosine_min": float(np.min(self._cosines)) if self._cosines else math.nan,
             "top1_agreement": self._agree / self._rows if self._rows else None,
+            "nonfinite_a": self.nonfinite_a,
+            "nonfinite_b": self.nonfinite_b,
         }
+        if self.nonfinite_a or self.nonfinite_b:
+            for key in ("max_abs_error", "mean_abs_error", "rmse", "sqnr_db", "cosine",
+                        "cosine_min"):
+                out[key] = math.nan
+        return out
 
 
 @dataclass
@@ -201,6 +216,7 @@ class LayerStats:
     _sums: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     _err_power: float = 0.0
     _ref_power: float = 0.0
+    nonfinite: int = 0  # NaN/Inf values in either tensor; the metrics are then NaN
 
     def add(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds one sample of float tensors; raises ValueError when the sizes differ."""
@@ -209,6 +225,8 @@ class LayerStats:
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis (each metric is still per sample)."""
         n, ref, tst = _sample_rows(reference, test, "tensor")
+        self.nonfinite += int(ref.size - np.count_nonzero(np.isfinite(ref)))
+        self.nonfinite += int(tst.size - np.count_nonzero(np.isfinite(tst)))
         diffs = tst - ref
         self.samples += n
         s = self._sums
@@ -232,6 +250,12 @@ class LayerStats:
         out["rmse_scale"] = (math.sqrt(mse) / scale
                              if scale and not math.isnan(mse) else None)
         out["sqnr_db"] = _power_ratio_db(self._ref_power, self._err_power)
+        out["nonfinite"] = self.nonfinite
+        if self.nonfinite:
+            for key in (*LAYER_METRICS, "cosine", "sqnr_db"):
+                if key != "num_elements":
+                    out[key] = math.nan
+            out["rmse_scale"] = None
         return out
 
 
@@ -317,6 +341,9 @@ def match_activations(reference: Sequence[Activation],
 
 
 def _sort_key(row: dict[str, Any]) -> tuple[float, float]:
+    """Worst first: a layer holding NaN/Inf before any finite one."""
+    if row.get("nonfinite"):
+        return (-math.inf, -math.inf)
     sqnr = row.get("sqnr_db")
     rmse_scale = row.get("rmse_scale") or 0.0
     return (math.inf if sqnr is None or math.isnan(sqnr) else sqnr, -rmse_scale)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 __all__ = ["LAYER_LEGEND", "backend_text", "compare_text", "layers_text", "num", "run_text"]
 
 LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit)   ^ first layer where the error "
-                f"jumps (SQNR {JUMP_DB:g} dB below its inputs')")
+                f"jumps (SQNR {JUMP_DB:g} dB below its inputs')   ! NaN/Inf values")
 
 
 def num(x: Any, digits: int = 4) -> str:
@@ -102,6 +102,10 @@ def compare_text(r: CompareReport, top: int, *, layers: bool = True) -> str:
     lines += ["", f"outputs: B vs A over {r.samples} samples",
               render_table(("output", "max_abs_err", "mean_abs_err", "rmse", "sqnr_db", "cosine",
                             "top1_agree"), out_rows, align="lrrrrrr")]
+    for o in r.outputs:
+        if o.get("nonfinite_a") or o.get("nonfinite_b"):
+            lines.append(f"  {o['name']}: NaN/Inf values: {o.get('nonfinite_a', 0):,} in A, "
+                         f"{o.get('nonfinite_b', 0):,} in B; its error metrics are nan")
     if r.per_layer and layers:
         lines += ["", *layers_text(r, top)]
     lines += [f"note: {n}" for n in r.notes]
@@ -115,7 +119,8 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
             "quantized), worst first")
     rows = []
     for row in r.layers[:top]:
-        mark = ("^" if row["jump"] else "") + ("*" if row["flagged"] else "")
+        mark = (("!" if row.get("nonfinite") else "") + ("^" if row["jump"] else "")
+                + ("*" if row["flagged"] else ""))
         name = row["tensor_name"]
         rows.append((mark, row["op_name"], row["tensor_idx"], num(row["max_abs_error"]),
                      num(row["mean_squared_error"]), num(row["rmse_scale"], 3),
