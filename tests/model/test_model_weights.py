@@ -339,3 +339,19 @@ def test_shared_buffers(base, build):
         {"name": "alias", "shape": [1, 4], "type": 0, "buffer": 1}
     )
     assert shared_buffers(build(base)) == {1: ((0, 1), (0, 4))}
+
+
+def test_weights_one_ulp_apart_get_their_bins():
+    """float32 weights spanning one ULP: numpy cannot make float32 bins there; we can."""
+    from tflite_inspect.model.weights import weight_stats
+
+    one = np.float32(1.0)
+    st = weight_stats(np.array([one, np.nextafter(one, np.float32(2))]), bins=16)
+    assert sum(st.histogram) == 2 and len(st.histogram) == 16
+
+
+def test_histogram_bins_are_bounded():
+    from tflite_inspect.model.weights import MAX_BINS, weight_stats
+
+    st = weight_stats(np.arange(10, dtype=np.float32), bins=10_000_000)
+    assert len(st.histogram) == MAX_BINS

@@ -339,6 +339,9 @@ class WeightStats:
     bin_edges: tuple[float, ...]
 
 
+MAX_BINS = 1000  # a histogram wider than any terminal says nothing more
+
+
 def weight_stats(array: np.ndarray, bins: int = 32) -> WeightStats:
     """min, max, mean, std (over finite values, accumulated in float64 without a float64 copy),
     fraction of zeros, distinct values (exact up to EXACT_DISTINCT_LIMIT elements, sampled
@@ -372,7 +375,10 @@ def weight_stats(array: np.ndarray, bins: int = 32) -> WeightStats:
             count, 0, nan, inf, None, None, None, None, zero_fraction, distinct, exact, (), ()
         )
     lo, hi = float(finite.min()), float(finite.max())
-    hist, edges = np.histogram(finite, bins=max(int(bins), 1), range=(lo, hi) if hi > lo else None)
+    # float64 edges: weights spanning a few float32 ULPs still get `bins` finite-sized bins
+    hist, edges = np.histogram(finite.astype(np.float64, copy=False),
+                               bins=min(max(int(bins), 1), MAX_BINS),
+                               range=(lo, hi) if hi > lo else None)
     return WeightStats(
         count,
         n_finite,
