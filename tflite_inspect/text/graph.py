@@ -172,11 +172,10 @@ class _Drawer:
         for c in range(lo, hi + 1):
             if c < hi:
                 gaps[c] = "─"
-            up, down = hub_ud if c == hub else spokes.get(c, (0, 0))
             if c != hub and c not in spokes and cells[c] == "│":
-                up = down = 1  # a lane passing under the line
-            key = (up, down, int(c > lo), int(c < hi))
-            cells[c] = _BOX[key]
+                continue  # a lane crossing the line stays `│`: `┼` is a join, not a crossing
+            up, down = hub_ud if c == hub else spokes.get(c, (0, 0))
+            cells[c] = _BOX[(up, down, int(c > lo), int(c < hi))]
         self._emit(cells, gaps)
 
     def _node(self, col: int, text: str, glyph: str = "●", **link: int) -> None:
