@@ -339,3 +339,10 @@ def test_a_zero_element_input_is_not_unproduced(base, build):
     assert "INPUT_NOT_PRODUCED" in _codes(build(base))
     _t(base, 3).update(shape=[0])
     assert "INPUT_NOT_PRODUCED" not in _codes(build(base))
+
+
+def test_many_back_edges_are_one_cycle():
+    """20,000 WHILE ops of subgraph 1 calling back into 0 are one group of subgraphs calling each
+    other: one finding, not 20,000 (the search is linear)."""
+    graph = {0: [(0, 1)], 1: [(k, 0) for k in range(20_000)], 2: [(0, 2)], 3: []}
+    assert find_call_cycles(graph) == [[0, 1, 0], [2, 2]]
