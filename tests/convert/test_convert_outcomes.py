@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tflite_inspect.convert import NOTHING_QUANTIZED
 from tflite_inspect.model import open_model
@@ -36,6 +37,7 @@ def _input_range(path: Path) -> float:
         return tensor.quantization.scales[0] * levels
 
 
+@pytest.mark.slow
 def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
         cli, tmp_path, outcome_sources, litert_runs):
     calib = tmp_path / "calib.npz"
@@ -85,6 +87,7 @@ def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
     assert 9.0 <= _input_range(tmp_path / "int8" / "k3.int8.tflite") <= 11.0
 
 
+@pytest.mark.slow
 def test_one_failing_variant_keeps_the_other_five(cli, tmp_path, outcome_sources):
     out = tmp_path / "out"
     # two signatures and no serving_default: refused, with the choice, before any variant

@@ -1,12 +1,14 @@
 """A hung conversion child is killed at --timeout with its whole process group, and the variant
-is marked; without TensorFlow, `convert` refuses before printing or creating anything.
+is marked; a crashed child or a bad file costs only its own variant; without TensorFlow,
+`convert` refuses before printing or creating anything.
 
-No TensorFlow runs here: the job starts a child that hangs (the `child` command hook), and the
-refusal runs the CLI where `import tensorflow` fails.
+No TensorFlow runs here: the job starts a stand-in child (the `child` command hook) that hangs,
+crashes or copies fixtures, and the refusal runs the CLI where `import tensorflow` fails.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +21,7 @@ from tflite_inspect.convert import ConvertJob, ConvertRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
+ALL = ["float32", "dynamic", "float16", "int8", "int8-io", "int16x8"]
 
 # Reads the request, starts a grandchild in its own process group, reports a stage, then hangs.
 HANGING_CHILD = r"""
@@ -107,3 +110,78 @@ def test_without_tensorflow_convert_refuses_before_anything(tmp_path, outdir_exi
     assert out.exists() == outdir_exists
     if outdir_exists:
         assert list(out.iterdir()) == []  # no convert.log left behind
+
+
+# A stand-in child without TensorFlow: "converts" each variant by copying the fixture of the
+# same name into its .part file, except that `dynamic` comes out as garbage and `float16`
+# kills the child (as an out-of-memory kill would).
+SCRIPTED_CHILD = r"""
+import json, os, shutil, signal, sys
+request = json.loads(sys.stdin.read())
+fixtures = sys.argv[1]
+def emit(event, variant=None, **data):
+    print(json.dumps({**data, "event": event, "variant": variant}), flush=True)
+emit("loading", kind=request["kind"])
+emit("loaded", inputs=[], signature="serving_default", seconds=0.0, tensorflow="none")
+for index, v in enumerate(request["variants"]):
+    emit("variant_started", v["name"], index=index, total=len(request["variants"]))
+    if v["name"] == "float16":
+        os.kill(os.getpid(), signal.SIGKILL)
+    if v["name"] == "dynamic":
+        with open(v["part"], "wb") as f:
+            f.write(b"\x00" * 64)
+    else:
+        shutil.copyfile(os.path.join(fixtures, f"cnn.{v['name']}.tflite"), v["part"])
+    emit("variant_converted", v["name"], bytes=os.path.getsize(v["part"]), part=v["part"],
+         seconds=0.0, strategy=None)
+"""
+
+
+def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path):
+    out = tmp_path / "out"
+    request = ConvertRequest(FIXTURES / "cnn.keras", out, tuple(ALL))
+    starts: list[list[str]] = []
+    job = ConvertJob(request, tick=0.05,
+                     on_event=lambda e: starts.append(e.data["variants"])
+                     if e.kind == "started" else None,
+                     child=[sys.executable, "-c", SCRIPTED_CHILD, str(FIXTURES)])
+    result = job.run()
+    assert result.exit_code == 1 and result.outcome == "verification_failed"
+    status = {o.variant: (o.status, o.stage, o.message) for o in result.variants}
+    assert status["dynamic"][:2] == ("failed", "verify")
+    assert status["float16"][:2] == ("failed", "crash")
+    assert "killed by signal 9" in status["float16"][2] and "float16" in status["float16"][2]
+    written = ["float32", "int8", "int8-io", "int16x8"]
+    assert [o.variant for o in result.variants if o.written] == written
+    # the crash cost one variant: a new child took the rest
+    assert starts == [ALL, ["int8", "int8-io", "int16x8"]]
+    for name in written:
+        assert (out / f"cnn.{name}.tflite").read_bytes() == \
+            (FIXTURES / f"cnn.{name}.tflite").read_bytes()
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["convert.log", "variants.json", *(f"cnn.{n}.tflite" for n in written)])
+    manifest = json.loads((out / "variants.json").read_text())
+    assert [v["variant"] for v in manifest["variants"]] == written
+    assert [o["status"] for o in manifest["outcomes"]] == [
+        "written", "failed", "failed", "written", "written", "written"]
+    # int8 weights against float32's, from the files themselves
+    int8 = manifest["variants"][1]
+    assert int8["variant"] == "int8" and 20.0 <= int8["weight_percent_of_float32"] <= 33.0
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--timeout", "0"], "--timeout must be a positive number of seconds"),
+    (["--signature", "serving_default"], "--signature applies to a SavedModel folder only"),
+])
+def test_bad_timeout_or_signature_refused_before_tf_starts(cli, tmp_path, monkeypatch, argv,
+                                                           expected):
+    from tflite_inspect.convert import _process
+
+    def no_child(*args, **kwargs):
+        raise AssertionError("the conversion child must not start")
+
+    monkeypatch.setattr(_process.subprocess, "Popen", no_child)
+    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", tmp_path / "out", *argv)
+    assert code == 2 and stdout == ""
+    assert stderr.count("\n") == 1 and expected in stderr
+    assert not (tmp_path / "out").exists()

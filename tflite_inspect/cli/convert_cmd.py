@@ -132,12 +132,19 @@ def _dtypes(tensors: list[Any]) -> str:
     return ",".join(t.dtype for t in tensors)
 
 
+_CELL = 63  # longest reason shown in the outcome column; the notes below the table say more
+
+
+def _first_line(o: Any) -> str:
+    return o.message.strip().splitlines()[0] if o.message.strip() else o.stage or ""
+
+
 def _outcome_cell(o: Any) -> str:
     if o.status == "written":
         marks = [m for m, on in (("concrete function", o.strategy), ("= float32", o.note)) if on]
         return "written" + (f" ({', '.join(marks)})" if marks else "")
-    first = o.message.strip().splitlines()[0] if o.message.strip() else o.stage or ""
-    return f"{o.status}: {first[:60] + '...' if len(first) > 63 else first}"
+    first = _first_line(o)
+    return f"{o.status}: {first[:_CELL - 3] + '...' if len(first) > _CELL else first}"
 
 
 def variants_table(outcomes: list[Any]) -> str:
@@ -172,9 +179,10 @@ def variant_notes(outcomes: list[Any]) -> str:
     it failed or was skipped."""
     lines = []
     for o in outcomes:
-        for text in (o.strategy, o.note) if o.written else (f"{o.status}: {o.message}",):
-            if text:
-                lines.append(f"{o.variant}: {text}")
+        if o.written:
+            lines += [f"{o.variant}: {text}" for text in (o.strategy, o.note) if text]
+        elif o.message.strip() != _first_line(o) or len(_first_line(o)) > _CELL:
+            lines.append(f"{o.variant}: {o.status}: {o.message.strip()}")
     return "\n".join(lines)
 
 
@@ -183,8 +191,10 @@ def failure_report(result: Any) -> str:
     failed = [o for o in result.variants if o.status == "failed"]
     if failed:
         names = ", ".join(o.variant for o in failed)
-        lines = [error_line(f"{len(failed)} of {len(result.variants)} variant(s) failed: {names}"
-                            f"; first: converting {result.variant} failed: {result.message}")]
+        first = f" ({_first_line(failed[0])})" if len(failed) == 1 else \
+            f"; {failed[0].variant}: {_first_line(failed[0])}"
+        lines = [error_line(f"{len(failed)} of {len(result.variants)} variant(s) failed: "
+                            f"{names}{first}")]
     else:
         where = f"converting {result.variant} " if result.variant else ""
         lines = [error_line(f"{where}failed: {result.message}")]

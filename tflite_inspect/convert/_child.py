@@ -91,6 +91,8 @@ def run(request: dict[str, Any], emit: _Events) -> int:
     except _tf.SourceLoadError as err:
         emit("source_failed", reason=err.reason, message=str(err))
         return 2
+    if request.get("fallback") and source.fallback is not None:
+        source.fallback_reason = request["fallback"]  # found by an earlier child of this run
     emit("loaded", inputs=[i.to_dict() for i in source.inputs], signature=source.signature,
          seconds=round(time.monotonic() - started, 3), **_tf.versions())
 

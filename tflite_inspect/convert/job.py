@@ -77,6 +77,7 @@ class ConvertJob:
         self._loaded: dict[str, Any] = {}
         self._calibration: dict[str, Any] | None = None
         self._current: str | None = None
+        self._fallback: str | None = None  # why from_saved_model is not used, once known
         self._stop = False
         self.written: list[Path] = []
 
@@ -212,7 +213,7 @@ class ConvertJob:
         targets = list(self.plan.targets) if targets is None else targets
         return {
             "source": str(r.source), "kind": self.plan.source_kind, "parent_pid": os.getpid(),
-            "options": r.options.to_dict(), "fail_fast": r.fail_fast,
+            "options": r.options.to_dict(), "fail_fast": r.fail_fast, "fallback": self._fallback,
             "calibration": str(r.calibration.absolute()) if r.calibration else None,
             "variants": [{"name": t.variant, "part": str(t.part),
                           "calibrated": VARIANTS[t.variant].calibrated} for t in targets],
@@ -253,6 +254,8 @@ class ConvertJob:
             self._loaded = data
         elif kind == "calibration":
             self._calibration = data
+        elif kind == "fallback":
+            self._fallback = str(data.get("message", ""))
         self._emit(kind, variant, data)
         if kind == "variant_converted" and variant is not None:
             self._verify(variant, data)
