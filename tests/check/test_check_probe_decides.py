@@ -152,8 +152,8 @@ def test_a_probe_that_loaded_overrules_a_static_error() -> None:
     (custom,) = [f for f in v.findings if f.rule == "custom_op"]
     assert custom.severity == "info"
     assert custom.message.startswith("the static rule says custom op MyOp")
-    assert custom.message.endswith("the ai-edge-litert 2.3.0 probe loaded and allocated it, "
-                                   "which decides")
+    assert custom.message.endswith("the ai-edge-litert 2.3.0 probe ran it (loaded and "
+                                   "allocated), which decides")
 
 
 def test_a_probe_that_settled_nothing_leaves_the_static_rules_deciding() -> None:

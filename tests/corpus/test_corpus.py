@@ -81,7 +81,7 @@ def test_check_litert_agrees_with_its_probe(path, capsys):
     _need(path)
     code = main(["check", "--target", "litert", str(path)])
     out = capsys.readouterr().out
-    if "loaded and allocated" in out:
+    if "probe: loaded, allocated and invoked" in out:
         assert code == 0, out[-3000:]
 
 

@@ -1,7 +1,7 @@
 """Runtime probe: build the interpreter for a model with each installed runtime, in a child process,
 and turn what goes wrong into per-op findings.
 
-- LiteRT and tf.lite: load + allocate_tensors through `tflite_inspect.runtime` (RemoteInterpreter
+- LiteRT and tf.lite: load, allocate_tensors and one invoke on generated inputs through `tflite_inspect.runtime` (RemoteInterpreter
   in a ChildSession: own process group, time and memory limits, crashes classified).
 - TFLite Micro (the `tflite-micro` wheel): a small child of our own, since the runtime package has
   no TFLM backend. It builds a recording interpreter with a generous arena and reports the real
@@ -134,24 +134,43 @@ def parse_errors(text: str) -> tuple[ProbeFinding, ...]:
     return tuple(found)
 
 
+PROBE_OK = "loaded, allocated and invoked once on generated inputs"
+
+
 def _probe_interpreter(path: str, rt: InstalledRuntime, timeout_s: float,
                        cancel: threading.Event | None) -> ProbeResult:
-    from ..runtime import ChildFailure, ChildSession, InterpreterConfig, Limits, RemoteInterpreter
+    from ..runtime import (
+        ChildFailure,
+        ChildSession,
+        InputError,
+        InterpreterConfig,
+        Limits,
+        RemoteInterpreter,
+    )
+    from ..runtime.inputs import random_samples
 
     backend = "litert" if rt.name == "ai-edge-litert" else "tensorflow"
     env = {"TF_CPP_MIN_LOG_LEVEL": "3"}
+    message = PROBE_OK
     try:
         with ChildSession(limits=Limits(timeout_s=timeout_s), cancel=cancel, env=env,
                           label=f"check {rt.name}") as session:
             remote = RemoteInterpreter(session, path, InterpreterConfig(backend=backend))
             info = remote.backend
+            # loading is not running: invoke once on generated inputs, so a model whose first
+            # invoke crashes does not "fit"
+            try:
+                samples = random_samples(remote.inputs, 1, seed=0)
+            except InputError as err:
+                message = f"loaded and allocated; not invoked ({err})"
+            else:
+                remote.run(samples.values)
     except ChildFailure as err:
         o = err.outcome
         text = o.details or o.message
         return ProbeResult(rt.name, rt.version, o.status, o.line(), parse_errors(text),
                            details=text)
-    return ProbeResult(rt.name, rt.version, "ok", "loaded and allocated",
-                       delegate=info.get("delegate"))
+    return ProbeResult(rt.name, rt.version, "ok", message, delegate=info.get("delegate"))
 
 
 _MICRO_CHILD = r"""

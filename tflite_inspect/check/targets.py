@@ -126,7 +126,7 @@ def litert_target(ops: Sequence[OpCheck], installed: Sequence[InstalledRuntime],
         severity: Severity = "error" if decides else "warning"
         src = f"runtime probe ({p.label})"
         if p.ok:
-            findings.append(CheckFinding("probe", "info", f"{p.label}: loaded and allocated"
+            findings.append(CheckFinding("probe", "info", f"{p.label}: {p.message}"
                                          + (f" (delegate {p.delegate})" if p.delegate else ""), src))
             continue
         if not p.findings:
@@ -143,9 +143,10 @@ def litert_target(ops: Sequence[OpCheck], installed: Sequence[InstalledRuntime],
             why = f"the {undecided.label} probe settled nothing: {undecided.message}"
         return _verdict("litert", findings, sources, f"static rules ({why})")
     if decider.ok:
-        findings = _overruled(findings, f"the {decider.label} probe loaded and allocated it")
+        findings = _overruled(findings, f"the {decider.label} probe ran it "
+                                        f"({decider.message})")
         return _verdict("litert", findings, sources,
-                        f"the {decider.label} probe: loaded and allocated")
+                        f"the {decider.label} probe: {decider.message}")
     return _verdict("litert", findings, sources, f"the {decider.label} probe: {decider.message}")
 
 
