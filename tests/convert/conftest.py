@@ -131,6 +131,8 @@ inp = keras.Input(shape=(8,), name="x")
 hidden = keras.layers.Dense(16, activation="relu")(inp)
 model = keras.Model(inp, keras.layers.Dense(4)(hidden))
 tf.saved_model.save(model, str(out / "k3_saved_model"))
+probe = np.random.default_rng(2).uniform(0, 10, (4, 8)).astype("float32")
+np.savez(out / "k3_reference.npz", x=probe, y=np.asarray(model(probe)))
 
 
 class Waves(tf.Module):
@@ -156,9 +158,53 @@ tf.saved_model.save(waves, str(out / "waves_saved_model"),
 
 @pytest.fixture(scope="session")
 def outcome_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """{"k3", "waves"}: a Keras 3 SavedModel and a two-signature tf.Module, made in a TF child."""
+    """{"k3", "k3_reference", "waves"}: a Keras 3 SavedModel (and Keras' own outputs for four
+    inputs: x, y), a two-signature tf.Module; made in a TF child."""
     out = tmp_path_factory.mktemp("outcome_sources")
     proc = subprocess.run([sys.executable, "-c", MAKE_OUTCOME_SOURCES, str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"k3": out / "k3_saved_model", "waves": out / "waves_saved_model"}
+    return {"k3": out / "k3_saved_model", "k3_reference": out / "k3_reference.npz",
+            "waves": out / "waves_saved_model"}
+
+
+LITERT_OUTPUTS = r"""
+import json, sys
+import numpy as np
+from ai_edge_litert.interpreter import Interpreter
+x = np.load(sys.argv[1])["x"]
+report = {}
+for path in sys.argv[2:]:
+    interp = Interpreter(model_path=path)
+    inp, out = interp.get_input_details()[0], interp.get_output_details()[0]
+    rows = []
+    for sample in x:
+        interp.resize_tensor_input(inp["index"], [1, x.shape[1]])
+        interp.allocate_tensors()
+        value = sample[None]
+        scale, zero = inp["quantization"]
+        if scale:
+            value = np.round(value / scale + zero).clip(-128, 127)
+        interp.set_tensor(inp["index"], value.astype(inp["dtype"]))
+        interp.invoke()
+        y = interp.get_tensor(out["index"]).astype(np.float64)
+        scale, zero = out["quantization"]
+        rows.append(((y - zero) * scale if scale else y)[0].tolist())
+    report[path] = rows
+print(json.dumps(report))
+"""
+
+
+@pytest.fixture
+def litert_outputs():
+    """litert_outputs(npz, paths) -> {path: outputs for each row of npz["x"], dequantized}, run
+    by LiteRT in a child process."""
+
+    def run(npz: Path, paths: list[Path]) -> dict[str, list[list[float]]]:
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run([sys.executable, "-c", LITERT_OUTPUTS, str(npz), *map(str, paths)],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return json.loads(proc.stdout)
+
+    return run

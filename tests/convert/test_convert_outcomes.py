@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import numpy as np
 import pytest
 
@@ -39,7 +40,7 @@ def _input_range(path: Path) -> float:
 
 @pytest.mark.slow
 def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
-        cli, tmp_path, outcome_sources, litert_runs):
+        cli, tmp_path, outcome_sources, litert_runs, litert_outputs):
     calib = tmp_path / "calib.npz"
     np.savez(calib, data=np.random.default_rng(1).uniform(0, 10, (16, 8)).astype("float32"))
     out = tmp_path / "out"
@@ -77,6 +78,14 @@ def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
     runs = litert_runs([out / f"k3.{v}.tflite" for v in ALL])
     assert runs[str(out / "k3.int8-io.tflite")] == ["int8"]
     assert not list(out.glob(".*.part"))
+    # the files compute what Keras computes (from_saved_model's float32 gave inf here)
+    reference = np.load(outcome_sources["k3_reference"])["y"]
+    got = litert_outputs(outcome_sources["k3_reference"], [out / f"k3.{v}.tflite" for v in ALL])
+    spread = float(np.ptp(reference))
+    for name, tolerance in (("float32", 1e-5), ("dynamic", 1e-5), ("float16", 1e-2),
+                            ("int8", 0.1), ("int8-io", 0.1), ("int16x8", 0.02)):
+        error = np.abs(np.asarray(got[str(out / f"k3.{name}.tflite")]) - reference).max()
+        assert error <= tolerance * max(spread, 1.0), (name, error, spread)
 
     # int8 alone: from_saved_model fails at calibration (READ_VARIABLE); the fallback converts it
     code, stdout, stderr = cli("convert", outcome_sources["k3"], "-o", tmp_path / "int8",
@@ -131,6 +140,10 @@ def test_one_failing_variant_keeps_the_other_five(cli, tmp_path, outcome_sources
                                "--signature", "sin", "--fail-fast", "--json")
     assert code == 1
     document = json.loads(stdout)
+    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas"
+                         / "report.schema.json").read_text())
+    jsonschema.validate(document, schema)
+    assert document["outcome"] == "conversion_failed" and document["variant"] == "int16x8"
     statuses = {o["variant"]: (o["status"], o["message"]) for o in document["outcomes"]}
     assert statuses["float32"][0] == "skipped" and "not kept" in statuses["float32"][1]
     assert statuses["int8"][0] == "skipped" and "not kept" in statuses["int8"][1]
