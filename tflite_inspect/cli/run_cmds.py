@@ -41,6 +41,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
                         "(default 60)")
     p.add_argument("--memory-mb", type=int, default=4096, metavar="MB",
                    help="address-space limit of the interpreter process (default 4096; 0 = none)")
+    p.add_argument("--inputs-mb", type=int, default=2048, metavar="MB",
+                   help="the most --inputs may hold once unpacked, checked before reading it "
+                        "(default 2048)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
@@ -76,7 +79,12 @@ def _limits(args: argparse.Namespace) -> Any:
 
     if args.timeout <= 0:
         raise UserError("--timeout must be positive")
-    return Limits(timeout_s=args.timeout, memory_mb=args.memory_mb or None)
+    if args.memory_mb < 0:
+        raise UserError("--memory-mb must be 0 (no limit) or a positive number of MB")
+    if args.inputs_mb <= 0:
+        raise UserError("--inputs-mb must be positive")
+    return Limits(timeout_s=args.timeout, memory_mb=args.memory_mb or None,
+                  inputs_mb=args.inputs_mb)
 
 
 def _check_model(path: str) -> None:

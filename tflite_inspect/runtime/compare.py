@@ -231,7 +231,8 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
         # A float model does not say what range its inputs expect; a quantized B does.
         hints = {x.name: y.range_hint for x, y in zip(ia.inputs, ib.inputs, strict=False)
                  if y.range_hint}
-        data = (load_samples(inputs, ia.inputs, samples) if inputs is not None
+        data = (load_samples(inputs, ia.inputs, samples,
+                             max_bytes=(limits or Limits()).inputs_mb << 20) if inputs is not None
                 else random_samples(ia.inputs, samples or 8, seed, hints))
         if not len(data):
             raise InputError(f"{inputs}: holds no samples")

@@ -10,6 +10,7 @@ samples. Files are data, never code: `numpy.load(..., allow_pickle=False)`.
 from __future__ import annotations
 
 import string
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -181,7 +182,24 @@ def random_samples(specs: Sequence[TensorSpec], count: int, seed: int = 0,
 # -- files -------------------------------------------------------------------------------------
 
 
-def _read(path: Path) -> dict[str, np.ndarray]:
+def _unpacked_size(path: Path) -> int:
+    """What `path` holds once unpacked: the members' sizes of an .npz (from its zip directory,
+    which bounds what zipfile will inflate), the file size of an .npy."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                return sum(info.file_size for info in zf.infolist())
+        return path.stat().st_size
+    except (OSError, zipfile.BadZipFile):
+        return 0  # unreadable: np.load says why
+
+
+def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
+    if max_bytes is not None and path.is_file():
+        size = _unpacked_size(path)
+        if size > max_bytes:
+            raise InputError(f"{path}: unpacks to {size:,} B, over the {max_bytes >> 20:,} MiB "
+                             "limit for input files (raise it with --inputs-mb)")
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.ndarray):
@@ -234,12 +252,13 @@ def _split(arr: np.ndarray, spec: TensorSpec) -> list[np.ndarray]:
 
 
 def load_samples(path: str | Path, specs: Sequence[TensorSpec],
-                 limit: int | None = None) -> Samples:
+                 limit: int | None = None, max_bytes: int | None = 2048 << 20) -> Samples:
     """Samples from a `.npy` (one input) or `.npz` (arrays by input name or position; `x` for a
-    single input; `y` holds labels). Raises InputError for unreadable files or arrays that do not
-    fit the inputs (every sample is checked by converting it)."""
+    single input; `y` holds labels). Raises InputError for unreadable files, files that unpack
+    to more than `max_bytes`, or arrays that do not fit the inputs (every sample is checked by
+    converting it)."""
     p = Path(path)
-    assigned, labels = _assign(_read(p), specs, p)
+    assigned, labels = _assign(_read(p, max_bytes), specs, p)
     per_input = {name: _split(arr, next(s for s in specs if s.name == name))
                  for name, arr in assigned.items()}
     counts = {len(v) for v in per_input.values()}

@@ -135,7 +135,9 @@ def run_model(path: str | Path, *, inputs: str | Path | None = None, samples: in
             return report
         report.outcome = RunOutcome("ok", "ok").with_backend(interp.backend)
         report.inputs = interp.inputs
-        data: Samples = (load_samples(inputs, interp.inputs, samples) if inputs is not None
+        max_bytes = (limits or Limits()).inputs_mb << 20
+        data: Samples = (load_samples(inputs, interp.inputs, samples, max_bytes=max_bytes)
+                         if inputs is not None
                          else random_samples(interp.inputs, samples or 1, seed))
         report.source, report.samples = data.source, len(data)
         if not len(data):

@@ -42,11 +42,14 @@ _POLL_S = 0.05
 @dataclass(frozen=True)
 class Limits:
     """`timeout_s`: longest the child may stay silent (one load, one invoke); `memory_mb`: its
-    address-space limit (None: unlimited); `startup_s`: the same for starting Python."""
+    address-space limit (None: unlimited); `startup_s`: the same for starting Python;
+    `inputs_mb`: the most an input file (.npy/.npz) may hold once unpacked, checked before it is
+    read (a zip bomb must not fill the parent's memory)."""
 
     timeout_s: float = 60.0
     memory_mb: int | None = 4096
     startup_s: float = 60.0
+    inputs_mb: int = 2048
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
