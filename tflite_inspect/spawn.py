@@ -20,9 +20,11 @@ _BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import runpy; "
          "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
 
 
-def python_module(module: str, *args: str) -> list[str]:
-    """`python -m module args`, isolated; `module` is one of ours."""
-    return [sys.executable, "-I", "-X", "faulthandler", "-c", _BOOT, PACKAGE_ROOT, module, *args]
+def python_module(module: str, *args: str, unbuffered: bool = False) -> list[str]:
+    """`python -m module args`, isolated; `module` is one of ours. `unbuffered`: `-u` (the
+    PYTHONUNBUFFERED variable is ignored in isolated mode)."""
+    flags = ["-I", "-X", "faulthandler", *(["-u"] if unbuffered else [])]
+    return [sys.executable, *flags, "-c", _BOOT, PACKAGE_ROOT, module, *args]
 
 
 def python_code(code: str, *args: str) -> list[str]:

@@ -33,12 +33,16 @@ def planted(tmp_path: Path) -> Path:
     [["run", str(MODEL), "--runs", "1"],
      ["check", "--target", "litert", str(MODEL)],
      ["check", "--target", "micro", str(MODEL)],
-     ["compare", str(MODEL), str(MODEL), "--runs", "1"]],
-    ids=["run", "check-litert", "check-micro", "compare"],
+     ["compare", str(MODEL), str(MODEL), "--runs", "1"],
+     ["convert", str(ROOT / "fixtures" / "cnn.keras"), "-o", "OUT"]],
+    ids=["run", "check-litert", "check-micro", "compare", "convert"],
 )
 def test_a_module_in_the_working_directory_never_runs(planted, argv):
     if not TOOL.exists():
         pytest.skip(f"no {TOOL} console script")
+    if argv[0] == "convert":
+        pytest.importorskip("tensorflow")
+    argv = [str(planted / "out") if a == "OUT" else a for a in argv]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
     proc = subprocess.run([str(TOOL), *argv], cwd=planted, capture_output=True, text=True,
                           timeout=600, env=env)

@@ -15,16 +15,19 @@ import os
 import queue
 import signal
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ..spawn import python_module
+
 __all__ = ["DEFAULT_CHILD", "ChildProcess", "Log"]
 
-# What ConvertJob starts by default; a test may pass any other command (a child that hangs).
-DEFAULT_CHILD: tuple[str, ...] = (sys.executable, "-m", "tflite_inspect.convert._child")
+# What ConvertJob starts by default, isolated (a module planted in the working folder is never
+# imported); a test may pass any other command (a child that hangs).
+DEFAULT_CHILD: tuple[str, ...] = tuple(python_module("tflite_inspect.convert._child",
+                                                     unbuffered=True))
 
 
 class Log:
@@ -51,7 +54,7 @@ class ChildProcess:
 
     def __init__(self, command: Sequence[str], request: dict[str, Any], log: Log) -> None:
         env = dict(os.environ)
-        root = str(Path(__file__).resolve().parents[2])
+        root = str(Path(__file__).resolve().parents[2])  # for test children started with -m
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
         env["PYTHONUNBUFFERED"] = "1"
         env.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # conversion needs no GPU memory
