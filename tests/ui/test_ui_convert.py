@@ -301,3 +301,38 @@ def test_cli_refuses_a_broken_keras_file_in_one_line(
     assert main([str(bad)]) == 2
     err = capsys.readouterr().err
     assert "not a .keras file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_partial_run_shows_what_was_written_and_why_the_rest_failed(tmp_path: Path) -> None:
+    """Five of six written: the written ones are listed (open/compare work), the failed one says
+    why, and nothing says "nothing was written"; no retry is offered without a failing op."""
+    _need_keras()
+    from tflite_inspect.convert.result import VariantOutcome
+    from tflite_inspect.convert.summary import summarize_tflite
+
+    async def go() -> None:
+        app = create_app(KERAS)
+        async with app.run_test(size=(100, 30)) as pilot:
+            screen = await _convert_screen(pilot)
+            request = ConvertRequest(KERAS, FIXTURES, ("float32", "int16x8"))
+            written = summarize_tflite(FIXTURES / "cnn.float32.tflite", "float32")
+            result = ConvertResult(
+                "conversion_failed", "int16x8 failed", variant="int16x8",
+                summaries=[written], files=[FIXTURES / "cnn.float32.tflite"],
+                variants=[VariantOutcome("float32", "written", summary=written),
+                          VariantOutcome("int16x8", "failed", "no 16x8 kernel for SIN",
+                                         stage="convert")])
+            screen.request, screen.result = request, result
+            screen._show_result(request, result)
+            screen.refresh_bindings()
+            await pilot.pause()
+            title = str(screen.query_one("#cv-result-title", Static).render())
+            hint = str(screen.query_one("#cv-result-hint", Static).render())
+            assert "converted 1 of 2 variant(s)" in title
+            assert "int16x8: failed: no 16x8 kernel for SIN" in hint
+            assert "nothing was written" not in title + hint
+            assert screen.query_one("#cv-result-table", DataTable).row_count == 1
+            assert screen.check_action("open", ()) is True
+            assert screen.check_action("retry", ("select_tf_ops",)) is False
+
+    run(go())

@@ -336,7 +336,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             return (not self.running and result is not None and not result.ok
                     and self._retry_wanted(str(parameters[0])))
         if action in ("open", "mark", "compare"):
-            return not self.running and result is not None and result.ok
+            return not self.running and result is not None and bool(result.summaries)
         return True
 
     def _retry_wanted(self, option: str) -> bool:
@@ -347,8 +347,9 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             return False
         if getattr(request.options, option):
             return False
+        # only when a failing op names this option as its fix: a retry cannot help otherwise
         fixes = {e.fix.option for e in result.op_errors if e.fix is not None}
-        return option in fixes or not result.op_errors
+        return option in fixes
 
     @on(Button.Pressed, "#cv-run")
     def _run_pressed(self) -> None:
@@ -512,7 +513,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                 state = "cancelled" if result.outcome == "cancelled" else (
                     "not run" if v not in self._started else "stopped")
                 self._set_row(v, state)
-        if result.outcome == "cancelled":
+        if result.outcome == "cancelled" and not result.summaries:
             self.query_one("#cv-log", RichLog).write("cancelled; nothing was written")
             self.query_one("#cv-result-title", Static).update("cancelled; nothing was written")
             rows.focus()
@@ -527,17 +528,18 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         table = self.query_one("#cv-result-table", DataTable)
         hint = self.query_one("#cv-result-hint", Static)
         table.clear(columns=True)
-        if result.ok:
-            title.update(f"converted {len(result.summaries)} variant(s) in {result.seconds:.1f} s"
-                         f" into {shown_path(request.outdir)}")
+        if result.summaries:
+            title.update(_written_title(request, result))
             table.add_column(" ", key="mark")
             for col in COLUMNS_VARIANTS:
                 table.add_column(col, key=col)
             for summary, row in zip(result.summaries, variant_rows(result.summaries),
                                     strict=True):
                 table.add_row(" ", *row, key=summary.variant)
-            hint.update("enter/o open in the browser   space mark   c compare two marked "
-                        "(or marked + cursor)   f2 in the browser comes back here")
+            hint.update("\n".join([*_outcome_lines(result),
+                                    "enter/o open in the browser   space mark   c compare two "
+                                    "marked (or marked + cursor)   f2 in the browser comes back "
+                                    "here"]))
             return
         where = f"converting {result.variant} " if result.variant else ""
         first = result.message.strip().splitlines()[0] if result.message.strip() else ""
@@ -574,14 +576,14 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
 
     def _cursor_variant(self) -> str | None:
         table = self.query_one("#cv-result-table", DataTable)
-        if self.result is None or not self.result.ok or table.row_count == 0:
+        if self.result is None or not self.result.summaries or table.row_count == 0:
             return None
         key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
         return str(key.value) if key.value is not None else None
 
     @on(DataTable.RowSelected, "#cv-result-table")
     def _row_selected(self) -> None:
-        if self.result is not None and self.result.ok:
+        if self.result is not None and self.result.summaries:
             self.action_open()
 
     def action_open(self) -> None:
@@ -665,3 +667,26 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         """What the screen shows, for tests: the rows' states by variant."""
         rows = self.query_one("#cv-rows", DataTable)
         return {str(k.value): rows.get_row(k)[1] for k in rows.rows}
+
+
+def _written_title(request: ConvertRequest, result: ConvertResult) -> str:
+    """'converted 5 of 6 variant(s) in 12.3 s into DIR' (or all of them)."""
+    total = len(result.variants) or len(result.summaries)
+    done = len(result.summaries)
+    head = f"converted {done} variant(s)" if done == total else \
+        f"converted {done} of {total} variant(s)"
+    if result.outcome == "cancelled":
+        head += " before the cancel"
+    return f"{head} in {result.seconds:.1f} s into {shown_path(request.outdir)}"
+
+
+def _outcome_lines(result: ConvertResult) -> list[str]:
+    """One line per variant that was not written (failed: why / skipped: why) and per note."""
+    lines = []
+    for v in result.variants:
+        first = v.message.strip().splitlines()[0] if v.message.strip() else v.stage or ""
+        if not v.written:
+            lines.append(f"{v.variant}: {v.status}: {first[:160]}")
+        elif v.note:
+            lines.append(f"{v.variant}: {v.note}")
+    return lines
