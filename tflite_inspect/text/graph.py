@@ -307,7 +307,7 @@ class _Drawer:
         if outs:
             text += f" {_shape(outs[0].shape)} {outs[0].dtype}"
             if len(outs) > 1:
-                text += f" +{len(outs) - 1} out"
+                text += f" +{len(outs) - 1} output{'s' if len(outs) > 2 else ''}"
             if any(t.role == "output" for t in outs):
                 text += " (output)"
         if hidden:

@@ -36,7 +36,8 @@ class ModelCommands(Provider):
         if session is None:
             return
         for view, title in (("ops", "Operators"), ("tensors", "Tensors"),
-                            ("weights", "Weights"), ("raw", "Raw"), ("overview", "Overview")):
+                            ("weights", "Weights"), ("raw", "Raw"), ("graph", "Graph"),
+                            ("overview", "Overview")):
             yield DiscoveryHit(f"Show {title}", partial(self._go, Location(view)),
                                help="or type an op or tensor name, or an index like 'op 12'"
                                if view == "ops" else None)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 __all__ = ["History", "Location", "VIEWS"]
 
-VIEWS = ("overview", "ops", "tensors", "weights", "raw", "check", "run", "compare")
+VIEWS = ("overview", "ops", "tensors", "weights", "raw", "check", "run", "compare", "graph")
 """The view ids, in tab order (number keys 1..N)."""
 
 

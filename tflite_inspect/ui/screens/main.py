@@ -31,6 +31,7 @@ VIEW_CLASSES: dict[str, str] = {
     "overview": "overview:OverviewView", "ops": "operators:OperatorsView",
     "tensors": "tensors:TensorsView", "weights": "weights:WeightsView", "raw": "raw:RawView",
     "check": "check:CheckView", "run": "run:RunView", "compare": "compare:CompareView",
+    "graph": "graph:GraphView",
 }
 """view id -> "module:Class" under ui.views. A view's module (and what it needs: numpy, the
 check rules, the runtime client) is imported when its tab is first shown, not at start-up."""
@@ -41,7 +42,7 @@ def view_class(view_id: str) -> Any:
     return getattr(importlib.import_module(f"..views.{module}", __package__), name)
 TITLES = {"overview": "1 Overview", "ops": "2 Operators", "tensors": "3 Tensors",
           "weights": "4 Weights", "raw": "5 Raw",
-          "check": "6 Check", "run": "7 Run", "compare": "8 Compare"}
+          "check": "6 Check", "run": "7 Run", "compare": "8 Compare", "graph": "9 Graph"}
 
 
 class View(Protocol):

@@ -1,12 +1,12 @@
-"""The main views, one per tab: Overview, Operators, Tensors, Weights, Raw (Check, Run and
-Compare live in check.py, run.py and compare.py, imported by the main screen)."""
+"""The main views, one per tab: Overview, Operators, Tensors, Weights, Raw, Graph (Check, Run
+and Compare live in check.py, run.py and compare.py, imported by the main screen)."""
 
 import importlib
 
-__all__ = ["OperatorsView", "OverviewView", "RawView", "TensorsView", "WeightsView"]
+__all__ = ["GraphView", "OperatorsView", "OverviewView", "RawView", "TensorsView", "WeightsView"]
 
-_MODULES = {"OperatorsView": "operators", "OverviewView": "overview", "RawView": "raw",
-            "TensorsView": "tensors", "WeightsView": "weights"}
+_MODULES = {"GraphView": "graph", "OperatorsView": "operators", "OverviewView": "overview",
+            "RawView": "raw", "TensorsView": "tensors", "WeightsView": "weights"}
 
 
 def __getattr__(name: str) -> object:

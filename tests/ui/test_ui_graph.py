@@ -1,0 +1,73 @@
+"""The Graph view: its tab, enter on a node opens the op, calls lines lead into subgraphs."""
+
+from __future__ import annotations
+
+from ui.ui_testlib import fixture_path, press, ready, run, running
+
+from tflite_inspect.model import open_model
+from tflite_inspect.ui.app import create_app
+from tflite_inspect.ui.history import Location
+from tflite_inspect.ui.screens.main import MainScreen
+from tflite_inspect.ui.views.graph import GraphList
+from tflite_inspect.ui.widgets.virtual_table import VirtualTable
+
+
+def _main(app: object) -> MainScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+def test_enter_on_a_node_opens_the_op_and_back_returns_to_it() -> None:
+    path = fixture_path("cnn.int8-io")
+    with open_model(path) as model:
+        opcodes = [op.opcode_name for op in model.subgraphs[0].operators]
+
+    async def go() -> None:
+        async with running(path) as (app, pilot):
+            screen = _main(app)
+            await press(pilot, "9")
+            assert screen.active_view == "graph"
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            assert app.focused is pane
+            text = pane.plain_text()
+            for i, opcode in enumerate(opcodes):
+                assert f"● {i} {opcode} " in text
+            await press(pilot, "down", "down", "down")  # input, op 0, op 1, op 2
+            assert pane.current_link == Location("ops", 0, 2)
+            await press(pilot, "enter")
+            assert screen.active_view == "ops"
+            assert app.screen.query_one("#ops-table", VirtualTable).cursor_row == 2
+            await press(pilot, "backspace")
+            assert screen.active_view == "graph"
+            assert pane.current_link == Location("ops", 0, 2)
+
+    run(go())
+
+
+def test_a_while_node_leads_into_its_subgraphs() -> None:
+    async def go() -> None:
+        async with running(fixture_path("control_flow")) as (app, pilot):
+            screen = _main(app)
+            await press(pilot, "9")
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            while pane.current_link != Location("graph", 3):
+                before = pane.current_link
+                await press(pilot, "down")
+                assert pane.current_link != before, "no link to the WHILE's condition"
+            await press(pilot, "enter")
+            assert screen.active_view == "graph"
+            assert screen.current_location().subgraph == 3
+            assert "LESS" in pane.plain_text() and "WHILE" not in pane.plain_text()
+            await press(pilot, "backspace")
+            assert screen.current_location().subgraph == 0
+            assert pane.current_link == Location("graph", 3)
+            await press(pilot, "right_square_bracket")
+            assert screen.current_location().subgraph == 1
+
+    run(go())
+
+
+def test_graph_view_snapshot(snap_compare: object) -> None:
+    app = create_app(fixture_path("control_flow"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9"))  # type: ignore[operator]
