@@ -71,3 +71,13 @@ def test_a_group_name_outside_the_model_folder_is_refused(tmp_path, group):
     with open_model(path) as model:
         with pytest.raises(ModelError, match="refused"):
             raw_bytes(model, model.subgraphs[0].tensors[1])
+
+
+def test_sizes_account_for_external_weights(tmp_path):
+    from tflite_inspect.model.sizes import size_report
+
+    path = _write(tmp_path)
+    with open_model(path) as model:
+        sizes = size_report(model)
+        assert sizes.external_weight_bytes == 16 and sizes.external_files == ("weights.bin",)
+        assert sum(sizes.parts.values()) == sizes.file_bytes == path.stat().st_size

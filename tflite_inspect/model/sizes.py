@@ -64,6 +64,8 @@ class SizeReport:
     by_subgraph: dict[int, int] = field(default_factory=dict)
     largest: tuple[TensorSize, ...] = ()
     shared_buffers: int = 0  # buffers used by more than one tensor
+    external_weight_bytes: int = 0  # the part of weight_bytes kept in external buffer groups
+    external_files: tuple[str, ...] = ()  # those groups' file names
 
     @property
     def overhead_bytes(self) -> int:
@@ -90,6 +92,8 @@ class SizeReport:
             "weights_by_op_type": dict(self.by_op_type),
             "weights_by_subgraph": {str(k): v for k, v in self.by_subgraph.items()},
             "shared_buffers": self.shared_buffers,
+            "external_weight_bytes": self.external_weight_bytes,
+            "external_files": list(self.external_files),
             "largest": [
                 {
                     "subgraph": t.subgraph,
@@ -206,6 +210,13 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     if rest:
         by_op[NOT_USED_BY_OP] = rest
     sizes.sort(key=lambda s: (-s.nbytes, s.subgraph, s.tensor))
+    external: dict[int, int] = {}
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            if t.external_buffer and t.nbytes and not t.is_variable:
+                external[t.external_buffer] = t.nbytes
+    by_id = model._external_by_id
+    files = tuple(dict.fromkeys(by_id[i].group_name or "?" for i in external if i in by_id))
     return SizeReport(
         file_bytes=file_bytes,
         flatbuffer_bytes=fb_end,
@@ -217,6 +228,8 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
         by_subgraph=by_subgraph,
         largest=tuple(sizes[:largest]),
         shared_buffers=sum(1 for u in users.values() if len(u) > 1),
+        external_weight_bytes=sum(external.values()),
+        external_files=files,
     )
 
 
