@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from ui.ui_testlib import fixture_path, press, ready, run, running
+from pathlib import Path
+
+import pytest
+from ui.ui_testlib import fixture_path, press, ready, run, running, settle, tiny_model
 
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.app import create_app
 from tflite_inspect.ui.history import Location
 from tflite_inspect.ui.screens.main import MainScreen
+from tflite_inspect.ui.views import graph as graph_view
 from tflite_inspect.ui.views.graph import GraphList
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
 
@@ -64,6 +68,24 @@ def test_a_while_node_leads_into_its_subgraphs() -> None:
             assert pane.current_link == Location("graph", 3)
             await press(pilot, "right_square_bracket")
             assert screen.current_location().subgraph == 1
+
+    run(go())
+
+
+def test_a_large_subgraph_is_drawn_in_the_background(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    monkeypatch.setattr(graph_view, "BACKGROUND_OPS", 3)
+    path = tiny_model(tmp_path, operators=6)
+
+    async def go() -> None:
+        async with running(path) as (app, pilot):
+            screen = _main(app)
+            await screen.go(Location("graph", 0, 4))  # asked for while it is being drawn
+            await settle(pilot)
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            assert "● 5 ADD [1,4] float32 (output)" in pane.plain_text()
+            assert pane.current_link == Location("ops", 0, 4)
+            assert screen.current_location() == Location("graph", 0, 4)
 
     run(go())
 
