@@ -54,7 +54,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--io-type", choices=("int8", "uint8"), default="int8",
                    help="input/output type of the int8-io variant (default: int8)")
     p.add_argument("--unsafe", action="store_true",
-                   help="load Keras files with safe mode off (runs code in Lambda layers)")
+                   help="load Keras files with safe mode off (runs code in Lambda layers) and "
+                        "SavedModels whose init op or signature reach ops that act outside the "
+                        "model (file writes, Python calls, summaries)")
     p.add_argument("--signature", metavar="KEY",
                    help="the SavedModel signature to convert (default: serving_default)")
     p.add_argument("--timeout", type=float, metavar="SECONDS",

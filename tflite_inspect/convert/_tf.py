@@ -63,7 +63,7 @@ def load_source(kind: str, path: str, unsafe: bool, signature: str | None = None
     """Loads a SavedModel folder (its `signature`), a .keras or a .h5 file. Raises
     SourceLoadError (reason "signature" for a missing or ambiguous signature)."""
     if kind == "saved_model":
-        return _load_saved_model(path, signature)
+        return _load_saved_model(path, signature, unsafe)
     import keras
 
     try:
@@ -84,7 +84,7 @@ def load_source(kind: str, path: str, unsafe: bool, signature: str | None = None
                   "serving_default")
 
 
-def _load_saved_model(path: str, wanted: str | None) -> Source:
+def _load_saved_model(path: str, wanted: str | None, unsafe: bool = False) -> Source:
     from tensorflow.python.saved_model import loader_impl  # the proto only, no graph loading
 
     try:
@@ -100,6 +100,17 @@ def _load_saved_model(path: str, wanted: str | None) -> Source:
         raise SourceLoadError(f"{path}: the SavedModel has no signature to convert",
                               "unreadable")
     key = _choose_signature(path, sorted(signatures), wanted)
+    if not unsafe:
+        from .side_effects import side_effect_ops
+
+        effects = side_effect_ops(graphs[0], key)
+        if effects:
+            ops = ", ".join(sorted({op for op, _ in effects}))
+            raise SourceLoadError(
+                f"{path}: loading and converting it would run {ops} ({effects[0][1]}"
+                f"{f' and {len(effects) - 1} more' if len(effects) > 1 else ''}), which act "
+                "outside the model (files, Python, summaries); nothing was run. Pass --unsafe "
+                "only if you trust this SavedModel", "unsafe")
     inputs = []
     for name, info in signatures[key].inputs.items():
         dims = info.tensor_shape.dim
