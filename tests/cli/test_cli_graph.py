@@ -80,5 +80,5 @@ def test_real_residual_model_shows_branches_and_merges(capsys: pytest.CaptureFix
         node = re.compile(rf"●[│ ]*(\(\+\d+\) )?{index} ADD ")
         at = next(i for i, line in enumerate(lines) if node.search(line))
         assert set(lines[at - 1]) & set("╯┴┤┼"), lines[at - 1]
-    forks = [line for line in lines if line.startswith("├") and line.rstrip().endswith("╮")]
+    forks = [line for line in lines if line.startswith("├") and "╮ to #" in line]
     assert len(forks) >= len(adds)

@@ -56,9 +56,9 @@ def test_residual_block_forks_after_the_conv_and_merges_into_the_add() -> None:
     texts = [line.text for line in lines]
     conv0, conv1, add = (texts.index(node_line(lines, i).text) for i in range(3))
     # the skip connection leaves conv0's lane before conv1 and joins it again before the add
-    assert texts[conv0 + 1].startswith("├─╮")
+    assert texts[conv0 + 1] == "├─╮ to #2"  # the lane says where the skip goes
     assert node_line(lines, 1).text.startswith("● │ 1 CONV_2D")
-    assert texts[add - 1].startswith("├─╯")
+    assert texts[add - 1] == "├─╯ from #0"  # ... and where the joining lane comes from
     assert conv0 < conv1 < add
     assert node_line(lines, 2).text == "● 2 ADD [1,8,8,4] int8 (output)"
     assert lines[0].tensor == 0 and lines[0].text.startswith("○ input 0 in [1,8,8,4] float32")

@@ -71,6 +71,10 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
     return name[:half] + "…" + name[-(width - 1 - half):]
 
 
+def _few(items: list[str], limit: int = 3) -> str:
+    return ",".join(items[:limit]) + (",…" if len(items) > limit else "")
+
+
 def _shape(shape: Sequence[int]) -> str:
     return "[" + ",".join(str(d) for d in shape) + "]"
 
@@ -176,7 +180,28 @@ class _Drawer:
                 continue  # a lane crossing the line stays `│`: `┼` is a join, not a crossing
             up, down = hub_ud if c == hub else spokes.get(c, (0, 0))
             cells[c] = _BOX[(up, down, int(c > lo), int(c < hi))]
-        self._emit(cells, gaps)
+        self._emit(cells, gaps, self._note(spokes))
+
+    def _note(self, spokes: dict[int, tuple[int, int]]) -> str:
+        """Where each joining lane comes from ("from #47") and each new lane goes next
+        ("to #52"), so a long skip connection can be followed without scrolling."""
+        froms: list[str] = []
+        tos: list[int] = []
+        for c in sorted(spokes):
+            ti = self.lanes[c] if c < len(self.lanes) else None
+            t = self.sg.tensor(ti) if ti is not None else None
+            if t is None:
+                continue
+            if spokes[c][0]:
+                froms.append(f"#{t.producer}" if t.producer is not None else t.role)
+            else:
+                tos.extend(k for k in t.consumers[:64] if k > self.now)
+        parts = []
+        if froms:
+            parts.append("from " + _few(froms))
+        if tos:
+            parts.append("to " + _few([f"#{k}" for k in sorted(set(tos))][:1]))
+        return ", ".join(parts)
 
     def _node(self, col: int, text: str, glyph: str = "●", **link: int) -> None:
         width = max(col + 1, len(self.lanes))
@@ -314,8 +339,7 @@ class _Drawer:
             froms = sorted({p for p in (self.sg.tensor(t).producer for t in hidden)
                             if p is not None})
             if froms:
-                text += " (from " + ",".join(f"#{p}" for p in froms[:3])
-                text += ",…)" if len(froms) > 3 else ")"
+                text += f" (from {_few([f'#{p}' for p in froms])})"
         return text
 
 
