@@ -62,12 +62,18 @@ def test_a_while_node_leads_into_its_subgraphs() -> None:
             await press(pilot, "enter")
             assert screen.active_view == "graph"
             assert screen.current_location().subgraph == 3
-            assert "LESS" in pane.plain_text() and "WHILE" not in pane.plain_text()
+            assert "LESS" in pane.plain_text()
+            # the first line leads back up to the WHILE, however the subgraph was reached
+            assert pane.lines[0].text.plain == "↰ called by op 0 WHILE in subgraph 0 main"
+            assert pane.current_link == Location("graph", 0, 0)
             await press(pilot, "backspace")
             assert screen.current_location().subgraph == 0
             assert pane.current_link == Location("graph", 3)
             await press(pilot, "right_square_bracket")
             assert screen.current_location().subgraph == 1
+            await press(pilot, "enter")  # subgraph 1 is IF's else branch: up to the IF
+            assert screen.current_location() == Location("graph", 0, 3)
+            assert pane.current_link == Location("ops", 0, 3)
 
     run(go())
 

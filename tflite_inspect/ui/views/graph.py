@@ -18,7 +18,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Label
 
-from ...text.graph import GraphLine, graph_lines
+from ...text.graph import GraphLine, clean, graph_lines
 from ..history import Location
 from ..messages import Navigate, ReportsWorkerErrors
 from ..session import Session
@@ -76,13 +76,26 @@ class GraphView(ReportsWorkerErrors, Vertical):
         assert sg is not None
         names = {s.index: s.name for s in self.session.subgraphs}
         drawing = graph_lines(sg, subgraph_names=names)
-        lines = []
+        lines = self._callers(index)
         for g in drawing:
             text = Text(g.text, no_wrap=True, end="")
             text.stylize(lanes, 0, g.drawing)
             lines.append(Line(text, self._link(index, g)))
         drawn = sum(1 for g in drawing if g.op is not None)
         return lines, self._title(index, drawn)
+
+    def _callers(self, index: int) -> list[Line]:
+        """A link line per op that calls subgraph `index` (WHILE, IF, CALL_ONCE, ...): the
+        way up from a called subgraph however it was reached."""
+        out = []
+        for sg in self.session.subgraphs:
+            for op in sg.operators:
+                if index in op.called_subgraphs:
+                    where = self.session.subgraph_title(sg.index)
+                    text = Text(f"↰ called by op {op.index} {clean(op.opcode_name)} in "
+                                f"{clean(where)}", no_wrap=True, end="")
+                    out.append(Line(text, Location("graph", sg.index, op.index)))
+        return out
 
     def show_subgraph(self, index: int, op: int | None = None) -> None:
         """Shows subgraph `index`'s graph with the cursor on op `op` (None: where it was when
@@ -135,7 +148,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
         sg = self.session.subgraph(index)
         assert sg is not None
         n_sub = len(self.session.subgraphs)
-        title = f"{len(sg.operators):,} ops"
+        title = f"{len(sg.operators):,} op{'' if len(sg.operators) == 1 else 's'}"
         if drawn < len(sg.operators):
             title += f", {drawn:,} drawn ({len(sg.operators) - drawn:,} only unpack weights)"
         title += f" · {self.session.subgraph_title(index)}"
