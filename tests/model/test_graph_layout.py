@@ -149,3 +149,25 @@ def test_ten_thousand_ops_are_drawn_in_well_under_a_second() -> None:
 def test_empty_subgraph_says_so() -> None:
     sg = _model([tensor("in", [1])], [], [0], [0]).subgraphs[0]
     assert graph_text(sg) == "(no operators in this subgraph)"
+
+
+def test_random_graphs_draw_every_op_once_within_the_lanes() -> None:
+    import random
+
+    rng = random.Random(14)
+    for _ in range(30):
+        tensors = [tensor("in", [1, 4]), tensor("c", [1, 4], buffer=1)]
+        ops: list[tuple[int, list[int], list[int]]] = []
+        for _ in range(rng.randint(1, 60)):
+            flowing = [0] + list(range(2, len(tensors)))
+            ins = rng.sample(flowing, min(len(flowing), rng.randint(1, 3))) + [1]
+            outs = []
+            for _ in range(rng.choice((1, 1, 1, 2, 3))):
+                tensors.append(tensor(f"t{len(tensors)}", [1, 4]))
+                outs.append(len(tensors) - 1)
+            ops.append((ADD, ins, outs))
+        sg = _model(tensors, ops, [0], [len(tensors) - 1]).subgraphs[0]
+        for ascii_only in (False, True):
+            lines = graph_lines(sg, ascii_only=ascii_only, max_lanes=4)
+            assert [line.op for line in lines if line.op is not None] == list(range(len(ops)))
+            assert max(line.drawing for line in lines) <= 2 * 5 + len(f"(+{len(tensors)}) ")

@@ -88,7 +88,7 @@ class _Drawer:
         self.ascii = ascii_only
         self.lanes: list[int | None] = []  # column -> tensor index (None: free)
         self.col_of: dict[int, int] = {}  # tensor index -> column
-        self.hidden: dict[int, int] = {}  # tensors without a lane -> their producer (-1: none)
+        self.hidden: set[int] = set()  # flowing tensors that found no lane (the `(+N)`)
         self.left: dict[int, int] = {}  # tensor index -> readers still to come
         self.out: list[GraphLine] = []
         self.sg_names: dict[int, str] = {}
@@ -111,23 +111,23 @@ class _Drawer:
             tensor = self.sg.tensor(t) if t is not None else None
             if tensor is None:
                 continue
-            at = bisect_right(tensor.consumers, self.now)  # read by the op being drawn: keep
+            at = bisect_right(tensor.consumers, self.now)
             upcoming = tensor.consumers[at] if at < len(tensor.consumers) else self.now
-            if at and tensor.consumers[at - 1] == self.now:
-                continue
+            if (at and tensor.consumers[at - 1] == self.now) or tensor.producer == self.now:
+                continue  # read or written by the op being drawn: it keeps its lane
             if upcoming > best_next:
                 best, best_next = c, upcoming
         if best is not None:
             t = self.lanes[best]
             assert t is not None
-            self.hidden[t] = -1
+            self.hidden.add(t)
             del self.col_of[t]
             self.lanes[best] = None
         return best
 
-    def _place(self, tensor: int, col: int | None, producer: int) -> None:
+    def _place(self, tensor: int, col: int | None) -> None:
         if col is None:
-            self.hidden[tensor] = producer
+            self.hidden.add(tensor)
             return
         self.lanes[col] = tensor
         self.col_of[tensor] = col
@@ -218,12 +218,12 @@ class _Drawer:
             return None
         return t
 
-    def _source(self, t: Any, op_index: int) -> None:
+    def _source(self, t: Any) -> None:
         """A graph input, a variable or a tensor nobody writes, drawn just before its first
         reader."""
         self.left[t.index] = len(t.consumers)
         col = self._free_col()
-        self._place(t.index, col, -1)
+        self._place(t.index, col)
         if col is None:
             return
         what = t.role if t.role in ("input", "variable") else "tensor"
@@ -243,7 +243,7 @@ class _Drawer:
             ins.append(t.index)
             if t.index not in self.col_of and t.index not in self.hidden:
                 if t.producer is None or t.producer >= op.index:
-                    self._source(t, op.index)
+                    self._source(t)
         in_cols = sorted(self.col_of[t] for t in ins if t in self.col_of)
         hidden = [t for t in ins if t in self.hidden]
         ending = [c for c in in_cols if self.left.get(self.lanes[c], 0) <= 1]  # type: ignore[arg-type]
@@ -258,7 +258,7 @@ class _Drawer:
             self.col_of.pop(t)
             new = self._free_col()  # not `col`: it still holds t
             if new is None:
-                self.hidden[t] = -1
+                self.hidden.add(t)
             else:
                 spokes[new] = (0, 1)
                 self.lanes[new] = t
@@ -275,7 +275,7 @@ class _Drawer:
                 self._release(c)
         for t in hidden:
             if self.left[t] <= 0:
-                self.hidden.pop(t)
+                self.hidden.discard(t)
         if col is None:
             col = len(self.lanes)  # no lane free: the node sits just right of the lanes
         elif col < len(self.lanes):
@@ -306,13 +306,13 @@ class _Drawer:
         if col < self.max_lanes:
             while len(self.lanes) <= col:
                 self.lanes.append(None)
-            self._place(first, col, op.index)
+            self._place(first, col)
         else:
-            self.hidden[first] = op.index
+            self.hidden.add(first)
         spokes: dict[int, tuple[int, int]] = {}
         for t in rest:
             new = self._free_col()
-            self._place(t, new, op.index)
+            self._place(t, new)
             if new is not None:
                 spokes[new] = (0, 1)
         if spokes and col < self.max_lanes:
