@@ -35,6 +35,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                    help="do not load the model in the installed interpreters")
     p.add_argument("--timeout", type=float, default=120.0, metavar="S",
                    help="seconds each interpreter child may take (default 120)")
+    p.add_argument("--all", action="store_true",
+                   help="list every finding of a target on its own row (default: one row per "
+                        "rule with its count and first locations)")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_check)
 
@@ -77,7 +80,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         print_json(document("check", None, file=file, requested_targets=list(targets), fits=fits,
                             **body))
     else:
-        print(_text(report, targets, fits))
+        print(_text(report, targets, fits, every=args.all))
     return 0 if fits else 1
 
 
@@ -166,12 +169,30 @@ def _memory_lines(report: Any) -> list[str]:
     return lines
 
 
-def _target_lines(verdict: Any) -> list[str]:
+def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
+    """(severity, where, finding) rows: one per finding with `every`, else one per rule (its
+    count, first locations and what they have in common; a lone finding as it is)."""
+    from ..model.grouping import group_findings
+
+    if every:
+        return [(f.severity, f.where, f.message) for f in findings]
+    rows = []
+    for g in group_findings(findings):
+        if g.count == 1:
+            f = g.entries[0].item
+            rows.append((f.severity, f.where, f.message))
+        else:
+            more = ", …" if len(g.first()) < len({e.where for e in g.entries}) else ""
+            rows.append((g.severity, ", ".join(g.first()) + more, f"{g.label}: {g.summary}"))
+    return rows
+
+
+def _target_lines(verdict: Any, every: bool = False) -> list[str]:
     head = "FITS" if verdict.fits else "DOES NOT FIT"
     n_err = len(verdict.errors)
     lines = [f"target {verdict.target} ({verdict.description}): {head}"
              + (f", {n_err} error(s)" if n_err else "")]
-    rows = [(f.severity, f.where, f.message) for f in verdict.findings]
+    rows = _finding_rows(verdict.findings, every)
     if rows:
         table = render_table(("severity", "where", "finding"), rows, align="lll")
         lines += ["  " + ln for ln in table.splitlines()]
@@ -180,7 +201,7 @@ def _target_lines(verdict: Any) -> list[str]:
     return lines
 
 
-def _text(report: Any, targets: tuple[str, ...], fits: bool) -> str:
+def _text(report: Any, targets: tuple[str, ...], fits: bool, every: bool = False) -> str:
     rt = report.runtime
     out = [f"{report.path}  {fmt_bytes(report.file_size)}"]
     declared = f"; the model declares min_runtime_version {rt.declared}" if rt.declared else \
@@ -198,7 +219,7 @@ def _text(report: Any, targets: tuple[str, ...], fits: bool) -> str:
         out += [""] + extra
     out += [""] + _quant_lines(report) + _memory_lines(report)
     for t in targets:
-        out += [""] + _target_lines(report.targets[t])
+        out += [""] + _target_lines(report.targets[t], every)
     # One line per target, each saying what decided it (a runtime probe or the static rules).
     out += [""] + [f"verdict: {report.targets[t].line()}" for t in targets]
     return "\n".join(out)

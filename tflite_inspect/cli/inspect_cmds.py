@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("model")
     p.add_argument("tensors", nargs="*", help="tensor names or indices (default: all constants)")
     p.add_argument("--subgraph", type=int, default=0)
-    p.add_argument("--bins", type=int, default=16, help="histogram bins (default 16)")
+    p.add_argument("--bins", type=_bins, default=16, help="histogram bins, 1 to 1000 (default 16)")
     p.add_argument("--values", type=int, default=8, help="how many first values to show")
     p.add_argument("--npy", metavar="DIR",
                    help="export each tensor as .npy: its values, dense (bfloat16/float8 as "
@@ -54,7 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("model")
     p.add_argument("--raw", action="store_true", help="print the annotated table layout")
     p.add_argument("--limit", type=int, default=200, help="tables shown by --raw (default 200)")
-    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument("--all", action="store_true",
+                   help="list every finding on its own line (default: one line per code with "
+                        "its count and first locations)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document (every finding, and the groups)")
     p.set_defaults(func=cmd_verify)
 
 
@@ -121,11 +125,15 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
             continue  # shown in full below
         lines.append(f"metadata      {entry['name']}: {_metadata_line(entry)}")
     lines += _support_text(doc)
+    inside = sizes.weight_bytes - sizes.external_weight_bytes
     lines.append(f"size          {fmt_bytes(sizes.file_bytes)} file = "
-                 f"{fmt_bytes(sizes.weight_bytes)} weights + "
-                 f"{fmt_bytes(sizes.file_bytes - sizes.weight_bytes)} structure"
+                 f"{fmt_bytes(inside)} weights + "
+                 f"{fmt_bytes(sizes.file_bytes - inside)} structure"
                  + (f" ({fmt_bytes(sizes.outside_bytes)} stored after the flatbuffer)"
                     if sizes.outside_bytes else ""))
+    if sizes.external_weight_bytes:
+        lines.append(f"external      {fmt_bytes(sizes.external_weight_bytes)} weights in "
+                     f"{', '.join(sizes.external_files)} (beside the model, not in the file)")
     lines.append(f"size parts    {parts_line(sizes.parts, sizes.file_bytes)}")
     by_dtype = ", ".join(f"{k} {fmt_bytes(v)}" for k, v in sizes.weights_by_dtype.items())
     if by_dtype:
@@ -220,6 +228,18 @@ def cmd_tensors(args: argparse.Namespace) -> int:
                                 "quantization / sparsity"), rows, align="rlllrll"))
             print()
     return 0
+
+
+def _bins(text: str) -> int:
+    from ..model.weights import MAX_BINS
+
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= n <= MAX_BINS:
+        raise argparse.ArgumentTypeError(f"{n} is outside 1..{MAX_BINS}")
+    return n
 
 
 def _clean(text: str) -> str:
@@ -368,6 +388,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from ..model import open_model
     from ..model.checks import check_model
     from ..model.errors import NOT_TFLITE_CODES
+    from ..model.grouping import entry, group_findings, truncation
 
     _open_check_path(args.model)
     model = open_model(args.model, tolerant=True)
@@ -379,6 +400,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
                            for d in s_errors) and model.root_table is not None
         sem_errors = [f for f in findings if f.severity == "error"]
         status = 2 if s_errors else (1 if sem_errors else 0)
+        everything = [*structural.diagnostics, *findings]
+        groups = group_findings(everything)
+        cut = truncation(structural, model.source.view)
         if args.json:
             from ..analysis.report import document
 
@@ -389,13 +413,15 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 structural=[d.to_dict() for d in structural.diagnostics],
                 semantic=[f.to_dict() for f in findings],
                 tables_visited=structural.tables_visited,
+                truncation=cut.to_dict() if cut is not None else None,
+                groups=[g.to_dict() for g in groups],
             ))
         else:
-            for d in structural.diagnostics:
-                print(f"{d.severity.upper():<7} {d.code:<22} bytes {d.start:#x}..{d.end:#x}"
-                      f"  {d.path or '-'}: {d.message}")
-            for f in findings:
-                print(f"{f.severity.upper():<7} {f.code:<22} {f.location}: {f.message}")
+            if cut is not None:
+                print(cut.line())
+            lines = [entry(item) for item in everything] if args.all else groups
+            for line in lines:
+                print(f"{line.severity.upper():<7} {line.line()}")
             if args.raw and readable:
                 from .raw_dump import print_raw
 
@@ -403,6 +429,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             verdict = {0: "valid", 1: "semantic errors", 2: "structurally invalid"}[status]
             counts = (f"{len(s_errors)} structural error(s), {len(sem_errors)} semantic error(s), "
                       f"{len(structural.warnings) + len(findings) - len(sem_errors)} warning(s)")
+            if not args.all and len(groups) < len(everything):
+                counts += "; --all lists each one"
             print(f"{model.path}: {verdict}: {counts}", file=sys.stderr if status else sys.stdout)
         return status
     finally:

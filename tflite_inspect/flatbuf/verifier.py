@@ -441,8 +441,8 @@ class _Verifier:
             return
         align = attrs.get("force_align")
         if align and align.isdigit() and n and (vec + 4) % int(align):
-            self.warn("UNALIGNED_DATA", f"{name} data at {vec + 4:#x} is not {align}-byte aligned "
-                      "as the schema asks", vec + 4, vec + 4 + esize * n, path)
+            self.warn("UNALIGNED_DATA", f"{name} starts at {vec + 4:#x}, not on a {align}-byte "
+                      f"boundary (schema force_align {align})", vec + 4, vec + 4 + esize * n, path)
         if el.kind == "string":
             for i in range(n):
                 ep = vec + 4 + 4 * i

@@ -131,7 +131,93 @@ def check_model(model: Model) -> list[Finding]:
     for f in model.read_findings:
         if (f.code, f.message) not in seen:
             out.findings.append(f)
-    return out.findings
+    return _said_once(model, out.findings)
+
+
+# -- nothing twice, nothing from an unreadable part ------------------------------------------------
+
+
+def _ancestors(path: str) -> list[str]:
+    """`a.b[2].c` -> ["a", "a.b", "a.b[2]", "a.b[2].c"]: the path and every enclosing one."""
+    cuts = [i for i, ch in enumerate(path) if ch in ".[" and i]
+    return [path[:i] for i in cuts] + [path]
+
+
+class _Unreadable:
+    """Field paths that could not be read. `touches(path)` is true when the part at `path`
+    encloses one of them, is one of them, or lies inside one."""
+
+    def __init__(self, paths: set[str]) -> None:
+        self.paths = {p for p in paths if p}
+        self.inside = {a for p in self.paths for a in _ancestors(p)}
+
+    def __bool__(self) -> bool:
+        return bool(self.paths)
+
+    def touches(self, path: str) -> bool:
+        return path in self.inside or any(a in self.paths for a in _ancestors(path))
+
+
+# Beyond its own location, what each check read: a finding is not reported when one of these
+# parts is unreadable (an unreadable operator_codes vector reads as none, and every op would
+# be "out of range"). "{sg}" is the finding's subgraph.
+_READS: dict[str, tuple[str, ...]] = {
+    "VERSION_UNSUPPORTED": ("version",),
+    "NO_SUBGRAPHS": ("subgraphs",),
+    "NO_BUFFERS": ("buffers",),
+    "OPCODE_INDEX_OUT_OF_RANGE": ("operator_codes",),
+    "INPUT_NOT_PRODUCED": ("subgraphs[{sg}]", "buffers", "external_buffers"),
+    "TENSOR_INDEX_OUT_OF_RANGE": ("subgraphs[{sg}].tensors",),
+    "SIGNATURE_TENSOR_OUT_OF_RANGE": ("subgraphs[{sg}].tensors",),
+    "SIGNATURE_SUBGRAPH_OUT_OF_RANGE": ("subgraphs",),
+    "SUBGRAPH_INDEX_OUT_OF_RANGE": ("subgraphs",),
+    "BUFFER_INDEX_OUT_OF_RANGE": ("buffers",),
+    "METADATA_BUFFER_OUT_OF_RANGE": ("buffers",),
+    "EXTERNAL_BUFFER_UNKNOWN": ("external_buffers",),
+}
+
+
+def _reads(f: Finding) -> list[str]:
+    """The parts of the model finding `f` was derived from."""
+    loc = f.location
+    sg = loc.subgraph
+    parts = [loc.path] if loc.path else []
+    parts += [p.format(sg=sg) for p in _READS.get(f.code, ()) if sg is not None or "{" not in p]
+    if loc.buffer is not None:
+        parts.append(f"buffers[{loc.buffer}]")
+    if sg is not None:
+        if loc.operator is not None:
+            parts.append(f"subgraphs[{sg}].operators[{loc.operator}]")
+        if loc.tensor is not None:
+            parts.append(f"subgraphs[{sg}].tensors[{loc.tensor}]")
+    return parts
+
+
+def _said_once(model: Model, findings: list[Finding]) -> list[Finding]:
+    """The findings without echoes: a READ_ERROR about a part the structural verifier already
+    reported (same part, one inside the other, or the same bytes) is dropped, the structural
+    diagnostic wins; and a semantic finding derived from a part that cannot be read (a structural
+    error, a failed read, a list cut by the table budget) is not a finding about the model."""
+    structural = model.structural.errors
+    broken = _Unreadable({d.path for d in structural})
+    spans = {(d.start, d.end) for d in structural}
+    unreadable = _Unreadable(
+        {d.path for d in structural}
+        | {f.location.path for f in findings if f.code in ("READ_ERROR", "TABLE_BUDGET")}
+    )
+    if not unreadable and not spans:
+        return findings
+    out = []
+    for f in findings:
+        loc = f.location
+        if f.code == "READ_ERROR":
+            if (loc.start, loc.end) in spans or (loc.path and broken.touches(loc.path)):
+                continue
+        elif f.code not in ("TABLE_BUDGET", "CHECK_FAILED") and any(
+                unreadable.touches(p) for p in _reads(f)):
+            continue
+        out.append(f)
+    return out
 
 
 # -- model ---------------------------------------------------------------------------------------
@@ -146,7 +232,7 @@ def _check_model_fields(model: Model, out: _Collector) -> None:
             "(verifier: 'Invalid model version')",
             path="version",
         )
-    if not model.subgraphs:
+    if model.count("subgraphs") == 0:  # None: there is a vector, but it cannot be read
         out.add(
             "error",
             "NO_SUBGRAPHS",

@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from ...check import TARGETS, CheckReport, static_report, with_probes
 from ...cli.check_cmd import _flex_lines, _memory_lines, _probe_lines, _quant_lines
+from ...model.grouping import group_findings
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import Status, ToolPane, heading, plain_lines
 
@@ -215,11 +216,20 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
     for t in targets:
         v = report.targets[t]
         lines.append(heading(f"findings for {t}: {len(v.findings) or 'none'}"))
-        for f in v.findings:
-            where = f" [{f.where}]" if f.where else ""
-            text = Text.assemble((f"{f.severity}", "bold"), where, f": {f.message}")
+        # One line per rule (hundreds of float ops are one line), linked to its first op;
+        # `tflite-inspect check --all` lists each one.
+        for g in group_findings(v.findings):
+            f = g.entries[0].item
+            if g.count == 1:
+                where = f" [{f.where}]" if f.where else ""
+                text = Text.assemble((f"{f.severity}", "bold"), where, f": {f.message}")
+            else:
+                text = Text.assemble((f"{g.severity} ×{g.count}", "bold"),
+                                     f" [{g.locations()}]: {g.summary}")
             lines.append(Line(text, pane.op_location(f.subgraph, f.op)))
-            lines.append(Line(Text(f"    rule {f.rule} · {f.source}", style="dim")))
+            sources = {e.item.source for e in g.entries}
+            source = f.source if len(sources) == 1 else f"{f.source} (and {len(sources) - 1} more)"
+            lines.append(Line(Text(f"    rule {f.rule} · {source}", style="dim")))
         for src in v.sources:
             lines.append(Line(Text(f"  rules: {src}", style="dim")))
     lines.append(Line(Text("")))

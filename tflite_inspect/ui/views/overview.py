@@ -16,6 +16,7 @@ from ...analysis.report import support_metadata_dict
 from ...fmt import fmt_bytes
 from ...fmt_support import support_rows
 from ...model import Subgraph
+from ...model.grouping import group_findings, truncation
 from ..history import Location
 from ..loading import GRAPH_STAGE
 from ..present import bar_lines, metadata_text, tensor_brief
@@ -83,8 +84,10 @@ class OverviewView(VerticalScroll, can_focus=True):
         lines = Text()
         errors = len(m.structural.errors)
         if errors:
-            lines.append(f"! damaged file: {errors} structural error(s); showing what could be "
-                         "read (findings below, raw bytes in 5 Raw)\n", style="bold")
+            cut = truncation(m.structural, m.source.view)
+            what = cut.line() if cut is not None else f"{errors} structural error(s)"
+            lines.append(f"! damaged file: {what}; showing what could be read (findings "
+                         "below, raw bytes in 5 Raw)\n", style="bold")
         lines.append(_row("file", f"{self.session.name}  {fmt_bytes(m.file_size)}"))
         lines.append("\n")
         lines.append(_row("schema", f"version {m.version}"))
@@ -231,10 +234,15 @@ class OverviewView(VerticalScroll, can_focus=True):
         summary = "no problems found" if not findings else \
             f"{errors} error(s), {warnings} warning(s), {len(findings) - errors - warnings} note(s)"
         text.append(f"  {summary}\n")
-        for f in findings:
-            mark = "!" if f.severity == "error" else "·"
-            text.append(f"  {mark} {f.severity} {f.code}", style="bold")
-            text.append(f" [{f.where}]: {f.message}\n")
+        # One line per code, however many findings (a converter output has hundreds of
+        # unaligned buffers): the Raw view and `verify --all` list each one.
+        for g in group_findings(findings):
+            mark = "!" if g.severity == "error" else "·"
+            text.append(f"  {mark} {g.severity} {g.label}", style="bold")
+            if g.count == 1 and g.summary == g.entries[0].message:
+                text.append(f" [{g.entries[0].place}]: {g.summary}\n")
+            else:
+                text.append(f": {g.summary}; {g.locations()}\n")
         if pending:
             text.append(pending, style="italic")
         text.rstrip()

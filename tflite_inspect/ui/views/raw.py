@@ -20,6 +20,7 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from ...flatbuf import Diagnostic, FlatBufError, Table, TableLayout, Vector, table_layout
+from ...model.grouping import FindingGroup, group_findings, truncation
 from ..history import Location
 from ..session import Session
 from ..widgets.hex_view import HexView, Mark
@@ -47,11 +48,24 @@ class DiagnosticNode:
     diagnostic: Diagnostic
 
 
-NodeData = TableNode | VectorNode | DiagnosticNode | None
+@dataclass(frozen=True)
+class GroupNode:
+    """Diagnostics `start..stop` of one code (their leaves are added when it is expanded)."""
+
+    group: FindingGroup
+    start: int
+    stop: int
+
+
+NodeData = TableNode | VectorNode | DiagnosticNode | GroupNode | None
 
 
 def _label(table: Table, name: str) -> Text:
     return Text.assemble((name, "bold"), f": {table.name} @{table.pos:#x}")
+
+
+def _diagnostic_label(d: Diagnostic) -> Text:
+    return Text(f"{d.severity} {d.code} @{d.start:#x} {d.path}")
 
 
 def layout_lines(layout: TableLayout) -> list[Line]:
@@ -121,9 +135,18 @@ class RawView(Vertical):
             diag = tree.root.add(Text(f"{'! ' if errors else ''}structural diagnostics: "
                                       f"{errors} error(s), {len(diagnostics) - errors} "
                                       "warning(s)"), data=None, expand=bool(errors))
-            for d in diagnostics:
-                diag.add_leaf(Text(f"{d.severity} {d.code} @{d.start:#x} {d.path}"),
-                              data=DiagnosticNode(d))
+            cut = truncation(model.structural, model.source.view)
+            if cut is not None:
+                diag.add_leaf(Text(f"! {cut.line()}", style="bold"))
+            # One node per code (thousands of unaligned buffers are one line); its
+            # diagnostics are added when it is expanded.
+            for g in group_findings(diagnostics):
+                if g.count == 1:
+                    diag.add_leaf(_diagnostic_label(g.entries[0].item),
+                                  data=DiagnosticNode(g.entries[0].item))
+                else:
+                    diag.add(Text(f"{g.severity} {g.label}: {g.summary}"),
+                             data=GroupNode(g, 0, g.count))
         root = model.root_table
         if root is None:
             tree.root.add_leaf(Text("! no readable root table"))
@@ -153,6 +176,21 @@ class RawView(Vertical):
             self._add_table_children(node, data.table)
         elif isinstance(data, VectorNode):
             self._add_vector_children(node, data.vector, data.start, data.stop)
+        elif isinstance(data, GroupNode):
+            self._add_group_children(node, data)
+
+    def _add_group_children(self, node: TreeNode[NodeData], data: GroupNode) -> None:
+        start, stop = data.start, data.stop
+        if stop - start > CHUNK:
+            step = CHUNK
+            while (stop - start) // step > CHUNK:
+                step *= CHUNK
+            for lo in range(start, stop, step):
+                hi = min(stop, lo + step)
+                node.add(Text(f"[{lo}..{hi - 1}]"), data=GroupNode(data.group, lo, hi))
+            return
+        for e in data.group.entries[start:stop]:
+            node.add_leaf(_diagnostic_label(e.item), data=DiagnosticNode(e.item))
 
     def _add_table_children(self, node: TreeNode[NodeData], table: Table) -> None:
         for field in table.tdef.fields:
@@ -209,6 +247,19 @@ class RawView(Vertical):
             fields.set_lines(layout_lines(layout))
             hex_view.show(self.session.model.source.view, 0, table_marks(layout),
                           goto=min(layout.offset, layout.vtable_offset))
+        elif isinstance(data, GroupNode):
+            g = data.group
+            items = [e.item for e in g.entries[data.start:data.stop]]
+            fields.set_lines([
+                Line(Text(f"{g.severity} {g.label}", style="bold")),
+                Line(Text(g.summary)),
+                Line(Text(g.locations())),
+                Line(Text("expand to list each one; show the first one's bytes"),
+                     items[0].start),
+            ])
+            hex_view.show(self.session.model.source.view, 0,
+                          [Mark(d.start, max(d.end, d.start + 1), d.code, "reverse")
+                           for d in items[:CHUNK]], goto=items[0].start)
         elif isinstance(data, DiagnosticNode):
             d = data.diagnostic
             fields.set_lines([
