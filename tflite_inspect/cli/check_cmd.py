@@ -14,6 +14,7 @@ from collections import Counter
 from typing import Any
 
 from ..fmt import fmt_bytes
+from ..text.check import flex_lines, memory_lines, probe_lines, quant_lines
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
@@ -100,75 +101,6 @@ def _ops_table(report: Any) -> str:
                         rows, align="lllrlll")
 
 
-def _flex_lines(report: Any) -> list[str]:
-    from ..check.data import load
-
-    flex = report.flex_ops
-    if not flex:
-        return []
-    cannot = [r.label for r in report.installed if r.name != "tflite-micro" and not r.flex]
-    can = load("runtimes")["flex_runtimes"]
-    lines = ["flex ops"]
-    for o in {o.name: o for o in flex}.values():
-        lines.append(f"  {o.name} runs TensorFlow op {o.tf_op}"
-                     + (f"; cannot run on {', '.join(cannot)}" if cannot else ""))
-    lines.append("  runtimes with the Flex delegate: " + "; ".join(can))
-    return lines
-
-
-def _probe_lines(report: Any) -> list[str]:
-    if not report.probes:
-        return []
-    lines = ["runtime probe (load + allocate in a child process)"]
-    for p in report.probes:
-        lines.append(f"  {p.label:<34} {p.status:<8} {p.message}")
-        for f in p.findings:
-            lines.append(f"    - {f.message}" + (f" (node {f.node})" if f.node is not None else ""))
-    return lines
-
-
-def _quant_lines(report: Any) -> list[str]:
-    q = report.quantization
-    prec = ", ".join(f"{k} {v}" for k, v in sorted(q.ops_by_precision.items()))
-    lines = [f"quantization  {q.mode}, {'/'.join(q.io_dtypes) or '-'} I/O; ops by precision: "
-             f"{prec or '-'}"]
-    for n, isl in enumerate(q.islands, 1):
-        ops = ", ".join(f"{name} (op {i})" for i, name in zip(isl.ops, isl.opcodes, strict=True))
-        lines.append(f"  float island {n} (subgraph {isl.subgraph}): {ops}")
-        lines.append(f"    cause: {isl.cause()}")
-        for label, items in (("enters", isl.entries), ("leaves", isl.exits)):
-            if items:
-                lines.append(f"    {label}: " + ", ".join(f"'{t.name}' {t.dtype} ({t.origin})"
-                                                         for t in items[:4])
-                             + (f" and {len(items) - 4} more" if len(items) > 4 else ""))
-    return lines
-
-
-def _memory_lines(report: Any) -> list[str]:
-    m = report.memory
-    peak = ""
-    if m.peak_op is not None:
-        name = next((o.name for o in report.ops if o.subgraph == m.subgraph
-                     and o.index == m.peak_op), "?")
-        peak = f" at op {m.peak_op} ({name})"
-    lines = [f"memory        activation arena {fmt_bytes(m.arena_bytes)} (greedy plan, "
-             f"{m.alignment}-byte alignment, subgraph {m.subgraph}); working set peak "
-             f"{fmt_bytes(m.peak_working_set)}{peak}",
-             f"              constants {fmt_bytes(m.constant_bytes)} (flash), file "
-             f"{fmt_bytes(m.file_bytes)}"
-             + (f", variables {fmt_bytes(m.variable_bytes)}" if m.variable_bytes else "")]
-    micro = next((p for p in report.probes if p.arena is not None), None)
-    if micro is not None:
-        a = micro.arena
-        lines.append(f"              {micro.label}: arena used {fmt_bytes(a.total)} = planned "
-                     f"{fmt_bytes(a.head)} + persistent {fmt_bytes(a.tail)}")
-    if m.unsized:
-        lines.append(f"              {len(m.unsized)} tensor(s) of unknown size left out")
-    if m.unplanned_subgraphs:
-        lines.append(f"              {m.unplanned_subgraphs} other subgraph(s) not planned")
-    return lines
-
-
 def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
     """(severity, where, finding) rows: one per finding with `every`, else one per rule (its
     count, first locations and what they have in common; a lone finding as it is)."""
@@ -214,10 +146,10 @@ def _text(report: Any, targets: tuple[str, ...], fits: bool, every: bool = False
                                           else "") for r in report.installed) or "none"
     out.append(f"installed     {installed}")
     out += ["", _ops_table(report)]
-    extra = _flex_lines(report) + _probe_lines(report)
+    extra = flex_lines(report) + probe_lines(report)
     if extra:
         out += [""] + extra
-    out += [""] + _quant_lines(report) + _memory_lines(report)
+    out += [""] + quant_lines(report) + memory_lines(report)
     for t in targets:
         out += [""] + _target_lines(report.targets[t], every)
     # One line per target, each saying what decided it (a runtime probe or the static rules).

@@ -22,8 +22,8 @@ from textual.widgets import Label, Select, TabbedContent
 from textual.worker import get_current_worker
 
 from ...check import TARGETS, CheckReport, static_report, with_probes
-from ...cli.check_cmd import _flex_lines, _memory_lines, _probe_lines, _quant_lines
 from ...model.grouping import group_findings
+from ...text.check import flex_lines, memory_lines, probe_lines, quant_lines
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import Status, ToolPane, heading, plain_lines
 
@@ -241,7 +241,7 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
     for o in report.ops:
         lines.append(Line(op_row_text(o), pane.op_location(o.subgraph, o.index)))
 
-    flex = _flex_lines(report)
+    flex = flex_lines(report)
     if flex:
         lines.append(Line(Text("")))
         lines += plain_lines(flex, no_wrap=False)
@@ -249,8 +249,8 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
     installed = ", ".join(r.label + (f" (runtime {r.runtime_version})" if r.runtime_version
                                      else "") for r in report.installed) or "none"
     lines.append(Line(Text(f"installed  {installed}")))
-    lines += plain_lines(_probe_lines(report), no_wrap=False)
+    lines += plain_lines(probe_lines(report), no_wrap=False)
     lines.append(Line(Text("")))
-    lines += plain_lines(_quant_lines(report), no_wrap=False)
-    lines += plain_lines(_memory_lines(report), no_wrap=False)
+    lines += plain_lines(quant_lines(report), no_wrap=False)
+    lines += plain_lines(memory_lines(report), no_wrap=False)
     return lines
