@@ -17,7 +17,8 @@ import sys
 import time
 from typing import Any
 
-from ..runtime._child import Child, _exit_with_parent, _limit_memory
+from ..runtime._child import Child
+from ..runtime._child import main as child_main
 
 
 class QuantizeChild(Child):
@@ -59,17 +60,7 @@ class QuantizeChild(Child):
 
 
 def main(argv: list[str]) -> int:
-    if "--memory-mb" in argv:
-        _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
-    import faulthandler
-
-    faulthandler.enable()
-    _exit_with_parent()
-    protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)  # native prints go to stderr, never into the protocol
-    sys.stdout = sys.stderr
-    QuantizeChild(protocol).serve()
-    return 0
+    return child_main(argv, QuantizeChild)
 
 
 if __name__ == "__main__":

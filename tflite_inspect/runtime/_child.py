@@ -192,7 +192,8 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
 
 
-def main(argv: list[str]) -> int:
+def main(argv: list[str], child: type[Child] | None = None) -> int:
+    """Serves requests with `child` (this module's Child, or a subclass that adds commands)."""
     if "--memory-mb" in argv:
         _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
     faulthandler.enable()
@@ -200,7 +201,7 @@ def main(argv: list[str]) -> int:
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # native prints go to stderr, never into the protocol
     sys.stdout = sys.stderr
-    Child(protocol).serve()
+    (child or Child)(protocol).serve()
     return 0
 
 

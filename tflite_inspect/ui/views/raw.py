@@ -182,11 +182,7 @@ class RawView(Vertical):
     def _add_group_children(self, node: TreeNode[NodeData], data: GroupNode) -> None:
         start, stop = data.start, data.stop
         if stop - start > CHUNK:
-            step = CHUNK
-            while (stop - start) // step > CHUNK:
-                step *= CHUNK
-            for lo in range(start, stop, step):
-                hi = min(stop, lo + step)
+            for lo, hi in _chunks(start, stop):
                 node.add(Text(f"[{lo}..{hi - 1}]"), data=GroupNode(data.group, lo, hi))
             return
         for e in data.group.entries[start:stop]:
@@ -213,11 +209,7 @@ class RawView(Vertical):
     def _add_vector_children(self, node: TreeNode[NodeData], vector: Vector, start: int,
                              stop: int) -> None:
         if stop - start > CHUNK:
-            step = CHUNK
-            while (stop - start) // step > CHUNK:
-                step *= CHUNK
-            for lo in range(start, stop, step):
-                hi = min(stop, lo + step)
+            for lo, hi in _chunks(start, stop):
                 node.add(Text(f"[{lo}..{hi - 1}]"), data=VectorNode(vector, lo, hi))
             return
         name = vector.path.rsplit(".", 1)[-1]
@@ -285,3 +277,11 @@ class RawView(Vertical):
 
     def action_focus_tree(self) -> None:
         self.query_one(Tree).focus()
+
+
+def _chunks(start: int, stop: int) -> list[tuple[int, int]]:
+    """[start, stop) cut into at most CHUNK ranges of CHUNK, CHUNK², ... entries each."""
+    step = CHUNK
+    while (stop - start) // step > CHUNK:
+        step *= CHUNK
+    return [(lo, min(stop, lo + step)) for lo in range(start, stop, step)]
