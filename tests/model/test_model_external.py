@@ -81,3 +81,15 @@ def test_sizes_account_for_external_weights(tmp_path):
         sizes = size_report(model)
         assert sizes.external_weight_bytes == 16 and sizes.external_files == ("weights.bin",)
         assert sum(sizes.parts.values()) == sizes.file_bytes == path.stat().st_size
+
+
+def test_weights_shows_the_group_and_offset_or_the_missing_file(tmp_path, capsys):
+    from tflite_inspect.cli import main
+
+    path = _write(tmp_path)
+    assert main(["weights", str(path)]) == 0
+    assert "file not found: put weights.bin beside the model" in capsys.readouterr().out
+    (tmp_path / "weights.bin").write_bytes(b"\xff" * 8 + VALUES.tobytes())
+    assert main(["weights", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "external data: weights.bin @ 8 (16 B)" in out and "max 3.25" in out

@@ -297,6 +297,7 @@ def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any
     from ..analysis.report import quantization_dict
     from ..model import ModelError
     from ..model.densify import tensor_sparsity
+    from ..model.external import external_data
     from ..model.weights import decoded_data, dequantize, string_data, weight_stats
 
     item: dict[str, Any] = {"index": t.index, "name": t.name, "dtype": t.dtype,
@@ -308,6 +309,11 @@ def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any
     sparse = tensor_sparsity(t)
     if sparse is not None:
         item["sparsity"] = {**sparse.to_dict(), "text": fmt_sparsity(sparse)}
+    ext = external_data(model, t)
+    if ext is not None:
+        item["external"] = {"group": ext.group_name, "offset": ext.offset, "length": ext.length,
+                            "packing": ext.packing, "path": ext.path, "error": ext.error,
+                            "text": ext.describe()}
     if not t.nbytes:
         item["error"] = "no constant data (an activation or an empty buffer)"
         return item
@@ -360,6 +366,8 @@ def _weights_text(item: dict[str, Any]) -> str:
             + (f"  {quant}" if quant else ""))
     if "sparsity" in item:
         head += f"\n  {item['sparsity']['text']}; statistics and values of the dense tensor"
+    if "external" in item:
+        head += f"\n  external data: {_clean(item['external']['text'])}"
     if "error" in item:
         return f"{head}\n  {_clean(item['error'])}\n"
     if "strings" in item:

@@ -14,6 +14,7 @@ from ..analysis.quantmode import op_precision
 from ..fmt import fmt_bytes, fmt_float, fmt_shape, fmt_sparsity
 from ..model import Operator, Subgraph, Tensor
 from ..model.densify import tensor_sparsity
+from ..model.external import external_data
 from .history import Location
 from .present import channel_report, option_items, quant_brief, tensor_brief
 from .session import Session
@@ -212,7 +213,8 @@ def _data_lines(session: Session, t: Tensor) -> list[Line]:
     buffers = session.model.buffers
     where = ""
     if t.external_buffer:
-        where = f"external buffer {t.external_buffer}"
+        ext = external_data(session.model, t)
+        where = f"external buffer {t.external_buffer}" + (f": {ext.describe()}" if ext else "")
     elif 0 < t.buffer < len(buffers):
         buf = buffers[t.buffer]
         if buf.error:
