@@ -21,6 +21,7 @@ PROG = "tflite-inspect"
 def _command_modules() -> list[object]:
     from . import (
         check_cmd,
+        completion_cmd,
         convert_cmd,
         diff_cmd,
         graph_cmd,
@@ -30,21 +31,34 @@ def _command_modules() -> list[object]:
         ui_cmd,
     )
 
-    return [inspect_cmds, graph_cmd, diff_cmd, run_cmds, convert_cmd, quantize_cmd, check_cmd, ui_cmd]
+    return [inspect_cmds, graph_cmd, diff_cmd, run_cmds, convert_cmd, quantize_cmd, check_cmd, ui_cmd,
+            completion_cmd]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from .help import TopParser, finish
+
+    parser = TopParser(
         prog=PROG,
+        usage=f"{PROG} [options] COMMAND [ARGS]\n       {PROG} [options] MODEL",
         description="Inspect, verify, run, compare and convert TensorFlow Lite / LiteRT models.",
-        epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for help.",
+        epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for a\n"
+               f"command's options and examples. The options above may also come after the\n"
+               f"command.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
+    parser.add_argument("--no-color", action="store_true",
+                        help="no colour in progress displays and the UI (as NO_COLOR=1 does)")
+    parser.add_argument("--json", action="store_true", dest="global_json",
+                        help="print one JSON document (every command but graph, ui, completion)")
+    parser.add_argument("--theme", metavar="NAME", dest="global_theme",
+                        help="the UI's Textual theme (default: textual-dark)")
     parser.add_argument("--version", action=_VersionAction, nargs=0,
                         help="show the version, Python's and every runtime's it can use")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
+    finish(parser)
     return parser
 
 
@@ -90,17 +104,47 @@ def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
     The UI's own options may come first (`--theme light MODEL`), so the first word that is not
     an option decides: a command name keeps argv as it is, anything else is the UI's model.
     """
+    from .help import GLOBAL_FLAGS
+
     if argv[:1] and argv[0] in ("-h", "--help", "--version"):
         return argv
-    # --traceback is global and may come anywhere before a `--`: it moves to the front.
+    # --traceback and --no-color may come anywhere before a `--`: they move to the front.
     end = argv.index("--") if "--" in argv else len(argv)
-    global_flags = [a for a in argv[:end] if a == "--traceback"]
-    rest = [a for a in argv[:end] if a != "--traceback"] + argv[end:]
+    global_flags = [a for a in argv[:end] if a in GLOBAL_FLAGS]
+    rest = [a for a in argv[:end] if a not in GLOBAL_FLAGS] + argv[end:]
     argv = [*global_flags, *rest]
-    first_word = next((a for a in rest if not a.startswith("-")), None)
+    first_word = _first_word(rest)
     if first_word is None or first_word in commands:
         return argv
     return [*global_flags, "ui", *rest]
+
+
+def _first_word(argv: list[str]) -> str | None:
+    """The first word that is neither an option nor the value of `--theme NAME`."""
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+        elif a == "--theme":
+            skip = True
+        elif a == "--" or not a.startswith("-"):
+            return None if a == "--" else a
+    return None
+
+
+def _merge_globals(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """--json and --theme given before the command count as if given after it."""
+    import os
+
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"
+    for dest, option in (("global_json", "json"), ("global_theme", "theme")):
+        value = getattr(args, dest)
+        if value in (None, False) or args.command is None:
+            continue
+        if not hasattr(args, option):
+            parser.error(f"--{option}: the {args.command} command has no --{option}")
+        setattr(args, option, value)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub_action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     args_list = _with_default_command(args_list, set(sub_action.choices))
     args = parser.parse_args(args_list)
+    _merge_globals(parser, args)
     if args.command is None:
         parser.print_help(sys.stderr)
         return 2

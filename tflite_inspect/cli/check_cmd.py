@@ -26,12 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("check", help="will it run there: op versions and runtimes, Flex/custom "
                                      "ops, micro/GPU/int8 rules, memory; exit 0 fits, 1 not, "
                                      "2 unreadable")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     p.add_argument("--target", action="append", choices=_CHOICES, metavar="TARGET",
                    help="litert (the installed runtime, default), micro, gpu, int8 or all; "
                         "repeat for several")
     p.add_argument("--arena-size", metavar="BYTES", type=_size,
-                   help="micro: the tensor arena to fit into (e.g. 64K, 1M)")
+                   help="micro: the tensor arena to fit into (e.g. 64K, 1M; default: no limit, "
+                        "the estimate is shown)")
     p.add_argument("--no-probe", action="store_true",
                    help="do not load the model in the installed interpreters")
     p.add_argument("--timeout", type=float, default=120.0, metavar="S",

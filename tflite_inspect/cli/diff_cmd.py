@@ -14,8 +14,8 @@ __all__ = ["register"]
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("diff", help="ops, tensors, quantization, sizes and metadata that differ; "
                                     "exit 0 identical, 1 different")
-    p.add_argument("a")
-    p.add_argument("b")
+    p.add_argument("a", help="the first model (A, the old one)")
+    p.add_argument("b", help="the second model (B, the new one)")
     p.add_argument("--limit", type=int, default=40, help="tensor rows shown per section")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_diff)

@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                     "type, output shape and dtype), with lanes for the tensors flowing between "
                     "them, the way `git log --graph` draws history. Constants are folded into "
                     "the ops that read them.")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     p.add_argument("--subgraph", type=int, default=None, metavar="N",
                    help="only subgraph N (default: every subgraph)")
     p.add_argument("--ascii", action="store_true",

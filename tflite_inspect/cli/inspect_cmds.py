@@ -24,34 +24,34 @@ __all__ = ["register"]
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("summary", help="what the model is: I/O, signatures, ops, quantization, size")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_summary)
 
     for name, func, what in (("ops", cmd_ops, "operators"), ("tensors", cmd_tensors, "tensors")):
         p = sub.add_parser(name, help=f"every {what[:-1]} of every subgraph")
-        p.add_argument("model")
-        p.add_argument("--subgraph", type=int, default=None, help="only this subgraph")
+        p.add_argument("model", help="the .tflite file")
+        p.add_argument("--subgraph", type=int, default=None, help="only this subgraph (default: every subgraph)")
         p.add_argument("--json", action="store_true", help="print one JSON document")
         p.set_defaults(func=func)
 
     p = sub.add_parser("weights", help="statistics, histogram and values of constant tensors")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     p.add_argument("tensors", nargs="*", help="tensor names or indices (default: all constants)")
-    p.add_argument("--subgraph", type=int, default=0)
+    p.add_argument("--subgraph", type=int, default=0, help="the subgraph of the tensors")
     p.add_argument("--bins", type=_bins, default=16, help="histogram bins, 1 to 1000 (default 16)")
     p.add_argument("--values", type=int, default=8, help="how many first values to show")
     p.add_argument("--npy", metavar="DIR",
                    help="export each tensor as .npy: its values, dense (bfloat16/float8 as "
                         "float32, int4/int2 as int8, uint4 as uint8) and, when quantized, the "
-                        "dequantized float32 values")
+                        "dequantized float32 values (default: no export)")
     p.add_argument("--force", action="store_true", help="overwrite existing .npy files")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_weights)
 
     p = sub.add_parser("verify", help="structural and semantic checks; exit 0 valid, 1 semantic "
                                       "errors, 2 unreadable as TFLite")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     p.add_argument("--raw", action="store_true", help="print the annotated table layout")
     p.add_argument("--limit", type=int, default=200, help="tables shown by --raw (default 200)")
     p.add_argument("--all", action="store_true",

@@ -38,11 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("-r", "--recipe", required=True, metavar="R",
                    help="a recipe, a comma-separated list, or `all`")
     p.add_argument("--calibration", metavar="FILE",
-                   help="calibration samples (.npz keyed by input name, or .npy for one input)")
+                   help="calibration samples (.npz keyed by input name, or .npy for one input; "
+                        "default: none, so no static recipe)")
     p.add_argument("--block-size", type=int, default=32, choices=(32, 64, 128),
                    help="weight-int4 block size (default: 32)")
     p.add_argument("--keep-float", action="append", default=[], metavar="OPS",
-                   help="op indices or tensor-name patterns that stay float")
+                   help="op indices or tensor-name patterns that stay float (default: none)")
     p.add_argument("--inputs", metavar="FILE",
                    help="samples compared for --keep-float worst:K (default: the calibration "
                         "set; labels `y` give accuracy)")
