@@ -50,7 +50,7 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("run", help="run a model: outputs (top-k for classifiers) and latency; "
                                    "exit 1 when the interpreter fails or crashes")
-    p.add_argument("model")
+    p.add_argument("model", help="the .tflite file")
     _common_args(p)
     p.set_defaults(func=cmd_run)
 
@@ -62,9 +62,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--per-layer", action="store_true",
                    help="compare every matched intermediate tensor (QuantizationDebugger metrics)")
     p.add_argument("--csv", metavar="FILE", help="write the per-layer rows as CSV in the "
-                   "QuantizationDebugger column order (implies --per-layer)")
+                   "QuantizationDebugger column order (implies --per-layer; default: none)")
     p.add_argument("--model-explorer", metavar="FILE", help="write the per-layer error as Model "
-                   "Explorer node data (implies --per-layer)")
+                   "Explorer node data (implies --per-layer; default: none)")
     p.add_argument("--force", action="store_true", help="overwrite existing --csv/--model-explorer")
     p.add_argument("--top", type=int, default=25, metavar="N", help="per-layer rows shown "
                    "(default 25)")
