@@ -41,8 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--variant", default="float32", metavar="LIST",
                    help="comma-separated variants or `all` (default: float32)")
     p.add_argument("--calibration", metavar="FILE",
-                   help=".npz (by input name or position), .npy, or a folder of .npy files")
-    p.add_argument("--samples", type=int, metavar="N", help="use at most N calibration samples")
+                   help=".npz (by input name or position), .npy, or a folder of .npy files "
+                        "(default: seeded random samples, with a warning)")
+    p.add_argument("--samples", type=int, metavar="N", help="use at most N calibration samples (default: all)")
     p.add_argument("--select-tf-ops", action="store_true",
                    help="allow TF ops as Flex ops (SELECT_TF_OPS)")
     p.add_argument("--allow-custom-ops", action="store_true",
