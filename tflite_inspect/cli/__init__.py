@@ -11,7 +11,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from .common import UserError, error_line, user_error_from
+from .common import UserError, error_line, exit_on_signals, user_error_from
 
 __all__ = ["build_parser", "main"]
 
@@ -55,7 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="the UI's Textual theme (default: textual-dark)")
     parser.add_argument("--version", action=_VersionAction, nargs=0,
                         help="show the version, Python's and every runtime's it can use")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG,
+                                parser_class=argparse.ArgumentParser)
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
     finish(parser)
@@ -159,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     from ..text.safe import SafeStream
 
+    exit_on_signals()  # SIGTERM/SIGHUP: clean up as on any exit
     stdout = sys.stdout
     if args.command != "ui":  # the UI draws with Textual, which escapes what it shows
         sys.stdout = SafeStream(stdout)  # type: ignore[assignment]  # no control code from a file
