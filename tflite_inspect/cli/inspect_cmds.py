@@ -17,6 +17,7 @@ from ..fmt import (
     metadata_text,
 )
 from ..fmt_support import parts_line, support_rows
+from ..text.options import REDUCERS, options_text
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
@@ -175,18 +176,34 @@ def cmd_ops(args: argparse.Namespace) -> int:
             for op in sg_doc["operators"]:
                 ins = " ".join(_tensor_ref(sg, i) for i in op["inputs"])
                 outs = " ".join(_tensor_ref(sg, i) for i in op["outputs"])
-                opts = op["options"]
-                act = opts.get("fused_activation_function")
-                extra = f" [{act}]" if act and act != "NONE" else ""
+                extra = ""
                 if op["custom"] and op["custom"].get("tf_op"):
                     extra += f" tf:{op['custom']['tf_op']}"
                 if op["called_subgraphs"]:
                     extra += " calls " + ",".join(f"sg{i}" for i in op["called_subgraphs"])
-                rows.append((op["index"], op["opcode"] + extra, op["version"],
+                options = options_text(op["options"], _axes(model, sg, op))
+                rows.append((op["index"], op["opcode"] + extra, op["version"], options,
                              f"{ins} -> {outs}"))
-            print(render_table(("#", "opcode", "v", "inputs -> outputs"), rows, align="rlrl"))
+            print(render_table(("#", "opcode", "v", "options", "inputs -> outputs"), rows,
+                               align="rlrll"))
             print()
     return 0
+
+
+def _axes(model: Any, sg: Any, op: dict[str, Any]) -> list[int] | None:
+    """The constant axes a reducer (MEAN, SUM, ARG_MAX, ...) reads as its second input."""
+    from ..model import ModelError
+    from ..model.weights import decoded_data
+
+    if op["opcode"] not in REDUCERS or len(op["inputs"]) < 2:
+        return None
+    t = sg.tensor(op["inputs"][1])
+    if t is None or not t.is_constant or not t.nbytes or t.nbytes > 64:
+        return None
+    try:
+        return [int(v) for v in decoded_data(model, t).reshape(-1)]
+    except (ModelError, ValueError, TypeError):
+        return None
 
 
 def _tensor_ref(sg: Any, index: int) -> str:
