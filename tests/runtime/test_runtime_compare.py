@@ -145,10 +145,17 @@ def test_compare_csv_in_debugger_column_order(capsys: pytest.CaptureFixture[str]
     assert tuple(rows[0]) == CSV_COLUMNS
     assert rows[0][:7] == ["op_name", "tensor_idx", "num_elements", "stddev", "mean_error",
                            "max_abs_error", "mean_squared_error"]
-    assert rows[0][-3:] == ["scale", "zero_point", "tensor_name"]
+    name = rows[0].index("tensor_name")
+    assert rows[0][name - 2:name + 1] == ["scale", "zero_point", "tensor_name"]
+    # then the isolated error of each op, empty for conversions and the input
+    assert rows[0][name + 1:] == [f"isolated_{m}" for m in (
+        "stddev", "mean_error", "max_abs_error", "mean_squared_error", "rmse_scale", "cosine",
+        "sqnr_db")]
     assert len(rows) - 1 == 7
+    by_op = {r[0]: r for r in rows[1:]}
+    assert float(by_op["CONV_2D"][name + 3]) > 0 and by_op["INPUT"][name + 3] == ""
     node_data = json.loads((tmp_path / "me.json").read_text())
-    assert {r[-1] for r in rows[1:]} == set(node_data["results"])
+    assert {r[name] for r in rows[1:]} == set(node_data["results"])
     assert node_data["thresholds"][1]["value"] == 0.7
     code, _, err = cli(capsys, *args)  # both exist now: refused, nothing is run
     assert code == 2 and "--force" in err

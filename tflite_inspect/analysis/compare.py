@@ -28,15 +28,19 @@ import numpy as np
 __all__ = [
     "CSV_COLUMNS",
     "EXACT_DB",
+    "ISOLATED_COLUMNS",
     "JUMP_DB",
     "LAYER_METRICS",
     "RMSE_SCALE_FLAG",
+    "RMSE_SCALE_FLAG_16",
     "Activation",
     "LayerStats",
     "Match",
     "OutputStats",
     "cosine",
     "dequantize",
+    "flag_threshold",
+    "layer_metrics",
     "layer_rows",
     "layers_csv",
     "match_activations",
@@ -49,10 +53,15 @@ __all__ = [
 LAYER_METRICS = ("num_elements", "stddev", "mean_error", "max_abs_error", "mean_squared_error")
 #: Our direct-compare metrics: they take the debugger's "layer_direct_compare_metrics" slot.
 DIRECT_METRICS = ("rmse_scale", "cosine", "sqnr_db")
+#: The isolated error's columns (see runtime.isolated) follow the debugger's, prefixed.
+ISOLATED_COLUMNS = tuple(f"isolated_{m}" for m in (*LAYER_METRICS[1:], *DIRECT_METRICS))
 CSV_COLUMNS = ("op_name", "tensor_idx", *LAYER_METRICS, *DIRECT_METRICS,
-               "scale", "zero_point", "tensor_name")
+               "scale", "zero_point", "tensor_name", *ISOLATED_COLUMNS)
 #: The debugger guide flags 8-bit layers whose RMSE is above 0.7 quantization steps.
 RMSE_SCALE_FLAG = 0.7
+#: A 16-bit step is 256 times finer: a 16-bit layer is flagged when its error would be flagged at
+#: 8 bits over the same range (0.7 steps of 8 bits), not at 0.7 of its own much finer steps.
+RMSE_SCALE_FLAG_16 = RMSE_SCALE_FLAG * 256
 #: A layer "jumps" when its SQNR is this much below the worst of its matched inputs (10x the
 #: noise power)...
 JUMP_DB = 10.0
@@ -349,10 +358,34 @@ def _sort_key(row: dict[str, Any]) -> tuple[float, float]:
     return (math.inf if sqnr is None or math.isnan(sqnr) else sqnr, -rmse_scale)
 
 
+def flag_threshold(dtype: str) -> float | None:
+    """The rmse/scale above which a layer of this activation type is flagged; None for a type
+    the rule does not fit (float)."""
+    if dtype in ("int8", "uint8"):
+        return RMSE_SCALE_FLAG
+    if dtype in ("int16", "uint16"):
+        return RMSE_SCALE_FLAG_16
+    return None
+
+
+def _quant_of(m: Match) -> Activation | None:
+    return m.test if m.test.is_quantized else (m.reference if m.reference.is_quantized else None)
+
+
+def layer_metrics(m: Match, st: LayerStats) -> dict[str, Any]:
+    """`st.result` for the match's quantized side, with `flagged` by `flag_threshold`."""
+    quant = _quant_of(m)
+    metrics = st.result(quant.scales[0] if quant else None)
+    limit = flag_threshold(quant.dtype) if quant else None
+    metrics["flagged"] = bool(limit is not None and metrics["rmse_scale"] is not None
+                              and metrics["rmse_scale"] > limit)
+    return metrics
+
+
 def layer_rows(matches: Sequence[Match], stats: dict[int, LayerStats]) -> list[dict[str, Any]]:
     """One row per match that has statistics (keyed by the test tensor index), worst first (lowest
-    SQNR). `flagged` marks rmse/scale above 0.7 on 8-bit tensors (the debugger guide's rule of
-    thumb; a 16-bit step is too fine for it); `jump` marks the first layer in execution order
+    SQNR). `flagged` marks rmse/scale above `flag_threshold` (0.7 steps on 8-bit tensors, the
+    debugger guide's rule of thumb; the same error at 8 bits on 16-bit ones); `jump` marks the first layer in execution order
     whose SQNR is at least JUMP_DB below the worst of its matched inputs (see `_mark_jump`;
     QUANTIZE, DEQUANTIZE and subgraph inputs are conversions, never the jump)."""
     rows: list[dict[str, Any]] = []
@@ -361,10 +394,9 @@ def layer_rows(matches: Sequence[Match], stats: dict[int, LayerStats]) -> list[d
         st = stats.get(m.test.index)
         if st is None or not st.samples:
             continue
-        quant = m.test if m.test.is_quantized else (m.reference if m.reference.is_quantized
-                                                    else None)
+        quant = _quant_of(m)
         scale = quant.scales[0] if quant else None
-        metrics = st.result(scale)
+        metrics = layer_metrics(m, st)
         row = {
             "op_name": m.test.producer or "INPUT",
             "tensor_idx": m.test.index,
@@ -378,9 +410,6 @@ def layer_rows(matches: Sequence[Match], stats: dict[int, LayerStats]) -> list[d
             **metrics,
             "scale": scale,
             "zero_point": quant.zero_points[0] if quant and quant.zero_points else None,
-            "flagged": bool(metrics["rmse_scale"] is not None and quant is not None
-                            and quant.dtype in ("int8", "uint8")
-                            and metrics["rmse_scale"] > RMSE_SCALE_FLAG),
             "sqnr_drop_db": None,
             "jump": False,
         }
@@ -413,12 +442,17 @@ def _mark_jump(matches: Sequence[Match], by_test: dict[int, dict[str, Any]]) -> 
 
 def layers_csv(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as CSV in the QuantizationDebugger's column order (op_name, tensor_idx, its five
-    metrics, our rmse_scale/cosine/sqnr_db, scale, zero_point, tensor_name)."""
+    metrics, our rmse_scale/cosine/sqnr_db, scale, zero_point, tensor_name), then the isolated
+    metrics (`isolated_*`, empty where none was measured). The unprefixed metrics are the
+    accumulated error."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow(["" if row.get(c) is None else row.get(c) for c in CSV_COLUMNS])
+        isolated = row.get("isolated") or {}
+        cells = [isolated.get(c[len("isolated_"):]) if c.startswith("isolated_") else row.get(c)
+                 for c in CSV_COLUMNS]
+        writer.writerow(["" if v is None else v for v in cells])
     return buf.getvalue()
 
 

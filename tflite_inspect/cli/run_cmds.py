@@ -60,7 +60,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("b", help="the model under test (usually quantized)")
     _common_args(p)
     p.add_argument("--per-layer", action="store_true",
-                   help="compare every matched intermediate tensor (QuantizationDebugger metrics)")
+                   help="compare every matched intermediate tensor: the error accumulated up to "
+                   "it, and each op's isolated error (that op alone on B's own inputs, as the "
+                   "QuantizationDebugger measures it)")
+    p.add_argument("--accumulated-only", action="store_true", help="per-layer: skip the one-op "
+                   "runs that measure the isolated error (default: both)")
     p.add_argument("--csv", metavar="FILE", help="write the per-layer rows as CSV in the "
                    "QuantizationDebugger column order (implies --per-layer; default: none)")
     p.add_argument("--model-explorer", metavar="FILE", help="write the per-layer error as Model "
@@ -177,7 +181,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     per_layer = bool(args.per_layer or args.csv or args.model_explorer)
     try:
         report = compare_models(args.a, args.b, inputs=args.inputs, samples=args.samples,
-                                per_layer=per_layer, runs=args.runs, warmup=args.warmup,
+                                per_layer=per_layer, isolated=not args.accumulated_only,
+                                runs=args.runs, warmup=args.warmup,
                                 threads=args.threads, seed=args.seed, signature=args.signature,
                                 backend=args.backend, limits=_limits(args),
                                 progress=_progress())

@@ -77,6 +77,7 @@ class Child:
         fault = os.environ.get(FAULT_ENV, "")
         kind, _, command = fault.partition(":")
         self.fault = (kind, command or "run") if kind else None
+        self.isolated: dict[str, Any] = {}
 
     def send(self, event: str, **fields: Any) -> None:
         self.out.write(json.dumps({"id": self.request_id, "event": event, **fields}) + "\n")
@@ -127,6 +128,10 @@ class Child:
                 feeds = {k: data[k] for k in data.files}
         if cmd == "load":
             return self.load(args), None
+        if cmd == "isolate_prepare":
+            return self.isolate_prepare(args), None
+        if cmd == "isolate_run":
+            return self.isolate_run(args, feeds, request)
         loaded = self.loaded[args["key"]]
         if cmd == "run":
             return self.run(loaded, args, feeds, request)
@@ -152,6 +157,61 @@ class Child:
                         signature=args.get("signature"), phase=phase)
         self.loaded[args["key"]] = loaded
         return loaded.describe()
+
+    def isolate_prepare(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Builds one one-op model per job ({"id", "op", "feeds", "outputs"}: reference tensor
+        indices) from `args["model"]`; answers which were built and why the others were not."""
+        from ._interp import import_backend
+        from ._isolate import OneOp, Source
+
+        self.phase("building one-op models")
+        _, _, interpreter_cls, resolver_type = import_backend(args.get("backend", "auto"))
+
+        def make(content: bytes) -> Any:
+            return interpreter_cls(
+                model_content=content, num_threads=1,
+                experimental_op_resolver_type=resolver_type.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+
+        source = Source(args["model"])
+        built: dict[str, Any] = {}
+        failed: dict[str, str] = {}
+        for n, job in enumerate(args["jobs"]):
+            try:
+                built[str(job["id"])] = OneOp(source, int(job["op"]), list(job["feeds"]),
+                                              list(job["outputs"]), make)
+            except Exception as err:  # the op cannot stand alone: the parent says why
+                failed[str(job["id"])] = f"{type(err).__name__}: {err}"
+            self.progress(n + 1, len(args["jobs"]))
+        self.isolated = built
+        return {"built": sorted(built, key=int), "failed": failed}
+
+    def isolate_run(self, args: dict[str, Any], feeds: dict[str, Any],
+                    request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+        """Runs every built one-op model on each sample's `J.K` arrays (job J, its K-th fed
+        input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke."""
+        import numpy as np
+
+        from ._wire import stack, unstack
+
+        samples = int(args["samples"])
+        inputs = unstack(feeds, samples)
+        results: list[dict[str, Any]] = [{} for _ in range(samples)]
+        failed: dict[str, str] = {}
+        self.phase("invoking one-op models")
+        for job, one in self.isolated.items():
+            for s in range(samples):
+                values = [inputs[s].get(f"{job}.{k}") for k in range(len(one.feeds))]
+                if any(v is None for v in values):
+                    continue
+                try:
+                    outs = one.run(values)
+                except Exception as err:  # the interpreter's refusal for this op
+                    failed[job] = f"{type(err).__name__}: {err}"
+                    break
+                results[s].update({f"{job}.{m}": v for m, v in enumerate(outs)})
+        path = os.path.join(os.path.dirname(request["arrays"]), f"res{request['id']}.npz")
+        np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        return {"samples": samples, "failed": failed}, path
 
     def run(self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any],
             request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:

@@ -13,6 +13,7 @@ Never raises for what an interpreter does: each side's `outcome` says how it end
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,8 +21,18 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.compare import LayerStats, Match, OutputStats, layer_rows, match_activations, top1
+from ..analysis.compare import (
+    LayerStats,
+    Match,
+    OutputStats,
+    layer_metrics,
+    layer_rows,
+    match_activations,
+    top1,
+)
+from ..analysis.saturation import RangeHistogram
 from .inputs import InputError, Samples, load_samples, random_samples
+from .isolated import Isolator
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter
 from .run import file_facts
@@ -59,6 +70,7 @@ class CompareReport:
     source: str = ""
     samples: int = 0
     per_layer: bool = False
+    isolated: bool = False
     outputs: list[dict[str, Any]] = field(default_factory=list)
     layers: list[dict[str, Any]] = field(default_factory=list)
     tensors: dict[str, Any] = field(default_factory=dict)
@@ -81,7 +93,8 @@ class CompareReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {"a": self.a.to_dict(), "b": self.b.to_dict(), "source": self.source,
-                "samples": self.samples, "per_layer": self.per_layer, "ratios": self.ratios(),
+                "samples": self.samples, "per_layer": self.per_layer,
+                "isolated": self.isolated, "ratios": self.ratios(),
                 "outputs": self.outputs, "layers": self.layers, "tensors": self.tensors,
                 "notes": self.notes}
 
@@ -113,8 +126,9 @@ class _Comparison:
     """The per-sample loop: run both, accumulate output, layer and accuracy statistics."""
 
     def __init__(self, report: CompareReport, ia: RemoteInterpreter, ib: RemoteInterpreter,
-                 data: Samples, matches: list[Match]) -> None:
+                 data: Samples, matches: list[Match], isolation: Isolator | None = None) -> None:
         self.report, self.ia, self.ib, self.data, self.matches = report, ia, ib, data, matches
+        self.isolation = isolation
         self.pairs = _pair_outputs(ia, ib)
         if len(self.pairs) < max(len(ia.outputs), len(ib.outputs)):
             report.notes.append(f"outputs: {len(self.pairs)} of A's {len(ia.outputs)} and B's "
@@ -122,7 +136,10 @@ class _Comparison:
         self.out_stats = {pair: OutputStats() for pair in self.pairs}
         self.layer_stats = {m.test.index: LayerStats() for m in matches}
         self.capture_a = sorted({m.reference.index for m in matches})
-        self.capture_b = sorted({m.test.index for m in matches})
+        self.capture_b = sorted({m.test.index for m in matches}
+                                | set(isolation.state.capture if isolation else ()))
+        self.histograms = {m.test.index: RangeHistogram(m.test) for m in matches
+                           if m.test.is_quantized and len(m.test.scales) == 1}
 
     def chunk(self, start: int, stop: int) -> None:
         """Runs samples [start, stop) on both; raises ChildFailure tagged with the side."""
@@ -143,6 +160,12 @@ class _Comparison:
             if pairs:
                 _accumulate(self.layer_stats[m.test.index], m.reference, [x for x, _ in pairs],
                             m.test, [y for _, y in pairs])
+                hist = self.histograms.get(m.test.index)
+                if hist is not None:
+                    for x, y in pairs:
+                        hist.add(m.reference.to_float(x), y)
+        if self.isolation is not None:
+            self.isolation.chunk([r.tensors for r in res_b])
         labels = self.data.labels
         if labels is not None:
             for i, (ra, rb) in enumerate(zip(res_a, res_b, strict=True)):
@@ -159,6 +182,16 @@ class _Comparison:
                                    "tensor_name": self.ia.outputs[ka].tensor_name,
                                    "b_name": self.ib.outputs[kb].name, **stats.result()})
         report.layers = layer_rows(self.matches, self.layer_stats)
+        by_test = {m.test.index: m for m in self.matches}
+        state = self.isolation.state if self.isolation else None
+        for row in report.layers:
+            hist = self.histograms.get(row["tensor_idx"])
+            row["histogram"] = hist.result() if hist is not None and hist.count else None
+            iso = state.stats.get(row["tensor_idx"]) if state else None
+            row["isolated"] = (layer_metrics(by_test[row["tensor_idx"]], iso)
+                               if iso is not None and iso.samples else None)
+            if state is not None and row["isolated"] is None:
+                row["isolated_skipped"] = state.skipped.get(row["tensor_idx"], "not measured")
         if self.data.labels is not None and done:
             report.a.accuracy = report.a._hits / done
             report.b.accuracy = report.b._hits / done
@@ -208,17 +241,21 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
                    signature: str | None = None, backend: str = "auto",
                    limits: Limits | None = None, progress: Progress | None = None,
                    cancel: threading.Event | None = None, env: dict[str, str] | None = None,
-                   chunk: int = 16) -> CompareReport:
+                   chunk: int = 16, isolated: bool = True) -> CompareReport:
     """Feeds the same samples (from `inputs`, or `samples` seeded random ones, 8 by default) to A
     and B and compares outputs (and intermediates with `per_layer`), accuracy when `inputs` has
-    labels `y`, then file size, weight bytes and latency p50 (`runs` timed runs; 0 skips)."""
+    labels `y`, then file size, weight bytes and latency p50 (`runs` timed runs; 0 skips).
+
+    With `per_layer` and `isolated`, each matched op of B also gets its isolated error: A's op
+    alone, run in a third child on B's own inputs of that op (see `isolated`)."""
     for path in (a, b):
         if not Path(path).is_file():
             raise FileNotFoundError(2, "No such file", str(path))
     base = InterpreterConfig(threads=threads, backend=backend, signature=signature)
     config = InterpreterConfig.for_capture(base) if per_layer else base
-    with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
-                      label="A: ") as sa, \
+    with contextlib.ExitStack() as stack, \
+            ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
+                         label="A: ") as sa, \
             ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
                          label="B: ") as sb:
         # read the files while the children start
@@ -241,7 +278,18 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
         if per_layer and (ia.info["subgraph"] or ib.info["subgraph"]):
             report.notes.append("per-layer: intermediate tensors are read from subgraph 0 only; "
                                 "the chosen signature runs another subgraph")
-        loop = _Comparison(report, ia, ib, data, matches)
+        isolator = None
+        if per_layer and isolated:
+            report.isolated = True
+            si = stack.enter_context(ChildSession(limits=limits, progress=progress, cancel=cancel,
+                                                  env=env, label="isolated: "))
+            isolator = Isolator(si, str(a), backend, matches, ia.activations, ib.activations,
+                                report.notes)
+            if not _same_graph(matches, ib.activations):
+                report.notes.append("per-layer: A and B do not look like a float/quantized pair "
+                                    "of one graph (few of B's ops have a counterpart in A); the "
+                                    "isolated figures cover only the ops that match")
+        loop = _Comparison(report, ia, ib, data, matches, isolator)
         done = 0
         step = max(1, chunk)
         try:
@@ -256,6 +304,14 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
         if runs > 0:
             _time_both(report, (sa, sb), (ia, ib), base, data.values[0], runs, warmup)
     return report
+
+
+def _same_graph(matches: list[Match], test: list[Any]) -> bool:
+    """Whether most of B's layer ops (not conversions) matched an op of the same type in A."""
+    layers = [t for t in test if t.producer and t.producer not in ("QUANTIZE", "DEQUANTIZE")]
+    same = sum(1 for m in matches if m.test.producer == m.reference.producer
+               and m.test.producer not in (None, "QUANTIZE", "DEQUANTIZE"))
+    return not layers or same >= 0.5 * len(layers)
 
 
 def _time_both(report: CompareReport, sessions: tuple[ChildSession, ChildSession],

@@ -6,16 +6,17 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from ..analysis.compare import JUMP_DB, RMSE_SCALE_FLAG
+from ..analysis.compare import JUMP_DB, RMSE_SCALE_FLAG, RMSE_SCALE_FLAG_16
 from .table import render_table
 from .units import duration
 
 if TYPE_CHECKING:
     from ..runtime import CompareReport, RunReport
 
-__all__ = ["LAYER_LEGEND", "backend_text", "compare_text", "layers_text", "num", "run_text"]
+__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "backend_text", "compare_text", "layers_text", "num", "run_text"]
 
-LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit)   ^ first layer where the error "
+LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit; {RMSE_SCALE_FLAG_16:g} at 16 bits, "
+                "the same error)   ^ first layer where the error "
                 f"jumps (SQNR {JUMP_DB:g} dB below its inputs')   ! NaN/Inf values")
 
 
@@ -112,25 +113,63 @@ def compare_text(r: CompareReport, top: int, *, layers: bool = True) -> str:
     return "\n".join(lines)
 
 
+ISOLATED_LEGEND = ("iso: this op alone, fed the quantized model's own inputs (the "
+                   "QuantizationDebugger's layer error)   acc: the error accumulated from the "
+                   "model input up to this tensor")
+
+
+def _mark(row: dict[str, Any], flagged: bool) -> str:
+    return (("!" if row.get("nonfinite") else "") + ("^" if row["jump"] else "")
+            + ("*" if flagged else ""))
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= 48 else name[:45] + "..."
+
+
+def _isolated_first(row: dict[str, Any]) -> tuple[int, float]:
+    iso = row.get("isolated")
+    if not iso:
+        return (1, 0.0)
+    sqnr = iso.get("sqnr_db")
+    return (0, math.inf if sqnr is None or math.isnan(sqnr) else sqnr)
+
+
 def layers_text(r: CompareReport, top: int) -> list[str]:
+    """The per-layer table: with isolated figures, both kinds side by side, worst isolated SQNR
+    first (the op whose own quantization costs most); else the accumulated ones."""
     t = r.tensors
+    measured = sum(1 for row in r.layers if row.get("isolated"))
     head = (f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} tensors of B "
             f"matched ({t.get('quantized_matched', 0)} of {t.get('quantized_in_test', 0)} "
-            "quantized), worst first")
-    rows = []
-    for row in r.layers[:top]:
-        mark = (("!" if row.get("nonfinite") else "") + ("^" if row["jump"] else "")
-                + ("*" if row["flagged"] else ""))
-        name = row["tensor_name"]
-        rows.append((mark, row["op_name"], row["tensor_idx"], num(row["max_abs_error"]),
-                     num(row["mean_squared_error"]), num(row["rmse_scale"], 3),
-                     num(row["cosine"], 6), num(row["sqnr_db"], 4),
-                     name if len(name) <= 48 else name[:45] + "..."))
-    out = [head, render_table(("", "op", "tensor", "max_abs_err", "mse", "rmse/scale", "cosine",
-                               "sqnr_db", "name"), rows, align="llrrrrrrl")]
+            "quantized)")
+    if r.isolated and measured:
+        layers = sorted(r.layers, key=_isolated_first)
+        rows: list[tuple[Any, ...]] = []
+        for row in layers[:top]:
+            iso = row.get("isolated") or {}
+            rows.append((_mark(row, bool(iso.get("flagged"))), row["op_name"], row["tensor_idx"],
+                         num(iso.get("sqnr_db"), 4), num(iso.get("max_abs_error")),
+                         num(iso.get("rmse_scale"), 3), num(row["sqnr_db"], 4),
+                         num(row["max_abs_error"]), num(row["rmse_scale"], 3),
+                         _short(row["tensor_name"])))
+        out = [head + f", {measured} with isolated error, worst isolated first",
+               render_table(("", "op", "tensor", "iso sqnr_db", "iso max_abs", "iso rmse/s",
+                             "acc sqnr_db", "acc max_abs", "acc rmse/s", "name"), rows,
+                            align="llrrrrrrrl")]
+        legend = [ISOLATED_LEGEND, LAYER_LEGEND.replace("* rmse/scale", "* iso rmse/scale")]
+    else:
+        rows = [(_mark(row, row["flagged"]), row["op_name"], row["tensor_idx"],
+                 num(row["max_abs_error"]), num(row["mean_squared_error"]),
+                 num(row["rmse_scale"], 3), num(row["cosine"], 6), num(row["sqnr_db"], 4),
+                 _short(row["tensor_name"])) for row in r.layers[:top]]
+        out = [head + ", accumulated error (from the model input up to each tensor), worst first",
+               render_table(("", "op", "tensor", "max_abs_err", "mse", "rmse/scale", "cosine",
+                             "sqnr_db", "name"), rows, align="llrrrrrrl")]
+        legend = [LAYER_LEGEND]
     if len(r.layers) > top:
         out.append(f"... {len(r.layers) - top} more rows (--top N, --csv FILE or --json)")
-    out.append(LAYER_LEGEND)
+    out += legend
     if t.get("unmatched"):
         out.append(f"unmatched in B: {', '.join(n or '(unnamed)' for n in t['unmatched'][:8])}"
                    + (" ..." if len(t["unmatched"]) > 8 else ""))

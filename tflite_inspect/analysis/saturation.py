@@ -1,0 +1,63 @@
+"""How a quantized tensor's range fits its float counterpart: histograms of both over the
+quantized tensor's representable range, the share of float values outside it (clipped) and the
+share of quantized values stuck at the integer limits (saturated; a limit that stands for 0.0,
+where a ReLU's range starts, does not count). Pure numpy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .compare import Activation
+
+__all__ = ["BINS", "RangeHistogram"]
+
+BINS = 32
+
+
+class RangeHistogram:
+    """Accumulates the float values of the reference tensor and the dequantized values of the
+    quantized test tensor (per-tensor parameters only), over the test tensor's range
+    [(min - zero_point) * scale, (max - zero_point) * scale]."""
+
+    def __init__(self, test: Activation) -> None:
+        if not test.is_quantized or len(test.scales) != 1:
+            raise ValueError("a range histogram needs a per-tensor quantized tensor")
+        info = np.iinfo(np.dtype(test.dtype))
+        zero = test.zero_points[0] if test.zero_points else 0
+        self.test = test
+        self.qmin, self.qmax = int(info.min), int(info.max)
+        # A limit that stands for 0.0 (a ReLU's output starts there) is not saturation.
+        self.limits = [q for q in (self.qmin, self.qmax) if q != zero]
+        self.lo = float((info.min - zero) * test.scales[0])
+        self.hi = float((info.max - zero) * test.scales[0])
+        self.reference = np.zeros(BINS, dtype=np.int64)
+        self.quantized = np.zeros(BINS, dtype=np.int64)
+        self.count = 0
+        self.outside = 0
+        self.at_limits = 0
+
+    def _bins(self, values: np.ndarray) -> np.ndarray:
+        finite = values[np.isfinite(values)]
+        inside = finite[(finite >= self.lo) & (finite <= self.hi)]
+        counts, _ = np.histogram(inside, bins=BINS, range=(self.lo, self.hi))
+        return counts
+
+    def add(self, reference: np.ndarray, test_raw: np.ndarray) -> None:
+        """One sample (or a stack): float reference values and the test tensor's raw integers."""
+        ref = np.asarray(reference, dtype=np.float64).ravel()
+        raw = np.asarray(test_raw).ravel()
+        if ref.size != raw.size:
+            return
+        self.count += ref.size
+        self.outside += int(np.count_nonzero((ref < self.lo) | (ref > self.hi)))
+        self.at_limits += int(np.count_nonzero(np.isin(raw, self.limits)))
+        self.reference += self._bins(ref)
+        self.quantized += self._bins(self.test.to_float(raw).astype(np.float64))
+
+    def result(self) -> dict[str, Any]:
+        n = self.count or 1
+        return {"lo": self.lo, "hi": self.hi, "reference": self.reference.tolist(),
+                "test": self.quantized.tolist(), "clipped": self.outside / n,
+                "saturated": self.at_limits / n}

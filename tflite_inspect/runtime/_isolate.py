@@ -1,0 +1,189 @@
+"""Child-process side of the isolated per-layer error: one op of the float model, alone.
+
+For an op of the reference (float) model, `OneOp` builds a model holding just that op with the
+schema object API that ships with the interpreter (`schema_py_generated`): its constant inputs
+keep their buffers, its activation inputs become the model's inputs, its outputs the model's
+outputs. Weights computed from constants inside the model (a DEQUANTIZE of float16 weights, a
+DENSIFY of sparse ones) are computed by the same ops, copied in before it. The parent feeds it the
+quantized model's own (dequantized) inputs of the matching op: what the QuantizationDebugger's
+NumericVerify compares the quantized op with.
+
+Imported only by `_child`, in the child process.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+#: Ops that call other subgraphs: one of them alone would need its callees too.
+_CALLERS = ("WHILE", "IF", "CALL_ONCE", "CALL", "STABLEHLO_WHILE", "STABLEHLO_CASE")
+
+
+def _schema() -> Any:
+    try:
+        from ai_edge_litert import schema_py_generated as schema
+    except ImportError:
+        from tensorflow.lite.python import schema_py_generated as schema
+    return schema
+
+
+class Source:
+    """The reference model unpacked once into the object API, plus who produces each tensor."""
+
+    def __init__(self, path: str) -> None:
+        self.schema = _schema()
+        with open(path, "rb") as fh:
+            self.data = fh.read()
+        self.model = self.schema.ModelT.InitFromPackedBuf(bytearray(self.data), 0)
+        graph = self.model.subgraphs[0]
+        self.producer = {int(out): k for k, op in enumerate(graph.operators or [])
+                         for out in _ints(op.outputs) if out >= 0}
+
+    def op_name(self, k: int) -> str:
+        op = self.model.subgraphs[0].operators[k]
+        code = self.model.operatorCodes[op.opcodeIndex]
+        builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
+        names = {v: n for n, v in vars(self.schema.BuiltinOperator).items() if not n.startswith("_")}
+        return str(names.get(builtin, f"#{builtin}"))
+
+    def _has_data(self, index: int) -> bool:
+        tensor = self.model.subgraphs[0].tensors[index]
+        buf = self.model.buffers[tensor.buffer] if 0 < tensor.buffer < len(self.model.buffers) \
+            else None
+        return buf is not None and (buf.data is not None and len(buf.data) > 0 or bool(buf.size))
+
+    def buffer(self, k: int) -> Any:
+        """Buffer `k`, its data inside the object: one kept past the flatbuffer (`offset`, `size`,
+        as in models over 2 GB) is copied in, since the one-op model has no such tail."""
+        buf = self.model.buffers[k]
+        if buf.offset and buf.size and (buf.data is None or not len(buf.data)):
+            start, end = int(buf.offset), int(buf.offset) + int(buf.size)
+            if end > len(self.data):
+                raise ValueError(f"buffer {k} ends past the file")
+            out = self.schema.BufferT()
+            out.data = np.frombuffer(self.data, dtype=np.uint8, count=end - start, offset=start)
+            return out
+        return buf
+
+    def _constant_chain(self, index: int, depth: int = 0) -> list[int] | None:
+        """Ops (in order) that compute tensor `index` from constants alone; [] for a constant,
+        None when it depends on an activation."""
+        if self._has_data(index):
+            return []
+        k = self.producer.get(index)
+        if k is None or depth > 8:
+            return None
+        chain: list[int] = []
+        for i in _ints(self.model.subgraphs[0].operators[k].inputs):
+            if i < 0:
+                continue
+            sub = self._constant_chain(i, depth + 1)
+            if sub is None:
+                return None
+            chain.extend(x for x in sub if x not in chain)
+        return [*chain, k]
+
+
+def _ints(values: Any) -> list[int]:
+    return [] if values is None else [int(v) for v in values]
+
+
+class OneOp:
+    """Op `k` of `source` alone; `feeds` (reference tensor indices) are its inputs. Raises
+    ValueError when the op cannot stand alone (it calls subgraphs, or an input is neither fed nor
+    computed from constants) and the interpreter's errors when the built model does not load."""
+
+    def __init__(self, source: Source, k: int, feeds: list[int], outputs: list[int],
+                 make: Callable[[bytes], Any]) -> None:
+        s = source.schema
+        graph = source.model.subgraphs[0]
+        name = source.op_name(k)
+        if name in _CALLERS:
+            raise ValueError(f"{name} calls other subgraphs")
+        ops: list[int] = []
+        for i in _ints(graph.operators[k].inputs):
+            if i < 0 or i in feeds:
+                continue
+            chain = source._constant_chain(i)
+            if chain is None:
+                raise ValueError(f"input tensor {i} is neither fed nor computed from constants")
+            ops.extend(x for x in chain if x not in ops)
+        ops.append(k)
+        remap: dict[int, int] = {}
+        model = s.ModelT()
+        model.version = 3
+        model.description = "one op for tflite-inspect's isolated error"
+        model.buffers = [s.BufferT()]
+        model.operatorCodes = []
+        sub = s.SubGraphT()
+        sub.tensors, sub.operators = [], []
+
+        def tensor(i: int) -> int:
+            if i < 0:
+                return i
+            if i not in remap:
+                t = copy.copy(graph.tensors[i])
+                if i in feeds or t.buffer <= 0 or t.buffer >= len(source.model.buffers):
+                    t.buffer = 0
+                else:
+                    model.buffers.append(source.buffer(t.buffer))
+                    t.buffer = len(model.buffers) - 1
+                remap[i] = len(sub.tensors)
+                sub.tensors.append(t)
+            return remap[i]
+
+        codes: dict[int, int] = {}
+        for j in ops:
+            op = copy.copy(graph.operators[j])
+            if op.opcodeIndex not in codes:
+                codes[op.opcodeIndex] = len(model.operatorCodes)
+                model.operatorCodes.append(source.model.operatorCodes[op.opcodeIndex])
+            op.opcodeIndex = codes[op.opcodeIndex]
+            op.inputs = [tensor(i) for i in _ints(op.inputs)]
+            op.outputs = [tensor(i) for i in _ints(op.outputs)]
+            if op.intermediates is not None:
+                op.intermediates = [tensor(i) for i in _ints(op.intermediates)]
+            sub.operators.append(op)
+        sub.inputs = [tensor(i) for i in feeds]
+        sub.outputs = [tensor(i) for i in outputs]
+        model.subgraphs = [sub]
+        self.feeds, self.outputs = feeds, outputs
+        self.dtypes = [graph.tensors[i].type for i in feeds]
+        self.interp = make(_pack(model))
+        self.interp.allocate_tensors()
+        self._in = [d["index"] for d in self.interp.get_input_details()]
+        self._out = [d["index"] for d in self.interp.get_output_details()]
+        self._in_dtypes = [d["dtype"] for d in self.interp.get_input_details()]
+        self._shapes = [tuple(d["shape"]) for d in self.interp.get_input_details()]
+
+    def run(self, values: list[np.ndarray]) -> list[np.ndarray]:
+        """The op's outputs for one sample's input values (reshaped and cast to its inputs)."""
+        resized = False
+        arrays = []
+        for j, value in enumerate(values):
+            arr = np.asarray(value)
+            if arr.size == int(np.prod(self._shapes[j])):
+                arr = arr.reshape(self._shapes[j])
+            elif tuple(arr.shape) != self._shapes[j]:
+                self.interp.resize_tensor_input(self._in[j], list(arr.shape))
+                self._shapes[j] = tuple(arr.shape)
+                resized = True
+            arrays.append(arr.astype(self._in_dtypes[j], copy=False))
+        if resized:
+            self.interp.allocate_tensors()
+        for index, arr in zip(self._in, arrays, strict=True):
+            self.interp.set_tensor(index, arr)
+        self.interp.invoke()
+        return [self.interp.get_tensor(i) for i in self._out]
+
+
+def _pack(model: Any) -> bytes:
+    import flatbuffers
+
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())

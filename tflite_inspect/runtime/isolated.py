@@ -1,0 +1,185 @@
+"""Isolated per-layer error, the parent's side: which float op stands for which quantized op, what
+feeds it, and the statistics of its output against the quantized op's.
+
+For every op of the test model (B) whose output is matched to an output of an op of the same type
+in the reference model (A), the reference op alone is run (in A's child, see `_isolate`) on B's own
+inputs of that op, dequantized; its output is compared with B's output, dequantized. That is the
+QuantizationDebugger's layer error: what this op's quantization costs, without the error carried
+in from earlier layers (the accumulated error the whole-model comparison measures).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..analysis.compare import Activation, LayerStats, Match
+from ._wire import stack, unstack
+from .outcome import ChildFailure
+from .session import ChildSession
+
+__all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
+
+_CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
+
+
+@dataclass(frozen=True)
+class IsolatedJob:
+    """Reference op `op` run alone: `feeds` are its activation inputs (A tensor indices), each fed
+    with the B tensor of `sources`; `outputs` pairs each returned A tensor with its match."""
+
+    id: int
+    op: int
+    feeds: tuple[int, ...]
+    sources: tuple[Activation, ...]
+    outputs: tuple[Match, ...]
+
+    def to_request(self) -> dict[str, object]:
+        return {"id": self.id, "op": self.op, "feeds": list(self.feeds),
+                "outputs": [m.reference.index for m in self.outputs]}
+
+
+def _source(a_in: int, position: int, test_inputs: Sequence[int],
+            by_reference: dict[int, list[Activation]],
+            test: dict[int, Activation]) -> Activation | None:
+    """The B tensor to feed for A's input `a_in`: one matched to it among B's op inputs, else
+    any matched to it, else B's op input at the same position; for the output of a QUANTIZE of
+    a float tensor, that float tensor."""
+    candidates = by_reference.get(a_in, [])
+    found = next((t for t in candidates if t.index in test_inputs), None)
+    if found is None and candidates:
+        found = candidates[0]
+    if found is None and position < len(test_inputs):
+        found = test.get(test_inputs[position])
+    # A float tensor B quantizes at run time is fed as it was before QUANTIZE, as the debugger
+    # does: that op's figure then includes its input's rounding.
+    if found is not None and found.producer == "QUANTIZE" and found.inputs:
+        before = test.get(found.inputs[0])
+        if before is not None and not before.is_quantized:
+            return before
+    return found
+
+
+def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
+                  test: Sequence[Activation]) -> tuple[list[IsolatedJob], dict[int, str]]:
+    """Jobs (one per reference op) and, keyed by B tensor index, why a matched tensor gets no
+    isolated figure."""
+    ref_index = {a.index for a in reference}
+    test_by_index = {a.index: a for a in test}
+    by_reference: dict[int, list[Activation]] = defaultdict(list)
+    for m in matches:
+        by_reference[m.reference.index].append(m.test)
+    skipped: dict[int, str] = {}
+    per_op: dict[int, list[Match]] = defaultdict(list)
+    for m in matches:
+        if m.test.producer in _CONVERSIONS or m.how.startswith("via"):
+            skipped[m.test.index] = f"a {m.test.producer} (a conversion, not a layer)"
+        elif m.test.producer is None or m.reference.producer is None:
+            skipped[m.test.index] = "a model input"
+        elif m.test.producer != m.reference.producer:
+            skipped[m.test.index] = (f"B's op is {m.test.producer}, A's {m.reference.producer}: "
+                                     "not the same layer")
+        else:
+            per_op[m.reference.order].append(m)
+    jobs: list[IsolatedJob] = []
+    for op, found in sorted(per_op.items()):
+        first = found[0]
+        feeds = tuple(i for i in first.reference.inputs if i in ref_index)
+        sources = [_source(a_in, k, first.test.inputs, by_reference, test_by_index)
+                   for k, a_in in enumerate(feeds)]
+        if any(s is None for s in sources):
+            for m in found:
+                skipped[m.test.index] = "an input of this op has no counterpart in B"
+            continue
+        jobs.append(IsolatedJob(len(jobs), op, feeds, tuple(s for s in sources if s), tuple(found)))
+    return jobs, skipped
+
+
+class Isolation:
+    """The isolated statistics over the chunks of a comparison."""
+
+    def __init__(self, jobs: list[IsolatedJob], skipped: dict[int, str]) -> None:
+        self.jobs = jobs
+        self.skipped = dict(skipped)
+        self.stats: dict[int, LayerStats] = {}
+        self.capture = sorted({s.index for j in jobs for s in j.sources}
+                              | {m.test.index for j in jobs for m in j.outputs})
+
+    def drop(self, job_id: str, why: str) -> None:
+        """Job `job_id` could not be built or invoked: its tensors get `why` instead of figures."""
+        job = self.jobs[int(job_id)]
+        for m in job.outputs:
+            self.skipped[m.test.index] = why
+            self.stats.pop(m.test.index, None)
+        self.jobs = [j for j in self.jobs if j.id != job.id]
+
+    def feeds(self, tensors: Sequence[dict[int, np.ndarray]]) -> list[dict[str, np.ndarray]]:
+        """Per sample, the dequantized B values for every job (`J.K` keys)."""
+        out: list[dict[str, np.ndarray]] = []
+        for captured in tensors:
+            sample: dict[str, np.ndarray] = {}
+            for job in self.jobs:
+                values = [captured[s.index] for s in job.sources if s.index in captured]
+                if len(values) == len(job.sources):
+                    for k, (s, v) in enumerate(zip(job.sources, values, strict=True)):
+                        sample[f"{job.id}.{k}"] = s.to_float(v) if s.is_quantized else v
+            out.append(sample)
+        return out
+
+    def add(self, tensors: Sequence[dict[int, np.ndarray]],
+            results: Sequence[dict[str, np.ndarray]]) -> None:
+        """Adds one chunk: B's captured tensors and the one-op outputs, sample by sample."""
+        for captured, result in zip(tensors, results, strict=True):
+            for job in self.jobs:
+                for k, m in enumerate(job.outputs):
+                    ref, tst = result.get(f"{job.id}.{k}"), captured.get(m.test.index)
+                    if ref is None or tst is None or ref.size != tst.size:
+                        continue
+                    stats = self.stats.setdefault(m.test.index, LayerStats())
+                    stats.add(m.reference.to_float(ref), m.test.to_float(tst))
+
+
+class Isolator:
+    """Runs the jobs in their own child (`session`, the reference model's file at `model`): a
+    one-op model that crashes the runtime costs the isolated figures, never the comparison. What
+    could not be measured is kept in `state.skipped` and said in `notes`."""
+
+    def __init__(self, session: ChildSession, model: str, backend: str,
+                 matches: Sequence[Match], reference: Sequence[Activation],
+                 test: Sequence[Activation], notes: list[str]) -> None:
+        self.state = Isolation(*plan_isolated(matches, reference, test))
+        self.session, self.notes, self.alive = session, notes, True
+        try:
+            result, _ = session.call("isolate_prepare", {
+                "model": model, "backend": backend,
+                "jobs": [j.to_request() for j in self.state.jobs]})
+        except ChildFailure as failure:
+            self._dead(failure)
+            return
+        for job_id, why in result.get("failed", {}).items():
+            self.state.drop(job_id, f"the op alone does not load: {why}")
+
+    def _dead(self, failure: ChildFailure) -> None:
+        self.alive = False
+        for job in list(self.state.jobs):
+            self.state.drop(str(job.id), "the isolated run stopped")
+        self.notes.append(f"isolated per-layer error: the one-op runs stopped "
+                          f"({failure.outcome.line()}); only the accumulated error is shown")
+
+    def chunk(self, tensors: Sequence[dict[int, np.ndarray]]) -> None:
+        """Runs every job on one chunk of B's captured tensors and adds the statistics."""
+        if not self.alive or not self.state.jobs:
+            return
+        feeds = self.state.feeds(tensors)
+        try:
+            result, arrays = self.session.call("isolate_run", {"samples": len(feeds)},
+                                               stack(feeds))
+        except ChildFailure as failure:
+            self._dead(failure)
+            return
+        for job_id, why in result.get("failed", {}).items():
+            self.state.drop(job_id, f"the op alone does not run: {why}")
+        self.state.add(tensors, unstack(arrays, len(feeds)))
