@@ -63,6 +63,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--timeout", type=float, metavar="SECONDS",
                    help="kill TensorFlow when loading the source or one variant takes longer; "
                         "that variant is marked timed out (default: 1800)")
+    p.add_argument("--memory-mb", type=int, metavar="MB",
+                   help="kill TensorFlow when it uses more memory (resident) than this; that "
+                        "variant is marked out of memory (default: no limit)")
     p.add_argument("--fail-fast", action="store_true",
                    help="stop at the first failed variant and keep nothing")
     p.add_argument("--name", metavar="NAME", help="output file stem (default: the source's name)")
@@ -85,6 +88,7 @@ def _request(args: argparse.Namespace) -> Any:
         source=Path(args.source), outdir=Path(args.outdir), variants=parse_variants(args.variant),
         calibration=Path(args.calibration) if args.calibration else None, options=options,
         name=args.name, force=args.force, fail_fast=args.fail_fast,
+        memory_mb=args.memory_mb or None,
         **({"timeout": args.timeout} if args.timeout is not None else {}))
 
 
@@ -178,26 +182,33 @@ def variants_table(outcomes: list[Any]) -> str:
 
 
 def variant_notes(outcomes: list[Any]) -> str:
-    """The words behind the outcome column: how a variant was converted, what its file is, why
-    it failed or was skipped."""
+    """The words behind the outcome column: how a variant was converted, what its file is, and
+    one line per way variants failed (the variants that failed so), with its hint."""
+    from ..convert import failure_groups
+
     lines = []
     for o in outcomes:
         if o.written:
             lines += [f"{o.variant}: {text}" for text in (o.strategy, o.note) if text]
-        elif o.message.strip() != _first_line(o) or len(_first_line(o)) > _CELL:
-            lines.append(f"{o.variant}: {o.status}: {o.message.strip()}")
+        elif o.status == "skipped" and o.message.strip():
+            lines.append(f"{o.variant}: skipped: {o.message.strip()}")
+    for group in failure_groups(outcomes):
+        lines.append(f"{', '.join(group.variants)}: failed: {group.message}")
+        if group.hint:
+            lines.append(f"  hint: {group.hint}")
     return "\n".join(lines)
 
 
 def failure_report(result: Any) -> str:
     """The failure as text: one error line, the failing-op table, the retry command, the log."""
+    from ..convert import failure_groups
+
     failed = [o for o in result.variants if o.status == "failed"]
     if failed:
         names = ", ".join(o.variant for o in failed)
-        first = f" ({_first_line(failed[0])})" if len(failed) == 1 else \
-            f"; {failed[0].variant}: {_first_line(failed[0])}"
+        labels = ", ".join(dict.fromkeys(g.label for g in failure_groups(failed)))
         lines = [error_line(f"{len(failed)} of {len(result.variants)} variant(s) failed: "
-                            f"{names}{first}")]
+                            f"{names} ({labels})")]
     else:
         where = f"converting {result.variant} " if result.variant else ""
         lines = [error_line(f"{where}failed: {result.message}")]
@@ -219,15 +230,15 @@ def failure_report(result: Any) -> str:
 
 
 class _Progress:
-    """Progress on stderr: one line per step; on a terminal, a live status line with the
-    elapsed time and TensorFlow's latest log line."""
+    """Progress on stderr: one line per step; on a terminal, a live status line with the stage
+    (loading, converting, calibrating N/M samples, verifying) and its elapsed time. TensorFlow's
+    own log goes to convert.log only (with --verbose, also here)."""
 
     def __init__(self, out: TextIO, verbose: bool = False) -> None:
         self.out = out
         self.verbose = verbose
         self.live = out.isatty()
         self.status = ""
-        self.last_log = ""
         self.step_started = time.monotonic()
         self.total = 0
         self.job: Any = None
@@ -250,18 +261,16 @@ class _Progress:
         if self.live:
             self.out.write("\r\x1b[K")
 
-    def _status(self, text: str) -> None:
+    def _status(self, text: str, restart: bool = True) -> None:
         self.status = text
-        self.step_started = time.monotonic()
-        self.last_log = ""
+        if restart:
+            self.step_started = time.monotonic()
         if self.live:
             self._draw()
 
     def _draw(self) -> None:
         width = shutil.get_terminal_size((100, 20)).columns
         text = f"  {self.status}  {time.monotonic() - self.step_started:5.1f} s"
-        if self.last_log:
-            text += f"  | {self.last_log.strip()}"
         self.out.write("\r\x1b[K" + text[: width - 1])
         self.out.flush()
 
@@ -278,14 +287,10 @@ class _Progress:
     def event(self, e: Any) -> None:
         d = e.data
         if e.kind == "log":
-            self.last_log = d.get("line", "")
             if self.verbose:
-                self._line(f"    {self.last_log}")
-            elif self.live:
-                self._draw()
-        elif e.kind == "loading":
-            self._status(f"starting TensorFlow, loading {self.job.request.source.name}"
-                         if self.job else "loading")
+                self._line(f"    {d.get('line', '')}")
+        elif e.kind == "stage":
+            self._stage(e)
         elif e.kind == "loaded":
             inputs = ", ".join(f"{i['name']} {i['shape']} {i['dtype']}" for i in d["inputs"])
             self._line(f"  loaded in {d.get('seconds', 0):.1f} s (TensorFlow "
@@ -299,8 +304,6 @@ class _Progress:
                 mapping = ", ".join(f"{k} <- {v}" for k, v in d.get("mapping", {}).items())
                 self._line(f"  calibration: {d['samples']} of {d['available']} samples from "
                            f"{d['path']} (by {d['matched_by']}: {mapping})")
-        elif e.kind == "variant_started":
-            self._status(f"[{d['index'] + 1}/{d['total']}] {e.variant}")
         elif e.kind == "variant_done":
             index = self.job.request.variants.index(e.variant) + 1 if self.job else 0
             self._line(f"  [{index}/{self.total}] {e.variant:8s} {d['bytes']:>10,} bytes  "
@@ -310,8 +313,26 @@ class _Progress:
             self._line(f"  {e.variant}: from_saved_model {d.get('message', '')}; "
                        "converting the signature as a concrete function instead")
         elif e.kind == "variant_failed":
-            first = (d.get("message") or "").strip().splitlines()
-            self._line(f"  {e.variant}: failed ({d.get('stage', 'convert')})"
-                       + (f": {first[0][:120]}" if first else ""))
+            from ..convert import failure_of
+
+            self._line(f"  {e.variant}: failed: "
+                       f"{failure_of(d.get('stage'), d.get('failure')).label}")
         elif e.kind == "variant_skipped":
             self._line(f"  {e.variant}: skipped ({d.get('message', '')})")
+
+    def _stage(self, e: Any) -> None:
+        """The status line for a stage event."""
+        if e.stage == "loading":
+            if e.done == 0:
+                name = self.job.request.source.name if self.job else "the source"
+                self._status(f"starting TensorFlow, loading {name}")
+            return
+        names = list(self.job.request.variants) if self.job else []
+        step = f"[{names.index(e.variant) + 1}/{len(names)}] " if e.variant in names else ""
+        if e.stage == "calibrating":
+            self._status(f"{step}calibrating {e.variant}: {e.done}/{e.total} samples",
+                         restart=e.done == 0)
+        elif e.stage in ("converting", "verifying"):
+            self._status(f"{step}{e.stage} {e.variant}")
+        elif e.stage == "writing":
+            self._status("writing variants.json")

@@ -10,8 +10,8 @@ result has one `VariantOutcome` per variant (written, failed or skipped).
 """
 
 from .calibration import InputSpec, check_calibration_file, load_calibration, random_calibration
-from .errors import ConvertError, SourceError, TargetExists
-from .events import ConvertEvent
+from .errors import FAILURES, ConvertError, Failure, SourceError, TargetExists, failure_of
+from .events import STAGES, ConvertEvent
 from .job import ConvertJob, convert
 from .op_errors import FIXES, Fix, OpError
 from .request import (
@@ -23,7 +23,7 @@ from .request import (
     plan,
     tensorflow_available,
 )
-from .result import ConvertResult, VariantOutcome
+from .result import ConvertResult, FailureGroup, VariantOutcome, failure_groups
 from .summary import (
     NOTHING_QUANTIZED,
     TensorInfo,
@@ -34,8 +34,10 @@ from .summary import (
 from .variants import VARIANTS, Variant, parse_variants
 
 __all__ = [
+    "FAILURES",
     "FIXES",
     "NOTHING_QUANTIZED",
+    "STAGES",
     "VARIANTS",
     "ConvertError",
     "ConvertEvent",
@@ -44,6 +46,8 @@ __all__ = [
     "ConvertPlan",
     "ConvertRequest",
     "ConvertResult",
+    "Failure",
+    "FailureGroup",
     "Fix",
     "InputSpec",
     "OpError",
@@ -58,6 +62,8 @@ __all__ = [
     "check_calibration_file",
     "convert",
     "detect_source_kind",
+    "failure_groups",
+    "failure_of",
     "load_calibration",
     "parse_variants",
     "plan",

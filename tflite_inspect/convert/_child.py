@@ -5,7 +5,8 @@ source, prepares calibration samples and converts each variant into its `.part` 
 progress as JSON lines (events.py) on the stdout it was started with; everything else written to
 stdout or stderr, by Python or by native code, lands on stderr, which the parent logs.
 
-A failed variant is reported and the next one is tried, unless the request says `fail_fast`.
+A failed variant is reported and the next one is tried, unless the request says `fail_fast`;
+calibration data that does not fit the model's inputs fails the calibrated variants only.
 
 Exit status: 0 all variants converted, 1 a variant failed, 2 the source or calibration file
 could not be used, 3 TensorFlow is missing.
@@ -78,6 +79,7 @@ def run(request: dict[str, Any], emit: _Events) -> int:
     options = ConvertOptions(**request["options"])
     started = time.monotonic()
     emit("loading", kind=request["kind"])
+    emit("stage", stage="loading", done=0, total=1)
     try:
         from . import _tf
     except ImportError as err:
@@ -95,10 +97,12 @@ def run(request: dict[str, Any], emit: _Events) -> int:
         source.fallback_reason = request["fallback"]  # found by an earlier child of this run
     emit("loaded", inputs=[i.to_dict() for i in source.inputs], signature=source.signature,
          seconds=round(time.monotonic() - started, 3), **_tf.versions())
+    emit("stage", stage="loading", done=1, total=1)
 
+    inputs = [InputSpec.from_dict(i.to_dict()) for i in source.inputs]
     samples = None
+    unusable = None  # why the calibration data cannot be used: the calibrated variants fail
     if any(v["calibrated"] for v in request["variants"]):
-        inputs = [InputSpec.from_dict(i.to_dict()) for i in source.inputs]
         try:
             if request.get("calibration"):
                 samples, info = load_calibration(Path(request["calibration"]), inputs,
@@ -106,25 +110,47 @@ def run(request: dict[str, Any], emit: _Events) -> int:
             else:
                 samples, info = random_calibration(inputs, options.samples, options.seed)
         except SourceError as err:
-            emit("source_failed", reason="calibration", message=str(err))
-            return 2
-        emit("calibration", **info)
+            unusable = str(err)
+            print(f"--- tflite-inspect: calibration data unusable: {unusable} ---",
+                  file=sys.stderr, flush=True)
+        else:
+            emit("calibration", **info)
 
     total = len(request["variants"])
     failed = 0
     for index, variant in enumerate(request["variants"]):
         emit("variant_started", variant["name"], index=index, total=total)
-        if not _convert_one(variant, source, options, samples, emit):
+        emit("stage", variant["name"], stage="converting", done=index, total=total)
+        if variant["calibrated"] and unusable is not None:
+            emit("variant_failed", variant["name"], stage="calibrate", failure="calibration",
+                 message=unusable, op_errors=[])
+            ok = False
+        else:
+            feed = None
+            if variant["calibrated"] and samples is not None:
+                feed = _feed(samples, inputs, variant["name"], emit)
+            ok = _convert_one(variant, source, options, feed, emit)
+        if not ok:
             failed += 1
             if request.get("fail_fast"):
                 return 1
     return 1 if failed else 0
 
 
-def _convert_one(variant: dict[str, Any], source: Any, options: Any, samples: Any,
+def _feed(samples: Any, inputs: Any, name: str, emit: _Events) -> Any:
+    from ._feed import Feed
+
+    def progress(done: int, total: int) -> None:
+        emit("stage", name, stage="calibrating", done=done, total=total)
+
+    return Feed(samples, inputs, progress)
+
+
+def _convert_one(variant: dict[str, Any], source: Any, options: Any, feed: Any,
                  emit: _Events) -> bool:
     """Converts one variant into its .part file and reports it; False when it failed."""
     from . import _tf
+    from ._feed import calibration_failure
 
     name = variant["name"]
     t0 = time.monotonic()
@@ -134,19 +160,34 @@ def _convert_one(variant: dict[str, Any], source: Any, options: Any, samples: An
         print(f"--- tflite-inspect: from_saved_model {why}; converting the {source.signature}"
               " signature as a concrete function ---", file=sys.stderr, flush=True)
         emit("fallback", name, message=why[:300])
+        if feed is not None:
+            feed.reset()
 
     try:
-        data, strategy = _tf.convert_variant(source, name, options, samples, on_fallback)
+        data, strategy = _tf.convert_variant(source, name, options, feed, on_fallback)
+    except MemoryError:
+        traceback.print_exc(file=sys.stderr)
+        emit("variant_failed", name, stage="memory", failure="out_of_memory", op_errors=[],
+             message=f"out of memory while converting {name} (MemoryError in TensorFlow)",
+             error_type="MemoryError")
+        return False
     except Exception as err:
         traceback.print_exc(file=sys.stderr)
+        calibration = calibration_failure(err, feed)
+        if calibration is not None:
+            message, hint = calibration
+            emit("variant_failed", name, stage="calibrate", failure="calibration",
+                 message=message, hint=hint, op_errors=[], error_type=type(err).__name__)
+            return False
         message, op_errors = _tf.conversion_failure(err)
         emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
+             failure="unsupported_ops" if any(e.get("op") for e in op_errors) else "conversion",
              error_type=type(err).__name__)
         return False
     try:
         _write_part(Path(variant["part"]), data)
     except OSError as err:
-        emit("variant_failed", name, stage="write", op_errors=[],
+        emit("variant_failed", name, stage="write", failure="write", op_errors=[],
              message=f"cannot write {variant['part']}: {err.strerror or err}")
         return False
     emit("variant_converted", name, bytes=len(data), part=variant["part"], strategy=strategy,

@@ -6,10 +6,12 @@ by two threads into one queue; stderr lines also go to the log file.
     for tag, line in child.lines(tick=0.2):   # (None, None) on every idle tick
         ...
     child.kill()                              # SIGKILL to the group; safe to call twice
+    child.resident_mb()                       # memory in use by the child and its descendants
 """
 
 from __future__ import annotations
 
+import collections
 import json
 import os
 import queue
@@ -31,22 +33,55 @@ DEFAULT_CHILD: tuple[str, ...] = tuple(python_module("tflite_inspect.convert._ch
 
 
 class Log:
-    """The log file, written from the stderr reader thread and the job thread."""
+    """The log file, written from the stderr reader thread and the job thread; `tail()` is its
+    last lines (to classify how a child died)."""
 
-    def __init__(self, path: Path, stream: IO[str]) -> None:
+    def __init__(self, path: Path, stream: IO[str], keep: int = 40) -> None:
         self.path = path
         self._stream = stream
         self._lock = threading.Lock()
+        self._tail: collections.deque[str] = collections.deque(maxlen=keep)
 
     def write(self, line: str) -> None:
         with self._lock:
+            self._tail.append(line.rstrip("\n"))
             if not self._stream.closed:  # a reader may outlive a cancelled run by a moment
                 self._stream.write(line.rstrip("\n") + "\n")
                 self._stream.flush()
 
+    def tail(self) -> str:
+        with self._lock:
+            return "\n".join(self._tail)
+
     def close(self) -> None:
         with self._lock:
             self._stream.close()
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as f:
+                found += [int(c) for c in f.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 class ChildProcess:
@@ -114,6 +149,20 @@ class ChildProcess:
 
     def wait(self) -> int:
         return self.proc.wait()
+
+    def resident_mb(self) -> float:
+        """The resident memory (MB) of the child and every descendant still running, read from
+        /proc (0.0 where there is no /proc)."""
+        total_kb = 0
+        stack, seen = [self.pid], set()
+        while stack:
+            pid = stack.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            total_kb += _rss_kb(pid)
+            stack += _children(pid)
+        return total_kb / 1024
 
     def join(self) -> None:
         for thread in self._threads:

@@ -168,7 +168,7 @@ def uninitialized_variables(data: bytes) -> bool:
 
 
 def convert_variant(source: Source, variant: str, options: ConvertOptions,
-                    samples: list[dict[str, np.ndarray]] | None,
+                    feed: Callable[[], Iterator[Any]] | None,
                     on_fallback: Callable[[str], None]) -> tuple[bytes, str | None]:
     """Converts one variant; returns its bytes and, when the SavedModel fallback was used,
     the words that say so. `on_fallback(why)` is called when `from_saved_model` just failed
@@ -176,7 +176,7 @@ def convert_variant(source: Source, variant: str, options: ConvertOptions,
     converter raises."""
     if source.fallback_reason is None:
         try:
-            data = make_converter(source, variant, options, samples).convert()
+            data = make_converter(source, variant, options, feed).convert()
         except Exception as err:
             if source.fallback is None or not fallback_helps(err):
                 raise
@@ -188,16 +188,18 @@ def convert_variant(source: Source, variant: str, options: ConvertOptions,
             source.fallback_reason = ("leaves the weights in resource variables that nothing "
                                       "initializes (the file would compute with garbage)")
         on_fallback(source.fallback_reason)
-    converter = make_converter(source, variant, options, samples, fallback=True)
+    converter = make_converter(source, variant, options, feed, fallback=True)
     return converter.convert(), (
         f"converted the {source.signature} signature as a concrete function (frozen "
         f"variables): from_saved_model {source.fallback_reason}")
 
 
 def make_converter(source: Source, variant: str, options: ConvertOptions,
-                   samples: list[dict[str, np.ndarray]] | None, fallback: bool = False) -> Any:
+                   feed: Callable[[], Iterator[Any]] | None, fallback: bool = False) -> Any:
     """A TFLiteConverter set up for one variant (see variants.py), of the source's fallback
-    when `fallback`. `samples` feed the representative dataset of the calibrated variants."""
+    when `fallback`. `feed` is the representative dataset of the calibrated variants (a
+    generator function of samples, dicts by signature input name, so the input order of the
+    graph never matters)."""
     c = source.fallback() if fallback and source.fallback else source.converter()
     ops = tf.lite.OpsSet
     base = [ops.TFLITE_BUILTINS]
@@ -206,9 +208,9 @@ def make_converter(source: Source, variant: str, options: ConvertOptions,
     if variant == "float16":
         c.target_spec.supported_types = [tf.float16]
     if variant in ("int8", "int8-io", "int16x8"):
-        if not samples:
+        if feed is None:
             raise ValueError(f"variant {variant} needs calibration samples")
-        c.representative_dataset = _representative(samples, source.signature)
+        c.representative_dataset = feed
     if variant == "int8-io":
         base = [ops.TFLITE_BUILTINS_INT8]
         io = tf.uint8 if options.io_type == "uint8" else tf.int8
@@ -223,15 +225,6 @@ def make_converter(source: Source, variant: str, options: ConvertOptions,
     c._experimental_disable_per_channel = not options.per_channel
     c._experimental_use_buffer_offset = options.buffer_offset
     return c
-
-
-def _representative(samples: list[dict[str, np.ndarray]],
-                    signature: str | None) -> Callable[[], Iterator[Any]]:
-    # Samples go by signature input name (dicts), so the input order of the graph never matters.
-    def generate() -> Iterator[Any]:
-        yield from (dict(s) for s in samples)
-
-    return generate
 
 
 def conversion_failure(err: BaseException) -> tuple[str, list[dict[str, Any]]]:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -31,11 +30,13 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ._ending import how_it_ended
 from ._manifest import manifest, write_manifest
 from ._process import DEFAULT_CHILD, ChildProcess, Log
 from .calibration import check_calibration_file
-from .errors import SourceError
+from .errors import SourceError, failure_of
 from .events import ConvertEvent, decode_child_line
+from .keras_code import refuse_code
 from .op_errors import OpError
 from .request import ConvertPlan, ConvertRequest, Target, plan, tensorflow_available
 from .result import ConvertResult, VariantOutcome, stage_outcome
@@ -45,6 +46,7 @@ from .variants import VARIANTS
 __all__ = ["ConvertJob", "convert"]
 
 EventHandler = Callable[[ConvertEvent], None]
+_MEMORY_EVERY = 0.1  # seconds between two looks at the child's memory (with a limit only)
 
 
 class ConvertJob:
@@ -79,6 +81,7 @@ class ConvertJob:
         self._current: str | None = None
         self._fallback: str | None = None  # why from_saved_model is not used, once known
         self._stop = False
+        self._resident = 0.0  # MB the child used at the last look (with a memory limit only)
         self.written: list[Path] = []
 
     # -- public -----------------------------------------------------------------------------
@@ -94,12 +97,15 @@ class ConvertJob:
 
     def check(self) -> None:
         """Everything that can be refused before TensorFlow starts: a missing TensorFlow, an
-        existing output (unless force), an unreadable calibration file, an output folder that
-        cannot be written. Raises TargetExists or SourceError; writes nothing."""
+        existing output (unless force), a Keras file holding Python code (unless unsafe), an
+        unreadable calibration file, an output folder that cannot be written. Raises
+        TargetExists or SourceError; writes nothing."""
         if self._command == DEFAULT_CHILD and not tensorflow_available():
             raise SourceError("convert needs TensorFlow, which is not installed here; install it "
                               "with: pip install 'tflite-inspect[convert]'")
         self.plan.refuse_existing()
+        if self.plan.source_kind in ("keras", "h5") and not self.request.options.unsafe:
+            refuse_code(self.request.source, self.plan.source_kind)  # a Lambda layer's code
         if self.request.calibration is not None:
             check_calibration_file(self.request.calibration)
         outdir = self.request.outdir
@@ -149,22 +155,24 @@ class ConvertJob:
             if not pending:
                 break
             names = [t.variant for t in pending]
-            stage, why = self._how_it_ended(ended)
+            stage, why, hint = self._how_it_ended(ended)
             if self._current not in names:  # died while loading, or between variants
                 when = (" while loading the source" if self._current is None
                         else f" after converting {self._current}")
                 for name in names:
-                    self._fail(name, stage, why + when)
+                    self._fail(name, stage, why + when, hint=hint)
                 break
             assert self._current is not None
-            self._fail(self._current, stage, why + f" while converting {self._current}")
+            self._fail(self._current, stage, why + f" while converting {self._current}",
+                       hint=hint)
             if self._stop:
                 break
             remaining = pending[names.index(self._current) + 1:]
         return self._result()
 
     def _run_child(self, targets: list[Target]) -> str:
-        """Runs one child over `targets`; returns "exited", "timeout" or "cancelled"."""
+        """Runs one child over `targets`; returns "exited", "timeout", "memory" (it used more
+        than `memory_mb`: killed) or "cancelled"."""
         assert self._log is not None
         child = ChildProcess(self._command, self._child_request(targets), self._log)
         self._child = child
@@ -173,13 +181,22 @@ class ConvertJob:
         self._stage_t0 = time.monotonic()
         self._emit("started", data={"pid": child.pid, "log": str(self._log.path),
                                     "variants": [t.variant for t in targets]})
+        limit = self.request.memory_mb
+        checked = 0.0
         for tag, line in child.lines(self._tick):
             if self._cancel.is_set():
                 child.kill()
                 return "cancelled"
-            if time.monotonic() - self._stage_t0 > self.request.timeout:
+            now = time.monotonic()
+            if now - self._stage_t0 > self.request.timeout:
                 child.kill()
                 return "timeout"
+            if limit and now - checked >= _MEMORY_EVERY:
+                checked = now
+                self._resident = child.resident_mb()
+                if self._resident > limit:
+                    child.kill()
+                    return "memory"
             if self._stop:
                 child.kill()
                 return "exited"
@@ -193,16 +210,10 @@ class ConvertJob:
         child.wait()
         return "cancelled" if self._cancel.is_set() else "exited"
 
-    def _how_it_ended(self, ended: str) -> tuple[str, str]:
-        if ended == "timeout":
-            return "timeout", (f"timed out after {self.request.timeout:g} s (--timeout): the "
-                               "TensorFlow process group was killed")
-        assert self._child is not None
-        code = self._child.wait()
-        how = (f"was killed by signal {-code}" if code < 0 else f"exited with status {code}")
-        if code == -signal.SIGKILL:
-            how += " (out of memory?)"
-        return "crash", f"the TensorFlow process {how}"
+    def _how_it_ended(self, ended: str) -> tuple[str, str, str | None]:
+        assert self._child is not None and self._log is not None
+        return how_it_ended(ended, self._child.wait(), self.request.timeout,
+                            self.request.memory_mb, self._resident, self._log.tail())
 
     def _kill(self) -> None:
         if self._child is not None:
@@ -223,9 +234,19 @@ class ConvertJob:
 
     def _emit(self, kind: str, variant: str | None = None,
               data: dict[str, Any] | None = None) -> None:
-        if self._on_event is not None:
-            self._on_event(ConvertEvent(kind, variant, data or {},
-                                        time.monotonic() - self._t0))
+        if self._on_event is None:
+            return
+        data = data or {}
+        elapsed = time.monotonic() - self._t0
+        if kind == "stage":
+            event = ConvertEvent(kind, variant, data, elapsed, str(data.get("stage", "")),
+                                 int(data.get("done", 0)), max(1, int(data.get("total", 1))))
+        else:
+            event = ConvertEvent(kind, variant, data, elapsed)
+        self._on_event(event)
+
+    def _stage(self, stage: str, variant: str | None, done: int, total: int) -> None:
+        self._emit("stage", variant, {"stage": stage, "done": done, "total": total})
 
     def _open_log(self) -> Log:
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
@@ -247,6 +268,10 @@ class ConvertJob:
             self._emit("log", self._current, {"line": line})
             return
         kind, variant, data = decoded
+        if kind == "stage" and data.get("stage") == "converting":  # counted over the whole run
+            names = [t.variant for t in self.plan.targets]
+            data = {**data, "done": names.index(variant) if variant in names else 0,
+                    "total": len(names)}
         if kind == "variant_started":
             self._current = variant
             self._stage_t0 = time.monotonic()
@@ -262,24 +287,30 @@ class ConvertJob:
         elif kind == "variant_failed" and variant is not None:
             errors = [OpError.from_dict(e) for e in data.get("op_errors", [])]
             self._fail(variant, str(data.get("stage") or "convert"),
-                       str(data.get("message", "")), errors, emit=False)
+                       str(data.get("message", "")), errors, emit=False,
+                       failure=data.get("failure"), hint=data.get("hint"))
         elif kind == "source_failed":
             self._source_failure = ConvertResult("source_failed", str(data.get("message", "")),
                                                  reason=str(data.get("reason", "")))
 
     def _fail(self, variant: str, stage: str, message: str, errors: list[OpError] | None = None,
-              emit: bool = True) -> None:
-        self._outcomes[variant] = VariantOutcome(variant, "failed", message, stage,
-                                                 op_errors=errors or [])
+              emit: bool = True, failure: str | None = None, hint: str | None = None) -> None:
+        kind = failure_of(stage, failure)
+        outcome = VariantOutcome(variant, "failed", message, stage, op_errors=errors or [],
+                                 failure=kind.name, hint=hint or kind.hint)
+        self._outcomes[variant] = outcome
         next(t for t in self.plan.targets if t.variant == variant).part.unlink(missing_ok=True)
         if emit:
             self._emit("variant_failed", variant, {"stage": stage, "message": message,
-                                                   "op_errors": []})
+                                                   "op_errors": [], "failure": kind.name,
+                                                   "hint": outcome.hint})
         if self.request.fail_fast:
             self._stop = True
 
     def _verify(self, variant: str, data: dict[str, Any]) -> None:
         target = next(t for t in self.plan.targets if t.variant == variant)
+        index = self.plan.targets.index(target)
+        self._stage("verifying", variant, index, len(self.plan.targets))
         try:
             summary = summarize_tflite(target.part, variant, target.path.name)
         except (VerificationError, OSError) as err:
@@ -307,12 +338,16 @@ class ConvertJob:
         return outcome.summary if outcome else None
 
     def _place(self, target: Target, outcome: VariantOutcome) -> None:
-        if not self.request.force and (target.path.exists() or target.path.is_symlink()):
+        if target.path.is_symlink() or (not self.request.force and target.path.exists()):
             self._fail(target.variant, "write", f"{target.path} appeared while converting; "
-                       "not replaced (pass --force to replace it)")
+                       "not replaced (a symbolic link never is; otherwise pass --force)")
             return
         try:
-            os.replace(target.part, target.path)
+            if self.request.force:
+                os.replace(target.part, target.path)
+            else:  # a hard link fails if the name appeared meanwhile: nothing is replaced
+                os.link(target.part, target.path, follow_symlinks=False)
+                target.part.unlink()
         except OSError as err:
             self._fail(target.variant, "write", f"cannot write {target.path}: {err.strerror}")
             return
@@ -369,6 +404,7 @@ class ConvertJob:
 
     def _write_manifest(self, written: list[VariantOutcome],
                         outcomes: list[VariantOutcome]) -> dict[str, Any]:
+        self._stage("writing", None, 0, 1)
         summaries = with_percentages([o.summary for o in written if o.summary is not None])
         document = manifest(self.request, self.plan, self._loaded, self._calibration,
                             summaries, outcomes, self._log.path if self._log else None,

@@ -13,7 +13,8 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["FIXES", "Fix", "OpError", "op_error_from_proto_dict", "op_errors_from_text"]
+__all__ = ["FIXES", "Fix", "OpError", "failing_node", "op_error_from_proto_dict",
+           "op_errors_from_text"]
 
 FLEX = "ERROR_NEEDS_FLEX_OPS"
 CUSTOM = "ERROR_NEEDS_CUSTOM_OPS"
@@ -154,3 +155,20 @@ def op_errors_from_text(text: str) -> list[OpError]:
                     seen.add((name, code))
                     out.append(OpError(op=f"tf.{name}", error_code=code))
     return out
+
+
+_NODE = re.compile(r"Node number (\d+) \(([A-Za-z0-9_]+)\) failed to (prepare|invoke)")
+_KERNEL_CHECK = re.compile(r"tensorflow/lite/kernels/[\w/]+\.cc:\d+\s+(.*?)(?=Node number|$)",
+                           re.S)
+
+
+def failing_node(text: str) -> tuple[str, int, str, str] | None:
+    """(op, node index, "prepare" or "invoke", the kernel's check) from a TFLite interpreter
+    error ("...reshape.cc:94 num_input_elements != num_output_elements (5 != 0)Node number 0
+    (RESHAPE) failed to prepare."), as the calibrator raises it; None when there is none."""
+    node = _NODE.search(text)
+    if node is None:
+        return None
+    check = _KERNEL_CHECK.search(text)
+    detail = " ".join(check.group(1).split()) if check else ""
+    return node.group(2), int(node.group(1)), node.group(3), detail

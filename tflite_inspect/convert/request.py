@@ -81,6 +81,7 @@ class ConvertRequest:
     force: bool = False
     fail_fast: bool = False
     timeout: float = DEFAULT_TIMEOUT
+    memory_mb: int | None = None
 
     def command_line(self, *, select_tf_ops: bool = False, allow_custom_ops: bool = False,
                      prog: str = "tflite-inspect") -> str:
@@ -100,6 +101,8 @@ class ConvertRequest:
             argv += ["--signature", o.signature]
         if self.timeout != DEFAULT_TIMEOUT:
             argv += ["--timeout", f"{self.timeout:g}"]
+        if self.memory_mb:
+            argv += ["--memory-mb", str(self.memory_mb)]
         if o.io_type != "int8":
             argv += ["--io-type", o.io_type]
         flags = [
@@ -208,6 +211,8 @@ def plan(request: ConvertRequest) -> ConvertPlan:
         raise ConvertError("--samples must be at least 1")
     if not request.timeout > 0:
         raise ConvertError("--timeout must be a positive number of seconds")
+    if request.memory_mb is not None and request.memory_mb < 0:
+        raise ConvertError("--memory-mb must be 0 (no limit) or a positive number of MB")
     kind = detect_source_kind(request.source)
     if request.options.signature is not None and kind != "saved_model":
         raise ConvertError("--signature applies to a SavedModel folder only")

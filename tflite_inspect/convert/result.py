@@ -7,26 +7,31 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import failure_of
 from .op_errors import OpError
 from .summary import VariantSummary
 
-__all__ = ["ConvertResult", "VariantOutcome"]
+__all__ = ["ConvertResult", "FailureGroup", "VariantOutcome", "failure_groups"]
 
 # source_failed reasons that are the user's to fix (exit 2); anything else is exit 1
 _USER_REASONS = {"unsafe": 2, "unreadable": 2, "calibration": 2, "tensorflow": 2, "signature": 2}
 
 # the run's outcome named after a variant's failing stage
-_STAGE_OUTCOMES = {"convert": "conversion_failed", "verify": "verification_failed",
-                   "timeout": "timed_out", "crash": "crashed", "write": "conversion_failed"}
+_STAGE_OUTCOMES = {"convert": "conversion_failed", "calibrate": "conversion_failed",
+                   "verify": "verification_failed", "timeout": "timed_out", "crash": "crashed",
+                   "memory": "crashed", "write": "conversion_failed"}
 
 
 @dataclass
 class VariantOutcome:
     """What happened to one variant. `status` is "written", "failed" or "skipped"; `stage`
-    says where a failure happened ("convert", "verify", "timeout", "crash", "write") or why
+    says where a failure happened ("convert", "calibrate", "verify", "timeout", "crash",
+    "memory", "write") or why
     a variant was skipped ("fail_fast", "cancelled"); `message` says why in words; `strategy`
     how the source was converted when that is worth saying (the SavedModel fallback); `note`
-    a remark on a written file (a dynamic variant that quantized nothing)."""
+    a remark on a written file (a dynamic variant that quantized nothing); `failure` the class
+    of a failure (errors.FAILURES: "calibration", "out_of_memory", ...) and `hint` what to do
+    about it."""
 
     variant: str
     status: str
@@ -37,6 +42,8 @@ class VariantOutcome:
     op_errors: list[OpError] = field(default_factory=list)
     strategy: str | None = None
     note: str | None = None
+    failure: str | None = None
+    hint: str | None = None
 
     @property
     def written(self) -> bool:
@@ -47,6 +54,7 @@ class VariantOutcome:
         return {
             "variant": self.variant, "status": self.status, "stage": self.stage,
             "message": self.message, "strategy": self.strategy, "note": self.note,
+            "failure": self.failure, "hint": self.hint,
             "file": str(self.file) if self.file else None,
             "bytes": s.bytes if s else None, "weight_bytes": s.weight_bytes if s else None,
             "weight_percent_of_float32": s.weight_percent_of_float32 if s else None,
@@ -111,3 +119,27 @@ class ConvertResult:
 def stage_outcome(stage: str | None) -> str:
     """The run's outcome for a variant that failed at `stage`."""
     return _STAGE_OUTCOMES.get(stage or "", "conversion_failed")
+
+
+@dataclass(frozen=True)
+class FailureGroup:
+    """Failed variants that failed the same way (one line of the failure report): their names,
+    the failure class's label, the message and the hint."""
+
+    variants: tuple[str, ...]
+    label: str
+    message: str
+    hint: str | None
+
+
+def failure_groups(outcomes: list[VariantOutcome]) -> list[FailureGroup]:
+    """The failed outcomes grouped by (message, hint), in the order of their first variant: six
+    variants killed while loading the source are one group, not six lines."""
+    groups: dict[tuple[str, str | None], list[VariantOutcome]] = {}
+    for o in outcomes:
+        if o.status == "failed":
+            groups.setdefault((" ".join(o.message.split()), o.hint), []).append(o)
+    return [FailureGroup(tuple(o.variant for o in group), failure_of(group[0].stage,
+                                                                     group[0].failure).label,
+                         message, hint)
+            for (message, hint), group in groups.items()]

@@ -15,6 +15,7 @@ __all__ = [
     "COLUMNS_FAILURES",
     "COLUMNS_VARIANTS",
     "RANDOM_CALIBRATION_WARNING",
+    "StageLine",
     "default_calibration",
     "default_outdir",
     "failure_rows",
@@ -118,3 +119,46 @@ def failure_rows(op_errors: list[Any]) -> list[tuple[str, ...]]:
         rows.append((e.op, e.error_code, e.location or "-",
                      f"{fix.flag} ({fix.meaning})" if fix else "no option known"))
     return rows
+
+
+class StageLine:
+    """What the Progress tab's stage line and bar show, from the run's stage events: `text`
+    ("[2/6] calibrating int8: 40/100 samples"), `progress` in variants (the finished ones plus
+    the share of the current one's calibration) out of `total` variants, or None while
+    TensorFlow loads (an indeterminate bar)."""
+
+    def __init__(self, variants: tuple[str, ...] | list[str]) -> None:
+        self.variants = list(variants)
+        self.total = max(1, len(self.variants))
+        self.text = "starting TensorFlow"
+        self.progress: float | None = None
+
+    def _step(self, variant: str | None) -> tuple[str, int]:
+        if variant in self.variants:
+            index = self.variants.index(variant)
+            return f"[{index + 1}/{len(self.variants)}] ", index
+        return "", 0
+
+    def update(self, event: Any) -> bool:
+        """Takes one ConvertEvent; True when the line or the bar changed."""
+        if event.kind == "variant_done" or event.kind == "variant_failed":
+            _, index = self._step(event.variant)
+            self.progress = max(self.progress or 0.0, index + 1.0)
+            return True
+        if event.kind != "stage":
+            return False
+        step, index = self._step(event.variant)
+        if event.stage == "loading":  # the bar keeps what a restarted child's run had done
+            self.text = "loaded" if event.done else "loading the source (starting TensorFlow)"
+        elif event.stage == "calibrating":
+            self.text = f"{step}calibrating {event.variant}: {event.done}/{event.total} samples"
+            self.progress = index + 0.9 * (event.fraction or 0.0)
+        elif event.stage in ("converting", "verifying"):
+            self.text = f"{step}{event.stage} {event.variant}"
+            self.progress = index + (0.95 if event.stage == "verifying" else 0.0)
+        elif event.stage == "writing":
+            self.text = "writing variants.json"
+            self.progress = float(self.total)
+        else:
+            return False
+        return True

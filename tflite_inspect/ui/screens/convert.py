@@ -4,8 +4,10 @@
 
 * Setup: the variants, the converter options, the calibration file, the output folder, force;
   `ctrl+r` (or the Convert button) starts the run.
-* Progress: one row per variant (pending / converting / verifying / done / failed, elapsed) and
-  TensorFlow's log; `escape` cancels (the child's process group is killed, nothing is written).
+* Progress: one row per variant (pending / converting / calibrating / verifying / done /
+  failed, elapsed), the stage line and a progress bar fed by the run's stage events, and what
+  happened in our words; `l` shows TensorFlow's own log (hidden by default: it is also in
+  convert.log); `escape` cancels (the child's process group is killed, nothing is written).
 * Result: on success the variants table (`enter`/`o` opens the row in the model browser, `space`
   marks, `c` compares two); on failure the failing-op table and one key per retry (`s` with
   SELECT_TF_OPS, `a` with allow_custom_ops).
@@ -36,6 +38,7 @@ from textual.widgets import (
     Footer,
     Input,
     Label,
+    ProgressBar,
     RichLog,
     Select,
     SelectionList,
@@ -55,11 +58,14 @@ from ...convert import (
     ConvertRequest,
     ConvertResult,
     detect_source_kind,
+    failure_groups,
+    failure_of,
 )
 from ..convert_support import (
     COLUMNS_FAILURES,
     COLUMNS_VARIANTS,
     RANDOM_CALIBRATION_WARNING,
+    StageLine,
     default_calibration,
     default_outdir,
     failure_rows,
@@ -176,6 +182,8 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                 tooltip="Mark a variant for compare"),
         Binding("c", "compare", "Compare", id="convert.compare",
                 tooltip="Compare the two marked variants (or the marked one and the cursor's)"),
+        Binding("l", "toggle_log", "Show log", id="convert.log",
+                tooltip="Show or hide TensorFlow's own log (it is also in convert.log)"),
     ]
 
     DEFAULT_CSS = """
@@ -199,7 +207,12 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
     ConvertScreen #cv-actions > Button { margin-right: 2; }
     ConvertScreen #cv-status { height: auto; color: $error; padding-left: 2; width: 1fr; }
     ConvertScreen #cv-rows { height: auto; max-height: 8; }
+    ConvertScreen #cv-stage-row { height: 1; margin-top: 1; }
+    ConvertScreen #cv-stage { width: 1fr; }
+    ConvertScreen #cv-bar { width: 40; }
     ConvertScreen #cv-log { height: 1fr; border-top: hkey $panel-lighten-2; }
+    ConvertScreen #cv-raw { height: 1fr; border-top: hkey $panel-lighten-2; display: none; }
+    ConvertScreen.-raw-log #cv-raw { display: block; }
     ConvertScreen #cv-result-title { height: auto; }
     ConvertScreen #cv-result-table { height: auto; max-height: 12; margin-top: 1; }
     ConvertScreen #cv-result-hint { height: auto; color: $text-muted; margin-top: 1; }
@@ -219,6 +232,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         self._cancel: threading.Event | None = None
         self._started: dict[str, float] = {}
         self._ended: dict[str, float] = {}
+        self.stage_line = StageLine(())
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -257,7 +271,11 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                         yield Static("", id="cv-status", markup=False)
                 with TabPane("Progress", id="cv-progress"):
                     yield DataTable(cursor_type="row", zebra_stripes=False, id="cv-rows")
-                    yield RichLog(max_lines=5000, wrap=False, markup=False, id="cv-log")
+                    with Horizontal(id="cv-stage-row"):
+                        yield Static("", id="cv-stage", markup=False)
+                        yield ProgressBar(total=None, show_eta=False, id="cv-bar")
+                    yield RichLog(max_lines=1000, wrap=True, markup=False, id="cv-log")
+                    yield RichLog(max_lines=5000, wrap=False, markup=False, id="cv-raw")
                 with TabPane("Result", id="cv-result"):
                     yield Static("nothing converted yet (ctrl+r on Setup)", id="cv-result-title",
                                  markup=False)
@@ -337,6 +355,8 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                     and self._retry_wanted(str(parameters[0])))
         if action in ("open", "mark", "compare"):
             return not self.running and result is not None and bool(result.summaries)
+        if action == "toggle_log":
+            return self.request is not None  # hidden until a run has a log to show
         return True
 
     def _retry_wanted(self, option: str) -> bool:
@@ -388,6 +408,9 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         log = self.query_one("#cv-log", RichLog)
         log.clear()
         log.write(f"$ {request.command_line()}")
+        self.query_one("#cv-raw", RichLog).clear()
+        self.stage_line = StageLine(request.variants)
+        self._show_stage()
         self.query_one("#cv-result-title", Static).update("converting ...")
         self.query_one("#cv-result-table", DataTable).clear(columns=True)
         self.query_one("#cv-result-hint", Static).update("")
@@ -445,13 +468,33 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             except Exception:  # noqa: BLE001
                 pass
 
+    def action_toggle_log(self) -> None:
+        """Shows or hides TensorFlow's own log under our event lines."""
+        self.toggle_class("-raw-log")
+
+    def _show_stage(self) -> None:
+        line = self.stage_line
+        self.query_one("#cv-stage", Static).update(line.text)
+        bar = self.query_one("#cv-bar", ProgressBar)
+        if line.progress is None:
+            bar.update(total=None)
+        else:
+            bar.update(total=line.total, progress=line.progress)
+
     @on(ConvertProgress)
     def _progress(self, message: ConvertProgress) -> None:
         e = message.event
         d = e.data
         log = self.query_one("#cv-log", RichLog)
+        if self.stage_line.update(e):
+            self._show_stage()
         if e.kind == "log":
-            log.write(str(d.get("line", "")))
+            self.query_one("#cv-raw", RichLog).write(str(d.get("line", "")))
+        elif e.kind == "stage":
+            if e.stage == "calibrating" and e.done == 0 and e.variant:
+                self._set_row(e.variant, "calibrating")
+            elif e.stage == "verifying" and e.variant:
+                self._set_row(e.variant, "verifying")
         elif e.kind == "started":
             log.write(f"started TensorFlow (pid {d.get('pid')}); log: "
                       f"{shown_path(d['log']) if d.get('log') else '-'}")
@@ -477,10 +520,13 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             self._tick_one(e.variant)
         elif e.kind == "variant_failed" and e.variant:
             self._ended[e.variant] = time.monotonic()
-            self._set_row(e.variant, "failed")
+            kind = failure_of(d.get("stage"), d.get("failure"))
+            self._set_row(e.variant, f"failed: {kind.label}")
             self._tick_one(e.variant)
-            log.write(f"{e.variant}: failed ({d.get('stage', 'convert')}): "
-                      f"{str(d.get('message', '')).splitlines()[0] if d.get('message') else ''}")
+            text = " ".join(str(d.get("message", "")).split())
+            log.write(f"{e.variant}: failed: {text}" if text else f"{e.variant}: {kind.label}")
+            if d.get("hint"):
+                log.write(f"  hint: {d['hint']}")
         elif e.kind == "source_failed":
             log.write(f"the source failed: {d.get('message', '')}")
         elif e.kind == "committed":
@@ -548,7 +594,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             table.add_column(col, key=col)
         for k, row in enumerate(failure_rows(result.op_errors)):
             table.add_row(*row, key=str(k))
-        lines = []
+        lines = _outcome_lines(result)
         if self._retry_wanted("select_tf_ops"):
             lines.append("s  retry with --select-tf-ops (SELECT_TF_OPS)")
         if self._retry_wanted("allow_custom_ops"):
@@ -681,12 +727,16 @@ def _written_title(request: ConvertRequest, result: ConvertResult) -> str:
 
 
 def _outcome_lines(result: ConvertResult) -> list[str]:
-    """One line per variant that was not written (failed: why / skipped: why) and per note."""
+    """One line per way variants failed (with its hint), per skipped variant and per note."""
     lines = []
     for v in result.variants:
         first = v.message.strip().splitlines()[0] if v.message.strip() else v.stage or ""
-        if not v.written:
-            lines.append(f"{v.variant}: {v.status}: {first[:160]}")
-        elif v.note:
+        if v.status == "skipped":
+            lines.append(f"{v.variant}: skipped: {first[:160]}")
+        elif v.written and v.note:
             lines.append(f"{v.variant}: {v.note}")
+    for group in failure_groups(result.variants):
+        lines.append(f"{', '.join(group.variants)}: failed: {group.message[:200]}")
+        if group.hint:
+            lines.append(f"  hint: {group.hint}")
     return lines
