@@ -13,6 +13,7 @@ from ..text.table import render_table
 __all__ = [
     "UserError",
     "error_line",
+    "exit_on_signals",
     "open_model_or_fail",
     "print_json",
     "render_table",
@@ -35,13 +36,32 @@ def error_line(message: str) -> str:
     return f"tflite-inspect: error: {terminal_safe(message)}"
 
 
+def exit_on_signals() -> None:
+    """SIGTERM and SIGHUP raise SystemExit(128 + signal) in the main thread, so every `finally`
+    and context manager runs: child processes are killed, temporary folders and `.part` files
+    removed. A second signal while cleaning up is ignored (SIGKILL still ends it)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def leave(signum: int, _frame: object) -> None:
+        for s in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(s, signal.SIG_IGN)
+        raise SystemExit(128 + signum)
+
+    for s in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, leave)
+
+
 def user_error_from(err: BaseException) -> UserError | None:
     """Turns the errors a user can cause into one clear line; None for anything else."""
     from ..flatbuf import FlatBufError
     from ..model import ModelError
-    from ..safe_write import FileExistsRefusal
+    from ..safe_write import WriteRefusal
 
-    if isinstance(err, FileExistsRefusal):
+    if isinstance(err, WriteRefusal):
         return UserError(str(err), 2)
     if isinstance(err, ModelError):
         return UserError(str(err), 2)

@@ -91,12 +91,12 @@ def _limits(args: argparse.Namespace) -> Any:
                   inputs_mb=args.inputs_mb)
 
 
-def _check_model(path: str) -> None:
-    p = Path(path)
-    if p.is_dir():
-        raise UserError(f"{p}: is a directory; expected a .tflite file")
-    if not p.exists():
-        raise UserError(f"{p}: no such file")
+def _check_model(path: str, signature: str | None) -> Any:
+    """The model's inputs, read with the static reader: what is not a readable TFLite file or
+    lacks the signature is exit 2 before an interpreter starts (see preflight.py)."""
+    from .preflight import model_inputs
+
+    return model_inputs(path, signature)
 
 
 def _check_counts(args: argparse.Namespace) -> None:
@@ -140,7 +140,7 @@ def _failure(name: str, outcome: Any) -> UserError:
 def cmd_run(args: argparse.Namespace) -> int:
     from ..runtime import InputError, run_model
 
-    _check_model(args.model)
+    _check_model(args.model, args.signature)
     _check_counts(args)
     try:
         report = run_model(args.model, inputs=args.inputs, samples=args.samples, runs=args.runs,
@@ -164,17 +164,19 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _refuse_existing(path: str | None, force: bool) -> None:
-    if path and Path(path).exists() and not force:
-        raise UserError(f"{path} already exists; pass --force to overwrite it", 2)
+    from ..safe_write import check_target
+
+    if path:
+        check_target(path, force=force, need_folder=True)
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import layers_csv, model_explorer_node_data
     from ..runtime import InputError, compare_models
     from ..safe_write import write_bytes_safely
+    from .preflight import same_inputs
 
-    for path in (args.a, args.b):
-        _check_model(path)
+    same_inputs(*(_check_model(path, args.signature) for path in (args.a, args.b)))
     _check_counts(args)
     _refuse_existing(args.csv, args.force)
     _refuse_existing(args.model_explorer, args.force)

@@ -9,6 +9,8 @@ samples. Files are data, never code: `numpy.load(..., allow_pickle=False)`.
 
 from __future__ import annotations
 
+import os
+import stat
 import string
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -194,8 +196,45 @@ def _unpacked_size(path: Path) -> int:
         return 0  # unreadable: np.load says why
 
 
+_NPY_MAGIC = b"\x93NUMPY"
+_ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
+_NOT_REGULAR = {stat.S_IFIFO: "a pipe (FIFO)", stat.S_IFCHR: "a character device",
+                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
+
+def _sniff(path: Path) -> None:
+    """Refuses, by its first bytes, what np.load would misname: a pipe or a device (np.load
+    cannot seek them), a folder, a text file (np.load calls anything unknown "pickled")."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as err:
+        raise InputError(f"{path}: no such file") from err
+    except OSError as err:
+        raise InputError(f"{path}: cannot read it ({err.strerror})") from err
+    if stat.S_ISDIR(st.st_mode):
+        raise InputError(f"{path}: is a folder; expected a .npy or .npz file")
+    if not stat.S_ISREG(st.st_mode):
+        kind = _NOT_REGULAR.get(stat.S_IFMT(st.st_mode), "not a regular file")
+        raise InputError(f"{path}: {kind}, not a regular file; save the arrays to a .npz file "
+                         "and pass that")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+    except OSError as err:
+        raise InputError(f"{path}: cannot read it ({err.strerror})") from err
+    if head.startswith(_NPY_MAGIC) or head[:4] in _ZIP_MAGICS:
+        return
+    if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
+        raise InputError(f"{path}: a Python pickle, not .npy/.npz; pickles can run code, so "
+                         "only plain arrays are read (save them with numpy.savez)")
+    what = "empty" if not head else f"starts with {head!r}"
+    raise InputError(f"{path}: not a .npy/.npz file ({what}); save the arrays with numpy.save "
+                     "or numpy.savez")
+
+
 def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
-    if max_bytes is not None and path.is_file():
+    _sniff(path)
+    if max_bytes is not None:
         size = _unpacked_size(path)
         if size > max_bytes:
             raise InputError(f"{path}: unpacks to {size:,} B, over the {max_bytes >> 20:,} MiB "

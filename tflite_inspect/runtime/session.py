@@ -19,7 +19,6 @@ import selectors
 import shutil
 import signal
 import subprocess
-import tempfile
 import threading
 import time
 import weakref
@@ -30,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from ..spawn import python_module
+from ..safe_write import open_new
+from ..spawn import make_tmpdir, python_module
 from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
 
 __all__ = ["ChildSession", "Limits", "Progress"]
@@ -79,16 +79,19 @@ class ChildSession:
         self._next_id = 0
         self._buffer = b""
         self._phase = "starting"
-        self.tmp = Path(tempfile.mkdtemp(prefix="tflite-inspect-"))
-        self._stderr = open(self.tmp / "stderr.txt", "wb")  # noqa: SIM115 (closed in close())
-        child_env = {**os.environ, **(env or {})}
-        child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-        # a module whose child extends runtime._child.Child, started isolated (see spawn.py)
-        extra = ["--memory-mb", str(self.limits.memory_mb)] if self.limits.memory_mb else []
-        cmd = python_module(module, *extra)
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=self._stderr, env=child_env, start_new_session=True,
-                                     close_fds=True)
+        self.tmp = make_tmpdir()  # tflite-inspect-PID-*: swept if this process is SIGKILLed
+        try:
+            self._stderr = os.fdopen(open_new(self.tmp / "stderr.txt"), "wb")  # see close()
+            child_env = {**os.environ, **(env or {})}
+            child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+            # a module whose child extends runtime._child.Child, started isolated (spawn.py)
+            extra = ["--memory-mb", str(self.limits.memory_mb)] if self.limits.memory_mb else []
+            self.proc = subprocess.Popen(python_module(module, *extra), stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=self._stderr,
+                                         env=child_env, start_new_session=True, close_fds=True)
+        except BaseException:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            raise
         self._finalizer = weakref.finalize(self, _cleanup, self.proc, self.tmp)
         self._selector = selectors.DefaultSelector()
         assert self.proc.stdout is not None
