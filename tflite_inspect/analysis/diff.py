@@ -34,12 +34,53 @@ def _op_counts(model: Model) -> tuple[Counter[str], Counter[tuple[str, int]]]:
     return by_name, by_version
 
 
-def _tensor_key_map(model: Model) -> dict[tuple[int, str], Tensor]:
-    out: dict[tuple[int, str], Tensor] = {}
-    for sg in model.subgraphs:
-        for t in sg.tensors:
-            out.setdefault((sg.index, t.name), t)
-    return out
+def _position_keys(sg: Any) -> dict[int, tuple[Any, ...]]:
+    """Where each tensor sits in the graph, in words that survive a rename: a graph input by
+    its position, an op's output by (op type, n-th op of that type, output slot), anything else
+    (a constant) by its first reader the same way."""
+    keys: dict[int, tuple[Any, ...]] = {}
+    seen: Counter[str] = Counter()
+    for op in sg.operators:
+        n = seen[op.opcode_name]
+        seen[op.opcode_name] += 1
+        for slot, t in enumerate(op.outputs):
+            if t >= 0:
+                keys.setdefault(t, ("output of", op.opcode_name, n, slot))
+        for slot, t in enumerate(op.inputs):
+            if t >= 0:
+                keys.setdefault(t, ("input of", op.opcode_name, n, slot))
+    for pos, t in enumerate(sg.inputs):
+        keys[t] = ("graph input", pos)
+    return keys
+
+
+def _unique(keys: dict[int, tuple[Any, ...]], indices: list[int]) -> dict[tuple[Any, ...], int]:
+    counts = Counter(keys.get(i) for i in indices)
+    return {k: i for i in indices if (k := keys.get(i)) is not None and counts[k] == 1}
+
+
+def _pairs(sa: Any, sb: Any) -> tuple[list[tuple[Tensor, Tensor, str]], list[Tensor],
+                                      list[Tensor]]:
+    """Tensors of two subgraphs paired by name (a name used once on each side), then the rest by
+    graph position; what is left has no partner."""
+    def by_name(sg: Any) -> dict[str, Tensor]:
+        counts = Counter(t.name for t in sg.tensors)
+        return {t.name: t for t in sg.tensors if counts[t.name] == 1}
+
+    na, nb = by_name(sa), by_name(sb)
+    pairs = [(na[k], nb[k], "name") for k in sorted(na.keys() & nb.keys())]
+    used_a = {x.index for x, _, _ in pairs}
+    used_b = {y.index for _, y, _ in pairs}
+    left_a = [t.index for t in sa.tensors if t.index not in used_a]
+    left_b = [t.index for t in sb.tensors if t.index not in used_b]
+    pa = _unique(_position_keys(sa), left_a)
+    pb = _unique(_position_keys(sb), left_b)
+    for key in sorted(pa.keys() & pb.keys(), key=repr):
+        pairs.append((sa.tensors[pa[key]], sb.tensors[pb[key]], "position"))
+        used_a.add(pa[key])
+        used_b.add(pb[key])
+    return (pairs, [t for t in sa.tensors if t.index not in used_a],
+            [t for t in sb.tensors if t.index not in used_b])
 
 
 def _quant_brief(t: Tensor) -> dict[str, Any] | None:
@@ -49,33 +90,64 @@ def _quant_brief(t: Tensor) -> dict[str, Any] | None:
     return {k: q[k] for k in ("scales", "zero_points", "quantized_dimension") if k in q}
 
 
+def _fields(x: Tensor, y: Tensor) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if x.name != y.name:
+        fields["renamed"] = [x.name, y.name]
+    if x.dtype != y.dtype:
+        fields["dtype"] = [x.dtype, y.dtype]
+    if x.shape != y.shape:
+        fields["shape"] = [list(x.shape), list(y.shape)]
+    if x.nbytes != y.nbytes:
+        fields["bytes"] = [x.nbytes, y.nbytes]
+    qa, qb = _quant_brief(x), _quant_brief(y)
+    if qa != qb:
+        fields["quantization"] = [qa, qb]
+    return fields
+
+
 def _tensor_changes(a: Model, b: Model) -> dict[str, Any]:
-    ta, tb = _tensor_key_map(a), _tensor_key_map(b)
-    changed = []
-    for key in sorted(ta.keys() & tb.keys()):
-        x, y = ta[key], tb[key]
-        fields: dict[str, Any] = {}
-        if x.dtype != y.dtype:
-            fields["dtype"] = [x.dtype, y.dtype]
-        if x.shape != y.shape:
-            fields["shape"] = [list(x.shape), list(y.shape)]
-        if x.nbytes != y.nbytes:
-            fields["bytes"] = [x.nbytes, y.nbytes]
-        qa, qb = _quant_brief(x), _quant_brief(y)
-        if qa != qb:
-            fields["quantization"] = [qa, qb]
-        if fields:
-            changed.append({"subgraph": key[0], "name": key[1], "index": [x.index, y.index],
-                            **fields})
-    only = lambda keys, m: [{"subgraph": k[0], "name": k[1], "index": m[k].index,  # noqa: E731
-                             "dtype": m[k].dtype, "shape": list(m[k].shape)} for k in sorted(keys)]
-    return {"changed": changed, "only_in_a": only(ta.keys() - tb.keys(), ta),
-            "only_in_b": only(tb.keys() - ta.keys(), tb)}
+    """Tensors that differ between paired subgraphs (paired by index); `paired_by` says whether
+    a changed tensor was matched by its name or, renamed, by its place in the graph."""
+    changed: list[dict[str, Any]] = []
+    only_a: list[dict[str, Any]] = []
+    only_b: list[dict[str, Any]] = []
+
+    def only(sg: int, t: Tensor) -> dict[str, Any]:
+        return {"subgraph": sg, "name": t.name, "index": t.index, "dtype": t.dtype,
+                "shape": list(t.shape)}
+
+    for i in range(max(len(a.subgraphs), len(b.subgraphs))):
+        if i >= len(a.subgraphs) or i >= len(b.subgraphs):
+            side, sg = (only_b, b.subgraphs[i]) if i >= len(a.subgraphs) else \
+                (only_a, a.subgraphs[i])
+            side += [only(i, t) for t in sg.tensors]
+            continue
+        pairs, rest_a, rest_b = _pairs(a.subgraphs[i], b.subgraphs[i])
+        for x, y, how in pairs:
+            fields = _fields(x, y)
+            if fields:
+                changed.append({"subgraph": i, "name": x.name, "index": [x.index, y.index],
+                                "paired_by": how, **fields})
+        only_a += [only(i, t) for t in rest_a]
+        only_b += [only(i, t) for t in rest_b]
+    return {"changed": changed, "only_in_a": only_a, "only_in_b": only_b}
 
 
 def _metadata(model: Model) -> dict[str, Any]:
     return {str(e.name): e.value if e.value is not None else f"{e.size} bytes"
             for e in model.metadata}
+
+
+def _key_changes(a: Any, b: Any, prefix: str = "") -> list[dict[str, Any]]:
+    """Two decoded metadata values compared key by key (`options.allow_custom_ops`); values
+    that are not both tables are one change under their own key."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return [] if a == b else [{"key": prefix, "a": a, "b": b}]
+    out: list[dict[str, Any]] = []
+    for key in [*a, *(k for k in b if k not in a)]:
+        out += _key_changes(a.get(key), b.get(key), f"{prefix}.{key}" if prefix else str(key))
+    return out
 
 
 def diff_models(a: Model, b: Model) -> dict[str, Any]:
@@ -106,7 +178,8 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
                              if wa.get(d, 0) != wb.get(d, 0)],
     }
     ma, mb = _metadata(a), _metadata(b)
-    metadata = [{"name": k, "a": ma.get(k), "b": mb.get(k)}
+    metadata = [{"name": k, "a": ma.get(k), "b": mb.get(k),
+                 "changes": _key_changes(ma.get(k), mb.get(k))}
                 for k in sorted(ma.keys() | mb.keys()) if ma.get(k) != mb.get(k)]
     tensors = _tensor_changes(a, b)
     qa, qb = quantization_summary(a), quantization_summary(b)
