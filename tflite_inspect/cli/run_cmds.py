@@ -137,6 +137,22 @@ def _failure(name: str, outcome: Any) -> UserError:
 # -- run ---------------------------------------------------------------------------------------
 
 
+def _signature_ran(path: str, wanted: str | None) -> str:
+    """The signature the interpreter runs, as the runtime picks it: --signature, else
+    serving_default, else the first; a model without signatures runs subgraph 0."""
+    from .common import open_model_or_fail
+
+    with open_model_or_fail(path) as model:
+        keys = [s.key for s in model.signatures]
+    if wanted is not None:
+        return wanted
+    if not keys:
+        return "none (the model has no signatures: subgraph 0 ran)"
+    chosen = "serving_default" if "serving_default" in keys else keys[0]
+    others = [k for k in keys if k != chosen]
+    return chosen + (f" (also: {', '.join(others)}; --signature picks one)" if others else "")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from ..runtime import InputError, run_model
 
@@ -154,7 +170,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_envelope("run", report.to_dict()))
     elif report.outcome.ok:
-        print(run_text(report))
+        print(run_text(report, _signature_ran(args.model, args.signature)))
     if not report.outcome.ok:
         raise _failure(args.model, report.outcome)
     return 0

@@ -13,7 +13,7 @@ from .units import duration
 if TYPE_CHECKING:
     from ..runtime import CompareReport, RunReport
 
-__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "backend_text", "compare_text", "layers_text", "num", "run_text"]
+__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "backend_text", "class_scores", "compare_text", "layers_text", "num", "run_text"]
 
 LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit; {RMSE_SCALE_FLAG_16:g} at 16 bits, "
                 "the same error)   ^ first layer where the error "
@@ -40,10 +40,30 @@ def backend_text(info: dict[str, Any]) -> str:
             f"delegate {info.get('delegate')}, threads {threads}")
 
 
-def run_text(report: RunReport) -> str:
+def class_scores(s: Any) -> str | None:
+    """What makes an output class scores, or None: a float or quantized [1, N] output (N >= 2)
+    whose values are probabilities (all in [0, 1], each sample's N values summing to 1 within
+    the quantization step, as after SOFTMAX) or whose name says `logits`. Other [1, N] outputs
+    (embeddings, boxes, regressions, reconstructions) look like logits but are not scores, so
+    they show their first values instead."""
+    if not s.top_k or len(s.shape) != 2 or s.shape[0] != 1 or s.shape[1] < 2:
+        return None
+    if not (s.dtype.startswith(("float", "bfloat")) or s.scale is not None):
+        return None
+    n = s.shape[1]
+    step = (s.scale or 0.0) * n
+    if (s.min is not None and s.max is not None and s.mean is not None and s.min >= -step
+            and s.max <= 1 + step and abs(s.mean * n - 1) <= max(0.02, step)):
+        return "probabilities"
+    return "logits" if "logit" in s.name.lower() else None
+
+
+def run_text(report: RunReport, signature: str | None = None) -> str:
+    """The run in words; `signature` names what ran (the CLI knows it, the UI shows its own)."""
     o = report.outcome
     lines = [f"{report.model['path']}  {report.model['size']:,} B",
              f"ran on   {backend_text(o.to_dict())}",
+             *([f"signature {signature}"] if signature else []),
              f"inputs   {report.source}"]
     for spec in report.inputs:
         note = ""
@@ -58,11 +78,16 @@ def run_text(report: RunReport) -> str:
         if s.scale is not None:
             lines.append(f"  {s.name}: dequantized (scale {s.scale:.6g}, zero point "
                          f"{s.zero_point})")
-        if s.top_k:
+        kind = class_scores(s)
+        if kind:
             top = ", ".join(f"{i} ({v:.4g})" for i, v in s.top_k)
-            lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0: {top}")
+            lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0 ({kind}): {top}")
         elif s.min is None:
             lines.append(f"  {s.name} values of sample 0: {s.preview}")
+        else:
+            first = " ".join(num(v) for v in s.preview)
+            more = " …" if math.prod(s.shape) > len(s.preview) else ""
+            lines.append(f"  {s.name} first values of sample 0: {first}{more}")
     if report.accuracy is not None:
         lines.append(f"\ntop-1 accuracy  {report.accuracy:.4f}  ({report.samples} labelled "
                      "samples)")
