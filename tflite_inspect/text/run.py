@@ -79,7 +79,7 @@ def run_text(report: RunReport, signature: str | None = None) -> str:
             lines.append(f"  {s.name}: dequantized (scale {s.scale:.6g}, zero point "
                          f"{s.zero_point})")
         kind = class_scores(s)
-        if kind:
+        if kind and s.top_k:
             top = ", ".join(f"{i} ({v:.4g})" for i, v in s.top_k)
             lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0 ({kind}): {top}")
         elif s.min is None:
