@@ -178,7 +178,7 @@ class Child:
         for n, job in enumerate(args["jobs"]):
             try:
                 built[str(job["id"])] = OneOp(source, int(job["op"]), list(job["feeds"]),
-                                              list(job["outputs"]), make)
+                                              list(job["outputs"]), make, job.get("shapes"))
             except Exception as err:  # the op cannot stand alone: the parent says why
                 failed[str(job["id"])] = f"{type(err).__name__}: {err}"
             self.progress(n + 1, len(args["jobs"]))

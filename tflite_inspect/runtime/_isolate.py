@@ -42,6 +42,7 @@ class Source:
         graph = self.model.subgraphs[0]
         self.producer = {int(out): k for k, op in enumerate(graph.operators or [])
                          for out in _ints(op.outputs) if out >= 0}
+        self.inputs = set(_ints(graph.inputs))
 
     def op_name(self, k: int) -> str:
         op = self.model.subgraphs[0].operators[k]
@@ -72,9 +73,9 @@ class Source:
     def _constant_chain(self, index: int, depth: int = 0) -> list[int] | None:
         """Ops (in order) that compute tensor `index` from constants alone; [] for a constant,
         None when it depends on an activation."""
-        if self._has_data(index):
-            return []
         k = self.producer.get(index)
+        if self._has_data(index) or k is None and index not in self.inputs:
+            return []  # a constant (a zero-element one has no data)
         if k is None or depth > 8:
             return None
         chain: list[int] = []
@@ -88,6 +89,11 @@ class Source:
         return [*chain, k]
 
 
+def _type_name(schema: Any, code: int) -> str:
+    names = {v: n for n, v in vars(schema.TensorType).items() if not n.startswith("_")}
+    return str(names.get(code, code)).lower()
+
+
 def _ints(values: Any) -> list[int]:
     return [] if values is None else [int(v) for v in values]
 
@@ -98,9 +104,14 @@ class OneOp:
     computed from constants) and the interpreter's errors when the built model does not load."""
 
     def __init__(self, source: Source, k: int, feeds: list[int], outputs: list[int],
-                 make: Callable[[bytes], Any]) -> None:
+                 make: Callable[[bytes], Any], shapes: list[list[int]] | None = None) -> None:
         s = source.schema
         graph = source.model.subgraphs[0]
+        # Tensor indices are the file's; an interpreter's node numbers need not be its operator
+        # positions, so the op is found by what it produces.
+        k = source.producer.get(outputs[0], -1) if outputs else k
+        if k < 0:
+            raise ValueError(f"no op of the model produces tensor {outputs[0]}")
         name = source.op_name(k)
         if name in _CALLERS:
             raise ValueError(f"{name} calls other subgraphs")
@@ -110,7 +121,9 @@ class OneOp:
                 continue
             chain = source._constant_chain(i)
             if chain is None:
-                raise ValueError(f"input tensor {i} is neither fed nor computed from constants")
+                t = graph.tensors[i]
+                raise ValueError(f"input tensor {i} ({_type_name(s, t.type)}) is computed at run "
+                                 "time but not captured for comparison")
             ops.extend(x for x in chain if x not in ops)
         ops.append(k)
         remap: dict[int, int] = {}
@@ -149,6 +162,9 @@ class OneOp:
                 op.intermediates = [tensor(i) for i in _ints(op.intermediates)]
             sub.operators.append(op)
         sub.inputs = [tensor(i) for i in feeds]
+        # the shapes the whole model's interpreter computed (a file's static shape can be stale)
+        for i, shape in zip(feeds, shapes or [], strict=False):
+            sub.tensors[remap[i]].shape = np.asarray(shape, dtype=np.int32)
         sub.outputs = [tensor(i) for i in outputs]
         model.subgraphs = [sub]
         self.feeds, self.outputs = feeds, outputs

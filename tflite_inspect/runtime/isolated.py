@@ -36,9 +36,11 @@ class IsolatedJob:
     feeds: tuple[int, ...]
     sources: tuple[Activation, ...]
     outputs: tuple[Match, ...]
+    shapes: tuple[tuple[int, ...], ...] = ()  # the feeds' shapes in A's allocated interpreter
 
     def to_request(self) -> dict[str, object]:
         return {"id": self.id, "op": self.op, "feeds": list(self.feeds),
+                "shapes": [list(s) for s in self.shapes],
                 "outputs": [m.reference.index for m in self.outputs]}
 
 
@@ -67,7 +69,7 @@ def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
                   test: Sequence[Activation]) -> tuple[list[IsolatedJob], dict[int, str]]:
     """Jobs (one per reference op) and, keyed by B tensor index, why a matched tensor gets no
     isolated figure."""
-    ref_index = {a.index for a in reference}
+    ref_index = {a.index: a for a in reference}
     test_by_index = {a.index: a for a in test}
     by_reference: dict[int, list[Activation]] = defaultdict(list)
     for m in matches:
@@ -94,7 +96,8 @@ def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
             for m in found:
                 skipped[m.test.index] = "an input of this op has no counterpart in B"
             continue
-        jobs.append(IsolatedJob(len(jobs), op, feeds, tuple(s for s in sources if s), tuple(found)))
+        jobs.append(IsolatedJob(len(jobs), op, feeds, tuple(s for s in sources if s), tuple(found),
+                                tuple(ref_index[i].shape for i in feeds)))
     return jobs, skipped
 
 
@@ -110,7 +113,9 @@ class Isolation:
 
     def drop(self, job_id: str, why: str) -> None:
         """Job `job_id` could not be built or invoked: its tensors get `why` instead of figures."""
-        job = self.jobs[int(job_id)]
+        job = next((j for j in self.jobs if j.id == int(job_id)), None)
+        if job is None:
+            return
         for m in job.outputs:
             self.skipped[m.test.index] = why
             self.stats.pop(m.test.index, None)
