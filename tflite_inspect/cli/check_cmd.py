@@ -65,6 +65,18 @@ def _requested(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(chosen))
 
 
+def _probing(args: argparse.Namespace) -> Any:
+    """A spinner while the installed interpreters load the model (a terminal, no --json)."""
+    from contextlib import nullcontext
+
+    from .progress import CliProgress
+
+    if args.no_probe:
+        return nullcontext()
+    return CliProgress.for_args(args).spinner("probing: the installed interpreters load the "
+                                              "model in child processes")
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     from ..analysis.report import document
     from ..check import check_model
@@ -72,7 +84,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     targets = _requested(args)
     if args.arena_size is not None and "micro" not in targets:
         raise UserError("--arena-size applies to --target micro", 2)
-    with open_model_or_fail(args.model) as model:
+    with open_model_or_fail(args.model) as model, _probing(args):
         report = check_model(model, targets, probe=not args.no_probe,
                              arena_limit=args.arena_size, timeout_s=args.timeout)
     fits = report.fits(targets)

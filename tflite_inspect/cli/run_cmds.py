@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -106,22 +105,11 @@ def _check_counts(args: argparse.Namespace) -> None:
             raise UserError(f"--{name} must be {'positive' if name != 'runs' else '0 or more'}")
 
 
-def _progress() -> Any:
-    """A one-line progress display on an interactive stderr; None otherwise."""
-    if not sys.stderr.isatty():
-        return None
+def _progress(args: argparse.Namespace) -> Any:
+    """A rich progress display on an interactive stderr (not with --json); off otherwise."""
+    from .progress import CliProgress
 
-    def show(phase: str, done: int, total: int) -> None:
-        count = f" {done}/{total}" if total else ""
-        sys.stderr.write(f"\r\033[K{phase}{count}")
-        sys.stderr.flush()
-
-    return show
-
-
-def _clear_progress() -> None:
-    if sys.stderr.isatty():
-        sys.stderr.write("\r\033[K")
+    return CliProgress.for_args(args).__enter__()
 
 
 def _envelope(kind: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -158,15 +146,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _check_model(args.model, args.signature)
     _check_counts(args)
+    bar = _progress(args)
     try:
         report = run_model(args.model, inputs=args.inputs, samples=args.samples, runs=args.runs,
                            warmup=args.warmup, threads=args.threads, seed=args.seed,
                            signature=args.signature, backend=args.backend,
-                           limits=_limits(args), progress=_progress())
+                           limits=_limits(args), progress=bar.callback)
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:
-        _clear_progress()
+        bar.close()
     if args.json:
         print_json(_envelope("run", report.to_dict()))
     elif report.outcome.ok:
@@ -197,17 +186,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _refuse_existing(args.csv, args.force)
     _refuse_existing(args.model_explorer, args.force)
     per_layer = bool(args.per_layer or args.csv or args.model_explorer)
+    bar = _progress(args)
     try:
         report = compare_models(args.a, args.b, inputs=args.inputs, samples=args.samples,
                                 per_layer=per_layer, isolated=not args.accumulated_only,
                                 runs=args.runs, warmup=args.warmup,
                                 threads=args.threads, seed=args.seed, signature=args.signature,
                                 backend=args.backend, limits=_limits(args),
-                                progress=_progress())
+                                progress=bar.callback)
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:
-        _clear_progress()
+        bar.close()
     failed = report.failed
     if args.json:
         print_json(_envelope("compare", report.to_dict()))
