@@ -138,6 +138,11 @@ def _text(report: Any) -> str:
     return "\n".join(lines)
 
 
+def _candidate_db(r: dict[str, Any]) -> str:
+    iso = r.get("isolated_sqnr_db")
+    return f"{iso:.1f} dB" if iso is not None else f"~{r['sqnr_drop_db']:+.1f} dB"
+
+
 def _ranges(indices: list[int]) -> str:
     """[1, 2, 3, 7] -> '1-3, 7'."""
     parts: list[str] = []
@@ -177,10 +182,11 @@ def _variants_text(sel: Any) -> str:
                            "top-1", "recovered", "spent", "dB/KiB"], rows,
                           align="llrrrrrrrr")]
     candidates = sel.ranking[:2 * sel.k] + [r for r in sel.ranking[2 * sel.k:] if r["output"]]
-    worst = ", ".join(f"op {r['op']} {r['opcode']} {r['sqnr_drop_db']:+.1f} dB"
+    worst = ", ".join(f"op {r['op']} {r['opcode']} " + _candidate_db(r)
                       + (" (output)" if r["output"] else "") for r in candidates)
     if worst:
-        lines.append(f"candidates (SQNR drop at the op): {worst}")
+        lines.append("candidates, worst first (isolated SQNR of the op alone; ~ the accumulated "
+                     f"SQNR drop where none): {worst}")
     if sel.samples:
         lines.append(f"compared on {sel.samples}; SQNR/cosine of the worst output")
     lines += [f"note: {n}" for n in sel.notes]

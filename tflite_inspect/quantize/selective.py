@@ -108,21 +108,34 @@ def _measure(variant: Variant, cmp: CompareReport) -> None:
 
 def _rank(layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int],
           outputs: set[str]) -> list[dict]:
-    """Float ops by the dB their output loses in the quantized model, worst first; `output` marks
-    the ops that produce a model output (tensor names in `outputs`)."""
+    """Float ops worst first by their isolated SQNR (the op alone on the quantized model's own
+    inputs: what its own quantization costs); where no isolated figure exists, by the drop of
+    the accumulated SQNR at the op. `output` marks the ops that produce a model output (tensor
+    names in `outputs`)."""
     by_output = {name: op for op in ops for name in op.outputs}
     ranked = []
     for row in layers:
         op = by_output.get(row.get("reference_name", ""))
+        if op is None or op.index in exclude or row.get("op_name") in _SKIP:
+            continue
+        iso = (row.get("isolated") or {}).get("sqnr_db")
         drop = row.get("sqnr_drop_db")
-        if op is None or op.index in exclude or row.get("op_name") in _SKIP or drop is None:
+        if iso is not None and not math.isnan(iso):
+            score = -iso  # higher is worse; an exact op (inf dB) comes last
+        elif drop is not None and math.isfinite(drop):
+            score = drop - 1000.0  # after every op with an isolated figure
+        else:
             continue
-        if not math.isfinite(drop):
-            continue
+        if not math.isfinite(score):
+            score = -math.inf
         ranked.append({"op": op.index, "opcode": op.opcode, "sqnr_db": row.get("sqnr_db"),
-                       "sqnr_drop_db": drop, "output": bool(outputs & set(op.outputs))})
-    unique = {r["op"]: r for r in sorted(ranked, key=lambda r: r["sqnr_drop_db"])}
-    return sorted(unique.values(), key=lambda r: -r["sqnr_drop_db"])
+                       "isolated_sqnr_db": iso, "sqnr_drop_db": drop,
+                       "output": bool(outputs & set(op.outputs)), "_score": score})
+    unique = {r["op"]: r for r in sorted(ranked, key=lambda r: r["_score"])}
+    out = sorted(unique.values(), key=lambda r: -r["_score"])
+    for r in out:
+        del r["_score"]
+    return [r for r in out if r["isolated_sqnr_db"] != math.inf]
 
 
 def _trial(run: Any, recipe: str, keep: list[int], target: Path,
