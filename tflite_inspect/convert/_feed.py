@@ -55,9 +55,12 @@ class Feed:
         self.started = False
 
 
-def _in_calibrator(err: BaseException) -> bool:
+def _feeding(err: BaseException) -> bool:
+    """True when `err` came from the calibrator feeding samples to the model (not from the
+    quantization that follows, which fails for ops the variant has no kernel for)."""
     frames = traceback.extract_tb(err.__traceback__)
-    return any(f.filename.replace("\\", "/").endswith("optimize/calibrator.py") for f in frames)
+    return any(f.filename.replace("\\", "/").endswith("optimize/calibrator.py")
+               and f.name == "_feed_tensors" for f in frames)
 
 
 def _shape(array: Any) -> str:
@@ -77,13 +80,13 @@ def _inputs_text(feed: Feed, index: int) -> tuple[str, str]:
 def calibration_failure(err: BaseException, feed: Feed | None) -> tuple[str, str] | None:
     """(message, hint) when `err` is TensorFlow's calibrator failing on one of `feed`'s samples:
     which sample, which input (its shape and dtype) and which op; None for any other failure."""
-    if feed is None or not feed.started:
+    if feed is None or feed.current is None:  # not while a sample was being fed
         return None
     text = str(err)
     node = failing_node(text)
-    if node is None and not _in_calibrator(err):
+    if node is None and not _feeding(err):
         return None
-    index = feed.current if feed.current is not None else len(feed.samples) - 1
+    index = feed.current
     inputs, declared = _inputs_text(feed, index)
     where = f"sample {index + 1} of {len(feed.samples)}, {inputs}"
     if node is not None:
