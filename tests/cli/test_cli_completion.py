@@ -80,3 +80,35 @@ def test_an_unknown_shell_is_one_error(capsys):
         main(["completion", "powershell"])
     assert exit_.value.code == 2
     assert "invalid choice: 'powershell'" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
+def test_fish_completes_commands_and_model_paths(tmp_path, capsys):
+    script = tmp_path / "complete.fish"
+    script.write_text(_script("fish", capsys))
+    work = tmp_path / "work"
+    (work / "saved_model").mkdir(parents=True)
+    for name in ("m.tflite", "notes.txt"):
+        (work / name).write_bytes(b"")
+
+    def offered(line: str) -> list[str]:
+        done = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+                              cwd=work, capture_output=True, text=True, timeout=30, check=True)
+        return sorted(ln.split("\t")[0] for ln in done.stdout.splitlines())
+
+    assert offered("tflite-inspect su") == ["summary"]
+    assert offered("tflite-inspect summary ") == ["m.tflite", "saved_model/"]
+
+
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
+def test_zsh_finds_the_script_on_its_fpath(tmp_path, capsys):
+    """As the README installs it: a file _tflite-inspect in a folder on $fpath, before compinit."""
+    folder = tmp_path / "zfunc"
+    folder.mkdir()
+    (folder / "_tflite-inspect").write_text(_script("zsh", capsys))
+    done = subprocess.run(["zsh", "-f", "-c", f"fpath=({folder} $fpath); autoload -Uz compinit "
+                           f"&& compinit -u -d {tmp_path}/zcompdump && "
+                           "print -r -- $_comps[tflite-inspect]"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "_tflite-inspect"
