@@ -7,9 +7,7 @@ shows progress on stderr, and renders the variants table, the failing-op table o
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -95,12 +93,13 @@ def _request(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Runs one conversion. Raises UserError (exit 2) for what is refused before TF starts."""
     from ..convert import ConvertError, ConvertJob
+    from .progress import CliProgress
 
-    progress = _Progress(sys.stderr, verbose=args.verbose)
+    progress = _Progress(sys.stderr, CliProgress.for_args(args), verbose=args.verbose)
     job = None
     try:
         request = _request(args)
-        job = ConvertJob(request, on_event=progress.event, on_tick=progress.tick)
+        job = ConvertJob(request, on_event=progress.event)
         job.check()  # refusals come as one line, before any progress output or file
         progress.begin(job)
         result = job.run()
@@ -230,16 +229,15 @@ def failure_report(result: Any) -> str:
 
 
 class _Progress:
-    """Progress on stderr: one line per step; on a terminal, a live status line with the stage
-    (loading, converting, calibrating N/M samples, verifying) and its elapsed time. TensorFlow's
-    own log goes to convert.log only (with --verbose, also here)."""
+    """Progress on stderr: one line per step (loaded, calibration, each variant verified or
+    failed); on a terminal, below them, the bar of cli/progress.py fed by the stage events
+    (loading, converting, calibrating N/M samples, verifying). TensorFlow's own log goes to
+    convert.log only (with --verbose, also here)."""
 
-    def __init__(self, out: TextIO, verbose: bool = False) -> None:
+    def __init__(self, out: TextIO, bar: Any, verbose: bool = False) -> None:
         self.out = out
+        self.bar = bar
         self.verbose = verbose
-        self.live = out.isatty()
-        self.status = ""
-        self.step_started = time.monotonic()
         self.total = 0
         self.job: Any = None
 
@@ -247,42 +245,15 @@ class _Progress:
         self.job = job
         req = job.request
         self.total = len(req.variants)
+        self.bar.__enter__()
         self._line(f"converting {req.source} ({job.plan.source_kind}) to {req.outdir}/: "
                    f"{', '.join(req.variants)}; TensorFlow's log: {job.plan.log}")
-        self._status("starting TensorFlow")
 
     def _line(self, text: str) -> None:
-        self._clear()
-        print(text, file=self.out, flush=True)
-        if self.live and self.status:
-            self._draw()
-
-    def _clear(self) -> None:
-        if self.live:
-            self.out.write("\r\x1b[K")
-
-    def _status(self, text: str, restart: bool = True) -> None:
-        self.status = text
-        if restart:
-            self.step_started = time.monotonic()
-        if self.live:
-            self._draw()
-
-    def _draw(self) -> None:
-        width = shutil.get_terminal_size((100, 20)).columns
-        text = f"  {self.status}  {time.monotonic() - self.step_started:5.1f} s"
-        self.out.write("\r\x1b[K" + text[: width - 1])
-        self.out.flush()
-
-    def tick(self) -> None:
-        if self.live and self.status:
-            self._draw()
+        self.bar.line(text, self.out)
 
     def close(self) -> None:
-        if self.live and self.status:
-            self._clear()
-            self.out.flush()
-        self.status = ""
+        self.bar.close()
 
     def event(self, e: Any) -> None:
         d = e.data
@@ -290,12 +261,11 @@ class _Progress:
             if self.verbose:
                 self._line(f"    {d.get('line', '')}")
         elif e.kind == "stage":
-            self._stage(e)
+            self.bar.convert_event(e)
         elif e.kind == "loaded":
             inputs = ", ".join(f"{i['name']} {i['shape']} {i['dtype']}" for i in d["inputs"])
             self._line(f"  loaded in {d.get('seconds', 0):.1f} s (TensorFlow "
                        f"{d.get('tensorflow', '?')}); inputs: {inputs}")
-            self._status("preparing")
         elif e.kind == "calibration":
             if d.get("kind") == "random":
                 self._line(f"tflite-inspect: WARNING: {d.get('warning', '')}")
@@ -308,7 +278,6 @@ class _Progress:
             index = self.job.request.variants.index(e.variant) + 1 if self.job else 0
             self._line(f"  [{index}/{self.total}] {e.variant:8s} {d['bytes']:>10,} bytes  "
                        f"{d['seconds']:5.1f} s  verified")
-            self.status = "converting" if index < self.total else "writing"
         elif e.kind == "fallback":
             self._line(f"  {e.variant}: from_saved_model {d.get('message', '')}; "
                        "converting the signature as a concrete function instead")
@@ -319,20 +288,3 @@ class _Progress:
                        f"{failure_of(d.get('stage'), d.get('failure')).label}")
         elif e.kind == "variant_skipped":
             self._line(f"  {e.variant}: skipped ({d.get('message', '')})")
-
-    def _stage(self, e: Any) -> None:
-        """The status line for a stage event."""
-        if e.stage == "loading":
-            if e.done == 0:
-                name = self.job.request.source.name if self.job else "the source"
-                self._status(f"starting TensorFlow, loading {name}")
-            return
-        names = list(self.job.request.variants) if self.job else []
-        step = f"[{names.index(e.variant) + 1}/{len(names)}] " if e.variant in names else ""
-        if e.stage == "calibrating":
-            self._status(f"{step}calibrating {e.variant}: {e.done}/{e.total} samples",
-                         restart=e.done == 0)
-        elif e.stage in ("converting", "verifying"):
-            self._status(f"{step}{e.stage} {e.variant}")
-        elif e.stage == "writing":
-            self._status("writing variants.json")
