@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -295,6 +296,8 @@ def _pick_tensors(model: Any, sg_index: int, wanted: list[str]) -> list[Any]:
 
 
 def cmd_weights(args: argparse.Namespace) -> int:
+    if args.npy and os.path.lexists(args.npy) and not os.path.isdir(args.npy):
+        raise UserError(f"{args.npy}: exists and is not a folder; --npy takes a folder", 2)
     with open_model_or_fail(args.model) as model:
         tensors = _pick_tensors(model, args.subgraph, args.tensors)
         out = [_weights_item(model, t, args) for t in tensors]
@@ -456,6 +459,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
                       f"{len(structural.warnings) + len(findings) - len(sem_errors)} warning(s)")
             if not args.all and len(groups) < len(everything):
                 counts += "; --all lists each one"
+            if status == 2:  # the one line on stderr names the cause too
+                verdict = ("not a TFLite model" if not readable else verdict) + \
+                    f" ({cut.line() if cut is not None else s_errors[0].message})"
             print(f"{model.path}: {verdict}: {counts}", file=sys.stderr if status else sys.stdout)
         return status
     finally:

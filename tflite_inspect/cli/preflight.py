@@ -8,11 +8,13 @@ take the same samples, naming each side's inputs.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 
 from .common import UserError, open_model_or_fail
 
-__all__ = ["InputFact", "model_inputs", "same_inputs"]
+__all__ = ["InputFact", "model_inputs", "regular_source", "same_inputs"]
 
 
 @dataclass(frozen=True)
@@ -92,3 +94,23 @@ def same_inputs(a: list[InputFact], b: list[InputFact]) -> None:
         raise UserError(f"B's inputs do not match A's: A has {side(a)}, B has {side(b)}; "
                         "compare two versions of the same model", 2)
 
+
+_SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+            stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+
+
+def regular_source(path: str | os.PathLike[str] | None, *, folder_ok: bool = False,
+                   what: str = "a .tflite file") -> None:
+    """Refuses at once a source that is a FIFO, a device or a socket (reading one would wait or
+    never end) and, unless `folder_ok`, a folder; a missing path is left to the command."""
+    if path is None:
+        return
+    try:
+        st = os.stat(path)
+    except OSError:
+        return
+    if stat.S_ISDIR(st.st_mode) and not folder_ok:
+        raise UserError(f"{path}: is a directory; expected {what}", 2)
+    kind = _SPECIAL.get(stat.S_IFMT(st.st_mode))
+    if kind is not None:
+        raise UserError(f"{path}: {kind}, not a regular file; expected {what}", 2)

@@ -67,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
     from ..quantize import QuantizeError, QuantizeRequest, quantize_model, recipe_names
     from ..quantize.plan import split_worst
     from ..quantize.selective import keep_worst
+    from .preflight import regular_source
 
+    regular_source(args.model, what="a float32 .tflite file")
+    for extra in (args.calibration, args.inputs):
+        regular_source(extra, what="a .npz or .npy file")
     selective = None
     bar = _progress(args)
     try:
@@ -100,7 +104,8 @@ def run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
     if args.json:
-        print_json(selective.to_dict() if selective is not None else report.to_dict())
+        body = selective.to_dict() if selective is not None else report.to_dict()
+        print_json({"kind": "quantize", "schema_version": 1, **body})
     else:
         print(_text(report))
         if selective is not None:
