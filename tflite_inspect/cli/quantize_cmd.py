@@ -104,8 +104,7 @@ def run(args: argparse.Namespace) -> int:
         for note in result.notes:
             print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
     if args.json:
-        body = selective.to_dict() if selective is not None else report.to_dict()
-        print_json({"kind": "quantize", "schema_version": 1, **body})
+        print_json(selective.to_dict() if selective is not None else report.to_dict())
     else:
         print(_text(report))
         if selective is not None:
