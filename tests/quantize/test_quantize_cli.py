@@ -39,7 +39,18 @@ def all_recipes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     proc = _cli("quantize", str(FLOAT), "-o", str(out), "--recipe", "all",
                 "--calibration", str(CALIB), "--json")
     assert proc.returncode == 0, proc.stderr
-    return out, json.loads(proc.stdout)
+    doc = json.loads(proc.stdout)
+    _valid(doc)
+    return out, doc
+
+
+def _valid(doc: dict) -> None:
+    """The document is valid against schemas/report.schema.json, as every --json is."""
+    import jsonschema
+
+    schema = json.loads((FIXTURES.parent / "schemas" / "report.schema.json").read_text())
+    assert doc["kind"] == "quantize"
+    jsonschema.validate(doc, schema)
 
 
 def _tensors(path: Path) -> list:
@@ -197,6 +208,8 @@ def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
                 "--keep-float", "worst:2", "--json")
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
+    _valid(doc)
+    assert doc["ranking"][0]["isolated_sqnr_db"] is not None  # ranked by the op alone
     variants = doc["variants"]
     base, final = variants[0], variants[-1]
     assert base["name"] == "static-int8" and base["kept_float"] == []
