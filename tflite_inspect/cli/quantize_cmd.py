@@ -55,18 +55,25 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.set_defaults(func=run)
 
 
-def _progress(phase: str, done: int, total: int) -> None:
-    if sys.stderr.isatty():
-        print(f"\r\033[K{phase} {done}/{total}" if total else f"\r\033[K{phase}...",
-              end="", file=sys.stderr, flush=True)
+def _progress(args: argparse.Namespace) -> Any:
+    """A rich progress display of the quantizer child's phases on an interactive stderr (not
+    with --json); off otherwise."""
+    from .progress import CliProgress
+
+    return CliProgress.for_args(args).__enter__()
 
 
 def run(args: argparse.Namespace) -> int:
     from ..quantize import QuantizeError, QuantizeRequest, quantize_model, recipe_names
     from ..quantize.plan import split_worst
     from ..quantize.selective import keep_worst
+    from .preflight import regular_source
 
+    regular_source(args.model, what="a float32 .tflite file")
+    for extra in (args.calibration, args.inputs):
+        regular_source(extra, what="a .npz or .npy file")
     selective = None
+    bar = _progress(args)
     try:
         recipes = recipe_names(args.recipe, args.calibration is not None)
         request = QuantizeRequest(
@@ -77,15 +84,14 @@ def run(args: argparse.Namespace) -> int:
         if worst is not None:
             selective = keep_worst(request, worst,
                                    inputs=Path(args.inputs) if args.inputs else None,
-                                   progress=_progress)
+                                   progress=bar.callback)
             report = selective.quantize
         else:
-            report = quantize_model(request, progress=_progress)
+            report = quantize_model(request, progress=bar.callback)
     except (QuantizeError, ValueError) as err:
         raise UserError(str(err)) from err
     finally:
-        if sys.stderr.isatty():
-            print("\r\033[K", end="", file=sys.stderr, flush=True)
+        bar.close()
     left_float = False
     for result in report.results:
         groups: dict[tuple[str, str], list[int]] = {}
