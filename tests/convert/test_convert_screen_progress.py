@@ -99,3 +99,35 @@ def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
     assert calibrating[-1].endswith(": 32/32 samples")
     progress: list[Any] = [p for _, p in texts if p is not None]
     assert progress == sorted(progress)  # the bar only moves forward
+
+
+def test_a_run_where_every_variant_failed_says_how_once_with_its_hint():
+    from tflite_inspect.convert import ConvertResult, VariantOutcome
+
+    async def go() -> None:
+        app = create_app(FIXTURES / "cnn.keras")
+        async with app.run_test(size=(100, 30)) as pilot:
+            for _ in range(200):
+                if isinstance(app.screen, ConvertScreen):
+                    break
+                await asyncio.sleep(0.05)
+            screen = app.screen
+            assert isinstance(screen, ConvertScreen)
+            why = ("out of memory: the TensorFlow process used 388 MB, more than --memory-mb "
+                   "300; its process group was killed while loading the source")
+            hint = "raise --memory-mb or convert fewer variants"
+            request = ConvertRequest(FIXTURES / "cnn.keras", FIXTURES, ("float32", "int8"))
+            result = ConvertResult("crashed", why, variant="float32", variants=[
+                VariantOutcome(v, "failed", why, "memory", failure="out_of_memory", hint=hint)
+                for v in ("float32", "int8")])
+            screen.request, screen.result = request, result
+            screen._show_result(request, result)
+            await pilot.pause()
+            title = str(screen.query_one("#cv-result-title", Static).render())
+            lines = str(screen.query_one("#cv-result-hint", Static).render()).splitlines()
+            assert title == "2 of 2 variant(s) failed (out of memory); nothing was written"
+            assert lines.count(f"float32, int8: failed: {why}") == 1
+            assert lines[lines.index(f"float32, int8: failed: {why}") + 1] == f"  hint: {hint}"
+            assert screen.check_action("retry", ("select_tf_ops",)) is False
+
+    asyncio.run(go())

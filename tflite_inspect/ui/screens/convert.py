@@ -587,9 +587,15 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                                     "marked (or marked + cursor)   f2 in the browser comes back "
                                     "here"]))
             return
-        where = f"converting {result.variant} " if result.variant else ""
-        first = result.message.strip().splitlines()[0] if result.message.strip() else ""
-        title.update(f"{where}failed ({result.outcome}): {first}")
+        failed = [v for v in result.variants if v.status == "failed"]
+        if failed:  # every variant failed: say how, once per way (the lines below)
+            labels = ", ".join(dict.fromkeys(g.label for g in failure_groups(failed)))
+            title.update(f"{len(failed)} of {len(result.variants)} variant(s) failed "
+                         f"({labels}); nothing was written")
+        else:
+            where = f"converting {result.variant} " if result.variant else ""
+            first = result.message.strip().splitlines()[0] if result.message.strip() else ""
+            title.update(f"{where}failed ({result.outcome}): {first}")
         for col in COLUMNS_FAILURES:
             table.add_column(col, key=col)
         for k, row in enumerate(failure_rows(result.op_errors)):
