@@ -37,6 +37,9 @@ def test_stage_line_reads_the_stage_events():
     line.update(_stage("calibrating", "int8", 16, 32))
     assert line.text == "[2/2] calibrating int8: 16/32 samples"
     assert line.progress == pytest.approx(1.45)
+    line.update(_stage("calibrating", "int8", 0, 32))  # the fallback calibrates again
+    assert line.text == "[2/2] calibrating int8: 0/32 samples"
+    assert line.progress == pytest.approx(1.45)  # the bar does not go back
     line.update(ConvertEvent("variant_done", "int8", {}))
     assert line.progress == 2.0 and line.total == 2
 

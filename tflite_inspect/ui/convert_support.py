@@ -139,8 +139,12 @@ class StageLine:
             return f"[{index + 1}/{len(self.variants)}] ", index
         return "", 0
 
+    def _forward(self, value: float) -> None:
+        self.progress = max(self.progress or 0.0, value)
+
     def update(self, event: Any) -> bool:
-        """Takes one ConvertEvent; True when the line or the bar changed."""
+        """Takes one ConvertEvent; True when the line or the bar changed. The bar only moves
+        forward."""
         if event.kind == "variant_done" or event.kind == "variant_failed":
             _, index = self._step(event.variant)
             self.progress = max(self.progress or 0.0, index + 1.0)
@@ -152,10 +156,11 @@ class StageLine:
             self.text = "loaded" if event.done else "loading the source (starting TensorFlow)"
         elif event.stage == "calibrating":
             self.text = f"{step}calibrating {event.variant}: {event.done}/{event.total} samples"
-            self.progress = index + 0.9 * (event.fraction or 0.0)
+            # a second pass (the SavedModel fallback calibrates again) never moves it back
+            self._forward(index + 0.9 * (event.fraction or 0.0))
         elif event.stage in ("converting", "verifying"):
             self.text = f"{step}{event.stage} {event.variant}"
-            self.progress = index + (0.95 if event.stage == "verifying" else 0.0)
+            self._forward(index + (0.95 if event.stage == "verifying" else 0.0))
         elif event.stage == "writing":
             self.text = "writing variants.json"
             self.progress = float(self.total)
