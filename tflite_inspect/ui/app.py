@@ -62,6 +62,9 @@ class InspectApp(ReportsWorkerErrors, App[int]):
                 tooltip="Every key binding, where it works, and its id"),
         Binding("f2", "convert_pane", "Convert", id="app.convert",
                 tooltip="Back to the Convert pane (from a converted variant)"),
+        Binding("f3", "close_model", "Close variant", id="app.close-model",
+                tooltip="Close this model and return to the one it was opened from (a "
+                        "variant opened from the Quantize pane)"),
     ]
     """Quit and help; the command palette is Textual's ctrl+p."""
 
@@ -112,17 +115,42 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         if action == "convert_pane":
             pane = self._convert_pane
             return pane is not None and pane in self.screen_stack and self.screen is not pane
+        if action == "close_model":
+            return isinstance(self.screen, MainScreen) and len(self._main_screens()) > 1
         return True
 
+    def _main_screens(self) -> list[MainScreen]:
+        return [s for s in self.screen_stack if isinstance(s, MainScreen)]
+
     async def action_convert_pane(self) -> None:
-        """Closes the opened variant and shows the Convert pane again."""
+        """Closes the opened variant(s) and shows the Convert pane again."""
         while len(self.screen_stack) > 1 and self.screen is not self._convert_pane:
+            screen = self.screen
             await self.pop_screen()
+            if isinstance(screen, MainScreen) and screen.session is not self.session:
+                screen.session.close()
         if self.session is not None:
             self.session.close()
             self.session = None
 
+    async def action_close_model(self) -> None:
+        """Closes the model on top (a variant opened from another model's Quantize pane) and
+        shows the one below again."""
+        screen = self.screen
+        if not isinstance(screen, MainScreen) or len(self._main_screens()) < 2:
+            return
+        await self.pop_screen()
+        screen.session.close()
+        below = self._main_screens()[-1]
+        self.session = below.session
+        if below.session.model.path is not None:
+            self.path = Path(below.session.model.path)
+        self.sub_title = self.path.name
+
     def on_unmount(self) -> None:
+        for screen in self._main_screens():
+            if screen.session is not self.session:
+                screen.session.close()
         if self.session is not None:
             self.session.close()
 
@@ -179,7 +207,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         if self.session is not None:
             self.session.stats = message.stats
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen):
+            if isinstance(screen, MainScreen) and screen.session is self.session:
                 screen.show_stats(message.stats)
 
     # -- errors, help, navigation ----------------------------------------------------------

@@ -37,6 +37,7 @@ class ModelCommands(Provider):
             return
         for view, title in (("ops", "Operators"), ("tensors", "Tensors"),
                             ("weights", "Weights"), ("raw", "Raw"), ("graph", "Graph"),
+                            ("quantize", "Quantize"),
                             ("overview", "Overview")):
             yield DiscoveryHit(f"Show {title}", partial(self._go, Location(view)),
                                help="or type an op or tensor name, or an index like 'op 12'"

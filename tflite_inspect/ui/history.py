@@ -6,8 +6,9 @@ from dataclasses import dataclass
 
 __all__ = ["History", "Location", "VIEWS"]
 
-VIEWS = ("overview", "ops", "tensors", "weights", "raw", "check", "run", "compare", "graph")
-"""The view ids, in tab order (number keys 1..N)."""
+VIEWS = ("overview", "ops", "tensors", "weights", "raw", "check", "run", "compare", "graph",
+         "quantize")
+"""The view ids, in tab order (number keys 1..9, then 0)."""
 
 
 @dataclass(frozen=True)

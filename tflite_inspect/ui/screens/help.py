@@ -17,7 +17,9 @@ INTRO = (
     "tflite-inspect shows everything inside a .tflite file. Views: 1 Overview, 2 Operators, "
     "3 Tensors, 4 Weights, 5 Raw, 6 Check (will it run on a target), 7 Run (the LiteRT "
     "interpreter in a child process), 8 Compare (against another .tflite, per output and per "
-    "layer), 9 Graph (the dataflow, one line per op; enter opens the op). A SavedModel or Keras source opens on the Convert screen (f2 returns to it). In the Operators and Tensors views, enter moves into the "
+    "layer), 9 Graph (the dataflow, one line per op; enter opens the op), 0 Quantize (a float model "
+    "with litert-quantizer: each variant compared per layer, layers marked with space kept "
+    "float by a re-run; f3 closes a variant opened from it). A SavedModel or Keras source opens on the Convert screen (f2 returns to it). In the Operators and Tensors views, enter moves into the "
     "detail pane, whose lines with a ▶ cursor are links: enter follows them (op → tensor → "
     "producer/consumer op, WHILE/IF → called subgraph); backspace goes back. ctrl+p opens the "
     "command palette: type an op or tensor name to jump to it, or 'theme' to change the theme. "
@@ -33,6 +35,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
     from ..views.check import CheckView
     from ..views.compare import CompareView
     from ..views.graph import GraphView
+    from ..views.quantize import QuantizeView
     from ..views.raw import RawView
     from ..views.run import RunView
     from ..views.table_view import TableDetailView
@@ -66,6 +69,7 @@ def binding_sections() -> list[tuple[str, list[Binding]]]:
         ("Run pane", own(RunView)),
         ("Compare pane", own(CompareView)),
         ("Graph view", own(GraphView)),
+        ("Quantize pane", own(QuantizeView)),
         ("Convert screen", own(ConvertScreen)),
         ("export dialog", own(ExportDialog)),
     ]

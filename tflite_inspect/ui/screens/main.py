@@ -31,7 +31,7 @@ VIEW_CLASSES: dict[str, str] = {
     "overview": "overview:OverviewView", "ops": "operators:OperatorsView",
     "tensors": "tensors:TensorsView", "weights": "weights:WeightsView", "raw": "raw:RawView",
     "check": "check:CheckView", "run": "run:RunView", "compare": "compare:CompareView",
-    "graph": "graph:GraphView",
+    "graph": "graph:GraphView", "quantize": "quantize:QuantizeView",
 }
 """view id -> "module:Class" under ui.views. A view's module (and what it needs: numpy, the
 check rules, the runtime client) is imported when its tab is first shown, not at start-up."""
@@ -42,7 +42,10 @@ def view_class(view_id: str) -> Any:
     return getattr(importlib.import_module(f"..views.{module}", __package__), name)
 TITLES = {"overview": "1 Overview", "ops": "2 Operators", "tensors": "3 Tensors",
           "weights": "4 Weights", "raw": "5 Raw",
-          "check": "6 Check", "run": "7 Run", "compare": "8 Compare", "graph": "9 Graph"}
+          "check": "6 Check", "run": "7 Run", "compare": "8 Compare", "graph": "9 Graph",
+          "quantize": "0 Quantize"}
+NARROW_TITLES = {"overview": "1 Model", "ops": "2 Ops", "quantize": "0 Quant"}
+"""Ten tabs fit 80 columns (one space apart) only with these three shorter."""
 
 
 class View(Protocol):
@@ -55,7 +58,8 @@ class MainScreen(Screen[None]):
     """The tabs of one model (see module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(i), f"view('{v}')", TITLES[v][2:], show=False, id=f"main.view-{v}")
+        *(Binding(str(i % 10), f"view('{v}')", TITLES[v][2:], show=False,
+                  id=f"main.view-{v}")
           for i, v in enumerate(VIEWS, 1)),
         Binding("backspace,alt+left", "back", "Back", id="main.back",
                 tooltip="Back to where you were before the last jump"),
@@ -108,7 +112,14 @@ class MainScreen(Screen[None]):
         self._narrow(event.size.width)
 
     def _narrow(self, width: int) -> None:
-        self.set_class(width < NARROW, "-narrow")
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        tabs = self.query_one("#tabs", TabbedContent)
+        for view_id, short in NARROW_TITLES.items():
+            tab = tabs.get_tab(view_id)
+            label = short if narrow else TITLES[view_id]
+            if str(tab.label) != label:
+                tab.label = label
 
     # -- views and navigation --------------------------------------------------------------
 

@@ -1,11 +1,14 @@
-"""The main views, one per tab: Overview, Operators, Tensors, Weights, Raw, Graph (Check, Run
-and Compare live in check.py, run.py and compare.py, imported by the main screen)."""
+"""The main views, one per tab: Overview, Operators, Tensors, Weights, Raw, Graph, Quantize
+(Check, Run and Compare live in check.py, run.py and compare.py, imported by the main
+screen)."""
 
 import importlib
 
-__all__ = ["GraphView", "OperatorsView", "OverviewView", "RawView", "TensorsView", "WeightsView"]
+__all__ = ["GraphView", "OperatorsView", "OverviewView", "QuantizeView", "RawView", "TensorsView",
+           "WeightsView"]
 
 _MODULES = {"GraphView": "graph", "OperatorsView": "operators", "OverviewView": "overview",
+            "QuantizeView": "quantize",
             "RawView": "raw", "TensorsView": "tensors", "WeightsView": "weights"}
 
 

@@ -78,7 +78,7 @@ class CompareView(ToolPane):
         with Horizontal(classes="form-row"):
             yield Label("B", classes="form-label")
             yield Select(options, prompt="(no sibling .tflite files)" if not options
-                         else "sibling variant", value=options[0][1] if options else Select.BLANK,
+                         else "sibling variant", value=options[0][1] if options else Select.NULL,
                          compact=True, id="compare-sibling")
         with Horizontal(classes="form-row"):
             yield Label("or path", classes="form-label")

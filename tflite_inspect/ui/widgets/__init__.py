@@ -1,4 +1,5 @@
-"""Reusable widgets: a virtual table, a link pane, a hex view, a histogram, a loading panel.
+"""Reusable widgets: a virtual table, a link pane, a hex view, a histogram, a depth plot, a
+loading panel.
 
 Import them from their modules (`from .widgets.hex_view import HexView`). The package root
 names them too, but loads a module only when one of its names is asked for (PEP 562): the first
@@ -11,6 +12,7 @@ import importlib
 from typing import Any
 
 _MODULES = {
+    "DepthPlot": "depth_plot",
     "HexView": "hex_view", "Mark": "hex_view",
     "Histogram": "histogram",
     "Line": "link_list", "LinkList": "link_list",

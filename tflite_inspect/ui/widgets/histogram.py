@@ -2,6 +2,10 @@
 
 Bins are merged (or widened) to fit the width; bar tops use eighth blocks. The y axis shows the
 largest count, the x axis the value range with a mark at zero when zero is inside it.
+
+Two histograms over the same bins (float values and their dequantized copies) are overlaid: a
+cell both reach is `█`, one only the first reaches `░`, one only the second reaches `▓`
+(shades, not colours, tell them apart; `OVERLAY_LEGEND` says so).
 """
 
 from __future__ import annotations
@@ -14,10 +18,24 @@ from textual.widget import Widget
 
 from ...fmt import fmt_float
 
-__all__ = ["Histogram", "plot_lines"]
+__all__ = ["Histogram", "OVERLAY_LEGEND", "overlay_cell", "plot_lines"]
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 LABEL = 7  # y-axis label width, including the axis character
+BOTH, FIRST, SECOND = "█", "░", "▓"
+OVERLAY_LEGEND = f"{BOTH} both  {FIRST} {{first}} only  {SECOND} {{second}} only"
+"""Format with first= and second= (the names of the two series)."""
+
+
+def overlay_cell(a: float, b: float, level: int) -> str:
+    """The character of the cell spanning eighths [level, level + 8) for bars `a` and `b`
+    (in eighths): filled when a bar covers half the cell, or reaches the bottom row at all
+    (a non-zero count never vanishes)."""
+    def filled(v: float) -> bool:
+        return v - level >= 4 or (level == 0 and v > 0)
+
+    fa, fb = filled(a), filled(b)
+    return BOTH if fa and fb else FIRST if fa else SECOND if fb else " "
 
 
 def _resample(counts: Sequence[int], columns: int) -> list[int]:
@@ -32,19 +50,25 @@ def _resample(counts: Sequence[int], columns: int) -> list[int]:
     return [c for c in counts for _ in range(k)]
 
 
-def plot_lines(counts: Sequence[int], edges: Sequence[float], width: int, height: int) -> list[str]:
-    """The plot as `height` lines of at most `width` cells (plain text)."""
+def plot_lines(counts: Sequence[int], edges: Sequence[float], width: int, height: int,
+               second: Sequence[int] | None = None) -> list[str]:
+    """The plot as `height` lines of at most `width` cells (plain text); with `second` (counts
+    over the same bins) the two are overlaid (see module docstring)."""
     plot_h = max(1, height - 2)
     plot_w = max(4, width - LABEL)
     cols = _resample(counts, plot_w)
-    top = max(cols) if cols else 0
+    other = _resample(second, plot_w) if second is not None else None
+    top = max([*cols, *(other or [])]) if cols else 0
     lines = []
     for r in range(plot_h):
         level = (plot_h - 1 - r) * 8
         row = []
-        for c in cols:
+        for j, c in enumerate(cols):
             v = c / top * plot_h * 8 if top else 0
-            if v >= level + 8:
+            if other is not None:
+                w = other[j] / top * plot_h * 8 if top and j < len(other) else 0
+                row.append(overlay_cell(v, w, level))
+            elif v >= level + 8:
                 row.append("█")
             elif v > level:
                 row.append(_EIGHTHS[max(1, int(v - level))])
@@ -76,7 +100,8 @@ def plot_lines(counts: Sequence[int], edges: Sequence[float], width: int, height
 
 
 class Histogram(Widget):
-    """Plots `counts` over `edges` (numpy-style histogram output)."""
+    """Plots `counts` over `edges` (numpy-style histogram output), overlaid with `second`
+    counts over the same edges when they are given."""
 
     DEFAULT_CSS = """
     Histogram { height: 1fr; min-height: 5; }
@@ -84,13 +109,17 @@ class Histogram(Widget):
 
     counts: reactive[tuple[int, ...]] = reactive((), layout=False)
     edges: reactive[tuple[float, ...]] = reactive((), layout=False)
+    second: reactive[tuple[int, ...] | None] = reactive(None, layout=False)
 
-    def set_data(self, counts: Sequence[int], edges: Sequence[float]) -> None:
+    def set_data(self, counts: Sequence[int], edges: Sequence[float],
+                 second: Sequence[int] | None = None) -> None:
         self.counts = tuple(counts)
         self.edges = tuple(edges)
+        self.second = tuple(second) if second is not None else None
 
     def render(self) -> Text:
         if not self.counts:
             return Text("(no finite values to plot)", style="italic")
-        lines = plot_lines(self.counts, self.edges, self.size.width, self.size.height)
+        lines = plot_lines(self.counts, self.edges, self.size.width, self.size.height,
+                           self.second)
         return Text("\n".join(lines), no_wrap=True, overflow="crop")

@@ -1,0 +1,126 @@
+"""The Quantize pane's two tables as VirtualTable row sources: the variants written so far, and
+one variant's layers compared with the float model, worst first.
+
+Each layer metric comes twice when the runtime measured both: "iso" (isolated: the float op
+alone, fed the quantized model's own inputs of that op: the error this op adds) and "acc"
+(accumulated: the error carried from the model input up to this tensor).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from ...fmt import fmt_bytes
+from ...text.run import num
+from ..quantize_support import Layer, Variant, recovered
+from ..widgets.virtual_table import Cell, Column
+
+__all__ = ["LAYER_LEGEND", "LayerSource", "VariantSource", "kept_text"]
+
+LAYER_LEGEND = ("iso: this op alone on the quantized model's inputs · max: max-abs-error\n"
+                "acc: error carried from the model input up to this tensor · r/s: rmse/scale\n"
+                "flag *: r/s above 0.7 on 8-bit (i iso, a acc) · F: kept float by the next r")
+LAYER_LEGEND_ACC = ("acc: error carried from the model input up to this tensor (isolated: not "
+                    "measured)\nmax: max-abs-error · r/s: rmse/scale · flag *: r/s above 0.7 on "
+                    "8-bit · F: kept float by the next r")
+
+
+def kept_text(ops: Sequence[int]) -> str:
+    return ",".join(map(str, ops)) if ops else "-"
+
+
+def _db(x: Any) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float) and math.isinf(x):
+        return "exact" if x > 0 else "-inf"
+    return f"{x:.2f}" if isinstance(x, (int, float)) else str(x)
+
+
+class LayerSource:
+    """One variant's layers (see module docstring); `marked` are the float op indices the next
+    re-run keeps float."""
+
+    def __init__(self, layers: Sequence[Layer], marked: set[int]) -> None:
+        self.layers = list(layers)
+        self.marked = marked
+        self.has_isolated = any(layer.isolated is not None for layer in self.layers)
+        iso = self.has_isolated
+        cols = [Column("F", 1), Column("op", 14)]
+        if iso:
+            cols += [Column("iso dB", 7, "right"), Column("acc dB", 7, "right"),
+                     Column("iso max", 8, "right"), Column("acc max", 8, "right"),
+                     Column("iso r/s", 7, "right"), Column("acc r/s", 7, "right")]
+        else:
+            cols += [Column("acc dB", 7, "right"), Column("acc max", 8, "right"),
+                     Column("acc r/s", 7, "right")]
+        cols += [Column("flag", 4), Column("tensor", 12, flex=True)]
+        self.columns = tuple(cols)
+
+    @property
+    def legend(self) -> str:
+        return LAYER_LEGEND if self.has_isolated else LAYER_LEGEND_ACC
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def cells(self, row: int) -> Sequence[Cell]:
+        layer = self.layers[row]
+        r = layer.row
+        iso = layer.isolated or {}
+        op = f"{layer.op} {layer.opcode}" if layer.op is not None else "input"
+        flag = "*" + ("i" if iso.get("flagged") else "") + ("a" if r.get("flagged") else "")
+        cells: list[Cell] = ["F" if layer.op in self.marked else "", op]
+        if self.has_isolated:
+            cells += [_db(iso.get("sqnr_db")), _db(r.get("sqnr_db")),
+                      num(iso.get("max_abs_error"), 3), num(r.get("max_abs_error"), 3),
+                      num(iso.get("rmse_scale"), 3), num(r.get("rmse_scale"), 3)]
+        else:
+            cells += [_db(r.get("sqnr_db")), num(r.get("max_abs_error"), 3),
+                      num(r.get("rmse_scale"), 3)]
+        name = r.get("reference_name") or r.get("tensor_name") or ""
+        cells += [flag if flag != "*" else "", f"{r.get('reference_idx', '')} {name}"]
+        return cells
+
+    def search_text(self, row: int) -> str:
+        layer = self.layers[row]
+        return f"{layer.op} {layer.opcode} {layer.row.get('tensor_name', '')}".lower()
+
+
+class VariantSource:
+    """Every variant the pane wrote, in run order; figures against the first one."""
+
+    columns = (Column("#", 2, "right"), Column("recipe", 14), Column("kept float", 10),
+               Column("size", 8, "right"), Column("weights", 8, "right"),
+               Column("out dB", 6, "right"), Column("+dB", 6, "right"),
+               Column("dB/KiB", 6, "right"), Column("file", 8, flex=True))
+
+    def __init__(self, variants: Sequence[Variant]) -> None:
+        self.variants = list(variants)
+
+    def __len__(self) -> int:
+        return len(self.variants)
+
+    def cells(self, row: int) -> Sequence[Cell]:
+        v = self.variants[row]
+        res = v.result
+        recipe = v.job.recipe + (f"/{v.job.block_size}" if v.job.recipe == "weight-int4" else "")
+        first = self.variants[0]
+        db, spent, per_kib = recovered(first, v)
+        if v is first or db is None:
+            gained, ratio = "-", "-"
+        else:
+            gained = f"{db:+.2f}"
+            ratio = f"{per_kib:+.2f}" if per_kib is not None else (
+                "free" if spent is not None and spent <= 0 and db > 0 else "-")
+        where = v.problem or (res.path.name if res.path else "")
+        return [str(v.number), recipe, kept_text(v.job.keep),
+                fmt_bytes(res.size) if res.size is not None else "-",
+                fmt_bytes(res.weight_bytes) if res.weight_bytes is not None else "-",
+                _db(v.worst_output_sqnr), gained, ratio, where]
+
+    def search_text(self, row: int) -> str:
+        v = self.variants[row]
+        return f"{v.job.recipe} {kept_text(v.job.keep)}".lower()
