@@ -106,7 +106,9 @@ def subparsers_action(parser: argparse.ArgumentParser) -> argparse._SubParsersAc
 
 
 def _width() -> int:
-    return max(60, min(shutil.get_terminal_size((100, 24)).columns, 100) - 2)
+    """argparse's own width (the terminal's, else 80 columns), at most 100: every paragraph of
+    a help page wraps alike."""
+    return max(60, min(shutil.get_terminal_size().columns, 100) - 2)
 
 
 def commands_text(parser: argparse.ArgumentParser) -> str:
