@@ -145,3 +145,16 @@ def test_theme_before_or_after_the_command(argv):
     args = PARSER.parse_args(_with_default_command(argv, set(COMMANDS)))
     _merge_globals(PARSER, args)
     assert (args.command, args.model, args.theme) == ("ui", FIXTURE, "nord")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--", "-odd-name.tflite"], ["ui", "--", "-odd-name.tflite"]),
+    (["--no-color", "m.tflite"], ["--no-color", "ui", "m.tflite"]),
+    (["summary", "m.tflite", "--no-color", "--traceback"],
+     ["--no-color", "--traceback", "summary", "m.tflite"]),
+    (["--theme", "summary", "m.tflite"], ["ui", "--theme", "summary", "m.tflite"]),
+])
+def test_the_first_word_decides_the_command(argv, expected):
+    from tflite_inspect.cli import _with_default_command
+
+    assert _with_default_command(argv, set(COMMANDS)) == expected

@@ -123,13 +123,15 @@ def _with_default_command(argv: list[str], commands: set[str]) -> list[str]:
 def _first_word(argv: list[str]) -> str | None:
     """The first word that is neither an option nor the value of `--theme NAME`."""
     skip = False
-    for a in argv:
+    for n, a in enumerate(argv):
         if skip:
             skip = False
         elif a == "--theme":
             skip = True
-        elif a == "--" or not a.startswith("-"):
-            return None if a == "--" else a
+        elif a == "--":  # what follows is a word whatever it looks like
+            return argv[n + 1] if n + 1 < len(argv) else None
+        elif not a.startswith("-"):
+            return a
     return None
 
 
