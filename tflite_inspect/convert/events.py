@@ -9,7 +9,7 @@ Kinds, in the order they usually come:
 | kind | from | data |
 |---|---|---|
 | `started` | parent | `pid` (also the child's process group), `log` path, `variants` |
-| `log` | parent | `line`: one line the child wrote on stderr (TF, absl, Keras, warnings) |
+| `log` | parent | `line`: one line the child wrote on stderr (TF, absl, Keras, warnings), already in convert.log; a display shows it only when asked (--verbose, the screen's log) |
 | `loading` | child | `kind` of the source, `tensorflow` version |
 | `loaded` | child | `inputs` [{name, shape, dtype}], `seconds` (TF import + load), `keras` |
 | `calibration` | child | `kind` ("file" or "random"), `samples`, `warning` (random only), ... |
@@ -21,7 +21,7 @@ Kinds, in the order they usually come:
 | `variant_written` | parent | `file`: the variant renamed into place, `note`, `strategy` |
 | `variant_failed` | child/parent | `message`, `op_errors` [OpError.to_dict()], `stage` ("convert", "calibrate", "write", "verify", "timeout", "crash", "memory"), `failure` (errors.FAILURES), `hint` |
 | `variant_skipped` | parent | `message`: why it was not tried or not kept (--fail-fast) |
-| `source_failed` | child | `message`, `reason` ("unsafe", "unreadable", "calibration", "tensorflow") |
+| `source_failed` | child | `message`, `reason` ("unsafe", "unreadable", "signature", "tensorflow", "internal") |
 | `committed` | parent | `files`: the paths written, `manifest` (after any variant was written) |
 | `finished` | parent | `outcome` (see ConvertResult.outcome) |
 
