@@ -67,11 +67,18 @@ def takes_value(action: argparse.Action) -> bool:
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Keeps descriptions and epilogs on their lines and shows every option's default.
+    """Wraps descriptions, keeps epilogs on their lines and shows every option's default.
 
     The default is appended as `(default: X)` unless the help already says what the default is;
     a flag (no value) is off unless given, which is not repeated on every line.
     """
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        """A paragraph on one line (a description) wraps to the width; text already on lines
+        (an epilog, its examples) keeps them."""
+        if "\n" in text:
+            return super()._fill_text(text, width, indent)
+        return argparse.HelpFormatter._fill_text(self, text, width, indent)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
@@ -95,7 +102,7 @@ def finish(parser: argparse.ArgumentParser) -> None:
         p.formatter_class = HelpFormatter
         if not p.description and helps.get(name):
             text = str(helps[name])
-            p.description = textwrap.fill(text[:1].upper() + text[1:] + ".", _width())
+            p.description = text[:1].upper() + text[1:] + "."
         examples = _examples(name)
         if examples and "examples:" not in (p.epilog or ""):
             p.epilog = f"{p.epilog}\n\n{examples}" if p.epilog else examples
