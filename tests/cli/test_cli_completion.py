@@ -26,7 +26,7 @@ def _complete(script: Path, cwd: Path, *words: str) -> list[str]:
     quoted = " ".join(f"'{w}'" for w in ("tflite-inspect", *words))
     program = (f"source {script}\nCOMP_WORDS=({quoted})\nCOMP_CWORD={len(words)}\n"
                f"COMP_LINE=\"${{COMP_WORDS[*]}}\"\nCOMP_POINT=${{#COMP_LINE}}\n"
-               "_shtab_tflite_inspect\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
+               "_tflite_inspect_with_models\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
     done = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], cwd=cwd,
                           capture_output=True, text=True, timeout=30, check=True)
     return sorted(filter(None, done.stdout.splitlines()))
@@ -38,7 +38,7 @@ def test_bash_script_registers_the_completion():
                            f"source <('{EXE}' completion bash) && complete -p tflite-inspect"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert "-F _shtab_tflite_inspect tflite-inspect" in done.stdout
+    assert "-F _tflite_inspect_with_models tflite-inspect" in done.stdout
 
 
 @needs_bash
@@ -50,6 +50,9 @@ def test_bash_completes_commands_options_choices_and_model_paths(tmp_path, capsy
     for name in ("m.tflite", "k.keras", "w.h5", "notes.txt"):
         (work / name).write_bytes(b"")
     assert _complete(script, work, "su") == ["summary"]
+    assert _complete(script, work, "m") == ["m.tflite"]  # tflite-inspect MODEL opens the UI
+    root = _complete(script, work, "")
+    assert {"summary", "ui", "m.tflite", "saved_model"} <= set(root) and "notes.txt" not in root
     assert _complete(script, work, "co") == ["compare", "completion", "convert"]
     assert _complete(script, work, "summary", "") == ["k.keras", "m.tflite", "saved_model", "w.h5"]
     assert _complete(script, work, "check", "m.tflite", "--ta") == ["--target"]
@@ -97,6 +100,7 @@ def test_fish_completes_commands_and_model_paths(tmp_path, capsys):
         return sorted(ln.split("\t")[0] for ln in done.stdout.splitlines())
 
     assert offered("tflite-inspect su") == ["summary"]
+    assert offered("tflite-inspect m") == ["m.tflite"]
     assert offered("tflite-inspect summary ") == ["m.tflite", "saved_model/"]
 
 

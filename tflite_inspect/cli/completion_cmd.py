@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from .help import PROG
+
 __all__ = ["SHELLS", "completion_script", "register"]
 
 SHELLS = ("bash", "zsh", "fish", "tcsh")
@@ -39,13 +41,41 @@ def cmd_completion(args: argparse.Namespace) -> int:
 def completion_script(shell: str) -> str:
     import shtab
 
-    from . import PROG, build_parser
+    from . import build_parser
 
     parser = build_parser()
     model = shtab.glob(*MODEL_PATTERNS)
     _attach(parser, model, shtab.FILE, shtab.DIRECTORY)
     script: str = shtab.complete(parser, shell=shell, root_prefix=PROG)
-    return script
+    return script + _model_at_root(shell, script)
+
+
+def _model_at_root(shell: str, script: str) -> str:
+    """`tflite-inspect MODEL` opens the UI, so where a command goes a model path goes too:
+    bash and fish also offer model files there (shtab offers only the commands)."""
+    import re
+
+    found = re.search(r"_shtab_glob_compgen_[0-9a-f]{8}", script)
+    if found is None:
+        return ""
+    glob = found.group(0)
+    if shell == "bash":
+        return f"""
+# {PROG} MODEL: a model path where a command goes
+_{PROG.replace('-', '_')}_with_models() {{
+  _shtab_tflite_inspect "$@"
+  if [[ $COMP_CWORD -eq 1 && "${{COMP_WORDS[1]}}" != -* ]]; then
+    compopt -o filenames 2>/dev/null || :
+    while IFS= read -r line; do COMPREPLY+=("$line"); done < <({glob} "${{COMP_WORDS[1]}}")
+  fi
+}}
+complete -o bashdefault -F _{PROG.replace('-', '_')}_with_models {PROG}
+"""
+    if shell == "fish":
+        return (f"\n# {PROG} MODEL: a model path where a command goes\n"
+                f"complete -c {PROG} -n 'test (count (commandline -opc)) -eq 1' "
+                f"-ka '({glob})'\n")
+    return ""
 
 
 def _attach(parser: argparse.ArgumentParser, model: object, file: object, folder: object) -> None:
