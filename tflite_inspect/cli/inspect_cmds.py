@@ -30,8 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_summary)
 
-    for name, func, what in (("ops", cmd_ops, "operators"), ("tensors", cmd_tensors, "tensors")):
-        p = sub.add_parser(name, help=f"every {what[:-1]} of every subgraph")
+    for name, func, what in (
+            ("ops", cmd_ops, "every operator of every subgraph: version, options in a few words "
+                             "(SAME s2x2 d1x1 RELU6), inputs and outputs"),
+            ("tensors", cmd_tensors, "every tensor of every subgraph: dtype, shape, bytes, "
+                                     "role, quantization, sparsity")):
+        p = sub.add_parser(name, help=what)
         p.add_argument("model", help="the .tflite file")
         p.add_argument("--subgraph", type=int, default=None, help="only this subgraph (default: every subgraph)")
         p.add_argument("--json", action="store_true", help="print one JSON document")
