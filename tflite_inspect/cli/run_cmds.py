@@ -47,8 +47,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="run a model: the signature, outputs (top-k for class scores), latency; "
-                                   "exit 1 when the interpreter fails or crashes")
+    p = sub.add_parser("run", help="run a model: the signature, outputs (top-k for class "
+                                   "scores), latency; exit 1 when the interpreter fails or "
+                                   "crashes")
     p.add_argument("model", help="the .tflite file")
     _common_args(p)
     p.set_defaults(func=cmd_run)
