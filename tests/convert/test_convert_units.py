@@ -197,3 +197,39 @@ def test_broken_output_or_crash_writes_nothing(tmp_path, crash, outcome):
     assert "noise on stderr" in (out / "convert.log").read_text()
     json.dumps(result.to_dict())
     assert os.path.exists(out / "convert.log")
+
+
+def test_failures_grouped_by_class_with_one_hint():
+    from tflite_inspect.convert import VariantOutcome, failure_groups
+    from tflite_inspect.convert._ending import how_it_ended
+    from tflite_inspect.convert.op_errors import failing_node
+
+    def oom(variant: str, mb: int) -> VariantOutcome:
+        stage, message, hint = how_it_ended("memory", -9, 60.0, 600, mb, "")
+        return VariantOutcome(variant, "failed", message + f" while converting {variant}",
+                              stage, failure="out_of_memory",
+                              hint=hint or "raise --memory-mb or convert fewer variants")
+
+    outcomes = [VariantOutcome("float32", "written"), oom("dynamic", 602), oom("int8", 600),
+                VariantOutcome("int8-io", "failed", "sample 1 of 4: ...", "calibrate",
+                               failure="calibration", hint="fit the data"),
+                oom("int16x8", 600)]
+    groups = failure_groups(outcomes)
+    assert [g.label for g in groups] == ["out of memory", "calibration failed"]
+    memory = groups[0]
+    assert memory.variants == ("dynamic", "int8", "int16x8")
+    lines = memory.lines()
+    assert lines[0].startswith("dynamic: failed: out of memory: the TensorFlow process used "
+                               "602 MB, more than --memory-mb 600")
+    assert lines[1].startswith("int8: failed: ") and "600 MB" in lines[1]
+    assert lines[2].startswith("int16x8: failed: ")
+    assert lines[3:] == ["  hint: raise --memory-mb or convert fewer variants"]
+    # a SIGKILL nobody asked for, with no limit: out of memory too, with its own hint
+    stage, message, hint = how_it_ended("exited", -9, 60.0, None, 0.0, "")
+    assert stage == "memory" and "SIGKILL" in message and "--memory-mb" in (hint or "")
+    stage, message, hint = how_it_ended("exited", 1, 60.0, None, 0.0, "...\nMemoryError")
+    assert stage == "memory" and "exited with status 1" in message
+    assert how_it_ended("exited", -11, 60.0, None, 0.0, "")[:2] == (
+        "crash", "the TensorFlow process was killed by signal 11 (SIGSEGV)")
+    assert failing_node("reshape.cc:94 x != y (5 != 0)Node number 3 (RESHAPE) failed "
+                        "to invoke.") == ("RESHAPE", 3, "invoke", "")

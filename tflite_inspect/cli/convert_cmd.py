@@ -19,13 +19,18 @@ _EPILOG = """\
 variants: float32, dynamic (int8 weights), float16, int8 (float I/O, calibrated),
 int8-io (full integer I/O), int16x8 (int16 activations), or all.
 Each variant is converted, verified and written on its own: a failed variant is reported and
-the next one is tried (--fail-fast: stop at the first failure and keep nothing). Outputs
+the next one is tried (--fail-fast: stop at the first failure and keep nothing). A failure is
+one line with a hint: unsupported ops, calibration (naming the sample, input and op; data that
+does not fit the model fails only the calibrated variants), out of memory (--memory-mb), timed
+out (--timeout), crashed. A Keras file holding Python code (a Lambda layer) is refused before
+anything is written unless --unsafe. Outputs
 OUTDIR/NAME.VARIANT.tflite and OUTDIR/variants.json; TensorFlow's log goes to
 OUTDIR/convert.log. Existing outputs are never replaced without --force. A SavedModel that
 from_saved_model cannot convert whole (Keras 3: weights left in uninitialized variables, the
 READ_VARIABLE failure at calibration) is converted through its signature's concrete function
 instead, and the table says so. Exit status: 0 every variant
-written, 1 some variant failed, 2 a bad source/calibration file/existing output, 130 cancelled."""
+written, 1 some variant failed, 2 a bad or refused source, an unreadable calibration file or
+an existing output, 130 cancelled."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -192,9 +197,7 @@ def variant_notes(outcomes: list[Any]) -> str:
         elif o.status == "skipped" and o.message.strip():
             lines.append(f"{o.variant}: skipped: {o.message.strip()}")
     for group in failure_groups(outcomes):
-        lines.append(f"{', '.join(group.variants)}: failed: {group.message}")
-        if group.hint:
-            lines.append(f"  hint: {group.hint}")
+        lines += group.lines()
     return "\n".join(lines)
 
 

@@ -123,23 +123,35 @@ def stage_outcome(stage: str | None) -> str:
 
 @dataclass(frozen=True)
 class FailureGroup:
-    """Failed variants that failed the same way (one line of the failure report): their names,
-    the failure class's label, the message and the hint."""
+    """Failed variants of one failure class with one hint: the class's label, the hint, and
+    the messages, each with the variants that failed with exactly those words."""
 
-    variants: tuple[str, ...]
     label: str
-    message: str
     hint: str | None
+    messages: tuple[tuple[tuple[str, ...], str], ...]
+
+    @property
+    def variants(self) -> tuple[str, ...]:
+        return tuple(v for names, _ in self.messages for v in names)
+
+    def lines(self, width: int | None = None) -> list[str]:
+        """"V1, V2: failed: MESSAGE" per message (cut to `width` characters), then
+        "  hint: HINT" once."""
+        out = [f"{', '.join(names)}: failed: {message[:width] if width else message}"
+               for names, message in self.messages]
+        return out + ([f"  hint: {self.hint}"] if self.hint else [])
 
 
 def failure_groups(outcomes: list[VariantOutcome]) -> list[FailureGroup]:
-    """The failed outcomes grouped by (message, hint), in the order of their first variant: six
-    variants killed while loading the source are one group, not six lines."""
-    groups: dict[tuple[str, str | None], list[VariantOutcome]] = {}
+    """The failed outcomes grouped by failure class and hint, in the order of their first
+    variant: six variants killed while loading the source are one line and one hint, not six,
+    and variants killed at slightly different sizes share the hint."""
+    groups: dict[tuple[str, str | None], dict[str, list[str]]] = {}
     for o in outcomes:
         if o.status == "failed":
-            groups.setdefault((" ".join(o.message.split()), o.hint), []).append(o)
-    return [FailureGroup(tuple(o.variant for o in group), failure_of(group[0].stage,
-                                                                     group[0].failure).label,
-                         message, hint)
-            for (message, hint), group in groups.items()]
+            kind = failure_of(o.stage, o.failure)
+            by_message = groups.setdefault((kind.label, o.hint), {})
+            by_message.setdefault(" ".join(o.message.split()), []).append(o.variant)
+    return [FailureGroup(label, hint, tuple((tuple(names), message)
+                                            for message, names in by_message.items()))
+            for (label, hint), by_message in groups.items()]

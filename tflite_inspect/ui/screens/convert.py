@@ -742,7 +742,5 @@ def _outcome_lines(result: ConvertResult) -> list[str]:
         elif v.written and v.note:
             lines.append(f"{v.variant}: {v.note}")
     for group in failure_groups(result.variants):
-        lines.append(f"{', '.join(group.variants)}: failed: {group.message[:200]}")
-        if group.hint:
-            lines.append(f"  hint: {group.hint}")
+        lines += group.lines(width=200)
     return lines
