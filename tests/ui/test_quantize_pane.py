@@ -257,3 +257,65 @@ def test_quantize_pane_snapshot(snap_compare: Any, monkeypatch: pytest.MonkeyPat
     monkeypatch.chdir(ROOT)  # the default output folder shows relative to it
     app = create_app(Path("fixtures") / "cnn.float32.tflite")
     assert snap_compare(app, terminal_size=size, run_before=ready("0"))
+
+
+def test_weight_int4_takes_its_block_size_into_the_file_name(model: Path) -> None:
+    async def go() -> None:
+        async with running(model) as (app, pilot):
+            await press(pilot, "0")
+            block = app.screen.query_one("#quantize-block", Select)
+            assert block.disabled  # dynamic-int8 has no block size
+            app.screen.query_one("#quantize-recipe", Select).value = "weight-int4"
+            await settle(pilot)
+            assert not block.disabled
+            block.value = 64
+            app.screen.query_one("#quantize-samples", Input).value = "3"
+            app.screen.query_one("#quantize-start").focus()
+            await press(pilot, "ctrl+r")
+            v = pane(app).variants[0]
+            assert v.result.path == default_outdir(model) / "cnn.float32.weight-int4.b64.tflite"
+            assert v.report is not None and v.report.samples == 3
+            rows = app.screen.query_one("#quantize-variants", VirtualTable).source
+            assert rows.cells(0)[1] == "weight-int4/64"
+
+    run(go())
+
+
+def test_help_and_palette_name_the_pane() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            from tflite_inspect.ui.screens.help import binding_sections
+
+            sections = dict(binding_sections())
+            ids = {b.id for b in sections["Quantize pane"]}
+            assert {"quantize.start", "quantize.mark", "quantize.rerun", "quantize.open",
+                    "quantize.compare"} <= ids
+            assert "app.close-model" in {b.id for b in sections["everywhere"]}
+            await press(pilot, "ctrl+p")
+            await pilot.press(*"show quantize")
+            await settle(pilot)
+            await press(pilot, "enter")
+            assert isinstance(app.screen, MainScreen)
+            assert app.screen.active_view == "quantize"
+
+    run(go())
+
+
+def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
+    async def go() -> None:
+        async with running(model) as (app, pilot):
+            await press(pilot, "0")
+            app.screen.query_one("#quantize-start").focus()
+            await pilot.press("ctrl+r")
+            for _ in range(400):  # until the child has started
+                if "…" in status(app):
+                    break
+                await pilot.pause(0.01)
+            await pilot.press("escape")
+            await settle(pilot)
+            assert status(app).startswith("! cancelled")
+            assert pane(app).variants == []
+            outdir = default_outdir(model)
+            assert not list(outdir.glob("*.tflite")) and not list(outdir.glob(".*.part"))
+
+    run(go())

@@ -12,6 +12,10 @@ from .messages import Navigate
 __all__ = ["ModelCommands"]
 
 MAX_HITS = 200
+VIEW_COMMANDS = (("ops", "Operators"), ("tensors", "Tensors"), ("weights", "Weights"),
+                 ("raw", "Raw"), ("graph", "Graph"), ("quantize", "Quantize"),
+                 ("overview", "Overview"))
+"""The views the palette offers as 'Show <title>' (typed or listed)."""
 
 
 def _score(kind: str, name: str, needle: str) -> float | None:
@@ -35,10 +39,7 @@ class ModelCommands(Provider):
         session = getattr(self.app, "session", None)
         if session is None:
             return
-        for view, title in (("ops", "Operators"), ("tensors", "Tensors"),
-                            ("weights", "Weights"), ("raw", "Raw"), ("graph", "Graph"),
-                            ("quantize", "Quantize"),
-                            ("overview", "Overview")):
+        for view, title in VIEW_COMMANDS:
             yield DiscoveryHit(f"Show {title}", partial(self._go, Location(view)),
                                help="or type an op or tensor name, or an index like 'op 12'"
                                if view == "ops" else None)
@@ -52,6 +53,12 @@ class ModelCommands(Provider):
         if not words:
             return
         matcher = self.matcher(query)
+        for view, title in VIEW_COMMANDS:
+            command = f"Show {title}"
+            score = matcher.match(command)
+            if score > 0 and any(w in command.lower() for w in words):
+                yield Hit(score, matcher.highlight(command), partial(self._go, Location(view)),
+                          text=command)
         shown = 0
         for entry in session.entries:
             if not all(w in entry.key for w in words):

@@ -50,10 +50,14 @@ def default_outdir(model_path: Path) -> Path:
     return model_path.with_name(f"{model_path.stem}-quantized")
 
 
-def variant_target(outdir: Path, source: Path, recipe: str, keep: tuple[int, ...] = ()) -> Path:
-    """DIR/STEM.RECIPE.tflite, or DIR/STEM.RECIPE.keep3_5.tflite with ops 3 and 5 float (more
-    than six ops: their count and a short digest, so a name stays short and unique)."""
+def variant_target(outdir: Path, source: Path, recipe: str, keep: tuple[int, ...] = (),
+                   block_size: int = BLOCK_SIZES[0]) -> Path:
+    """DIR/STEM.RECIPE.tflite (as the CLI names it), DIR/STEM.weight-int4.b64.tflite for
+    another block size than the default, DIR/STEM.RECIPE.keep3_5.tflite with ops 3 and 5 float
+    (more than six ops: their count and a short digest, so a name stays short and unique)."""
     name = f"{source.stem}.{recipe}"
+    if recipe == "weight-int4" and block_size != BLOCK_SIZES[0]:
+        name += f".b{block_size}"
     if keep:
         ops = "_".join(map(str, keep))
         if len(keep) > 6:
@@ -96,7 +100,8 @@ class Job:
 
     @property
     def target(self) -> Path:
-        return variant_target(self.outdir, self.source, self.recipe, self.keep)
+        return variant_target(self.outdir, self.source, self.recipe, self.keep,
+                              self.block_size)
 
     def problem(self) -> str | None:
         """What stops the job before any child starts (one line), checked in the UI thread."""

@@ -92,8 +92,10 @@ class QuantizeView(QuantizeResults):
             yield Select(recipes, value="dynamic-int8", allow_blank=False, compact=True,
                          id="quantize-recipe")
             yield Label("block", classes="form-label-short")
-            yield Select([(str(b), b) for b in BLOCK_SIZES], value=BLOCK_SIZES[0],
-                         allow_blank=False, compact=True, id="quantize-block")
+            block = Select([(str(b), b) for b in BLOCK_SIZES], value=BLOCK_SIZES[0],
+                           allow_blank=False, compact=True, id="quantize-block", disabled=True)
+            block.tooltip = "weight-int4's block size (FULLY_CONNECTED, EMBEDDING_LOOKUP)"
+            yield block
             yield Label("calib", classes="form-label-short")
             yield Input(placeholder=".npz (static-* need one)", compact=True,
                         id="quantize-calibration", classes="path")
@@ -102,8 +104,11 @@ class QuantizeView(QuantizeResults):
             yield Input(str(default_outdir(self.model_path)), compact=True,
                         id="quantize-outdir", classes="path")
             yield Label("samples", classes="form-label-short")
-            yield Input("", placeholder="all", compact=True, id="quantize-samples",
-                        classes="number", type="integer")
+            samples = Input("", placeholder="auto", compact=True, id="quantize-samples",
+                            classes="number", type="integer")
+            samples.tooltip = ("samples compared with the float model: blank for the whole "
+                               "calibration set, or 8 seeded random ones without it")
+            yield samples
             yield Button("Quantize ^r", compact=True, id="quantize-start")
         yield Label(self._idle_hint(), id="quantize-status", classes="status", markup=False)
         with Horizontal(id="quantize-body", classes="results"):
@@ -163,7 +168,7 @@ class QuantizeView(QuantizeResults):
         block = self.query_one("#quantize-block", Select).value
         calibration = self._field("calibration")
         outdir = self._field("outdir") or str(default_outdir(self.model_path))
-        samples = parse_count(self._field("samples"), "N", minimum=1, default=None)
+        samples = parse_count(self._field("samples"), "samples", minimum=1, default=None)
         return Job(self.model_path, Path(outdir).expanduser(), str(recipe),
                    block if isinstance(block, int) else BLOCK_SIZES[0],
                    Path(calibration).expanduser() if calibration else None, samples=samples)
@@ -178,6 +183,7 @@ class QuantizeView(QuantizeResults):
     def _recipe_changed(self, event: Select.Changed) -> None:
         event.stop()
         recipe = str(event.value)
+        self.query_one("#quantize-block", Select).disabled = recipe != "weight-int4"
         if recipe in RECIPES and RECIPES[recipe].static and not self._field("calibration"):
             self.set_status(f"{recipe} needs a calibration .npz (calib); ctrl+r quantizes")
         elif not self.busy:
@@ -199,7 +205,7 @@ class QuantizeView(QuantizeResults):
         if base is None:
             return
         try:
-            samples = parse_count(self._field("samples"), "N", minimum=1, default=None)
+            samples = parse_count(self._field("samples"), "samples", minimum=1, default=None)
         except ValueError as err:
             self.set_status(f"! {err}")
             return
@@ -248,7 +254,14 @@ class QuantizeView(QuantizeResults):
             variant = run_variant(number, job, self.progress_callback(worker),
                                   worker.cancelled_event)
         except QuantizeError as err:
-            self.post_message(QuantizeDone(error=str(err)))
+            cancelled = "cancelled; nothing was written" if worker.is_cancelled else ""
+            self.post_message(QuantizeDone(error=cancelled or str(err)))
+            return
+        if worker.is_cancelled:  # a cancelled run is no variant
+            written = variant.result.path
+            self.post_message(QuantizeDone(error="cancelled; " + (
+                f"{written.name} was written before the cancel" if written else
+                "nothing was written")))
             return
         self.post_message(QuantizeDone(variant))
 
@@ -272,9 +285,10 @@ class QuantizeView(QuantizeResults):
         self._fit_variants()
         self.show_variant(v)
         self.refresh_bindings()
-        if v.report is not None and self.app.focused is not None and \
-                self in self.app.focused.ancestors and \
-                not isinstance(self.app.focused, (Input, Select)):
+        focused = self.app.focused
+        # from the pane's own controls (a field's enter too) to the layers, to mark them
+        if v.report is not None and focused is not None and self in focused.ancestors and \
+                not (isinstance(focused, Select) and focused.expanded):
             self.query_one("#quantize-layers", VirtualTable).focus()
 
     def _summary(self, v: Variant) -> str:

@@ -58,7 +58,11 @@ class QuantizeResults(ToolPane):
         self.marked = set(v.job.keep)
         source = LayerSource(layers(v.report, self.session.model.main_subgraph), self.marked)
         self.query_one("#quantize-layers", VirtualTable).set_source(source)
-        self.query_one("#quantize-legend", Label).update(source.legend)
+        notes = list(v.report.notes) if v.report is not None else []
+        problem = [f"! {v.problem}"] if v.problem else []
+        # what went wrong or was left out comes first: the glossary below it may be cut
+        self.query_one("#quantize-legend", Label).update(
+            "\n".join([*problem, *(f"note: {n}" for n in notes), source.legend]))
         self.show_layer()
         self.refresh_bindings()
 
