@@ -176,6 +176,10 @@ class OutputStats:
 
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis; raises ValueError when sizes differ."""
+        with np.errstate(all="ignore"):  # NaN/Inf are counted, never warned about
+            self._add_many(reference, test)
+
+    def _add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         n, ref, tst = _sample_rows(reference, test, "output")
         self.nonfinite_a += int(ref.size - np.count_nonzero(np.isfinite(ref)))
         self.nonfinite_b += int(tst.size - np.count_nonzero(np.isfinite(tst)))
@@ -233,6 +237,10 @@ class LayerStats:
 
     def add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         """Adds samples stacked along the first axis (each metric is still per sample)."""
+        with np.errstate(all="ignore"):  # NaN/Inf are counted, never warned about
+            self._add_many(reference, test)
+
+    def _add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         n, ref, tst = _sample_rows(reference, test, "tensor")
         self.nonfinite += int(ref.size - np.count_nonzero(np.isfinite(ref)))
         self.nonfinite += int(tst.size - np.count_nonzero(np.isfinite(tst)))

@@ -177,8 +177,10 @@ class Child:
         failed: dict[str, str] = {}
         for n, job in enumerate(args["jobs"]):
             try:
-                built[str(job["id"])] = OneOp(source, int(job["op"]), list(job["feeds"]),
-                                              list(job["outputs"]), make, job.get("shapes"))
+                one = OneOp(source, int(job["op"]), list(job["feeds"]), list(job["outputs"]),
+                            make, job.get("shapes"))
+                one.sources = list(job["sources"])
+                built[str(job["id"])] = one
             except Exception as err:  # the op cannot stand alone: the parent says why
                 failed[str(job["id"])] = f"{type(err).__name__}: {err}"
             self.progress(n + 1, len(args["jobs"]))
@@ -191,6 +193,7 @@ class Child:
         input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke."""
         import numpy as np
 
+        from ..analysis.compare import dequantize
         from ._wire import stack, unstack
 
         samples = int(args["samples"])
@@ -200,9 +203,13 @@ class Child:
         self.phase("invoking one-op models")
         for job, one in self.isolated.items():
             for s in range(samples):
-                values = [inputs[s].get(f"{job}.{k}") for k in range(len(one.feeds))]
-                if any(v is None for v in values):
+                raw = [inputs[s].get(f"t{src['index']}") for src in one.sources]
+                if any(v is None for v in raw):
                     continue
+                values = [dequantize(v, src["scales"], src["zero_points"],
+                                     src["quantized_dimension"])
+                          if src["scales"] and v.dtype.kind in "iu" else v
+                          for v, src in zip(raw, one.sources, strict=True) if v is not None]
                 try:
                     outs = one.run(values)
                 except Exception as err:  # the interpreter's refusal for this op

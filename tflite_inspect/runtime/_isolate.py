@@ -168,6 +168,7 @@ class OneOp:
         sub.outputs = [tensor(i) for i in outputs]
         model.subgraphs = [sub]
         self.feeds, self.outputs = feeds, outputs
+        self.sources: list[dict[str, Any]] = []  # the parent's B tensors for `feeds`
         self.dtypes = [graph.tensors[i].type for i in feeds]
         self.interp = make(_pack(model))
         self.interp.allocate_tensors()

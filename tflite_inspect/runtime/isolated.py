@@ -41,6 +41,10 @@ class IsolatedJob:
     def to_request(self) -> dict[str, object]:
         return {"id": self.id, "op": self.op, "feeds": list(self.feeds),
                 "shapes": [list(s) for s in self.shapes],
+                "sources": [{"index": s.index, "scales": list(s.scales),
+                             "zero_points": list(s.zero_points),
+                             "quantized_dimension": s.quantized_dimension}
+                            for s in self.sources],
                 "outputs": [m.reference.index for m in self.outputs]}
 
 
@@ -122,17 +126,10 @@ class Isolation:
         self.jobs = [j for j in self.jobs if j.id != job.id]
 
     def feeds(self, tensors: Sequence[dict[int, np.ndarray]]) -> list[dict[str, np.ndarray]]:
-        """Per sample, the dequantized B values for every job (`J.K` keys)."""
-        out: list[dict[str, np.ndarray]] = []
-        for captured in tensors:
-            sample: dict[str, np.ndarray] = {}
-            for job in self.jobs:
-                values = [captured[s.index] for s in job.sources if s.index in captured]
-                if len(values) == len(job.sources):
-                    for k, (s, v) in enumerate(zip(job.sources, values, strict=True)):
-                        sample[f"{job.id}.{k}"] = s.to_float(v) if s.is_quantized else v
-            out.append(sample)
-        return out
+        """Per sample, B's raw values of every tensor some job reads (`tN` keys), once each:
+        the child dequantizes them with each job's source parameters."""
+        wanted = {s.index for job in self.jobs for s in job.sources}
+        return [{f"t{i}": v for i, v in captured.items() if i in wanted} for captured in tensors]
 
     def add(self, tensors: Sequence[dict[int, np.ndarray]],
             results: Sequence[dict[str, np.ndarray]]) -> None:
