@@ -183,7 +183,7 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             rows = app.screen.query_one("#quantize-variants", VirtualTable).source
             assert isinstance(rows, VariantSource) and len(rows) == 2
             cells = rows.cells(1)
-            assert cells[2] == str(worst.op)
+            assert cells[2] == str(worst.op)  # the "float op" column
             a, b = first.worst_output_sqnr, second.worst_output_sqnr
             assert a is not None and b is not None and math.isfinite(a)
             assert cells[6] == f"{b - a:+.2f}"
@@ -319,3 +319,18 @@ def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
             assert not list(outdir.glob("*.tflite")) and not list(outdir.glob(".*.part"))
 
     run(go())
+
+
+def test_quantize_pane_after_a_static_int8_run_snapshot(
+        snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copy(fixture_path("cnn.float32"), tmp_path / "cnn.float32.tflite")
+    shutil.copy(FIXTURES / "cnn_calib.npz", tmp_path / "cnn_calib.npz")
+    monkeypatch.chdir(tmp_path)  # the paths shown are relative to it
+
+    async def run_before(pilot: Any) -> None:
+        await ready("0")(pilot)
+        await choose(pilot.app, pilot, "static-int8", Path("cnn_calib.npz"))
+        assert pane(pilot.app).variants, status(pilot.app)
+
+    app = create_app(Path("cnn.float32.tflite"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

@@ -298,6 +298,5 @@ class QuantizeView(QuantizeResults):
         out = f": worst output {sqnr:.2f} dB" if sqnr is not None else ""
         report = v.report
         count = f", {len(report.layers)} layers" if report is not None else ""
-        return (f"variant {v.number} {v.job.recipe}{out}{count}, {v.seconds:.1f} s · "
-                "␣ marks, r re-runs")
+        return f"variant {v.number} {v.job.recipe}{out}{count} · ␣ marks, r re-runs"
 

@@ -92,8 +92,8 @@ class LayerSource:
 class VariantSource:
     """Every variant the pane wrote, in run order; figures against the first one."""
 
-    columns = (Column("#", 2, "right"), Column("recipe", 14), Column("kept float", 10),
-               Column("size", 8, "right"), Column("weights", 8, "right"),
+    columns = (Column("#", 2, "right"), Column("recipe", 15), Column("float op", 8),
+               Column("size", 9, "right"), Column("weights", 9, "right"),
                Column("out dB", 6, "right"), Column("+dB", 6, "right"),
                Column("dB/KiB", 6, "right"), Column("file", 8, flex=True))
 
