@@ -73,7 +73,7 @@ def float_refusal(model: Model) -> str | None:
     except ModelError as err:
         return f"cannot tell how the model is quantized: {err}"
     if mode != "float32":
-        return f"this model is already quantized ({mode}): open the float model to quantize it"
+        return f"already quantized ({mode}): open the float model to quantize it"
     if model.main_subgraph is None:
         return "the model has no subgraph to quantize"
     return None
