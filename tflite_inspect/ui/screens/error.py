@@ -28,7 +28,7 @@ class ErrorDialog(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(f"Error: {self._title}", classes="dialog-title")
+            yield Label(f"Error: {self._title}", classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Static(self._message, markup=False)
             yield Label("enter/escape closes · q quits", classes="dialog-hint")

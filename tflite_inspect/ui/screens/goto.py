@@ -27,7 +27,7 @@ class GotoDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._prompt, classes="dialog-title")
+            yield Label(self._prompt, classes="dialog-title", markup=False)
             yield Input(placeholder="12, #12 or a name", id="goto-input")
             yield Label("enter jumps · escape cancels", classes="dialog-hint")
 

@@ -83,7 +83,7 @@ class CheckView(ToolPane):
             yield Label("target", classes="form-label")
             yield Select([(c, c) for c in CHOICES], value=self.choice, allow_blank=False,
                          compact=True, id="check-target")
-            yield Label("", id="check-status", classes="status")
+            yield Label("", id="check-status", classes="status", markup=False)
         yield LinkList(id="check-results", classes="results")
 
     def on_mount(self) -> None:

@@ -94,7 +94,7 @@ class CompareView(ToolPane):
             yield Checkbox("per-layer", compact=True, id="compare-per-layer")
             yield Button("Go ^r", compact=True, id="compare-start")
         yield Label("A is the open model; enter or ^r compares, esc cancels",
-                    id="compare-status", classes="status")
+                    id="compare-status", classes="status", markup=False)
         yield LinkList(id="compare-results", classes="results")
 
     # -- starting --------------------------------------------------------------------------

@@ -60,7 +60,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
         """The link under the cursor when each subgraph was last left (shown again there)."""
 
     def compose(self) -> ComposeResult:
-        yield Label("", classes="view-title")
+        yield Label("", classes="view-title", markup=False)
         yield GraphList(id="graph-lines")
 
     def on_mount(self) -> None:

@@ -122,7 +122,8 @@ class QuantizeResults(ToolPane):
         opener = getattr(self.app, "open_tflite", None)
         if opener is None:
             return
-        self.notify(f"opening {v.result.path.name}; f3 returns to this model", timeout=3)
+        self.notify(f"opening {v.result.path.name}; f3 returns to this model", timeout=3,
+                    markup=False)
         opener(v.result.path)
 
     async def action_compare(self) -> None:

@@ -90,7 +90,8 @@ class RunView(ToolPane):
             yield Label("runs", classes="form-label-short")
             yield Input("20", compact=True, id="run-runs", classes="number", type="integer")
             yield Button("Run ^r", compact=True, id="run-start")
-        yield Label("enter or ^r runs; esc cancels", id="run-status", classes="status")
+        yield Label("enter or ^r runs; esc cancels", id="run-status", classes="status",
+                    markup=False)
         yield LinkList(id="run-results", classes="results")
 
     # -- starting --------------------------------------------------------------------------

@@ -63,7 +63,7 @@ class TableDetailView(Vertical):
     def compose(self) -> ComposeResult:
         with Vertical(classes="master"):
             with Horizontal(classes="title-bar"):
-                yield Label("", classes="view-title")
+                yield Label("", classes="view-title", markup=False)
                 yield Input(placeholder=f"/ {self.filter_hint}", classes="filter",
                             id=f"{self.view_id}-filter")
             yield VirtualTable(empty_text=f"(no {self.noun} in this subgraph)",
@@ -207,7 +207,7 @@ class TableDetailView(Vertical):
         row = self.find_row(answer.strip())
         if row is None:
             self.notify(f"no {self.noun[:-1]} matches {answer!r} in this subgraph",
-                        severity="warning")
+                        severity="warning", markup=False)
             return
         self.post_message(Navigate(Location(self.view_id, self.subgraph, row)))
 

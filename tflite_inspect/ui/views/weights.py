@@ -178,10 +178,10 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         self.data: WeightData | None = None
 
     def compose(self) -> ComposeResult:
-        yield Label("", id="w-title", classes="view-title")
+        yield Label("", id="w-title", classes="view-title", markup=False)
         with TabbedContent(id="w-panes"):
             with TabPane("s Stats", id="w-stats"):
-                yield Static("", id="w-stats-text")
+                yield Static("", id="w-stats-text", markup=False)
                 yield Histogram(id="w-histogram")
             with TabPane("v Values", id="w-values"):
                 yield VirtualTable(empty_text="(no values)", selectable=False,
