@@ -188,7 +188,9 @@ def _variants_text(sel: Any) -> str:
     lines = [render_table(["variant", "kept float", "size", "weights", "SQNR dB", "cosine",
                            "top-1", "recovered", "spent", "dB/KiB"], rows,
                           align="llrrrrrrrr")]
-    candidates = sel.ranking[:2 * sel.k] + [r for r in sel.ranking[2 * sel.k:] if r["output"]]
+    from ..quantize.selective import candidates_of
+
+    candidates = candidates_of(sel.ranking, sel.k)
     worst = ", ".join(f"op {r['op']} {r['opcode']} " + _candidate_db(r)
                       + (" (output)" if r["output"] else "") for r in candidates)
     if worst:

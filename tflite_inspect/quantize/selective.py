@@ -138,6 +138,17 @@ def _rank(layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int],
     return [r for r in out if r["isolated_sqnr_db"] != math.inf]
 
 
+def candidates_of(ranking: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+    """The 2K worst by isolated SQNR, then the K whose accumulated SQNR drops most at the op
+    (an op can be fine alone and still amplify the error it receives), then the ops that
+    produce a model output."""
+    picked = ranking[:2 * k]
+    by_drop = sorted((r for r in ranking if r["sqnr_drop_db"] is not None
+                      and math.isfinite(r["sqnr_drop_db"])), key=lambda r: -r["sqnr_drop_db"])
+    picked += [r for r in by_drop if r not in picked][:k]
+    return picked + [r for r in ranking if r["output"] and r not in picked]
+
+
 def _trial(run: Any, recipe: str, keep: list[int], target: Path,
            compare: Callable[[Path], CompareReport]) -> Variant:
     names = ", ".join(f"op {i}" for i in keep)
@@ -227,8 +238,7 @@ def keep_worst(request: QuantizeRequest, k: int, *, inputs: Path | None = None,
             return out
         trials = Path(tempfile.mkdtemp(prefix=".quantize-trials-", dir=request.outdir))
         try:
-            candidates = out.ranking[:2 * k]
-            candidates += [r for r in out.ranking[2 * k:] if r["output"]]
+            candidates = candidates_of(out.ranking, k)
             chosen = _greedy(out, _units(candidates, ops), k, lambda keep, i: _trial(
                 run, recipe, sorted({*report.kept_float, *keep}), trials / f"t{i}.tflite",
                 compare))
