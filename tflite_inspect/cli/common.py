@@ -111,7 +111,9 @@ def _finite(value: Any) -> Any:
 
 
 def print_json(document: Any) -> None:
-    json.dump(_finite(document), sys.stdout, indent=2, default=_json_default, allow_nan=False)
-    sys.stdout.write("\n")
+    # One write: json.dump would hand the stream hundreds of thousands of small pieces, each a
+    # system call under PYTHONUNBUFFERED=1 (common in containers).
+    sys.stdout.write(json.dumps(_finite(document), indent=2, default=_json_default,
+                                allow_nan=False) + "\n")
 
 
