@@ -119,6 +119,11 @@ def test_an_existing_file_is_replaced_only_after_yes(model: Path) -> None:
             with open_model(target) as m:  # a real model now
                 assert m.main_subgraph is not None
             assert status(app).startswith("variant 1 float16: worst output")
+            app.screen.query_one("#quantize-start").focus()
+            await press(pilot, "ctrl+r", "y")  # the same file again: one row for it
+            assert [v.number for v in pane(app).variants] == [2]
+            await press(pilot, "r")  # nothing marked: nothing to re-run
+            assert status(app).startswith("! nothing to change: mark layers")
 
     run(go())
 

@@ -32,6 +32,7 @@ from ..screens.confirm import ConfirmDialog
 from ..widgets.depth_plot import DepthPlot
 from ..widgets.histogram import Histogram
 from ..widgets.virtual_table import VirtualTable
+from .quantize_detail import variant_summary
 from .quantize_results import QuantizeResults
 from .quantize_tables import VariantSource
 from .run import parse_count
@@ -78,6 +79,7 @@ class QuantizeView(QuantizeResults):
         self.refusal = float_refusal(session.model) if self.model_path is not None else \
             "the open model has no file to quantize"
         self.busy = False
+        self.runs = 0  # variants are numbered by run, never reused
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -210,6 +212,10 @@ class QuantizeView(QuantizeResults):
             self.set_status(f"! {err}")
             return
         keep = tuple(sorted(self.marked))
+        if keep == base.job.keep and base.written:
+            self.set_status("! nothing to change: mark layers with space (␣) to keep their "
+                            "ops float, then r")
+            return
         self.submit(Job(base.job.source, base.job.outdir, base.job.recipe, base.job.block_size,
                         base.job.calibration, keep, samples=samples))
 
@@ -242,7 +248,8 @@ class QuantizeView(QuantizeResults):
         self.busy = True
         kept = f", ops {','.join(map(str, job.keep))} float" if job.keep else ""
         self.set_status(f"{job.recipe}{kept}: starting…", busy=True)
-        self._run(len(self.variants) + 1, job)
+        self.runs += 1
+        self._run(self.runs, job)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="quantize",
           description="Quantizing the model")
@@ -278,8 +285,11 @@ class QuantizeView(QuantizeResults):
             self.set_status(f"! {message.error}")
             return
         v = message.variant
+        # a file written again replaces its old row: the old figures describe a file now gone
+        self.variants = [x for x in self.variants if x.result.path is None
+                         or x.result.path != v.result.path]
         self.variants.append(v)
-        self.set_status(self._summary(v))
+        self.set_status(variant_summary(v))
         table = self.query_one("#quantize-variants", VirtualTable)
         table.set_source(VariantSource(self.variants), row=len(self.variants) - 1)
         self._fit_variants()
@@ -290,13 +300,3 @@ class QuantizeView(QuantizeResults):
         if v.report is not None and focused is not None and self in focused.ancestors and \
                 not (isinstance(focused, Select) and focused.expanded):
             self.query_one("#quantize-layers", VirtualTable).focus()
-
-    def _summary(self, v: Variant) -> str:
-        if v.problem:
-            return f"! variant {v.number} {v.job.recipe}: {v.problem}"
-        sqnr = v.worst_output_sqnr
-        out = f": worst output {sqnr:.2f} dB" if sqnr is not None else ""
-        report = v.report
-        count = f", {len(report.layers)} layers" if report is not None else ""
-        return f"variant {v.number} {v.job.recipe}{out}{count} · ␣ marks, r re-runs"
-

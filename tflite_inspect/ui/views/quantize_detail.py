@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...text.run import num
-from ..quantize_support import Layer
+from ..quantize_support import Layer, Variant
 from ..widgets.histogram import BOTH, FIRST, SECOND
 
-__all__ = ["depth_caption", "depth_series", "histogram_caption", "histogram_data"]
+__all__ = ["variant_summary", "depth_caption", "depth_series", "histogram_caption", "histogram_data"]
 
 
 def _label(layer: Layer) -> str:
@@ -82,3 +82,13 @@ def histogram_caption(layer: Layer | None) -> str:
         return f"{_label(layer)}: no histogram\n({why})"
     return (f"{_label(layer)}: clipped {_share(hist.get('clipped'))}\nsaturated "
             f"{_share(hist.get('saturated'))} {FIRST}float {SECOND}quant {BOTH}both")
+
+
+def variant_summary(v: Variant) -> str:
+    """The status line after a run: its worst output SQNR and layer count, or what failed."""
+    if v.problem:
+        return f"! variant {v.number} {v.job.recipe}: {v.problem}"
+    sqnr = v.worst_output_sqnr
+    out = f": worst output {sqnr:.2f} dB" if sqnr is not None else ""
+    count = f", {len(v.report.layers)} layers" if v.report is not None else ""
+    return f"variant {v.number} {v.job.recipe}{out}{count} · ␣ marks, r re-runs"
