@@ -37,6 +37,8 @@ def test_float32_vs_float16_per_layer_and_jump_to_operators() -> None:
             assert "file size" in text and "weight bytes" in text and "latency p50" in text
             assert "per-layer:" in text and "worst first" in text
             assert "first jump:" in text and "^jump" in text  # the legend, as text
+            # both kinds of per-layer error, each named for what it is
+            assert "iso dB" in text and "acc dB" in text and "this op alone" in text
             view = screen.query_one(CompareView)
             rows = [ln.link for ln in results.lines if isinstance(ln.link, Location)]
             assert rows, "layer rows are links"

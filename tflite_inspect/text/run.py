@@ -13,7 +13,7 @@ from .units import duration
 if TYPE_CHECKING:
     from ..runtime import CompareReport, RunReport
 
-__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "backend_text", "class_scores", "compare_text", "layers_text", "num", "run_text"]
+__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "isolated_first", "backend_text", "class_scores", "compare_text", "layers_text", "num", "run_text"]
 
 LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit; {RMSE_SCALE_FLAG_16:g} at 16 bits, "
                 "the same error)   ^ first layer where the error "
@@ -152,7 +152,8 @@ def _short(name: str) -> str:
     return name if len(name) <= 48 else name[:45] + "..."
 
 
-def _isolated_first(row: dict[str, Any]) -> tuple[int, float]:
+def isolated_first(row: dict[str, Any]) -> tuple[int, float]:
+    """Sort key: rows with an isolated figure first, worst isolated SQNR first."""
     iso = row.get("isolated")
     if not iso:
         return (1, 0.0)
@@ -169,7 +170,7 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
             f"matched ({t.get('quantized_matched', 0)} of {t.get('quantized_in_test', 0)} "
             "quantized)")
     if r.isolated and measured:
-        layers = sorted(r.layers, key=_isolated_first)
+        layers = sorted(r.layers, key=isolated_first)
         rows: list[tuple[Any, ...]] = []
         for row in layers[:top]:
             iso = row.get("isolated") or {}

@@ -23,7 +23,7 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import get_current_worker
 
-from ...text.run import LAYER_LEGEND, compare_text, num
+from ...text.run import ISOLATED_LEGEND, LAYER_LEGEND, compare_text, isolated_first, num
 from ..history import Location
 from ..widgets.link_list import Line, LinkList
 from .run import outcome_lines, parse_count, table_aware_lines
@@ -194,17 +194,30 @@ class CompareView(ToolPane):
         else:
             lines.append(Line(Text("first jump: none (no layer's SQNR drops 10 dB below its "
                                    "inputs')")))
-        head = Text(f"{'mark':<6}{'op':<16}{'tensor':>6} {'sqnr_db':>8} {'cosine':>8} "
-                    f"{'max_abs':>9} {'rmse/sc':>7}  name", style="dim")
+        isolated = any(r.get("isolated") for r in report.layers)
+        rows = sorted(report.layers, key=isolated_first) if isolated else report.layers
+        if isolated:
+            lines.append(Line(Text(ISOLATED_LEGEND, style="dim")))
+            head = Text(f"{'mark':<6}{'op':<16}{'tensor':>6} {'iso dB':>8} {'acc dB':>8} "
+                        f"{'iso max':>9} {'acc max':>9}  name", style="dim")
+        else:
+            head = Text(f"{'mark':<6}{'op':<16}{'tensor':>6} {'sqnr_db':>8} {'cosine':>8} "
+                        f"{'max_abs':>9} {'rmse/sc':>7}  name", style="dim")
         head.no_wrap = True
         lines.append(Line(head))
-        for row in report.layers:
-            mark = ("^jump" if row["jump"] else "") + ("*" if row["flagged"] else "")
-            text = Text(f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} "
-                        f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
-                        f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}  "
-                        f"{row['tensor_name']}",
-                        style="bold" if row["jump"] else "")
+        for row in rows:
+            iso = row.get("isolated") or {}
+            flagged = iso.get("flagged") if isolated else row["flagged"]
+            mark = ("^jump" if row["jump"] else "") + ("*" if flagged else "")
+            if isolated:
+                cells = (f"{num(iso.get('sqnr_db'), 4):>8} {num(row['sqnr_db'], 4):>8} "
+                         f"{num(iso.get('max_abs_error'), 3):>9} "
+                         f"{num(row['max_abs_error'], 3):>9}")
+            else:
+                cells = (f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
+                         f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}")
+            text = Text(f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} {cells}  "
+                        f"{row['tensor_name']}", style="bold" if row["jump"] else "")
             text.no_wrap = True
             lines.append(Line(text, self.layer_location(row)))
         lines.append(Line(Text(LAYER_LEGEND.replace("^ first", "^jump first"), style="dim")))
