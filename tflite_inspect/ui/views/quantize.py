@@ -130,7 +130,7 @@ class QuantizeView(QuantizeResults):
                     yield Histogram(id="quantize-histogram")
 
     def _idle_hint(self) -> str:
-        return "ctrl+r quantizes with the recipe; esc cancels"
+        return "ctrl+r quantizes; tab moves through the fields and the tables; esc cancels"
 
     def on_mount(self) -> None:
         if not self.refusal:
