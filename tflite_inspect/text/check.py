@@ -73,7 +73,7 @@ def memory_lines(report: CheckReport) -> list[str]:
     if micro is not None:
         a = micro.arena
         lines.append(f"              {micro.label}: arena used {fmt_bytes(a.total)} = planned "
-                     f"{fmt_bytes(a.head)} + persistent {fmt_bytes(a.tail)}")
+                     f"{fmt_bytes(a.head, a.total)} + persistent {fmt_bytes(a.tail, a.total)}")
     if m.unsized:
         lines.append(f"              {len(m.unsized)} tensor(s) of unknown size left out")
     if m.unplanned_subgraphs:

@@ -35,8 +35,9 @@ def _short(value: Any) -> str:
 
 def _sizes(s: dict[str, Any]) -> list[str]:
     ratio = f" ({s['file']['ratio']:.1%} of A)" if s["file"]["ratio"] else ""
-    out = [f"\nfile size    {fmt_bytes(s['file']['a'])} -> {fmt_bytes(s['file']['b'])}{ratio}",
-           f"weights      {fmt_bytes(s['weights']['a'])} -> {fmt_bytes(s['weights']['b'])}"]
+    f, w = s["file"], s["weights"]
+    out = [f"\nfile size    {fmt_bytes(f['a'], f['b'])} -> {fmt_bytes(f['b'], f['a'])}{ratio}",
+           f"weights      {fmt_bytes(w['a'], w['b'])} -> {fmt_bytes(w['b'], w['a'])}"]
     if s["weights_by_dtype"]:
         out.append(render_table(("weights by dtype", "A", "B", "delta"), [
             (d["dtype"], fmt_bytes(d["a"]), fmt_bytes(d["b"]), _delta(d["delta"]))
@@ -55,7 +56,8 @@ def _change(c: dict[str, Any], renamed_to: str | None) -> str:
     if "quantization" in c:
         what.append(f"{_q(c['quantization'][0])} -> {_q(c['quantization'][1])}")
     elif "bytes" in c:
-        what.append(f"bytes {fmt_bytes(c['bytes'][0])} -> {fmt_bytes(c['bytes'][1])}")
+        a, b = c["bytes"]
+        what.append(f"bytes {fmt_bytes(a, b)} -> {fmt_bytes(b, a)}")
     return "; ".join(what)
 
 
