@@ -148,12 +148,13 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             assert isinstance(source, LayerSource) and len(source) == len(first.report.layers)
             keys = [layer.sort_sqnr for layer in source.layers]
             assert keys == sorted(keys)  # worst first
-            measured = [layer for layer in source.layers if layer.isolated is not None]
-            if measured:  # isolated figures: their columns, labelled, sort the rows
-                labels = [c.label for c in source.columns]
-                assert "iso dB" in labels and "acc dB" in labels
-                assert source.layers[0].sort_sqnr == source.layers[0].isolated["sqnr_db"]
-                assert "this op alone on the quantized model's inputs" in source.legend
+            # isolated figures for every op's layer: their columns, labelled, sort the rows
+            assert all(layer.isolated is not None for layer in source.layers
+                       if layer.op is not None)
+            labels = [c.label for c in source.columns]
+            assert "iso dB" in labels and "acc dB" in labels
+            assert source.layers[0].sort_sqnr == source.layers[0].isolated["sqnr_db"]
+            assert "this op alone on the quantized model's inputs" in source.legend
             assert "carried from the model input up to this tensor" in source.legend
             sg = app.session.model.main_subgraph
             for layer in source.layers:  # each row names the float op writing its tensor
@@ -165,12 +166,13 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             assert plot.selected is not None
             worst = source.layers[0]
             caption = str(app.screen.query_one("#quantize-hist-caption", Label).render())
-            if worst.histogram is not None:
-                hist = app.screen.query_one("#quantize-histogram", Histogram)
-                assert list(hist.counts) == worst.histogram["reference"]
-                assert list(hist.second or ()) == worst.histogram["test"]
-                assert f"clipped {worst.histogram['clipped']:.1%}" in caption
-                assert f"saturated {worst.histogram['saturated']:.1%}" in caption
+            assert worst.histogram is not None  # an int8 activation has its range histogram
+            hist = app.screen.query_one("#quantize-histogram", Histogram)
+            assert hist.display
+            assert list(hist.counts) == worst.histogram["reference"]
+            assert list(hist.second or ()) == worst.histogram["test"]
+            assert f"clipped {worst.histogram['clipped']:.1%}" in caption
+            assert f"saturated {worst.histogram['saturated']:.1%}" in caption
             # keep the worst layer's op float and re-run the same recipe
             assert worst.op is not None
             await press(pilot, "space")
@@ -208,6 +210,10 @@ def test_open_a_variant_then_close_it_and_compare_it(model: Path) -> None:
         async with running(model) as (app, pilot):
             await choose(app, pilot, "dynamic-int8")
             view = pane(app)
+            # dynamic-int8 keeps activations float: no range histogram, and the pane says why
+            caption = str(app.screen.query_one("#quantize-hist-caption", Label).render())
+            assert "no histogram" in caption and "keeps this tensor float" in caption
+            assert not app.screen.query_one("#quantize-histogram", Histogram).display
             path = view.variants[0].result.path
             assert path is not None
             float_session = app.session
