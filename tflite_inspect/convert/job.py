@@ -30,16 +30,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..safe_write import open_log
 from ._ending import how_it_ended
 from ._manifest import manifest, write_manifest
 from ._process import DEFAULT_CHILD, ChildProcess, Log
-from .calibration import check_calibration_file
 from .errors import SourceError, failure_of
 from .events import ConvertEvent, decode_child_line
-from .keras_code import refuse_code
 from .op_errors import OpError
-from .request import ConvertPlan, ConvertRequest, Target, plan, tensorflow_available
+from .preflight import refuse_before_start
+from .request import ConvertPlan, ConvertRequest, Target, plan
 from .result import ConvertResult, VariantOutcome, stage_outcome
 from .summary import VerificationError, quantized_nothing, summarize_tflite, with_percentages
 from .variants import VARIANTS
@@ -97,23 +95,9 @@ class ConvertJob:
         self._cancel.set()
 
     def check(self) -> None:
-        """Everything that can be refused before TensorFlow starts: a missing TensorFlow, an
-        existing output (unless force), a Keras file holding Python code (unless unsafe), an
-        unreadable calibration file, an output folder that cannot be written. Raises
+        """Everything that can be refused before TensorFlow starts (see preflight.py). Raises
         TargetExists or SourceError; writes nothing."""
-        if self._command == DEFAULT_CHILD and not tensorflow_available():
-            raise SourceError("convert needs TensorFlow, which is not installed here; install it "
-                              "with: pip install 'tflite-inspect[convert]'")
-        self.plan.refuse_existing()
-        if self.plan.source_kind in ("keras", "h5") and not self.request.options.unsafe:
-            refuse_code(self.request.source, self.plan.source_kind)  # a Lambda layer's code
-        if self.request.calibration is not None:
-            check_calibration_file(self.request.calibration)
-        outdir = self.request.outdir
-        probe = outdir if outdir.exists() else next(
-            (p for p in outdir.absolute().parents if p.exists()), Path("/"))
-        if not os.access(probe, os.W_OK | os.X_OK):
-            raise SourceError(f"{outdir}: cannot write to this folder")
+        refuse_before_start(self.plan, needs_tensorflow=self._command == DEFAULT_CHILD)
 
     def run(self) -> ConvertResult:
         """Runs the conversion to the end; see the module docstring. Raises ConvertError (from
@@ -252,7 +236,7 @@ class ConvertJob:
     def _open_log(self) -> Log:
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
-            stream: IO[str] = os.fdopen(open_log(self.plan.log), "a", encoding="utf-8")
+            stream: IO[str] = open(self.plan.log, "a", encoding="utf-8")
             path = self.plan.log
         except OSError:
             fd, name = tempfile.mkstemp(prefix="tflite-inspect-convert-", suffix=".log")
@@ -384,7 +368,8 @@ class ConvertJob:
             result.variant = failed[0].variant
             result.op_errors = failed[0].op_errors
             result.message = failed[0].message
-            result.retry_command = self._retry([e for o in failed for e in o.op_errors])
+            result.retry_command = self.request.retry_command(
+                [e for o in failed for e in o.op_errors])
         if not result.message:
             result.message = (f"wrote {len(written)} of {len(outcomes)} variant(s) to "
                               f"{self.request.outdir}" if written else "nothing was written")
@@ -414,15 +399,6 @@ class ConvertJob:
         self._emit("committed", data={"files": [str(o.file) for o in written],
                                       "manifest": str(self.plan.manifest)})
         return document
-
-    def _retry(self, errors: list[OpError]) -> str | None:
-        options = self.request.options
-        wanted = {e.fix.option for e in errors if e.fix is not None}
-        select = "select_tf_ops" in wanted and not options.select_tf_ops
-        custom = "allow_custom_ops" in wanted and not options.allow_custom_ops
-        if not (select or custom):
-            return None
-        return self.request.command_line(select_tf_ops=select, allow_custom_ops=custom)
 
 
 def convert(request: ConvertRequest, *, on_event: EventHandler | None = None,

@@ -117,6 +117,16 @@ class ConvertRequest:
         argv += [flag for on, flag in flags if on]
         return shlex.join(argv)
 
+    def retry_command(self, op_errors: list[Any]) -> str | None:
+        """The command with the options that would let the failing ops (OpError) through, when
+        one would and the request does not have it yet; else None."""
+        wanted = {e.fix.option for e in op_errors if e.fix is not None}
+        select = "select_tf_ops" in wanted and not self.options.select_tf_ops
+        custom = "allow_custom_ops" in wanted and not self.options.allow_custom_ops
+        if not (select or custom):
+            return None
+        return self.command_line(select_tf_ops=select, allow_custom_ops=custom)
+
 
 @dataclass(frozen=True)
 class Target:
