@@ -30,6 +30,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from ..safe_write import open_log
 from ._ending import how_it_ended
 from ._manifest import manifest, write_manifest
 from ._process import DEFAULT_CHILD, ChildProcess, Log
@@ -236,7 +237,7 @@ class ConvertJob:
     def _open_log(self) -> Log:
         stamp = _dt.datetime.now().astimezone().isoformat(timespec="seconds")
         try:
-            stream: IO[str] = open(self.plan.log, "a", encoding="utf-8")
+            stream: IO[str] = os.fdopen(open_log(self.plan.log), "a", encoding="utf-8")
             path = self.plan.log
         except OSError:
             fd, name = tempfile.mkstemp(prefix="tflite-inspect-convert-", suffix=".log")
