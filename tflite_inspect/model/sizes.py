@@ -13,6 +13,7 @@ by subgraph, with the largest tensors.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import Model
 from .objects import Tensor
@@ -37,6 +38,18 @@ PARTS = (
     "appended_files",
 )
 NOT_USED_BY_OP = "(not used by an op)"
+#: Ops that only turn stored weights into usable ones: their weights count for the op that reads
+#: the result (a float16 model's CONV_2D, not its DEQUANTIZE).
+_UNPACKERS = ("DEQUANTIZE", "DENSIFY")
+
+
+def _weight_user(op: Any, readers: dict[int, list[Any]], depth: int = 0) -> str:
+    """The op type a weight read by `op` serves: `op`'s own, or through DEQUANTIZE / DENSIFY
+    the first op that reads their output."""
+    if op.opcode_name not in _UNPACKERS or depth > 4:
+        return str(op.opcode_name)
+    nexts = [r for out in op.outputs for r in readers.get(out, [])]
+    return _weight_user(nexts[0], readers, depth + 1) if nexts else str(op.opcode_name)
 
 
 @dataclass(frozen=True)
@@ -195,6 +208,10 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     by_op: dict[str, int] = {}
     charged: set[tuple[str, int]] = set()
     for sg in model.subgraphs:
+        readers: dict[int, list[Any]] = {}
+        for op in sg.operators:
+            for ti in op.inputs:
+                readers.setdefault(ti, []).append(op)
         for op in sg.operators:
             for ti in op.inputs:
                 consumed = sg.tensor(ti)
@@ -204,7 +221,8 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
                 if key is None or key in charged:
                     continue
                 charged.add(key)
-                by_op[op.opcode_name] = by_op.get(op.opcode_name, 0) + nbytes
+                user = _weight_user(op, readers)
+                by_op[user] = by_op.get(user, 0) + nbytes
     weight_bytes = sum(by_dtype.values())
     rest = weight_bytes - sum(by_op.values())
     if rest:
