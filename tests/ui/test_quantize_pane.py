@@ -187,6 +187,13 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             with open_model(second.result.path) as m:
                 out = m.main_subgraph.operators[worst.op].outputs[0]
                 assert m.main_subgraph.tensors[out].dtype == "float32"
+            # a tensor of the float op the variant converts again shows as 'op→QUANTIZE'
+            layers = layers_table.source
+            assert isinstance(layers, LayerSource)
+            for i, layer in enumerate(layers.layers):
+                name = layer.row["op_name"]
+                if layer.op is not None and name in ("QUANTIZE", "DEQUANTIZE"):
+                    assert layers.cells(i)[1] == f"{layer.op}→{name}"
             rows = app.screen.query_one("#quantize-variants", VirtualTable).source
             assert isinstance(rows, VariantSource) and len(rows) == 2
             cells = rows.cells(1)

@@ -27,6 +27,9 @@ LAYER_LEGEND_ACC = ("acc: error carried from the model input up to this tensor (
                     "8-bit · F: kept float by the next r")
 
 
+CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
+
+
 def kept_text(ops: Sequence[int]) -> str:
     return ",".join(map(str, ops)) if ops else "-"
 
@@ -71,6 +74,11 @@ class LayerSource:
         r = layer.row
         iso = layer.isolated or {}
         op = f"{layer.op} {layer.opcode}" if layer.op is not None else "input"
+        if layer.op is not None and r.get("op_name") in CONVERSIONS and \
+                r.get("op_name") != layer.opcode:
+            # the float op's output, converted again in the variant (an op kept float feeds a
+            # QUANTIZE): the figures are the conversion's
+            op = f"{layer.op}→{r['op_name']}"
         flag = "*" + ("i" if iso.get("flagged") else "") + ("a" if r.get("flagged") else "")
         cells: list[Cell] = ["F" if layer.op in self.marked else "", op]
         if self.has_isolated:
