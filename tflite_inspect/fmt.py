@@ -29,7 +29,7 @@ def fmt_bytes(n: int, like: int | None = None) -> str:
     """1234567 -> '1.2 MiB'; below 10 KiB the exact count with separators. With `like`, in the
     unit the larger of the two would get, so numbers in one sentence share a unit
     (`23.7 KiB -> 9.4 KiB`, never `23.7 KiB -> 9,648 B`), unless it would read 0.0."""
-    size = max(abs(n), abs(like)) if like is not None else abs(n)
+    size = float(max(abs(n), abs(like)) if like is not None else abs(n))
     if size < 10 * 1024:
         return f"{n:,} B"
     value = float(n)

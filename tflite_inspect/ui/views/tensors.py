@@ -9,10 +9,10 @@ from textual.binding import Binding, BindingType
 
 from ...fmt import fmt_shape
 from ...model import Subgraph
+from ...text.tensor import tensor_words
 from ..details import tensor_lines
 from ..history import Location
 from ..messages import Navigate
-from ...text.tensor import tensor_words
 from ..present import consumers_text
 from ..widgets.link_list import Line
 from ..widgets.virtual_table import Cell, Column, RowSource
