@@ -221,6 +221,7 @@ def _tensor_ref(sg: Any, index: int) -> str:
 def cmd_tensors(args: argparse.Namespace) -> int:
     from ..analysis.report import tensors_report
     from ..model.densify import tensor_sparsity
+    from ..text.tensor import tensor_words
 
     with open_model_or_fail(args.model) as model:
         _check_subgraph(model, args.subgraph)
@@ -240,12 +241,13 @@ def cmd_tensors(args: argparse.Namespace) -> int:
         for sg in doc["subgraphs"]:
             print(f"subgraph {sg['index']} {sg['name']!r}: {len(sg['tensors'])} tensors")
             rows = []
-            for t in sg["tensors"]:
-                q = (t["quantization"] or {}).get("text", "")
-                notes = "; ".join(x for x in (q, (t.get("sparsity") or {}).get("text", "")) if x)
-                rows.append((t["index"], _clean(t["name"])[:48], t["dtype"],
-                             fmt_shape(t["shape"], t["shape_signature"]), t["bytes"] or "",
-                             t["role"], notes))
+            objects = model.subgraphs[sg["index"]].tensors
+            for t, obj in zip(sg["tensors"], objects, strict=True):
+                words = tensor_words(obj)  # the UI's Tensors table shows the same words
+                notes = "; ".join(x for x in (words.quantization,
+                                              (t.get("sparsity") or {}).get("text", "")) if x)
+                rows.append((t["index"], _clean(t["name"])[:48], words.dtype, words.shape,
+                             words.size, t["role"], notes))
             print(render_table(("#", "name", "dtype", "shape", "bytes", "role",
                                 "quantization / sparsity"), rows, align="rlllrll"))
             print()
