@@ -141,6 +141,10 @@ CASES: dict[str, Mutation] = {
     "SIGNATURE_SUBGRAPH_OUT_OF_RANGE": lambda m: m.update(
         signature_defs=[{"signature_key": "serve", "subgraph_index": 4}]
     ),
+    "SIGNATURE_KEY_MISSING": lambda m: m.update(signature_defs=[{"subgraph_index": 0}]),
+    "OPTION_VALUE_UNKNOWN": lambda m: _op(m).update(
+        builtin_options=("AddOptions", {"fused_activation_function": 104})
+    ),
     "SIGNATURE_TENSOR_OUT_OF_RANGE": lambda m: m.update(
         signature_defs=[{"signature_key": "serve", "inputs": [{"name": "x", "tensor_index": 50}]}]
     ),

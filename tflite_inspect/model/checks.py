@@ -54,6 +54,8 @@ CHECK_CODES = frozenset(
         "EXTERNAL_BUFFERS_OVERLAP",
         "SIGNATURE_SUBGRAPH_OUT_OF_RANGE",
         "SIGNATURE_TENSOR_OUT_OF_RANGE",
+        "SIGNATURE_KEY_MISSING",
+        "OPTION_VALUE_UNKNOWN",
         "METADATA_BUFFER_OUT_OF_RANGE",
         "METADATA_NAME_MISSING",
         "METADATA_UNDECODABLE",
@@ -353,6 +355,14 @@ def _check_signatures(model: Model, out: _Collector) -> None:
     n_sg = len(model.subgraphs)
     for sig in model.signatures:
         base = f"signature_defs[{sig.index}]"
+        if not sig.has_key:
+            out.add(
+                "error",
+                "SIGNATURE_KEY_MISSING",
+                f"signature_defs[{sig.index}] has no signature_key (LiteRT refuses the model: "
+                "Missing exported method name for SignatureDef)",
+                path=base + ".signature_key",
+            )
         if not 0 <= sig.subgraph_index < n_sg:
             out.add(
                 "error",

@@ -351,6 +351,7 @@ class Model:
                         int(t.get("subgraph_index")),
                         self._tensor_maps(t.get("inputs")),
                         self._tensor_maps(t.get("outputs")),
+                        t.get("signature_key") is not None,
                     )
                 )
             except FlatBufError as err:

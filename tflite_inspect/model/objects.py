@@ -273,10 +273,12 @@ class Subgraph:
 
 @dataclass(frozen=True)
 class Signature:
-    """A SignatureDef: named inputs and outputs of one subgraph as (name, tensor index) pairs."""
+    """A SignatureDef: named inputs and outputs of one subgraph as (name, tensor index) pairs.
+    `has_key` is False when the `signature_key` field is absent (LiteRT refuses such a model)."""
 
     index: int
     key: str
     subgraph_index: int
     inputs: tuple[tuple[str, int], ...]
     outputs: tuple[tuple[str, int], ...]
+    has_key: bool = True

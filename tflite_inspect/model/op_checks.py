@@ -203,6 +203,16 @@ def _check_operators(model: Model, sg: Subgraph, n_subgraphs: int, out: Collecto
                     path=f"{base}.{field}_type",
                     **where,
                 )
+        for name, value in op.options.items():
+            if isinstance(value, str) and value.startswith("UNKNOWN_") and value[8:].isdigit():
+                out.add(
+                    "warning",
+                    "OPTION_VALUE_UNKNOWN",
+                    f"{label} option {name} is {value[8:]}, outside its enum; LiteRT loads "
+                    "the model without checking it, and the kernel's behaviour is undefined",
+                    path=f"{base}.builtin_options.{name}",
+                    **where,
+                )
         for callee in op.called_subgraphs:
             if not 0 <= callee < n_subgraphs:
                 out.add(
