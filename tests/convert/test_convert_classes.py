@@ -30,6 +30,7 @@ def _notes(stdout: str) -> list[str]:
     return stdout.split("\n\n", 1)[1].splitlines()
 
 
+@pytest.mark.slow
 def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path, tf_sources):
     # an op that fails on the calibration data: the 5 values of sample 1 do not reshape to 8
     bad = tmp_path / "bad.npz"
@@ -72,6 +73,7 @@ def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path
     _quiet(stderr)
 
 
+@pytest.mark.slow
 def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
     good = tmp_path / "good.npz"
     np.savez(good, x=np.ones((6, 1, 8), "float32"))
@@ -97,6 +99,7 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
     assert any(e.kind == "log" for e in events)
 
 
+@pytest.mark.slow
 def test_out_of_memory_under_the_limit_is_its_own_class(cli, tmp_path):
     out = tmp_path / "out"
     code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out,
