@@ -29,6 +29,7 @@ def _group_is_gone(pid: int) -> bool:
     return False
 
 
+@pytest.mark.slow
 def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_sources):
     out = tmp_path / "out"
     code, stdout, stderr = cli("convert", tf_sources["det"], "-o", out, "--name", "det")
@@ -61,6 +62,7 @@ def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_s
     assert not list(out.glob(".*.part"))
 
 
+@pytest.mark.slow
 def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
         cli, tmp_path, monkeypatch, tf_sources):
     out = tmp_path / "out"
@@ -134,6 +136,7 @@ def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatc
     assert code == 2 and "unknown variant 'int9'" in stderr
 
 
+@pytest.mark.slow
 def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path):
     out = tmp_path / "out"
     seen: list[str] = []
