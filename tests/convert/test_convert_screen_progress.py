@@ -44,6 +44,7 @@ def test_stage_line_reads_the_stage_events():
     assert line.progress == 2.0 and line.total == 2
 
 
+@pytest.mark.slow
 def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
     texts: list[tuple[str, float | None]] = []
 
