@@ -28,6 +28,7 @@ def _writing_saved_model(path: Path, marker: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_file_writing_init_op_is_refused_and_nothing_runs(tmp_path):
     from tensorflow.python.saved_model import loader_impl
 
