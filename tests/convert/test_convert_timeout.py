@@ -51,6 +51,7 @@ def _gone(check, deadline: float = 10.0) -> bool:
 
 
 @pytest.mark.parametrize("hang_in", ["variant", "loading"])
+@pytest.mark.slow
 def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path, hang_in):
     out = tmp_path / "out"
     request = ConvertRequest(FIXTURES / "cnn.keras", out, ("float32", "dynamic"), timeout=1.5)
