@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import jsonschema
+import pytest
 
 from tflite_inspect.convert import ConvertJob, ConvertRequest
 from tflite_inspect.convert import _process as process_module
@@ -56,6 +57,7 @@ def _check_sizes_and_types(by_variant):
     assert by_variant["float32"]["percent_of_float32"] == 100.0
 
 
+@pytest.mark.slow
 def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypatch,
                                                         litert_runs, folder_state):
     out = tmp_path / "out"
@@ -102,6 +104,7 @@ def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypat
     assert folder_state(out) == before
 
 
+@pytest.mark.slow
 def test_saved_model_all_six_variants_with_random_calibration(cli, tmp_path, tf_sources,
                                                               litert_runs):
     out = tmp_path / "sm"
