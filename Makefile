@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 FIXTURE ?= fixtures/cnn.int8-io.tflite
 
-.PHONY: run test check test-core lint fixtures corpus bench clean
+.PHONY: run test check test-core lint fixtures corpus bench clean fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +60,12 @@ lint: $(STAMP)
 
 fixtures: $(STAMP)
 	$(BIN)/python fixtures/make_fixtures.py
+
+# Coverage-guided fuzzing (atheris) of open, verify and every headless analysis, seeded from
+# fixtures/ into fuzz/corpus/; a crashing input lands in fuzz/crashes/.
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python fuzz/fuzz_open.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py fixtures/cnn.float32.tflite
