@@ -171,3 +171,26 @@ def test_convert_never_follows_a_link(tmp_path, victim, name, code):
         assert len(error_lines(proc)) == 1
     else:
         assert (out / "cnn.float32.tflite").is_file()
+
+
+def test_the_ui_export_never_follows_a_link(tmp_path, victim):
+    from textual.widgets import Input, Static
+    from ui.ui_testlib import fixture_path, press, run, running
+
+    from tflite_inspect.ui.screens.error import ErrorDialog
+    from tflite_inspect.ui.screens.export import ExportDialog
+
+    link = plant(tmp_path / "kernel.npy", victim)
+
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            await press(pilot, "4", "e")
+            assert isinstance(app.screen, ExportDialog)
+            app.screen.query_one("#export-path", Input).value = str(link)
+            await press(pilot, "ctrl+s")
+            assert isinstance(app.screen, ErrorDialog)
+            text = " ".join(str(w.render()) for w in app.screen.query(Static))
+            assert "symbolic link" in text
+
+    run(go())
+    assert victim.read_bytes() == PRECIOUS and link.is_symlink()

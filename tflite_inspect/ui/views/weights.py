@@ -342,7 +342,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
             self.app.call_from_thread(self._ask_overwrite, path, kind)
             return
         self.app.call_from_thread(self.notify, f"saved {written} ({array.dtype}, "
-                                               f"{fmt_shape(array.shape)})")
+                                               f"{fmt_shape(array.shape)})", markup=False)
 
     def _ask_overwrite(self, path: str, kind: str) -> None:
         def answer(yes: bool | None) -> None:
