@@ -77,6 +77,7 @@ def test_verify_agrees_with_litert(path, litert_views, capsys):
 
 
 @pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_check_litert_agrees_with_its_probe(path, capsys):
     _need(path)
     code = main(["check", "--target", "litert", str(path)])
