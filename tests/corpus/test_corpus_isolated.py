@@ -18,6 +18,7 @@ MODELS = sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else []
 
 
 @pytest.mark.parametrize("path", MODELS or [CORPUS / "absent.tflite"], ids=lambda p: p.stem)
+@pytest.mark.slow
 def test_each_op_alone_reproduces_itself(path: Path) -> None:
     if not path.is_file():
         pytest.skip("no real-model corpus (run `make corpus`)")
