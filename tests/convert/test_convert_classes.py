@@ -106,6 +106,7 @@ def test_out_of_memory_under_the_limit_is_its_own_class(cli, tmp_path):
                                "--variant", "float32,int8", "--memory-mb", "300", "--json")
     assert code == 1
     document = json.loads(stdout)
+    assert document["outcome"] == "out_of_memory"  # the run's outcome names it too
     for outcome in document["outcomes"]:
         assert outcome["status"] == "failed" and outcome["failure"] == "out_of_memory"
         assert outcome["stage"] == "memory"

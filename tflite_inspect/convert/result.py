@@ -19,7 +19,7 @@ _USER_REASONS = {"unsafe": 2, "unreadable": 2, "calibration": 2, "tensorflow": 2
 # the run's outcome named after a variant's failing stage
 _STAGE_OUTCOMES = {"convert": "conversion_failed", "calibrate": "conversion_failed",
                    "verify": "verification_failed", "timeout": "timed_out", "crash": "crashed",
-                   "memory": "crashed", "write": "conversion_failed"}
+                   "memory": "out_of_memory", "write": "conversion_failed"}
 
 
 @dataclass
@@ -65,8 +65,8 @@ class VariantOutcome:
 @dataclass
 class ConvertResult:
     """How a run ended. `outcome` is "ok" (every variant written) or the first failure's kind:
-    "conversion_failed", "verification_failed", "timed_out", "crashed", "source_failed" or
-    "cancelled"; `variant` and `op_errors` are those of the first failed variant; `variants`
+    "conversion_failed", "verification_failed", "timed_out", "out_of_memory", "crashed",
+    "source_failed" or "cancelled"; `variant` and `op_errors` are those of the first failed variant; `variants`
     holds every variant's outcome in order; `summaries` and `files` the written ones;
     `manifest` the variants.json document (when anything was written); `retry_command` the
     command with the option that would let the failing ops through, when one would."""
