@@ -1,7 +1,8 @@
 """The package as users get it: `python -m build` makes an sdist and a wheel (from the sdist); the
 wheel, installed with its core dependencies resolved from the package index into a fresh venv
-outside the checkout, runs `summary`, `verify` and `completion` on a model copied outside the
-repository, without TensorFlow, LiteRT or Textual being imported."""
+outside the checkout, runs `summary`, `verify`, `completion` and the UI's first screen on a model
+copied outside the repository (the headless commands import neither TensorFlow, LiteRT nor
+Textual); with the `run` extra, `run` works on LiteRT."""
 
 from __future__ import annotations
 
@@ -98,3 +99,50 @@ def test_the_core_install_has_no_runtime_and_summary_imports_none(venv: Path, tm
         done = _run([exe, "-c", PROBE, "summary", str(model)], tmp_path, 120)
         assert done.returncode == 0, done.stderr
         assert done.stdout.splitlines()[-1] == "IMPORTED []", exe
+
+
+# The UI's first screen from the installed wheel: the app run headless, the Overview read back.
+UI_PROBE = """
+import asyncio, sys
+from tflite_inspect.ui.app import InspectApp
+
+async def main() -> None:
+    app = InspectApp(sys.argv[1])
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.1)
+            text = " ".join(str(w.render()) for w in app.screen.query("*")
+                            if hasattr(w, "render"))
+            if "full integer" in text:
+                print("FIRST SCREEN OK")
+                return
+    print("NO OVERVIEW")
+
+asyncio.run(main())
+"""
+
+
+def test_the_installed_wheel_opens_the_ui_first_screen(venv: Path, tmp_path: Path):
+    model = tmp_path / "model.tflite"
+    shutil.copy(REPO / "fixtures" / "cnn.int8-io.tflite", model)
+    done = _run([str(venv / "bin" / "python"), "-c", UI_PROBE, str(model)], tmp_path, 300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().splitlines()[-1] == "FIRST SCREEN OK", done.stdout[-2000:]
+
+
+def test_the_run_extra_installs_and_runs_the_model(dist: Path, tmp_path: Path):
+    """`pip install 'tflite-inspect[run]'` from the wheel: LiteRT comes with it, `run` works."""
+    where = tmp_path / "v"
+    assert _run([sys.executable, "-m", "venv", str(where)], tmp_path).returncode == 0
+    [wheel] = dist.glob("*.whl")
+    done = _run([str(where / "bin" / "python"), "-m", "pip", "install", "--quiet",
+                 "--disable-pip-version-check", f"{wheel}[run]"], tmp_path)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    model = tmp_path / "model.tflite"
+    shutil.copy(REPO / "fixtures" / "cnn.int8-io.tflite", model)
+    ran = _run([str(where / "bin" / "tflite-inspect"), "run", str(model), "--runs", "2",
+                "--json"], tmp_path, 300)
+    assert ran.returncode == 0, ran.stderr[-2000:]
+    doc = json.loads(ran.stdout)
+    assert doc["kind"] == "run" and doc["outcome"]["status"] == "ok"
+    assert doc["outcome"]["backend"] == "ai_edge_litert"
