@@ -18,6 +18,7 @@ FUZZER = ROOT / "fuzz" / "fuzz_open.py"
 pytest.importorskip("atheris")
 
 
+@pytest.mark.slow
 def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path):
     seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
     crashes = tmp_path / "crashes"
