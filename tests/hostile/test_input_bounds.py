@@ -33,6 +33,7 @@ def bomb(tmp_path_factory):
     return _bomb(tmp_path_factory.mktemp("bomb") / "bomb.npz")
 
 
+@pytest.mark.slow
 def test_a_zip_bomb_is_refused_before_it_is_read(bomb):
     assert bomb.stat().st_size < 8 << 20
     spec = TensorSpec.from_dict({"name": "x", "index": 0, "dtype": "float32", "shape": [1, 4]})
