@@ -154,6 +154,7 @@ def test_sigterm_of_quantize_leaves_no_part_file(tmp, tmp_path):
     assert not list(out.glob("*.tflite"))
 
 
+@pytest.mark.slow
 def test_sigterm_of_convert_leaves_no_part_file_and_no_tensorflow(tmp, tmp_path):
     pytest.importorskip("tensorflow")
     out = tmp_path / "c"
