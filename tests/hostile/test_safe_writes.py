@@ -156,6 +156,7 @@ def test_quantize_output_never_follows_a_link(tmp_path, victim):
 
 @pytest.mark.parametrize("name,code", [(".cnn.float32.tflite.part", 1), ("convert.log", 0),
                                        ("cnn.float32.tflite", 1), ("variants.json", 2)])
+@pytest.mark.slow
 def test_convert_never_follows_a_link(tmp_path, victim, name, code):
     """A planted .part or final name fails that variant, a planted manifest is one line (exit 2),
     a planted log is left alone and the log goes to a new temporary file instead."""
