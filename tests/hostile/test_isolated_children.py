@@ -37,6 +37,7 @@ def planted(tmp_path: Path) -> Path:
      ["convert", str(ROOT / "fixtures" / "cnn.keras"), "-o", "OUT"]],
     ids=["run", "check-litert", "check-micro", "compare", "convert"],
 )
+@pytest.mark.slow
 def test_a_module_in_the_working_directory_never_runs(planted, argv):
     if not TOOL.exists():
         pytest.skip(f"no {TOOL} console script")
