@@ -95,6 +95,7 @@ def test_bad_input_is_one_line_and_exit_2(command, kind, tmp_path):
 
 
 @pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.slow
 def test_a_valid_fixture_exits_0(command, tmp_path):
     model = KERAS if command == "convert" else VALID
     proc = tool(_argv(command, model, tmp_path))
