@@ -100,6 +100,7 @@ def test_a_missing_quantize_extra_is_one_line(model: Path, monkeypatch: pytest.M
     run(go())
 
 
+@pytest.mark.slow
 def test_an_existing_file_is_replaced_only_after_yes(model: Path) -> None:
     target = variant_target(default_outdir(model), model, "float16")
     target.parent.mkdir()
@@ -131,6 +132,7 @@ def test_an_existing_file_is_replaced_only_after_yes(model: Path) -> None:
 # -- a real run, per layer, keep float, re-run -------------------------------------------------
 
 
+@pytest.mark.slow
 def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
     calib = model.parent / "cnn_calib.npz"
 
@@ -212,6 +214,7 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
     run(go())
 
 
+@pytest.mark.slow
 def test_open_a_variant_then_close_it_and_compare_it(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -277,6 +280,7 @@ def test_quantize_pane_snapshot(snap_compare: Any, monkeypatch: pytest.MonkeyPat
     assert snap_compare(app, terminal_size=size, run_before=ready("0"))
 
 
+@pytest.mark.slow
 def test_weight_int4_takes_its_block_size_into_the_file_name(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -339,6 +343,7 @@ def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
     run(go())
 
 
+@pytest.mark.slow
 def test_quantize_pane_after_a_static_int8_run_snapshot(
         snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(fixture_path("cnn.float32"), tmp_path / "cnn.float32.tflite")
