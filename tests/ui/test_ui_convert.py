@@ -194,6 +194,7 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
     run(go())
 
 
+@pytest.mark.slow
 def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
     """The one real conversion: float32 + int8 calibrated from cnn_calib.npz."""
     _need_keras()
