@@ -3,6 +3,7 @@ to the Operators view, target choice by keyboard."""
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Select
 from ui.ui_testlib import fixture_path, press, run, running
 
@@ -12,6 +13,7 @@ from tflite_inspect.ui.views.check import CheckView
 from tflite_inspect.ui.widgets.link_list import LinkList
 
 
+@pytest.mark.slow
 def test_flex_model_cannot_run_and_names_the_tf_op() -> None:
     async def go() -> None:
         async with running(fixture_path("flex")) as (app, pilot):
@@ -39,6 +41,7 @@ def test_flex_model_cannot_run_and_names_the_tf_op() -> None:
     run(go())
 
 
+@pytest.mark.slow
 def test_int8_model_fits_int8_chosen_by_keyboard() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.int8-io")) as (app, pilot):
