@@ -118,6 +118,7 @@ def test_truncation_sweep_every_prefix(record_property: pytest.RecordProperty) -
 MUTATION_VALUES = list(range(256))
 
 
+@pytest.mark.slow
 def test_single_byte_mutation_sweep_matches_litert(record_property: pytest.RecordProperty) -> None:
     """All 255 substitutions at every byte of the seed: no foreign exception, and the same
     accept/reject verdict as LiteRT's verifier on every one of them."""
