@@ -98,8 +98,11 @@ def _request(args: argparse.Namespace) -> Any:
 def run(args: argparse.Namespace) -> int:
     """Runs one conversion. Raises UserError (exit 2) for what is refused before TF starts."""
     from ..convert import ConvertError, ConvertJob
+    from .preflight import regular_source
     from .progress import CliProgress
 
+    regular_source(args.source, folder_ok=True, what="a SavedModel folder, .keras or .h5 file")
+    regular_source(args.calibration, folder_ok=True, what="a .npz, .npy or a folder of .npy")
     progress = _Progress(sys.stderr, CliProgress.for_args(args), verbose=args.verbose)
     job = None
     try:

@@ -68,7 +68,9 @@ def _die_with_parent(parent_pid: int | None) -> None:
 
 
 def _write_part(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
+    from ..safe_write import open_new
+
+    with os.fdopen(open_new(path), "wb") as f:  # a new file: never an old one or a planted link
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
