@@ -5,6 +5,7 @@ one-line refusals (quantized model, missing calibration, missing extra, existing
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import shutil
 import sys
@@ -28,6 +29,8 @@ from tflite_inspect.ui.widgets.histogram import Histogram, overlay_cell, plot_li
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
 
 ROOT = Path(__file__).resolve().parents[2]
+needs_quantizer = pytest.mark.skipif(importlib.util.find_spec("litert_quantizer") is None,
+                                     reason="needs the quantize extra (litert-quantizer)")
 
 
 @pytest.fixture
@@ -72,6 +75,7 @@ def test_a_quantized_model_is_sent_to_its_float_model() -> None:
     run(go())
 
 
+@needs_quantizer
 def test_static_recipes_say_they_need_calibration(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -101,6 +105,7 @@ def test_a_missing_quantize_extra_is_one_line(model: Path, monkeypatch: pytest.M
 
 
 @pytest.mark.slow
+@needs_quantizer
 def test_an_existing_file_is_replaced_only_after_yes(model: Path) -> None:
     target = variant_target(default_outdir(model), model, "float16")
     target.parent.mkdir()
@@ -133,6 +138,7 @@ def test_an_existing_file_is_replaced_only_after_yes(model: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_quantizer
 def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
     calib = model.parent / "cnn_calib.npz"
 
@@ -215,6 +221,7 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_quantizer
 def test_open_a_variant_then_close_it_and_compare_it(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -281,6 +288,7 @@ def test_quantize_pane_snapshot(snap_compare: Any, monkeypatch: pytest.MonkeyPat
 
 
 @pytest.mark.slow
+@needs_quantizer
 def test_weight_int4_takes_its_block_size_into_the_file_name(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -323,6 +331,7 @@ def test_help_and_palette_name_the_pane() -> None:
     run(go())
 
 
+@needs_quantizer
 def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
     async def go() -> None:
         async with running(model) as (app, pilot):
@@ -344,6 +353,7 @@ def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
 
 
 @pytest.mark.slow
+@needs_quantizer
 def test_quantize_pane_after_a_static_int8_run_snapshot(
         snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     shutil.copy(fixture_path("cnn.float32"), tmp_path / "cnn.float32.tflite")
