@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,8 @@ def test_a_keras_source_opens_on_the_convert_screen() -> None:
     run(go())
 
 
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                    reason="the screen checks for TensorFlow first: needs the convert extra")
 def test_existing_outputs_are_refused_without_force(tmp_path: Path) -> None:
     _need_keras()
     old = tmp_path / "cnn.float32.tflite"
@@ -195,6 +198,8 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                    reason="a real conversion: needs the convert extra")
 def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
     """The one real conversion: float32 + int8 calibrated from cnn_calib.npz."""
     _need_keras()
