@@ -4,6 +4,7 @@ the real cause. Every command runs for real, as a user starts it (the console sc
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import subprocess
@@ -33,6 +34,15 @@ CAUSES = {
 }
 COMMANDS = ["summary", "ops", "tensors", "weights", "verify", "graph", "check", "diff", "run",
             "compare", "convert", "quantize"]
+
+
+NEEDS = {"convert": "tensorflow", "quantize": "litert_quantizer"}
+
+
+def _needs_its_extra(command: str) -> None:
+    package = NEEDS.get(command)
+    if package and importlib.util.find_spec(package) is None:
+        pytest.skip(f"{command} needs {package} (its extra is not installed)")
 
 
 def _make(tmp: Path, kind: str, suffix: str) -> Path:
@@ -85,6 +95,8 @@ def assert_one_line(proc: subprocess.CompletedProcess[str], code: int, cause: st
 @pytest.mark.parametrize("kind", list(CAUSES))
 @pytest.mark.parametrize("command", COMMANDS)
 def test_bad_input_is_one_line_and_exit_2(command, kind, tmp_path):
+    if command == "quantize":  # without its extra it says so before reading the file
+        _needs_its_extra(command)
     suffix = ".keras" if command == "convert" else ".tflite"
     model = _make(tmp_path, kind, suffix)
     proc = tool(_argv(command, model, tmp_path))
@@ -97,6 +109,7 @@ def test_bad_input_is_one_line_and_exit_2(command, kind, tmp_path):
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.slow
 def test_a_valid_fixture_exits_0(command, tmp_path):
+    _needs_its_extra(command)
     model = KERAS if command == "convert" else VALID
     proc = tool(_argv(command, model, tmp_path))
     assert proc.returncode == 0, proc.stderr[-2000:]
