@@ -8,6 +8,7 @@ session.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -66,6 +67,8 @@ tf.saved_model.save(rows, str(out / "rows_saved_model"), signatures=rows.__call_
 def tf_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """{"saved_model", "det", "lambda", "rows"}: sources made once per session in a TF
     child."""
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("needs TensorFlow (the convert extra)")
     assert (FIXTURES / "cnn.keras").is_file(), "run fixtures/make_fixtures.py first"
     out = tmp_path_factory.mktemp("tf_sources")
     proc = subprocess.run([sys.executable, "-c", MAKE_SOURCES, str(FIXTURES), str(out)],
@@ -178,6 +181,8 @@ tf.saved_model.save(waves, str(out / "waves_saved_model"),
 def outcome_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """{"k3", "k3_reference", "waves"}: a Keras 3 SavedModel (and Keras' own outputs for four
     inputs: x, y), a two-signature tf.Module; made in a TF child."""
+    if importlib.util.find_spec("tensorflow") is None:
+        pytest.skip("needs TensorFlow (the convert extra)")
     out = tmp_path_factory.mktemp("outcome_sources")
     proc = subprocess.run([sys.executable, "-c", MAKE_OUTCOME_SOURCES, str(out)],
                           capture_output=True, text=True, timeout=600)
