@@ -3,6 +3,7 @@ Keras safe mode, bad sources, existing outputs, cancel and Ctrl-C."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shlex
 from pathlib import Path
@@ -15,6 +16,8 @@ from tflite_inspect.model import open_model
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
+NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                              reason="needs TensorFlow (the convert extra)")
 
 
 def _no_child(*args, **kwargs):
@@ -111,6 +114,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 @pytest.mark.parametrize("existing", ["cnn.int8.tflite", "variants.json"])
+@NEEDS_TF
 def test_existing_output_refused_before_tf_starts(cli, tmp_path, monkeypatch, folder_state,
                                                   existing):
     monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
@@ -125,6 +129,7 @@ def test_existing_output_refused_before_tf_starts(cli, tmp_path, monkeypatch, fo
     assert folder_state(out) == before
 
 
+@NEEDS_TF
 def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
     bad = _write(tmp_path / "calib.npz", b"not a zip")
@@ -137,6 +142,7 @@ def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatc
 
 
 @pytest.mark.slow
+@NEEDS_TF
 def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path):
     out = tmp_path / "out"
     seen: list[str] = []
@@ -159,6 +165,7 @@ def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["convert.log"]
 
 
+@NEEDS_TF
 def test_ctrl_c_while_tf_loads_cleans_up_and_reraises(tmp_path):
     out = tmp_path / "out"
     pids: list[int] = []
