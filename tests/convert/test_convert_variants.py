@@ -5,6 +5,7 @@ Each test runs one conversion child (TF import, then six conversions of the smal
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -23,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 
 ALL = ["float32", "dynamic", "float16", "int8", "int8-io", "int16x8"]
+NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                              reason="needs TensorFlow (the convert extra)")
 
 
 def _check_outputs(outdir, name, manifest):
@@ -58,6 +61,7 @@ def _check_sizes_and_types(by_variant):
 
 
 @pytest.mark.slow
+@NEEDS_TF
 def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypatch,
                                                         litert_runs, folder_state):
     out = tmp_path / "out"
