@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +26,8 @@ IMAGE = TensorSpec("image", "serving_default_image:0", 0, (1, 16, 16, 3), (1, 16
                    "float32")
 IMAGE_INT8 = TensorSpec("image", "serving_default_image:0", 0, (1, 16, 16, 3), (1, 16, 16, 3),
                         "int8", (1 / 255,), (-128,), 0, (0.0, 1.0))
+NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
+                              reason="the tf.lite backend needs TensorFlow (the convert extra)")
 
 
 def litert_outputs(model: Path, x: np.ndarray) -> np.ndarray:
@@ -117,6 +120,7 @@ def test_other_fixtures_run(name: str) -> None:
         assert all(isinstance(v, str) for o in report.outputs for v in o.preview)
 
 
+@NEEDS_TF
 def test_tensorflow_backend_is_the_fallback() -> None:
     report = run_model(fixture_path("cnn.int8-io"), runs=0, backend="tensorflow")
     assert report.outcome.ok
