@@ -176,14 +176,20 @@ def test_unresolvable_custom_op_exits_1_with_one_line_naming_it(
 
 
 def test_failures_in_json_mode_still_print_the_document(capsys: pytest.CaptureFixture[str],
-                                                        tmp_path: Path) -> None:
+                                                        tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     code, out, err = cli(capsys, "run", fixture_path("flex"), "--json")
     doc = json.loads(out)
     assert code == 1 and doc["outcome"]["op"] == "FlexMatrixDeterminant"
     assert "FlexMatrixDeterminant" in err
-    crash = no_subgraph_model(tmp_path / "no_subgraphs.tflite")
-    code, out, err = cli(capsys, "compare", fixture_path("cnn.float32"), crash, "--json")
+    # A model without subgraphs would crash LiteRT: the check before any interpreter says so.
+    empty = no_subgraph_model(tmp_path / "no_subgraphs.tflite")
+    code, out, err = cli(capsys, "compare", fixture_path("cnn.float32"), empty, "--json")
+    assert code == 2 and out == "" and err.count("\n") == 1 and "B's inputs do not match" in err
+    # A real crash while running (the children's test hook): the document still comes out.
+    monkeypatch.setenv("TFLITE_INSPECT_CHILD_FAULT", "segv:run")
+    code, out, err = cli(capsys, "compare", fixture_path("cnn.float32"),
+                         fixture_path("cnn.int8"), "--json", "--runs", "0")
     doc = json.loads(out)
-    assert code == 1 and doc["b"]["outcome"]["signal_name"] == "SIGSEGV"
-    assert err.count("\n") == 1 and "no_subgraphs.tflite: the interpreter crashed with SIGSEGV" \
-        in err
+    assert code == 1 and doc["a"]["outcome"]["signal_name"] == "SIGSEGV"
+    assert err.count("\n") == 1 and "the interpreter crashed with SIGSEGV" in err
