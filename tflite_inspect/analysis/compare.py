@@ -27,6 +27,7 @@ import numpy as np
 
 __all__ = [
     "CSV_COLUMNS",
+    "CONVERSIONS",
     "EXACT_DB",
     "ISOLATED_COLUMNS",
     "JUMP_DB",
@@ -67,7 +68,8 @@ RMSE_SCALE_FLAG_16 = RMSE_SCALE_FLAG * 256
 JUMP_DB = 10.0
 #: ...provided those inputs already carried error: above this SQNR a tensor counts as exact.
 EXACT_DB = 100.0
-_CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
+#: Ops that only convert between float and integer: never a layer of their own.
+CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
 
 
 # -- element-wise helpers ----------------------------------------------------------------------
@@ -335,7 +337,7 @@ def match_activations(reference: Sequence[Activation],
     def groups(tensors: Iterable[Activation]) -> dict[tuple, list[Activation]]:
         g: dict[tuple, list[Activation]] = defaultdict(list)
         for t in sorted(tensors, key=lambda a: (a.order, a.index)):
-            if t.producer and t.producer not in _CONVERSIONS:
+            if t.producer and t.producer not in CONVERSIONS:
                 g[(t.producer, t.shape)].append(t)
         return g
 
@@ -346,7 +348,7 @@ def match_activations(reference: Sequence[Activation],
             if tst.index not in found:
                 found[tst.index] = Match(ref, tst, "position")
     for t in sorted(test, key=lambda a: (a.order, a.index)):
-        if t.index in found or t.producer not in _CONVERSIONS or not t.inputs:
+        if t.index in found or t.producer not in CONVERSIONS or not t.inputs:
             continue
         source = found.get(t.inputs[0])
         if source is not None and source.reference.size == t.size:
@@ -444,7 +446,7 @@ def _mark_jump(matches: Sequence[Match], by_test: dict[int, dict[str, Any]]) -> 
             continue
         row["sqnr_drop_db"] = baseline - own
         if (not jumped and baseline < EXACT_DB and row["sqnr_drop_db"] >= JUMP_DB
-                and m.test.producer and m.test.producer not in _CONVERSIONS):
+                and m.test.producer and m.test.producer not in CONVERSIONS):
             row["jump"] = jumped = True
 
 

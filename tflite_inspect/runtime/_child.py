@@ -159,8 +159,9 @@ class Child:
         return loaded.describe()
 
     def isolate_prepare(self, args: dict[str, Any]) -> dict[str, Any]:
-        """Builds one one-op model per job ({"id", "op", "feeds", "outputs"}: reference tensor
-        indices) from `args["model"]`; answers which were built and why the others were not."""
+        """Builds one one-op model per job from `args["model"]` (`isolated.IsolatedJob.to_request`:
+        reference tensor indices, the feeds' shapes, B's source tensors); answers which were built
+        and why the others were not."""
         from ._interp import import_backend
         from ._isolate import OneOp, Source
 
@@ -177,8 +178,8 @@ class Child:
         failed: dict[str, str] = {}
         for n, job in enumerate(args["jobs"]):
             try:
-                one = OneOp(source, int(job["op"]), list(job["feeds"]), list(job["outputs"]),
-                            make, job.get("shapes"))
+                one = OneOp(source, list(job["feeds"]), list(job["outputs"]), make,
+                            job.get("shapes"))
                 one.sources = list(job["sources"])
                 built[str(job["id"])] = one
             except Exception as err:  # the op cannot stand alone: the parent says why

@@ -43,13 +43,14 @@ class Source:
         self.producer = {int(out): k for k, op in enumerate(graph.operators or [])
                          for out in _ints(op.outputs) if out >= 0}
         self.inputs = set(_ints(graph.inputs))
+        self._op_names = {v: n for n, v in vars(self.schema.BuiltinOperator).items()
+                          if not n.startswith("_")}
 
     def op_name(self, k: int) -> str:
         op = self.model.subgraphs[0].operators[k]
         code = self.model.operatorCodes[op.opcodeIndex]
         builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
-        names = {v: n for n, v in vars(self.schema.BuiltinOperator).items() if not n.startswith("_")}
-        return str(names.get(builtin, f"#{builtin}"))
+        return str(self._op_names.get(builtin, f"#{builtin}"))
 
     def _has_data(self, index: int) -> bool:
         tensor = self.model.subgraphs[0].tensors[index]
@@ -99,19 +100,19 @@ def _ints(values: Any) -> list[int]:
 
 
 class OneOp:
-    """Op `k` of `source` alone; `feeds` (reference tensor indices) are its inputs. Raises
+    """The op of `source` that produces `outputs` (reference tensor indices), alone; `feeds`
+    are its inputs. Tensor indices are the file's, while an interpreter's node numbers need not
+    be its operator positions: the op is found by what it produces. Raises
     ValueError when the op cannot stand alone (it calls subgraphs, or an input is neither fed nor
     computed from constants) and the interpreter's errors when the built model does not load."""
 
-    def __init__(self, source: Source, k: int, feeds: list[int], outputs: list[int],
+    def __init__(self, source: Source, feeds: list[int], outputs: list[int],
                  make: Callable[[bytes], Any], shapes: list[list[int]] | None = None) -> None:
         s = source.schema
         graph = source.model.subgraphs[0]
-        # Tensor indices are the file's; an interpreter's node numbers need not be its operator
-        # positions, so the op is found by what it produces.
-        k = source.producer.get(outputs[0], -1) if outputs else k
+        k = source.producer.get(outputs[0], -1) if outputs else -1
         if k < 0:
-            raise ValueError(f"no op of the model produces tensor {outputs[0]}")
+            raise ValueError(f"no op of the model produces tensor {outputs[:1]}")
         name = source.op_name(k)
         if name in _CALLERS:
             raise ValueError(f"{name} calls other subgraphs")
@@ -169,7 +170,6 @@ class OneOp:
         model.subgraphs = [sub]
         self.feeds, self.outputs = feeds, outputs
         self.sources: list[dict[str, Any]] = []  # the parent's B tensors for `feeds`
-        self.dtypes = [graph.tensors[i].type for i in feeds]
         self.interp = make(_pack(model))
         self.interp.allocate_tensors()
         self._in = [d["index"] for d in self.interp.get_input_details()]

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.compare import (
+    CONVERSIONS,
     LayerStats,
     Match,
     OutputStats,
@@ -308,9 +309,9 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
 
 def _same_graph(matches: list[Match], test: list[Any]) -> bool:
     """Whether most of B's layer ops (not conversions) matched an op of the same type in A."""
-    layers = [t for t in test if t.producer and t.producer not in ("QUANTIZE", "DEQUANTIZE")]
+    layers = [t for t in test if t.producer and t.producer not in CONVERSIONS]
     same = sum(1 for m in matches if m.test.producer == m.reference.producer
-               and m.test.producer not in (None, "QUANTIZE", "DEQUANTIZE"))
+               and m.test.producer is not None and m.test.producer not in CONVERSIONS)
     return not layers or same >= 0.5 * len(layers)
 
 

@@ -16,15 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis.compare import Activation, LayerStats, Match
+from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match
 from ._wire import stack, unstack
 from .outcome import ChildFailure
 from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
-
-_CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
-
 
 @dataclass(frozen=True)
 class IsolatedJob:
@@ -39,7 +36,7 @@ class IsolatedJob:
     shapes: tuple[tuple[int, ...], ...] = ()  # the feeds' shapes in A's allocated interpreter
 
     def to_request(self) -> dict[str, object]:
-        return {"id": self.id, "op": self.op, "feeds": list(self.feeds),
+        return {"id": self.id, "feeds": list(self.feeds),
                 "shapes": [list(s) for s in self.shapes],
                 "sources": [{"index": s.index, "scales": list(s.scales),
                              "zero_points": list(s.zero_points),
@@ -81,7 +78,7 @@ def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
     skipped: dict[int, str] = {}
     per_op: dict[int, list[Match]] = defaultdict(list)
     for m in matches:
-        if m.test.producer in _CONVERSIONS or m.how.startswith("via"):
+        if m.test.producer in CONVERSIONS or m.how.startswith("via"):
             skipped[m.test.index] = f"a {m.test.producer} (a conversion, not a layer)"
         elif m.test.producer is None or m.reference.producer is None:
             skipped[m.test.index] = "a model input"

@@ -12,6 +12,7 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from ...analysis.compare import CONVERSIONS
 from ...fmt import fmt_bytes
 from ...text.run import num
 from ..quantize_support import Layer, Variant, recovered
@@ -25,9 +26,6 @@ LAYER_LEGEND = ("iso: this op alone on the quantized model's inputs · max: max-
 LAYER_LEGEND_ACC = ("acc: error carried from the model input up to this tensor (isolated: not "
                     "measured)\nmax: max-abs-error · r/s: rmse/scale · flag *: r/s above 0.7 on "
                     "8-bit · F: kept float by the next r")
-
-
-CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
 
 
 def kept_text(ops: Sequence[int]) -> str:
