@@ -14,11 +14,11 @@ pytest.importorskip("tensorflow")
 pytest.importorskip("textual")
 
 from textual.widgets import ProgressBar, RichLog, Static, TabbedContent  # noqa: E402
+from ui.ui_testlib import convert_screen  # noqa: E402
 
 from tflite_inspect.convert import ConvertEvent, ConvertRequest  # noqa: E402
 from tflite_inspect.ui.app import create_app  # noqa: E402
 from tflite_inspect.ui.convert_support import StageLine  # noqa: E402
-from tflite_inspect.ui.screens.convert import ConvertScreen  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
@@ -51,12 +51,7 @@ def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
     async def go() -> None:
         app = create_app(FIXTURES / "cnn.keras")
         async with app.run_test(size=(100, 30)) as pilot:
-            for _ in range(200):
-                if isinstance(app.screen, ConvertScreen):
-                    break
-                await asyncio.sleep(0.05)
-            screen = app.screen
-            assert isinstance(screen, ConvertScreen)
+            screen = await convert_screen(pilot)
             assert screen.check_action("toggle_log", ()) is False  # no run, no log yet
             shown = screen._show_stage
 
@@ -111,12 +106,7 @@ def test_a_run_where_every_variant_failed_says_how_once_with_its_hint():
     async def go() -> None:
         app = create_app(FIXTURES / "cnn.keras")
         async with app.run_test(size=(100, 30)) as pilot:
-            for _ in range(200):
-                if isinstance(app.screen, ConvertScreen):
-                    break
-                await asyncio.sleep(0.05)
-            screen = app.screen
-            assert isinstance(screen, ConvertScreen)
+            screen = await convert_screen(pilot)
             why = ("out of memory: the TensorFlow process used 388 MB, more than --memory-mb "
                    "300; its process group was killed while loading the source")
             hint = "raise --memory-mb or convert fewer variants"

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 from pathlib import Path
 from typing import Any
 
 import pytest
 from textual.widgets import Checkbox, DataTable, Input, SelectionList, Static, TabbedContent
-from ui.ui_testlib import FIXTURES, run
+from ui.ui_testlib import FIXTURES, convert_screen, run, until
 
 from tflite_inspect.convert import (
     VARIANTS,
@@ -39,22 +38,6 @@ CALIB = FIXTURES / "cnn_calib.npz"
 def _need_keras() -> None:
     if not KERAS.exists():
         pytest.skip("fixtures/cnn.keras not built")
-
-
-async def _until(pilot: Any, ready: Any, timeout: float = 60.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if ready():
-            await pilot.pause()
-            return
-        await asyncio.sleep(0.05)
-    raise AssertionError("timed out")
-
-
-async def _convert_screen(pilot: Any) -> ConvertScreen:
-    await _until(pilot, lambda: isinstance(pilot.app.screen, ConvertScreen), 10)
-    screen = pilot.app.screen
-    assert isinstance(screen, ConvertScreen)
-    return screen
 
 
 def _choose(screen: ConvertScreen, variants: tuple[str, ...], outdir: Path,
@@ -112,7 +95,7 @@ def test_a_keras_source_opens_on_the_convert_screen() -> None:
     async def go() -> None:
         app = create_app(KERAS)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _convert_screen(pilot)
+            screen = await convert_screen(pilot)
             chooser = screen.query_one("#cv-variants", SelectionList)
             assert chooser.option_count == 6
             assert tuple(chooser.selected) == tuple(VARIANTS)
@@ -147,7 +130,7 @@ def test_existing_outputs_are_refused_without_force(tmp_path: Path) -> None:
     async def go() -> None:
         app = create_app(KERAS)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _convert_screen(pilot)
+            screen = await convert_screen(pilot)
             _choose(screen, ("float32",), tmp_path)
             await pilot.press("ctrl+r")
             await pilot.pause()
@@ -168,7 +151,7 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
     async def go() -> None:
         app = create_app(KERAS)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _convert_screen(pilot)
+            screen = await convert_screen(pilot)
             started: list[ConvertRequest] = []
             screen.start = started.append  # type: ignore[method-assign]
             request = ConvertRequest(KERAS, tmp_path, ("float32",))
@@ -208,12 +191,12 @@ def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
     async def go() -> None:
         app = create_app(KERAS)
         async with app.run_test(size=(80, 24)) as pilot:
-            screen = await _convert_screen(pilot)
+            screen = await convert_screen(pilot)
             _choose(screen, ("float32", "int8"), outdir, CALIB)
             await pilot.press("ctrl+r")
             assert screen.running
             assert screen.query_one("#cv-tabs", TabbedContent).active == "cv-progress"
-            await _until(pilot, lambda: not screen.running, 90)
+            await until(pilot, lambda: not screen.running, 90)
             assert screen.result is not None and screen.result.ok, screen.result
             assert screen.describe() == {"float32": "done", "int8": "done"}
             assert screen.query_one("#cv-tabs", TabbedContent).active == "cv-result"
@@ -226,7 +209,7 @@ def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
             # o opens the cursor's variant (float32) in the model browser
             await pilot.press("down")  # int8
             await pilot.press("o")
-            await _until(pilot, lambda: isinstance(app.screen, MainScreen), 20)
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), 20)
             main = app.screen
             assert isinstance(main, MainScreen)
             assert main.session.name == "cnn.int8.tflite"
@@ -238,7 +221,7 @@ def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
 
             # f2 comes back to the Convert pane
             await pilot.press("f2")
-            await _until(pilot, lambda: app.screen is screen, 5)
+            await until(pilot, lambda: app.screen is screen, 5)
             assert app.session is None
 
             # space marks float32, c compares it (A) with the cursor's int8 (B)
@@ -246,11 +229,11 @@ def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
             assert screen.marked == ["float32"]
             assert screen.compare_pair() == ("float32", "int8")
             await pilot.press("c")
-            await _until(pilot, lambda: isinstance(app.screen, MainScreen), 20)
+            await until(pilot, lambda: isinstance(app.screen, MainScreen), 20)
             main = app.screen
             assert isinstance(main, MainScreen)
             assert main.session.name == "cnn.float32.tflite"
-            await _until(pilot, lambda: main.active_view == "compare", 5)
+            await until(pilot, lambda: main.active_view == "compare", 5)
             view = main.query_one("#view-compare")
             assert view.b_path() is not None  # type: ignore[attr-defined]
             assert Path(view.b_path()).name == "cnn.int8.tflite"  # type: ignore[attr-defined]
@@ -263,7 +246,7 @@ def test_snapshot_before_running(snap_compare: Any, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(ROOT)  # paths are shown relative to the working folder
 
     async def settle(pilot: Any) -> None:
-        await _convert_screen(pilot)
+        await convert_screen(pilot)
         await pilot.pause()
         for inp in pilot.app.screen.query(Input):
             inp.cursor_blink = False
@@ -319,7 +302,7 @@ def test_a_partial_run_shows_what_was_written_and_why_the_rest_failed(tmp_path: 
     async def go() -> None:
         app = create_app(KERAS)
         async with app.run_test(size=(100, 30)) as pilot:
-            screen = await _convert_screen(pilot)
+            screen = await convert_screen(pilot)
             request = ConvertRequest(KERAS, FIXTURES, ("float32", "int16x8"))
             written = summarize_tflite(FIXTURES / "cnn.float32.tflite", "float32")
             result = ConvertResult(

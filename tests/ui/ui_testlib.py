@@ -16,6 +16,7 @@ from textual.widgets import Input
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.ui.app import InspectApp, create_app
+from tflite_inspect.ui.screens.convert import ConvertScreen
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.table_view import DETAIL_THROTTLE
 
@@ -91,6 +92,24 @@ async def running(path: Path, size: tuple[int, int] = (80, 24), **kwargs: Any
 def run(coro: Awaitable[Any]) -> Any:
     """Runs a test coroutine (the suite has no async pytest plugin)."""
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+async def until(pilot: Pilot[Any], ready: Callable[[], bool], timeout: float = 60.0) -> None:
+    """Waits, polling every 0.05 s, until `ready()` holds; AssertionError after `timeout`."""
+    for _ in range(int(timeout / 0.05)):
+        if ready():
+            await pilot.pause()
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("timed out")
+
+
+async def convert_screen(pilot: Pilot[Any]) -> ConvertScreen:
+    """The Convert screen a SavedModel or Keras source opens on, once it is up."""
+    await until(pilot, lambda: isinstance(pilot.app.screen, ConvertScreen), 10)
+    screen = pilot.app.screen
+    assert isinstance(screen, ConvertScreen)
+    return screen
 
 
 async def press(pilot: Pilot[Any], *keys: str) -> None:
