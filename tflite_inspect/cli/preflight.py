@@ -12,6 +12,7 @@ import os
 import stat
 from dataclasses import dataclass
 
+from ..flatbuf.source import SPECIAL_FILES
 from .common import UserError, open_model_or_fail
 
 __all__ = ["InputFact", "model_inputs", "regular_source", "same_inputs"]
@@ -95,10 +96,6 @@ def same_inputs(a: list[InputFact], b: list[InputFact]) -> None:
                         "compare two versions of the same model", 2)
 
 
-_SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-            stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
-
-
 def regular_source(path: str | os.PathLike[str] | None, *, folder_ok: bool = False,
                    what: str = "a .tflite file") -> None:
     """Refuses at once a source that is a FIFO, a device or a socket (reading one would wait or
@@ -111,6 +108,6 @@ def regular_source(path: str | os.PathLike[str] | None, *, folder_ok: bool = Fal
         return
     if stat.S_ISDIR(st.st_mode) and not folder_ok:
         raise UserError(f"{path}: is a directory; expected {what}", 2)
-    kind = _SPECIAL.get(stat.S_IFMT(st.st_mode))
+    kind = SPECIAL_FILES.get(stat.S_IFMT(st.st_mode))
     if kind is not None:
         raise UserError(f"{path}: {kind}, not a regular file; expected {what}", 2)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .errors import FlatBufError
 
-__all__ = ["ByteSource"]
+__all__ = ["SPECIAL_FILES", "ByteSource"]
 
 _U8 = struct.Struct("<B").unpack_from
 _U16 = struct.Struct("<H").unpack_from
@@ -34,8 +34,10 @@ def _unpacker(fmt: str) -> Any:
     return fn
 
 
-_KINDS = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-          stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+#: What a path that is not a regular file is, by `stat.S_IFMT` (opening one would wait or never
+#: end); every refusal of such a path names it from here.
+SPECIAL_FILES = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
+                 stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
 
 
 class ByteSource:
@@ -65,7 +67,7 @@ class ByteSource:
             if stat.S_ISDIR(st.st_mode):
                 raise IsADirectoryError(errno.EISDIR, "Is a directory", str(path))
             if not stat.S_ISREG(st.st_mode):
-                kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
+                kind = SPECIAL_FILES.get(stat.S_IFMT(st.st_mode), "not a regular file")
                 raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
             size = st.st_size
             if size == 0:

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from ..analysis.compare import dequantize
+from ..flatbuf.source import SPECIAL_FILES
 
 __all__ = ["InputError", "Samples", "TensorSpec", "feed_arrays", "load_samples", "quantize",
            "random_samples"]
@@ -198,8 +199,8 @@ def _unpacked_size(path: Path) -> int:
 
 _NPY_MAGIC = b"\x93NUMPY"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a zip with members, an empty zip
-_NOT_REGULAR = {stat.S_IFIFO: "a pipe (FIFO)", stat.S_IFCHR: "a character device",
-                stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+# --inputs is often a shell pipe (`<(...)`, /dev/stdin): an anonymous one reads as "a pipe"
+_NOT_REGULAR = {**SPECIAL_FILES, stat.S_IFIFO: "a pipe (FIFO)"}
 
 
 def _sniff(path: Path) -> None:
