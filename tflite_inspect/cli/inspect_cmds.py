@@ -18,6 +18,7 @@ from ..fmt import (
     metadata_text,
 )
 from ..fmt_support import parts_line, support_rows
+from ..text.names import clean
 from ..text.options import REDUCERS, options_text
 from .common import UserError, open_model_or_fail, print_json, render_table
 
@@ -246,7 +247,7 @@ def cmd_tensors(args: argparse.Namespace) -> int:
                 words = tensor_words(obj)  # the UI's Tensors table shows the same words
                 notes = "; ".join(x for x in (words.quantization,
                                               (t.get("sparsity") or {}).get("text", "")) if x)
-                rows.append((t["index"], _clean(t["name"])[:48], words.dtype, words.shape,
+                rows.append((t["index"], clean(t["name"])[:48], words.dtype, words.shape,
                              words.size, t["role"], notes))
             print(render_table(("#", "name", "dtype", "shape", "bytes", "role",
                                 "quantization / sparsity"), rows, align="rlllrll"))
@@ -264,11 +265,6 @@ def _bins(text: str) -> int:
     if not 1 <= n <= MAX_BINS:
         raise argparse.ArgumentTypeError(f"{n} is outside 1..{MAX_BINS}")
     return n
-
-
-def _clean(text: str) -> str:
-    """A name from the file with control characters shown as escapes, never sent raw."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def _selected(model: Any, subgraph: int | None) -> list[Any]:
@@ -387,17 +383,17 @@ def _export(directory: str, t: Any, raw: Any, values: Any, force: bool) -> list[
 
 def _weights_text(item: dict[str, Any]) -> str:
     quant = (item.get("quantization") or {}).get("text", "")
-    head = (f"tensor {item['index']} {_clean(item['name'])}  {item['dtype']} "
+    head = (f"tensor {item['index']} {clean(item['name'])}  {item['dtype']} "
             f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}"
             + (f"  {quant}" if quant else ""))
     if "sparsity" in item:
         head += f"\n  {item['sparsity']['text']}; statistics and values of the dense tensor"
     if "external" in item:
-        head += f"\n  external data: {_clean(item['external']['text'])}"
+        head += f"\n  external data: {clean(item['external']['text'])}"
     if "error" in item:
-        return f"{head}\n  {_clean(item['error'])}\n"
+        return f"{head}\n  {clean(item['error'])}\n"
     if "strings" in item:
-        return f"{head}\n  {item['count']} strings: {_clean(repr(item['strings']))}\n"
+        return f"{head}\n  {item['count']} strings: {clean(repr(item['strings']))}\n"
     s = item["stats"]
     lines = [head,
              f"  min {fmt_float(s['min'])}  max {fmt_float(s['max'])}  mean {fmt_float(s['mean'])}"

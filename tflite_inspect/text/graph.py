@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .names import clean
+
 __all__ = ["GraphLine", "MAX_LANES", "clean", "graph_lines", "graph_text", "short_name"]
 
 MAX_LANES = 8
@@ -55,11 +57,6 @@ class GraphLine:
     op: int | None = None
     tensor: int | None = None
     subgraph: int | None = None
-
-
-def clean(text: str) -> str:
-    """A name from the file with control characters shown as escapes, never sent raw."""
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def short_name(name: str, width: int = NAME_WIDTH) -> str:
