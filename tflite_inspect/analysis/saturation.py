@@ -44,8 +44,10 @@ class RangeHistogram:
         counts, _ = np.histogram(inside, bins=BINS, range=(self.lo, self.hi))
         return counts
 
-    def add(self, reference: np.ndarray, test_raw: np.ndarray) -> None:
-        """One sample (or a stack): float reference values and the test tensor's raw integers."""
+    def add(self, reference: np.ndarray, test_raw: np.ndarray,
+            test_float: np.ndarray | None = None) -> None:
+        """One sample (or a stack): float reference values and the test tensor's raw integers;
+        `test_float`, when the caller has it, is those integers already dequantized."""
         ref = np.asarray(reference, dtype=np.float64).ravel()
         raw = np.asarray(test_raw).ravel()
         if ref.size != raw.size:
@@ -54,7 +56,8 @@ class RangeHistogram:
         self.outside += int(np.count_nonzero((ref < self.lo) | (ref > self.hi)))
         self.at_limits += int(np.count_nonzero(np.isin(raw, self.limits)))
         self.reference += self._bins(ref)
-        self.quantized += self._bins(self.test.to_float(raw).astype(np.float64))
+        dequantized = self.test.to_float(raw) if test_float is None else test_float
+        self.quantized += self._bins(np.asarray(dequantized, dtype=np.float64).ravel())
 
     def result(self) -> dict[str, Any]:
         n = self.count or 1

@@ -159,10 +159,12 @@ class _Comparison:
             pairs = [(x, y) for x, y in zip(refs, tests, strict=True)
                      if x is not None and y is not None and x.size == y.size]
             if pairs:
-                _accumulate(self.layer_stats[m.test.index], m.reference, [x for x, _ in pairs],
-                            m.test, [y for _, y in pairs])
+                floats = _accumulate(self.layer_stats[m.test.index], m.reference,
+                                     [x for x, _ in pairs], m.test, [y for _, y in pairs])
                 hist = self.histograms.get(m.test.index)
-                if hist is not None:
+                if hist is not None and floats is not None:  # dequantized once, used twice
+                    hist.add(floats[0], np.stack([y for _, y in pairs]), floats[1])
+                elif hist is not None:
                     for x, y in pairs:
                         hist.add(m.reference.to_float(x), y)
         if self.isolation is not None:
@@ -218,14 +220,17 @@ def _floats(spec: Any, arrays: list[np.ndarray]) -> np.ndarray | None:
 
 
 def _accumulate(stats: OutputStats | LayerStats, ref_spec: Any, refs: list[np.ndarray],
-                test_spec: Any, tests: list[np.ndarray]) -> None:
-    """Adds a chunk at once when the samples stack, one sample at a time otherwise."""
+                test_spec: Any, tests: list[np.ndarray]
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Adds a chunk at once when the samples stack (and returns the stacked float arrays, for
+    whatever else needs them), one sample at a time otherwise (and returns None)."""
     ref, test = _floats(ref_spec, refs), _floats(test_spec, tests)
     if ref is not None and test is not None:
         stats.add_many(ref, test)
-        return
+        return ref, test
     for x, y in zip(refs, tests, strict=True):
         stats.add(ref_spec.to_float(x), test_spec.to_float(y))
+    return None
 
 
 def _tagged(side: Side, fn: Any) -> Any:
