@@ -16,6 +16,7 @@ keeps the inputs that found new coverage.
 from __future__ import annotations
 
 import argparse
+import resource
 import shutil
 import sys
 from pathlib import Path
@@ -111,6 +112,22 @@ def _seed_corpus(corpus: Path) -> Path:
     return corpus
 
 
+def _limit_memory(megabytes: int) -> None:
+    """At most `megabytes` more address space than this process holds now; past it an
+    allocation raises MemoryError, which the fuzzer keeps as a crash with its input.
+
+    libFuzzer's own -rss_limit_mb reads the peak RSS the kernel carries across fork and exec:
+    started by a large process (the test suite, a few GB by then) the fuzzer inherits that peak
+    and stops at its first input with an empty "oom" artifact."""
+    with open("/proc/self/statm", encoding="ascii") as f:
+        mapped = int(f.read().split()[0]) * resource.getpagesize()
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = mapped + (megabytes << 20)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60, help="how long to fuzz (default 60)")
@@ -119,7 +136,8 @@ def main(argv: list[str]) -> None:
                         "(default fuzz/corpus; seeded from fixtures/)")
     parser.add_argument("--crashes", type=Path, default=CRASHES, help="where crashing inputs "
                         "are saved (default fuzz/crashes)")
-    parser.add_argument("--rss-mb", type=int, default=2048, help="libFuzzer's memory limit")
+    parser.add_argument("--rss-mb", type=int, default=2048, help="how much memory the fuzzed "
+                        "code may add (default 2048 MB; an address-space limit, see _limit_memory)")
     args, rest = parser.parse_known_args(argv[1:])
     if args.replay:
         for name in args.replay:
@@ -127,7 +145,8 @@ def main(argv: list[str]) -> None:
             print(f"{name}: ok")
         return
     args.crashes.mkdir(parents=True, exist_ok=True)
-    libfuzzer = [argv[0], f"-max_total_time={args.seconds}", f"-rss_limit_mb={args.rss_mb}",
+    _limit_memory(args.rss_mb)
+    libfuzzer = [argv[0], f"-max_total_time={args.seconds}", "-rss_limit_mb=0",
                  "-max_len=65536", "-timeout=20", "-print_final_stats=1",
                  f"-artifact_prefix={args.crashes}/", *rest, str(_seed_corpus(args.corpus))]
     atheris.Setup(libfuzzer, one_input)

@@ -37,3 +37,32 @@ def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path):
     runs, cov = int(done.group(1)), int(done.group(2))
     assert runs > 100 and cov > 1000  # it really ran, instrumented, past the seeds
     print(f"fuzz: {runs} runs, cov {cov}, ft {done.group(3)}")
+
+
+@pytest.mark.slow
+def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path):
+    """The kernel carries a process's peak RSS across fork and exec, and libFuzzer's own limit
+    reads it: started by a parent 1.5 GB large with a 1 GB limit, the fuzzer would stop at its
+    first input. Its limit is its own address space instead, which a real bomb still hits."""
+    child = (
+        "import subprocess, sys\n"
+        "import numpy as np\n"
+        "hog = np.ones((3 << 30) // 16)  # 1.5 GiB, touched\n"
+        f"sys.exit(subprocess.run([sys.executable, {str(FUZZER)!r}, '--seconds', '10',\n"
+        f"    '--rss-mb', '1024', '--corpus', {str(tmp_path / 'corpus')!r},\n"
+        f"    '--crashes', {str(tmp_path / 'crashes')!r}, '-seed=1']).returncode)\n")
+    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    crashes = tmp_path / "crashes"
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert not (crashes.exists() and list(crashes.iterdir()))
+    bomb = subprocess.run([sys.executable, "-c", (
+        "import sys\n"
+        f"sys.path.insert(0, {str(FUZZER.parent)!r})\n"
+        "from fuzz_open import _limit_memory\n"
+        "_limit_memory(256)\n"
+        "try:\n"
+        "    bytearray(512 << 20)\n"
+        "except MemoryError:\n"
+        "    print('refused')\n")], capture_output=True, text=True, timeout=120)
+    assert bomb.stdout.strip() == "refused", bomb.stderr[-2000:]
