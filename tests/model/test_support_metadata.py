@@ -21,11 +21,8 @@ from support.support_metadata_builder import (
 from tflite_inspect.flatbuf import load_schema
 from tflite_inspect.model import check_model, open_model, size_report
 from tflite_inspect.model.appended import MAX_MEMBER_BYTES, read_appended, terminal_safe
-from tflite_inspect.model.support_metadata import (
-    decode_support_metadata,
-    model_archive,
-    model_support_metadata,
-)
+from tflite_inspect.model.associated import model_archive, model_support_metadata
+from tflite_inspect.model.support_metadata import decode_support_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = ROOT / "fixtures" / "cnn.float32.tflite"

@@ -10,7 +10,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ..model import Model, Operator, Quantization, Subgraph, Tensor
-from ..model.support_metadata import model_archive, model_support_metadata
+from ..model.associated import model_archive, model_support_metadata
 from .quantmode import op_precision, quantization_summary
 
 __all__ = [

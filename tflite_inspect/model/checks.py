@@ -15,11 +15,11 @@ from collections.abc import Callable
 from typing import Any
 
 from ..flatbuf import FlatBufError
+from .associated import support_findings
 from .callgraph import call_graph, find_call_cycles
 from .errors import Finding, Location, ModelError, finding_from_flatbuf
 from .model import Model
 from .op_checks import check_subgraphs
-from .support_metadata import support_findings
 from .types import CUSTOM_OPCODE, PLACEHOLDER_FOR_GREATER_OP_CODES
 
 __all__ = ["CHECK_CODES", "check_model", "call_graph", "find_call_cycles"]

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .associated import model_archive
 from .model import Model
 from .objects import Tensor
-from .support_metadata import model_archive
 
 __all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_report"]
 

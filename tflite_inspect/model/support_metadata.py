@@ -15,15 +15,10 @@ The associated files themselves are members of the zip archive appended after th
 from __future__ import annotations
 
 import functools
-import weakref
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..flatbuf import ByteSource, FlatBufError, Schema, Table, load_schema, root, verify
-from .appended import AppendedArchive, read_appended, terminal_safe
-
-if TYPE_CHECKING:
-    from .model import Model
 
 __all__ = [
     "AssociatedFile",
@@ -34,11 +29,7 @@ __all__ = [
     "SupportMetadata",
     "TensorGroup",
     "TensorMetadata",
-    "data_end",
     "decode_support_metadata",
-    "model_archive",
-    "model_support_metadata",
-    "support_findings",
     "support_metadata_schema",
 ]
 
@@ -357,61 +348,3 @@ def decode_support_metadata(data: memoryview | bytes) -> SupportMetadata:
 
 
 # -- on a model --------------------------------------------------------------------------------
-
-_ARCHIVES: weakref.WeakKeyDictionary[Any, AppendedArchive | None] = weakref.WeakKeyDictionary()
-
-
-def model_support_metadata(model: Model) -> SupportMetadata | None:
-    """The decoded TFLITE_METADATA of `model` (the first such entry), None when it has none or
-    it is unreadable (then the entry's `error` says why)."""
-    entry = model.metadata_entry("TFLITE_METADATA")
-    return entry.detail if entry is not None and entry.kind == "tflite_metadata" else None
-
-
-def data_end(model: Model) -> int:
-    """The end of the last byte range the model's tables point at (buffers, custom options)."""
-    end = 0
-    for buf in model.buffers:
-        if buf.data_offset is not None and buf.size:
-            end = max(end, buf.data_offset + buf.size)
-    for sg in model.subgraphs:
-        for op in sg.operators:
-            if op.custom_options_offset is not None and op.custom_options_size:
-                end = max(end, op.custom_options_offset + op.custom_options_size)
-    return end
-
-
-def model_archive(model: Model) -> AppendedArchive | None:
-    """The zip appended after `model`'s flatbuffer (cached per model), or None when there is none.
-
-    An unreadable zip counts only when the metadata names associated files: otherwise the bytes
-    that looked like a zip end record are the model's own."""
-    if model in _ARCHIVES:
-        return _ARCHIVES[model]
-    archive = read_appended(model.source.view, data_end(model))
-    if archive is not None and not archive.files and archive.problem:
-        support = model_support_metadata(model)
-        if support is None or not support.all_files():
-            archive = None
-    _ARCHIVES[model] = archive
-    return archive
-
-
-def support_findings(model: Model) -> list[tuple[str, str, str]]:
-    """(severity, code, message) of the appended zip: refused or unreadable (one finding), and
-    associated files the metadata names that the zip does not hold."""
-    archive = model_archive(model)
-    out = []
-    if archive is not None and archive.problem:
-        what = "refused" if archive.refused else "not fully readable"
-        out.append(("warning", "APPENDED_FILES_UNREADABLE",
-                    f"the zip of associated files after the flatbuffer is {what}: {archive.problem}"))
-    meta = model_support_metadata(model)
-    if meta is not None and (archive is None or not archive.problem):
-        missing = [f.name for f in meta.all_files() if archive is None or archive.file(f.name) is None]
-        if missing:
-            shown = ", ".join(repr(terminal_safe(n, 60)) for n in missing[:5])
-            out.append(("warning", "ASSOCIATED_FILE_MISSING",
-                        f"the metadata names {len(missing)} associated file(s) the appended zip "
-                        f"does not hold: {shown} (TFLite Support and MediaPipe readers fail on it)"))
-    return out
