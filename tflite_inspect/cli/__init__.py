@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
     finish(parser)
+    parser.set_defaults(root_parser=parser)  # for `completion`, which completes the whole parser
     return parser
 
 

@@ -34,16 +34,15 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_completion(args: argparse.Namespace) -> int:
-    print(completion_script(args.shell), end="")
+    print(completion_script(args.shell, args.root_parser), end="")
     return 0
 
 
-def completion_script(shell: str) -> str:
+def completion_script(shell: str, parser: argparse.ArgumentParser) -> str:
+    """The script for `shell`, completing `parser` (the whole command line, which build_parser
+    hands over as the `root_parser` default, so this module need not import the package)."""
     import shtab
 
-    from . import build_parser
-
-    parser = build_parser()
     model = shtab.glob(*MODEL_PATTERNS)
     _attach(parser, model, shtab.FILE, shtab.DIRECTORY)
     script: str = shtab.complete(parser, shell=shell, root_prefix=PROG)
