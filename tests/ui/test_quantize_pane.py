@@ -314,9 +314,9 @@ def test_weight_int4_takes_its_block_size_into_the_file_name(model: Path) -> Non
 def test_help_and_palette_name_the_pane() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
-            from tflite_inspect.ui.screens.help import binding_sections
+            from tflite_inspect.ui.keymap import binding_sections
 
-            sections = dict(binding_sections())
+            sections = dict(binding_sections(type(app)))
             ids = {b.id for b in sections["Quantize pane"]}
             assert {"quantize.start", "quantize.mark", "quantize.rerun", "quantize.open",
                     "quantize.compare"} <= ids

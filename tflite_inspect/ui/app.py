@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 
 from ..model import Model, ModelError
 from .commands import ModelCommands
+from .config import ConfigError, UserConfig, load_config
 from .convert_support import is_convert_source
 from .history import Location
 from .loading import LOAD_STAGES, PathProblem, build_graph, load_session
@@ -77,6 +78,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         self.path = Path(path)
         self.session: Session | None = None
         self._model = model
+        self.user_keymap: dict[str, str] = {}  # binding id -> keys, from the settings file
         self._after_open: Callable[[MainScreen], Awaitable[None]] | None = None
         # The Convert pane when this app opened a conversion source. Kept here so that checking
         # the f2 binding (the footer does it on every screen) never imports the convert module.
@@ -227,7 +229,9 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            from .keymap import binding_sections
+
+            self.push_screen(HelpScreen(binding_sections(type(self), self.user_keymap)))
 
     def navigate(self, location: Location) -> None:
         """Goes to `location` on the main screen (when the model is open)."""
@@ -237,10 +241,21 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
 
 def create_app(path: str | os.PathLike[str], *, theme: str | None = None,
-               model: Model | None = None) -> InspectApp:
+               model: Model | None = None, config: UserConfig | None = None) -> InspectApp:
     """The app for `path`. `model` is a model the caller already opened (tolerant); `theme` a
-    Textual theme name (ValueError when unknown)."""
+    Textual theme name (ValueError when unknown), else the settings file's (`config`, read from
+    its usual place when None; a ConfigError, a ValueError, when it is malformed)."""
+    from .keymap import apply_keymap
+
+    config = load_config() if config is None else config
     app = InspectApp(path, model=model)
+    apply_keymap(app, config)
+    app.user_keymap = dict(config.keymap)
+    if theme is None and config.theme is not None:
+        theme = config.theme
+        if theme not in app.available_themes:
+            known = ", ".join(sorted(app.available_themes))
+            raise ConfigError(f"{config.path}: unknown theme {theme!r}; choose one of: {known}")
     if theme is not None:
         if theme not in app.available_themes:
             known = ", ".join(sorted(app.available_themes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -11,7 +11,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-__all__ = ["HelpScreen", "binding_sections"]
+if TYPE_CHECKING:
+    from ..keymap import Section
+
+__all__ = ["HelpScreen"]
 
 INTRO = (
     "tflite-inspect shows everything inside a .tflite file. Views: 1 Overview, 2 Operators, "
@@ -27,64 +30,20 @@ INTRO = (
 )
 
 
-def binding_sections() -> list[tuple[str, list[Binding]]]:
-    """(where, bindings) for every place with key bindings, in the order help lists them."""
-    from textual.app import App
-
-    from ..app import InspectApp
-    from ..views.check import CheckView
-    from ..views.compare import CompareView
-    from ..views.graph import GraphView
-    from ..views.quantize import QuantizeView
-    from ..views.raw import RawView
-    from ..views.run import RunView
-    from ..views.table_view import TableDetailView
-    from ..views.tensors import TensorsView
-    from ..views.weights import WeightsView
-    from ..widgets.link_list import LinkList
-    from ..widgets.virtual_table import VirtualTable
-    from .convert import ConvertScreen
-    from .export import ExportDialog
-    from .main import MainScreen
-
-    def own(*classes: type) -> list[Binding]:
-        out: list[Binding] = []
-        for cls in classes:
-            for b in cls.__dict__.get("BINDINGS", []):
-                if isinstance(b, Binding) and not b.system:
-                    out.append(b)
-        return out
-
-    everywhere = own(InspectApp, MainScreen)
-    everywhere.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "Command palette",
-                              id="app.command-palette"))
-    return [
-        ("everywhere", everywhere),
-        ("Operators and Tensors views", own(TableDetailView, TensorsView)),
-        ("tables", own(VirtualTable)),
-        ("detail panes", own(LinkList)),
-        ("Weights view", own(WeightsView)),
-        ("Raw view", own(RawView)),
-        ("Check pane", own(CheckView)),
-        ("Run pane", own(RunView)),
-        ("Compare pane", own(CompareView)),
-        ("Graph view", own(GraphView)),
-        ("Quantize pane", own(QuantizeView)),
-        ("Convert screen", own(ConvertScreen)),
-        ("export dialog", own(ExportDialog)),
-    ]
-
-
 class HelpScreen(ModalScreen[None]):
-    """Lists every binding (see `binding_sections`)."""
+    """Lists every binding in `sections` (ui/keymap.binding_sections), keymap applied."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "dismiss(None)", "Close", id="help.close"),
     ]
 
+    def __init__(self, sections: list[Section]) -> None:
+        super().__init__()
+        self._sections = sections
+
     def compose(self) -> ComposeResult:
         text = Text(INTRO + "\n")
-        for where, bindings in binding_sections():
+        for where, bindings in self._sections:
             text.append(f"\n{where}\n", style="bold")
             for b in bindings:
                 keys = ", ".join(self.app.get_key_display(Binding(k, b.action))
@@ -93,7 +52,7 @@ class HelpScreen(ModalScreen[None]):
                 text.append(f"{b.description or b.action:<24}")
                 text.append(f"{b.id or ''}\n", style="dim")
         with Vertical(classes="dialog help"):
-            yield Label("Keys (ids can be remapped with a Textual keymap)",
+            yield Label("Keys (remap an id in ~/.config/tflite-inspect/config.toml)",
                         classes="dialog-title")
             with VerticalScroll(classes="dialog-body"):
                 yield Static(text)
