@@ -45,3 +45,71 @@ def test_a_ui_module_importing_the_cli_breaks_the_layers(tree):
         bad.unlink()
     assert proc.returncode != 0
     assert "tflite_inspect.ui.reaches_up -> tflite_inspect.cli.common" in proc.stdout
+
+
+def _cycles(package_root: Path) -> list[list[str]]:
+    """The import cycles among the package's modules (strongly connected groups of more than one
+    module), every import counted, those under TYPE_CHECKING and inside functions too."""
+    grimp = pytest.importorskip("grimp")
+    sys.path.insert(0, str(package_root))
+    try:
+        graph = grimp.build_graph("tflite_inspect", cache_dir=None)
+    finally:
+        sys.path.remove(str(package_root))
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(start: str) -> None:  # Tarjan's algorithm, iterative (the package is deep)
+        work = [(start, iter(sorted(graph.find_modules_directly_imported_by(start))))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.find_modules_directly_imported_by(child)))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                group = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    group.append(member)
+                    if member == node:
+                        break
+                if len(group) > 1:
+                    found.append(sorted(group))
+
+    for module in sorted(graph.modules):
+        if module not in index:
+            visit(module)
+    return found
+
+
+def test_no_import_cycle_inside_the_package() -> None:
+    assert _cycles(ROOT) == []
+
+
+def test_the_cycle_check_finds_a_cycle(tree):
+    a = tree / "tflite_inspect" / "model" / "cycle_a.py"
+    b = tree / "tflite_inspect" / "model" / "cycle_b.py"
+    a.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import cycle_b\n")
+    b.write_text("def f():\n    from . import cycle_a\n")
+    try:
+        assert ["tflite_inspect.model.cycle_a", "tflite_inspect.model.cycle_b"] in _cycles(tree)
+    finally:
+        a.unlink()
+        b.unlink()

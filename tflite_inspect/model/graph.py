@@ -7,26 +7,24 @@ with `.error` (tolerant mode) or raises ModelError (strict mode), via `Model._fa
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..flatbuf import FlatBufError, Table
 from ._fields import Fields
+from ._reader import ModelTables
 from .objects import Buffer, Operator, Subgraph, Tensor
 from .options import called_subgraphs, decode_options
 from .quantization import read_quantization
 from .sparsity import read_sparsity
 from .types import dtype_info
 
-if TYPE_CHECKING:
-    from .model import Model
-
 __all__ = ["build_subgraph"]
 
 # The model's private helpers (_fail, _get, _tables, _external_by_id) are shared with this
-# module on purpose: it is the second half of Model.
+# module on purpose, through the ModelTables protocol that Model satisfies.
 
 
-def _ints(model: Model, table: Table | None, field: str, what: str) -> tuple[int, ...]:
+def _ints(model: ModelTables, table: Table | None, field: str, what: str) -> tuple[int, ...]:
     vec = model._get(table, field, what)
     if vec is None:
         return ()
@@ -37,7 +35,7 @@ def _ints(model: Model, table: Table | None, field: str, what: str) -> tuple[int
         return ()
 
 
-def build_subgraph(model: Model, index: int, t: Table | None) -> Subgraph:
+def build_subgraph(model: ModelTables, index: int, t: Table | None) -> Subgraph:
     where = f"subgraphs[{index}]"
     if t is None:
         return Subgraph(index, "", (), (), (), (), error="unreadable")
@@ -76,7 +74,7 @@ def build_subgraph(model: Model, index: int, t: Table | None) -> Subgraph:
 
 
 def _build_tensor(
-    model: Model, sg: int, index: int, t: Table | None, ctx: _TensorContext
+    model: ModelTables, sg: int, index: int, t: Table | None, ctx: _TensorContext
 ) -> Tensor:
     try:
         if t is None:
@@ -140,7 +138,7 @@ def _build_tensor(
         )
 
 
-def _build_operator(model: Model, sg: int, index: int, t: Table | None) -> Operator:
+def _build_operator(model: ModelTables, sg: int, index: int, t: Table | None) -> Operator:
     try:
         if t is None:
             raise _Skip
