@@ -8,14 +8,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .history import Location
 from .messages import Navigate
+from .view_registry import VIEW_SPECS
 
 __all__ = ["ModelCommands"]
 
 MAX_HITS = 200
-VIEW_COMMANDS = (("ops", "Operators"), ("tensors", "Tensors"), ("weights", "Weights"),
-                 ("raw", "Raw"), ("graph", "Graph"), ("quantize", "Quantize"),
-                 ("overview", "Overview"))
-"""The views the palette offers as 'Show <title>' (typed or listed)."""
+VIEW_COMMANDS = tuple((v.id, v.title) for v in VIEW_SPECS[1:] + VIEW_SPECS[:1] if v.palette)
+"""The views the palette offers as 'Show <title>' (typed or listed; the Overview last)."""
 
 
 def _score(kind: str, name: str, needle: str) -> float | None:

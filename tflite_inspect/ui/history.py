@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["History", "Location", "VIEWS"]
-
-VIEWS = ("overview", "ops", "tensors", "weights", "raw", "check", "run", "compare", "graph",
-         "quantize")
-"""The view ids, in tab order (number keys 1..9, then 0)."""
+__all__ = ["History", "Location"]
 
 
 @dataclass(frozen=True)

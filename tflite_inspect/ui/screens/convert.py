@@ -73,8 +73,8 @@ from ..convert_support import (
     shown_path,
     variant_rows,
 )
-from ..history import VIEWS as VIEWS_OF_MAIN
 from ..messages import ReportsWorkerErrors
+from ..view_registry import VIEWS as VIEWS_OF_MAIN
 
 __all__ = ["CompareResultScreen", "ConvertScreen"]
 

@@ -1,7 +1,6 @@
 """The main screen: one tab per view, number keys to switch, back/forward history.
 
-Later panes (Run, Compare, Convert, Check) are more `TabPane`s here; the number keys follow
-`VIEWS` in `ui.history`.
+The tabs, their number keys and titles follow the one list of views, `ui.view_registry`.
 """
 
 from __future__ import annotations
@@ -17,35 +16,27 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from ..history import VIEWS, History, Location
+from ..history import History, Location
 from ..messages import Navigate
 from ..session import Session
 from ..stats import ModelStats
+from ..view_registry import VIEW_SPECS, VIEWS, spec
 
 __all__ = ["MainScreen", "NARROW"]
 
 NARROW = 110
 """Below this width the master/detail views stack vertically."""
 
-VIEW_CLASSES: dict[str, str] = {
-    "overview": "overview:OverviewView", "ops": "operators:OperatorsView",
-    "tensors": "tensors:TensorsView", "weights": "weights:WeightsView", "raw": "raw:RawView",
-    "check": "check:CheckView", "run": "run:RunView", "compare": "compare:CompareView",
-    "graph": "graph:GraphView", "quantize": "quantize:QuantizeView",
-}
-"""view id -> "module:Class" under ui.views. A view's module (and what it needs: numpy, the
-check rules, the runtime client) is imported when its tab is first shown, not at start-up."""
-
-
 def view_class(view_id: str) -> Any:
-    module, name = VIEW_CLASSES[view_id].split(":")
+    """The class of a view, its module imported now (with what it needs: numpy, the check
+    rules, the runtime client), when its tab is first shown, not at start-up."""
+    module, name = spec(view_id).cls.split(":")
     return getattr(importlib.import_module(f"..views.{module}", __package__), name)
-TITLES = {"overview": "1 Overview", "ops": "2 Operators", "tensors": "3 Tensors",
-          "weights": "4 Weights", "raw": "5 Raw",
-          "check": "6 Check", "run": "7 Run", "compare": "8 Compare", "graph": "9 Graph",
-          "quantize": "0 Quantize"}
-NARROW_TITLES = {"overview": "1 Model", "ops": "2 Ops", "quantize": "0 Quant"}
-"""Ten tabs fit 80 columns (one space apart) only with these three shorter."""
+
+
+TITLES = {v.id: v.tab_title for v in VIEW_SPECS}
+NARROW_TITLES = {v.id: v.narrow_title for v in VIEW_SPECS if v.narrow}
+"""Ten tabs fit 80 columns (one space apart) only with the shorter titles."""
 
 
 class View(Protocol):
@@ -58,9 +49,8 @@ class MainScreen(Screen[None]):
     """The tabs of one model (see module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(str(i % 10), f"view('{v}')", TITLES[v][2:], show=False,
-                  id=f"main.view-{v}")
-          for i, v in enumerate(VIEWS, 1)),
+        *(Binding(v.key, f"view('{v.id}')", v.title, show=False, id=f"main.view-{v.id}")
+          for v in VIEW_SPECS),
         Binding("backspace,alt+left", "back", "Back", id="main.back",
                 tooltip="Back to where you were before the last jump"),
         Binding("alt+right", "forward", "Forward", show=False, id="main.forward"),
@@ -182,7 +172,7 @@ class MainScreen(Screen[None]):
     def _wait_for_graph(self, location: Location, record: bool = True) -> None:
         """Remembers where to go once the subgraphs are built (the last wish wins)."""
         self._pending = (location, record)
-        self.notify(f"{TITLES[location.view][2:]}: still reading the operators and tensors; "
+        self.notify(f"{spec(location.view).title}: still reading the operators and tensors; "
                     "it opens when they are read", timeout=3)
 
     async def action_back(self) -> None:
