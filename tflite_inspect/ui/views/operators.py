@@ -39,6 +39,20 @@ class OpRows:
             io += "  calls " + ",".join(str(i) for i in op.called_subgraphs)
         return (str(op.index), op.opcode_name, str(op.version), fused_activation(op), io)
 
+    def sort_key(self, row: int, column: int) -> object:
+        """What each column shows, as a value; inputs → outputs by the tensor indices (then
+        the called subgraphs); an op without a fused activation goes last."""
+        op = self.sg.operators[row]
+        if column == 0:
+            return op.index
+        if column == 1:
+            return op.opcode_name
+        if column == 2:
+            return op.version
+        if column == 3:
+            return fused_activation(op) or None
+        return (tuple(op.inputs), tuple(op.outputs), tuple(op.called_subgraphs))
+
     def search_text(self, row: int) -> str:
         op = self.sg.operators[row]
         names = []

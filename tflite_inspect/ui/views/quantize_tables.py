@@ -32,6 +32,11 @@ def kept_text(ops: Sequence[int]) -> str:
     return ",".join(map(str, ops)) if ops else "-"
 
 
+def _value(x: Any) -> float | None:
+    """A figure as a number to sort by (an exact layer's infinite dB the largest), else None."""
+    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+
 def _db(x: Any) -> str:
     if x is None:
         return "-"
@@ -59,6 +64,10 @@ class LayerSource:
                      Column("acc r/s", 7, "right")]
         cols += [Column("flag", 4), Column("tensor", 12, flex=True)]
         self.columns = tuple(cols)
+        figures = [(src, key) for key in ("sqnr_db", "max_abs_error", "rmse_scale")
+                   for src in (("iso", "acc") if iso else ("acc",))]
+        self._figures = figures
+        """(which measurement, row key) of each figure column, left to right."""
 
     @property
     def legend(self) -> str:
@@ -89,6 +98,24 @@ class LayerSource:
         name = r.get("reference_name") or r.get("tensor_name") or ""
         cells += [flag if flag != "*" else "", f"{r.get('reference_idx', '')} {name}"]
         return cells
+
+    def sort_key(self, row: int, column: int) -> object:
+        """The figures as numbers (a missing one last), F marked first, op and tensor by index,
+        the model input before op 0."""
+        layer = self.layers[row]
+        r = layer.row
+        if column == 0:
+            return 0 if layer.op in self.marked else None
+        if column == 1:
+            return -1 if layer.op is None else layer.op
+        figure = column - 2
+        if figure < len(self._figures):
+            which, key = self._figures[figure]
+            return _value((r if which == "acc" else layer.isolated or {}).get(key))
+        if column == len(self.columns) - 2:
+            return self.cells(row)[column] or None
+        idx = r.get("reference_idx")
+        return idx if isinstance(idx, int) else None
 
     def search_text(self, row: int) -> str:
         layer = self.layers[row]
@@ -126,6 +153,24 @@ class VariantSource:
                 fmt_bytes(res.size) if res.size is not None else "-",
                 fmt_bytes(res.weight_bytes) if res.weight_bytes is not None else "-",
                 _db(v.worst_output_sqnr), gained, ratio, where]
+
+    def sort_key(self, row: int, column: int) -> object:
+        """Sizes by bytes, dB figures as numbers; a variant without one goes last."""
+        v = self.variants[row]
+        res = v.result
+        if column == 0:
+            return v.number
+        if column == 3:
+            return res.size
+        if column == 4:
+            return res.weight_bytes
+        if column == 5:
+            return _value(v.worst_output_sqnr)
+        if column in (6, 7):
+            db, _, per_kib = recovered(self.variants[0], v)
+            return None if v is self.variants[0] else _value(db if column == 6 else per_kib)
+        text = str(self.cells(row)[column])
+        return None if text in ("", "-") else text.lower()
 
     def search_text(self, row: int) -> str:
         v = self.variants[row]

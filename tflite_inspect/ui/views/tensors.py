@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from ...fmt import fmt_shape
+from ...fmt import fmt_quantization, fmt_shape
 from ...model import Subgraph
 from ...text.tensor import tensor_words
 from ..details import tensor_lines
@@ -54,6 +54,32 @@ class TensorRows:
             "" if t.producer is None else str(t.producer),
             consumers_text(t),
         )
+
+    def sort_key(self, row: int, column: int) -> object:
+        """What each column shows, as a value: a shape sorts by its element count (then its
+        dims), a quantization by its first scale, the consumers by how many; None goes last."""
+        t = self.sg.tensors[row]
+        if column == 0:
+            return t.index
+        if column == 1:
+            return t.name.lower() or None
+        if column == 2:
+            return t.dtype
+        if column == 3:
+            if not t.shape and not t.has_rank:
+                return None  # rank unknown
+            n = t.num_elements
+            return (n if n is not None else -1, t.shape)
+        if column == 4:
+            q = t.quantization
+            if q is None or not fmt_quantization(q):
+                return None
+            return (0, q.scales[0], "") if q.scales else (1, 0.0, fmt_quantization(q))
+        if column == 5:
+            return t.nbytes or None
+        if column == 6:
+            return t.producer
+        return (len(t.consumers), t.consumers) if t.consumers else None
 
     def search_text(self, row: int) -> str:
         t = self.sg.tensors[row]

@@ -79,6 +79,8 @@ class HexRows:
 class HexView(VirtualTable):
     """A hex pane: `show(data, base, marks)`, then `goto(offset)`."""
 
+    sortable = False  # its rows are the file's bytes in order
+
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(empty_text="(no bytes)", selectable=False, id=id, classes=classes)
         self._data: memoryview | bytes = b""

@@ -2,13 +2,13 @@
 
 Rows come from a `RowSource` (a length, the cells of one row, and a lower-case search text),
 so a table of a million values costs nothing until rows scroll into view. The table has a
-cursor with a text marker (visible without colour), a fixed header, horizontal scrolling, and a
-filter that keeps the rows whose search text contains every word of the query.
+cursor with a text marker (visible without colour), a fixed header, horizontal scrolling, a
+filter that keeps the rows whose search text contains every word of the query, and sorting by
+any column (`>`/`<` pick the column, `R` reverses; the header marks it ▲ or ▼; see table_sort).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -24,6 +24,8 @@ from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+from .table_sort import column_key, header_label, sort_order
 
 __all__ = ["Cell", "Column", "EmptyRows", "RowSource", "VirtualTable"]
 
@@ -111,8 +113,19 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("left,h", "pan(-8)", "Scroll left", show=False, id="table.left"),
         Binding("right,l", "pan(8)", "Scroll right", show=False, id="table.right"),
         Binding("enter", "select", "Open", id="table.select"),
+        Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False,
+                id="table.sort-next"),
+        Binding("less_than_sign", "sort(-1)", "Sort by prev column", show=False,
+                id="table.sort-prev"),
+        Binding("R", "sort_reverse", "Reverse the order", show=False, id="table.sort-reverse"),
     ]
-    """Row movement; `enter` posts RowSelected."""
+    """Row movement; `enter` posts RowSelected; `>`/`<`/`R` sort."""
+
+    sortable: ClassVar[bool] = True
+    """False for a table whose row order is its meaning (a hex dump): the sort keys pass on."""
+
+    SORT_TEXT_LIMIT: ClassVar[int] = 200_000
+    """Rows above which a source without `sort_key` is not sorted (each cell would be built)."""
 
     class RowHighlighted(Message):
         """The cursor moved to `row` (a source row number, None when no row is visible)."""
@@ -155,6 +168,11 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         """False hides `enter` (a table whose rows lead nowhere)."""
         self.query_text = ""
         self._visible: Sequence[int] = range(len(self.source))
+        self._order: Sequence[int] = self._visible
+        """Every source row in display order (sorted, or the source's own)."""
+        self._positions: dict[int, int] | None = None
+        self.sort_column: int | None = None
+        self.sort_descending = False
         self._cursor = 0
         self._search: list[str] | None = None
         self._widths: tuple[int, ...] = ()
@@ -163,11 +181,16 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
     # -- data ------------------------------------------------------------------------------
 
     def set_source(self, source: RowSource, *, row: int | None = None) -> None:
-        """Shows `source` (clearing the filter) with the cursor on `row` (default the first)."""
+        """Shows `source` (clearing the filter) with the cursor on `row` (default the first).
+        The sort stays when the new source has the same columns."""
+        same = [c.label for c in source.columns] == [c.label for c in self.source.columns]
         self.source = source
         self.query_text = ""
         self._search = None
-        self._visible = range(len(source))
+        if not same:
+            self.sort_column, self.sort_descending = None, False
+        self._order = self._sorted()
+        self._set_visible(self._order)
         self._cursor = 0
         self._layout()
         if row is not None:
@@ -190,6 +213,11 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         return len(self._visible)
 
     @property
+    def visible_rows(self) -> Sequence[int]:
+        """The source rows shown, top to bottom (filtered and sorted)."""
+        return self._visible
+
+    @property
     def cursor_row(self) -> int | None:
         """The source row under the cursor, None when no row is visible."""
         if not self._visible:
@@ -200,15 +228,8 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         """Keeps rows containing every word of `query` (case-insensitive); returns how many.
         The cursor stays on its row when that row is kept."""
         self.query_text = query
-        words = query.lower().split()
         current = self.cursor_row
-        if not words:
-            self._visible = range(len(self.source))
-        else:
-            if self._search is None:
-                self._search = [self.source.search_text(i) for i in range(len(self.source))]
-            search = self._search
-            self._visible = [i for i, s in enumerate(search) if all(w in s for w in words)]
+        self._refilter()
         self._cursor = 0
         if current is not None and self._visible:
             pos = self._position(current)
@@ -230,13 +251,69 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         self._after_cursor_move(center=True)
         return True
 
+    def _refilter(self) -> None:
+        """The visible rows: those of `_order` that match `query_text`."""
+        words = self.query_text.lower().split()
+        if not words:
+            self._set_visible(self._order)
+            return
+        if self._search is None:
+            self._search = [self.source.search_text(i) for i in range(len(self.source))]
+        search = self._search
+        self._set_visible([i for i in self._order if all(w in search[i] for w in words)])
+
+    def _set_visible(self, rows: Sequence[int]) -> None:
+        self._visible = rows
+        self._positions = None
+
     def _position(self, row: int) -> int | None:
         visible = self._visible
         if isinstance(visible, range):
             return row if 0 <= row < len(visible) else None
-        # filtered rows are sorted
-        pos = bisect.bisect_left(visible, row)
-        return pos if pos < len(visible) and visible[pos] == row else None
+        if self._positions is None:
+            self._positions = {r: pos for pos, r in enumerate(visible)}
+        return self._positions.get(row)
+
+    # -- sorting ---------------------------------------------------------------------------
+
+    def _sorted(self) -> Sequence[int]:
+        n = len(self.source)
+        column = self.sort_column
+        if column is None or column >= len(self.source.columns):
+            self.sort_column = None
+            return range(n)
+        return sort_order(n, column_key(self.source, column), self.sort_descending)
+
+    def sort_by(self, column: int | None, descending: bool = False) -> None:
+        """Orders the rows by `column` (None: the source's order); the filter stays and the
+        cursor stays on its row."""
+        current = self.cursor_row
+        self.sort_column, self.sort_descending = column, descending
+        self._order = self._sorted()
+        self._refilter()
+        pos = self._position(current) if current is not None else None
+        self._cursor = pos if pos is not None else 0
+        self.refresh()
+        self._after_cursor_move(center=True)
+
+    def _can_sort(self) -> bool:
+        source = self.source
+        if not self.sortable or not source.columns or not len(source):
+            return False
+        return hasattr(source, "sort_key") or len(source) <= self.SORT_TEXT_LIMIT
+
+    def action_sort(self, delta: int) -> None:
+        """Sorts by the next (`delta` 1) or previous column; past the last one (or before the
+        first), back to the source's order."""
+        n = len(self.source.columns)
+        steps = [None, *range(n)]
+        at = steps.index(self.sort_column) if self.sort_column in steps else 0
+        column = steps[(at + delta) % len(steps)]
+        self.sort_by(column, self.sort_descending if column is not None else False)
+
+    def action_sort_reverse(self) -> None:
+        self.sort_by(0 if self.sort_column is None else self.sort_column,
+                     not self.sort_descending)
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -316,6 +393,8 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "select" and not self.selectable:
             return False
+        if action in ("sort", "sort_reverse"):
+            return self._can_sort()
         return True
 
     def action_select(self) -> None:
@@ -366,14 +445,20 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 style = base
                 marker = "  "
-        key = (row, marker, self._widths, style)
+        key = (row, marker, self._widths, style,
+               (self.sort_column, self.sort_descending) if row is None else None)
         strip = self._cache.get(key)
         if strip is None:
-            cells = [c.label for c in self.source.columns] if row is None else \
-                self.source.cells(row)
+            cells = self._header() if row is None else self.source.cells(row)
             strip = self._strip(cells, style, marker)
             self._cache[key] = strip
         return strip.crop_extend(scroll_x, scroll_x + width, style)
+
+    def _header(self) -> list[Cell]:
+        return [header_label(c.label, width, self.sort_descending if i == self.sort_column
+                             else None, c.align == "right")
+                for i, (c, width) in enumerate(zip(self.source.columns, self._widths,
+                                                   strict=False))]
 
     def _strip(self, cells: Sequence[Cell], style: Style, marker: str) -> Strip:
         """One row (or the header): the marker, then each cell fitted to its column."""
