@@ -18,7 +18,10 @@ from support.tflite_builder import add_model, write_model
 from tflite_inspect.ui.app import InspectApp, create_app
 from tflite_inspect.ui.screens.convert import ConvertScreen
 from tflite_inspect.ui.screens.main import MainScreen
-from tflite_inspect.ui.views.table_view import DETAIL_THROTTLE
+from tflite_inspect.ui.views.table_view import DETAIL_THROTTLE, TableDetailView
+
+SETTLE_POLL = DETAIL_THROTTLE / 5
+"""How often `settle` looks whether a throttled detail rebuild is still pending."""
 
 FIXTURES = Path(
     os.environ.get("TFLITE_INSPECT_FIXTURES") or Path(__file__).resolve().parents[2] / "fixtures"
@@ -56,12 +59,20 @@ async def wait_ready(pilot: Pilot[Any], *, stats: bool = True) -> None:
 
 
 async def settle(pilot: Pilot[Any]) -> None:
-    """Lets workers finish and messages drain; stops cursor blinking."""
+    """Lets workers finish and messages drain, and waits until no throttled detail-pane rebuild
+    is pending (a condition, polled, not a fixed pause per key); stops cursor blinking."""
     app = pilot.app
     await app.workers.wait_for_complete()
     await pilot.pause()
     await app.workers.wait_for_complete()
-    await pilot.pause(DETAIL_THROTTLE * 1.5)  # a throttled detail-pane rebuild may be pending
+    for _ in range(int(10 / SETTLE_POLL)):
+        if not any(view.detail_pending for view in app.screen.query(TableDetailView)):
+            break
+        await pilot.pause(SETTLE_POLL)
+    else:
+        raise AssertionError("a detail pane never finished its throttled rebuild")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.wait_for_scheduled_animations()  # e.g. the tab underline sliding over
     for inp in app.screen.query(Input):
         inp.cursor_blink = False

@@ -133,6 +133,11 @@ class TableDetailView(Vertical):
             self.table.move_to_row(location.index)
         (self.detail if location.detail else self.table).focus()
 
+    @property
+    def detail_pending(self) -> bool:
+        """A throttled rebuild of the detail pane is waiting on its timer."""
+        return self._detail_timer is not None
+
     # -- events ----------------------------------------------------------------------------
 
     @on(VirtualTable.RowHighlighted)
