@@ -1,10 +1,12 @@
 """The Run pane (7): outputs and latency of a model that runs; an unresolved custom op as one
-outcome line, after which the app still answers keys."""
+outcome line, after which the app still answers keys; all the samples of an inputs file; enter
+in a field never runs; `q` asks before losing results."""
 
 from __future__ import annotations
 
-from ui.ui_testlib import fixture_path, press, run, running
+from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
+from tflite_inspect.ui.screens.confirm import ConfirmDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 
@@ -53,5 +55,59 @@ def test_bad_inputs_path_is_a_status_line() -> None:
             await press(pilot, "ctrl+r")
             status = str(app.screen.query_one("#run-status").render())
             assert status.startswith("! ") and "x.npz" in status
+
+    run(go())
+
+
+def test_an_inputs_file_runs_all_its_samples_and_counts_all_labels() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            await press(pilot, "7")
+            app.screen.query_one("#run-inputs").value = str(FIXTURES / "cnn_eval.npz")
+            await press(pilot, "ctrl+r")
+            text = app.screen.query_one("#run-results", LinkList).plain_text()
+            assert "64 samples from cnn_eval.npz" in text
+            assert "(64 labelled samples)" in text
+            assert str(app.screen.query_one("#run-status").render()).startswith("ok: 64 sample")
+            app.screen.query_one("#run-samples").value = "5"  # unless told
+            await press(pilot, "ctrl+r")
+            assert "(5 labelled samples)" in app.screen.query_one(
+                "#run-results", LinkList).plain_text()
+
+    run(go())
+
+
+def test_enter_in_a_field_never_runs() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            await press(pilot, "7")
+            app.screen.query_one("#run-seed").focus()
+            await press(pilot, "enter", "enter")
+            assert not app.screen.query_one("#run-results", LinkList).lines
+            assert app.focused is not None and app.focused.id == "run-start"
+
+    run(go())
+
+
+def test_q_quits_at_once_without_results() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            await press(pilot, "7", "q")
+            assert not isinstance(app.screen, ConfirmDialog)
+            assert app.return_code == 0
+
+    run(go())
+
+
+def test_q_asks_before_losing_run_results() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            await press(pilot, "7", "ctrl+r", "2", "q")  # the results are on another tab
+            assert isinstance(app.screen, ConfirmDialog)
+            assert "Run pane" in str(app.screen.query_one(".dialog-title").render())
+            await press(pilot, "n")
+            assert isinstance(app.screen, MainScreen) and app.return_code is None
+            await press(pilot, "q", "y")
+            assert app.return_code == 0
 
     run(go())

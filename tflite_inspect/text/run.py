@@ -13,7 +13,7 @@ from .units import duration
 if TYPE_CHECKING:
     from ..runtime import CompareReport, RunReport
 
-__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "isolated_first", "backend_text", "class_scores", "compare_text", "layers_text", "num", "run_text"]
+__all__ = ["ISOLATED_LEGEND", "LAYER_LEGEND", "isolated_first", "backend_change", "backend_text", "class_scores", "compare_text", "layers_text", "num", "run_text"]
 
 LAYER_LEGEND = (f"* rmse/scale above {RMSE_SCALE_FLAG:g} (8-bit; {RMSE_SCALE_FLAG_16:g} at 16 bits, "
                 "the same error)   ^ first layer where the error "
@@ -38,6 +38,31 @@ def backend_text(info: dict[str, Any]) -> str:
     threads = info.get("threads") or "default"
     return (f"{info['backend']} {info.get('backend_version', '')}, resolver {info['resolver']}, "
             f"delegate {info.get('delegate')}, threads {threads}")
+
+
+def backend_change(before: dict[str, Any], after: dict[str, Any], *, per_layer: bool = False,
+                   between: tuple[str, str] | None = None) -> str | None:
+    """A sentence when two interpreters differ in resolver or delegate (their numbers can differ
+    for that alone): the last run's and this one's, or two sides' when `between` names them
+    (("A", "B")); None when they do not differ."""
+    keys = ("resolver", "delegate")
+    if all(before.get(k) == after.get(k) for k in keys):
+        return None
+
+    def how(info: dict[str, Any]) -> str:
+        return f"resolver {info.get('resolver')}, delegate {info.get('delegate')}"
+
+    if between:
+        first, second = between
+        text = (f"{first} and {second} ran on different interpreters: {first} on {how(before)}, "
+                f"{second} on {how(after)}; their numbers can differ for that alone")
+    else:
+        text = (f"the interpreter changed since the last run: {how(after)} now, "
+                f"{how(before)} before; the numbers can differ for that alone")
+    if per_layer:
+        text += (" (per-layer runs without delegates, with every tensor kept, so that each "
+                 "intermediate tensor holds its real value)")
+    return text
 
 
 def class_scores(s: Any) -> str | None:

@@ -227,6 +227,25 @@ class InspectApp(ReportsWorkerErrors, App[int]):
                 panel.show(0, 1, "cannot open the model")
         self.push_screen(ErrorDialog(message.title, text))
 
+    def action_quit(self) -> None:  # type: ignore[override]
+        """Quits at once, or asks first while a Run or Compare pane holds results (or a job)
+        that quitting would lose."""
+        from .screens.confirm import ConfirmDialog
+
+        if isinstance(self.screen, ConfirmDialog):
+            return  # already asking
+        losing = sorted({str(getattr(pane, "view_id", "")).capitalize()
+                         for screen in self._main_screens() for pane in screen.query(".tool-pane")
+                         if getattr(pane, "results_to_lose", lambda: False)()})
+        if not losing:
+            self.exit()
+            return
+        panes = " and ".join(losing)
+        plural = "s" if len(losing) > 1 else ""
+        self.push_screen(ConfirmDialog(f"Quit? What the {panes} pane{plural} show{'' if plural else 's'} "
+                                       "will be lost."),
+                         lambda yes: self.exit() if yes else None)
+
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
             from .keymap import binding_sections

@@ -1,8 +1,10 @@
-"""The Compare pane: the same inputs through the open model (A, the reference) and a second one
-(B, the model under test), as `tflite-inspect compare A B` does.
+"""The Compare pane: the same inputs through A (the reference) and B (the model under test), as
+`tflite-inspect compare A B` does.
 
-B is a sibling variant (another .tflite file in the same folder) or any path typed in. Inputs are N
-seeded random samples or a .npz with `x` (and labels `y` for accuracy). With per-layer on, every
+The open model is A and the other one B until `s` swaps them. The other one is a sibling variant
+(another .tflite file in the same folder; by default the closest of the other precision, see
+`ui.siblings`) or any path typed in. Inputs are N seeded random samples (8 unless told) or a .npz
+with `x` (all its samples unless told; labels `y` give the accuracy). With per-layer on, every
 matched intermediate tensor is compared; its rows are sorted worst first, the layer where the
 error first jumps is marked "^ first jump", and enter on a row jumps to the op of the open model
 that produces it.
@@ -23,26 +25,33 @@ from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import get_current_worker
 
-from ...text.run import ISOLATED_LEGEND, LAYER_LEGEND, compare_text, isolated_first, num
+from ...text.run import (
+    ISOLATED_LEGEND,
+    LAYER_LEGEND,
+    backend_change,
+    compare_text,
+    isolated_first,
+    num,
+)
 from ..history import Location
+from ..siblings import counterpart, describe, siblings
 from ..widgets.link_list import Line, LinkList
+from ..widgets.marked_checkbox import MarkedCheckbox
 from .run import outcome_lines, parse_count, table_aware_lines
 from .tool_pane import ToolPane, heading
 
 __all__ = ["CompareView", "siblings"]
 
+RANDOM_SAMPLES = 8
+"""Random samples when no inputs file is given (the CLI's default)."""
 
-def siblings(path: Path | None) -> list[Path]:
-    """The other .tflite files next to `path`, those sharing its stem's first word first."""
-    if path is None:
-        return []
-    try:
-        found = sorted(p for p in path.parent.glob("*.tflite")
-                       if p.is_file() and p.resolve() != path.resolve())
-    except OSError:
-        return []
-    stem = path.name.split(".")[0]
-    return sorted(found, key=lambda p: (p.name.split(".")[0] != stem, p.name))
+
+@dataclass
+class CounterpartChosen(Message):
+    """The worker found the sibling to compare with by default (None: no sibling opens)."""
+
+    path: Path | None
+    why: str = ""
 
 
 @dataclass
@@ -58,28 +67,34 @@ class CompareView(ToolPane):
     """Compares the open model with another (see module docstring)."""
 
     view_id: ClassVar[str] = "compare"
+    ask_before_quit: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "start", "Compare", id="compare.start",
-                tooltip="Compare the open model (A) with B"),
+                tooltip="Compare A with B"),
+        Binding("s", "swap", "Swap A/B", id="compare.swap",
+                tooltip="Exchange A (the reference) and B (the model under test)"),
         Binding("escape", "cancel", "Cancel", show=False, id="compare.cancel",
                 tooltip="Stop the running comparison"),
     ]
-    """Start and cancel a comparison (enter in any field starts one too)."""
+    """Start a comparison (the button or ^r; enter in a field only moves on), swap A and B,
+    cancel."""
 
     def __init__(self, session: Any, *, id: str | None = None) -> None:
         super().__init__(session, id=id)
         path = session.model.path
         self.model_path = Path(path) if path is not None else None
         self.variants = siblings(self.model_path)
+        self.swapped = False  # True: the open model is B
+        self.report: Any = None  # the last CompareReport
+        self._last_backend: dict[str, Any] | None = None  # A's interpreter in the last run
 
     def compose(self) -> ComposeResult:
         options = [(p.name, str(p)) for p in self.variants]
         with Horizontal(classes="form-row"):
-            yield Label("B", classes="form-label")
+            yield Label("B", classes="form-label", id="compare-other-role")
             yield Select(options, prompt="(no sibling .tflite files)" if not options
-                         else "sibling variant", value=options[0][1] if options else Select.NULL,
-                         compact=True, id="compare-sibling")
+                         else "sibling variant", compact=True, id="compare-sibling")
         with Horizontal(classes="form-row"):
             yield Label("or path", classes="form-label")
             yield Input(placeholder="any .tflite path (overrides the list)", compact=True,
@@ -89,13 +104,50 @@ class CompareView(ToolPane):
             yield Input(placeholder=".npz x/y (empty: random)", compact=True,
                         id="compare-inputs", classes="path")
             yield Label("N", classes="form-label-short")
-            yield Input("8", compact=True, id="compare-samples", classes="number",
-                        type="integer")
-            yield Checkbox("per-layer", compact=True, id="compare-per-layer")
+            yield Input(placeholder=f"{RANDOM_SAMPLES}/all", compact=True,
+                        id="compare-samples", classes="number", type="integer",
+                        valid_empty=True)
+            yield MarkedCheckbox("per-layer", compact=True, id="compare-per-layer")
             yield Button("Go ^r", compact=True, id="compare-start")
-        yield Label("A is the open model; enter or ^r compares, esc cancels",
-                    id="compare-status", classes="status", markup=False)
+        yield Label(self.roles(), id="compare-status", classes="status", markup=False)
         yield LinkList(id="compare-results", classes="results")
+
+    def on_mount(self) -> None:
+        if self.model_path is not None and self.variants:
+            self.set_status("choosing B: the closest sibling of the other precision…",
+                            busy=True)
+            self._choose(self.model_path)
+
+    def roles(self) -> str:
+        return f"{'B' if self.swapped else 'A'} is the open model; s swaps A and B, ^r compares"
+
+    # -- the default B ---------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, name="counterpart",
+          group="counterpart", description="Choosing the sibling to compare with")
+    def _choose(self, path: Path) -> None:
+        found = counterpart(self.session.model, path, self.variants)
+        self.post_message(CounterpartChosen(found.path if found else None,
+                                            describe(found) if found else ""))
+
+    @on(CounterpartChosen)
+    def _chosen(self, message: CounterpartChosen) -> None:
+        message.stop()
+        select = self.query_one("#compare-sibling", Select)
+        # a B chosen meanwhile (by the user, the Convert or Quantize pane) stays
+        if message.path is not None and select.value is Select.NULL:
+            select.value = str(message.path)
+            self.set_status(f"A is the open model, B {message.why}; s swaps")
+        elif message.path is None:
+            self.set_status("A is the open model; no sibling opens: type B's path")
+        else:
+            self.set_status(self.roles())
+
+    def action_swap(self) -> None:
+        """A and B change places (the next comparison's ratios are the inverse)."""
+        self.swapped = not self.swapped
+        self.query_one("#compare-other-role", Label).update("A" if self.swapped else "B")
+        self.set_status(f"swapped: {self.roles()}")
 
     # -- starting --------------------------------------------------------------------------
 
@@ -107,32 +159,44 @@ class CompareView(ToolPane):
         return value if isinstance(value, str) else None
 
     @on(Input.Submitted)
+    def _field_done(self, event: Input.Submitted) -> None:
+        """Enter in a field moves on to the next control; only the button or ^r compares."""
+        event.stop()
+        self.screen.focus_next()
+
     @on(Button.Pressed, "#compare-start")
-    def _submitted(self, event: Message) -> None:
+    def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_start()
+
+    def a_and_b(self, other: str) -> tuple[str, str]:
+        mine = str(self.model_path)
+        return (other, mine) if self.swapped else (mine, other)
 
     def action_start(self) -> None:
         if self.model_path is None:
             self.set_status("! the open model has no file to run")
             return
-        b = self.b_path()
-        if not b:
-            self.set_status("! choose B: a sibling variant or a path")
+        other = self.b_path()
+        role = "A" if self.swapped else "B"
+        if not other:
+            self.set_status(f"! choose {role}: a sibling variant or a path")
             return
-        if not Path(b).is_file():
-            self.set_status(f"! {b}: no such file")
+        if not Path(other).is_file():
+            self.set_status(f"! {other}: no such file")
             return
         inputs = self.query_one("#compare-inputs", Input).value.strip() or None
         try:
+            # all the samples of an inputs file unless told, as the CLI does
             samples = parse_count(self.query_one("#compare-samples", Input).value, "N",
-                                  minimum=1, default=None if inputs else 8)
+                                  minimum=1, default=None if inputs else RANDOM_SAMPLES)
         except ValueError as err:
             self.set_status(f"! {err}")
             return
         per_layer = self.query_one("#compare-per-layer", Checkbox).value
-        self.set_status(f"comparing with {Path(b).name}…", busy=True)
-        self._compare(str(self.model_path), b, inputs, samples, per_layer)
+        a, b = self.a_and_b(other)
+        self.set_status(f"comparing {Path(a).name} (A) with {Path(b).name} (B)…", busy=True)
+        self._compare(a, b, inputs, samples, per_layer)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="compare",
           description="Comparing two models")
@@ -156,14 +220,30 @@ class CompareView(ToolPane):
         if message.report is None:
             self.set_status(f"! {message.error}")
             return
-        report = message.report
+        report = self.report = message.report
         failed = report.failed
         if failed is not None:
             self.set_status(f"! {failed.label}: {failed.outcome.status}: {failed.outcome.line()}")
         else:
-            self.set_status(f"A vs {Path(message.b).name}: {report.samples} samples"
+            self.set_status(f"{Path(report.a.file['path']).name} (A) vs "
+                            f"{Path(report.b.file['path']).name} (B): {report.samples} samples"
                             + (f", {len(report.layers)} layers" if report.per_layer else ""))
-        self.show_results(self.compare_lines(report))
+        lines = self.compare_lines(report)
+        if failed is None:
+            change = self.interpreter_change(report)
+            if change:
+                lines[:0] = [Line(Text(change, style="bold")), Line(Text(""))]
+        self.show_results(lines)
+
+    def interpreter_change(self, report: Any) -> str | None:
+        """The sentence saying that this run's interpreter (resolver, delegate) differs from
+        the last run's, or A's from B's; None when nothing changed."""
+        before, self._last_backend = self._last_backend, dict(report.a.backend)
+        said = [backend_change(before, report.a.backend, per_layer=report.per_layer)
+                if before is not None else None,
+                backend_change(report.a.backend, report.b.backend, per_layer=report.per_layer,
+                               between=("A", "B"))]
+        return "\n".join(x for x in said if x) or None
 
     # -- lines -----------------------------------------------------------------------------
 
@@ -227,14 +307,17 @@ class CompareView(ToolPane):
         return lines
 
     def layer_location(self, row: dict[str, Any]) -> Location | None:
-        """The op of the open model (A) that produces the row's reference tensor (matched by
-        index, then by name); the tensor itself when no op produces it (an input)."""
+        """The op of the open model that produces the row's tensor of that model (A's
+        reference tensor, B's when swapped; matched by index, then by name); the tensor itself
+        when no op produces it (an input)."""
         sg = self.session.subgraph(0)
         if sg is None:
             return None
-        index = row.get("reference_idx")
+        # the open model is A (the reference) unless swapped
+        side = "tensor" if self.swapped else "reference"
+        index = row.get(f"{side}_idx")
         tensor = sg.tensor(index) if isinstance(index, int) else None
-        name = row.get("reference_name") or row.get("tensor_name")
+        name = row.get(f"{side}_name") or row.get("tensor_name")
         if tensor is None or (name and tensor.name != name):
             tensor = next((x for x in sg.tensors if name and x.name == name), tensor)
         if tensor is None:

@@ -1,6 +1,7 @@
 """The Run pane: run the open model in an interpreter child process (`tflite-inspect run`).
 
-Inputs are seeded random samples unless a .npy/.npz path is given; `runs` timed invocations give
+Inputs are seeded random samples (1 unless told) unless a .npy/.npz path is given (all its samples
+unless told, as the CLI does); `runs` timed invocations give
 the latency. The run happens in a worker with progress; `escape` cancels it. However the run ends
 (an unresolved op, a crash, a hang) the pane shows it as one outcome line and stays usable.
 """
@@ -19,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label
 from textual.worker import get_current_worker
 
-from ...text.run import run_text
+from ...text.run import backend_change, run_text
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import ToolPane, heading, plain_lines
 
@@ -68,13 +69,16 @@ class RunView(ToolPane):
     """Runs the open model (see module docstring)."""
 
     view_id: ClassVar[str] = "run"
+    ask_before_quit: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "start", "Run", id="run.start", tooltip="Run the model"),
         Binding("escape", "cancel", "Cancel", show=False, id="run.cancel",
                 tooltip="Stop the running interpreter"),
     ]
-    """Start and cancel a run (enter in any field starts one too)."""
+    """Start a run (the button or ^r; enter in a field only moves on) and cancel it."""
+
+    _last_backend: dict[str, Any] | None = None  # the interpreter of the last run
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
@@ -83,14 +87,15 @@ class RunView(ToolPane):
                         id="run-inputs", classes="path")
         with Horizontal(classes="form-row"):
             yield Label("samples", classes="form-label")
-            yield Input("1", compact=True, id="run-samples", classes="number",
+            yield Input(placeholder="1/all", compact=True, id="run-samples", classes="number",
+                        valid_empty=True,
                         type="integer")
             yield Label("seed", classes="form-label-short")
             yield Input("0", compact=True, id="run-seed", classes="number", type="integer")
             yield Label("runs", classes="form-label-short")
             yield Input("20", compact=True, id="run-runs", classes="number", type="integer")
             yield Button("Run ^r", compact=True, id="run-start")
-        yield Label("enter or ^r runs; esc cancels", id="run-status", classes="status",
+        yield Label("^r runs; esc cancels", id="run-status", classes="status",
                     markup=False)
         yield LinkList(id="run-results", classes="results")
 
@@ -100,8 +105,13 @@ class RunView(ToolPane):
         return self.query_one(f"#run-{name}", Input).value
 
     @on(Input.Submitted)
+    def _field_done(self, event: Input.Submitted) -> None:
+        """Enter in a field moves on to the next control; only the button or ^r runs."""
+        event.stop()
+        self.screen.focus_next()
+
     @on(Button.Pressed, "#run-start")
-    def _submitted(self, event: Message) -> None:
+    def _pressed(self, event: Button.Pressed) -> None:
         event.stop()
         self.action_start()
 
@@ -152,7 +162,14 @@ class RunView(ToolPane):
             self.set_status(f"ok: {report.samples} sample(s){timing}")
         else:
             self.set_status(f"! {outcome.status}: {outcome.line()}")
-        self.show_results(run_lines(report))
+        lines = run_lines(report)
+        if outcome.ok:
+            info = outcome.to_dict()
+            before, self._last_backend = self._last_backend, info
+            change = backend_change(before, info) if before is not None else None
+            if change:
+                lines[:0] = [Line(Text(change, style="bold")), Line(Text(""))]
+        self.show_results(lines)
 
 
 def run_lines(report: Any) -> list[Line]:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select
+from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import Worker
 
 from ..history import Location
@@ -25,7 +25,10 @@ from ..messages import Navigate, ReportsWorkerErrors
 from ..session import Session
 from ..widgets.link_list import Line, LinkList
 
-__all__ = ["Status", "ToolPane", "plain_lines", "progress_text"]
+__all__ = ["FORM_WIDGETS", "Status", "ToolPane", "plain_lines", "progress_text"]
+
+FORM_WIDGETS = (Input, Select, Checkbox)
+"""The widgets a user types or chooses in: keys typed there never reach a global binding."""
 
 
 @dataclass
@@ -63,6 +66,9 @@ class ToolPane(ReportsWorkerErrors, Vertical):
     """Base of the Check, Run and Compare panes (see module docstring)."""
 
     view_id: ClassVar[str] = ""
+    title: ClassVar[str] = ""
+    ask_before_quit: ClassVar[bool] = False
+    """Whether quitting asks first while this pane shows results (they would be lost)."""
 
     def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="tool-pane")
@@ -84,8 +90,64 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         message.stop()
         self.set_status(message.text, busy=message.busy)
 
+    def on_mount(self) -> None:
+        self.results.can_focus = False  # no tab stop on an empty pane
+
     def on_unmount(self) -> None:
         self.workers.cancel_node(self)
+
+    def results_to_lose(self) -> bool:
+        """True when quitting would lose what this pane shows (or is computing)."""
+        if not self.ask_before_quit:
+            return False
+        running = any(w.is_running for w in self.workers if w.node is self)
+        return running or bool(self.results.lines)
+
+    # -- typing in the form ----------------------------------------------------------------
+
+    def _form_widget(self) -> Widget | None:
+        """The focused form widget of this pane (an open Select's list counts as its Select)."""
+        focused = self.app.focused
+        if focused is None or self not in focused.ancestors:
+            return None
+        for node in (focused, *focused.ancestors):
+            if node is self:
+                return None
+            if isinstance(node, FORM_WIDGETS):
+                return node
+        return None
+
+    def on_key(self, event: events.Key) -> None:
+        """In a form field: escape leaves it (for the results, else the start button), and a
+        typed key the field does not use itself (`3`, `q`, backspace on a checkbox) stops here
+        instead of switching the view or quitting."""
+        field = self._form_widget()
+        if field is None:
+            return
+        focused = self.app.focused
+        expanded = isinstance(field, Select) and field.expanded
+        if event.key == "escape" and not expanded:
+            event.stop()
+            event.prevent_default()
+            self.leave_field()
+            return
+        if not (event.is_printable or event.key == "backspace"):
+            return
+        active = self.screen.active_bindings.get(event.key)
+        owner = active.node if active is not None else None
+        if owner is not None and focused is not None and (
+                owner is focused or owner in focused.ancestors) and (
+                owner is field or field in owner.ancestors):
+            return  # the field's own key (space on a checkbox)
+        event.stop()
+        event.prevent_default()
+
+    def leave_field(self) -> None:
+        """The focus goes from a form field to the results, else to the start button."""
+        if self.results.lines:
+            self.results.focus()
+        else:
+            self.first_control().focus()
 
     # -- the job ---------------------------------------------------------------------------
 
@@ -125,6 +187,7 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         """Replaces the results; the focus moves to them from the pane's buttons (not from a
         field the user is typing in, nor from another view)."""
         self.results.set_lines(lines)
+        self.results.can_focus = bool(lines)
         focused = self.app.focused
         here = focused is not None and self in focused.ancestors
         if here and not isinstance(focused, (Input, Select)):

@@ -1,0 +1,157 @@
+"""Which sibling file is the open model's counterpart on the Compare pane (no Textual).
+
+The siblings are the other .tflite files in the open model's folder. The counterpart is the
+closest one of the other precision (a float model for a quantized one, a quantized one for a
+float one): first by name once the precision words are taken out (`cnn.int8-io` and
+`cnn.float32` are both `cnn`), then by graph (the same number of compute ops, the same inputs).
+A model with Flex ops (it needs TensorFlow's delegate) and a file that does not open are never
+chosen. A sibling is related when its name is alike or its inputs are the same; with no related
+sibling of the other precision, the closest related one of the same precision is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from pathlib import Path
+
+from ..analysis.quantmode import quantization_summary
+from ..model import Model, open_model
+
+__all__ = ["Candidate", "counterpart", "describe", "name_score", "precision_of", "siblings"]
+
+FLOAT_MODES = {"float32", "float16 weights"}
+PLAIN_MODES = {"float32", "full integer"}
+CONVERSION_OPS = {"QUANTIZE", "DEQUANTIZE"}
+RELATED = 0.5
+"""A name score from which two files are variants of one model (else only the same inputs say
+so)."""
+MAX_OPENED = 12
+"""Siblings opened to learn their precision and graph, the best named first."""
+
+PRECISION_WORDS = re.compile(
+    r"^(?:float\d*|fp\d+|f\d+|bf16|bfloat16|u?int\d+(?:x\d+)?|i\d+|w\d+a\d+|a\d+w\d+|q\d*|"
+    r"quant(?:ized)?|dynamic|dyn|full|integer|io|ptq|qat|static|calibrated|"
+    r"mixed|hybrid|weights?)$")
+"""Tokens of a file name that say its precision, not what the model is."""
+
+
+def siblings(path: Path | None) -> list[Path]:
+    """The other .tflite files next to `path`, the best named first (see `name_score`)."""
+    if path is None:
+        return []
+    try:
+        here = path.resolve()
+        found = [p for p in path.parent.glob("*.tflite")
+                 if p.is_file() and p.resolve() != here]
+    except OSError:
+        return []
+    return sorted(found, key=lambda p: (-name_score(path, p), p.name))
+
+
+def _core(path: Path) -> str:
+    name = path.name.lower()
+    if name.endswith(".tflite"):
+        name = name[: -len(".tflite")]
+    tokens = [t for t in re.split(r"[._\-\s]+", name) if t]
+    kept = [t for t in tokens if not PRECISION_WORDS.match(t)]
+    return " ".join(kept or tokens)
+
+
+def name_score(a: Path, b: Path) -> float:
+    """How alike two file names are (0..1) once their precision words are taken out."""
+    return round(SequenceMatcher(None, _core(a), _core(b)).ratio(), 2)
+
+
+def precision_of(mode: str) -> str:
+    """"float" for a float32 or float16-weights mode, else "quantized" (integer compute)."""
+    return "float" if mode in FLOAT_MODES else "quantized"
+
+
+@dataclass(frozen=True)
+class Graph:
+    """What two models' graphs are compared by."""
+
+    mode: str  # analysis.quantmode's: float32, float16 weights, full integer, ...
+    compute_ops: int  # ops of the main subgraph, QUANTIZE/DEQUANTIZE left out
+    inputs: tuple[tuple[int, ...], ...]  # the main subgraph's input shapes
+
+    @classmethod
+    def of(cls, model: Model) -> Graph:
+        main = model.main_subgraph
+        ops = 0
+        inputs: tuple[tuple[int, ...], ...] = ()
+        if main is not None:
+            ops = sum(op.opcode_name not in CONVERSION_OPS for op in main.operators)
+            inputs = tuple(tuple(t.shape) for i in main.inputs
+                           if (t := main.tensor(i)) is not None)
+        return cls(quantization_summary(model).mode, ops, inputs)
+
+    @property
+    def precision(self) -> str:
+        return precision_of(self.mode)
+
+    def distance(self, other: Graph) -> tuple[int, int]:
+        """(inputs that differ, difference in compute ops): smaller is closer."""
+        same = sum(x == y for x, y in zip(self.inputs, other.inputs, strict=False))
+        return (max(len(self.inputs), len(other.inputs)) - same,
+                abs(self.compute_ops - other.compute_ops))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A sibling that opened and has no Flex ops."""
+
+    path: Path
+    graph: Graph
+    name_score: float
+
+
+def _read(path: Path) -> Graph | None:
+    """The graph of the model at `path`; None when it does not open or has Flex ops."""
+    try:
+        model = open_model(path)
+    except Exception:  # noqa: BLE001 - any file that does not open is simply not a candidate
+        return None
+    try:
+        if any(code.is_flex for code in model.operator_codes):
+            return None
+        return Graph.of(model)
+    except Exception:  # noqa: BLE001 - nor one whose graph cannot be read
+        return None
+    finally:
+        model.close()
+
+
+def counterpart(model: Model, path: Path, candidates: Sequence[Path] | None = None
+                ) -> Candidate | None:
+    """The sibling to compare `model` (opened from `path`) with: the closest of the other
+    precision (see module docstring); None when no sibling opens."""
+    found = siblings(path) if candidates is None else list(candidates)
+    found.sort(key=lambda p: (-name_score(path, p), p.name))
+    mine = Graph.of(model)
+    usable: list[Candidate] = []
+    for p in found[:MAX_OPENED]:
+        graph = _read(p)
+        if graph is not None:
+            usable.append(Candidate(p, graph, name_score(path, p)))
+    if not usable:
+        return None
+
+    def rank(c: Candidate) -> tuple[object, ...]:
+        distance = mine.distance(c.graph)
+        related = c.name_score >= RELATED or distance[0] == 0
+        # at a tie, the plainest variant: float32 for a quantized model, full integer for a
+        # float one
+        return (not related, c.graph.precision == mine.precision, -c.name_score, distance,
+                c.graph.mode not in PLAIN_MODES, c.path.name)
+
+    return min(usable, key=rank)
+
+
+def describe(candidate: Candidate) -> str:
+    """Why it was chosen, for the status line ("the closest float32 sibling by name and
+    graph")."""
+    return f"the closest {candidate.graph.mode} sibling by name and graph"
