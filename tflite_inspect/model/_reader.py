@@ -35,3 +35,9 @@ class ModelTables(Protocol):
 
     def _tables(self, table: Table | None, field: str, what: str) -> list[tuple[int, Table | None]]:
         """(index, table or None when unreadable) for each element of a vector of tables."""
+
+    def _table_vector(self, table: Table | None, field: str, what: str) -> tuple[Any, int]:
+        """A vector of tables and how many of its elements the table budget lets us read."""
+
+    def _element_tables(self, vec: Any, n: int, what: str) -> list[tuple[int, Table | None]]:
+        """(index, table or None when unreadable) for the first `n` elements of `vec`."""

@@ -7,18 +7,22 @@ with `.error` (tolerant mode) or raises ModelError (strict mode), via `Model._fa
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 from ..flatbuf import FlatBufError, Table
+from . import _vector
 from ._fields import Fields
 from ._reader import ModelTables
 from .objects import Buffer, Operator, Subgraph, Tensor
 from .options import called_subgraphs, decode_options
-from .quantization import read_quantization
+from .quantization import Quantization, read_quantization
 from .sparsity import read_sparsity
 from .types import dtype_info
 
 __all__ = ["build_subgraph"]
+
+_U32 = struct.Struct("<I").unpack_from
 
 # The model's private helpers (_fail, _get, _tables, _external_by_id) are shared with this
 # module on purpose, through the ModelTables protocol that Model satisfies.
@@ -47,10 +51,15 @@ def build_subgraph(model: ModelTables, index: int, t: Table | None) -> Subgraph:
         has_ops = t.has("operators")
     except FlatBufError:
         has_ops = False
-    operators = tuple(
-        _build_operator(model, index, i, ot)
-        for i, ot in model._tables(t, "operators", f"{where}.operators")
-    )
+    what = f"{where}.operators"
+    vec, n = model._table_vector(t, "operators", what)
+    operators = None
+    if n >= _vector.VECTOR_MIN_TABLES:
+        operators = _vector_operators(model, index, vec, n)
+    if operators is None:
+        operators = tuple(
+            _build_operator(model, index, i, ot) for i, ot in model._element_tables(vec, n, what)
+        )
     producer: dict[int, int] = {}
     consumers: dict[int, list[int]] = {}
     intermediates: set[int] = set()
@@ -66,11 +75,167 @@ def build_subgraph(model: ModelTables, index: int, t: Table | None) -> Subgraph:
     ctx = _TensorContext(
         set(inputs), set(outputs), producer, consumers, intermediates, model.buffers
     )
-    tensors = tuple(
-        _build_tensor(model, index, i, tt, ctx)
-        for i, tt in model._tables(t, "tensors", f"{where}.tensors")
-    )
+    what = f"{where}.tensors"
+    vec, n = model._table_vector(t, "tensors", what)
+    tensors = None
+    if n >= _vector.VECTOR_MIN_TABLES:
+        tensors = _vector_tensors(model, index, vec, n, ctx)
+    if tensors is None:
+        tensors = tuple(
+            _build_tensor(model, index, i, tt, ctx) for i, tt in model._element_tables(vec, n, what)
+        )
     return Subgraph(index, name, inputs, outputs, tensors, operators, debug, has_ops)
+
+
+def _vector_tensors(
+    model: ModelTables, sg: int, vec: Any, n: int, ctx: _TensorContext
+) -> tuple[Tensor, ...] | None:
+    """The tensors of a large subgraph read as columns (`_vector.TableColumns`); None when a
+    column check fails, so the scalar path reads them and reports the failure as it always has.
+    Equal, field by field, to what `_build_tensor` makes (tests/model compare both paths)."""
+    schema = model.schema
+    assert vec.element.ref is not None
+    tdef = schema.tables[vec.element.ref]
+    cols = _vector.TableColumns.read(vec, n, tdef)
+    if cols is None:
+        return None
+    types = cols.scalars("type")
+    buffer_ids = cols.scalars("buffer")
+    variables = cols.scalars("is_variable")
+    ranks = cols.scalars("has_rank")
+    externals = cols.scalars("external_buffer")
+    names = cols.targets("name", 1)
+    shapes = cols.targets("shape", 4)
+    signatures = cols.targets("shape_signature", 4)
+    sparse_off = cols.offsets("sparsity")
+    if (
+        types is None
+        or buffer_ids is None
+        or variables is None
+        or ranks is None
+        or externals is None
+        or names is None
+        or shapes is None
+        or signatures is None
+    ):
+        return None
+    name_at, name_len = (a.tolist() for a in names)
+    shape_at, shape_len = (a.tolist() for a in shapes)
+    sig_at, sig_len = (a.tolist() for a in signatures)
+    has_sparse = (sparse_off != 0).tolist()
+    view = vec.src.view
+    qref = tdef.by_name["quantization"].type.ref
+    assert qref is not None
+    qdef = schema.tables[qref]
+    quants = _vector_quantization(cols, qdef, n, view)
+    if quants is None:
+        return None
+    buffers = ctx.buffers
+    nbuf = len(buffers)
+    producer = ctx.producer
+    consumers = ctx.consumers
+    external_by_id = model._external_by_id if any(externals) else {}
+    out: list[Tensor] = []
+    append = out.append
+    unpack = struct.unpack_from
+    for i in range(n):
+        try:
+            type_value = types[i]
+            info = dtype_info(type_value)
+            buffer = buffer_ids[i]
+            is_variable = bool(variables[i])
+            quant = quants[i]
+            if quant is _REDO or has_sparse[i]:
+                raise _Redo
+            external = externals[i]
+            nbytes = 0
+            if 0 < buffer < nbuf:
+                nbytes = buffers[buffer].size
+            if external:
+                eb = external_by_id.get(external)
+                if eb is not None:
+                    nbytes = eb.length
+            s_at = shape_at[i]
+            g_at = sig_at[i]
+            a = name_at[i]
+            append(
+                Tensor(
+                    index=i,
+                    subgraph=sg,
+                    name=bytes(view[a + 4 : a + 4 + name_len[i]]).decode("utf-8", errors="replace")
+                    if a
+                    else "",
+                    type=type_value,
+                    type_name=info.type_name,
+                    dtype=info.name,
+                    shape=unpack(f"<{shape_len[i]}i", view, s_at + 4) if s_at else (),
+                    shape_signature=unpack(f"<{sig_len[i]}i", view, g_at + 4) if g_at else None,
+                    has_rank=bool(ranks[i]),
+                    is_variable=is_variable,
+                    buffer=buffer,
+                    external_buffer=external,
+                    quantization=quant,
+                    sparsity=None,
+                    role=ctx.role(i, is_variable, nbytes),
+                    producer=producer.get(i),
+                    consumers=tuple(consumers.get(i, ())),
+                    nbytes=nbytes,
+                )
+            )
+        except (FlatBufError, _Redo):
+            # Nothing was recorded for this element yet: the scalar path reads it again and
+            # reports its failure exactly as it would have.
+            append(_build_tensor(model, sg, i, vec[i], ctx))
+    return tuple(out)
+
+
+def _vector_quantization(
+    cols: _vector.TableColumns, qdef: Any, n: int, view: memoryview
+) -> list[Any] | None:
+    """Per tensor, what `read_quantization` returns for its table (None where absent, `_REDO`
+    where it has details, left to the scalar path); None when a column check fails."""
+    found = cols.subtables("quantization", qdef)
+    if found is None:
+        return None
+    where, qc = found
+    out: list[Any] = [None] * n
+    if qc is None:
+        return out
+    cols_ = (
+        qc.targets("scale", 4),
+        qc.targets("zero_point", 8),
+        qc.targets("min", 4),
+        qc.targets("max", 4),
+    )
+    details = qc.scalars("details_type")
+    dims = qc.scalars("quantized_dimension")
+    pairs = [c for c in cols_ if c is not None]
+    if details is None or dims is None or len(pairs) < len(cols_):
+        return None
+    (s_at, s_n), (z_at, z_n), (lo_at, lo_n), (hi_at, hi_n) = (
+        (a.tolist(), c.tolist()) for a, c in pairs
+    )
+    unpack = struct.unpack_from
+    for k, i in enumerate(where.tolist()):
+        if details[k]:
+            out[i] = _REDO
+            continue
+        scale = unpack(f"<{s_n[k]}f", view, s_at[k] + 4) if s_at[k] else ()
+        zero = unpack(f"<{z_n[k]}q", view, z_at[k] + 4) if z_at[k] else ()
+        lo = unpack(f"<{lo_n[k]}f", view, lo_at[k] + 4) if lo_at[k] else ()
+        hi = unpack(f"<{hi_n[k]}f", view, hi_at[k] + 4) if hi_at[k] else ()
+        if scale or zero or lo or hi:
+            out[i] = Quantization(
+                scales=scale, zero_points=zero, quantized_dimension=dims[k], min=lo, max=hi
+            )
+    return out
+
+
+_REDO = object()
+
+
+class _Redo(Exception):
+    """An element the vectorised path leaves to the scalar one (sparse tensors)."""
 
 
 def _build_tensor(
@@ -136,6 +301,111 @@ def _build_tensor(
             producer=ctx.producer.get(index),
             consumers=tuple(ctx.consumers.get(index, ())),
         )
+
+
+def _vector_operators(model: ModelTables, sg: int, vec: Any, n: int) -> tuple[Operator, ...] | None:
+    """The operators of a large subgraph read as columns; None when a column check fails (the
+    scalar path then reads them). Operators with custom options or mutating variable inputs are
+    left to `_build_operator`, one by one. Equal to what `_build_operator` makes."""
+    schema = model.schema
+    assert vec.element.ref is not None
+    cols = _vector.TableColumns.read(vec, n, schema.tables[vec.element.ref])
+    if cols is None:
+        return None
+    scalars = [
+        cols.scalars(name)
+        for name in (
+            "opcode_index",
+            "builtin_options_type",
+            "builtin_options_2_type",
+            "custom_options_format",
+            "large_custom_options_offset",
+            "large_custom_options_size",
+            "debug_metadata_index",
+        )
+    ]
+    vectors = [cols.targets(name, 4) for name in ("inputs", "outputs", "intermediates")]
+    unions = [cols._follow(name) for name in ("builtin_options", "builtin_options_2")]
+    got = [c for c in scalars if c is not None]
+    pairs = [c for c in vectors if c is not None]
+    followed = [c for c in unions if c is not None]
+    if len(got) < len(scalars) or len(pairs) < len(vectors) or len(followed) < len(unions):
+        return None
+    opcodes, types1, types2, formats, large_offs, large_sizes, debugs = got
+    (in_at, in_n), (out_at, out_n), (mid_at, mid_n) = ((a.tolist(), c.tolist()) for a, c in pairs)
+    targets = [t.tolist() for _, t in followed]
+    other = (cols.offsets("custom_options") != 0) | (cols.offsets("mutating_variable_inputs") != 0)
+    redo = other.tolist()
+    codes = model.operator_codes
+    ncodes = len(codes)
+    src = vec.src
+    view = src.view
+    path = vec.path
+    udefs = [schema.unions[_UNIONS[u]] for u in ("builtin_options", "builtin_options_2")]
+    unpack = struct.unpack_from
+    out: list[Operator] = []
+    append = out.append
+    for i in range(n):
+        try:
+            if redo[i] or large_offs[i] > 1:
+                raise _Redo
+            opcode_index = opcodes[i]
+            opcode = codes[opcode_index] if opcode_index < ncodes else None
+            options: dict[str, Any] = {}
+            called: tuple[int, ...] = ()
+            types: list[str | None] = []
+            for u, raw in enumerate((types1[i], types2[i])):
+                member = None
+                if raw:
+                    udef = udefs[u]
+                    member = udef.names.get(raw)
+                    if member is None:
+                        member = f"UNKNOWN_{raw}"
+                    else:
+                        at = targets[u][i]
+                        if at:
+                            union = ("builtin_options", "builtin_options_2")[u]
+                            table = Table(
+                                src,
+                                schema,
+                                schema.tables[udef.member_types[member]],
+                                at,
+                                f"{path}[{i}].{union}",
+                            )
+                            options.update(decode_options(table))
+                            called += called_subgraphs(table)
+                types.append(member)
+            a, b, c = in_at[i], out_at[i], mid_at[i]
+            append(
+                Operator(
+                    index=i,
+                    subgraph=sg,
+                    opcode_index=opcode_index,
+                    opcode=opcode,
+                    opcode_name=opcode.display_name if opcode else f"<opcode {opcode_index}?>",
+                    version=opcode.version if opcode else 0,
+                    inputs=unpack(f"<{in_n[i]}i", view, a + 4) if a else (),
+                    outputs=unpack(f"<{out_n[i]}i", view, b + 4) if b else (),
+                    intermediates=unpack(f"<{mid_n[i]}i", view, c + 4) if c else (),
+                    options_type=types[0],
+                    options_2_type=types[1],
+                    options=options,
+                    called_subgraphs=called,
+                    custom_options_offset=None,
+                    custom_options_size=0,
+                    custom_options_format=formats[i],
+                    large_custom_options_offset=large_offs[i],
+                    large_custom_options_size=large_sizes[i],
+                    mutating_variable_inputs=(),
+                    debug_metadata_index=debugs[i],
+                    has_inputs=bool(a),
+                    has_outputs=bool(b),
+                    _source=model.source,
+                )
+            )
+        except (FlatBufError, _Redo):
+            append(_build_operator(model, sg, i, vec[i]))
+    return tuple(out)
 
 
 def _build_operator(model: ModelTables, sg: int, index: int, t: Table | None) -> Operator:

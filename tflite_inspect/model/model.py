@@ -137,10 +137,15 @@ class Model:
 
     def _tables(self, table: Table | None, field: str, what: str) -> list[tuple[int, Table | None]]:
         """(index, table or None when unreadable) for each element of a vector of tables."""
+        vec, n = self._table_vector(table, field, what)
+        return self._element_tables(vec, n, what)
+
+    def _table_vector(self, table: Table | None, field: str, what: str) -> tuple[Any, int]:
+        """A vector of tables and how many of its elements the table budget lets us read (the
+        budget is spent here, a TABLE_BUDGET finding recorded when it runs out)."""
         vec = self._get(table, field, what)
         if vec is None:
-            return []
-        out: list[tuple[int, Table | None]] = []
+            return None, 0
         n = len(vec)
         if n > self._entries_left:
             self.read_findings.append(
@@ -154,6 +159,11 @@ class Model:
             )
             n = self._entries_left
         self._entries_left -= n
+        return vec, n
+
+    def _element_tables(self, vec: Any, n: int, what: str) -> list[tuple[int, Table | None]]:
+        """(index, table or None when unreadable) for the first `n` elements of `vec`."""
+        out: list[tuple[int, Table | None]] = []
         for i in range(n):
             try:
                 out.append((i, vec[i]))
