@@ -4,9 +4,11 @@
 
 Defaults: fixtures/cnn.float32.tflite vs fixtures/cnn.int8-io.tflite on fixtures/cnn_eval.npz.
 The same samples (written once to a temporary .npz) go through:
-  plain        one fresh Python process that loads both models with ai_edge_litert's default
-               interpreter and, per sample, quantizes the input when needed, set_tensor, invoke,
-               get_tensor on A then B; it reports its invoke loop and its whole wall time
+  plain        one fresh Python process that loads both models with ai_edge_litert's
+               delegate-free interpreter and experimental_preserve_all_tensors (what per-layer
+               needs) and, per sample, quantizes the input when needed, set_tensor, invoke, and
+               get_tensor of every tensor, on A then B; it reports its invoke loop and its whole
+               wall time
   outputs      tflite-inspect's compare_models(A, B) without --per-layer (two child processes)
   per-layer    compare_models(A, B, per_layer=True): delegate-free resolver, preserve_all_tensors,
                every intermediate captured, shipped to the parent and compared
@@ -38,25 +40,32 @@ PLAIN = r"""
 import json, sys, time
 t0 = time.perf_counter()
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
+from ai_edge_litert.interpreter import Interpreter, OpResolverType
 a_path, b_path, data_path = sys.argv[1:4]
 x = np.load(data_path)["x"]
 models = []
 for path in (a_path, b_path):
-    it = Interpreter(model_path=path)
+    it = Interpreter(model_path=path, experimental_preserve_all_tensors=True,
+                     experimental_op_resolver_type=(
+                         OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
     it.allocate_tensors()
-    models.append((it, it.get_input_details()[0], it.get_output_details()[0]))
+    tensors = [d["index"] for d in it.get_tensor_details()]
+    models.append((it, it.get_input_details()[0], tensors))
 t1 = time.perf_counter()
 for i in range(len(x)):
-    for it, inp, out in models:
+    for it, inp, tensors in models:
         v = x[i:i + 1]
         if inp["dtype"] != np.float32:
             scale, zero = inp["quantization"]
             info = np.iinfo(inp["dtype"])
             v = np.clip(np.round(v / scale) + zero, info.min, info.max).astype(inp["dtype"])
-        it.set_tensor(inp["index"], v)
+        it.set_tensor(inp["index"], v.reshape(inp["shape"]))
         it.invoke()
-        it.get_tensor(out["index"])
+        for t in tensors:
+            try:
+                it.get_tensor(t)
+            except ValueError:  # a tensor without data (an optional input)
+                pass
 t2 = time.perf_counter()
 print(json.dumps({"invoke_loop_s": t2 - t1, "in_process_s": t2 - t0}))
 """
@@ -72,10 +81,25 @@ def plain(a: Path, b: Path, data: Path) -> tuple[float, float]:
     return json.loads(out.stdout.strip().splitlines()[-1])["invoke_loop_s"], wall
 
 
+CHILDREN = [0]  # child processes the last compare started
+
+
 def timed_compare(a: Path, b: Path, data: Path, per_layer: bool) -> tuple[float, int]:
-    start = time.perf_counter()
-    report = compare_models(a, b, inputs=data, per_layer=per_layer, runs=0)
-    elapsed = time.perf_counter() - start
+    popen = subprocess.Popen
+    started = [0]
+
+    def counting(*args: object, **kwargs: object) -> object:
+        started[0] += 1
+        return popen(*args, **kwargs)  # type: ignore[call-overload]
+
+    subprocess.Popen = counting  # type: ignore[assignment,misc]
+    try:
+        start = time.perf_counter()
+        report = compare_models(a, b, inputs=data, per_layer=per_layer, runs=0)
+        elapsed = time.perf_counter() - start
+    finally:
+        subprocess.Popen = popen  # type: ignore[misc]
+    CHILDREN[0] = started[0]
     if report.failed is not None:
         raise SystemExit(f"compare failed: {report.failed.outcome.line()}")
     return elapsed, len(report.layers)
@@ -133,7 +157,8 @@ def main(argv: list[str] | None = None) -> int:
     n, n4 = args.samples, MULTIPLIER * args.samples
     print(f"A {args.a.name}  B {args.b.name}  {layers} per-layer rows  "
           f"best of {args.repeat} runs, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+          f"{CHILDREN[0]} child processes per per-layer compare")
     print(f"{'':34}{f'{n} samples':>14}{f'{n4} samples':>14}{'per sample':>14}")
     labels = {
         "plain_invoke": "plain: invoke loop only",
