@@ -82,3 +82,84 @@ def test_real_residual_model_shows_branches_and_merges(capsys: pytest.CaptureFix
         assert set(lines[at - 1]) & set("╯┴┤┼"), lines[at - 1]
     forks = [line for line in lines if line.startswith("├") and "╮ to #" in line]
     assert len(forks) >= len(adds)
+
+
+# -- namespace blocks (text/graph_ns.py, graph --depth) ---------------------------------------
+
+def _graph_models() -> list[Path]:
+    return sorted(FIXTURES.glob("*.tflite")) + sorted(CORPUS.glob("*.tflite"))
+
+
+@pytest.mark.parametrize("path", _graph_models(), ids=lambda p: p.name)
+def test_blocks_hold_every_op_once_in_an_order_that_respects_the_dataflow(path: Path) -> None:
+    from tflite_inspect.text.graph_ns import auto_depth, collapsed, namespace
+
+    try:
+        model = open_model(path)
+    except Exception:  # noqa: BLE001 - damaged fixtures are not drawn
+        pytest.skip("does not open")
+    with model:
+        for sg in model.subgraphs:
+            if not sg.operators:
+                continue
+            for depth in {1, 2, auto_depth(sg)}:
+                view = collapsed(sg, depth)
+                ops = [i for node in view.operators for i in node.ops]
+                assert sorted(ops) == list(range(len(sg.operators)))
+                node_of = {i: node.index for node in view.operators for i in node.ops}
+                for op in sg.operators:  # what an op reads is made by an earlier node or its own
+                    for t in op.inputs:
+                        tensor = sg.tensor(t) if t >= 0 else None
+                        if tensor is not None and tensor.producer is not None:
+                            assert node_of[tensor.producer] <= node_of[op.index], (depth, op.index)
+                for node in view.operators:  # a block: two or more ops under its namespace
+                    if node.block is None:
+                        continue
+                    assert len(node.ops) >= 2
+                    for i in node.ops:
+                        name = next(sg.tensor(o).name for o in sg.operators[i].outputs
+                                    if o >= 0 and sg.tensor(o) is not None)
+                        assert "/".join(namespace(name)).startswith(node.block), (node, name)
+
+
+def test_namespaces_come_from_the_first_fused_name() -> None:
+    from tflite_inspect.text.graph_ns import namespace
+
+    assert namespace("model/block_3/conv/Relu6;model/block_3/conv/BiasAdd") == (
+        "model", "block_3", "conv")
+    assert namespace("serving_default_input:0") == ()
+    assert namespace("/a//b/") == ("a",)
+
+
+def test_depth_collapses_a_real_model_into_blocks_and_expand_opens_one(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    path = CORPUS / "basic_pitch.nmp.tflite"
+    if not path.is_file():
+        pytest.skip("no real-model corpus (run `make corpus`)")
+    code, full, _ = run(capsys, "graph", str(path))
+    assert code == 0
+    code, out, err = run(capsys, "graph", "--depth", "auto", str(path))
+    assert code == 0 and not err
+    head, *lines = out.splitlines()
+    nodes = [line for line in lines if "●" in line]
+    assert re.search(r": 222 operators, \d+ blocks at depth 2$", head), head
+    assert len(nodes) <= 48 < len([x for x in full.splitlines() if "●" in x])
+    block = next(line for line in nodes if "▸ model_1/cq_t2010v2_1 " in line)
+    assert "0–162 ▸ model_1/cq_t2010v2_1 (163 ops: " in block
+    code, opened, _ = run(capsys, "graph", "--depth", "2", "--expand", "model_1/cq_t2010v2_1",
+                          str(path))
+    assert code == 0
+    assert "▸ model_1/cq_t2010v2_1 (" not in opened
+    assert "▸ model_1/cq_t2010v2_1/" in opened or "● 0 " in opened
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--depth", "0"], "--depth 0: give a number of name parts, 1 or more, or auto"),
+    (["--depth", "deep"], "--depth deep: give a number"),
+    (["--expand", "model"], "--expand needs --depth"),
+])
+def test_bad_depth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
+                                          message: str) -> None:
+    code, out, err = run(capsys, "graph", *argv, str(FIXTURES / "cnn.float32.tflite"))
+    assert code == 2 and not out
+    assert message in err and len(err.strip().splitlines()) == 1

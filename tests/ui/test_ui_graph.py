@@ -1,4 +1,5 @@
-"""The Graph view: its tab, enter on a node opens the op, calls lines lead into subgraphs."""
+"""The Graph view: its tab, enter on a node opens the op, calls lines lead into subgraphs,
+namespace blocks open and fold, `/` finds node lines."""
 
 from __future__ import annotations
 
@@ -96,6 +97,59 @@ def test_a_large_subgraph_is_drawn_in_the_background(monkeypatch: pytest.MonkeyP
     run(go())
 
 
+CORPUS = Path(__file__).resolve().parents[2] / ".corpus"
+
+
+def test_blocks_open_and_fold_and_search_finds_node_lines() -> None:
+    path = CORPUS / "basic_pitch.nmp.tflite"
+    if not path.is_file():
+        pytest.skip("no real-model corpus (run `make corpus`)")
+
+    async def go() -> None:
+        async with running(path) as (app, pilot):
+            screen = _main(app)
+            await press(pilot, "9")
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            every = len(pane.lines)
+            await press(pilot, "z")
+            title = str(app.screen.query_one("#graph .view-title").render())
+            assert "222 ops in " in title and " blocks at depth 2 (z: every op)" in title, title
+            assert len(pane.lines) < every / 3
+            await press(pilot, "down")  # the input, then the first block
+            link = pane.current_link
+            assert isinstance(link, graph_view.Block), link
+            assert link.namespace == "model_1/cq_t2010v2_1" and link.first == 0
+            blocks = len(pane.lines)
+            await press(pilot, "enter")  # opens it one level deeper, the cursor stays on op 0
+            assert len(pane.lines) > blocks
+            assert "▸ model_1/cq_t2010v2_1 (" not in pane.plain_text()
+            assert screen.current_location() == Location("graph", 0, 0)
+            await press(pilot, "minus")  # folds it again
+            assert len(pane.lines) == blocks
+            assert isinstance(pane.current_link, graph_view.Block)
+            await press(pilot, "slash", *"reshape", "enter")
+            assert app.focused is pane
+            first = pane.cursor_line
+            assert first is not None and "RESHAPE" in pane.lines[first].text.plain
+            await press(pilot, "n")
+            assert pane.cursor_line is not None and pane.cursor_line > first
+            assert "RESHAPE" in pane.lines[pane.cursor_line].text.plain
+            await press(pilot, "N")
+            assert pane.cursor_line == first
+            await press(pilot, "z")
+            assert len(pane.lines) == every
+
+    run(go())
+
+
 def test_graph_view_snapshot(snap_compare: object) -> None:
     app = create_app(fixture_path("control_flow"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9"))  # type: ignore[operator]
+
+
+def test_graph_blocks_snapshot(snap_compare: object) -> None:
+    path = CORPUS / "basic_pitch.nmp.tflite"
+    if not path.is_file():
+        pytest.skip("no real-model corpus (run `make corpus`)")
+    app = create_app(path)
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9", "z", "down"))  # type: ignore[operator]

@@ -57,6 +57,7 @@ class GraphLine:
     op: int | None = None
     tensor: int | None = None
     subgraph: int | None = None
+    block: str | None = None
 
 
 def short_name(name: str, width: int = NAME_WIDTH) -> str:
@@ -91,6 +92,7 @@ class _Drawer:
         self.sg_names: dict[int, str] = {}
         self.folded: set[int] = set()  # outputs of ops that only unpack a constant
         self.now = -1  # the op being drawn
+        self.ref: Any = lambda p: p  # a drawn node's position -> the op index shown for it
 
     # -- lanes -----------------------------------------------------------------------------
 
@@ -155,7 +157,8 @@ class _Drawer:
             drawing = drawing.translate(_ASCII)
         drawing += self._marker()
         line = (drawing + text).rstrip() if text else drawing.rstrip()
-        self.out.append(GraphLine(line, len(drawing), **link))
+        self.out.append(GraphLine(line, len(drawing), op=link.get("op"),
+                                  tensor=link.get("tensor"), subgraph=link.get("subgraph")))
 
     def _lane_cells(self, width: int) -> list[str]:
         return ["│" if c < len(self.lanes) and self.lanes[c] is not None else " "
@@ -190,14 +193,14 @@ class _Drawer:
             if t is None:
                 continue
             if spokes[c][0]:
-                froms.append(f"#{t.producer}" if t.producer is not None else t.role)
+                froms.append(f"#{self.ref(t.producer)}" if t.producer is not None else t.role)
             else:
                 tos.extend(k for k in t.consumers[:64] if k > self.now)
         parts = []
         if froms:
             parts.append("from " + _few(froms))
         if tos:
-            parts.append("to " + _few([f"#{k}" for k in sorted(set(tos))][:1]))
+            parts.append("to " + _few([f"#{self.ref(k)}" for k in sorted(set(tos))][:1]))
         return ", ".join(parts)
 
     def _node(self, col: int, text: str, glyph: str = "●", **link: int) -> None:
@@ -323,7 +326,8 @@ class _Drawer:
         self._emit(cells, [" "] * width, f"  calls {name}", subgraph=sub)
 
     def _op_text(self, op: Any, hidden: list[int]) -> str:
-        text = f"{op.index} {clean(op.opcode_name)}"
+        label = getattr(op, "label", None)
+        text = label if label is not None else f"{op.index} {clean(op.opcode_name)}"
         outs = [self.sg.tensor(i) for i in op.outputs if i >= 0]
         outs = [t for t in outs if t is not None]
         if outs:
@@ -336,23 +340,41 @@ class _Drawer:
             froms = sorted({p for p in (self.sg.tensor(t).producer for t in hidden)
                             if p is not None})
             if froms:
-                text += f" (from {_few([f'#{p}' for p in froms])})"
+                text += f" (from {_few([f'#{self.ref(p)}' for p in froms])})"
         return text
 
 
 def graph_lines(sg: Any, *, ascii_only: bool = False, max_lanes: int = MAX_LANES,
-                subgraph_names: dict[int, str] | None = None) -> list[GraphLine]:
+                subgraph_names: dict[int, str] | None = None, depth: int | None = None,
+                expanded: frozenset[str] = frozenset()) -> list[GraphLine]:
     """The drawing of subgraph `sg` (a `model.Subgraph`), one record per line.
 
-    `subgraph_names` names the subgraphs that WHILE/IF/CALL_ONCE nodes call. Reads only the
-    subgraph's objects; never raises on a damaged graph (unknown tensors are skipped)."""
-    drawer = _Drawer(sg, max_lanes, ascii_only)
-    drawer.sg_names = dict(subgraph_names or {})
+    `subgraph_names` names the subgraphs that WHILE/IF/CALL_ONCE nodes call. With `depth`,
+    runs of ops in one namespace (see `text.graph_ns`) are drawn as one block each; a block
+    line's `op` is its first op and its `block` the namespace. Reads only the subgraph's
+    objects; never raises on a damaged graph (unknown tensors are skipped)."""
     if not sg.operators:
         return [GraphLine("(no operators in this subgraph)", 0)]
-    for op in sg.operators:
-        drawer.op(op)
-    return drawer.out
+    drawer = _Drawer(sg, max_lanes, ascii_only)
+    drawer.sg_names = dict(subgraph_names or {})
+    if depth is None:
+        for op in sg.operators:
+            drawer.op(op)
+        return drawer.out
+    from .graph_ns import collapsed
+
+    view = collapsed(sg, depth, expanded)
+    drawer.sg = view
+    drawer.ref = lambda p: view.operators[p].first if 0 <= p < len(view.operators) else p
+    for node in view.operators:
+        drawer.op(node)
+    out = []
+    for g in drawer.out:
+        if g.op is not None:
+            node = view.operators[g.op]
+            g = GraphLine(g.text, g.drawing, op=node.first, block=node.block)
+        out.append(g)
+    return out
 
 
 def graph_text(sg: Any, **options: Any) -> str:

@@ -2,32 +2,46 @@
 
 `enter` on an op opens it in the Operators view, on a graph input in the Tensors view, and on a
 "calls subgraph N" line under a WHILE/IF/CALL_ONCE node it shows subgraph N's graph here;
-backspace comes back. Only the visible lines are drawn (the pane is a `LinkList`); each
-subgraph's drawing is computed once, when first shown.
+backspace comes back. `z` draws runs of ops in one namespace as blocks (`text.graph_ns`, at the
+deepest depth that fits in a few dozen nodes) and back; enter or `+` on a block opens it one
+level deeper, `-` folds the namespace around the cursor again. `/` searches the node lines
+(`n`/`N` the next and previous match). Only the visible lines are drawn (the pane is a
+`LinkList`); each drawing is computed once, when first shown.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.style import Style
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.widgets import Label
+from textual.widgets import Input, Label
 
 from ...text.graph import GraphLine, clean, graph_lines
+from ...text.graph_ns import auto_depth, namespace
 from ..history import Location
 from ..messages import Navigate, ReportsWorkerErrors
 from ..session import Session
 from ..widgets.link_list import Line, LinkList
 
-__all__ = ["BACKGROUND_OPS", "GraphList", "GraphView"]
+__all__ = ["BACKGROUND_OPS", "Block", "GraphList", "GraphView"]
 
 BACKGROUND_OPS = 2000
 """Subgraphs with this many ops or more are drawn in a worker (about 0.1 s per 1,000 ops)."""
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block line's link: enter opens the namespace one level deeper."""
+
+    subgraph: int
+    namespace: str
+    first: int  # its first op
 
 
 class GraphList(LinkList):
@@ -46,8 +60,19 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 id="graph.prev-subgraph"),
         Binding("right_square_bracket", "subgraph(1)", "Next subgraph", show=False,
                 id="graph.next-subgraph"),
+        Binding("z", "blocks", "Blocks", id="graph.blocks",
+                tooltip="Draw runs of ops in one namespace as blocks, or every op"),
+        Binding("plus", "expand", "Open block", show=False, id="graph.expand",
+                tooltip="Open the block under the cursor one level deeper"),
+        Binding("minus", "fold", "Fold", show=False, id="graph.fold",
+                tooltip="Fold the namespace around the cursor back into its block"),
+        Binding("slash", "search", "Search", id="graph.search",
+                tooltip="Find a node line by op type, index or name"),
+        Binding("n", "find(1)", "Next match", show=False, id="graph.next-match"),
+        Binding("N", "find(-1)", "Previous match", show=False, id="graph.previous-match"),
     ]
-    """Subgraph switching; moving and following links are the pane's own keys."""
+    """Subgraph switching, blocks and search; moving and following links are the pane's own
+    keys."""
 
     def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id, classes="graph-view")
@@ -58,10 +83,16 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self._drawing: set[int] = set()  # subgraphs being drawn in a worker
         self._left_at: dict[int, object] = {}
         """The link under the cursor when each subgraph was last left (shown again there)."""
+        self.blocks = False  # runs of ops in one namespace drawn as blocks
+        self._depth: dict[int, int] = {}  # subgraph -> its block depth (auto_depth)
+        self._expanded: dict[int, frozenset[str]] = {}  # subgraph -> namespaces opened
+        self.query_text = ""
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="view-title", markup=False)
         yield GraphList(id="graph-lines")
+        yield Input(placeholder="find: op type, index or tensor name (enter; esc closes)",
+                    compact=True, id="graph-search")
 
     def on_mount(self) -> None:
         self.show_subgraph(0)
@@ -75,14 +106,26 @@ class GraphView(ReportsWorkerErrors, Vertical):
         sg = self.session.subgraph(index)
         assert sg is not None
         names = {s.index: s.name for s in self.session.subgraphs}
-        drawing = graph_lines(sg, subgraph_names=names)
+        depth = self.depth_of(index)
+        drawing = graph_lines(sg, subgraph_names=names, depth=depth,
+                              expanded=self._expanded.get(index, frozenset()))
         lines = self._callers(index)
         for g in drawing:
             text = Text(g.text, no_wrap=True, end="")
             text.stylize(lanes, 0, g.drawing)
             lines.append(Line(text, self._link(index, g)))
         drawn = sum(1 for g in drawing if g.op is not None)
-        return lines, self._title(index, drawn)
+        blocks = sum(1 for g in drawing if g.block is not None)
+        return lines, self._title(index, drawn, depth, blocks)
+
+    def depth_of(self, index: int) -> int | None:
+        """The block depth subgraph `index` is drawn at (None: every op)."""
+        if not self.blocks:
+            return None
+        if index not in self._depth:
+            sg = self.session.subgraph(index)
+            self._depth[index] = auto_depth(sg) if sg is not None else 1
+        return self._depth[index]
 
     def _callers(self, index: int) -> list[Line]:
         """A link line per op that calls subgraph `index` (WHILE, IF, CALL_ONCE, ...): the
@@ -143,13 +186,16 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self.pane.set_lines(lines, cursor_on=cursor)
         self.query_one(".view-title", Label).update(title)
 
-    def _title(self, index: int, drawn: int) -> str:
+    def _title(self, index: int, drawn: int, depth: int | None = None, blocks: int = 0) -> str:
         """Counts first (a subgraph's name can fill the line): ops, those folded, the name."""
         sg = self.session.subgraph(index)
         assert sg is not None
         n_sub = len(self.session.subgraphs)
         title = f"{len(sg.operators):,} op{'' if len(sg.operators) == 1 else 's'}"
-        if drawn < len(sg.operators):
+        if depth is not None:
+            title += (f" in {drawn:,} nodes, {blocks:,} block{'' if blocks == 1 else 's'} at "
+                      f"depth {depth} (z: every op)")
+        elif drawn < len(sg.operators):
             title += f", {drawn:,} drawn ({len(sg.operators) - drawn:,} only unpack weights)"
         title += f" · {self.session.subgraph_title(index)}"
         if n_sub > 1:
@@ -157,7 +203,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
         return title
 
     @staticmethod
-    def _link(subgraph: int, g: GraphLine) -> Location | None:
+    def _link(subgraph: int, g: GraphLine) -> Location | Block | None:
+        if g.op is not None and g.block is not None:
+            return Block(subgraph, g.block, g.op)
         if g.op is not None:
             return Location("ops", subgraph, g.op)
         if g.tensor is not None:
@@ -175,6 +223,8 @@ class GraphView(ReportsWorkerErrors, Vertical):
     def location(self) -> Location:
         link = self.pane.current_link if self._want is None else self._want
         op = link.index if isinstance(link, Location) and link.view == "ops" else None
+        if isinstance(link, Block):
+            op = link.first
         return Location(self.view_id, self.subgraph, op)
 
     def go(self, location: Location) -> None:
@@ -190,10 +240,119 @@ class GraphView(ReportsWorkerErrors, Vertical):
     @on(LinkList.LinkSelected)
     def _link_selected(self, event: LinkList.LinkSelected) -> None:
         event.stop()
-        if isinstance(event.link, Location):
+        if isinstance(event.link, Block):
+            self.action_expand()
+        elif isinstance(event.link, Location):
             self.post_message(Navigate(event.link))
 
     def action_subgraph(self, delta: int) -> None:
         n = len(self.session.subgraphs)
         if n > 1:
             self.post_message(Navigate(Location(self.view_id, (self.subgraph + delta) % n)))
+
+    # -- blocks ----------------------------------------------------------------------------
+
+    def _redraw(self, op: int | None) -> None:
+        """Draws the current subgraph again (after a change of blocks), the cursor on `op`'s
+        node (its block when it is inside one)."""
+        index = self.subgraph
+        self._drawn.pop(index, None)
+        self._left_at.pop(index, None)
+        self.pane.set_lines([])
+        self.show_subgraph(index)
+        if op is not None:
+            self._cursor_to_op(op)
+
+    def _cursor_to_op(self, op: int) -> None:
+        """The cursor on the node line of op `op`, or on the block holding it."""
+        best = None
+        for i, line in enumerate(self.pane.lines):
+            link = line.link
+            first = link.first if isinstance(link, Block) else (
+                link.index if isinstance(link, Location) and link.view == "ops" else None)
+            if first is not None and first <= op:
+                best = i
+            if first is not None and first > op:
+                break
+        if best is not None:
+            self.pane.select_line(best)
+
+    def action_blocks(self) -> None:
+        op = self.location().index
+        self.blocks = not self.blocks
+        self._redraw(op)
+        self.app.notify("namespaces drawn as blocks: enter or + opens one, - folds it"
+                        if self.blocks else "every op drawn", timeout=3)
+
+    def action_expand(self) -> None:
+        link = self.pane.current_link
+        if not isinstance(link, Block):
+            return
+        opened = self._expanded.get(self.subgraph, frozenset()) | {link.namespace}
+        self._expanded[self.subgraph] = opened
+        self._redraw(link.first)
+
+    def action_fold(self) -> None:
+        """Folds the innermost opened namespace around the cursor's op (or turns blocks on)."""
+        op = self.location().index
+        if not self.blocks:
+            self.action_blocks()
+            return
+        sg = self.session.subgraph(self.subgraph)
+        opened = self._expanded.get(self.subgraph, frozenset())
+        if sg is None or op is None or not opened:
+            return
+        names = [t.name for i in sg.operators[op].outputs
+                 if i >= 0 and (t := sg.tensor(i)) is not None]
+        parts = namespace(names[0]) if names else ()
+        around = ["/".join(parts[:d]) for d in range(len(parts), 0, -1)]
+        inner = next((ns for ns in around if clean(ns) in opened), None)
+        if inner is None:
+            return
+        self._expanded[self.subgraph] = opened - {clean(inner)}
+        self._redraw(op)
+
+    # -- search ----------------------------------------------------------------------------
+
+    @property
+    def search_box(self) -> Input:
+        return self.query_one("#graph-search", Input)
+
+    def action_search(self) -> None:
+        box = self.search_box
+        box.add_class("-open")
+        box.focus()
+
+    @on(Input.Submitted, "#graph-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_text = event.value.strip().lower()
+        self._close_search()
+        self.action_find(1)
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.search_box.has_focus:
+            event.stop()
+            event.prevent_default()
+            self._close_search()
+
+    def _close_search(self) -> None:
+        self.search_box.remove_class("-open")
+        self.pane.focus()
+
+    def action_find(self, direction: int) -> None:
+        """The cursor to the next (or previous) node line containing the query, wrapping."""
+        if not self.query_text:
+            return
+        lines = self.pane.lines
+        n = len(lines)
+        start = self.pane.cursor_line
+        start = -1 if start is None and direction > 0 else (n if start is None else start)
+        for step in range(1, n + 1):
+            i = (start + direction * step) % n
+            line = lines[i]
+            if line.link is not None and self.query_text in line.text.plain.lower():
+                self.pane.select_line(i)
+                return
+        self.app.notify(f"no node line contains {self.query_text!r}", severity="warning",
+                        timeout=3)

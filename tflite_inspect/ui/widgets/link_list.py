@@ -169,6 +169,18 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         elif end > scroll + height:
             self.scroll_to(y=max(top, end - height), animate=False, immediate=True)
 
+    @property
+    def cursor_line(self) -> int | None:
+        """The index of the line under the cursor (None: no link)."""
+        return self._cursor
+
+    def select_line(self, index: int) -> None:
+        """Puts the cursor on line `index` (a link line) and scrolls it into view."""
+        if 0 <= index < len(self._lines) and self._lines[index].link is not None:
+            self._cursor = index
+            self._scroll_cursor_into_view()
+            self.refresh()
+
     def action_move(self, delta: int) -> None:
         links = self._links()
         height = self.scrollable_content_region.height or 1
