@@ -165,7 +165,10 @@ def _signature_io(sg: Subgraph | None, key: str, index: int) -> dict[str, Any]:
 
 
 def summary_report(model: Model) -> dict[str, Any]:
+    from .health import quantization_health
+
     quant = quantization_summary(model)
+    health = quantization_health(model)
     opcodes: dict[str, int] = {}
     for sg in model.subgraphs:
         for op in sg.operators:
@@ -211,6 +214,7 @@ def summary_report(model: Model) -> dict[str, Any]:
             "float_ops": [{"subgraph": p.subgraph, "index": p.index, "opcode": p.opcode,
                            "precision": p.precision} for p in quant.float_ops],
         },
+        quantization_health=health.to_dict() if health is not None else None,
         structural=[d.to_dict() for d in model.structural.diagnostics],
         **support_metadata_dict(model),
     )

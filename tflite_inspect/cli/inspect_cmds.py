@@ -84,6 +84,13 @@ def cmd_summary(args: argparse.Namespace) -> int:
             print_json(doc)
             return 0
         print(_summary_text(doc, sizes))
+        if doc.get("quantization_health") is not None:
+            from ..analysis.health import quantization_health
+            from ..text.health import health_lines
+
+            print("quantization health")
+            for line in health_lines(quantization_health(model)):
+                print(f"  {line.text}")
     return 0
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from ..analysis.health import QuantHealth, quantization_health
 from ..analysis.quantmode import QuantSummary, quantization_summary
 from ..model import Model
 
 __all__ = ["Finding", "ModelStats", "SizeSummary", "compute_stats", "STAT_PARTS"]
 
-STAT_PARTS = ("quantization mode", "size breakdown", "semantic checks")
+STAT_PARTS = ("quantization mode", "quantization health", "size breakdown", "semantic checks")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class ModelStats:
     """What the stats worker computed; `unavailable` maps a part to why it is missing."""
 
     quant: QuantSummary | None = None
+    health: QuantHealth | None = None
     sizes: SizeSummary | None = None
     findings: list[Finding] | None = None
     unavailable: dict[str, str] = field(default_factory=dict)
@@ -83,6 +85,7 @@ def compute_stats(model: Model, progress: Callable[[int, int, str], None] | None
     stats = ModelStats()
     steps: list[tuple[str, Callable[[], None]]] = [
         ("quantization mode", lambda: setattr(stats, "quant", quantization_summary(model))),
+        ("quantization health", lambda: setattr(stats, "health", quantization_health(model))),
         ("size breakdown", lambda: setattr(stats, "sizes", _sizes(model))),
         ("semantic checks", lambda: setattr(stats, "findings", _findings(model))),
     ]

@@ -1,5 +1,6 @@
-"""The Overview: file, schema, contents, quantization mode, signatures, subgraphs, metadata,
-size breakdown and findings. It is the first screen: the signatures and subgraphs say "reading…"
+"""The Overview: file, schema, contents, quantization mode, quantization health (a list of
+links to the tensors and ops it names: enter follows one), signatures, subgraphs, metadata, size
+breakdown and findings. It is the first screen: the signatures and subgraphs say "reading…"
 until the load worker has built them, the parts that need the statistics "computing…" until they
 come."""
 
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -17,11 +19,14 @@ from ...fmt import fmt_bytes
 from ...fmt_support import support_rows
 from ...model import Subgraph
 from ...model.grouping import group_findings, truncation
+from ...text.health import health_lines
 from ..history import Location
 from ..loading import GRAPH_STAGE
+from ..messages import Navigate
 from ..present import bar_lines, metadata_text, tensor_brief
 from ..session import Session
 from ..stats import ModelStats, structural_findings
+from ..widgets.link_list import Line, LinkList
 
 __all__ = ["OverviewView"]
 
@@ -48,6 +53,9 @@ class OverviewView(VerticalScroll, can_focus=True):
     def compose(self) -> ComposeResult:
         yield Static(self._head(), id="ov-head")
         yield Static(self._stats_text(None), id="ov-stats")
+        health = LinkList(id="ov-health")
+        health.display = False
+        yield health
         yield Static(self._io(), id="ov-io")
         yield Static(self._metadata(), id="ov-metadata")
         support = self._support()
@@ -74,10 +82,39 @@ class OverviewView(VerticalScroll, can_focus=True):
     def show_stats(self, stats: ModelStats) -> None:
         """Fills in the parts that waited for the statistics."""
         self.query_one("#ov-stats", Static).update(self._stats_text(stats))
+        self._show_health(stats)
         self.query_one("#ov-sizes", Static).update(self._sizes(stats))
         self.query_one("#ov-findings", Static).update(self._findings(stats))
 
     # -- sections --------------------------------------------------------------------------
+
+    def _show_health(self, stats: ModelStats) -> None:
+        """The quantization health list (hidden for a float model): a heading, then one line
+        per finding, each a link to its tensor or op."""
+        pane = self.query_one("#ov-health", LinkList)
+        if stats.health is None:
+            why = stats.unavailable.get("quantization health")
+            pane.display = why is not None
+            if why:
+                pane.set_lines([Line(Text.assemble(("quantization health", "bold"), f"  {why}"))])
+            return
+        found = health_lines(stats.health)
+        lines = [Line(Text.assemble(("quantization health", "bold"),
+                                    "  (tab moves in; enter opens a line)" if not stats.health.clean
+                                    else ""))]
+        for h in found:
+            text = Text(h.text, style="bold" if h.heading else "")
+            link = Location(h.target[0], h.target[1], h.target[2], detail=True) \
+                if h.target else None
+            lines.append(Line(text, link))
+        pane.set_lines(lines)
+        pane.display = True
+
+    @on(LinkList.LinkSelected, "#ov-health")
+    def _health_link(self, event: LinkList.LinkSelected) -> None:
+        event.stop()
+        if isinstance(event.link, Location):
+            self.post_message(Navigate(event.link))
 
     def _head(self) -> Text:
         m = self.session.model
