@@ -3,6 +3,7 @@ namespace blocks open and fold, `/` finds node lines."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,64 @@ def test_graph_blocks_snapshot(snap_compare: object) -> None:
         pytest.skip("no real-model corpus (run `make corpus`)")
     app = create_app(path)
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9", "z", "down"))  # type: ignore[operator]
+
+
+def _node_lines(pane: GraphList) -> list[str]:
+    return [line.text.plain for line in pane.lines
+            if isinstance(line.link, Location) and line.link.view == "ops"]
+
+
+def test_overlays_mark_each_node_in_words() -> None:
+    path = fixture_path("cnn.int8-io")
+    with open_model(path) as model:
+        ops = [op.opcode_name for op in model.subgraphs[0].operators]
+
+    async def go() -> None:
+        async with running(path) as (app, pilot):
+            await press(pilot, "9")
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            plain = _node_lines(pane)
+            await press(pilot, "o")  # precision
+            assert "precision: INT integer" in pane.plain_text()
+            marked = _node_lines(pane)
+            assert len(marked) == len(plain) == len(ops)
+            for opcode, line in zip(ops, marked, strict=True):
+                want = "[CVT]" if opcode in ("QUANTIZE", "DEQUANTIZE") else "[INT]"
+                assert line.startswith(f"● {want}"), line
+            await press(pilot, "o")  # float: none in a full-integer model
+            assert "float: 0 op(s) still compute in float" in pane.plain_text()
+            assert not any("[FLOAT]" in line for line in _node_lines(pane))
+            await press(pilot, "o")  # targets: static rules before any check ran
+            assert "targets: ✗ the targets that cannot run the op" in pane.plain_text()
+            await press(pilot, "o")  # error: no compare yet
+            assert "no per-layer compare yet" in pane.plain_text()
+            await press(pilot, "o")  # none
+            assert _node_lines(pane) == plain
+
+    run(go())
+
+
+def test_the_error_overlay_shows_the_last_per_layer_compare() -> None:
+    pytest.importorskip("ai_edge_litert.interpreter")
+    from textual.widgets import Checkbox, Select
+
+    async def go() -> None:
+        async with running(fixture_path("cnn.float32")) as (app, pilot):
+            screen = app.screen
+            await press(pilot, "8")
+            screen.query_one("#compare-sibling", Select).value = str(fixture_path("cnn.int8"))
+            screen.query_one("#compare-per-layer", Checkbox).value = True
+            await press(pilot, "ctrl+r")
+            await press(pilot, "9", "o", "o", "o", "o")
+            pane = screen.query_one("#graph-lines", GraphList)
+            assert "error: SQNR of the op's output" in pane.plain_text()
+            marks = [line for line in _node_lines(pane) if "dB" in line]
+            assert marks, pane.plain_text()
+            assert all(re.match(r"● (│ )*\[-?\d+dB\*?\]", line) for line in marks), marks
+
+    run(go())
+
+
+def test_graph_overlay_snapshot(snap_compare: object) -> None:
+    app = create_app(fixture_path("cnn.dynamic"))
+    assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9", "o"))  # type: ignore[operator]

@@ -58,6 +58,7 @@ class GraphLine:
     tensor: int | None = None
     subgraph: int | None = None
     block: str | None = None
+    ops: tuple[int, ...] = ()  # a block line's ops
 
 
 def short_name(name: str, width: int = NAME_WIDTH) -> str:
@@ -372,7 +373,7 @@ def graph_lines(sg: Any, *, ascii_only: bool = False, max_lanes: int = MAX_LANES
     for g in drawer.out:
         if g.op is not None:
             node = view.operators[g.op]
-            g = GraphLine(g.text, g.drawing, op=node.first, block=node.block)
+            g = GraphLine(g.text, g.drawing, op=node.first, block=node.block, ops=node.ops)
         out.append(g)
     return out
 

@@ -8,6 +8,7 @@ failed worker ends in one handler that shows an error dialog.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from collections.abc import Awaitable, Callable
@@ -190,6 +191,10 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         self.call_after_refresh(message.painted.set)
 
     async def on_graph_ready(self, message: GraphReady) -> None:
+        # The model's objects live as long as the session: moved out of the collector's sight,
+        # a full collection no longer walks 100,000 of them during a key press (a 60 ms pause
+        # on a 10,000-op model). Reference counting still frees them when the session goes.
+        gc.freeze()
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen) and screen.session is message.session:
                 await screen.show_graph()

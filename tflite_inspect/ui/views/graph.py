@@ -5,12 +5,15 @@
 backspace comes back. `z` draws runs of ops in one namespace as blocks (`text.graph_ns`, at the
 deepest depth that fits in a few dozen nodes) and back; enter or `+` on a block opens it one
 level deeper, `-` folds the namespace around the cursor again. `/` searches the node lines
-(`n`/`N` the next and previous match). Only the visible lines are drawn (the pane is a
+(`n`/`N` the next and previous match). `o` cycles the overlays of `ui.graph_overlays`
+(precision, float ops, what targets cannot run, per-layer error of the last compare): a mark
+in words before each node, coloured by severity. Only the visible lines are drawn (the pane is a
 `LinkList`); each drawing is computed once, when first shown.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -24,6 +27,7 @@ from textual.widgets import Input, Label
 
 from ...text.graph import GraphLine, clean, graph_lines
 from ...text.graph_ns import auto_depth, namespace
+from ..graph_overlays import OVERLAYS, Mark, Overlay, block_mark, overlay_marks
 from ..history import Location
 from ..messages import Navigate, ReportsWorkerErrors
 from ..session import Session
@@ -47,7 +51,8 @@ class Block:
 class GraphList(LinkList):
     """The drawing's pane: a LinkList whose lanes are drawn in a quieter colour."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*LinkList.COMPONENT_CLASSES, "graph--lanes"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {*LinkList.COMPONENT_CLASSES, "graph--lanes",
+                                             "graph--good", "graph--warn", "graph--bad"}
 
 
 class GraphView(ReportsWorkerErrors, Vertical):
@@ -66,6 +71,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 tooltip="Open the block under the cursor one level deeper"),
         Binding("minus", "fold", "Fold", show=False, id="graph.fold",
                 tooltip="Fold the namespace around the cursor back into its block"),
+        Binding("o", "overlay", "Overlay", id="graph.overlay",
+                tooltip="Mark each node: precision, float ops, targets that cannot run it, "
+                        "per-layer error of the last compare, or nothing"),
         Binding("slash", "search", "Search", id="graph.search",
                 tooltip="Find a node line by op type, index or name"),
         Binding("n", "find(1)", "Next match", show=False, id="graph.next-match"),
@@ -87,6 +95,11 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self._depth: dict[int, int] = {}  # subgraph -> its block depth (auto_depth)
         self._expanded: dict[int, frozenset[str]] = {}  # subgraph -> namespaces opened
         self.query_text = ""
+        self.overlay: str | None = None  # one of OVERLAYS
+        self._overlays: dict[int, Overlay | None] = {}  # subgraph -> its marks
+        self._sources: dict[int, Callable[[], Overlay | None]] = {}  # what computes them
+        self._drawings: dict[tuple[int, int | None, frozenset[str]], list[GraphLine]] = {}
+        self._styles: dict[str, Style] = {}
 
     def compose(self) -> ComposeResult:
         yield Label("", classes="view-title", markup=False)
@@ -107,16 +120,45 @@ class GraphView(ReportsWorkerErrors, Vertical):
         assert sg is not None
         names = {s.index: s.name for s in self.session.subgraphs}
         depth = self.depth_of(index)
-        drawing = graph_lines(sg, subgraph_names=names, depth=depth,
-                              expanded=self._expanded.get(index, frozenset()))
+        expanded = self._expanded.get(index, frozenset())
+        key = (index, depth, expanded)
+        drawing = self._drawings.get(key)
+        if drawing is None:  # kept: an overlay changes the marks, not the drawing
+            drawing = self._drawings[key] = graph_lines(sg, subgraph_names=names, depth=depth,
+                                                        expanded=expanded)
         lines = self._callers(index)
+        if self.overlay is not None and index not in self._overlays:
+            self._overlays[index] = self._sources[index]()  # may be slow: in the worker
+        overlay = self._overlays.get(index)
+        if overlay is not None:
+            lines.append(Line(Text(overlay.legend, style="italic")))
         for g in drawing:
             text = Text(g.text, no_wrap=True, end="")
             text.stylize(lanes, 0, g.drawing)
+            if overlay is not None and g.op is not None:
+                mark = block_mark(overlay, g.ops) if g.block is not None else \
+                    overlay.marks.get(g.op)
+                text = self._marked(text, g.drawing, mark, overlay.width)
             lines.append(Line(text, self._link(index, g)))
         drawn = sum(1 for g in drawing if g.op is not None)
         blocks = sum(1 for g in drawing if g.block is not None)
         return lines, self._title(index, drawn, depth, blocks)
+
+    def _marked(self, text: Text, at: int, mark: Mark | None, width: int) -> Text:
+        """`text` with `mark` (padded to `width`, in brackets) inserted after the drawing."""
+        pad = width + 3
+        if mark is None:
+            cell = Text(" " * pad)
+        else:
+            cell = Text(f"[{mark.text}]".ljust(pad))
+            if mark.severity:
+                cell.stylize(self._styles[mark.severity], 0, len(mark.text) + 2)
+        out = text[:at]
+        out.append_text(cell)
+        out.append_text(text[at:])
+        out.no_wrap = True
+        out.end = ""
+        return out
 
     def depth_of(self, index: int) -> int | None:
         """The block depth subgraph `index` is drawn at (None: every op)."""
@@ -151,6 +193,8 @@ class GraphView(ReportsWorkerErrors, Vertical):
             self._left_at[self.subgraph] = self.pane.current_link
         self.subgraph = index
         cursor = self._op_link(index, op) if op is not None else self._left_at.get(index)
+        if self.overlay is not None and index not in self._overlays:
+            self._sources[index] = self._overlay_source(index)  # here: it reads other panes
         if index in self._drawn:
             self._want = None
             self._show(index, cursor)
@@ -262,6 +306,56 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self.show_subgraph(index)
         if op is not None:
             self._cursor_to_op(op)
+
+    def action_overlay(self) -> None:
+        """The next overlay (none after the last)."""
+        order: list[str | None] = [None, *OVERLAYS]
+        self.overlay = order[(order.index(self.overlay) + 1) % len(order)]
+        self._overlays.clear()
+        self._sources.clear()
+        self._drawn.clear()
+        self._redraw(self.location().index)
+        self.app.notify(f"overlay: {self.overlay}" if self.overlay else "no overlay", timeout=2)
+
+    def _overlay_source(self, index: int) -> Callable[[], Overlay | None]:
+        """What computes the overlay's marks over subgraph `index`: the other panes' reports
+        are read here (on the UI thread), the marks computed when called (in the drawing's
+        worker for a large subgraph: the static check rules take seconds on 10,000 ops)."""
+        sg = self.session.subgraph(index)
+        name = self.overlay
+        if name is None or sg is None:
+            return lambda: None
+        self._styles = {k: self.pane.get_component_rich_style(f"graph--{k}")
+                        for k in ("good", "warn", "bad")}
+        check_report = compare_report = None
+        op_of = None
+        if self.overlay == "targets":
+            from .check import CheckView
+
+            views = list(self.screen.query(CheckView))
+            check_report = views[0].report if views and views[0].report is not None else None
+        elif self.overlay == "error":
+            from .compare import CompareView
+
+            panes = list(self.screen.query(CompareView))
+            if panes:
+                compare_report = panes[0].report
+
+                def op_of(row: dict[str, object]) -> int | None:
+                    where = panes[0].layer_location(row)
+                    return where.index if where is not None and where.view == "ops" else None
+        model = self.session.model
+
+        def compute() -> Overlay:
+            report = check_report
+            if name == "targets" and report is None:
+                from ...check import static_report
+
+                report = static_report(model)
+            return overlay_marks(name, model, sg, check_report=report,
+                                 compare_report=compare_report, op_of=op_of)
+
+        return compute
 
     def _cursor_to_op(self, op: int) -> None:
         """The cursor on the node line of op `op`, or on the block holding it."""
