@@ -13,7 +13,6 @@ Never raises for what an interpreter does: each side's `outcome` says how it end
 
 from __future__ import annotations
 
-import contextlib
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -113,6 +112,7 @@ def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int,
 
 def _load(side: Side, session: ChildSession, path: str,
           config: InterpreterConfig) -> RemoteInterpreter | None:
+    session.label = f"{side.label}: "
     try:
         interp = RemoteInterpreter(session, path, config)
     except ChildFailure as failure:
@@ -148,8 +148,9 @@ class _Comparison:
         report = self.report
         rid_a = _tagged(report.a, lambda: self.ia.submit_run(part, self.capture_a))
         rid_b = _tagged(report.b, lambda: self.ib.submit_run(part, self.capture_b))
-        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
-        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
+        # the answers come in order: the progress while waiting for each is that side's
+        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)), self.ia.session)
+        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)), self.ib.session)
         for (ka, kb), stats in self.out_stats.items():
             _accumulate(stats, self.ia.outputs[ka], [r.outputs[ka] for r in res_a],
                         self.ib.outputs[kb], [r.outputs[kb] for r in res_b])
@@ -233,7 +234,11 @@ def _accumulate(stats: OutputStats | LayerStats, ref_spec: Any, refs: list[np.nd
     return None
 
 
-def _tagged(side: Side, fn: Any) -> Any:
+def _tagged(side: Side, fn: Any, session: ChildSession | None = None) -> Any:
+    """`fn()`, a ChildFailure recorded as `side`'s outcome; with `session`, its progress is
+    labelled with the side ("A: invoking") meanwhile."""
+    if session is not None:
+        session.label = f"{side.label}: "
     try:
         return fn()
     except ChildFailure as failure:
@@ -253,17 +258,18 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
     labels `y`, then file size, weight bytes and latency p50 (`runs` timed runs; 0 skips).
 
     With `per_layer` and `isolated`, each matched op of B also gets its isolated error: A's op
-    alone, run in a third child on B's own inputs of that op (see `isolated`)."""
+    alone, run on B's own inputs of that op (see `isolated`). Everything runs in one child
+    process."""
     for path in (a, b):
         if not Path(path).is_file():
             raise FileNotFoundError(2, "No such file", str(path))
     base = InterpreterConfig(threads=threads, backend=backend, signature=signature)
     config = InterpreterConfig.for_capture(base) if per_layer else base
-    with contextlib.ExitStack() as stack, \
-            ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
-                         label="A: ") as sa, \
-            ChildSession(limits=limits, progress=progress, cancel=cancel, env=env,
-                         label="B: ") as sb:
+    # One child runs both models and the isolated ops, one request after the other (answers
+    # come back in order, each tagged with its side): starting a child and importing the
+    # interpreter cost more than the two models' invocations on small ones.
+    with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env) as child:
+        sa = sb = child
         # read the files while the children start
         report = CompareReport(Side("A", file_facts(a)), Side("B", file_facts(b)),
                                per_layer=per_layer)
@@ -287,9 +293,7 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
         isolator = None
         if per_layer and isolated:
             report.isolated = True
-            si = stack.enter_context(ChildSession(limits=limits, progress=progress, cancel=cancel,
-                                                  env=env, label="isolated: "))
-            isolator = Isolator(si, str(a), backend, matches, ia.activations, ib.activations,
+            isolator = Isolator(child, str(a), backend, matches, ia.activations, ib.activations,
                                 report.notes)
             if not _same_graph(matches, ib.activations):
                 report.notes.append("per-layer: A and B do not look like a float/quantized pair "
@@ -326,6 +330,7 @@ def _time_both(report: CompareReport, sessions: tuple[ChildSession, ChildSession
     """Latency of each model on its default interpreter, one after the other (never both at once:
     they would compete for the same cores)."""
     for side, session, interp in zip((report.a, report.b), sessions, interps, strict=True):
+        session.label = f"{side.label}: "
         try:
             timed = interp if interp.config == base else RemoteInterpreter(session,
                                                                           interp.model_path, base)

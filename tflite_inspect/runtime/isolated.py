@@ -152,6 +152,7 @@ class Isolator:
         self.state = Isolation(*plan_isolated(matches, reference, test))
         self.session, self.notes, self.alive = session, notes, True
         try:
+            session.label = "isolated: "  # the child may run A and B too (compare_models)
             result, _ = session.call("isolate_prepare", {
                 "model": model, "backend": backend,
                 "jobs": [j.to_request() for j in self.state.jobs]})
@@ -174,6 +175,7 @@ class Isolator:
             return
         feeds = self.state.feeds(tensors)
         try:
+            self.session.label = "isolated: "
             result, arrays = self.session.call("isolate_run", {"samples": len(feeds)},
                                                stack(feeds))
         except ChildFailure as failure:

@@ -86,8 +86,10 @@ class RemoteInterpreter:
         self.session = session
         self.config = config
         self.model_path = model_path
+        # one child may hold several models (a compare loads A and B in one): the key names both
+        self.key = f"{model_path}|{config.key}"
         self.info, _ = session.call("load", {
-            "model": model_path, "key": config.key, "resolver": config.resolver,
+            "model": model_path, "key": self.key, "resolver": config.resolver,
             "preserve": config.preserve, "threads": config.threads,
             "backend": config.backend, "signature": config.signature,
         })
@@ -112,7 +114,7 @@ class RemoteInterpreter:
         request id for `collect_run`."""
         feeds = [{f"i{j}": arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
                  for sample in samples]
-        return self.session.submit("run", {"key": self.config.key, "samples": len(samples),
+        return self.session.submit("run", {"key": self.key, "samples": len(samples),
                                            "capture": list(capture)}, stack(feeds))
 
     def collect_run(self, rid: int, count: int) -> list[RunResult]:
@@ -131,6 +133,6 @@ class RemoteInterpreter:
     def latency(self, sample: Mapping[str, np.ndarray], runs: int, warmup: int) -> Latency:
         """Times invoke() on one sample; raises ChildFailure like any request."""
         arrays = {f"i{j}": a for j, a in enumerate(feed_arrays(sample, self.inputs))}
-        result, _ = self.session.call("latency", {"key": self.config.key, "runs": runs,
+        result, _ = self.session.call("latency", {"key": self.key, "runs": runs,
                                                   "warmup": warmup}, arrays)
         return Latency.from_times(result["times_ms"], warmup)
