@@ -55,7 +55,7 @@ def test_a_quantized_model_defaults_b_to_its_float_sibling_and_s_swaps_the_ratio
             view = screen.query_one(CompareView)
             assert view.query_one("#compare-sibling", Select).value == \
                 str(FIXTURES / "cnn.float32.tflite")
-            assert "B the closest float32 sibling by name and graph" in str(
+            assert "B the closest float32 sibling (name, graph)" in str(
                 view.query_one("#compare-status").render())
             await press(pilot, "ctrl+r")
             before = view.report

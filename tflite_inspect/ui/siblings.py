@@ -152,6 +152,6 @@ def counterpart(model: Model, path: Path, candidates: Sequence[Path] | None = No
 
 
 def describe(candidate: Candidate) -> str:
-    """Why it was chosen, for the status line ("the closest float32 sibling by name and
-    graph")."""
-    return f"the closest {candidate.graph.mode} sibling by name and graph"
+    """Why it was chosen, for the status line ("the closest float32 sibling (name, graph)":
+    by name first, then by graph)."""
+    return f"the closest {candidate.graph.mode} sibling (name, graph)"

@@ -137,7 +137,7 @@ class CompareView(ToolPane):
         # a B chosen meanwhile (by the user, the Convert or Quantize pane) stays
         if message.path is not None and select.value is Select.NULL:
             select.value = str(message.path)
-            self.set_status(f"A is the open model, B {message.why}; s swaps")
+            self.set_status(f"A open model, B {message.why}; s swaps")
         elif message.path is None:
             self.set_status("A is the open model; no sibling opens: type B's path")
         else:

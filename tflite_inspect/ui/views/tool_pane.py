@@ -91,7 +91,10 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         self.set_status(message.text, busy=message.busy)
 
     def on_mount(self) -> None:
-        self.results.can_focus = False  # no tab stop on an empty pane
+        found = self.query(f"#{self.view_id}-results").results(LinkList)
+        for results in found:  # (the Quantize pane has tables of its own instead)
+            results.focus_when_empty = False  # no tab stop on an empty pane
+            results.can_focus = bool(results.lines)
 
     def on_unmount(self) -> None:
         self.workers.cancel_node(self)
@@ -126,7 +129,8 @@ class ToolPane(ReportsWorkerErrors, Vertical):
             return
         focused = self.app.focused
         expanded = isinstance(field, Select) and field.expanded
-        if event.key == "escape" and not expanded:
+        running = any(w.is_running for w in self.workers if w.node is self)
+        if event.key == "escape" and not expanded and not running:  # running: escape cancels
             event.stop()
             event.prevent_default()
             self.leave_field()
@@ -187,7 +191,6 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         """Replaces the results; the focus moves to them from the pane's buttons (not from a
         field the user is typing in, nor from another view)."""
         self.results.set_lines(lines)
-        self.results.can_focus = bool(lines)
         focused = self.app.focused
         here = focused is not None and self in focused.ancestors
         if here and not isinstance(focused, (Input, Select)):
