@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.widgets import Input, Static
+from textual.widgets import Input, Label, Static
 from ui.ui_testlib import fixture_path, press, run, running
 
 from tflite_inspect.model.weights import dequantize, tensor_data
@@ -126,5 +126,117 @@ def test_a_failed_export_ends_in_one_error_dialog(tmp_path: Path) -> None:
             assert "Exporting a tensor" in text and "a-file" in text
             await press(pilot, "escape")
             assert isinstance(app.screen, MainScreen)
+
+    run(go())
+
+
+# -- following the selection of the Operators and Tensors views --------------------------------
+
+
+def _first(sg: object, opcode: str) -> int:
+    """The index of the first op `opcode` of subgraph `sg`."""
+    return next(op.index for op in sg.operators if op.opcode_name == opcode)  # type: ignore[attr-defined]
+
+
+def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            sg = app.session.model.subgraphs[0]
+            conv = [op for op in sg.operators if op.opcode_name == "CONV_2D"][1]
+            constants = [i for i in conv.inputs if sg.tensors[i].is_constant]
+            # Its largest constant input is its filter (input 1), not its bias.
+            filter_index = conv.inputs[1]
+            assert max(constants, key=lambda i: sg.tensors[i].nbytes) == filter_index
+            await press(pilot, "2", *["down"] * conv.index, "4")
+            view = _weights(app)
+            assert view.current == Location("weights", 0, filter_index)
+            assert filter_index != view._default_tensor().index  # not what 4 shows first
+            assert view.data is not None and view.data.raw.shape == sg.tensors[filter_index].shape
+
+            # An op without a constant input leaves the weight shown.
+            pool = _first(sg, "MAX_POOL_2D")
+            assert not any(sg.tensors[i].is_constant for i in sg.operators[pool].inputs)
+            await press(pilot, "2", "home", *["down"] * pool, "4")
+            assert view.current == Location("weights", 0, filter_index)
+
+    run(go())
+
+
+def test_4_after_a_tensor_shows_that_constant_and_the_last_view_looked_at_wins() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            sg = app.session.model.subgraphs[0]
+            conv = sg.operators[0]
+            bias = conv.inputs[2]  # a constant, and not the filter op 0 stands for
+            assert sg.tensors[bias].is_constant and bias != conv.inputs[1]
+            await press(pilot, "2", "4")  # op 0 selected in Operators
+            view = _weights(app)
+            assert view.current == Location("weights", 0, conv.inputs[1])
+
+            await press(pilot, "3", *["down"] * bias, "4")  # then the bias in Tensors
+            assert view.current == Location("weights", 0, bias)
+
+            await press(pilot, "2", "4")  # Operators again, still on op 0: its filter
+            assert view.current == Location("weights", 0, conv.inputs[1])
+
+            activation = conv.outputs[0]
+            assert not sg.tensors[activation].is_constant
+            await press(pilot, "3", "home", *["down"] * activation, "4")
+            assert view.current == Location("weights", 0, conv.inputs[1])  # kept
+
+    run(go())
+
+
+def test_4_after_an_op_reading_a_dequantize_output_shows_the_float16_constant() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.float16")) as (app, pilot):
+            sg = app.session.model.subgraphs[0]
+            conv = sg.operators[_first(sg, "CONV_2D")]
+            weight = sg.tensors[conv.inputs[1]]
+            assert not weight.is_constant and weight.producer is not None
+            dequantize = sg.operators[weight.producer]
+            assert dequantize.opcode_name == "DEQUANTIZE"
+            stored = sg.tensors[dequantize.inputs[0]]
+            assert stored.is_constant and stored.dtype == "float16"
+            await press(pilot, "2", *["down"] * conv.index, "4")
+            view = _weights(app)
+            assert view.current == Location("weights", 0, stored.index)
+            assert view.data is not None and view.data.raw.dtype == np.float16
+
+            # The DEQUANTIZE output selected in Tensors stands for the same constant.
+            await press(pilot, "n")
+            assert view.current != Location("weights", 0, stored.index)
+            await press(pilot, "3", *["down"] * weight.index, "4")
+            assert view.current == Location("weights", 0, stored.index)
+
+    run(go())
+
+
+def test_n_and_p_stepping_survives_a_look_at_the_same_selection() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            await press(pilot, "2", "down", "down", "4", "n")
+            view = _weights(app)
+            stepped = view.current
+            await press(pilot, "2", "4")  # the op selected has not changed
+            assert view.current == stepped
+            await press(pilot, "4")  # 4 in Weights itself: nothing new either
+            assert view.current == stepped
+
+    run(go())
+
+
+def test_the_title_starts_with_the_position_and_the_n_p_keys() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8-io"), size=(80, 24)) as (app, pilot):
+            await press(pilot, "2", "down", "down", "4")
+            view = _weights(app)
+            sg = app.session.model.subgraphs[0]
+            constants = [t.index for t in sg.tensors if t.is_constant]
+            index = view.current.index
+            title = app.screen.query_one("#w-title", Label)
+            expected = f"n/p constant {constants.index(index) + 1} of {len(constants)}"
+            assert str(title.content).startswith(expected)
+            assert title.content_region.width >= len(expected)  # on screen at 80 columns
 
     run(go())

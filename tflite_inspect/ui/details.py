@@ -59,12 +59,14 @@ def _op_link(sg: Subgraph, label: str, index: int) -> Line:
 
 
 def op_lines(session: Session, sg: Subgraph, op: Operator) -> list[Line]:
-    """Everything about one operator (see module docstring for the links)."""
+    """Everything about one operator (see module docstring for the links): its options right
+    under the header line, then its kind, precision, inputs and outputs."""
     lines = [Line(Text.assemble((f"op {op.index}  ", "bold"), (op.opcode_name, "bold"),
                                 f"  version {op.version}  ·  {session.subgraph_title(sg.index)}"))]
     if op.error:
         lines.append(_plain(f"! unreadable operator: {op.error}"))
         return lines
+    lines += _options_lines(op)  # first: padding, strides, activation fit a short pane
     kind = "custom (Flex)" if op.is_flex else "custom" if op.is_custom else "builtin"
     code = op.opcode
     lines.append(_kv("kind", kind + (f", opcode index {op.opcode_index}" if code else
@@ -86,7 +88,6 @@ def op_lines(session: Session, sg: Subgraph, op: Operator) -> list[Line]:
     if op.intermediates:
         lines.append(_head("intermediates"))
         lines += [_tensor_link(sg, f"im{i}", t) for i, t in enumerate(op.intermediates)]
-    lines += _options_lines(op)
     lines += _calls_lines(session, op)
     if op.is_custom:
         lines += _custom_lines(op)
@@ -96,7 +97,7 @@ def op_lines(session: Session, sg: Subgraph, op: Operator) -> list[Line]:
 def _options_lines(op: Operator) -> list[Line]:
     types = " + ".join(t for t in (op.options_type, op.options_2_type) if t)
     if not op.options and not types:
-        return [_head("options"), _plain("  (none)", "dim")]
+        return [Line(Text.assemble(("options", "bold"), ("  (none)", "dim")))]
     out = [_head(f"options  {types}")]
     out += [_kv(k, v, 28) for k, v in option_items(op)]
     if op.mutating_variable_inputs:

@@ -34,6 +34,10 @@ class History:
             del self._back[: -self._limit]
         self._forward.clear()
 
+    def visited(self) -> list[Location]:
+        """The places left, oldest first (what `back` would return, in reverse)."""
+        return list(self._back)
+
     def back(self, current: Location) -> Location | None:
         if not self._back:
             return None

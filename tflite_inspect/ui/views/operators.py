@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from textual import events
+
 from ...model import Subgraph
 from ..details import op_lines
 from ..present import fused_activation, op_io
@@ -86,3 +88,20 @@ class OperatorsView(TableDetailView):
     def row_name(self, row: int) -> str:
         sg = self.session.subgraph(self.subgraph)
         return sg.operators[row].opcode_name if sg is not None else ""
+
+    # The detail pane starts with the op's options (plain lines), so its first link (in0) can
+    # be below a short pane: once the pane has the focus, its link cursor is scrolled into view.
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is self.detail:
+            self._cursor_into_view()
+
+    def _show_detail(self, row: int | None) -> None:
+        super()._show_detail(row)
+        if self.detail.has_focus:
+            self._cursor_into_view()
+
+    def _cursor_into_view(self) -> None:
+        line = self.detail.cursor_line
+        if line is not None:
+            self.detail.select_line(line)

@@ -1,6 +1,10 @@
 """The Weights view of one constant tensor: statistics and a histogram, every value (stored and
 real, side by side, paged through the whole tensor), per-channel summaries, a hex view, and
-export to `.npy`."""
+export to `.npy`.
+
+Shown after the Operators or Tensors view, it follows the selection the user left there last:
+the op's weight or the constant tensor (`ui.selection_weight`); a selection without one, or one
+already followed, leaves the tensor shown (so n/p stepping survives a look elsewhere)."""
 
 from __future__ import annotations
 
@@ -18,7 +22,7 @@ from textual.message import Message
 from textual.widgets import Label, Static, TabbedContent, TabPane
 
 from ...fmt import fmt_float, fmt_shape, fmt_sparsity
-from ...model import ModelError
+from ...model import ModelError, Tensor
 from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
@@ -27,6 +31,8 @@ from ..messages import ReportsWorkerErrors
 from ..present import quant_brief
 from ..screens.confirm import ConfirmDialog
 from ..screens.export import ExportDialog
+from ..screens.main import MainScreen
+from ..selection_weight import last_selection, selection_weight
 from ..session import Session
 from ..weight_data import WeightData, load_weights, npy_bytes
 from ..widgets.hex_view import HexView
@@ -176,6 +182,8 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         self.session = session
         self.current: Location | None = None
         self.data: WeightData | None = None
+        self.followed: Location | None = None
+        """The Operators or Tensors selection whose constant was last looked for."""
 
     def compose(self) -> ComposeResult:
         yield Label("", id="w-title", classes="view-title", markup=False)
@@ -193,7 +201,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
                 yield HexView(id="w-hex-view")
 
     def on_mount(self) -> None:
-        first = self._default_tensor()
+        first = self._selected_weight() or self._default_tensor()
         if first is None:
             self.query_one("#w-title", Label).update(
                 "this model has no constant tensors (no weights)")
@@ -219,9 +227,29 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         return self.current or Location("weights")
 
     def go(self, location: Location) -> None:
+        """A tensor asked for (`w` in Tensors, a link, back/forward) is shown; the view asked
+        for as it is (its number key) follows the selection instead."""
         if location.index is not None and location != self.current:
             self.show(location)
+        else:
+            target = self._selected_weight()
+            if target is not None and target != self.current:
+                self.show(target)
         self.focus()
+
+    def _selected_weight(self) -> Location | None:
+        """The constant of the op or tensor the user selected last in the Operators or Tensors
+        view, when that selection is new since the last look and has one."""
+        screen = self.screen
+        if not isinstance(screen, MainScreen):
+            return None
+        # The places left, oldest first, then the one being left now (still the active tab
+        # while this view is first mounted).
+        selection = last_selection([*screen.history.visited(), screen.current_location()])
+        if selection is None or selection == self.followed:
+            return None
+        self.followed = selection
+        return selection_weight(self.session, selection)
 
     def show(self, location: Location) -> None:
         """Loads tensor `location.index` of `location.subgraph` in a worker."""
@@ -230,15 +258,21 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
             return
         self.current = Location("weights", location.subgraph, t.index)
         self.data = None
-        consts = self._constants(location.subgraph)
-        pos = f"constant {consts.index(t.index) + 1}/{len(consts)}, n/p" if t.index in consts \
-            else "no constant data"
-        sparse = fmt_sparsity(tensor_sparsity(t))
-        self.query_one("#w-title", Label).update(
-            f"tensor {t.index} {t.name}  {t.dtype} {fmt_shape(t.shape)}  "
-            f"{quant_brief(t.quantization)}  " + (f"{sparse}  " if sparse else "") + f"({pos})")
+        self.query_one("#w-title", Label).update(self._title(t))
         self.query_one("#w-panes").loading = True
         self._load(self.current)
+
+    def _title(self, t: Tensor) -> str:
+        """Where the tensor is among the constants and the keys that step through them first,
+        so they are on screen at 80 columns; then the tensor (its type and shape before the
+        name, which can be long)."""
+        consts = self._constants(t.subgraph)
+        pos = f"n/p constant {consts.index(t.index) + 1} of {len(consts)}" \
+            if t.index in consts else f"no constant data (n/p: the {len(consts)} constants)"
+        sparse = fmt_sparsity(tensor_sparsity(t))
+        parts = (f"tensor {t.index}  {t.dtype} {fmt_shape(t.shape)}", t.name,
+                 quant_brief(t.quantization), sparse)
+        return f"{pos} · " + "  ".join(x for x in parts if x)
 
     @work(thread=True, exclusive=True, exit_on_error=False, name="weights",
           description="Reading weights")

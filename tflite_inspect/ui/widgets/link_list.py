@@ -85,6 +85,9 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         self._first_row: list[int] = []
         self._cursor: int | None = None  # logical index of the current link line
         self._wrap_width = 0
+        self._rewrap_pending = False
+        self.focus_when_empty = True
+        """False: no tab stop while the pane holds no lines (a tool pane's empty results)."""
 
     # -- content ---------------------------------------------------------------------------
 
@@ -93,6 +96,7 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         first link. Scrolls to the top (or to the cursor)."""
         self._lines = list(lines)
         self._cursor = None
+        self.can_focus = bool(self._lines) or self.focus_when_empty
         links = [i for i, line in enumerate(self._lines) if line.link is not None]
         if cursor_on is not None:
             self._cursor = next((i for i in links if self._lines[i].link == cursor_on), None)
@@ -121,7 +125,7 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
     def _wrap(self) -> None:
         """Splits the lines into rows for the current width. Only lines wider than the pane
         are wrapped; rows are rendered to segments when they are drawn."""
-        width = max(10, (self.scrollable_content_region.width or self.size.width or 80) - GUTTER)
+        width = self._content_width()
         self._wrap_width = width
         console = self.app.console
         rows: list[tuple[int, Text]] = []
@@ -251,9 +255,24 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- rendering -------------------------------------------------------------------------
 
+    def _content_width(self) -> int:
+        return max(10, (self.scrollable_content_region.width or self.size.width or 80) - GUTTER)
+
+    def _rewrap(self) -> None:
+        self._rewrap_pending = False
+        if self._lines and self._content_width() != self._wrap_width:
+            self._wrap()
+            self._scroll_cursor_into_view()
+            self.refresh()
+
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         width = self.scrollable_content_region.width
+        if self._lines and not self._rewrap_pending and self._content_width() != self._wrap_width:
+            # The content width changed without a resize (a vertical scrollbar came or went
+            # when the lines were set): wrap again for it, once this frame is drawn.
+            self._rewrap_pending = True
+            self.call_after_refresh(self._rewrap)
         base = self.rich_style
         row = scroll_y + y
         if row >= len(self._rows):
