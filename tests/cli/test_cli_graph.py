@@ -163,3 +163,21 @@ def test_bad_depth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], ar
     code, out, err = run(capsys, "graph", *argv, str(FIXTURES / "cnn.float32.tflite"))
     assert code == 2 and not out
     assert message in err and len(err.strip().splitlines()) == 1
+
+
+def test_constants_are_drawn_only_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    path = FIXTURES / "cnn.float16.tflite"
+    code, folded, _ = run(capsys, "graph", str(path))
+    assert code == 0 and "○ constant" not in folded
+    code, out, err = run(capsys, "graph", "--constants", str(path))
+    assert code == 0 and not err
+    with open_model(path) as model:
+        sg = model.subgraphs[0]
+        constants = [t for t in sg.tensors if t.is_constant and t.consumers]
+        drawn = [int(m.group(1)) for line in out.splitlines()
+                 if (m := re.search(r"○[ │]*constant (\d+) ", line))]
+        assert sorted(drawn) == sorted(t.index for t in constants)
+        # the DEQUANTIZE ops that unpack the float16 weights are nodes now, not folded
+        deq = [op.index for op in sg.operators if op.opcode_name == "DEQUANTIZE"]
+        assert deq and all(f"● {i} DEQUANTIZE " in out for i in deq)
+        assert not any(f"● {i} DEQUANTIZE " in folded for i in deq)

@@ -212,6 +212,24 @@ def test_the_error_overlay_shows_the_last_per_layer_compare() -> None:
     run(go())
 
 
+def test_c_draws_the_constants_and_folds_them_again() -> None:
+    async def go() -> None:
+        async with running(fixture_path("cnn.int8")) as (app, pilot):
+            await press(pilot, "9")
+            pane = app.screen.query_one("#graph-lines", GraphList)
+            folded = pane.plain_text()
+            assert "○ constant" not in folded
+            await press(pilot, "c")
+            shown = pane.plain_text()
+            assert "○ constant 7 cnn_1/conv1_1/convolution [8,3,3,3] int8" in shown
+            links = [ln.link for ln in pane.lines if "○ constant 7 " in ln.text.plain]
+            assert links == [Location("tensors", 0, 7, detail=True)]
+            await press(pilot, "c")
+            assert pane.plain_text() == folded
+
+    run(go())
+
+
 def test_graph_overlay_snapshot(snap_compare: object) -> None:
     app = create_app(fixture_path("cnn.dynamic"))
     assert snap_compare(app, terminal_size=(80, 24), run_before=ready("9", "o"))  # type: ignore[operator]

@@ -27,6 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--expand", action="append", default=[], metavar="NAMESPACE",
                    help="with --depth, draw this namespace one level deeper (repeatable; default: "
                         "none)")
+    p.add_argument("--constants", action="store_true",
+                   help="draw weights and other constants as nodes, and the ops that unpack "
+                        "them (default: folded into the ops that read them)")
     p.add_argument("--ascii", action="store_true",
                    help="draw with | / \\ * - only (for places that mangle box-drawing "
                         "characters); also used when the terminal's encoding cannot show them")
@@ -73,7 +76,7 @@ def cmd_graph(args: argparse.Namespace) -> int:
             n_ops = len(sg.operators)
             d = auto_depth(sg) if args.depth == "auto" else depth
             lines = graph_lines(sg, ascii_only=ascii_only, subgraph_names=names, depth=d,
-                                expanded=frozenset(args.expand))
+                                expanded=frozenset(args.expand), constants=args.constants)
             head = f"{title}: {n_ops} operator{'' if n_ops == 1 else 's'}"
             if d is not None:
                 blocks = sum(1 for g in lines if g.block is not None)

@@ -5,7 +5,7 @@ tensor that flows from one op to a later one holds a lane (a column of `│`) fr
 its last consumer; a tensor read by several ops forks into a second lane (`├─╮`) before the first
 of them, and a second input joins its consumer's lane (`├─╯`) on the line above the node. Graph
 inputs and variables appear as source nodes (`○`) just before their first reader; constants are
-folded into their consumers and not drawn. At most `max_lanes` lanes are drawn; tensors that find
+folded into their consumers and not drawn, unless asked (`constants`). At most `max_lanes` lanes are drawn; tensors that find
 no free lane are counted in a `(+N)` marker and named on their consumer's line ("from #12").
 
 `graph_lines` returns plain line records: the CLI prints their text, the UI makes node lines
@@ -81,8 +81,10 @@ def _shape(shape: Sequence[int]) -> str:
 class _Drawer:
     """The lane state while walking the ops (see module docstring)."""
 
-    def __init__(self, sg: Any, max_lanes: int, ascii_only: bool) -> None:
+    def __init__(self, sg: Any, max_lanes: int, ascii_only: bool,
+                 constants: bool = False) -> None:
         self.sg = sg
+        self.constants = constants  # constants drawn as source nodes, not folded
         self.max_lanes = max(1, max_lanes)
         self.ascii = ascii_only
         self.lanes: list[int | None] = []  # column -> tensor index (None: free)
@@ -215,7 +217,7 @@ class _Drawer:
     def _flowing(self, index: int) -> Any:
         """The tensor if it is data flowing between ops (not a constant, not missing)."""
         t = self.sg.tensor(index) if index >= 0 else None
-        if t is None or t.is_constant or t.index in self.folded:
+        if t is None or (t.is_constant and not self.constants) or t.index in self.folded:
             return None
         return t
 
@@ -227,12 +229,14 @@ class _Drawer:
         self._place(t.index, col)
         if col is None:
             return
-        what = t.role if t.role in ("input", "variable") else "tensor"
+        what = ("constant" if t.is_constant else
+                t.role if t.role in ("input", "variable") else "tensor")
         text = f"{what} {t.index} {short_name(t.name)} {_shape(t.shape)} {t.dtype}"
         self._node(col, text, "○", tensor=t.index)
 
     def op(self, op: Any) -> None:
-        if op.opcode_name in _UNPACKING and not any(self._flowing(i) for i in op.inputs):
+        if not self.constants and op.opcode_name in _UNPACKING and \
+                not any(self._flowing(i) for i in op.inputs):
             self.folded.update(i for i in op.outputs if i >= 0)  # a weight, not a step
             return
         self.now = op.index
@@ -347,16 +351,19 @@ class _Drawer:
 
 def graph_lines(sg: Any, *, ascii_only: bool = False, max_lanes: int = MAX_LANES,
                 subgraph_names: dict[int, str] | None = None, depth: int | None = None,
-                expanded: frozenset[str] = frozenset()) -> list[GraphLine]:
+                expanded: frozenset[str] = frozenset(),
+                constants: bool = False) -> list[GraphLine]:
     """The drawing of subgraph `sg` (a `model.Subgraph`), one record per line.
 
     `subgraph_names` names the subgraphs that WHILE/IF/CALL_ONCE nodes call. With `depth`,
     runs of ops in one namespace (see `text.graph_ns`) are drawn as one block each; a block
     line's `op` is its first op and its `block` the namespace. Reads only the subgraph's
-    objects; never raises on a damaged graph (unknown tensors are skipped)."""
+    objects; never raises on a damaged graph (unknown tensors are skipped). With `constants`,
+    weights and other constants are drawn as source nodes (and the ops that unpack them as
+    nodes) instead of being folded into their consumers."""
     if not sg.operators:
         return [GraphLine("(no operators in this subgraph)", 0)]
-    drawer = _Drawer(sg, max_lanes, ascii_only)
+    drawer = _Drawer(sg, max_lanes, ascii_only, constants)
     drawer.sg_names = dict(subgraph_names or {})
     if depth is None:
         for op in sg.operators:

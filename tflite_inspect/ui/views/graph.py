@@ -8,7 +8,8 @@ level deeper, `-` folds the namespace around the cursor again. `/` searches the 
 (`n`/`N` the next and previous match). `o` cycles the overlays of `ui.graph_overlays`
 (precision, float ops, what targets cannot run, per-layer error of the last compare): a mark
 in words before each node, coloured by severity. Only the visible lines are drawn (the pane is a
-`LinkList`); each drawing is computed once, when first shown.
+`LinkList`); each drawing is computed once, when first shown. `c` draws the constants as
+nodes too.
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 tooltip="Open the block under the cursor one level deeper"),
         Binding("minus", "fold", "Fold", show=False, id="graph.fold",
                 tooltip="Fold the namespace around the cursor back into its block"),
+        Binding("c", "constants", "Constants", show=False, id="graph.constants",
+                tooltip="Draw weights and other constants as nodes, or fold them"),
         Binding("o", "overlay", "Overlay", id="graph.overlay",
                 tooltip="Mark each node: precision, float ops, targets that cannot run it, "
                         "per-layer error of the last compare, or nothing"),
@@ -92,13 +95,14 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self._left_at: dict[int, object] = {}
         """The link under the cursor when each subgraph was last left (shown again there)."""
         self.blocks = False  # runs of ops in one namespace drawn as blocks
+        self.constants = False  # constants drawn as nodes
         self._depth: dict[int, int] = {}  # subgraph -> its block depth (auto_depth)
         self._expanded: dict[int, frozenset[str]] = {}  # subgraph -> namespaces opened
         self.query_text = ""
         self.overlay: str | None = None  # one of OVERLAYS
         self._overlays: dict[int, Overlay | None] = {}  # subgraph -> its marks
         self._sources: dict[int, Callable[[], Overlay | None]] = {}  # what computes them
-        self._drawings: dict[tuple[int, int | None, frozenset[str]], list[GraphLine]] = {}
+        self._drawings: dict[tuple[int, int | None, frozenset[str], bool], list[GraphLine]] = {}
         self._styles: dict[str, Style] = {}
 
     def compose(self) -> ComposeResult:
@@ -121,11 +125,12 @@ class GraphView(ReportsWorkerErrors, Vertical):
         names = {s.index: s.name for s in self.session.subgraphs}
         depth = self.depth_of(index)
         expanded = self._expanded.get(index, frozenset())
-        key = (index, depth, expanded)
+        key = (index, depth, expanded, self.constants)
         drawing = self._drawings.get(key)
         if drawing is None:  # kept: an overlay changes the marks, not the drawing
             drawing = self._drawings[key] = graph_lines(sg, subgraph_names=names, depth=depth,
-                                                        expanded=expanded)
+                                                        expanded=expanded,
+                                                        constants=self.constants)
         lines = self._callers(index)
         if self.overlay is not None and index not in self._overlays:
             self._overlays[index] = self._sources[index]()  # may be slow: in the worker
@@ -306,6 +311,14 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self.show_subgraph(index)
         if op is not None:
             self._cursor_to_op(op)
+
+    def action_constants(self) -> None:
+        """Constants drawn as nodes, or folded into the ops that read them."""
+        self.constants = not self.constants
+        self._drawn.clear()
+        self._redraw(self.location().index)
+        self.app.notify("constants drawn as nodes" if self.constants else "constants folded",
+                        timeout=2)
 
     def action_overlay(self) -> None:
         """The next overlay (none after the last)."""
