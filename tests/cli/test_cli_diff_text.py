@@ -9,7 +9,7 @@ from pathlib import Path
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.cli import main
-from tflite_inspect.fmt import fmt_bytes
+from tflite_inspect.text.units import fmt_bytes
 
 PREFIX = "model/encoder/block_0/attention/query/projection_"  # 50 characters
 FIXTURES = Path("fixtures")

@@ -16,9 +16,9 @@ from model.densify_testlib import BLOCK_DENSE, block_model, block_sparsity, dens
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.cli import main
-from tflite_inspect.fmt import fmt_quantization, fmt_sparsity
 from tflite_inspect.model import open_model
 from tflite_inspect.model.densify import tensor_sparsity
+from tflite_inspect.text.fmt import fmt_quantization, fmt_sparsity
 from tflite_inspect.ui.present import quant_brief
 
 ROOT = Path(__file__).resolve().parents[2]

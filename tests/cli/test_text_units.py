@@ -27,7 +27,7 @@ def test_the_layer_legend_takes_its_thresholds_from_the_analysis():
 
 
 def test_sizes_in_one_sentence_share_a_unit() -> None:
-    from tflite_inspect.fmt import fmt_bytes
+    from tflite_inspect.text.units import fmt_bytes
 
     assert fmt_bytes(9_648) == "9,648 B"  # alone: exact below 10 KiB
     assert fmt_bytes(9_648, 24_240) == "9.4 KiB"  # beside 23.7 KiB: the same unit

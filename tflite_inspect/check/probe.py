@@ -21,7 +21,7 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..fmt import fmt_bytes
+from ..text.units import fmt_bytes
 from .data import InstalledRuntime, installed_runtimes
 
 __all__ = ["MICRO_MAX_ARENA", "MicroArena", "ProbeFinding", "ProbeResult", "parse_errors",

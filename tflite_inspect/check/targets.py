@@ -19,8 +19,8 @@ from dataclasses import replace
 from typing import Any
 
 from ..analysis.quantmode import op_precision
-from ..fmt import fmt_bytes
 from ..model import Model
+from ..text.units import fmt_bytes
 from .data import InstalledRuntime, load, newest_known_version, runtime_key, source_line
 from .gpu import gpu_ops, gpu_partitions
 from .memory import MemoryEstimate

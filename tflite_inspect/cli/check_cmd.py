@@ -13,8 +13,8 @@ import argparse
 from collections import Counter
 from typing import Any
 
-from ..fmt import fmt_bytes
 from ..text.check import flex_lines, memory_lines, probe_lines, quant_lines
+from ..text.units import fmt_bytes
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]

@@ -7,8 +7,7 @@ import os
 import sys
 from typing import Any
 
-from ..fmt import (
-    fmt_bytes,
+from ..text.fmt import (
     fmt_float,
     fmt_quant,
     fmt_quantization,
@@ -17,9 +16,10 @@ from ..fmt import (
     histogram_bars,
     metadata_text,
 )
-from ..fmt_support import parts_line, support_rows
 from ..text.names import clean
 from ..text.options import REDUCERS, options_text
+from ..text.support import parts_line, support_rows
+from ..text.units import fmt_bytes
 from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]

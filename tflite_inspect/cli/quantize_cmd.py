@@ -117,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(report: Any) -> str:
-    from ..fmt import fmt_bytes
+    from ..text.units import fmt_bytes
 
     def ratio(value: float | None) -> str:
         return f"{value:.3f}" if value is not None else "-"
@@ -164,7 +164,7 @@ def _ranges(indices: list[int]) -> str:
 
 
 def _variants_text(sel: Any) -> str:
-    from ..fmt import fmt_bytes
+    from ..text.units import fmt_bytes
 
     def num(x: float | None, unit: str = "") -> str:
         return f"{x:+.2f}{unit}" if x is not None else "-"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..fmt import fmt_bytes
+from .units import fmt_bytes
 
 if TYPE_CHECKING:
     from ..check import CheckReport

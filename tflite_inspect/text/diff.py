@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..fmt import fmt_bytes, fmt_quant, fmt_shape
+from .fmt import fmt_quant, fmt_shape
 from .names import clean, distinct_names
 from .table import render_table
+from .units import fmt_bytes
 
 __all__ = ["diff_text"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..fmt import fmt_bytes
 from .graph import short_name
+from .units import fmt_bytes
 
 if TYPE_CHECKING:
     from ..analysis.health import QuantHealth

@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..fmt import fmt_bytes, fmt_quantization, fmt_shape
+from .fmt import fmt_quantization, fmt_shape
+from .units import fmt_bytes
 
 __all__ = ["TensorWords", "tensor_words"]
 

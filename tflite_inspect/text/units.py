@@ -1,10 +1,12 @@
-"""Numbers with units, chosen by one rule everywhere."""
+"""Numbers with units, chosen by one rule everywhere: sizes (B, KiB, MiB, ...) and durations
+(µs, ms, s). The only module of `text/` that the layer below, `check`, may use (for the sizes
+in its finding messages; see the layers contract in pyproject.toml)."""
 
 from __future__ import annotations
 
 import math
 
-__all__ = ["duration", "significant"]
+__all__ = ["duration", "fmt_bytes", "significant"]
 
 
 def significant(x: float, digits: int = 3) -> str:
@@ -25,3 +27,20 @@ def duration(ms: float | None) -> str:
     if ms < 1000:
         return f"{significant(ms)} ms"
     return f"{significant(ms / 1000)} s"
+
+def fmt_bytes(n: int, like: int | None = None) -> str:
+    """1234567 -> '1.2 MiB'; below 10 KiB the exact count with separators. With `like`, in the
+    unit the larger of the two would get, so numbers in one sentence share a unit
+    (`23.7 KiB -> 9.4 KiB`, never `23.7 KiB -> 9,648 B`), unless it would read 0.0."""
+    size = float(max(abs(n), abs(like)) if like is not None else abs(n))
+    if size < 10 * 1024:
+        return f"{n:,} B"
+    value = float(n)
+    for unit in ("KiB", "MiB", "GiB", "TiB"):
+        value /= 1024
+        size /= 1024
+        if size < 1024:
+            if like is not None and abs(value) < 0.05 and n:  # a thousand times smaller
+                return fmt_bytes(n)
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} PiB"

@@ -12,10 +12,11 @@ from rich.text import Text
 
 from ..analysis.quantmode import op_precision
 from ..analysis.scales import channel_report
-from ..fmt import fmt_bytes, fmt_float, fmt_shape, fmt_sparsity
 from ..model import Operator, Subgraph, Tensor
 from ..model.densify import tensor_sparsity
 from ..model.external import external_data
+from ..text.fmt import fmt_float, fmt_shape, fmt_sparsity
+from ..text.units import fmt_bytes
 from .history import Location
 from .present import option_items, quant_brief, tensor_brief
 from .session import Session

@@ -15,11 +15,11 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from ...analysis.report import support_metadata_dict
-from ...fmt import fmt_bytes
-from ...fmt_support import support_rows
 from ...model import Subgraph
 from ...model.grouping import group_findings, truncation
 from ...text.health import health_lines
+from ...text.support import support_rows
+from ...text.units import fmt_bytes
 from ..history import Location
 from ..loading import GRAPH_STAGE
 from ..messages import Navigate

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from ...analysis.compare import CONVERSIONS
-from ...fmt import fmt_bytes
 from ...text.run import num
+from ...text.units import fmt_bytes
 from ..quantize_support import Layer, Variant, recovered
 from ..widgets.virtual_table import Cell, Column
 

@@ -7,8 +7,8 @@ from typing import ClassVar
 
 from textual.binding import Binding, BindingType
 
-from ...fmt import fmt_quantization, fmt_shape
 from ...model import Subgraph
+from ...text.fmt import fmt_quantization, fmt_shape
 from ...text.tensor import tensor_words
 from ..details import tensor_lines
 from ..history import Location

@@ -21,11 +21,11 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Label, Static, TabbedContent, TabPane
 
-from ...fmt import fmt_float, fmt_shape, fmt_sparsity
 from ...model import ModelError, Tensor
 from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
+from ...text.fmt import fmt_float, fmt_shape, fmt_sparsity
 from ..history import Location
 from ..messages import ReportsWorkerErrors
 from ..present import quant_brief

@@ -16,7 +16,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from ...fmt import fmt_float
+from ...text.fmt import fmt_float
 
 __all__ = ["Histogram", "OVERLAY_LEGEND", "overlay_cell", "plot_lines"]
 

@@ -1,4 +1,5 @@
-"""Short human renderings shared by the text output and the UI (pure functions)."""
+"""Short human renderings shared by the text output and the UI (pure functions); sizes and
+durations are `text.units`'."""
 
 from __future__ import annotations
 
@@ -7,11 +8,10 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .model import Quantization
-    from .model.densify import SparseSummary
+    from ..model import Quantization
+    from ..model.densify import SparseSummary
 
 __all__ = [
-    "fmt_bytes",
     "fmt_float",
     "fmt_quant",
     "fmt_quantization",
@@ -24,23 +24,6 @@ __all__ = [
 
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
-
-def fmt_bytes(n: int, like: int | None = None) -> str:
-    """1234567 -> '1.2 MiB'; below 10 KiB the exact count with separators. With `like`, in the
-    unit the larger of the two would get, so numbers in one sentence share a unit
-    (`23.7 KiB -> 9.4 KiB`, never `23.7 KiB -> 9,648 B`), unless it would read 0.0."""
-    size = float(max(abs(n), abs(like)) if like is not None else abs(n))
-    if size < 10 * 1024:
-        return f"{n:,} B"
-    value = float(n)
-    for unit in ("KiB", "MiB", "GiB", "TiB"):
-        value /= 1024
-        size /= 1024
-        if size < 1024:
-            if like is not None and abs(value) < 0.05 and n:  # a thousand times smaller
-                return fmt_bytes(n)
-            return f"{value:.1f} {unit}"
-    return f"{value / 1024:.1f} PiB"
 
 
 def fmt_shape(shape: Sequence[int] | None, signature: Sequence[int] | None = None) -> str:

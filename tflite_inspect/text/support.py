@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .fmt import fmt_bytes, fmt_float
-from .model.appended import terminal_safe
+from ..model.appended import terminal_safe
+from .fmt import fmt_float
+from .units import fmt_bytes
 
 __all__ = ["parts_line", "support_rows"]
 
