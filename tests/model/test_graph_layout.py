@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from support.tflite_builder import tensor, write_model
@@ -129,7 +128,9 @@ def test_dequantized_weights_are_folded_like_constants() -> None:
     assert not any(line.text.startswith("├") for line in lines)  # w is no second lane
 
 
-def test_ten_thousand_ops_are_drawn_in_well_under_a_second() -> None:
+def test_ten_thousand_ops_with_skip_connections_are_all_drawn() -> None:
+    """Every op of a 10,000-op graph gets its node line (the time is bench/graph.py's, not a
+    test's)."""
     n = 10_000
     tensors = [tensor("in", [1, 8]), tensor("c", [1, 8], buffer=1)]
     ops: list[tuple[int, list[int], list[int]]] = []
@@ -139,11 +140,8 @@ def test_ten_thousand_ops_are_drawn_in_well_under_a_second() -> None:
         tensors.append(tensor(f"t{i}", [1, 8]))
         ops.append((ADD, ins, [len(tensors) - 1]))
     sg = _model(tensors, ops, [0], [len(tensors) - 1]).subgraphs[0]
-    start = time.perf_counter()
     lines = graph_lines(sg)
-    elapsed = time.perf_counter() - start
-    assert sum(1 for line in lines if line.op is not None) == n
-    assert elapsed < 1.0, f"{elapsed:.2f} s"
+    assert [line.op for line in lines if line.op is not None] == list(range(n))
 
 
 def test_empty_subgraph_says_so() -> None:

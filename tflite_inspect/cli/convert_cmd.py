@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..text.units import duration
 from .common import UserError, error_line, print_json, render_table
 
 __all__ = ["register"]
@@ -136,7 +137,7 @@ def run(args: argparse.Namespace) -> int:
                   + ", ".join(f"{op} = tf.{op[4:]}" for op in flex))
     if result.files:
         print(f"wrote {len(result.files)} of {len(result.variants)} variant(s) and "
-              f"{request.outdir / 'variants.json'} in {result.seconds:.1f} s", file=sys.stderr)
+              f"{request.outdir / 'variants.json'} in {duration(result.seconds * 1000)}", file=sys.stderr)
     if not result.ok:
         print(failure_report(result), file=sys.stderr)
     return result.exit_code
@@ -270,7 +271,7 @@ class _Progress:
             self.bar.convert_event(e)
         elif e.kind == "loaded":
             inputs = ", ".join(f"{i['name']} {i['shape']} {i['dtype']}" for i in d["inputs"])
-            self._line(f"  loaded in {d.get('seconds', 0):.1f} s (TensorFlow "
+            self._line(f"  loaded in {duration(d.get('seconds', 0) * 1000)} (TensorFlow "
                        f"{d.get('tensorflow', '?')}); inputs: {inputs}")
         elif e.kind == "calibration":
             if d.get("kind") == "random":

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ..text.units import duration
 from .common import UserError, print_json, render_table
 
 __all__ = ["register"]
@@ -132,7 +133,7 @@ def _text(report: Any) -> str:
             outcome += f" ({len(r.unsupported)} op(s) left float)"
         rows.append([r.recipe, outcome, fmt_bytes(r.size) if r.size is not None else "-",
                      fmt_bytes(r.weight_bytes) if r.weight_bytes is not None else "-",
-                     ratio(report.ratio(r.size)), f"{r.seconds:.2f} s" if r.seconds else "-"])
+                     ratio(report.ratio(r.size)), duration(r.seconds * 1000) if r.seconds else "-"])
     lines = [render_table(["recipe", "outcome", "size", "weights", "ratio", "time"], rows,
                           align="llrrrr")]
     if report.kept_float:

@@ -61,6 +61,7 @@ from ...convert import (
     failure_groups,
     failure_of,
 )
+from ...text.units import duration
 from ..convert_support import (
     COLUMNS_FAILURES,
     COLUMNS_VARIANTS,
@@ -464,7 +465,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         for v, t0 in self._started.items():
             end = self._ended.get(v, now)
             try:
-                rows.update_cell(v, "elapsed", f"{end - t0:.1f} s", update_width=True)
+                rows.update_cell(v, "elapsed", duration((end - t0) * 1000), update_width=True)
             except Exception:  # noqa: BLE001
                 pass
 
@@ -504,7 +505,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         elif e.kind == "loaded":
             inputs = ", ".join(f"{i['name']} {i['shape']} {i['dtype']}"
                                for i in d.get("inputs", []))
-            log.write(f"loaded in {d.get('seconds', 0):.1f} s; inputs: {inputs}")
+            log.write(f"loaded in {duration(d.get('seconds', 0) * 1000)}; inputs: {inputs}")
         elif e.kind == "calibration":
             if d.get("kind") == "random":
                 log.write(f"WARNING: {d.get('warning', '')}")
@@ -538,7 +539,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         if t0 is not None and end is not None:
             try:
                 self.query_one("#cv-rows", DataTable).update_cell(
-                    variant, "elapsed", f"{end - t0:.1f} s", update_width=True)
+                    variant, "elapsed", duration((end - t0) * 1000), update_width=True)
             except Exception:  # noqa: BLE001
                 pass
 
@@ -729,7 +730,7 @@ def _written_title(request: ConvertRequest, result: ConvertResult) -> str:
         f"converted {done} of {total} variant(s)"
     if result.outcome == "cancelled":
         head += " before the cancel"
-    return f"{head} in {result.seconds:.1f} s into {shown_path(request.outdir)}"
+    return f"{head} in {duration(result.seconds * 1000)} into {shown_path(request.outdir)}"
 
 
 def _outcome_lines(result: ConvertResult) -> list[str]:

@@ -21,6 +21,7 @@ from textual.widgets import Button, Input, Label
 from textual.worker import get_current_worker
 
 from ...text.run import backend_change, run_text
+from ...text.units import duration, fmt_bytes
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import ToolPane, heading, plain_lines
 
@@ -158,7 +159,7 @@ class RunView(ToolPane):
         outcome = report.outcome
         if outcome.ok:
             lat = report.latency
-            timing = f", p50 {lat.p50_ms:.3g} ms" if lat is not None and lat.p50_ms else ""
+            timing = f", p50 {duration(lat.p50_ms)}" if lat is not None and lat.p50_ms else ""
             self.set_status(f"ok: {report.samples} sample(s){timing}")
         else:
             self.set_status(f"! {outcome.status}: {outcome.line()}")
@@ -178,7 +179,7 @@ def run_lines(report: Any) -> list[Line]:
     if not o.ok:
         lines = outcome_lines(o)
         lines.append(Line(Text("")))
-        lines.append(Line(Text(f"file     {report.model['path']}  {report.model['size']:,} B")))
+        lines.append(Line(Text(f"file     {report.model['path']}  {fmt_bytes(report.model['size'])}")))
         if report.inputs:
             lines.append(heading("inputs"))
             lines += plain_lines([f"  {s.describe()}" for s in report.inputs])
