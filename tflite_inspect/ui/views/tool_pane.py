@@ -147,9 +147,12 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         event.prevent_default()
 
     def leave_field(self) -> None:
-        """The focus goes from a form field to the results, else to the start button."""
-        if self.results.lines:
-            self.results.focus()
+        """The focus goes from a form field to the results, else to the start button (a pane
+        without a results list, Quantize, goes to its first control)."""
+        found = self.query(f"#{self.view_id}-results").results(LinkList)
+        results = next(iter(found), None)
+        if results is not None and results.lines:
+            results.focus()
         else:
             self.first_control().focus()
 
