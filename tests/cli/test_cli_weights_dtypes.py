@@ -19,7 +19,7 @@ from tflite_inspect.cli import main
 from tflite_inspect.model import open_model
 from tflite_inspect.model.densify import tensor_sparsity
 from tflite_inspect.text.fmt import fmt_quantization, fmt_sparsity
-from tflite_inspect.ui.present import quant_brief
+from tflite_inspect.ui.data.present import quant_brief
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())

@@ -48,6 +48,17 @@ def test_a_ui_module_importing_the_cli_breaks_the_layers(tree):
     assert "tflite_inspect.ui.reaches_up -> tflite_inspect.cli.common" in proc.stdout
 
 
+def test_textual_in_the_ui_data_breaks_its_contract(tree):
+    bad = tree / "tflite_inspect" / "ui" / "data" / "draws.py"
+    bad.write_text("from textual.widgets import Label  # noqa\n")
+    try:
+        proc = _lint(tree)
+    finally:
+        bad.unlink()
+    assert proc.returncode != 0
+    assert "tflite_inspect.ui.data.draws -> textual (l.1)" in proc.stdout
+
+
 def _cycles(package_root: Path) -> list[list[str]]:
     """The import cycles among the package's modules (strongly connected groups of more than one
     module), every import counted, those under TYPE_CHECKING and inside functions too."""

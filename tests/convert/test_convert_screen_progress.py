@@ -18,7 +18,7 @@ from ui.ui_testlib import convert_screen  # noqa: E402
 
 from tflite_inspect.convert import ConvertEvent, ConvertRequest  # noqa: E402
 from tflite_inspect.ui.app import create_app  # noqa: E402
-from tflite_inspect.ui.convert_support import StageLine  # noqa: E402
+from tflite_inspect.ui.data.convert_support import StageLine  # noqa: E402
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 

@@ -178,8 +178,8 @@ def test_the_ui_export_never_follows_a_link(tmp_path, victim):
     from textual.widgets import Input, Static
     from ui.ui_testlib import fixture_path, press, run, running
 
-    from tflite_inspect.ui.screens.error import ErrorDialog
-    from tflite_inspect.ui.screens.export import ExportDialog
+    from tflite_inspect.ui.dialogs.error import ErrorDialog
+    from tflite_inspect.ui.dialogs.export import ExportDialog
 
     link = plant(tmp_path / "kernel.npy", victim)
 

@@ -19,8 +19,8 @@ from ui.ui_testlib import FIXTURES, fixture_path, press, ready, run, running, se
 from tflite_inspect.model import open_model
 from tflite_inspect.quantize import EXTRA_MISSING
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.quantize_support import default_outdir, variant_target
-from tflite_inspect.ui.screens.confirm import ConfirmDialog
+from tflite_inspect.ui.data.quantize_support import default_outdir, variant_target
+from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.quantize import QuantizeView
 from tflite_inspect.ui.views.quantize_tables import LayerSource, VariantSource

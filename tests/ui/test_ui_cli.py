@@ -69,9 +69,9 @@ def test_an_unknown_theme_is_one_line(capsys: pytest.CaptureFixture[str]) -> Non
 def test_ui_command_and_loader_do_not_import_textual() -> None:
     code = (
         "import sys\n"
-        "import tflite_inspect.cli, tflite_inspect.cli.ui_cmd, tflite_inspect.ui.loading\n"
-        "import tflite_inspect.ui.session, tflite_inspect.ui.present, tflite_inspect.ui.stats\n"
-        "import tflite_inspect.ui.weight_data, tflite_inspect.ui.history\n"
+        "import tflite_inspect.cli, tflite_inspect.cli.ui_cmd, tflite_inspect.ui.data.loading\n"
+        "import tflite_inspect.ui.data.session, tflite_inspect.ui.data.present, tflite_inspect.ui.data.stats\n"
+        "import tflite_inspect.ui.data.weight_data, tflite_inspect.ui.data.history\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,

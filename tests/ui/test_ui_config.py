@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from ui.ui_testlib import fixture_path, press, run, running
 
-from tflite_inspect.ui.config import ConfigError, config_path, load_config
+from tflite_inspect.ui.data.config import ConfigError, config_path, load_config
 from tflite_inspect.ui.screens.help import HelpScreen
 from tflite_inspect.ui.screens.main import MainScreen
 

@@ -19,7 +19,7 @@ from tflite_inspect.convert import (
     OpError,
 )
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.convert_support import (
+from tflite_inspect.ui.data.convert_support import (
     default_calibration,
     default_outdir,
     failure_rows,

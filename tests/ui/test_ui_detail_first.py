@@ -11,8 +11,8 @@ from ui.ui_testlib import fixture_path, press, ready, run, running
 
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.app import create_app
+from tflite_inspect.ui.data.session import Session
 from tflite_inspect.ui.details import op_lines
-from tflite_inspect.ui.session import Session
 from tflite_inspect.ui.views.operators import OperatorsView
 from tflite_inspect.ui.widgets.link_list import LinkList
 

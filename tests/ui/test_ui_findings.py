@@ -13,8 +13,8 @@ from ui.ui_testlib import fixture_path, press, run, running
 
 from tflite_inspect.check import static_report, with_probes
 from tflite_inspect.model import open_model
-from tflite_inspect.ui.session import Session
-from tflite_inspect.ui.stats import Finding, ModelStats
+from tflite_inspect.ui.data.session import Session
+from tflite_inspect.ui.data.stats import Finding, ModelStats
 from tflite_inspect.ui.views.check import report_lines
 from tflite_inspect.ui.views.overview import OverviewView
 from tflite_inspect.ui.views.raw import DiagnosticNode, GroupNode

@@ -11,7 +11,7 @@ from ui.ui_testlib import fixture_path, press, ready, run, running, settle, tiny
 
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.history import Location
+from tflite_inspect.ui.data.history import Location
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views import graph as graph_view
 from tflite_inspect.ui.views.graph import GraphList

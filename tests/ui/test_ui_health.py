@@ -10,7 +10,7 @@ from model.test_quant_health import with_scales
 from ui.ui_testlib import fixture_path, press, ready, run, running
 
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.history import Location
+from tflite_inspect.ui.data.history import Location
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 

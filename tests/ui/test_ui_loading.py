@@ -13,9 +13,9 @@ from ui.ui_testlib import fixture_path, run, running, settle, wait_ready
 
 from support.damage import cases_for
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.loading import GRAPH_STAGE, LOAD_STAGES, build_graph, load_session
+from tflite_inspect.ui.data.loading import GRAPH_STAGE, LOAD_STAGES, build_graph, load_session
+from tflite_inspect.ui.dialogs.error import ErrorDialog
 from tflite_inspect.ui.messages import LoadProgress
-from tflite_inspect.ui.screens.error import ErrorDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.overview import OverviewView
 

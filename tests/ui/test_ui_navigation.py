@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ui.ui_testlib import fixture_path, press, run, running
 
-from tflite_inspect.ui.history import History, Location
+from tflite_inspect.ui.data.history import History, Location
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable

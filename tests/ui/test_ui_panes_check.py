@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Select
 from ui.ui_testlib import fixture_path, press, run, running
 
-from tflite_inspect.ui.history import Location
+from tflite_inspect.ui.data.history import Location
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.check import CheckView
 from tflite_inspect.ui.widgets.link_list import LinkList

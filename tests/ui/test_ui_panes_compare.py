@@ -11,8 +11,8 @@ from textual.widgets import Checkbox, Select
 from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
 from tflite_inspect.model import open_model
-from tflite_inspect.ui.history import Location
-from tflite_inspect.ui.siblings import counterpart, name_score, siblings
+from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.siblings import counterpart, name_score, siblings
 from tflite_inspect.ui.views.compare import CompareView
 from tflite_inspect.ui.widgets.link_list import LinkList
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
-from tflite_inspect.ui.screens.confirm import ConfirmDialog
+from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 

@@ -9,9 +9,9 @@ from ui.ui_testlib import fixture_path, tiny_model
 from tflite_inspect.analysis.scales import channel_report
 from tflite_inspect.model import open_model
 from tflite_inspect.text.fmt import fmt_float
+from tflite_inspect.ui.data.loading import load_session
+from tflite_inspect.ui.data.present import bar_lines, op_io
 from tflite_inspect.ui.details import op_lines, tensor_lines
-from tflite_inspect.ui.loading import load_session
-from tflite_inspect.ui.present import bar_lines, op_io
 from tflite_inspect.ui.widgets.virtual_table import _fit
 
 

@@ -11,10 +11,10 @@ from textual.widgets import Input, Label, Static
 from ui.ui_testlib import fixture_path, press, run, running
 
 from tflite_inspect.model.weights import dequantize, tensor_data
-from tflite_inspect.ui.history import Location
-from tflite_inspect.ui.screens.confirm import ConfirmDialog
-from tflite_inspect.ui.screens.error import ErrorDialog
-from tflite_inspect.ui.screens.export import ExportDialog
+from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
+from tflite_inspect.ui.dialogs.error import ErrorDialog
+from tflite_inspect.ui.dialogs.export import ExportDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.weights import WeightsView
 from tflite_inspect.ui.widgets.hex_view import HexView

@@ -29,8 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
-    from ..ui.convert_support import is_convert_source
-    from ..ui.loading import PathProblem, check_tflite
+    from ..ui.data.convert_support import is_convert_source
+    from ..ui.data.loading import PathProblem, check_tflite
 
     if is_convert_source(args.model):
         return _convert_ui(args)

@@ -24,10 +24,13 @@ from textual.worker import get_current_worker
 
 from ..model import Model, ModelError
 from .commands import ModelCommands
-from .config import ConfigError, UserConfig, load_config
-from .convert_support import is_convert_source
-from .history import Location
-from .loading import LOAD_STAGES, PathProblem, build_graph, load_session
+from .data.config import ConfigError, UserConfig, load_config
+from .data.convert_support import is_convert_source
+from .data.history import Location
+from .data.loading import LOAD_STAGES, PathProblem, build_graph, load_session
+from .data.session import Session
+from .data.stats import compute_stats
+from .dialogs.error import ErrorDialog
 from .messages import (
     GraphReady,
     LoadProgress,
@@ -37,11 +40,8 @@ from .messages import (
     StatsReady,
     WorkerFailed,
 )
-from .screens.error import ErrorDialog
 from .screens.help import HelpScreen
 from .screens.main import MainScreen
-from .session import Session
-from .stats import compute_stats
 from .widgets.loading_panel import LoadingPanel
 
 __all__ = ["InspectApp", "create_app", "DEFAULT_THEME", "LIGHT_THEME"]
@@ -235,7 +235,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
     def action_quit(self) -> None:  # type: ignore[override]
         """Quits at once, or asks first while a Run or Compare pane holds results (or a job)
         that quitting would lose."""
-        from .screens.confirm import ConfirmDialog
+        from .dialogs.confirm import ConfirmDialog
 
         if isinstance(self.screen, ConfirmDialog):
             return  # already asking

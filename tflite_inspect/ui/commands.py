@@ -6,9 +6,9 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .history import Location
+from .data.history import Location
+from .data.view_registry import VIEW_SPECS
 from .messages import Navigate
-from .view_registry import VIEW_SPECS
 
 __all__ = ["ModelCommands"]
 

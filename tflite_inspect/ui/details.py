@@ -17,9 +17,9 @@ from ..model.densify import tensor_sparsity
 from ..model.external import external_data
 from ..text.fmt import fmt_float, fmt_shape, fmt_sparsity
 from ..text.units import fmt_bytes
-from .history import Location
-from .present import option_items, quant_brief, tensor_brief
-from .session import Session
+from .data.history import Location
+from .data.present import option_items, quant_brief, tensor_brief
+from .data.session import Session
 from .widgets.link_list import Line
 
 __all__ = ["op_lines", "tensor_lines"]

@@ -1,5 +1,5 @@
 """The key-binding registry: every place with bindings, in the order the help screen lists them,
-and the user's keymap (ui/config.py) checked against it and applied.
+and the user's keymap (ui/data/config.py) checked against it and applied.
 
 The help screen reads what this returns and imports neither the app nor the views, so the app
 can import the help screen without a cycle.
@@ -13,7 +13,7 @@ from typing import Any
 from textual.app import App
 from textual.binding import Binding
 
-from .config import ConfigError, UserConfig
+from .data.config import ConfigError, UserConfig
 
 __all__ = ["Section", "apply_keymap", "binding_ids", "binding_sections"]
 
@@ -24,8 +24,8 @@ def binding_sections(app_class: type[App[Any]],
                      keymap: Mapping[str, str] | None = None) -> list[Section]:
     """(where, bindings) for every place with key bindings; a binding the keymap remaps carries
     its new keys."""
+    from .dialogs.export import ExportDialog
     from .screens.convert import ConvertScreen
-    from .screens.export import ExportDialog
     from .screens.main import MainScreen
     from .views.check import CheckView
     from .views.compare import CompareView

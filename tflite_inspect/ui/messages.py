@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from .history import Location
-from .session import Session
-from .stats import ModelStats
+from .data.history import Location
+from .data.session import Session
+from .data.stats import ModelStats
 
 __all__ = [
     "GraphReady",

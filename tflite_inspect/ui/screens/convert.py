@@ -62,7 +62,7 @@ from ...convert import (
     failure_of,
 )
 from ...text.units import duration
-from ..convert_support import (
+from ..data.convert_support import (
     COLUMNS_FAILURES,
     COLUMNS_VARIANTS,
     RANDOM_CALIBRATION_WARNING,
@@ -74,8 +74,8 @@ from ..convert_support import (
     shown_path,
     variant_rows,
 )
+from ..data.view_registry import VIEWS as VIEWS_OF_MAIN
 from ..messages import ReportsWorkerErrors
-from ..view_registry import VIEWS as VIEWS_OF_MAIN
 
 __all__ = ["CompareResultScreen", "ConvertScreen"]
 
@@ -121,7 +121,7 @@ class CompareFinished(Message):
 async def choose_compare_b(screen: Any, b: Path) -> None:
     """Shows `screen`'s (a MainScreen's) Compare pane with `b` chosen as model B: in the
     sibling list when it is there, else typed as a path."""
-    from ..history import Location
+    from ..data.history import Location
 
     await screen.go(Location("compare"))
     view = screen.query_one("#view-compare")

@@ -16,11 +16,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from ..history import History, Location
+from ..data.history import History, Location
+from ..data.session import Session
+from ..data.stats import ModelStats
+from ..data.view_registry import VIEW_SPECS, VIEWS, spec
 from ..messages import Navigate
-from ..session import Session
-from ..stats import ModelStats
-from ..view_registry import VIEW_SPECS, VIEWS, spec
 
 __all__ = ["MainScreen", "NARROW"]
 

@@ -33,8 +33,8 @@ from ...text.run import (
     isolated_first,
     num,
 )
-from ..history import Location
-from ..siblings import counterpart, describe, siblings
+from ..data.history import Location
+from ..data.siblings import counterpart, describe, siblings
 from ..widgets.link_list import Line, LinkList
 from ..widgets.marked_checkbox import MarkedCheckbox
 from .run import outcome_lines, parse_count, table_aware_lines

@@ -5,7 +5,7 @@
 backspace comes back. `z` draws runs of ops in one namespace as blocks (`text.graph_ns`, at the
 deepest depth that fits in a few dozen nodes) and back; enter or `+` on a block opens it one
 level deeper, `-` folds the namespace around the cursor again. `/` searches the node lines
-(`n`/`N` the next and previous match). `o` cycles the overlays of `ui.graph_overlays`
+(`n`/`N` the next and previous match). `o` cycles the overlays of `ui.data.graph_overlays`
 (precision, float ops, what targets cannot run, per-layer error of the last compare): a mark
 in words before each node, coloured by severity. Only the visible lines are drawn (the pane is a
 `LinkList`); each drawing is computed once, when first shown. `c` draws the constants as
@@ -28,10 +28,10 @@ from textual.widgets import Input, Label
 
 from ...text.graph import GraphLine, clean, graph_lines
 from ...text.graph_ns import auto_depth, namespace
-from ..graph_overlays import OVERLAYS, Mark, Overlay, block_mark, overlay_marks
-from ..history import Location
+from ..data.graph_overlays import OVERLAYS, Mark, Overlay, block_mark, overlay_marks
+from ..data.history import Location
+from ..data.session import Session
 from ..messages import Navigate, ReportsWorkerErrors
-from ..session import Session
 from ..widgets.link_list import Line, LinkList
 
 __all__ = ["BACKGROUND_OPS", "Block", "GraphList", "GraphView"]

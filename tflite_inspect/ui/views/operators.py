@@ -8,8 +8,8 @@ from typing import ClassVar
 from textual import events
 
 from ...model import Subgraph
+from ..data.present import fused_activation, op_io
 from ..details import op_lines
-from ..present import fused_activation, op_io
 from ..widgets.link_list import Line
 from ..widgets.virtual_table import Cell, Column, RowSource
 from .table_view import TableDetailView

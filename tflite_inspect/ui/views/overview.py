@@ -20,12 +20,12 @@ from ...model.grouping import group_findings, truncation
 from ...text.health import health_lines
 from ...text.support import support_rows
 from ...text.units import fmt_bytes
-from ..history import Location
-from ..loading import GRAPH_STAGE
+from ..data.history import Location
+from ..data.loading import GRAPH_STAGE
+from ..data.present import bar_lines, metadata_text, tensor_brief
+from ..data.session import Session
+from ..data.stats import ModelStats, structural_findings
 from ..messages import Navigate
-from ..present import bar_lines, metadata_text, tensor_brief
-from ..session import Session
-from ..stats import ModelStats, structural_findings
 from ..widgets.link_list import Line, LinkList
 
 __all__ = ["OverviewView"]

@@ -26,9 +26,9 @@ from textual.widgets import Button, Input, Label, Select
 from textual.worker import get_current_worker
 
 from ...quantize import BLOCK_SIZES, RECIPES, QuantizeError
-from ..history import Location
-from ..quantize_support import Job, Variant, default_outdir, float_refusal
-from ..screens.confirm import ConfirmDialog
+from ..data.history import Location
+from ..data.quantize_support import Job, Variant, default_outdir, float_refusal
+from ..dialogs.confirm import ConfirmDialog
 from ..widgets.depth_plot import DepthPlot
 from ..widgets.histogram import Histogram
 from ..widgets.virtual_table import VirtualTable
@@ -254,7 +254,7 @@ class QuantizeView(QuantizeResults):
     @work(thread=True, exclusive=True, exit_on_error=False, name="quantize",
           description="Quantizing the model")
     def _run(self, number: int, job: Job) -> None:
-        from ..quantize_support import run_variant
+        from ..data.quantize_support import run_variant
 
         worker = get_current_worker()
         try:

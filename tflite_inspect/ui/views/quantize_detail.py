@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...text.run import num
-from ..quantize_support import Layer, Variant
+from ..data.quantize_support import Layer, Variant
 from ..widgets.histogram import BOTH, FIRST, SECOND
 
 __all__ = ["variant_summary", "depth_caption", "depth_series", "histogram_caption", "histogram_data"]

@@ -9,8 +9,8 @@ from typing import Any, ClassVar
 from textual import on
 from textual.widgets import Checkbox, Input, Label
 
-from ..history import Location
-from ..quantize_support import Layer, Variant, layers
+from ..data.history import Location
+from ..data.quantize_support import Layer, Variant, layers
 from ..widgets.depth_plot import DepthPlot
 from ..widgets.histogram import Histogram
 from ..widgets.virtual_table import VirtualTable

@@ -15,7 +15,7 @@ from typing import Any
 from ...analysis.compare import CONVERSIONS
 from ...text.run import num
 from ...text.units import fmt_bytes
-from ..quantize_support import Layer, Variant, recovered
+from ..data.quantize_support import Layer, Variant, recovered
 from ..widgets.virtual_table import Cell, Column
 
 __all__ = ["LAYER_LEGEND", "LayerSource", "VariantSource", "kept_text"]

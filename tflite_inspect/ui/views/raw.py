@@ -21,8 +21,8 @@ from textual.widgets.tree import TreeNode
 
 from ...flatbuf import Diagnostic, FlatBufError, Table, TableLayout, Vector, table_layout
 from ...model.grouping import FindingGroup, group_findings, truncation
-from ..history import Location
-from ..session import Session
+from ..data.history import Location
+from ..data.session import Session
 from ..widgets.hex_view import HexView, Mark
 from ..widgets.link_list import Line, LinkList
 

@@ -16,10 +16,10 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
-from ..history import Location
+from ..data.history import Location
+from ..data.session import Session
+from ..dialogs.goto import GotoDialog
 from ..messages import Navigate
-from ..screens.goto import GotoDialog
-from ..session import Session
 from ..widgets.link_list import Line, LinkList
 from ..widgets.virtual_table import RowSource, VirtualTable
 

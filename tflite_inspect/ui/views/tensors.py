@@ -10,10 +10,10 @@ from textual.binding import Binding, BindingType
 from ...model import Subgraph
 from ...text.fmt import fmt_quantization, fmt_shape
 from ...text.tensor import tensor_words
+from ..data.history import Location
+from ..data.present import consumers_text
 from ..details import tensor_lines
-from ..history import Location
 from ..messages import Navigate
-from ..present import consumers_text
 from ..widgets.link_list import Line
 from ..widgets.virtual_table import Cell, Column, RowSource
 from .table_view import TableDetailView

@@ -20,9 +20,9 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import Worker
 
-from ..history import Location
+from ..data.history import Location
+from ..data.session import Session
 from ..messages import Navigate, ReportsWorkerErrors
-from ..session import Session
 from ..widgets.link_list import Line, LinkList
 
 __all__ = ["FORM_WIDGETS", "Status", "ToolPane", "plain_lines", "progress_text"]

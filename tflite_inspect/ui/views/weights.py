@@ -3,7 +3,7 @@ real, side by side, paged through the whole tensor), per-channel summaries, a he
 export to `.npy`.
 
 Shown after the Operators or Tensors view, it follows the selection the user left there last:
-the op's weight or the constant tensor (`ui.selection_weight`); a selection without one, or one
+the op's weight or the constant tensor (`ui.data.selection_weight`); a selection without one, or one
 already followed, leaves the tensor shown (so n/p stepping survives a look elsewhere)."""
 
 from __future__ import annotations
@@ -26,15 +26,15 @@ from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
 from ...text.fmt import fmt_float, fmt_shape, fmt_sparsity
-from ..history import Location
+from ..data.history import Location
+from ..data.present import quant_brief
+from ..data.selection_weight import last_selection, selection_weight
+from ..data.session import Session
+from ..data.weight_data import WeightData, load_weights, npy_bytes
+from ..dialogs.confirm import ConfirmDialog
+from ..dialogs.export import ExportDialog
 from ..messages import ReportsWorkerErrors
-from ..present import quant_brief
-from ..screens.confirm import ConfirmDialog
-from ..screens.export import ExportDialog
 from ..screens.main import MainScreen
-from ..selection_weight import last_selection, selection_weight
-from ..session import Session
-from ..weight_data import WeightData, load_weights, npy_bytes
 from ..widgets.hex_view import HexView
 from ..widgets.histogram import Histogram
 from ..widgets.virtual_table import Cell, Column, EmptyRows, VirtualTable

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..analysis.health import QuantHealth, quantization_health
-from ..analysis.quantmode import QuantSummary, quantization_summary
-from ..model import Model
+from ...analysis.health import QuantHealth, quantization_health
+from ...analysis.quantmode import QuantSummary, quantization_summary
+from ...model import Model
 
 __all__ = ["Finding", "ModelStats", "SizeSummary", "compute_stats", "STAT_PARTS"]
 
@@ -61,7 +61,7 @@ def structural_findings(model: Model) -> list[Finding]:
 
 
 def _sizes(model: Model) -> SizeSummary:
-    from ..model.sizes import size_report
+    from ...model.sizes import size_report
 
     rep = size_report(model)
     return SizeSummary(rep.file_bytes, rep.weight_bytes, dict(rep.by_dtype), dict(rep.by_op_type),
@@ -69,7 +69,7 @@ def _sizes(model: Model) -> SizeSummary:
 
 
 def _findings(model: Model) -> list[Finding]:
-    from ..model.checks import check_model
+    from ...model.checks import check_model
 
     out = structural_findings(model)
     for f in check_model(model):

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..model import Operator, Subgraph, Tensor
-from ..text import fmt
-from ..text.fmt import fmt_float, fmt_shape
-from ..text.units import fmt_bytes
+from ...model import Operator, Subgraph, Tensor
+from ...text import fmt
+from ...text.fmt import fmt_float, fmt_shape
+from ...text.units import fmt_bytes
 
 __all__ = [
     "fused_activation",

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from ..analysis.quantmode import quantization_summary
-from ..model import Model, open_model
+from ...analysis.quantmode import quantization_summary
+from ...model import Model, open_model
 
 __all__ = ["Candidate", "counterpart", "describe", "name_score", "precision_of", "siblings"]
 

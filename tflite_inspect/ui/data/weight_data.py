@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..analysis.scales import channel_report
-from ..model import Model, ModelError, Tensor
-from ..model.weights import WeightStats, dequantize, tensor_data, to_float, weight_stats
+from ...analysis.scales import channel_report
+from ...model import Model, ModelError, Tensor
+from ...model.weights import WeightStats, dequantize, tensor_data, to_float, weight_stats
 
 __all__ = ["ChannelStat", "WeightData", "load_weights", "npy_bytes"]
 

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..analysis.quantmode import quantization_summary
-from ..model import Model, ModelError, Subgraph
-from ..quantize import (
+from ...analysis.quantmode import quantization_summary
+from ...model import Model, ModelError, Subgraph
+from ...quantize import (
     BLOCK_SIZES,
     EXTRA_MISSING,
     RECIPES,
@@ -32,10 +32,10 @@ from ..quantize import (
     RecipeResult,
     quantizer_available,
 )
-from ..quantize.job import CHILD, open_run
-from ..quantize.plan import float_ops, refuse_target, resolve_keep
-from ..runtime import ChildFailure, CompareReport, InputError, Limits, compare_models, file_facts
-from ..runtime.session import ChildSession
+from ...quantize.job import CHILD, open_run
+from ...quantize.plan import float_ops, refuse_target, resolve_keep
+from ...runtime import ChildFailure, CompareReport, InputError, Limits, compare_models, file_facts
+from ...runtime.session import ChildSession
 
 __all__ = ["Job", "Layer", "Variant", "default_outdir", "float_producer", "float_refusal",
            "layers", "recovered", "run_variant", "static_needs_calibration", "variant_target"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..model import Model, Operator, Subgraph, Tensor
+from ...model import Model, Operator, Subgraph, Tensor
 from .stats import ModelStats
 
 __all__ = ["Entry", "Session"]

@@ -13,10 +13,10 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-from ..flatbuf import ByteSource, VerifyReport, verify_header
-from ..model import Model, ModelError, open_model
-from ..model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
-from ..model.model import tflite_schema
+from ...flatbuf import ByteSource, VerifyReport, verify_header
+from ...model import Model, ModelError, open_model
+from ...model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
+from ...model.model import tflite_schema
 from .session import Session
 
 __all__ = [

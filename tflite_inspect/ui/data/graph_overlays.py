@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from ..analysis.quantmode import op_precision, quantization_summary
+from ...analysis.quantmode import op_precision, quantization_summary
 
 __all__ = ["OVERLAYS", "Mark", "Overlay", "block_mark", "overlay_marks"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..model import Subgraph, Tensor
+from ...model import Subgraph, Tensor
 from .history import Location
 from .session import Session
 

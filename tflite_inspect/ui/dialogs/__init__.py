@@ -1,0 +1,1 @@
+"""Modal dialogs: confirm, error, export, go to (screens/ holds the full screens)."""
