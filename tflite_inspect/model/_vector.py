@@ -17,8 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..flatbuf import Vector
+from ..flatbuf.fields import layout as _layout
 from ..flatbuf.schema import Table as TableDef
-from ._fields import _layout
 
 __all__ = ["VECTOR_MIN_TABLES", "TableColumns"]
 

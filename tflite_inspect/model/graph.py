@@ -11,8 +11,8 @@ import struct
 from typing import Any
 
 from ..flatbuf import FlatBufError, Table
+from ..flatbuf.fields import Fields
 from . import _vector
-from ._fields import Fields
 from ._reader import ModelTables
 from .objects import Buffer, Operator, Subgraph, Tensor
 from .options import called_subgraphs, decode_options

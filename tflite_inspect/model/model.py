@@ -23,7 +23,7 @@ from ..flatbuf import (
     root,
     verify,
 )
-from ._fields import Fields
+from ..flatbuf.fields import Fields
 from ._gc import paused_gc
 from .errors import Finding, Location, ModelError, finding_from_flatbuf
 from .graph import build_subgraph

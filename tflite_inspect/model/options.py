@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..flatbuf import Table, Vector
+from ..flatbuf.fields import Fields
 from ..flatbuf.schema import Field
-from ._fields import Fields
 
 __all__ = ["called_subgraphs", "decode_options", "enum_name", "is_subgraph_field"]
 

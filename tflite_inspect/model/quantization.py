@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..flatbuf import Table
-from ._fields import Fields
+from ..flatbuf.fields import Fields
 from .types import DTYPES, integer_range
 
 __all__ = [

@@ -1,4 +1,5 @@
-"""Fast, still bounds-checked reads of many fields of one table (the hot path of model building).
+"""Fast, still bounds-checked reads of many fields of one table (the hot path of model building),
+beside the reader whose checks it repeats.
 
 `Table.get` resolves the field definition and reads the vtable slot on every call; reading the
 dozen fields of 10,000 tensors that way costs most of a second. `Fields` unpacks a table's vtable
@@ -12,10 +13,11 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from ..flatbuf import FlatBufError, Table
-from ..flatbuf.schema import Table as TableDef
+from .errors import FlatBufError
+from .reader import Table
+from .schema import Table as TableDef
 
-__all__ = ["Fields"]
+__all__ = ["Fields", "layout"]
 
 _U32 = struct.Struct("<I").unpack_from
 # name -> (slot, kind, scalar unpacker or vector element format, size, default)
@@ -178,3 +180,8 @@ class Fields:
         if not self._off(self.layout[name][0]):
             return self.table_.get(name) if self.layout[name][1] == "scalar" else None
         return self.table_.get(name)
+
+
+layout = _layout
+"""name -> (slot, kind, unpacker or element format, size, default) of a table definition
+(cached): what the vectorised reader of model/_vector.py reads columns by."""
