@@ -74,9 +74,13 @@ print(json.dumps({"invoke_loop_s": t2 - t1, "in_process_s": t2 - t0}))
 def plain(a: Path, b: Path, data: Path) -> tuple[float, float]:
     """(invoke loop seconds, whole process seconds including Python start) of the plain script."""
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", PLAIN, str(a), str(b), str(data)],
-                         capture_output=True, text=True, check=True,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    out = subprocess.run(
+        [sys.executable, "-c", PLAIN, str(a), str(b), str(data)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     wall = time.perf_counter() - start
     return json.loads(out.stdout.strip().splitlines()[-1])["invoke_loop_s"], wall
 
@@ -128,9 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("a", nargs="?", type=Path, default=ROOT / "fixtures/cnn.float32.tflite")
     parser.add_argument("b", nargs="?", type=Path, default=ROOT / "fixtures/cnn.int8-io.tflite")
-    parser.add_argument("--inputs", type=Path, default=None,
-                        help="an .npz with `x` (default fixtures/cnn_eval.npz when comparing "
-                             "the default fixtures, else seeded random)")
+    parser.add_argument(
+        "--inputs",
+        type=Path,
+        default=None,
+        help="an .npz with `x` (default fixtures/cnn_eval.npz when comparing "
+        "the default fixtures, else seeded random)",
+    )
     parser.add_argument("--samples", type=int, default=64)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args(argv)
@@ -143,8 +151,12 @@ def main(argv: list[str] | None = None) -> int:
         layers = 0
         for count in (args.samples, MULTIPLIER * args.samples):
             data = dataset(source, args.a, count, Path(tmp), f"x{count}.npz")
-            runs: dict[str, list[float]] = {"plain_invoke": [], "plain_process": [],
-                                            "outputs": [], "per_layer": []}
+            runs: dict[str, list[float]] = {
+                "plain_invoke": [],
+                "plain_process": [],
+                "outputs": [],
+                "per_layer": [],
+            }
             for _ in range(args.repeat):
                 loop, wall = plain(args.a, args.b, data)
                 runs["plain_invoke"].append(loop)
@@ -155,10 +167,12 @@ def main(argv: list[str] | None = None) -> int:
             results[count] = {k: min(v) for k, v in runs.items()}
 
     n, n4 = args.samples, MULTIPLIER * args.samples
-    print(f"A {args.a.name}  B {args.b.name}  {layers} per-layer rows  "
-          f"best of {args.repeat} runs, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
-          f"{CHILDREN[0]} child processes per per-layer compare")
+    print(
+        f"A {args.a.name}  B {args.b.name}  {layers} per-layer rows  "
+        f"best of {args.repeat} runs, Python {sys.version.split()[0]}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, "
+        f"{CHILDREN[0]} child processes per per-layer compare"
+    )
     print(f"{'':34}{f'{n} samples':>14}{f'{n4} samples':>14}{'per sample':>14}")
     labels = {
         "plain_invoke": "plain: invoke loop only",
@@ -173,17 +187,24 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label:34}{t1 * 1e3:>11.1f} ms{t4 * 1e3:>11.1f} ms{marginal[key] * 1e3:>11.3f} ms")
     r = results[n]
     print()
-    print(f"per-layer / plain whole script : {r['per_layer'] / r['plain_process']:.2f}x "
-          f"({n} samples), {results[n4]['per_layer'] / results[n4]['plain_process']:.2f}x "
-          f"({n4})")
-    print(f"per-layer / plain invoke loop  : {r['per_layer'] / r['plain_invoke']:.0f}x "
-          f"({n} samples)")
-    print(f"per sample, per-layer / plain  : {marginal['per_layer'] / marginal['plain_invoke']:.0f}x"
-          f"  (per-layer / outputs only: "
-          f"{marginal['per_layer'] / marginal['outputs']:.1f}x)")
+    print(
+        f"per-layer / plain whole script : {r['per_layer'] / r['plain_process']:.2f}x "
+        f"({n} samples), {results[n4]['per_layer'] / results[n4]['plain_process']:.2f}x "
+        f"({n4})"
+    )
+    print(
+        f"per-layer / plain invoke loop  : {r['per_layer'] / r['plain_invoke']:.0f}x ({n} samples)"
+    )
+    print(
+        f"per sample, per-layer / plain  : {marginal['per_layer'] / marginal['plain_invoke']:.0f}x"
+        f"  (per-layer / outputs only: "
+        f"{marginal['per_layer'] / marginal['outputs']:.1f}x)"
+    )
     if any(v <= 0 for v in marginal.values()):
-        print("warning: a per-sample cost came out <= 0: the machine was busy; use --repeat 5 "
-              "or more samples")
+        print(
+            "warning: a per-sample cost came out <= 0: the machine was busy; use --repeat 5 "
+            "or more samples"
+        )
     return 0
 
 

@@ -33,8 +33,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 KEY_GOAL_MS = 50.0
-LITERT = ("from ai_edge_litert.interpreter import Interpreter; import sys; "
-          "Interpreter(model_path=sys.argv[1]).get_tensor_details()")
+LITERT = (
+    "from ai_edge_litert.interpreter import Interpreter; import sys; "
+    "Interpreter(model_path=sys.argv[1]).get_tensor_details()"
+)
 
 
 def _ms(triples: list[tuple[float, float, float]]) -> str:
@@ -42,10 +44,12 @@ def _ms(triples: list[tuple[float, float, float]]) -> str:
     cpu = [c for _, c, _ in triples]
     ui = [u for _, _, u in triples]
     worst = max(ui) * 1000
-    return (f"wall {statistics.median(wall) * 1000:5.0f} ms, CPU all threads "
-            f"{statistics.median(cpu) * 1000:5.0f} ms, UI thread median "
-            f"{statistics.median(ui) * 1000:5.1f} max {worst:5.1f} ms"
-            f"{'' if worst <= KEY_GOAL_MS else ' (over 50)'}")
+    return (
+        f"wall {statistics.median(wall) * 1000:5.0f} ms, CPU all threads "
+        f"{statistics.median(cpu) * 1000:5.0f} ms, UI thread median "
+        f"{statistics.median(ui) * 1000:5.1f} max {worst:5.1f} ms"
+        f"{'' if worst <= KEY_GOAL_MS else ' (over 50)'}"
+    )
 
 
 def draw_times(path: Path) -> None:
@@ -61,9 +65,11 @@ def draw_times(path: Path) -> None:
         depth = auto_depth(sg)
         blocks = graph_lines(sg, depth=depth)
         t2 = time.perf_counter()
-    print(f"draw    {len(sg.operators):,} ops: every op {(t1 - t0) * 1000:7.1f} ms "
-          f"({len(lines):,} lines, {(t1 - t0) / len(sg.operators) * 1e6:.1f} µs per op); "
-          f"blocks at depth {depth} {(t2 - t1) * 1000:7.1f} ms ({len(blocks):,} lines)")
+    print(
+        f"draw    {len(sg.operators):,} ops: every op {(t1 - t0) * 1000:7.1f} ms "
+        f"({len(lines):,} lines, {(t1 - t0) / len(sg.operators) * 1e6:.1f} µs per op); "
+        f"blocks at depth {depth} {(t2 - t1) * 1000:7.1f} ms ({len(blocks):,} lines)"
+    )
 
 
 def whole_process(argv: list[str]) -> float:
@@ -73,13 +79,17 @@ def whole_process(argv: list[str]) -> float:
 
 
 def cli_times(path: Path, repeat: int) -> None:
-    ours = [whole_process([sys.executable, "-m", "tflite_inspect", "graph", str(path)])
-            for _ in range(repeat)]
+    ours = [
+        whole_process([sys.executable, "-m", "tflite_inspect", "graph", str(path)])
+        for _ in range(repeat)
+    ]
     line = f"cli     tflite-inspect graph: median {statistics.median(ours):.3f} s"
     try:
         lite = [whole_process([sys.executable, "-c", LITERT, str(path)]) for _ in range(repeat)]
-        line += (f"; LiteRT load + details {statistics.median(lite):.3f} s; ours / LiteRT "
-                 f"{statistics.median(ours) / statistics.median(lite):.2f}x")
+        line += (
+            f"; LiteRT load + details {statistics.median(lite):.3f} s; ours / LiteRT "
+            f"{statistics.median(ours) / statistics.median(lite):.2f}x"
+        )
     except (subprocess.CalledProcessError, FileNotFoundError):
         line += "; LiteRT is not installed"
     print(line)
@@ -114,8 +124,9 @@ async def view_times(path: Path, size: tuple[int, int]) -> dict[str, Any]:
                 await pilot.press(name)
                 await app.workers.wait_for_complete()
                 await pilot.pause()
-                times.append((time.perf_counter() - w0, time.process_time() - c0,
-                              time.thread_time() - u0))
+                times.append(
+                    (time.perf_counter() - w0, time.process_time() - c0, time.thread_time() - u0)
+                )
             return times
 
         out["floor"] = await keys(*["f19"] * 20)

@@ -85,14 +85,20 @@ print(json.dumps({"times": times, "peak_kib": peak - base, "rss_kib": peak, "ite
 def measure(which: str, path: Path, repeat: int) -> dict[str, float]:
     out = subprocess.run(
         [sys.executable, "-c", CHILD, which, str(path), str(repeat)],
-        capture_output=True, text=True, check=False, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     if out.returncode != 0:
         raise SystemExit(f"{which} failed on {path}: {out.stderr.strip()[-400:]}")
     result = json.loads(out.stdout.strip().splitlines()[-1])
-    return {"median_s": statistics.median(result["times"]), "peak_mib": result["peak_kib"] / 1024,
-            "rss_mib": result["rss_kib"] / 1024}
+    return {
+        "median_s": statistics.median(result["times"]),
+        "peak_mib": result["peak_kib"] / 1024,
+        "rss_mib": result["rss_kib"] / 1024,
+    }
 
 
 def synthetic_chain(ops: int, directory: Path) -> Path:
@@ -148,8 +154,7 @@ def tf_chain(layers: int, cache: Path) -> Path:
         return path
     small = cache / "tf-conv-chain-4.tflite"
     if not small.exists():
-        subprocess.run([sys.executable, "-c", CONVERT, str(small)], check=True,
-                       capture_output=True)
+        subprocess.run([sys.executable, "-c", CONVERT, str(small)], check=True, capture_output=True)
     m = s.ModelT.InitFromPackedBuf(small.read_bytes(), 0)
     sg = m.subgraphs[0]
     quant, conv, deq = sg.operators[0], sg.operators[1], sg.operators[-1]
@@ -161,8 +166,10 @@ def tf_chain(layers: int, cache: Path) -> Path:
         w, b, a = copy.deepcopy(w_t), copy.deepcopy(b_t), copy.deepcopy(act_t)
         w.name, b.name = f"model/conv{i}/convolution".encode(), f"model/conv{i}/bias".encode()
         a.name = f"model/conv{i}/Relu;model/conv{i}/convolution".encode()
-        for t, data in ((w, rng.integers(-127, 127, 64, dtype=np.int8).view(np.uint8)),
-                        (b, rng.integers(-500, 500, 8, dtype=np.int32).view(np.uint8))):
+        for t, data in (
+            (w, rng.integers(-127, 127, 64, dtype=np.int8).view(np.uint8)),
+            (b, rng.integers(-500, 500, 8, dtype=np.int32).view(np.uint8)),
+        ):
             buf = s.BufferT()
             buf.data = data
             m.buffers.append(buf)
@@ -192,16 +199,17 @@ def tf_chain(layers: int, cache: Path) -> Path:
     return path
 
 
-LITERT = ("from ai_edge_litert.interpreter import Interpreter; import sys; "
-          "Interpreter(model_path=sys.argv[1]).get_tensor_details()")
+LITERT = (
+    "from ai_edge_litert.interpreter import Interpreter; import sys; "
+    "Interpreter(model_path=sys.argv[1]).get_tensor_details()"
+)
 
 
 def whole_process(argv: list[str]) -> float:
     import time
 
     t0 = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
     return time.perf_counter() - t0
 
 
@@ -221,14 +229,19 @@ def tf_layers_bench(layer_counts: list[int], repeat: int) -> None:
             ours = whole_process([*ours_cmd, str(path)])
             lite = whole_process([sys.executable, "-c", LITERT, str(path)])
             r_lite.append(ours / lite)
-            line = f"{layers:>6} layers  ours {ours:6.3f} s  litert {lite:6.3f} s  {ours / lite:5.2f}x"
+            line = (
+                f"{layers:>6} layers  ours {ours:6.3f} s  litert {lite:6.3f} s  {ours / lite:5.2f}x"
+            )
             if has_tflite:
                 pkg = whole_process([sys.executable, "-c", CHILD, "tflite", str(path), "1"])
                 r_pkg.append(ours / pkg)
                 line += f"  tflite pkg {pkg:6.3f} s  {ours / pkg:5.2f}x"
             print(line, flush=True)
-        tail = f"  ours/tflite median {statistics.median(r_pkg):.2f}x" if r_pkg else \
-            "  (the tflite package is not installed)"
+        tail = (
+            f"  ours/tflite median {statistics.median(r_pkg):.2f}x"
+            if r_pkg
+            else "  (the tflite package is not installed)"
+        )
         print(f"{layers:>6} layers  ours/litert median {statistics.median(r_lite):.2f}x{tail}")
 
 
@@ -252,16 +265,20 @@ def main() -> None:
             models.append(sparse_large(args.sparse_gib, Path(tmp)))
         if not models:
             parser.error("name a model, or --synthetic-ops / --sparse-gib")
-        print(f"{'model':<28} {'bytes':>13} {'reader':<10} {'median ms':>10} {'+MiB':>7} "
-              f"{'RSS MiB':>8} {'time vs tflite':>15}")
+        print(
+            f"{'model':<28} {'bytes':>13} {'reader':<10} {'median ms':>10} {'+MiB':>7} "
+            f"{'RSS MiB':>8} {'time vs tflite':>15}"
+        )
         for path in models:
             size = path.stat().st_size
             rows = {w: measure(w, path, args.repeat) for w in ("ours", "ours-lazy", "tflite")}
             base = rows["tflite"]["median_s"]
             for which, r in rows.items():
                 ratio = r["median_s"] / base if base else float("nan")
-                print(f"{path.name[:28]:<28} {size:>13,} {which:<10} {r['median_s'] * 1e3:>10.2f} "
-                      f"{r['peak_mib']:>7.1f} {r['rss_mib']:>8.1f} {ratio:>14.2f}x")
+                print(
+                    f"{path.name[:28]:<28} {size:>13,} {which:<10} {r['median_s'] * 1e3:>10.2f} "
+                    f"{r['peak_mib']:>7.1f} {r['rss_mib']:>8.1f} {ratio:>14.2f}x"
+                )
 
 
 if __name__ == "__main__":

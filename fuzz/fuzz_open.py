@@ -132,12 +132,25 @@ def main(argv: list[str]) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=60, help="how long to fuzz (default 60)")
     parser.add_argument("--replay", nargs="+", metavar="FILE", help="run these inputs once")
-    parser.add_argument("--corpus", type=Path, default=CORPUS, help="the corpus folder "
-                        "(default fuzz/corpus; seeded from fixtures/)")
-    parser.add_argument("--crashes", type=Path, default=CRASHES, help="where crashing inputs "
-                        "are saved (default fuzz/crashes)")
-    parser.add_argument("--rss-mb", type=int, default=2048, help="how much memory the fuzzed "
-                        "code may add (default 2048 MB; an address-space limit, see _limit_memory)")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=CORPUS,
+        help="the corpus folder (default fuzz/corpus; seeded from fixtures/)",
+    )
+    parser.add_argument(
+        "--crashes",
+        type=Path,
+        default=CRASHES,
+        help="where crashing inputs are saved (default fuzz/crashes)",
+    )
+    parser.add_argument(
+        "--rss-mb",
+        type=int,
+        default=2048,
+        help="how much memory the fuzzed "
+        "code may add (default 2048 MB; an address-space limit, see _limit_memory)",
+    )
     args, rest = parser.parse_known_args(argv[1:])
     if args.replay:
         for name in args.replay:
@@ -146,9 +159,17 @@ def main(argv: list[str]) -> None:
         return
     args.crashes.mkdir(parents=True, exist_ok=True)
     _limit_memory(args.rss_mb)
-    libfuzzer = [argv[0], f"-max_total_time={args.seconds}", "-rss_limit_mb=0",
-                 "-max_len=65536", "-timeout=20", "-print_final_stats=1",
-                 f"-artifact_prefix={args.crashes}/", *rest, str(_seed_corpus(args.corpus))]
+    libfuzzer = [
+        argv[0],
+        f"-max_total_time={args.seconds}",
+        "-rss_limit_mb=0",
+        "-max_len=65536",
+        "-timeout=20",
+        "-print_final_stats=1",
+        f"-artifact_prefix={args.crashes}/",
+        *rest,
+        str(_seed_corpus(args.corpus)),
+    ]
     atheris.Setup(libfuzzer, one_input)
     atheris.Fuzz()
 

@@ -19,8 +19,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["FileExistsRefusal", "WriteRefusal", "check_target", "open_log", "open_new",
-           "write_bytes_safely", "write_with"]
+__all__ = [
+    "FileExistsRefusal",
+    "WriteRefusal",
+    "check_target",
+    "open_log",
+    "open_new",
+    "write_bytes_safely",
+    "write_with",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -45,8 +52,9 @@ class FileExistsRefusal(WriteRefusal, FileExistsError):
         self.path = path
 
 
-def check_target(path: str | os.PathLike[str], *, force: bool = False,
-                 need_folder: bool = False) -> Path:
+def check_target(
+    path: str | os.PathLike[str], *, force: bool = False, need_folder: bool = False
+) -> Path:
     """Refuses, before any work starts, a target the write would refuse: a symbolic link, an
     existing non-regular file, an existing file without `force`, and (`need_folder`) a folder
     that does not exist."""
@@ -57,8 +65,11 @@ def check_target(path: str | os.PathLike[str], *, force: bool = False,
         st = None
     if st is not None:
         if stat.S_ISLNK(st.st_mode):
-            raise WriteRefusal(target, "is a symbolic link; the tool never writes through one "
-                                       "(remove it or choose another name)")
+            raise WriteRefusal(
+                target,
+                "is a symbolic link; the tool never writes through one "
+                "(remove it or choose another name)",
+            )
         if not stat.S_ISREG(st.st_mode):
             raise WriteRefusal(target, "exists and is not a regular file; choose another name")
         if not force:
@@ -83,8 +94,9 @@ def _sync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def write_with(path: str | os.PathLike[str], writer: Callable[[BinaryIO], object], *,
-               force: bool = False) -> Path:
+def write_with(
+    path: str | os.PathLike[str], writer: Callable[[BinaryIO], object], *, force: bool = False
+) -> Path:
     """Calls `writer(f)` on a new temporary file beside `path`, then moves it into place."""
     target = check_target(path, force=force)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -129,8 +141,9 @@ def open_log(path: str | os.PathLike[str]) -> int:
         fd = os.open(target, os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW | _CLOEXEC, 0o666)
     except OSError as err:
         if os.path.islink(target):
-            raise WriteRefusal(target, "is a symbolic link; the log is not written through "
-                                       "it") from err
+            raise WriteRefusal(
+                target, "is a symbolic link; the log is not written through it"
+            ) from err
         raise
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:

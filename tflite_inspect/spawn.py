@@ -17,13 +17,21 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["PACKAGE_ROOT", "TMP_PREFIX", "make_tmpdir", "python_code", "python_module",
-           "sweep_stale_tmpdirs"]
+__all__ = [
+    "PACKAGE_ROOT",
+    "TMP_PREFIX",
+    "make_tmpdir",
+    "python_code",
+    "python_module",
+    "sweep_stale_tmpdirs",
+]
 
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding tflite_inspect/
 
-_BOOT = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import runpy; "
-         "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)")
+_BOOT = (
+    "import sys; sys.path.insert(0, sys.argv.pop(1)); import runpy; "
+    "runpy.run_module(sys.argv.pop(1), run_name='__main__', alter_sys=True)"
+)
 
 
 def python_module(module: str, *args: str, unbuffered: bool = False) -> list[str]:

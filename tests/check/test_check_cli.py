@@ -18,9 +18,10 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
     return code, out, err
 
 
-@pytest.mark.parametrize(("name", "code"), [("cnn.int8-io.tflite", 0),
-                                            ("cnn.dynamic.tflite", 1),
-                                            ("cnn.float32.tflite", 1)])
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("cnn.int8-io.tflite", 0), ("cnn.dynamic.tflite", 1), ("cnn.float32.tflite", 1)],
+)
 def test_int8_exit_codes(capsys: pytest.CaptureFixture[str], name: str, code: int) -> None:
     got, out, _ = run(capsys, "check", str(fixture(name)), "--target", "int8", "--no-probe")
     assert got == code
@@ -31,14 +32,22 @@ def test_int8_exit_codes(capsys: pytest.CaptureFixture[str], name: str, code: in
 
 
 def test_int8_json_lists_the_float_ops(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", str(fixture("cnn.dynamic.tflite")), "--target", "int8",
-                       "--no-probe", "--json")
+    code, out, _ = run(
+        capsys,
+        "check",
+        str(fixture("cnn.dynamic.tflite")),
+        "--target",
+        "int8",
+        "--no-probe",
+        "--json",
+    )
     doc = json.loads(out)
     assert code == 1 and doc["kind"] == "check" and doc["fits"] is False
     assert doc["requested_targets"] == ["int8"]
     int8 = doc["targets"]["int8"]
     assert int8["fits"] is False and int8["errors"] == len(
-        [f for f in int8["findings"] if f["severity"] == "error"])
+        [f for f in int8["findings"] if f["severity"] == "error"]
+    )
     float_ops = {f["opcode"] for f in int8["findings"] if f["rule"] == "float_op"}
     assert {"CONV_2D", "FULLY_CONNECTED", "SOFTMAX"} <= float_ops
     assert doc["quantization"]["islands"][0]["ops"] == [0, 1, 2, 3, 4, 5]
@@ -60,12 +69,28 @@ def test_flex_text(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_all_targets_and_arena_size(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "check", str(fixture("cnn.int8-io.tflite")), "--target", "all",
-                       "--no-probe", "--arena-size", "1K")
+    code, out, _ = run(
+        capsys,
+        "check",
+        str(fixture("cnn.int8-io.tflite")),
+        "--target",
+        "all",
+        "--no-probe",
+        "--arena-size",
+        "1K",
+    )
     assert code == 1
     assert "target micro" in out and "is too small" in out
-    code, _, _ = run(capsys, "check", str(fixture("cnn.int8-io.tflite")), "--target", "micro",
-                     "--no-probe", "--arena-size", "64K")
+    code, _, _ = run(
+        capsys,
+        "check",
+        str(fixture("cnn.int8-io.tflite")),
+        "--target",
+        "micro",
+        "--no-probe",
+        "--arena-size",
+        "64K",
+    )
     assert code == 0
 
 
@@ -84,11 +109,13 @@ def test_arena_size_needs_micro(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_check_imports_no_tensorflow_or_textual() -> None:
-    code = ("import sys, tflite_inspect.check, tflite_inspect.cli.check_cmd\n"
-            "from tflite_inspect.check import static_report\n"
-            "from tflite_inspect.model import open_model\n"
-            f"static_report(open_model({str(fixture('cnn.int8.tflite'))!r}))\n"
-            "bad = [m for m in ('tensorflow', 'textual', 'ai_edge_litert', 'tflite_micro') "
-            "if m in sys.modules]\n"
-            "assert not bad, bad\n")
+    code = (
+        "import sys, tflite_inspect.check, tflite_inspect.cli.check_cmd\n"
+        "from tflite_inspect.check import static_report\n"
+        "from tflite_inspect.model import open_model\n"
+        f"static_report(open_model({str(fixture('cnn.int8.tflite'))!r}))\n"
+        "bad = [m for m in ('tensorflow', 'textual', 'ai_edge_litert', 'tflite_micro') "
+        "if m in sys.modules]\n"
+        "assert not bad, bad\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True)

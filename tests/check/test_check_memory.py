@@ -37,8 +37,13 @@ def test_hand_computed_plan(tmp_path) -> None:  # type: ignore[no-untyped-def]
     m = estimate_memory(open_model(write(tmp_path, hand_model())))
     assert {t.name: (t.first, t.last) for t in m.tensors} == HAND_LIFETIMES
     assert {t.name: t.offset for t in m.tensors} == HAND_OFFSETS
-    assert {t.name: t.aligned for t in m.tensors} == {"in": 16, "cat1": 32, "cat2": 48,
-                                                      "add": 32, "out": 80}
+    assert {t.name: t.aligned for t in m.tensors} == {
+        "in": 16,
+        "cat1": 32,
+        "cat2": 48,
+        "add": 32,
+        "out": 80,
+    }
     assert m.working_set == (36, 72, 96, 144)
     assert (m.peak_working_set, m.peak_op) == (144, 3)
     assert m.arena_bytes == 160
@@ -55,8 +60,11 @@ def test_no_two_live_buffers_overlap(tmp_path) -> None:  # type: ignore[no-untyp
 
 
 def test_first_fit_reuses_a_gap() -> None:
-    bufs = [PlannedTensor(0, "a", 64, 64, 0, 1), PlannedTensor(1, "b", 16, 16, 2, 3),
-            PlannedTensor(2, "c", 32, 32, 1, 2)]
+    bufs = [
+        PlannedTensor(0, "a", 64, 64, 0, 1),
+        PlannedTensor(1, "b", 16, 16, 2, 3),
+        PlannedTensor(2, "c", 32, 32, 1, 2),
+    ]
     placed = {p.name: p.offset for p in plan_offsets(bufs)}
     # a at 0; c (live with a) at 64; b (live with c only) fits below c at 0
     assert placed == {"a": 0, "c": 64, "b": 0}

@@ -12,16 +12,23 @@ from tflite_inspect.check import check_model, installed_runtimes, parse_errors, 
 LITERT_VERSION = (
     "Didn't find op for builtin opcode 'FULLY_CONNECTED' version '12'. An older version of this "
     "builtin might be supported. Are you using an old TFLite binary with a newer model?\n"
-    "Registration failed.")
-CUSTOM = ("Encountered unresolved custom op: MatrixDeterminant.\nSee instructions: "
-          "https://www.tensorflow.org/lite/guide/ops_custom Node number 0 (MatrixDeterminant) "
-          "failed to prepare.")
-FLEX = ("Select TensorFlow op(s), included in the given model, is(are) not supported by this "
-        "interpreter. Make sure you apply/link the Flex delegate before inference. See "
-        "instructions: https://www.tensorflow.org/lite/guide/ops_selectNode number 0 "
-        "(FlexMatrixDeterminant) failed to prepare.")
-TFLM = ("tensorflow/lite/micro/kernels/dequantize_common.cc:42 input->type == kTfLiteInt8 was not "
-        "true.\nNode DEQUANTIZE (number 0) failed to prepare with status 1")
+    "Registration failed."
+)
+CUSTOM = (
+    "Encountered unresolved custom op: MatrixDeterminant.\nSee instructions: "
+    "https://www.tensorflow.org/lite/guide/ops_custom Node number 0 (MatrixDeterminant) "
+    "failed to prepare."
+)
+FLEX = (
+    "Select TensorFlow op(s), included in the given model, is(are) not supported by this "
+    "interpreter. Make sure you apply/link the Flex delegate before inference. See "
+    "instructions: https://www.tensorflow.org/lite/guide/ops_selectNode number 0 "
+    "(FlexMatrixDeterminant) failed to prepare."
+)
+TFLM = (
+    "tensorflow/lite/micro/kernels/dequantize_common.cc:42 input->type == kTfLiteInt8 was not "
+    "true.\nNode DEQUANTIZE (number 0) failed to prepare with status 1"
+)
 
 
 def test_parse_op_version() -> None:
@@ -78,8 +85,9 @@ def test_probe_loads_a_good_model() -> None:
 
 def test_check_model_folds_the_probe_into_the_litert_verdict() -> None:
     _litert()
-    report = check_model(open_fixture("custom_op.tflite"), ["litert"], timeout_s=120,
-                         runtimes=["ai-edge-litert"])
+    report = check_model(
+        open_fixture("custom_op.tflite"), ["litert"], timeout_s=120, runtimes=["ai-edge-litert"]
+    )
     v = report.targets["litert"]
     assert not v.fits
     probe = [f for f in v.errors if f.rule == "probe_custom_op"]
@@ -87,11 +95,11 @@ def test_check_model_folds_the_probe_into_the_litert_verdict() -> None:
     assert probe[0].source.startswith("runtime probe (ai-edge-litert")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None,
-                    reason="tflite-micro is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("tflite_micro") is None, reason="tflite-micro is not installed"
+)
 def test_micro_probe_reports_a_missing_kernel() -> None:
     micro = [r for r in installed_runtimes() if r.name == "tflite-micro"]
-    (result,) = probe_model(fixture("custom_op.tflite"), runtimes=micro, micro=True,
-                            timeout_s=120)
+    (result,) = probe_model(fixture("custom_op.tflite"), runtimes=micro, micro=True, timeout_s=120)
     assert result.status == "error"
     assert [(f.kind, f.opcode) for f in result.findings] == [("registration", "CUSTOM")]

@@ -24,8 +24,10 @@ from tflite_inspect.model import open_model
 CORPUS = Path(__file__).resolve().parents[2] / ".corpus"
 LITERT = InstalledRuntime("ai-edge-litert", "2.3.0", "ai_edge_litert", "2.22.0", False)
 
-needs_micro = pytest.mark.skipif(importlib.util.find_spec("tflite_micro") is None,
-                                 reason="the tflite-micro wheel is not installed")
+needs_micro = pytest.mark.skipif(
+    importlib.util.find_spec("tflite_micro") is None,
+    reason="the tflite-micro wheel is not installed",
+)
 
 
 def _needs_litert() -> None:
@@ -68,7 +70,8 @@ def _exit(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 @needs_micro
 @pytest.mark.parametrize("which", ["sine", "keras"])
 def test_micro_fits_exactly_when_tflm_allocates_in_the_arena(
-        which: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    which: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = sine_model() if which == "sine" else keras_batch_model(tmp_path)
     used = _micro_arena_used(path)
     report = check_model(open_model(path), ["micro"])
@@ -78,12 +81,14 @@ def test_micro_fits_exactly_when_tflm_allocates_in_the_arena(
     assert len(sig) == 1 and sig[0].severity == "info" and not v.errors
     assert "tflite-micro" in v.decided_by and "allocated" in v.decided_by
 
-    code, out = _exit(capsys, "check", str(path), "--target", "micro",
-                      "--arena-size", str(4 * used))
+    code, out = _exit(
+        capsys, "check", str(path), "--target", "micro", "--arena-size", str(4 * used)
+    )
     assert code == 0, out
     assert "verdict: fits micro (decided by the tflite-micro" in out
-    code, out = _exit(capsys, "check", str(path), "--target", "micro",
-                      "--arena-size", str(used // 2))
+    code, out = _exit(
+        capsys, "check", str(path), "--target", "micro", "--arena-size", str(used // 2)
+    )
     assert code == 1, out
     assert "verdict: does not fit micro (decided by the tflite-micro" in out
     assert "is too small" in out
@@ -100,7 +105,8 @@ def test_micro_model_tflm_cannot_register_fails(tmp_path: Path) -> None:
 
 
 def test_litert_selfie_segmentation_fits_when_the_probe_allocates(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = CORPUS / "mediapipe.selfie_segmentation.tflite"
     if not path.is_file():
         pytest.skip(f"{path} is absent (make corpus)")
@@ -115,8 +121,9 @@ def test_litert_selfie_segmentation_fits_when_the_probe_allocates(
     assert f"(decided by the {probe.label} probe" in out
 
 
-def test_litert_model_the_probe_cannot_load_fails(tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_litert_model_the_probe_cannot_load_fails(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     _needs_litert()
     m = add_model()
     m["operator_codes"] = [opcode(ADD, version=99)]  # no error from the static table (unknown)
@@ -130,10 +137,12 @@ def test_litert_model_the_probe_cannot_load_fails(tmp_path: Path,
 
 
 def test_without_a_probe_the_static_rules_decide_and_say_so(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = keras_batch_model(tmp_path)
-    code, out = _exit(capsys, "check", str(path), "--target", "micro", "--target", "litert",
-                      "--no-probe")
+    code, out = _exit(
+        capsys, "check", str(path), "--target", "micro", "--target", "litert", "--no-probe"
+    )
     assert code == 0, out
     assert "verdict: fits micro (decided by static rules (no TFLite Micro probe ran))" in out
     assert "verdict: fits litert (decided by static rules (" in out
@@ -152,15 +161,17 @@ def test_a_probe_that_loaded_overrules_a_static_error() -> None:
     (custom,) = [f for f in v.findings if f.rule == "custom_op"]
     assert custom.severity == "info"
     assert custom.message.startswith("the static rule says custom op MyOp")
-    assert custom.message.endswith("the ai-edge-litert 2.3.0 probe ran it (loaded and "
-                                   "allocated), which decides")
+    assert custom.message.endswith(
+        "the ai-edge-litert 2.3.0 probe ran it (loaded and allocated), which decides"
+    )
 
 
 def test_a_probe_that_settled_nothing_leaves_the_static_rules_deciding() -> None:
     late = ProbeResult("ai-edge-litert", "2.3.0", "timeout", "no answer within 1 s")
     v = litert_target([_CUSTOM], [LITERT], [late])
-    assert not v.fits and v.decided_by.startswith("static rules (the ai-edge-litert 2.3.0 "
-                                                  "probe settled nothing")
+    assert not v.fits and v.decided_by.startswith(
+        "static rules (the ai-edge-litert 2.3.0 probe settled nothing"
+    )
     failed = ProbeResult("ai-edge-litert", "2.3.0", "crashed", "killed by SIGSEGV")
     v = litert_target([], [LITERT], [failed])
     assert not v.fits and v.decided_by == "the ai-edge-litert 2.3.0 probe: killed by SIGSEGV"
@@ -180,8 +191,11 @@ def test_every_remaining_static_finding_names_its_rule_source(tmp_path: Path) ->
 def test_tflm_arena_messages_read_as_arena_too_small() -> None:
     from tflite_inspect.check import parse_errors
 
-    for text in ("Failed to allocate temp memory. Requested: 64, available 8, missing: 56",
-                 "Failed to resize buffer. Requested: 1572864, available 1028752, missing: 544112",
-                 "Too many buffers (max is 0)"):
-        assert [f.kind for f in parse_errors(f"TFLM failed to allocate tensors: {text}")] == \
-            ["arena"], text
+    for text in (
+        "Failed to allocate temp memory. Requested: 64, available 8, missing: 56",
+        "Failed to resize buffer. Requested: 1572864, available 1028752, missing: 544112",
+        "Too many buffers (max is 0)",
+    ):
+        assert [f.kind for f in parse_errors(f"TFLM failed to allocate tensors: {text}")] == [
+            "arena"
+        ], text

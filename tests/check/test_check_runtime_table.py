@@ -18,17 +18,20 @@ from tflite_inspect.check.ops import op_inventory, runtime_need
 from tflite_inspect.model import open_model
 
 
-@pytest.mark.parametrize(("op", "version", "runtime"), [
-    ("CONV_2D", 8, "2.15.0"),
-    ("CONV_2D", 1, "1.5.0"),
-    ("FULLY_CONNECTED", 12, "2.17.0"),
-    ("FULLY_CONNECTED", 14, "2.21.0"),
-    ("STABLEHLO_GATHER", 1, "2.16.0"),
-    ("TRANSPOSE", 7, "2.14.4"),
-    ("DEQUANTIZE", 8, "2.22.0"),
-    ("BROADCAST_TO", 2, "2.5.0"),
-    ("WHERE", 2, "2.8.0"),
-])
+@pytest.mark.parametrize(
+    ("op", "version", "runtime"),
+    [
+        ("CONV_2D", 8, "2.15.0"),
+        ("CONV_2D", 1, "1.5.0"),
+        ("FULLY_CONNECTED", 12, "2.17.0"),
+        ("FULLY_CONNECTED", 14, "2.21.0"),
+        ("STABLEHLO_GATHER", 1, "2.16.0"),
+        ("TRANSPOSE", 7, "2.14.4"),
+        ("DEQUANTIZE", 8, "2.22.0"),
+        ("BROADCAST_TO", 2, "2.5.0"),
+        ("WHERE", 2, "2.8.0"),
+    ],
+)
 def test_known_pairs(op: str, version: int, runtime: str) -> None:
     assert min_runtime_for(op, version) == runtime
 
@@ -54,8 +57,16 @@ def test_runtime_key_orders_like_the_converter() -> None:
     assert runtime_key("2.22.0-dev0") == runtime_key("2.22.0")
 
 
-@pytest.mark.parametrize("name", ["cnn.float32.tflite", "cnn.dynamic.tflite",
-                                  "cnn.float16.tflite", "cnn.int8.tflite", "cnn.int8-io.tflite"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cnn.float32.tflite",
+        "cnn.dynamic.tflite",
+        "cnn.float16.tflite",
+        "cnn.int8.tflite",
+        "cnn.int8-io.tflite",
+    ],
+)
 def test_table_reproduces_the_converters_min_runtime_version(name: str) -> None:
     model = open_model(fixture(name))
     need = runtime_need(model, op_inventory(model))
@@ -77,8 +88,7 @@ def test_need_line_names_the_op_that_sets_it(tmp_path) -> None:  # type: ignore[
 def test_litert_target_flags_op_versions_newer_than_the_runtime(tmp_path) -> None:  # type: ignore[no-untyped-def]
     tensors = [tensor("x", [1, 4]), tensor("w", [2, 4], buffer=1), tensor("y", [1, 2])]
     ops = [{"opcode_index": 0, "inputs": [0, 1, -1], "outputs": [2]}]
-    m = model_dict(tensors, ops, [opcode(FULLY_CONNECTED, 14)], [0], [2],
-                   [{}, {"data": bytes(32)}])
+    m = model_dict(tensors, ops, [opcode(FULLY_CONNECTED, 14)], [0], [2], [{}, {"data": bytes(32)}])
     model = open_model(write(tmp_path, m))
     old = InstalledRuntime("ai-edge-litert", "9.9.9", "ai_edge_litert", "2.18.0", False)
     verdict = static_report(model, ["litert"], installed=[old]).targets["litert"]

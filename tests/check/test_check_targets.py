@@ -57,20 +57,32 @@ def test_int8_dynamic_range_fixture_names_hybrid_ops() -> None:
 
 def test_int8_float_io_fixture_flags_the_conversions() -> None:
     v = static_report(open_fixture("cnn.int8.tflite"), ["int8"]).targets["int8"]
-    assert sorted({f.opcode for f in v.findings if f.rule == "float_conversion"}) == \
-        ["DEQUANTIZE", "QUANTIZE"]
+    assert sorted({f.opcode for f in v.findings if f.rule == "float_conversion"}) == [
+        "DEQUANTIZE",
+        "QUANTIZE",
+    ]
     assert "float_op" not in _rules(v)
 
 
 def test_float_island_between_dequantize_and_quantize(tmp_path) -> None:  # type: ignore[no-untyped-def]
     # int8 in -> DEQUANTIZE -> float SOFTMAX -> QUANTIZE -> int8 out: one island, one op
     q = {"scale": [0.1], "zero_point": [0]}
-    tensors = [tensor("x", [1, 4], 9, quantization=q), tensor("xf", [1, 4]),
-               tensor("sm", [1, 4]), tensor("y", [1, 4], 9, quantization=q)]
-    ops = [{"opcode_index": 0, "inputs": [0], "outputs": [1]},
-           {"opcode_index": 1, "inputs": [1], "outputs": [2],
-            "builtin_options": ("SoftmaxOptions", {"beta": 1.0})},
-           {"opcode_index": 2, "inputs": [2], "outputs": [3]}]
+    tensors = [
+        tensor("x", [1, 4], 9, quantization=q),
+        tensor("xf", [1, 4]),
+        tensor("sm", [1, 4]),
+        tensor("y", [1, 4], 9, quantization=q),
+    ]
+    ops = [
+        {"opcode_index": 0, "inputs": [0], "outputs": [1]},
+        {
+            "opcode_index": 1,
+            "inputs": [1],
+            "outputs": [2],
+            "builtin_options": ("SoftmaxOptions", {"beta": 1.0}),
+        },
+        {"opcode_index": 2, "inputs": [2], "outputs": [3]},
+    ]
     m = model_dict(tensors, ops, [opcode(6), opcode(SOFTMAX), opcode(114)], [0], [3])
     model = open_model(write(tmp_path, m))
     (island,) = quant_coverage(model).islands
@@ -126,17 +138,42 @@ def test_gpu_accepts_the_cnn_fixtures() -> None:
 
 def test_gpu_constraints(tmp_path) -> None:  # type: ignore[no-untyped-def]
     conv_opts = {"padding": 0, "stride_w": 1, "stride_h": 1, "fused_activation_function": 5}
-    tensors = [tensor("x", [1, 4, 4, 2]), tensor("w", [2, 1, 1, 2], buffer=1),
-               tensor("c", [1, 4, 4, 2]), tensor("s", [1, 32]),
-               tensor("i", [1, 4], 2), tensor("j", [1, 4], 2)]
-    ops = [{"opcode_index": 0, "inputs": [0, 1, -1], "outputs": [2],
-            "builtin_options": ("Conv2DOptions", conv_opts)},                       # SIGN_BIT
-           {"opcode_index": 1, "inputs": [2], "outputs": [3],
-            "builtin_options": ("SoftmaxOptions", {"beta": 2.0})},                   # beta != 1
-           {"opcode_index": 2, "inputs": [4, 4], "outputs": [5],
-            "builtin_options": ("AddOptions", {"fused_activation_function": 0})}]    # int32
-    m = model_dict(tensors, ops, [opcode(CONV_2D), opcode(SOFTMAX), opcode(ADD)], [0, 4],
-                   [3, 5], [{}, {"data": bytes(16)}])
+    tensors = [
+        tensor("x", [1, 4, 4, 2]),
+        tensor("w", [2, 1, 1, 2], buffer=1),
+        tensor("c", [1, 4, 4, 2]),
+        tensor("s", [1, 32]),
+        tensor("i", [1, 4], 2),
+        tensor("j", [1, 4], 2),
+    ]
+    ops = [
+        {
+            "opcode_index": 0,
+            "inputs": [0, 1, -1],
+            "outputs": [2],
+            "builtin_options": ("Conv2DOptions", conv_opts),
+        },  # SIGN_BIT
+        {
+            "opcode_index": 1,
+            "inputs": [2],
+            "outputs": [3],
+            "builtin_options": ("SoftmaxOptions", {"beta": 2.0}),
+        },  # beta != 1
+        {
+            "opcode_index": 2,
+            "inputs": [4, 4],
+            "outputs": [5],
+            "builtin_options": ("AddOptions", {"fused_activation_function": 0}),
+        },
+    ]  # int32
+    m = model_dict(
+        tensors,
+        ops,
+        [opcode(CONV_2D), opcode(SOFTMAX), opcode(ADD)],
+        [0, 4],
+        [3, 5],
+        [{}, {"data": bytes(16)}],
+    )
     v = static_report(open_model(write(tmp_path, m)), ["gpu"]).targets["gpu"]
     by_op = {f.op: f.message for f in v.findings if f.rule == "gpu_op"}
     assert "SIGN_BIT" in by_op[0]
@@ -148,8 +185,14 @@ def test_gpu_constraints(tmp_path) -> None:  # type: ignore[no-untyped-def]
 def test_gpu_rejects_constant_fully_connected_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
     tensors = [tensor("x", [1, 4], buffer=1), tensor("w", [2, 4], buffer=2), tensor("y", [1, 2])]
     ops = [{"opcode_index": 0, "inputs": [0, 1, -1], "outputs": [2]}]
-    m = model_dict(tensors, ops, [opcode(FULLY_CONNECTED)], [], [2],
-                   [{}, {"data": bytes(16)}, {"data": bytes(32)}])
+    m = model_dict(
+        tensors,
+        ops,
+        [opcode(FULLY_CONNECTED)],
+        [],
+        [2],
+        [{}, {"data": bytes(16)}, {"data": bytes(32)}],
+    )
     v = static_report(open_model(write(tmp_path, m)), ["gpu"]).targets["gpu"]
     assert any("constant input" in f.message for f in v.errors)
 
@@ -160,7 +203,9 @@ def test_gpu_rejects_constant_fully_connected_input(tmp_path) -> None:  # type: 
 def test_litert_names_the_flex_tf_op() -> None:
     v = static_report(open_fixture("flex.tflite"), ["litert"], installed=[LITERT]).targets["litert"]
     (flex,) = [f for f in v.errors if f.rule == "flex_op"]
-    assert "MatrixDeterminant" in flex.message and "cannot run on ai-edge-litert 2.3.0" in flex.message
+    assert (
+        "MatrixDeterminant" in flex.message and "cannot run on ai-edge-litert 2.3.0" in flex.message
+    )
 
 
 def test_litert_accepts_builtin_custom_ops(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -24,19 +24,35 @@ def _script(shell: str, capsys) -> str:
 def _complete(script: Path, cwd: Path, *words: str) -> list[str]:
     """What bash offers for the last word of `tflite-inspect WORDS...`, through COMP_WORDS."""
     quoted = " ".join(f"'{w}'" for w in ("tflite-inspect", *words))
-    program = (f"source {script}\nCOMP_WORDS=({quoted})\nCOMP_CWORD={len(words)}\n"
-               f"COMP_LINE=\"${{COMP_WORDS[*]}}\"\nCOMP_POINT=${{#COMP_LINE}}\n"
-               "_tflite_inspect_with_models\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n")
-    done = subprocess.run(["bash", "--norc", "--noprofile", "-c", program], cwd=cwd,
-                          capture_output=True, text=True, timeout=30, check=True)
+    program = (
+        f"source {script}\nCOMP_WORDS=({quoted})\nCOMP_CWORD={len(words)}\n"
+        f'COMP_LINE="${{COMP_WORDS[*]}}"\nCOMP_POINT=${{#COMP_LINE}}\n'
+        "_tflite_inspect_with_models\nprintf '%s\\n' \"${COMPREPLY[@]}\"\n"
+    )
+    done = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-c", program],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
     return sorted(filter(None, done.stdout.splitlines()))
 
 
 @needs_bash
 def test_bash_script_registers_the_completion():
-    done = subprocess.run(["bash", "--norc", "-c",
-                           f"source <('{EXE}' completion bash) && complete -p tflite-inspect"],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [
+            "bash",
+            "--norc",
+            "-c",
+            f"source <('{EXE}' completion bash) && complete -p tflite-inspect",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert "-F _tflite_inspect_with_models tflite-inspect" in done.stdout
 
@@ -57,7 +73,12 @@ def test_bash_completes_commands_options_choices_and_model_paths(tmp_path, capsy
     assert _complete(script, work, "summary", "") == ["k.keras", "m.tflite", "saved_model", "w.h5"]
     assert _complete(script, work, "check", "m.tflite", "--ta") == ["--target"]
     assert _complete(script, work, "check", "m.tflite", "--target", "") == [
-        "all", "gpu", "int8", "litert", "micro"]
+        "all",
+        "gpu",
+        "int8",
+        "litert",
+        "micro",
+    ]
     assert _complete(script, work, "completion", "") == sorted(SHELLS)
 
 
@@ -95,8 +116,14 @@ def test_fish_completes_commands_and_model_paths(tmp_path, capsys):
         (work / name).write_bytes(b"")
 
     def offered(line: str) -> list[str]:
-        done = subprocess.run(["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
-                              cwd=work, capture_output=True, text=True, timeout=30, check=True)
+        done = subprocess.run(
+            ["fish", "--no-config", "-c", f"source {script}; complete -C '{line}'"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
         return sorted(ln.split("\t")[0] for ln in done.stdout.splitlines())
 
     assert offered("tflite-inspect su") == ["summary"]
@@ -110,9 +137,18 @@ def test_zsh_finds_the_script_on_its_fpath(tmp_path, capsys):
     folder = tmp_path / "zfunc"
     folder.mkdir()
     (folder / "_tflite-inspect").write_text(_script("zsh", capsys))
-    done = subprocess.run(["zsh", "-f", "-c", f"fpath=({folder} $fpath); autoload -Uz compinit "
-                           f"&& compinit -u -d {tmp_path}/zcompdump && "
-                           "print -r -- $_comps[tflite-inspect]"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [
+            "zsh",
+            "-f",
+            "-c",
+            f"fpath=({folder} $fpath); autoload -Uz compinit "
+            f"&& compinit -u -d {tmp_path}/zcompdump && "
+            "print -r -- $_comps[tflite-inspect]",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "_tflite-inspect"

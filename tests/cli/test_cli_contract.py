@@ -36,23 +36,27 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, Any]:
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.name)
 @pytest.mark.parametrize("command", ["summary", "ops", "tensors", "weights", "verify"])
-def test_json_matches_the_schema(capsys: pytest.CaptureFixture[str], command: str,
-                                 path: Path) -> None:
+def test_json_matches_the_schema(
+    capsys: pytest.CaptureFixture[str], command: str, path: Path
+) -> None:
     code, doc = run_json(capsys, command, str(path))
     assert code == 0
     assert doc["kind"] == command
 
 
 def test_diff_json_matches_the_schema(capsys: pytest.CaptureFixture[str]) -> None:
-    code, doc = run_json(capsys, "diff", str(FIXTURES / "cnn.float32.tflite"),
-                         str(FIXTURES / "cnn.int8-io.tflite"))
+    code, doc = run_json(
+        capsys, "diff", str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.int8-io.tflite")
+    )
     assert code == 1 and doc["identical"] is False
 
 
 def test_diff_float32_vs_int8_with_float_io_lists_quantize_ops(
-        capsys: pytest.CaptureFixture[str]) -> None:
-    _, doc = run_json(capsys, "diff", str(FIXTURES / "cnn.float32.tflite"),
-                      str(FIXTURES / "cnn.int8.tflite"))
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    _, doc = run_json(
+        capsys, "diff", str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.int8.tflite")
+    )
     changed_ops = {o["opcode"]: o for o in doc["ops"]}
     assert changed_ops["QUANTIZE"]["change"] == "added"
     assert changed_ops["DEQUANTIZE"]["change"] == "added"
@@ -60,8 +64,9 @@ def test_diff_float32_vs_int8_with_float_io_lists_quantize_ops(
 
 
 def test_diff_float32_vs_full_int8_lists_what_changed(capsys: pytest.CaptureFixture[str]) -> None:
-    _, doc = run_json(capsys, "diff", str(FIXTURES / "cnn.float32.tflite"),
-                      str(FIXTURES / "cnn.int8-io.tflite"))
+    _, doc = run_json(
+        capsys, "diff", str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.int8-io.tflite")
+    )
     io = [t for t in doc["tensors"]["changed"] if t["name"].startswith("serving_default")]
     assert io and all(t["dtype"] == ["float32", "int8"] for t in io)
     dtypes = {d["dtype"]: d for d in doc["sizes"]["weights_by_dtype"]}
@@ -72,14 +77,16 @@ def test_diff_float32_vs_full_int8_lists_what_changed(capsys: pytest.CaptureFixt
     assert doc["quantization"]["b"]["mode"] == "full integer"
     quantized = [t for t in doc["tensors"]["changed"] if "quantization" in t]
     assert quantized and all(t["quantization"][0] is None for t in quantized)
-    code, text, _ = run_cli(capsys, "diff", str(FIXTURES / "cnn.float32.tflite"),
-                            str(FIXTURES / "cnn.int8-io.tflite"))
+    code, text, _ = run_cli(
+        capsys, "diff", str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.int8-io.tflite")
+    )
     assert code == 1 and "int8" in text and "full integer" in text
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.name)
-def test_diff_of_a_model_with_itself_is_empty(capsys: pytest.CaptureFixture[str],
-                                              path: Path) -> None:
+def test_diff_of_a_model_with_itself_is_empty(
+    capsys: pytest.CaptureFixture[str], path: Path
+) -> None:
     code, doc = run_json(capsys, "diff", str(path), str(path))
     assert code == 0 and doc["identical"] is True
     assert doc["ops"] == [] and doc["tensors"]["changed"] == [] and doc["metadata"] == []
@@ -92,7 +99,8 @@ DAMAGED = cases_for((FIXTURES / "cnn.float32.tflite").read_bytes(), "cnn") + not
 
 @pytest.mark.parametrize("case", [c for c in DAMAGED if c.code], ids=lambda c: c.name)
 def test_verify_reports_each_damaged_case_with_code_and_location(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path, case: Any) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, case: Any
+) -> None:
     path = tmp_path / "damaged.tflite"
     path.write_bytes(case.data)
     code, out, err = run_cli(capsys, "verify", str(path))
@@ -101,8 +109,10 @@ def test_verify_reports_each_damaged_case_with_code_and_location(
     assert "Traceback" not in out + err
     code, doc = run_json(capsys, "verify", str(path))
     assert code == 2 and doc["exit_code"] == 2
-    assert any(d["code"] == case.code and d["byte_range"] == [case.start, case.end]
-               for d in doc["structural"])
+    assert any(
+        d["code"] == case.code and d["byte_range"] == [case.start, case.end]
+        for d in doc["structural"]
+    )
 
 
 def test_verify_rejects_the_dag_bomb(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -115,9 +125,9 @@ def test_verify_rejects_the_dag_bomb(capsys: pytest.CaptureFixture[str], tmp_pat
 
 @pytest.mark.parametrize("command", ["summary", "ops", "tensors", "weights"])
 @pytest.mark.parametrize("case", [c for c in not_tflite_cases()][:4], ids=lambda c: c.name)
-def test_unreadable_files_give_one_line_and_exit_2(capsys: pytest.CaptureFixture[str],
-                                                    tmp_path: Path, command: str,
-                                                    case: Any) -> None:
+def test_unreadable_files_give_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, command: str, case: Any
+) -> None:
     path = tmp_path / "input.tflite"
     path.write_bytes(case.data)
     code, out, err = run_cli(capsys, command, str(path))
@@ -127,9 +137,15 @@ def test_unreadable_files_give_one_line_and_exit_2(capsys: pytest.CaptureFixture
     assert err.startswith("tflite-inspect: error:") and "Traceback" not in err
 
 
-@pytest.mark.parametrize("argv", [["summary", "/no/such/model.tflite"], ["ops", "/"],
-                                  ["tensors", "{fixture}", "--subgraph", "9"],
-                                  ["weights", "{fixture}", "no_such_tensor"]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", "/no/such/model.tflite"],
+        ["ops", "/"],
+        ["tensors", "{fixture}", "--subgraph", "9"],
+        ["weights", "{fixture}", "no_such_tensor"],
+    ],
+)
 def test_user_errors_are_one_line(capsys: pytest.CaptureFixture[str], argv: list[str]) -> None:
     argv = [a.replace("{fixture}", str(FIXTURES / "cnn.int8.tflite")) for a in argv]
     code, out, err = run_cli(capsys, *argv)
@@ -146,13 +162,15 @@ def test_headless_paths_import_neither_textual_nor_tensorflow() -> None:
         "bad = [m for m in ('textual', 'tensorflow') if m in sys.modules]\n"
         "print(bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         cwd=ROOT, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
     assert out.stdout.strip() == "[]"
 
 
-def test_weights_npy_export_never_overwrites(capsys: pytest.CaptureFixture[str],
-                                             tmp_path: Path) -> None:
+def test_weights_npy_export_never_overwrites(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     model = str(FIXTURES / "cnn.int8-io.tflite")
     code, _, _ = run_cli(capsys, "weights", model, "--npy", str(tmp_path))
     assert code == 0
@@ -188,18 +206,35 @@ print(json.dumps({"tensors": tensors, "ops": ops}))
 
 # The interpreter cannot be built for these (unresolved custom / Flex ops).
 NOT_BUILDABLE = {"custom_op.tflite", "flex.tflite"}
-NUMPY_NAMES = {"float32": "float32", "int8": "int8", "uint8": "uint8", "int16": "int16",
-               "int32": "int32", "int64": "int64", "float16": "float16", "bool": "bool",
-               "string": "bytes_", "float64": "float64", "resource": "resource",
-               "variant": "variant", "complex64": "complex64"}
+NUMPY_NAMES = {
+    "float32": "float32",
+    "int8": "int8",
+    "uint8": "uint8",
+    "int16": "int16",
+    "int32": "int32",
+    "int64": "int64",
+    "float16": "float16",
+    "bool": "bool",
+    "string": "bytes_",
+    "float64": "float64",
+    "resource": "resource",
+    "variant": "variant",
+    "complex64": "complex64",
+}
 
 
-@pytest.mark.parametrize("path", [p for p in MODELS if p.name not in NOT_BUILDABLE],
-                         ids=lambda p: p.name)
-def test_tensors_and_ops_equal_the_interpreter(capsys: pytest.CaptureFixture[str],
-                                               path: Path) -> None:
-    out = subprocess.run([sys.executable, "-c", INTERPRETER_DETAILS, str(path)],
-                         capture_output=True, text=True, check=True)
+@pytest.mark.parametrize(
+    "path", [p for p in MODELS if p.name not in NOT_BUILDABLE], ids=lambda p: p.name
+)
+def test_tensors_and_ops_equal_the_interpreter(
+    capsys: pytest.CaptureFixture[str], path: Path
+) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", INTERPRETER_DETAILS, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     theirs = json.loads(out.stdout.strip().splitlines()[-1])
     _, tensors_doc = run_json(capsys, "tensors", str(path))
     _, ops_doc = run_json(capsys, "ops", str(path))
@@ -217,20 +252,30 @@ def test_tensors_and_ops_equal_the_interpreter(capsys: pytest.CaptureFixture[str
         assert q.get("quantized_dimension", 0) == t["quantized_dimension"], t["name"]
     ops = ops_doc["subgraphs"][0]["operators"]
     assert [(o["opcode"], o["inputs"], o["outputs"]) for o in ops] == [
-        (o["op_name"], o["inputs"], o["outputs"]) for o in theirs["ops"]]
+        (o["op_name"], o["inputs"], o["outputs"]) for o in theirs["ops"]
+    ]
 
 
-@pytest.mark.parametrize("argv", [
-    ["run", "{int8}", "--runs", "2"],
-    ["run", "{custom}"],
-    ["compare", "{float}", "{int8}", "--per-layer", "--samples", "2", "--runs", "2"],
-    ["check", "{int8}", "--target", "all", "--no-probe"],
-    ["check", "{flex}"],
-], ids=lambda a: "-".join(a[:2]))
-def test_runtime_and_check_json_match_the_schema(capsys: pytest.CaptureFixture[str],
-                                                 argv: list[str]) -> None:
-    names = {"{int8}": "cnn.int8-io.tflite", "{float}": "cnn.float32.tflite",
-             "{custom}": "custom_op.tflite", "{flex}": "flex.tflite"}
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", "{int8}", "--runs", "2"],
+        ["run", "{custom}"],
+        ["compare", "{float}", "{int8}", "--per-layer", "--samples", "2", "--runs", "2"],
+        ["check", "{int8}", "--target", "all", "--no-probe"],
+        ["check", "{flex}"],
+    ],
+    ids=lambda a: "-".join(a[:2]),
+)
+def test_runtime_and_check_json_match_the_schema(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    names = {
+        "{int8}": "cnn.int8-io.tflite",
+        "{float}": "cnn.float32.tflite",
+        "{custom}": "custom_op.tflite",
+        "{flex}": "flex.tflite",
+    }
     argv = [str(FIXTURES / names[a]) if a in names else a for a in argv]
     code, doc = run_json(capsys, *argv)
     assert doc["kind"] == argv[0]

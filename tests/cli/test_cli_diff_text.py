@@ -79,8 +79,9 @@ def test_metadata_changes_key_by_key_and_sizes_in_one_unit(capsys):
     meta = {m["name"]: m for m in doc["metadata"]}
     keys = {c["key"] for c in meta["CONVERSION_METADATA"]["changes"]}
     assert "options.model_optimization_modes" in keys
-    assert "CONVERSION_METADATA.options.model_optimization_modes: [] -> ['PTQ_FULL_INTEGER']" \
-        in text
+    assert (
+        "CONVERSION_METADATA.options.model_optimization_modes: [] -> ['PTQ_FULL_INTEGER']" in text
+    )
     assert "CONVERSION_METADATA.environment.tensorflow_version" not in text  # unchanged keys
     for d in doc["sizes"]["weights_by_dtype"]:
         row = next(ln for ln in text.splitlines() if ln.startswith(d["dtype"] + " "))

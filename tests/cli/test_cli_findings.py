@@ -38,12 +38,15 @@ def test_verify_prints_one_line_per_code(capsys: pytest.CaptureFixture[str]) -> 
     assert code == 0
     assert len(out) == 2, out  # the group and the verdict
     group, verdict = out
-    assert group.startswith("WARNING UNALIGNED_DATA ×7: 7 buffers are not 16-byte aligned "
-                            "(schema force_align 16); LiteRT reads them in place")
+    assert group.startswith(
+        "WARNING UNALIGNED_DATA ×7: 7 buffers are not 16-byte aligned "
+        "(schema force_align 16); LiteRT reads them in place"
+    )
     assert "harmless for CPU; first at buffers[" in group
     assert "data data" not in group
-    assert verdict.endswith("valid: 0 structural error(s), 0 semantic error(s), 7 warning(s); "
-                            "--all lists each one")
+    assert verdict.endswith(
+        "valid: 0 structural error(s), 0 semantic error(s), 7 warning(s); --all lists each one"
+    )
 
 
 def test_verify_all_lists_every_instance(capsys: pytest.CaptureFixture[str]) -> None:
@@ -56,7 +59,8 @@ def test_verify_all_lists_every_instance(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_verify_json_keeps_every_instance_and_adds_the_groups(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, doc = run_json(capsys, "verify", str(CONVERTER_OUTPUT))
     assert code == 0 and doc["valid"] is True and doc["truncation"] is None
     assert [d["code"] for d in doc["structural"]] == ["UNALIGNED_DATA"] * 7
@@ -65,12 +69,15 @@ def test_verify_json_keeps_every_instance_and_adds_the_groups(
     assert group["first"] == [d["path"] for d in doc["structural"][:3]]
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-model corpus is not fetched "
-                                                "(python corpus/fetch.py)")
-@pytest.mark.parametrize("path", sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else [],
-                         ids=lambda p: p.name)
-def test_verify_on_a_real_model_prints_a_few_lines(capsys: pytest.CaptureFixture[str],
-                                                   path: Path) -> None:
+@pytest.mark.skipif(
+    not CORPUS.is_dir(), reason="the real-model corpus is not fetched (python corpus/fetch.py)"
+)
+@pytest.mark.parametrize(
+    "path", sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else [], ids=lambda p: p.name
+)
+def test_verify_on_a_real_model_prints_a_few_lines(
+    capsys: pytest.CaptureFixture[str], path: Path
+) -> None:
     code, out, err = run(capsys, "verify", str(path))
     assert code == 0
     assert len(out) <= 4, out  # hundreds of unaligned buffers are one line
@@ -90,8 +97,9 @@ def truncated(tmp_path: Path) -> tuple[Path, int, int]:
     return path, len(cut), len(data)
 
 
-def test_a_truncated_file_gets_one_first_line(capsys: pytest.CaptureFixture[str],
-                                              truncated: tuple[Path, int, int]) -> None:
+def test_a_truncated_file_gets_one_first_line(
+    capsys: pytest.CaptureFixture[str], truncated: tuple[Path, int, int]
+) -> None:
     path, size, whole = truncated
     code, out, err = run(capsys, "verify", str(path))
     assert code == 2
@@ -105,8 +113,9 @@ def test_a_truncated_file_gets_one_first_line(capsys: pytest.CaptureFixture[str]
     assert err[-1].endswith("--all lists each one")
 
 
-def test_a_truncated_file_says_nothing_twice(capsys: pytest.CaptureFixture[str],
-                                             truncated: tuple[Path, int, int]) -> None:
+def test_a_truncated_file_says_nothing_twice(
+    capsys: pytest.CaptureFixture[str], truncated: tuple[Path, int, int]
+) -> None:
     path, _, _ = truncated
     _, doc = run_json(capsys, "verify", str(path))
     assert doc["truncation"]["file_size"] == doc["file"]["size"]
@@ -125,7 +134,8 @@ def test_a_truncated_file_says_nothing_twice(capsys: pytest.CaptureFixture[str],
 
 
 def test_check_groups_its_findings_by_rule_and_all_lists_them(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     argv = ("check", str(FIXTURES / "cnn.float32.tflite"), "--target", "int8", "--no-probe")
     code, grouped, _ = run(capsys, *argv)
     assert code == 1

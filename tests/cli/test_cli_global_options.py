@@ -25,8 +25,9 @@ def test_version_lists_python_and_every_runtime(capsys):
             assert "not installed" in line
 
 
-@pytest.mark.parametrize("argv", [["summary", "MISSING", "--traceback"],
-                                  ["--traceback", "summary", "MISSING"]])
+@pytest.mark.parametrize(
+    "argv", [["summary", "MISSING", "--traceback"], ["--traceback", "summary", "MISSING"]]
+)
 def test_traceback_is_global_before_or_after_the_command(argv, tmp_path):
     argv = [str(tmp_path / "missing.tflite") if a == "MISSING" else a for a in argv]
     with pytest.raises(FileNotFoundError):

@@ -61,10 +61,13 @@ def test_not_a_model_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: P
     assert code == 2 and not out and len(err.strip().splitlines()) == 1
 
 
-@pytest.mark.skipif(not (CORPUS / "mediapipe.selfie_segmentation.tflite").exists(),
-                    reason="the corpus is not downloaded")
-def test_real_residual_model_shows_branches_and_merges(capsys: pytest.CaptureFixture[str],
-                                                       ) -> None:
+@pytest.mark.skipif(
+    not (CORPUS / "mediapipe.selfie_segmentation.tflite").exists(),
+    reason="the corpus is not downloaded",
+)
+def test_real_residual_model_shows_branches_and_merges(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = CORPUS / "mediapipe.selfie_segmentation.tflite"
     code, out, _ = run(capsys, "graph", str(path))
     assert code == 0
@@ -85,6 +88,7 @@ def test_real_residual_model_shows_branches_and_merges(capsys: pytest.CaptureFix
 
 
 # -- namespace blocks (text/graph_ns.py, graph --depth) ---------------------------------------
+
 
 def _graph_models() -> list[Path]:
     return sorted(FIXTURES.glob("*.tflite")) + sorted(CORPUS.glob("*.tflite"))
@@ -117,8 +121,11 @@ def test_blocks_hold_every_op_once_in_an_order_that_respects_the_dataflow(path: 
                         continue
                     assert len(node.ops) >= 2
                     for i in node.ops:
-                        name = next(sg.tensor(o).name for o in sg.operators[i].outputs
-                                    if o >= 0 and sg.tensor(o) is not None)
+                        name = next(
+                            sg.tensor(o).name
+                            for o in sg.operators[i].outputs
+                            if o >= 0 and sg.tensor(o) is not None
+                        )
                         assert "/".join(namespace(name)).startswith(node.block), (node, name)
 
 
@@ -126,13 +133,17 @@ def test_namespaces_come_from_the_first_fused_name() -> None:
     from tflite_inspect.text.graph_ns import namespace
 
     assert namespace("model/block_3/conv/Relu6;model/block_3/conv/BiasAdd") == (
-        "model", "block_3", "conv")
+        "model",
+        "block_3",
+        "conv",
+    )
     assert namespace("serving_default_input:0") == ()
     assert namespace("/a//b/") == ("a",)
 
 
 def test_depth_collapses_a_real_model_into_blocks_and_expand_opens_one(
-        capsys: pytest.CaptureFixture[str]) -> None:
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     path = CORPUS / "basic_pitch.nmp.tflite"
     if not path.is_file():
         pytest.skip("no real-model corpus (run `make corpus`)")
@@ -146,20 +157,25 @@ def test_depth_collapses_a_real_model_into_blocks_and_expand_opens_one(
     assert len(nodes) <= 48 < len([x for x in full.splitlines() if "●" in x])
     block = next(line for line in nodes if "▸ model_1/cq_t2010v2_1 " in line)
     assert "0–162 ▸ model_1/cq_t2010v2_1 (163 ops: " in block
-    code, opened, _ = run(capsys, "graph", "--depth", "2", "--expand", "model_1/cq_t2010v2_1",
-                          str(path))
+    code, opened, _ = run(
+        capsys, "graph", "--depth", "2", "--expand", "model_1/cq_t2010v2_1", str(path)
+    )
     assert code == 0
     assert "▸ model_1/cq_t2010v2_1 (" not in opened
     assert "▸ model_1/cq_t2010v2_1/" in opened or "● 0 " in opened
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--depth", "0"], "--depth 0: give a number of name parts, 1 or more, or auto"),
-    (["--depth", "deep"], "--depth deep: give a number"),
-    (["--expand", "model"], "--expand needs --depth"),
-])
-def test_bad_depth_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str], argv: list[str],
-                                          message: str) -> None:
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--depth", "0"], "--depth 0: give a number of name parts, 1 or more, or auto"),
+        (["--depth", "deep"], "--depth deep: give a number"),
+        (["--expand", "model"], "--expand needs --depth"),
+    ],
+)
+def test_bad_depth_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
     code, out, err = run(capsys, "graph", *argv, str(FIXTURES / "cnn.float32.tflite"))
     assert code == 2 and not out
     assert message in err and len(err.strip().splitlines()) == 1
@@ -174,8 +190,11 @@ def test_constants_are_drawn_only_when_asked(capsys: pytest.CaptureFixture[str])
     with open_model(path) as model:
         sg = model.subgraphs[0]
         constants = [t for t in sg.tensors if t.is_constant and t.consumers]
-        drawn = [int(m.group(1)) for line in out.splitlines()
-                 if (m := re.search(r"○[ │]*constant (\d+) ", line))]
+        drawn = [
+            int(m.group(1))
+            for line in out.splitlines()
+            if (m := re.search(r"○[ │]*constant (\d+) ", line))
+        ]
         assert sorted(drawn) == sorted(t.index for t in constants)
         # the DEQUANTIZE ops that unpack the float16 weights are nodes now, not folded
         deq = [op.index for op in sg.operators if op.opcode_name == "DEQUANTIZE"]

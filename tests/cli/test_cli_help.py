@@ -23,8 +23,11 @@ FIXTURE = "fixtures/cnn.int8-io.tflite"
 
 
 def _actions(parser: argparse.ArgumentParser) -> list[argparse.Action]:
-    return [a for a in parser._actions
-            if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))]
+    return [
+        a
+        for a in parser._actions
+        if not isinstance(a, (argparse._HelpAction, argparse._SubParsersAction))
+    ]
 
 
 def _shown(parser: argparse.ArgumentParser, action: argparse.Action) -> str:
@@ -106,20 +109,30 @@ def test_top_level_help_groups_every_command(capsys):
     assert sorted(grouped) == COMMANDS
     for title, names in GROUPS:
         block = out.split(f"\n{title}:\n", 1)[1].split("\n\n", 1)[0]
-        assert [ln.split()[0] for ln in block.splitlines() if ln.startswith("  ") and
-                not ln.startswith("   ")] == list(names)
+        assert [
+            ln.split()[0]
+            for ln in block.splitlines()
+            if ln.startswith("  ") and not ln.startswith("   ")
+        ] == list(names)
     assert "--traceback" in out and "--no-color" in out and "--json" in out
 
 
-@pytest.mark.parametrize("argv", [["--json", "summary", FIXTURE], ["summary", FIXTURE, "--json"],
-                                  ["summary", "--json", FIXTURE]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--json", "summary", FIXTURE],
+        ["summary", FIXTURE, "--json"],
+        ["summary", "--json", FIXTURE],
+    ],
+)
 def test_json_before_or_after_the_command(argv, capsys):
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["kind"] == "summary"
 
 
-@pytest.mark.parametrize("argv", [["--no-color", "summary", FIXTURE],
-                                  ["summary", FIXTURE, "--no-color"]])
+@pytest.mark.parametrize(
+    "argv", [["--no-color", "summary", FIXTURE], ["summary", FIXTURE, "--no-color"]]
+)
 def test_no_color_before_or_after_the_command(argv, capsys, monkeypatch):
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert main(argv) == 0
@@ -136,9 +149,14 @@ def test_json_before_a_command_without_json_is_one_error(capsys):
     assert "--json: the graph command has no --json" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["--theme", "nord", "ui", FIXTURE],
-                                  ["ui", FIXTURE, "--theme", "nord"],
-                                  ["--theme", "nord", FIXTURE]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--theme", "nord", "ui", FIXTURE],
+        ["ui", FIXTURE, "--theme", "nord"],
+        ["--theme", "nord", FIXTURE],
+    ],
+)
 def test_theme_before_or_after_the_command(argv):
     from tflite_inspect.cli import _merge_globals, _with_default_command
 
@@ -147,13 +165,18 @@ def test_theme_before_or_after_the_command(argv):
     assert (args.command, args.model, args.theme) == ("ui", FIXTURE, "nord")
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["--", "-odd-name.tflite"], ["ui", "--", "-odd-name.tflite"]),
-    (["--no-color", "m.tflite"], ["--no-color", "ui", "m.tflite"]),
-    (["summary", "m.tflite", "--no-color", "--traceback"],
-     ["--no-color", "--traceback", "summary", "m.tflite"]),
-    (["--theme", "summary", "m.tflite"], ["ui", "--theme", "summary", "m.tflite"]),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["--", "-odd-name.tflite"], ["ui", "--", "-odd-name.tflite"]),
+        (["--no-color", "m.tflite"], ["--no-color", "ui", "m.tflite"]),
+        (
+            ["summary", "m.tflite", "--no-color", "--traceback"],
+            ["--no-color", "--traceback", "summary", "m.tflite"],
+        ),
+        (["--theme", "summary", "m.tflite"], ["ui", "--theme", "summary", "m.tflite"]),
+    ],
+)
 def test_the_first_word_decides_the_command(argv, expected):
     from tflite_inspect.cli import _with_default_command
 

@@ -33,9 +33,19 @@ def test_a_reducer_shows_the_axes_it_reads_from_its_constant_input(capsys):
 
 
 def test_flags_values_and_quiet_defaults():
-    assert options_text({"padding": "SAME", "stride_h": 2, "stride_w": 2,
-                         "dilation_h_factor": 1, "dilation_w_factor": 1,
-                         "fused_activation_function": "RELU6"}) == "SAME s2x2 d1x1 RELU6"
+    assert (
+        options_text(
+            {
+                "padding": "SAME",
+                "stride_h": 2,
+                "stride_w": 2,
+                "dilation_h_factor": 1,
+                "dilation_w_factor": 1,
+                "fused_activation_function": "RELU6",
+            }
+        )
+        == "SAME s2x2 d1x1 RELU6"
+    )
     assert options_text({"keep_dims": True}, axes=[1, 2]) == "axes [1, 2] keep_dims"
     assert options_text({"keep_dims": False}, axes=[-1]) == "axes [-1]"
     assert options_text({"axis": 0, "fused_activation_function": "NONE"}) == "axis=0"

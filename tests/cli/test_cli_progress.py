@@ -64,10 +64,15 @@ def test_off_with_json_or_without_a_terminal():
         bar.phase("loading", 0, 1)  # nothing to draw on, nothing raised
 
 
-@pytest.mark.parametrize("argv", [["run", FLOAT, "--runs", "2"],
-                                  ["compare", FLOAT, INT8, "--samples", "2", "--runs", "2"],
-                                  ["compare", FLOAT, INT8, "--samples", "2", "--json"],
-                                  ["check", INT8]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["run", FLOAT, "--runs", "2"],
+        ["compare", FLOAT, INT8, "--samples", "2", "--runs", "2"],
+        ["compare", FLOAT, INT8, "--samples", "2", "--json"],
+        ["check", INT8],
+    ],
+)
 def test_piped_output_has_no_progress_text(argv):
     pytest.importorskip("ai_edge_litert")
     done = subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=300)

@@ -62,8 +62,9 @@ def test_a_model_without_signatures_says_subgraph_0_ran(tmp_path, capsys):
 
 
 def _summary(shape, dtype="float32", lo=0.0, hi=1.0, mean=0.25, name="out", scale=None):
-    return OutputSummary(name, name, list(shape), dtype, scale, None, lo, hi, mean, 0.1,
-                         [(0, hi), (1, lo)], [hi, lo])
+    return OutputSummary(
+        name, name, list(shape), dtype, scale, None, lo, hi, mean, 0.1, [(0, hi), (1, lo)], [hi, lo]
+    )
 
 
 def test_the_class_score_rule():

@@ -51,7 +51,9 @@ def test_summary_shows_normalization_descriptions_and_labels(capsys, tmp_path):
     assert "image RGB 16x16" in out
     assert "normalize (x - mean) / std: mean 127.5,127.5,127.5 std 127.5,127.5,127.5" in out
     assert "score threshold 0.25" in out
-    labels_line = next(line for line in out.splitlines() if "labels.txt (TENSOR_AXIS_LABELS)" in line)
+    labels_line = next(
+        line for line in out.splitlines() if "labels.txt (TENSOR_AXIS_LABELS)" in line
+    )
     assert f"{len(LABELS)} line(s): " + ", ".join(LABELS[:5]) in labels_line
     assert "TFLITE_METADATA:" not in out  # shown in full, not as a one-line entry
 
@@ -75,8 +77,11 @@ def test_summary_json(capsys, tmp_path):
     jsonschema.validate(doc, SCHEMA)
     meta = doc["support_metadata"]
     image = meta["subgraphs"][0]["inputs"][0]
-    assert image["process_units"][0] == {"kind": "normalization", "files": [],
-                                         "options": {"mean": [127.5] * 3, "std": [127.5] * 3}}
+    assert image["process_units"][0] == {
+        "kind": "normalization",
+        "files": [],
+        "options": {"mean": [127.5] * 3, "std": [127.5] * 3},
+    }
     assert meta["subgraphs"][0]["outputs"][0]["associated_files"][0]["type"] == "TENSOR_AXIS_LABELS"
     (labels,) = doc["appended_files"]["files"]
     assert labels["first_lines"] == LABELS[:5] and labels["lines"] == len(LABELS)
@@ -96,8 +101,10 @@ def test_a_model_without_support_metadata(capsys):
 def test_damaged_metadata_is_one_line(capsys, tmp_path):
     meta = bytearray(metadata_buffer(*classifier_tensors()))
     meta[0:4] = (len(meta) + 100).to_bytes(4, "little")
-    path = _write(tmp_path, append_zip(attach_metadata(BASE.read_bytes(), bytes(meta)),
-                                       {"labels.txt": b"a\nb\n"}))
+    path = _write(
+        tmp_path,
+        append_zip(attach_metadata(BASE.read_bytes(), bytes(meta)), {"labels.txt": b"a\nb\n"}),
+    )
     code, out, err = _summary(capsys, path)
     assert code == 0 and "Traceback" not in out + err
     lines = [line for line in out.splitlines() if "TFLITE_METADATA" in line]
@@ -107,8 +114,10 @@ def test_damaged_metadata_is_one_line(capsys, tmp_path):
 
 def test_zip_bomb_is_refused_in_one_line(capsys, tmp_path):
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
-    path = _write(tmp_path, append_zip(with_meta, {"labels.txt": bytes(64 << 20)},
-                                       compression=zipfile.ZIP_DEFLATED))
+    path = _write(
+        tmp_path,
+        append_zip(with_meta, {"labels.txt": bytes(64 << 20)}, compression=zipfile.ZIP_DEFLATED),
+    )
     code, out, err = _summary(capsys, path)
     assert code == 0 and not err
     refused = [line for line in out.splitlines() if "zip bomb" in line]
@@ -119,8 +128,9 @@ def test_nothing_from_the_file_reaches_the_terminal_as_control_codes(capsys, tmp
     evil = "\x1b]0;owned\x07\x1b[2J"
     image = Tensor("image" + evil, "desc" + evil, files=[("lab\x1b[31m.txt", 2, evil)])
     meta = metadata_buffer([image], [], name="n" + evil, description="d" + evil)
-    data = append_zip(attach_metadata(BASE.read_bytes(), meta),
-                      {"lab\x1b[31m.txt": ("x" + evil + "\n").encode()})
+    data = append_zip(
+        attach_metadata(BASE.read_bytes(), meta), {"lab\x1b[31m.txt": ("x" + evil + "\n").encode()}
+    )
     _, out, _ = _summary(capsys, _write(tmp_path, data))
     assert "\x1b" not in out and "\x07" not in out
     assert "\\x1b]0;owned\\x07" in out

@@ -26,8 +26,7 @@ SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
 VALUES = [1.0, -2.0, 0.5, 0.0]
 
 
-def _const_model(tmp_path: Path, type_: int, data: bytes, shape: list[int],
-                 **extra: Any) -> Path:
+def _const_model(tmp_path: Path, type_: int, data: bytes, shape: list[int], **extra: Any) -> Path:
     """The ADD test model with its constant (tensor 1) replaced."""
     model = add_model(operators=1)
     const = model["subgraphs"][0]["tensors"][1]
@@ -45,8 +44,9 @@ def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     return doc
 
 
-@pytest.mark.parametrize(("type_", "name"), [(18, "bfloat16"), (21, "float8_e4m3fn"),
-                                             (22, "float8_e5m2")])
+@pytest.mark.parametrize(
+    ("type_", "name"), [(18, "bfloat16"), (21, "float8_e4m3fn"), (22, "float8_e5m2")]
+)
 def test_bfloat16_and_float8_are_printed_and_exported_as_values(tmp_path, capsys, type_, name):
     bits = np.asarray(VALUES, dtype=np.float32).astype(getattr(ml_dtypes, name))
     path = _const_model(tmp_path, type_, bits.tobytes(), [4])
@@ -65,8 +65,7 @@ def test_bfloat16_and_float8_are_printed_and_exported_as_values(tmp_path, capsys
 
 def test_int4_is_unpacked_and_dequantized(tmp_path, capsys):
     packed = bytes([0x21, 0xF3])  # 1, 2, 3, -1, low nibble first
-    path = _const_model(tmp_path, 17, packed, [4],
-                        quantization={"scale": [0.5], "zero_point": [0]})
+    path = _const_model(tmp_path, 17, packed, [4], quantization={"scale": [0.5], "zero_point": [0]})
     item = _json(capsys, "weights", str(path), "const", "--npy", str(tmp_path))["tensors"][0]
     assert item["first_raw"] == [1, 2, 3, -1] and item["raw_dtype"] == "int8"
     assert item["first_dequantized"] == [0.5, 1.0, 1.5, -0.5]
@@ -107,8 +106,18 @@ def test_a_damaged_sparse_constant_is_one_line_not_a_traceback(tmp_path, capsys)
 def test_blockwise_quantization_is_in_the_text_and_json_tensors(tmp_path, capsys):
     model = add_model(operators=1)
     tensors = model["subgraphs"][0]["tensors"]
-    tensors[1].update({"type": 17, "shape": [2, 4], "quantization": {
-        "details": ("BlockwiseQuantization", {"scales": 3, "zero_points": -1, "block_size": 2})}})
+    tensors[1].update(
+        {
+            "type": 17,
+            "shape": [2, 4],
+            "quantization": {
+                "details": (
+                    "BlockwiseQuantization",
+                    {"scales": 3, "zero_points": -1, "block_size": 2},
+                )
+            },
+        }
+    )
     model["buffers"][1] = {"data": bytes(4)}
     model["buffers"].append({"data": np.ones(4, "<f2").tobytes()})
     tensors.append({"name": "scales", "shape": [2, 2], "type": 1, "buffer": 2})

@@ -16,8 +16,14 @@ LINT = Path(sys.executable).parent / "lint-imports"
 
 
 def _lint(where: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(LINT), "--no-cache"], cwd=where, capture_output=True, text=True,
-                          timeout=300, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(where)})
+    return subprocess.run(
+        [str(LINT), "--no-cache"],
+        cwd=where,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(where)},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -25,8 +31,12 @@ def tree(tmp_path_factory):
     if not LINT.exists():
         pytest.skip("import-linter is not installed")
     where = tmp_path_factory.mktemp("layers")
-    shutil.copytree(ROOT / "tflite_inspect", where / "tflite_inspect",
-                    ignore=shutil.ignore_patterns("__pycache__"), symlinks=True)
+    shutil.copytree(
+        ROOT / "tflite_inspect",
+        where / "tflite_inspect",
+        ignore=shutil.ignore_patterns("__pycache__"),
+        symlinks=True,
+    )
     shutil.copy(ROOT / "pyproject.toml", where / "pyproject.toml")
     return where
 
@@ -65,13 +75,20 @@ def _cycles(package_root: Path) -> list[list[str]]:
     pytest.importorskip("grimp")
     # In a child whose first path entry is `package_root`: in this process the name
     # tflite_inspect is already the installed package, whatever sys.path says.
-    script = ("import grimp, json\n"
-              "g = grimp.build_graph('tflite_inspect', cache_dir=None)\n"
-              "print(json.dumps({m: sorted(g.find_modules_directly_imported_by(m))"
-              " for m in g.modules}))\n")
-    proc = subprocess.run([sys.executable, "-c", script], cwd=package_root, capture_output=True,
-                          text=True, timeout=300, env={"PATH": "/usr/bin:/bin",
-                                                       "PYTHONPATH": str(package_root)})
+    script = (
+        "import grimp, json\n"
+        "g = grimp.build_graph('tflite_inspect', cache_dir=None)\n"
+        "print(json.dumps({m: sorted(g.find_modules_directly_imported_by(m))"
+        " for m in g.modules}))\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=package_root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(package_root)},
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     imports: dict[str, list[str]] = json.loads(proc.stdout)
     index: dict[str, int] = {}

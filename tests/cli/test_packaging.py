@@ -20,17 +20,18 @@ REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "tflite_inspect"
 HEAVY = ("tensorflow", "ai_edge_litert", "keras", "textual", "rich")
 # Prints which heavy modules one headless command imported (run inside the venv under test).
-PROBE = ("import sys\nfrom tflite_inspect.cli import main\ncode = main(sys.argv[1:])\n"
-         f"print('IMPORTED', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
-         "raise SystemExit(code)\n")
+PROBE = (
+    "import sys\nfrom tflite_inspect.cli import main\ncode = main(sys.argv[1:])\n"
+    f"print('IMPORTED', sorted(m for m in {HEAVY!r} if m in sys.modules))\n"
+    "raise SystemExit(code)\n"
+)
 
 pytestmark = pytest.mark.slow
 
 
 def _run(argv: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout,
-                          env=env)
+    return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +49,18 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     done = _run([sys.executable, "-m", "venv", str(where)], where.parent)
     assert done.returncode == 0, done.stderr
     [wheel] = dist.glob("*.whl")
-    done = _run([str(where / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                 "--disable-pip-version-check", str(wheel)], where.parent)
+    done = _run(
+        [
+            str(where / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            str(wheel),
+        ],
+        where.parent,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return where
 
@@ -80,11 +91,26 @@ def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Pat
     verify = _run([exe, "verify", str(model)], tmp_path, 120)
     assert verify.returncode == 0, verify.stderr
     assert "valid" in verify.stdout
-    where = _run([str(venv / "bin" / "python"), "-c",
-                  "import tflite_inspect; print(tflite_inspect.__file__)"], tmp_path, 60)
+    where = _run(
+        [
+            str(venv / "bin" / "python"),
+            "-c",
+            "import tflite_inspect; print(tflite_inspect.__file__)",
+        ],
+        tmp_path,
+        60,
+    )
     assert Path(where.stdout.strip()).is_relative_to(venv)  # the wheel, not the checkout
-    completion = _run(["bash", "--norc", "-c", f"source <('{exe}' completion bash) && "
-                       "complete -p tflite-inspect"], tmp_path, 60)
+    completion = _run(
+        [
+            "bash",
+            "--norc",
+            "-c",
+            f"source <('{exe}' completion bash) && complete -p tflite-inspect",
+        ],
+        tmp_path,
+        60,
+    )
     assert completion.returncode == 0, completion.stderr
 
 
@@ -135,13 +161,26 @@ def test_the_run_extra_installs_and_runs_the_model(dist: Path, tmp_path: Path):
     where = tmp_path / "v"
     assert _run([sys.executable, "-m", "venv", str(where)], tmp_path).returncode == 0
     [wheel] = dist.glob("*.whl")
-    done = _run([str(where / "bin" / "python"), "-m", "pip", "install", "--quiet",
-                 "--disable-pip-version-check", f"{wheel}[run]"], tmp_path)
+    done = _run(
+        [
+            str(where / "bin" / "python"),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            f"{wheel}[run]",
+        ],
+        tmp_path,
+    )
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     model = tmp_path / "model.tflite"
     shutil.copy(REPO / "fixtures" / "cnn.int8-io.tflite", model)
-    ran = _run([str(where / "bin" / "tflite-inspect"), "run", str(model), "--runs", "2",
-                "--json"], tmp_path, 300)
+    ran = _run(
+        [str(where / "bin" / "tflite-inspect"), "run", str(model), "--runs", "2", "--json"],
+        tmp_path,
+        300,
+    )
     assert ran.returncode == 0, ran.stderr[-2000:]
     doc = json.loads(ran.stdout)
     assert doc["kind"] == "run" and doc["outcome"]["status"] == "ok"

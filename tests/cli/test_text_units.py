@@ -13,9 +13,17 @@ from tflite_inspect.text.units import duration
 
 @pytest.mark.parametrize(
     ("ms", "text"),
-    [(0.00192, "1.92 µs"), (0.5, "500 µs"), (1.0, "1.00 ms"), (12.345, "12.3 ms"),
-     (999.4, "999 ms"), (1_500.0, "1.50 s"), (12_500.0, "12.5 s"), (None, "-"),
-     (math.nan, "-")],
+    [
+        (0.00192, "1.92 µs"),
+        (0.5, "500 µs"),
+        (1.0, "1.00 ms"),
+        (12.345, "12.3 ms"),
+        (999.4, "999 ms"),
+        (1_500.0, "1.50 s"),
+        (12_500.0, "12.5 s"),
+        (None, "-"),
+        (math.nan, "-"),
+    ],
 )
 def test_duration_picks_the_unit(ms, text):
     assert duration(ms) == text

@@ -71,11 +71,19 @@ def tf_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         pytest.skip("needs TensorFlow (the convert extra)")
     assert (FIXTURES / "cnn.keras").is_file(), "run fixtures/make_fixtures.py first"
     out = tmp_path_factory.mktemp("tf_sources")
-    proc = subprocess.run([sys.executable, "-c", MAKE_SOURCES, str(FIXTURES), str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", MAKE_SOURCES, str(FIXTURES), str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"saved_model": out / "cnn_saved_model", "det": out / "det_saved_model",
-            "lambda": out / "lambda.keras", "rows": out / "rows_saved_model"}
+    return {
+        "saved_model": out / "cnn_saved_model",
+        "det": out / "det_saved_model",
+        "lambda": out / "lambda.keras",
+        "rows": out / "rows_saved_model",
+    }
 
 
 @pytest.fixture
@@ -112,8 +120,13 @@ def _litert_runs(paths: list[Path]) -> dict[str, list[str]]:
     """Opens, allocates and invokes each model with LiteRT in a child process (a native crash
     fails the test, not pytest); returns each model's input dtypes."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run([sys.executable, "-c", LITERT_OPEN, *map(str, paths)],
-                          capture_output=True, text=True, timeout=300, env=env)
+    proc = subprocess.run(
+        [sys.executable, "-c", LITERT_OPEN, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout)
 
@@ -184,11 +197,18 @@ def outcome_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]
     if importlib.util.find_spec("tensorflow") is None:
         pytest.skip("needs TensorFlow (the convert extra)")
     out = tmp_path_factory.mktemp("outcome_sources")
-    proc = subprocess.run([sys.executable, "-c", MAKE_OUTCOME_SOURCES, str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", MAKE_OUTCOME_SOURCES, str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return {"k3": out / "k3_saved_model", "k3_reference": out / "k3_reference.npz",
-            "waves": out / "waves_saved_model"}
+    return {
+        "k3": out / "k3_saved_model",
+        "k3_reference": out / "k3_reference.npz",
+        "waves": out / "waves_saved_model",
+    }
 
 
 LITERT_OUTPUTS = r"""
@@ -225,8 +245,13 @@ def litert_outputs():
 
     def run(npz: Path, paths: list[Path]) -> dict[str, list[list[float]]]:
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.run([sys.executable, "-c", LITERT_OUTPUTS, str(npz), *map(str, paths)],
-                              capture_output=True, text=True, timeout=300, env=env)
+        proc = subprocess.run(
+            [sys.executable, "-c", LITERT_OUTPUTS, str(npz), *map(str, paths)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            env=env,
+        )
         assert proc.returncode == 0, proc.stderr[-3000:]
         return json.loads(proc.stdout)
 

@@ -36,8 +36,18 @@ def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path
     bad = tmp_path / "bad.npz"
     np.savez(bad, x=np.ones((4, 1, 5), "float32"))
     out = tmp_path / "rows"
-    code, stdout, stderr = cli("convert", tf_sources["rows"], "-o", out, "--name", "rows",
-                               "--variant", "float32,int8", "--calibration", bad)
+    code, stdout, stderr = cli(
+        "convert",
+        tf_sources["rows"],
+        "-o",
+        out,
+        "--name",
+        "rows",
+        "--variant",
+        "float32,int8",
+        "--calibration",
+        bad,
+    )
     assert code == 1
     manifest = json.loads((out / "variants.json").read_text())
     assert [v["variant"] for v in manifest["variants"]] == ["float32"]
@@ -61,8 +71,17 @@ def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path
     wrong = tmp_path / "wrong.npz"
     np.savez(wrong, x=np.zeros((4, 16, 16, 4), "float32"))
     out = tmp_path / "cnn"
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out,
-                               "--variant", "float32,int8", "--calibration", wrong, "--json")
+    code, stdout, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        out,
+        "--variant",
+        "float32,int8",
+        "--calibration",
+        wrong,
+        "--json",
+    )
     assert code == 1
     document = json.loads(stdout)
     float32, int8 = document["outcomes"]
@@ -78,8 +97,9 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
     good = tmp_path / "good.npz"
     np.savez(good, x=np.ones((6, 1, 8), "float32"))
     events = []
-    request = ConvertRequest(tf_sources["rows"], tmp_path / "out", ("float32", "int8"),
-                             calibration=good, name="rows")
+    request = ConvertRequest(
+        tf_sources["rows"], tmp_path / "out", ("float32", "int8"), calibration=good, name="rows"
+    )
     result = ConvertJob(request, on_event=events.append).run()
     assert result.ok, result.message
     stages = [(e.stage, e.variant, e.done, e.total) for e in events if e.kind == "stage"]
@@ -87,8 +107,9 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
     assert stages[:2] == [("loading", None, 0, 1), ("loading", None, 1, 1)]
     assert ("converting", "float32", 0, 2) in stages and ("verifying", "float32", 0, 2) in stages
     assert ("converting", "int8", 1, 2) in stages and ("verifying", "int8", 1, 2) in stages
-    calibrating = [(done, total) for stage, variant, done, total in stages
-                   if stage == "calibrating"]
+    calibrating = [
+        (done, total) for stage, variant, done, total in stages if stage == "calibrating"
+    ]
     assert calibrating[0] == (0, 6) and calibrating[-1] == (6, 6)  # counted in the child
     assert [d for d, _ in calibrating] == sorted(d for d, _ in calibrating)
     order = [s for s, *_ in stages]
@@ -102,8 +123,17 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
 @pytest.mark.slow
 def test_out_of_memory_under_the_limit_is_its_own_class(cli, tmp_path):
     out = tmp_path / "out"
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out,
-                               "--variant", "float32,int8", "--memory-mb", "300", "--json")
+    code, stdout, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        out,
+        "--variant",
+        "float32,int8",
+        "--memory-mb",
+        "300",
+        "--json",
+    )
     assert code == 1
     document = json.loads(stdout)
     assert document["outcome"] == "out_of_memory"  # the run's outcome names it too
@@ -117,11 +147,19 @@ def test_out_of_memory_under_the_limit_is_its_own_class(cli, tmp_path):
     _quiet(stderr)
 
     # the table says it once for both variants, with the hint
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out, "--force",
-                               "--variant", "float32,int8", "--memory-mb", "300")
+    code, stdout, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        out,
+        "--force",
+        "--variant",
+        "float32,int8",
+        "--memory-mb",
+        "300",
+    )
     assert code == 1
     notes = _notes(stdout)
     first = [line for line in notes if line.startswith("float32, int8: failed: out of memory")]
     assert len(first) == 1
-    assert notes[notes.index(first[0]) + 1] == \
-        "  hint: raise --memory-mb or convert fewer variants"
+    assert notes[notes.index(first[0]) + 1] == "  hint: raise --memory-mb or convert fewer variants"

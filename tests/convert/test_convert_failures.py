@@ -16,8 +16,9 @@ from tflite_inspect.model import open_model
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
-NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                              reason="needs TensorFlow (the convert extra)")
+NEEDS_TF = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (the convert extra)"
+)
 
 
 def _no_child(*args, **kwargs):
@@ -38,7 +39,7 @@ def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_s
     code, stdout, stderr = cli("convert", tf_sources["det"], "-o", out, "--name", "det")
     assert code == 1
     assert stdout.splitlines()[2].startswith("float32  failed: 1 op not supported")
-    table = stderr[stderr.index("TF op"):]
+    table = stderr[stderr.index("TF op") :]
     row = next(line for line in table.splitlines() if line.startswith("tf.MatrixDeterminant"))
     assert "ERROR_NEEDS_FLEX_OPS" in row and "--select-tf-ops" in row
     assert "MatrixDeterminant@" in row  # the call-site location TensorFlow gives
@@ -67,7 +68,8 @@ def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_s
 
 @pytest.mark.slow
 def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
-        cli, tmp_path, monkeypatch, tf_sources):
+    cli, tmp_path, monkeypatch, tf_sources
+):
     out = tmp_path / "out"
     with monkeypatch.context() as m:  # refused from the file's config: TensorFlow never starts
         m.setattr(process_module.subprocess, "Popen", _no_child)
@@ -88,14 +90,17 @@ def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
         assert [c.name for c in model.operator_codes] == ["MUL"]
 
 
-@pytest.mark.parametrize("make, expected", [
-    (lambda d: d / "missing.keras", "no such file or directory"),
-    (lambda d: d, "not a SavedModel folder"),
-    (lambda d: _write(d / "model.keras", b"not a zip"), "not a .keras file"),
-    (lambda d: _write(d / "model.h5", b"nope"), "not an HDF5 file"),
-    (lambda d: _write(d / "model.tflite", b"TFL3"), "already a TFLite model"),
-    (lambda d: _write(d / "model.onnx", b""), "unsupported source"),
-])
+@pytest.mark.parametrize(
+    "make, expected",
+    [
+        (lambda d: d / "missing.keras", "no such file or directory"),
+        (lambda d: d, "not a SavedModel folder"),
+        (lambda d: _write(d / "model.keras", b"not a zip"), "not a .keras file"),
+        (lambda d: _write(d / "model.h5", b"nope"), "not an HDF5 file"),
+        (lambda d: _write(d / "model.tflite", b"TFL3"), "already a TFLite model"),
+        (lambda d: _write(d / "model.onnx", b""), "unsupported source"),
+    ],
+)
 def test_bad_source_exits_2_with_one_line(cli, tmp_path, monkeypatch, make, expected):
     monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
     src_dir = tmp_path / "src"
@@ -115,15 +120,17 @@ def _write(path: Path, data: bytes) -> Path:
 
 @pytest.mark.parametrize("existing", ["cnn.int8.tflite", "variants.json"])
 @NEEDS_TF
-def test_existing_output_refused_before_tf_starts(cli, tmp_path, monkeypatch, folder_state,
-                                                  existing):
+def test_existing_output_refused_before_tf_starts(
+    cli, tmp_path, monkeypatch, folder_state, existing
+):
     monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
     out = tmp_path / "out"
     out.mkdir()
     (out / existing).write_bytes(b"keep me")
     before = folder_state(out)
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out,
-                               "--variant", "float32,int8")
+    code, stdout, stderr = cli(
+        "convert", FIXTURES / "cnn.keras", "-o", out, "--variant", "float32,int8"
+    )
     assert code == 2
     assert stderr.count("\n") == 1 and f"{existing} already exists" in stderr
     assert folder_state(out) == before
@@ -133,11 +140,20 @@ def test_existing_output_refused_before_tf_starts(cli, tmp_path, monkeypatch, fo
 def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatch):
     monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
     bad = _write(tmp_path / "calib.npz", b"not a zip")
-    code, _, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", tmp_path / "out",
-                          "--variant", "int8", "--calibration", bad)
+    code, _, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        tmp_path / "out",
+        "--variant",
+        "int8",
+        "--calibration",
+        bad,
+    )
     assert code == 2 and stderr.count("\n") == 1 and "calib.npz" in stderr
-    code, _, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", tmp_path / "out",
-                          "--variant", "int9")
+    code, _, stderr = cli(
+        "convert", FIXTURES / "cnn.keras", "-o", tmp_path / "out", "--variant", "int9"
+    )
     assert code == 2 and "unknown variant 'int9'" in stderr
 
 
@@ -176,8 +192,7 @@ def test_ctrl_c_while_tf_loads_cleans_up_and_reraises(tmp_path):
         if event.kind == "loading":  # the child is importing TensorFlow
             raise KeyboardInterrupt
 
-    job = ConvertJob(ConvertRequest(FIXTURES / "cnn.keras", out, ("float32",)),
-                     on_event=on_event)
+    job = ConvertJob(ConvertRequest(FIXTURES / "cnn.keras", out, ("float32",)), on_event=on_event)
     with pytest.raises(KeyboardInterrupt):
         job.run()
     assert _group_is_gone(pids[0])

@@ -40,12 +40,23 @@ def _input_range(path: Path) -> float:
 
 @pytest.mark.slow
 def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
-        cli, tmp_path, outcome_sources, litert_runs, litert_outputs):
+    cli, tmp_path, outcome_sources, litert_runs, litert_outputs
+):
     calib = tmp_path / "calib.npz"
     np.savez(calib, data=np.random.default_rng(1).uniform(0, 10, (16, 8)).astype("float32"))
     out = tmp_path / "out"
-    code, stdout, stderr = cli("convert", outcome_sources["k3"], "-o", out, "--variant", "all",
-                               "--calibration", calib, "--name", "k3")
+    code, stdout, stderr = cli(
+        "convert",
+        outcome_sources["k3"],
+        "-o",
+        out,
+        "--variant",
+        "all",
+        "--calibration",
+        calib,
+        "--name",
+        "k3",
+    )
     assert code == 0, stderr
     rows = _table_rows(stdout)
     assert list(rows) == ALL
@@ -82,14 +93,30 @@ def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
     reference = np.load(outcome_sources["k3_reference"])["y"]
     got = litert_outputs(outcome_sources["k3_reference"], [out / f"k3.{v}.tflite" for v in ALL])
     spread = float(np.ptp(reference))
-    for name, tolerance in (("float32", 1e-5), ("dynamic", 1e-5), ("float16", 1e-2),
-                            ("int8", 0.1), ("int8-io", 0.1), ("int16x8", 0.02)):
+    for name, tolerance in (
+        ("float32", 1e-5),
+        ("dynamic", 1e-5),
+        ("float16", 1e-2),
+        ("int8", 0.1),
+        ("int8-io", 0.1),
+        ("int16x8", 0.02),
+    ):
         error = np.abs(np.asarray(got[str(out / f"k3.{name}.tflite")]) - reference).max()
         assert error <= tolerance * max(spread, 1.0), (name, error, spread)
 
     # int8 alone: from_saved_model fails at calibration (READ_VARIABLE); the fallback converts it
-    code, stdout, stderr = cli("convert", outcome_sources["k3"], "-o", tmp_path / "int8",
-                               "--variant", "int8", "--calibration", calib, "--name", "k3")
+    code, stdout, stderr = cli(
+        "convert",
+        outcome_sources["k3"],
+        "-o",
+        tmp_path / "int8",
+        "--variant",
+        "int8",
+        "--calibration",
+        calib,
+        "--name",
+        "k3",
+    )
     assert code == 0, stderr
     line = next(x for x in stdout.splitlines() if x.startswith("int8: "))
     assert "concrete function" in line and "READ_VARIABLE" in line, line
@@ -105,8 +132,20 @@ def test_one_failing_variant_keeps_the_other_five(cli, tmp_path, outcome_sources
     assert "--signature" in stderr and "cos, sin" in stderr
     assert not list(out.glob("*.tflite"))
 
-    code, stdout, stderr = cli("convert", outcome_sources["waves"], "-o", out, "--name", "w",
-                               "--variant", "all", "--samples", "4", "--signature", "sin")
+    code, stdout, stderr = cli(
+        "convert",
+        outcome_sources["waves"],
+        "-o",
+        out,
+        "--name",
+        "w",
+        "--variant",
+        "all",
+        "--samples",
+        "4",
+        "--signature",
+        "sin",
+    )
     assert code == 1, stderr
     rows = _table_rows(stdout)
     assert list(rows) == ALL  # every variant has a row, the failed one too
@@ -135,13 +174,27 @@ def test_one_failing_variant_keeps_the_other_five(cli, tmp_path, outcome_sources
 
     # --fail-fast: the old all-or-nothing run, into a fresh folder
     fresh = tmp_path / "ff"
-    code, stdout, stderr = cli("convert", outcome_sources["waves"], "-o", fresh, "--name", "w",
-                               "--variant", "float32,int8,int16x8", "--samples", "4",
-                               "--signature", "sin", "--fail-fast", "--json")
+    code, stdout, stderr = cli(
+        "convert",
+        outcome_sources["waves"],
+        "-o",
+        fresh,
+        "--name",
+        "w",
+        "--variant",
+        "float32,int8,int16x8",
+        "--samples",
+        "4",
+        "--signature",
+        "sin",
+        "--fail-fast",
+        "--json",
+    )
     assert code == 1
     document = json.loads(stdout)
-    schema = json.loads((Path(__file__).resolve().parents[2] / "schemas"
-                         / "report.schema.json").read_text())
+    schema = json.loads(
+        (Path(__file__).resolve().parents[2] / "schemas" / "report.schema.json").read_text()
+    )
     jsonschema.validate(document, schema)
     assert document["outcome"] == "conversion_failed" and document["variant"] == "int16x8"
     statuses = {o["variant"]: (o["status"], o["message"]) for o in document["outcomes"]}

@@ -58,13 +58,22 @@ def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
             def spy() -> None:
                 shown()
                 bar = screen.query_one("#cv-bar", ProgressBar)
-                texts.append((str(screen.query_one("#cv-stage", Static).render()),
-                              bar.progress if bar.total is not None else None))
+                texts.append(
+                    (
+                        str(screen.query_one("#cv-stage", Static).render()),
+                        bar.progress if bar.total is not None else None,
+                    )
+                )
 
             screen._show_stage = spy  # type: ignore[method-assign]
-            screen.start(ConvertRequest(FIXTURES / "cnn.keras", tmp_path / "out",
-                                        ("float32", "int8"),
-                                        calibration=FIXTURES / "cnn_calib.npz"))
+            screen.start(
+                ConvertRequest(
+                    FIXTURES / "cnn.keras",
+                    tmp_path / "out",
+                    ("float32", "int8"),
+                    calibration=FIXTURES / "cnn_calib.npz",
+                )
+            )
             for _ in range(1200):
                 if not screen.running:
                     break
@@ -107,13 +116,21 @@ def test_a_run_where_every_variant_failed_says_how_once_with_its_hint():
         app = create_app(FIXTURES / "cnn.keras")
         async with app.run_test(size=(100, 30)) as pilot:
             screen = await convert_screen(pilot)
-            why = ("out of memory: the TensorFlow process used 388 MB, more than --memory-mb "
-                   "300; its process group was killed while loading the source")
+            why = (
+                "out of memory: the TensorFlow process used 388 MB, more than --memory-mb "
+                "300; its process group was killed while loading the source"
+            )
             hint = "raise --memory-mb or convert fewer variants"
             request = ConvertRequest(FIXTURES / "cnn.keras", FIXTURES, ("float32", "int8"))
-            result = ConvertResult("crashed", why, variant="float32", variants=[
-                VariantOutcome(v, "failed", why, "memory", failure="out_of_memory", hint=hint)
-                for v in ("float32", "int8")])
+            result = ConvertResult(
+                "crashed",
+                why,
+                variant="float32",
+                variants=[
+                    VariantOutcome(v, "failed", why, "memory", failure="out_of_memory", hint=hint)
+                    for v in ("float32", "int8")
+                ],
+            )
             screen.request, screen.result = request, result
             screen._show_result(request, result)
             await pilot.pause()

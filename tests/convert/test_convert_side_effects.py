@@ -23,7 +23,8 @@ def _writing_saved_model(path: Path, marker: Path) -> Path:
             builder = tf.compat.v1.saved_model.Builder(str(path))
             sig = tf.compat.v1.saved_model.predict_signature_def({"x": x}, {"y": y})
             builder.add_meta_graph_and_variables(
-                sess, ["serve"], signature_def_map={"serving_default": sig}, main_op=main_op)
+                sess, ["serve"], signature_def_map={"serving_default": sig}, main_op=main_op
+            )
             builder.save()
     return path
 
@@ -37,11 +38,16 @@ def test_a_file_writing_init_op_is_refused_and_nothing_runs(tmp_path):
     marker = tmp_path / "PWNED"
     src = _writing_saved_model(tmp_path / "sm", marker)
     saved = loader_impl.parse_saved_model(str(src))
-    assert [op for op, _ in side_effect_ops(saved.meta_graphs[0], "serving_default")] == \
-        ["WriteFile"]
+    assert [op for op, _ in side_effect_ops(saved.meta_graphs[0], "serving_default")] == [
+        "WriteFile"
+    ]
     out = tmp_path / "out"
-    proc = subprocess.run([str(TOOL), "convert", str(src), "-o", str(out)],
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [str(TOOL), "convert", str(src), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert "WriteFile" in proc.stderr and "--unsafe" in proc.stderr
     assert not marker.exists()
@@ -67,6 +73,7 @@ def test_a_plain_keras_saved_model_has_no_side_effects(tmp_path):
     tf.saved_model.save(m, str(tmp_path / "sm"), signatures=m.__call__)
     saved = loader_impl.parse_saved_model(str(tmp_path / "sm"))
     ops = {n.op for n in saved.meta_graphs[0].graph_def.node} | {
-        nd.op for f in saved.meta_graphs[0].graph_def.library.function for nd in f.node_def}
+        nd.op for f in saved.meta_graphs[0].graph_def.library.function for nd in f.node_def
+    }
     assert "SaveV2" in ops  # the saver is there ...
     assert side_effect_ops(saved.meta_graphs[0], "serving_default") == []  # ... and not reached

@@ -64,8 +64,9 @@ def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path, hang_in):
         if event.kind == "log" and event.data["line"].startswith("grandchild "):
             grandchildren.append(int(event.data["line"].split()[1]))
 
-    job = ConvertJob(request, on_event=on_event, tick=0.05,
-                     child=[sys.executable, "-c", HANGING_CHILD, hang_in])
+    job = ConvertJob(
+        request, on_event=on_event, tick=0.05, child=[sys.executable, "-c", HANGING_CHILD, hang_in]
+    )
     t0 = time.monotonic()
     result = job.run()
     elapsed = time.monotonic() - t0
@@ -92,8 +93,10 @@ def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path, hang_in):
     assert sorted(p.name for p in out.iterdir()) == ["convert.log"]
 
 
-NO_TENSORFLOW = ("import sys; sys.modules['tensorflow'] = None; "
-                 "from tflite_inspect.cli import main; sys.exit(main(sys.argv[1:]))")
+NO_TENSORFLOW = (
+    "import sys; sys.modules['tensorflow'] = None; "
+    "from tflite_inspect.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 @pytest.mark.parametrize("outdir_exists", [False, True])
@@ -102,10 +105,23 @@ def test_without_tensorflow_convert_refuses_before_anything(tmp_path, outdir_exi
     if outdir_exists:
         out.mkdir()
     proc = subprocess.run(
-        [sys.executable, "-c", NO_TENSORFLOW, "convert", str(FIXTURES / "cnn.keras"), "-o",
-         str(out), "--variant", "all"],
-        capture_output=True, text=True, timeout=120, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        [
+            sys.executable,
+            "-c",
+            NO_TENSORFLOW,
+            "convert",
+            str(FIXTURES / "cnn.keras"),
+            "-o",
+            str(out),
+            "--variant",
+            "all",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert proc.returncode == 2, proc.stderr
     assert proc.stdout == ""
     assert proc.stderr.count("\n") == 1 and "TensorFlow" in proc.stderr, proc.stderr
@@ -144,10 +160,12 @@ def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path):
     out = tmp_path / "out"
     request = ConvertRequest(FIXTURES / "cnn.keras", out, tuple(ALL))
     starts: list[list[str]] = []
-    job = ConvertJob(request, tick=0.05,
-                     on_event=lambda e: starts.append(e.data["variants"])
-                     if e.kind == "started" else None,
-                     child=[sys.executable, "-c", SCRIPTED_CHILD, str(FIXTURES)])
+    job = ConvertJob(
+        request,
+        tick=0.05,
+        on_event=lambda e: starts.append(e.data["variants"]) if e.kind == "started" else None,
+        child=[sys.executable, "-c", SCRIPTED_CHILD, str(FIXTURES)],
+    )
     result = job.run()
     assert result.exit_code == 1 and result.outcome == "verification_failed"
     status = {o.variant: (o.status, o.stage, o.message) for o in result.variants}
@@ -162,25 +180,37 @@ def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path):
     # the crash cost one variant: a new child took the rest
     assert starts == [ALL, ["int8", "int8-io", "int16x8"]]
     for name in written:
-        assert (out / f"cnn.{name}.tflite").read_bytes() == \
-            (FIXTURES / f"cnn.{name}.tflite").read_bytes()
+        assert (out / f"cnn.{name}.tflite").read_bytes() == (
+            FIXTURES / f"cnn.{name}.tflite"
+        ).read_bytes()
     assert sorted(p.name for p in out.iterdir()) == sorted(
-        ["convert.log", "variants.json", *(f"cnn.{n}.tflite" for n in written)])
+        ["convert.log", "variants.json", *(f"cnn.{n}.tflite" for n in written)]
+    )
     manifest = json.loads((out / "variants.json").read_text())
     assert [v["variant"] for v in manifest["variants"]] == written
     assert [o["status"] for o in manifest["outcomes"]] == [
-        "written", "failed", "failed", "written", "written", "written"]
+        "written",
+        "failed",
+        "failed",
+        "written",
+        "written",
+        "written",
+    ]
     # int8 weights against float32's, from the files themselves
     int8 = manifest["variants"][1]
     assert int8["variant"] == "int8" and 20.0 <= int8["weight_percent_of_float32"] <= 33.0
 
 
-@pytest.mark.parametrize("argv, expected", [
-    (["--timeout", "0"], "--timeout must be a positive number of seconds"),
-    (["--signature", "serving_default"], "--signature applies to a SavedModel folder only"),
-])
-def test_bad_timeout_or_signature_refused_before_tf_starts(cli, tmp_path, monkeypatch, argv,
-                                                           expected):
+@pytest.mark.parametrize(
+    "argv, expected",
+    [
+        (["--timeout", "0"], "--timeout must be a positive number of seconds"),
+        (["--signature", "serving_default"], "--signature applies to a SavedModel folder only"),
+    ],
+)
+def test_bad_timeout_or_signature_refused_before_tf_starts(
+    cli, tmp_path, monkeypatch, argv, expected
+):
     from tflite_inspect.convert import _process
 
     def no_child(*args, **kwargs):

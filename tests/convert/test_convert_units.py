@@ -96,15 +96,25 @@ def test_random_calibration_is_seeded_and_warns():
 
 def test_op_error_prefers_the_users_source_line():
     data = {
-        "component": "CONVERT_TF_TO_TFLITE_MODEL", "subcomponent": "CONVERT_GRAPHDEF",
+        "component": "CONVERT_TF_TO_TFLITE_MODEL",
+        "subcomponent": "CONVERT_GRAPHDEF",
         "error_code": "ERROR_NEEDS_FLEX_OPS",
         "error_message": "'tf.Cosh' op is neither a custom op nor a flex op",
         "operator": {"name": "tf.Cosh"},
-        "location": {"type": "CALLSITELOC", "call": [
-            {"name": "Cosh@fn", "source": {"filename": "/x/site-packages/tensorflow/ops.py",
-                                           "line": 10, "column": 1}},
-            {"name": "fn", "source": {"filename": "/home/me/model.py", "line": 8, "column": 3}},
-        ]},
+        "location": {
+            "type": "CALLSITELOC",
+            "call": [
+                {
+                    "name": "Cosh@fn",
+                    "source": {
+                        "filename": "/x/site-packages/tensorflow/ops.py",
+                        "line": 10,
+                        "column": 1,
+                    },
+                },
+                {"name": "fn", "source": {"filename": "/home/me/model.py", "line": 8, "column": 3}},
+            ],
+        },
     }
     e = op_error_from_proto_dict(data)
     assert e.op == "tf.Cosh" and e.tf_name == "Cosh"
@@ -114,13 +124,18 @@ def test_op_error_prefers_the_users_source_line():
 
 
 def test_op_errors_from_message_text():
-    text = ("Some ops are not supported by the native TFLite runtime...\n"
-            "TF Select ops: Angle, Exp, IRFFT\nDetails:\n\ttf.Angle(...)\n"
-            "Custom ops: MyOp\nDetails:\n\ttf.MyOp(...)")
+    text = (
+        "Some ops are not supported by the native TFLite runtime...\n"
+        "TF Select ops: Angle, Exp, IRFFT\nDetails:\n\ttf.Angle(...)\n"
+        "Custom ops: MyOp\nDetails:\n\ttf.MyOp(...)"
+    )
     errors = op_errors_from_text(text)
     assert [(e.op, e.error_code) for e in errors] == [
-        ("tf.Angle", "ERROR_NEEDS_FLEX_OPS"), ("tf.Exp", "ERROR_NEEDS_FLEX_OPS"),
-        ("tf.IRFFT", "ERROR_NEEDS_FLEX_OPS"), ("tf.MyOp", "ERROR_NEEDS_CUSTOM_OPS")]
+        ("tf.Angle", "ERROR_NEEDS_FLEX_OPS"),
+        ("tf.Exp", "ERROR_NEEDS_FLEX_OPS"),
+        ("tf.IRFFT", "ERROR_NEEDS_FLEX_OPS"),
+        ("tf.MyOp", "ERROR_NEEDS_CUSTOM_OPS"),
+    ]
     assert op_errors_from_text("something else") == []
 
 
@@ -135,13 +150,29 @@ def test_parse_variants():
 
 
 def test_retry_command_repeats_the_request():
-    request = ConvertRequest(Path("my models/m.keras"), Path("out"), ("float32", "int8"),
-                             calibration=Path("c.npz"),
-                             options=ConvertOptions(samples=10, per_channel=False))
+    request = ConvertRequest(
+        Path("my models/m.keras"),
+        Path("out"),
+        ("float32", "int8"),
+        calibration=Path("c.npz"),
+        options=ConvertOptions(samples=10, per_channel=False),
+    )
     argv = shlex.split(request.command_line(select_tf_ops=True))
-    assert argv == ["tflite-inspect", "convert", "my models/m.keras", "-o", "out", "--variant",
-                    "float32,int8", "--calibration", "c.npz", "--samples", "10",
-                    "--select-tf-ops", "--no-per-channel"]
+    assert argv == [
+        "tflite-inspect",
+        "convert",
+        "my models/m.keras",
+        "-o",
+        "out",
+        "--variant",
+        "float32,int8",
+        "--calibration",
+        "c.npz",
+        "--samples",
+        "10",
+        "--select-tf-ops",
+        "--no-per-channel",
+    ]
 
 
 def test_exit_codes():
@@ -206,21 +237,38 @@ def test_failures_grouped_by_class_with_one_hint():
 
     def oom(variant: str, mb: int) -> VariantOutcome:
         stage, message, hint = how_it_ended("memory", -9, 60.0, 600, mb, "")
-        return VariantOutcome(variant, "failed", message + f" while converting {variant}",
-                              stage, failure="out_of_memory",
-                              hint=hint or "raise --memory-mb or convert fewer variants")
+        return VariantOutcome(
+            variant,
+            "failed",
+            message + f" while converting {variant}",
+            stage,
+            failure="out_of_memory",
+            hint=hint or "raise --memory-mb or convert fewer variants",
+        )
 
-    outcomes = [VariantOutcome("float32", "written"), oom("dynamic", 602), oom("int8", 600),
-                VariantOutcome("int8-io", "failed", "sample 1 of 4: ...", "calibrate",
-                               failure="calibration", hint="fit the data"),
-                oom("int16x8", 600)]
+    outcomes = [
+        VariantOutcome("float32", "written"),
+        oom("dynamic", 602),
+        oom("int8", 600),
+        VariantOutcome(
+            "int8-io",
+            "failed",
+            "sample 1 of 4: ...",
+            "calibrate",
+            failure="calibration",
+            hint="fit the data",
+        ),
+        oom("int16x8", 600),
+    ]
     groups = failure_groups(outcomes)
     assert [g.label for g in groups] == ["out of memory", "calibration failed"]
     memory = groups[0]
     assert memory.variants == ("dynamic", "int8", "int16x8")
     lines = memory.lines()
-    assert lines[0].startswith("dynamic: failed: out of memory: the TensorFlow process used "
-                               "602 MB, more than --memory-mb 600")
+    assert lines[0].startswith(
+        "dynamic: failed: out of memory: the TensorFlow process used "
+        "602 MB, more than --memory-mb 600"
+    )
     assert lines[1].startswith("int8: failed: ") and "600 MB" in lines[1]
     assert lines[2].startswith("int16x8: failed: ")
     assert lines[3:] == ["  hint: raise --memory-mb or convert fewer variants"]
@@ -230,6 +278,9 @@ def test_failures_grouped_by_class_with_one_hint():
     stage, message, hint = how_it_ended("exited", 1, 60.0, None, 0.0, "...\nMemoryError")
     assert stage == "memory" and "exited with status 1" in message
     assert how_it_ended("exited", -11, 60.0, None, 0.0, "")[:2] == (
-        "crash", "the TensorFlow process was killed by signal 11 (SIGSEGV)")
-    assert failing_node("reshape.cc:94 x != y (5 != 0)Node number 3 (RESHAPE) failed "
-                        "to invoke.") == ("RESHAPE", 3, "invoke", "")
+        "crash",
+        "the TensorFlow process was killed by signal 11 (SIGSEGV)",
+    )
+    assert failing_node(
+        "reshape.cc:94 x != y (5 != 0)Node number 3 (RESHAPE) failed to invoke."
+    ) == ("RESHAPE", 3, "invoke", "")

@@ -24,8 +24,9 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
 
 ALL = ["float32", "dynamic", "float16", "int8", "int8-io", "int16x8"]
-NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                              reason="needs TensorFlow (the convert extra)")
+NEEDS_TF = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (the convert extra)"
+)
 
 
 def _check_outputs(outdir, name, manifest):
@@ -62,11 +63,21 @@ def _check_sizes_and_types(by_variant):
 
 @pytest.mark.slow
 @NEEDS_TF
-def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypatch,
-                                                        litert_runs, folder_state):
+def test_keras_all_six_variants_then_second_run_refuses(
+    cli, tmp_path, monkeypatch, litert_runs, folder_state
+):
     out = tmp_path / "out"
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out, "--variant", "all",
-                               "--calibration", FIXTURES / "cnn_calib.npz", "--json")
+    code, stdout, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        out,
+        "--variant",
+        "all",
+        "--calibration",
+        FIXTURES / "cnn_calib.npz",
+        "--json",
+    )
     assert code == 0, stderr
     document = json.loads(stdout)
     report_schema = json.loads((FIXTURES.parent / "schemas" / "report.schema.json").read_text())
@@ -99,8 +110,16 @@ def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypat
 
     monkeypatch.setattr(process_module.subprocess, "Popen", no_child)
     before = folder_state(out)
-    code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", out, "--variant", "int8",
-                               "--calibration", FIXTURES / "cnn_calib.npz")
+    code, stdout, stderr = cli(
+        "convert",
+        FIXTURES / "cnn.keras",
+        "-o",
+        out,
+        "--variant",
+        "int8",
+        "--calibration",
+        FIXTURES / "cnn_calib.npz",
+    )
     assert code == 2
     assert stdout == ""
     assert stderr.count("\n") == 1 and "cnn.int8.tflite already exists" in stderr
@@ -109,12 +128,22 @@ def test_keras_all_six_variants_then_second_run_refuses(cli, tmp_path, monkeypat
 
 
 @pytest.mark.slow
-def test_saved_model_all_six_variants_with_random_calibration(cli, tmp_path, tf_sources,
-                                                              litert_runs):
+def test_saved_model_all_six_variants_with_random_calibration(
+    cli, tmp_path, tf_sources, litert_runs
+):
     out = tmp_path / "sm"
-    code, stdout, stderr = cli("convert", tf_sources["saved_model"], "-o", out,
-                               "--variant", ",".join(reversed(ALL)), "--name", "cnn",
-                               "--samples", "8")
+    code, stdout, stderr = cli(
+        "convert",
+        tf_sources["saved_model"],
+        "-o",
+        out,
+        "--variant",
+        ",".join(reversed(ALL)),
+        "--name",
+        "cnn",
+        "--samples",
+        "8",
+    )
     assert code == 0, stderr
     # loud warning about random calibration, on stderr and in the manifest
     assert "WARNING" in stderr and "RANDOM" in stderr
@@ -142,21 +171,35 @@ def test_saved_model_all_six_variants_with_random_calibration(cli, tmp_path, tf_
 def test_child_request_is_plain_json(tmp_path):
     """What the parent sends the child: plain JSON, an absolute calibration path, one .part per
     variant inside OUTDIR (no TF involved)."""
-    request = ConvertRequest(FIXTURES / "cnn.keras", tmp_path, ("float32", "int8"),
-                             calibration=Path("fixtures/../fixtures/cnn_calib.npz"))
+    request = ConvertRequest(
+        FIXTURES / "cnn.keras",
+        tmp_path,
+        ("float32", "int8"),
+        calibration=Path("fixtures/../fixtures/cnn_calib.npz"),
+    )
     sent = json.loads(json.dumps(ConvertJob(request)._child_request()))
     assert sent["kind"] == "keras"
     assert Path(sent["calibration"]).is_absolute()
     assert [v["part"] for v in sent["variants"]] == [
-        str(tmp_path / ".cnn.float32.tflite.part"), str(tmp_path / ".cnn.int8.tflite.part")]
+        str(tmp_path / ".cnn.float32.tflite.part"),
+        str(tmp_path / ".cnn.int8.tflite.part"),
+    ]
     assert [v["calibrated"] for v in sent["variants"]] == [False, True]
 
 
 def test_convert_modules_do_not_import_tensorflow():
-    code = ("import sys, tflite_inspect.convert, tflite_inspect.cli.convert_cmd, "
-            "tflite_inspect.convert.job, tflite_inspect.convert.calibration;"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
-            "('tensorflow', 'keras', 'textual')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys, tflite_inspect.convert, tflite_inspect.cli.convert_cmd, "
+        "tflite_inspect.convert.job, tflite_inspect.convert.calibration;"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+        "('tensorflow', 'keras', 'textual')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert out.stdout.strip() == "[]"

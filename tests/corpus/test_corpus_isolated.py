@@ -26,12 +26,12 @@ def test_each_op_alone_reproduces_itself(path: Path) -> None:
     if not report.a.outcome.ok:
         pytest.skip(f"LiteRT does not run it: {report.a.outcome.line()}")
     assert report.isolated and report.layers
-    layers = [r for r in report.layers
-              if r["op_name"] not in ("INPUT", "QUANTIZE", "DEQUANTIZE")]
+    layers = [r for r in report.layers if r["op_name"] not in ("INPUT", "QUANTIZE", "DEQUANTIZE")]
     measured = [r for r in layers if r["isolated"] is not None]
     # birdnet fp16: 2 of 35 ops read a bool mask (SELECT_V2), which is not captured
-    assert len(measured) >= 0.9 * len(layers), [r.get("isolated_skipped") for r in layers
-                                                  if r["isolated"] is None]
+    assert len(measured) >= 0.9 * len(layers), [
+        r.get("isolated_skipped") for r in layers if r["isolated"] is None
+    ]
     for row in measured:
         if not row["num_elements"]:  # a zero-element tensor (a split's empty part): no error
             assert row["isolated"]["num_elements"] == 0

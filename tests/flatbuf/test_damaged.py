@@ -57,7 +57,10 @@ def test_case_is_diagnosed_where_it_is_broken(case: Case) -> None:
     assert first in tolerant.errors
     with pytest.raises(FlatBufError) as err:
         strict.raise_first()
-    assert err.value.code == case.code and (err.value.start, err.value.end) == (case.start, case.end)
+    assert err.value.code == case.code and (err.value.start, err.value.end) == (
+        case.start,
+        case.end,
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
@@ -77,7 +80,11 @@ def test_dag_bomb_is_rejected_by_the_table_budget() -> None:
     report = verify(ByteSource(case.data), load_schema())
     first = report.errors[0]
     assert (first.code, first.start, first.end, first.path) == (
-        case.code, case.start, case.end, case.path)
+        case.code,
+        case.start,
+        case.end,
+        case.path,
+    )
     assert report.tables_visited < 50  # rejected before walking the vector
 
 
@@ -93,8 +100,9 @@ def test_litert_agrees_on_every_named_case() -> None:
         ours = verify(ByteSource(case.data), load_schema(), tolerant=False).ok
         theirs = verdict != "rejected"
         if ours != theirs and case.name not in KNOWN_DIFFERENCES:
-            disagreements.append(f"{case.name}: ours {'accepts' if ours else 'rejects'}, "
-                                 f"LiteRT {verdict}")
+            disagreements.append(
+                f"{case.name}: ours {'accepts' if ours else 'rejects'}, LiteRT {verdict}"
+            )
     assert not disagreements, "\n".join(disagreements)
 
 

@@ -102,7 +102,9 @@ def test_defaults_for_absent_fields() -> None:
     b.StartObject(2)
     leaf = b.EndObject()
     b.Finish(leaf, b"TEST")
-    schema = parse_schema('file_identifier "TEST"; table Leaf { v:int = 7; name:string; } root_type Leaf;')
+    schema = parse_schema(
+        'file_identifier "TEST"; table Leaf { v:int = 7; name:string; } root_type Leaf;'
+    )
     table = root(ByteSource(bytes(b.Output())), schema)
     assert table.get("v") == 7
     assert table.get("name") is None
@@ -153,8 +155,12 @@ def test_wrong_identifier_and_short_files() -> None:
 
 @pytest.mark.parametrize(
     ("root_offset", "code"),
-    [(0, "BAD_OFFSET"), (0xFFFFFFFF, "BAD_OFFSET"), (0x7FFFFFF0, "OFFSET_OUT_OF_RANGE"),
-     (6, "MISALIGNED")],
+    [
+        (0, "BAD_OFFSET"),
+        (0xFFFFFFFF, "BAD_OFFSET"),
+        (0x7FFFFFF0, "OFFSET_OUT_OF_RANGE"),
+        (6, "MISALIGNED"),
+    ],
 )
 def test_bad_root_offsets(root_offset: int, code: str) -> None:
     assert codes(patch(build(), 0, "I", root_offset))[:1] == [code]

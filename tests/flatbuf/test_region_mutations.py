@@ -47,8 +47,26 @@ def structural_regions(data: bytes) -> list[tuple[int, int]]:
 
 
 REGIONS = structural_regions(SEED)
-INTERESTING = [0, 1, 2, 3, 4, 0x7F, 0x80, 0xFF, 0x7FFF, 0x8000, 0xFFFF, 0x7FFFFFFF, 0x80000000,
-               0xFFFFFFFF, len(SEED), len(SEED) - 4, len(SEED) + 4, 0x10000]
+INTERESTING = [
+    0,
+    1,
+    2,
+    3,
+    4,
+    0x7F,
+    0x80,
+    0xFF,
+    0x7FFF,
+    0x8000,
+    0xFFFF,
+    0x7FFFFFFF,
+    0x80000000,
+    0xFFFFFFFF,
+    len(SEED),
+    len(SEED) - 4,
+    len(SEED) + 4,
+    0x10000,
+]
 
 
 def exercise(data: bytes) -> None:
@@ -65,8 +83,9 @@ def exercise(data: bytes) -> None:
         size_report(model)
 
 
-@settings(max_examples=1000, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=1000, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(st.data())
 def test_structural_mutations_never_escape(data: st.DataObject) -> None:
     buf = bytearray(SEED)

@@ -24,8 +24,14 @@ pytestmark = pytest.mark.skipif(not TOOL.exists(), reason="no console script")
 
 def start(argv: list[str], tmp: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "TMPDIR": str(tmp)}
-    return subprocess.Popen([str(TOOL), *argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [str(TOOL), *argv],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def ours(tmp: Path) -> list[Path]:
@@ -125,8 +131,9 @@ def test_the_sweep_spares_live_owners_links_and_other_names(tmp):
     live.mkdir()
     parent = tmp / f"tflite-inspect-{os.getppid()}-abc"
     parent.mkdir()
-    dead_pid = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                              capture_output=True, text=True).stdout.strip()
+    dead_pid = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     target = tmp / "elsewhere"
     target.mkdir()
     (target / "keep").write_text("x")
@@ -158,8 +165,17 @@ def test_sigterm_of_quantize_leaves_no_part_file(tmp, tmp_path):
 def test_sigterm_of_convert_leaves_no_part_file_and_no_tensorflow(tmp, tmp_path):
     pytest.importorskip("tensorflow")
     out = tmp_path / "c"
-    proc = start(["convert", str(FIXTURES / "cnn.keras"), "-o", str(out),
-                  "--variant", "float32,float16,dynamic"], tmp)
+    proc = start(
+        [
+            "convert",
+            str(FIXTURES / "cnn.keras"),
+            "-o",
+            str(out),
+            "--variant",
+            "float32,float16,dynamic",
+        ],
+        tmp,
+    )
     # the first variant's file is there: the child is converting the next one
     wait_for(lambda: (out / "cnn.float32.tflite").exists(), "the first variant", 300)
     kids = children(proc.pid)

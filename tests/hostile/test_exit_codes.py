@@ -32,8 +32,20 @@ CAUSES = {
     "fifo": r"FIFO \(named pipe\), not a regular file",
     "truncated": r"damaged TFLite model|looks truncated|not a zip",
 }
-COMMANDS = ["summary", "ops", "tensors", "weights", "verify", "graph", "check", "diff", "run",
-            "compare", "convert", "quantize"]
+COMMANDS = [
+    "summary",
+    "ops",
+    "tensors",
+    "weights",
+    "verify",
+    "graph",
+    "check",
+    "diff",
+    "run",
+    "compare",
+    "convert",
+    "quantize",
+]
 
 
 NEEDS = {"convert": "tensorflow", "quantize": "litert_quantizer"}
@@ -134,21 +146,34 @@ def test_npy_onto_an_existing_file(tmp_path):
     written = sorted(tmp_path.glob("*.npy"))
     assert written
     before = written[0].read_bytes()
-    assert_one_line(tool(["weights", str(VALID), "--npy", str(tmp_path)]), 2,
-                    r"already exists; pass --force")
+    assert_one_line(
+        tool(["weights", str(VALID), "--npy", str(tmp_path)]), 2, r"already exists; pass --force"
+    )
     assert written[0].read_bytes() == before
     a_file = tmp_path / "plain.txt"
     a_file.write_text("x")
-    assert_one_line(tool(["weights", str(VALID), "--npy", str(a_file)]), 2,
-                    r"plain.txt.*not a folder|plain.txt.*file exists")
+    assert_one_line(
+        tool(["weights", str(VALID), "--npy", str(a_file)]),
+        2,
+        r"plain.txt.*not a folder|plain.txt.*file exists",
+    )
 
 
 def test_model_explorer_into_a_missing_folder_is_refused_before_the_run(tmp_path):
     # --inputs is a text file: had the run started, that would be the error named
     text = tmp_path / "inputs.npz"
     text.write_text("x,y\n1,2\n")
-    proc = tool(["compare", str(VALID), str(FIXTURES / "cnn.int8.tflite"), "--inputs", str(text),
-                 "--model-explorer", str(tmp_path / "nowhere" / "errors.json")])
+    proc = tool(
+        [
+            "compare",
+            str(VALID),
+            str(FIXTURES / "cnn.int8.tflite"),
+            "--inputs",
+            str(text),
+            "--model-explorer",
+            str(tmp_path / "nowhere" / "errors.json"),
+        ]
+    )
     assert_one_line(proc, 2, r"nowhere does not exist; create it first")
 
 
@@ -165,9 +190,13 @@ def test_a_pipe_as_inputs_and_as_model(tmp_path):
     data = (FIXTURES / "cnn_eval.npz").read_bytes()
     reader, writer = os.pipe()
     try:
-        with subprocess.Popen([str(TOOL), "run", str(VALID), "--runs", "0", "--inputs",
-                               "/dev/stdin"], stdin=reader, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) as child:
+        with subprocess.Popen(
+            [str(TOOL), "run", str(VALID), "--runs", "0", "--inputs", "/dev/stdin"],
+            stdin=reader,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        ) as child:
             os.close(reader)
             reader = -1
             try:
@@ -190,5 +219,11 @@ def test_a_pipe_as_inputs_and_as_model(tmp_path):
 
 def test_compare_of_models_with_other_inputs_names_both_sides(tmp_path):
     proc = tool(["compare", str(VALID), str(FIXTURES / "signatures.tflite"), "--runs", "0"])
-    assert_one_line(proc, 2, re.escape("B's inputs do not match A's: A has image [1,16,16,3] "
-                                       "float32, B has code [1,3] float32, scale [1] float32"))
+    assert_one_line(
+        proc,
+        2,
+        re.escape(
+            "B's inputs do not match A's: A has image [1,16,16,3] "
+            "float32, B has code [1,3] float32, scale [1] float32"
+        ),
+    )

@@ -24,10 +24,23 @@ def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path):
     crashes = tmp_path / "crashes"
     # A fixed seed makes CI's run repeatable (FUZZ_SEED picks another); `make fuzz` is random.
     seed = os.environ.get("FUZZ_SEED", "1")
-    proc = subprocess.run([sys.executable, str(FUZZER), "--seconds", str(seconds),
-                           "--corpus", str(tmp_path / "corpus"), "--crashes", str(crashes),
-                           f"-seed={seed}"],
-                          capture_output=True, text=True, timeout=seconds + 300, cwd=tmp_path)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(FUZZER),
+            "--seconds",
+            str(seconds),
+            "--corpus",
+            str(tmp_path / "corpus"),
+            "--crashes",
+            str(crashes),
+            f"-seed={seed}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 300,
+        cwd=tmp_path,
+    )
     log = proc.stderr
     found = sorted(p.name for p in crashes.iterdir()) if crashes.exists() else []
     assert proc.returncode == 0 and not found, (found, log[-4000:])
@@ -50,19 +63,31 @@ def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path
         "hog = np.ones((3 << 30) // 16)  # 1.5 GiB, touched\n"
         f"sys.exit(subprocess.run([sys.executable, {str(FUZZER)!r}, '--seconds', '10',\n"
         f"    '--rss-mb', '1024', '--corpus', {str(tmp_path / 'corpus')!r},\n"
-        f"    '--crashes', {str(tmp_path / 'crashes')!r}, '-seed=1']).returncode)\n")
-    proc = subprocess.run([sys.executable, "-c", child], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
+        f"    '--crashes', {str(tmp_path / 'crashes')!r}, '-seed=1']).returncode)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", child], capture_output=True, text=True, timeout=300, cwd=tmp_path
+    )
     crashes = tmp_path / "crashes"
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert not (crashes.exists() and list(crashes.iterdir()))
-    bomb = subprocess.run([sys.executable, "-c", (
-        "import sys\n"
-        f"sys.path.insert(0, {str(FUZZER.parent)!r})\n"
-        "from fuzz_open import _limit_memory\n"
-        "_limit_memory(256)\n"
-        "try:\n"
-        "    bytearray(512 << 20)\n"
-        "except MemoryError:\n"
-        "    print('refused')\n")], capture_output=True, text=True, timeout=120)
+    bomb = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys\n"
+                f"sys.path.insert(0, {str(FUZZER.parent)!r})\n"
+                "from fuzz_open import _limit_memory\n"
+                "_limit_memory(256)\n"
+                "try:\n"
+                "    bytearray(512 << 20)\n"
+                "except MemoryError:\n"
+                "    print('refused')\n"
+            ),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bomb.stdout.strip() == "refused", bomb.stderr[-2000:]

@@ -21,7 +21,8 @@ def _bomb(path, gib: float = 3.0):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         with zf.open("x.npy", "w", force_zip64=True) as f:
             np.lib.format.write_array_header_1_0(
-                f, {"descr": "<f4", "fortran_order": False, "shape": (n // 4,)})
+                f, {"descr": "<f4", "fortran_order": False, "shape": (n // 4,)}
+            )
             chunk = bytes(1 << 24)
             for _ in range(n // len(chunk)):
                 f.write(chunk)

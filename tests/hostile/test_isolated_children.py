@@ -30,11 +30,13 @@ def planted(tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize(
     "argv",
-    [["run", str(MODEL), "--runs", "1"],
-     ["check", "--target", "litert", str(MODEL)],
-     ["check", "--target", "micro", str(MODEL)],
-     ["compare", str(MODEL), str(MODEL), "--runs", "1"],
-     ["convert", str(ROOT / "fixtures" / "cnn.keras"), "-o", "OUT"]],
+    [
+        ["run", str(MODEL), "--runs", "1"],
+        ["check", "--target", "litert", str(MODEL)],
+        ["check", "--target", "micro", str(MODEL)],
+        ["compare", str(MODEL), str(MODEL), "--runs", "1"],
+        ["convert", str(ROOT / "fixtures" / "cnn.keras"), "-o", "OUT"],
+    ],
     ids=["run", "check-litert", "check-micro", "compare", "convert"],
 )
 @pytest.mark.slow
@@ -45,8 +47,9 @@ def test_a_module_in_the_working_directory_never_runs(planted, argv):
         pytest.importorskip("tensorflow")
     argv = [str(planted / "out") if a == "OUT" else a for a in argv]
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    proc = subprocess.run([str(TOOL), *argv], cwd=planted, capture_output=True, text=True,
-                          timeout=600, env=env)
+    proc = subprocess.run(
+        [str(TOOL), *argv], cwd=planted, capture_output=True, text=True, timeout=600, env=env
+    )
     assert proc.returncode in (0, 1), proc.stderr[-2000:]
     marker = planted / "PLANTED-RAN"
     assert not marker.exists(), f"{marker.read_text()}.py from the working directory ran"

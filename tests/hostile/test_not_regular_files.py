@@ -24,8 +24,9 @@ def fifo(tmp_path):
     return path
 
 
-@pytest.mark.parametrize("argv", [["summary"], ["verify"], ["tensors"], ["weights"],
-                                  ["check", "--target", "litert"]])
+@pytest.mark.parametrize(
+    "argv", [["summary"], ["verify"], ["tensors"], ["weights"], ["check", "--target", "litert"]]
+)
 def test_a_fifo_is_refused_at_once(fifo, argv, capsys):
     assert main([*argv, str(fifo)]) == 2
     err = capsys.readouterr().err.strip()

@@ -44,8 +44,9 @@ def plant(link: Path, victim: Path) -> Path:
 def tool(*argv: str) -> subprocess.CompletedProcess[str]:
     if not TOOL.exists():
         pytest.skip("no console script")
-    return subprocess.run([str(TOOL), *argv], capture_output=True, text=True, timeout=600,
-                          stdin=subprocess.DEVNULL)
+    return subprocess.run(
+        [str(TOOL), *argv], capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
 
 
 def error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
@@ -131,13 +132,24 @@ def test_weights_npy_export_never_follows_a_link(tmp_path, victim):
     assert victim.read_bytes() == PRECIOUS
 
 
-@pytest.mark.parametrize("option,name", [("--csv", "layers.csv"),
-                                         ("--model-explorer", "errors.json")])
+@pytest.mark.parametrize(
+    "option,name", [("--csv", "layers.csv"), ("--model-explorer", "errors.json")]
+)
 def test_compare_exports_never_follow_a_link(tmp_path, victim, option, name):
     pytest.importorskip("ai_edge_litert.interpreter")
     link = plant(tmp_path / name, victim)
-    proc = tool("compare", str(FLOAT), str(FIXTURES / "cnn.int8.tflite"), "--runs", "0",
-                "--samples", "2", option, str(link), "--force")
+    proc = tool(
+        "compare",
+        str(FLOAT),
+        str(FIXTURES / "cnn.int8.tflite"),
+        "--runs",
+        "0",
+        "--samples",
+        "2",
+        option,
+        str(link),
+        "--force",
+    )
     assert proc.returncode == 2 and len(error_lines(proc)) == 1, proc.stderr
     assert "symbolic link" in proc.stderr
     assert victim.read_bytes() == PRECIOUS
@@ -154,8 +166,15 @@ def test_quantize_output_never_follows_a_link(tmp_path, victim):
     assert not [p for p in out.iterdir() if p.name.endswith(".part")]
 
 
-@pytest.mark.parametrize("name,code", [(".cnn.float32.tflite.part", 1), ("convert.log", 0),
-                                       ("cnn.float32.tflite", 1), ("variants.json", 2)])
+@pytest.mark.parametrize(
+    "name,code",
+    [
+        (".cnn.float32.tflite.part", 1),
+        ("convert.log", 0),
+        ("cnn.float32.tflite", 1),
+        ("variants.json", 2),
+    ],
+)
 @pytest.mark.slow
 def test_convert_never_follows_a_link(tmp_path, victim, name, code):
     """A planted .part or final name fails that variant, a planted manifest is one line (exit 2),

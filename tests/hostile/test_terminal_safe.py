@@ -35,13 +35,25 @@ def hostile_model(tmp_path):
 
 @pytest.mark.parametrize(
     "argv",
-    [["summary"], ["summary", "--json"], ["tensors"], ["ops"], ["weights"], ["verify"],
-     ["check", "--target", "litert"], ["diff", "SELF"], ["tensors", "--json"]],
+    [
+        ["summary"],
+        ["summary", "--json"],
+        ["tensors"],
+        ["ops"],
+        ["weights"],
+        ["verify"],
+        ["check", "--target", "litert"],
+        ["diff", "SELF"],
+        ["tensors", "--json"],
+    ],
     ids=lambda a: "-".join(a).strip("-"),
 )
 def test_no_control_code_reaches_the_terminal(hostile_model, argv, capsys):
-    args = [*argv, str(hostile_model)] if "SELF" not in argv else \
-        [argv[0], str(hostile_model), str(hostile_model)]
+    args = (
+        [*argv, str(hostile_model)]
+        if "SELF" not in argv
+        else [argv[0], str(hostile_model), str(hostile_model)]
+    )
     main(args)
     out, err = capsys.readouterr()
     assert "evil" in out + err or argv[0] in ("weights", "verify", "diff", "check")

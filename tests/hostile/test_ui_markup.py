@@ -31,17 +31,23 @@ def hostile_model(tmp_path: Path) -> Path:
     sg["tensors"][2]["name"] = CLICK
     sg["name"] = SUBGRAPH
     # a custom op named with markup, reading the ADD's output
-    m["operator_codes"].append({"deprecated_builtin_code": 32, "builtin_code": 32,
-                                "custom_code": OP, "version": 1})
+    m["operator_codes"].append(
+        {"deprecated_builtin_code": 32, "builtin_code": 32, "custom_code": OP, "version": 1}
+    )
     sg["tensors"].append(tensor("out", [1, 4]))
     sg["operators"].append({"opcode_index": 1, "inputs": [2], "outputs": [3]})
     sg["outputs"] = [3]
     m["description"] = BOLD + " described"
     m["buffers"].append({"data": (CLICK + " value").encode()})
     m["metadata"] = [{"name": META, "buffer": 2}]
-    m["signature_defs"] = [{"signature_key": SIG, "subgraph_index": 0,
-                            "inputs": [{"name": CLICK, "tensor_index": 0}],
-                            "outputs": [{"name": LINK, "tensor_index": 3}]}]
+    m["signature_defs"] = [
+        {
+            "signature_key": SIG,
+            "subgraph_index": 0,
+            "inputs": [{"name": CLICK, "tensor_index": 0}],
+            "outputs": [{"name": LINK, "tensor_index": 3}],
+        }
+    ]
     path = tmp_path / "markup.tflite"
     path.write_bytes(write_model(m))
     return path

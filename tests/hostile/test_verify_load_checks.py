@@ -30,9 +30,12 @@ except Exception as err:
     print("refused:", str(err).replace("\n", " ")[:300])
 """
 
-SIGNATURE = {"signature_key": "serving_default", "subgraph_index": 0,
-             "inputs": [{"name": "x", "tensor_index": 0}],
-             "outputs": [{"name": "y", "tensor_index": 2}]}
+SIGNATURE = {
+    "signature_key": "serving_default",
+    "subgraph_index": 0,
+    "inputs": [{"name": "x", "tensor_index": 0}],
+    "outputs": [{"name": "y", "tensor_index": 2}],
+}
 
 
 def _with_signature(**changes: Any) -> dict[str, Any]:
@@ -51,7 +54,9 @@ def _tensor_type(index: int, value: int) -> dict[str, Any]:
 def _activation(value: int) -> dict[str, Any]:
     m = add_model()
     m["subgraphs"][0]["operators"][0]["builtin_options"] = (
-        "AddOptions", {"fused_activation_function": value})
+        "AddOptions",
+        {"fused_activation_function": value},
+    )
     return m
 
 
@@ -73,8 +78,9 @@ CASES = {
 
 
 def litert(path) -> str:
-    proc = subprocess.run([sys.executable, "-c", LOAD, str(path)], capture_output=True,
-                          text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", LOAD, str(path)], capture_output=True, text=True, timeout=120
+    )
     return proc.stdout.strip() or f"crashed (exit {proc.returncode})"
 
 

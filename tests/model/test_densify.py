@@ -57,8 +57,11 @@ def test_summary_counts_stored_and_dense_elements():
 
 def test_a_quantized_sparse_tensor_is_dequantized_dense():
     data = np.asarray(BLOCK_VALUES, "int8").tobytes()
-    model = open_model(densify_model([4, 4], 9, block_sparsity(), data,
-                                     quantization={"scale": [0.5], "zero_point": [1]}))
+    model = open_model(
+        densify_model(
+            [4, 4], 9, block_sparsity(), data, quantization={"scale": [0.5], "zero_point": [1]}
+        )
+    )
     real = dequantize(model, _sparse(model))
     assert real.tolist() == ((np.asarray(BLOCK_DENSE) - 1) * 0.5).tolist()
 
@@ -99,8 +102,14 @@ def test_damaged_metadata_is_one_clear_error():
 
 
 def test_a_huge_dense_shape_is_refused_before_anything_is_allocated():
-    big = Sparsity((0, 1), None, (DimensionMetadata("DENSE", 1 << 20, None, None),
-                                  DimensionMetadata("SPARSE_CSR", 0, (0, 0), ())))
+    big = Sparsity(
+        (0, 1),
+        None,
+        (
+            DimensionMetadata("DENSE", 1 << 20, None, None),
+            DimensionMetadata("SPARSE_CSR", 0, (0, 0), ()),
+        ),
+    )
     with pytest.raises(DensifyError, match="more than"):
         densify((1 << 20, 1 << 20), big, np.zeros(0, np.float32))
 

@@ -50,16 +50,21 @@ print(json.dumps(inputs))
 def densify_outputs(path: Path, tmp: Path) -> dict[int, np.ndarray]:
     """{sparse input tensor index: DENSIFY's output array} from the interpreter."""
     npz = tmp / "densified.npz"
-    proc = subprocess.run([sys.executable, "-c", CHILD, str(path), str(npz)],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path), str(npz)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, f"the interpreter child failed: {proc.stderr[-2000:]}"
     inputs = json.loads(proc.stdout.strip().splitlines()[-1])
     with np.load(npz, allow_pickle=False) as arrays:
         return {src: arrays[f"t{out}"] for out, src in inputs.items()}
 
 
-@pytest.mark.skipif(not SPARSE_MODEL.is_file(),
-                    reason="no real-model corpus (run `python corpus/fetch.py`)")
+@pytest.mark.skipif(
+    not SPARSE_MODEL.is_file(), reason="no real-model corpus (run `python corpus/fetch.py`)"
+)
 def test_dense_values_equal_the_densify_op(tmp_path):
     expected = densify_outputs(SPARSE_MODEL, tmp_path)
     with open_model(SPARSE_MODEL) as model:
@@ -79,7 +84,8 @@ def test_dense_values_equal_the_densify_op(tmp_path):
 
 
 HAND_BUILT = [("block", dtype) for dtype in ("float32", "float16", "int8")] + [
-    (name, "float32") for name in sorted(CASES)]
+    (name, "float32") for name in sorted(CASES)
+]
 
 
 @pytest.mark.parametrize(("name", "dtype"), HAND_BUILT, ids=lambda v: str(v))

@@ -24,28 +24,47 @@ SEED = FIXTURES / "cnn.float32.tflite"
 
 def _unaligned(i: int) -> Diagnostic:
     pos = 0x104 + 0x20 * i
-    return Diagnostic("UNALIGNED_DATA", f"data starts at {pos:#x}, not on a 16-byte boundary "
-                      "(schema force_align 16)", pos, pos + 16, f"buffers[{i}].data", "warning")
+    return Diagnostic(
+        "UNALIGNED_DATA",
+        f"data starts at {pos:#x}, not on a 16-byte boundary (schema force_align 16)",
+        pos,
+        pos + 16,
+        f"buffers[{i}].data",
+        "warning",
+    )
 
 
 def test_a_group_counts_its_findings_and_names_the_first_locations() -> None:
-    error = Diagnostic("OUT_OF_RANGE", "field version (4 bytes at 0x1010) runs outside the "
-                       "100-byte buffer", 0x1010, 0x1014, "version")
+    error = Diagnostic(
+        "OUT_OF_RANGE",
+        "field version (4 bytes at 0x1010) runs outside the 100-byte buffer",
+        0x1010,
+        0x1014,
+        "version",
+    )
     groups = group_findings([_unaligned(3), _unaligned(1), error, _unaligned(7), _unaligned(9)])
     assert [(g.severity, g.code, g.count) for g in groups] == [
-        ("error", "OUT_OF_RANGE", 1), ("warning", "UNALIGNED_DATA", 4)]  # errors first
+        ("error", "OUT_OF_RANGE", 1),
+        ("warning", "UNALIGNED_DATA", 4),
+    ]  # errors first
     unaligned = groups[1]
     assert unaligned.first() == ["buffers[3].data", "buffers[1].data", "buffers[7].data"]
     assert unaligned.line() == (
         "UNALIGNED_DATA ×4: 4 buffers are not 16-byte aligned (schema force_align 16); "
-        f"{UNALIGNED_NOTE}; first at buffers[3].data, buffers[1].data, buffers[7].data")
+        f"{UNALIGNED_NOTE}; first at buffers[3].data, buffers[1].data, buffers[7].data"
+    )
     # a lone finding keeps its whole single-line form: byte range, path and message
     assert groups[0].line() == entry(error).line()
     assert "bytes 0x1010..0x1014  version: field version" in groups[0].line()
     # every instance is kept, in order
     assert [e.item for e in unaligned.entries] == [_unaligned(i) for i in (3, 1, 7, 9)]
-    assert unaligned.to_dict() == {"severity": "warning", "code": "UNALIGNED_DATA", "count": 4,
-                                   "summary": unaligned.summary, "first": unaligned.first()}
+    assert unaligned.to_dict() == {
+        "severity": "warning",
+        "code": "UNALIGNED_DATA",
+        "count": 4,
+        "summary": unaligned.summary,
+        "first": unaligned.first(),
+    }
 
 
 def test_one_unaligned_buffer_is_said_in_the_singular_with_its_location() -> None:
@@ -62,24 +81,37 @@ def test_what_litert_does_with_unaligned_buffers_is_said_once_and_honestly() -> 
 
 
 def test_different_messages_of_one_code_say_how_many_more_and_which_ops() -> None:
-    found = [CheckFinding("float_op", "error", f"{name} computes in float (float32)", "guide",
-                          0, i, name) for i, name in enumerate(
-                              ["CONV_2D", "CONV_2D", "SOFTMAX", "CONV_2D", "ADD"])]
+    found = [
+        CheckFinding(
+            "float_op", "error", f"{name} computes in float (float32)", "guide", 0, i, name
+        )
+        for i, name in enumerate(["CONV_2D", "CONV_2D", "SOFTMAX", "CONV_2D", "ADD"])
+    ]
     (group,) = group_findings(found)
     assert group.label == "float_op ×5"
-    assert group.summary == ("CONV_2D computes in float (float32); and 4 more "
-                             "(CONV_2D ×3, SOFTMAX, ADD)")
+    assert group.summary == (
+        "CONV_2D computes in float (float32); and 4 more (CONV_2D ×3, SOFTMAX, ADD)"
+    )
     assert group.first() == ["op 0", "op 1", "op 2"]
 
 
 def test_semantic_findings_group_by_code_with_their_paths() -> None:
-    found = [Finding("error", "INPUT_NOT_PRODUCED", f"op {i} input 0 is tensor {i}, which ...",
-                     Location(subgraph=0, operator=i, tensor=i,
-                              path=f"subgraphs[0].operators[{i}].inputs[0]"))
-             for i in range(5)]
+    found = [
+        Finding(
+            "error",
+            "INPUT_NOT_PRODUCED",
+            f"op {i} input 0 is tensor {i}, which ...",
+            Location(
+                subgraph=0, operator=i, tensor=i, path=f"subgraphs[0].operators[{i}].inputs[0]"
+            ),
+        )
+        for i in range(5)
+    ]
     (group,) = group_findings(found)
-    assert group.count == 5 and group.first(2) == ["subgraphs[0].operators[0].inputs[0]",
-                                                   "subgraphs[0].operators[1].inputs[0]"]
+    assert group.count == 5 and group.first(2) == [
+        "subgraphs[0].operators[0].inputs[0]",
+        "subgraphs[0].operators[1].inputs[0]",
+    ]
     assert group.summary.startswith("op 0 input 0 is tensor 0") and "and 4 more" in group.summary
 
 
@@ -105,8 +137,9 @@ def test_a_truncated_file_says_where_it_ends_and_what_it_needs(name: str, fracti
     assert found is not None and found.file_size == len(cut)
     # every reference was valid in the whole file: what they need lies inside it
     assert len(cut) < found.needed <= len(data)
-    assert found.line().startswith(f"file ends at byte {len(cut)}; the flatbuffer needs at "
-                                   f"least {found.needed}")
+    assert found.line().startswith(
+        f"file ends at byte {len(cut)}; the flatbuffer needs at least {found.needed}"
+    )
 
 
 def test_an_intact_file_and_one_wild_offset_are_not_called_truncated() -> None:

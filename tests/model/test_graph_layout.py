@@ -11,36 +11,61 @@ from tflite_inspect.text.graph import MAX_LANES, graph_lines, graph_text
 ADD, CONV_2D, DEQUANTIZE, CONCATENATION = 0, 3, 6, 2
 
 
-def _model(tensors: list[dict[str, Any]], ops: list[tuple[int, list[int], list[int]]],
-           inputs: list[int], outputs: list[int], buffers: int = 1) -> Any:
+def _model(
+    tensors: list[dict[str, Any]],
+    ops: list[tuple[int, list[int], list[int]]],
+    inputs: list[int],
+    outputs: list[int],
+    buffers: int = 1,
+) -> Any:
     codes = sorted({code for code, _, _ in ops})
-    return open_model(write_model({
-        "version": 3,
-        "operator_codes": [{"deprecated_builtin_code": c, "builtin_code": c, "version": 1}
-                           for c in codes],
-        "subgraphs": [{
-            "tensors": tensors, "inputs": inputs, "outputs": outputs, "name": "main",
-            "operators": [{"opcode_index": codes.index(code), "inputs": ins, "outputs": outs}
-                          for code, ins, outs in ops],
-        }],
-        "buffers": [{}] + [{"data": bytes(64)} for _ in range(buffers)],
-    }))
+    return open_model(
+        write_model(
+            {
+                "version": 3,
+                "operator_codes": [
+                    {"deprecated_builtin_code": c, "builtin_code": c, "version": 1} for c in codes
+                ],
+                "subgraphs": [
+                    {
+                        "tensors": tensors,
+                        "inputs": inputs,
+                        "outputs": outputs,
+                        "name": "main",
+                        "operators": [
+                            {"opcode_index": codes.index(code), "inputs": ins, "outputs": outs}
+                            for code, ins, outs in ops
+                        ],
+                    }
+                ],
+                "buffers": [{}] + [{"data": bytes(64)} for _ in range(buffers)],
+            }
+        )
+    )
 
 
 def residual_block() -> Any:
     """in -> conv0 -> t1 -> conv1 -> t2; add(t2, t1) -> out; weights are constants."""
-    tensors = [tensor("in", [1, 8, 8, 4]), tensor("w", [4, 1, 1, 4], buffer=1),
-               tensor("t1", [1, 8, 8, 4]), tensor("t2", [1, 8, 8, 4]),
-               tensor("out", [1, 8, 8, 4], type_=9)]
+    tensors = [
+        tensor("in", [1, 8, 8, 4]),
+        tensor("w", [4, 1, 1, 4], buffer=1),
+        tensor("t1", [1, 8, 8, 4]),
+        tensor("t2", [1, 8, 8, 4]),
+        tensor("out", [1, 8, 8, 4], type_=9),
+    ]
     ops = [(CONV_2D, [0, 1], [2]), (CONV_2D, [2, 1], [3]), (ADD, [3, 2], [4])]
     return _model(tensors, ops, [0], [4]).subgraphs[0]
 
 
 def two_headed() -> Any:
     """in -> conv0 -> t1, read by two heads that are both graph outputs."""
-    tensors = [tensor("in", [1, 8, 8, 4]), tensor("w", [4, 1, 1, 4], buffer=1),
-               tensor("t1", [1, 8, 8, 4]), tensor("boxes", [1, 8, 8, 2]),
-               tensor("scores", [1, 8, 8, 1])]
+    tensors = [
+        tensor("in", [1, 8, 8, 4]),
+        tensor("w", [4, 1, 1, 4], buffer=1),
+        tensor("t1", [1, 8, 8, 4]),
+        tensor("boxes", [1, 8, 8, 2]),
+        tensor("scores", [1, 8, 8, 1]),
+    ]
     ops = [(CONV_2D, [0, 1], [2]), (CONV_2D, [2, 1], [3]), (CONV_2D, [2, 1], [4])]
     return _model(tensors, ops, [0], [3, 4]).subgraphs[0]
 
@@ -84,7 +109,7 @@ def test_ascii_uses_only_plain_characters_in_the_drawing() -> None:
         plain = graph_lines(sg, ascii_only=True)
         assert [line.op for line in plain] == [line.op for line in fancy]
         for line in plain:
-            assert set(line.text[:line.drawing]) <= set("|/\\*- "), line.text
+            assert set(line.text[: line.drawing]) <= set("|/\\*- "), line.text
             assert line.text.isascii()
 
 
@@ -105,7 +130,7 @@ def test_wide_graph_keeps_its_lanes_bounded_and_counts_the_rest() -> None:
     lines = graph_lines(_fan(width))
     assert max(line.drawing for line in lines) <= 2 * (MAX_LANES + 1) + len(f"+{width} ")
     assert all(len(line.text) <= 80 for line in lines), "\n".join(line.text for line in lines)
-    assert any("+" in line.text[:line.drawing] for line in lines)
+    assert any("+" in line.text[: line.drawing] for line in lines)
     concat = node_line(lines, width).text
     assert "CONCATENATION" in concat and "(from #" in concat
     assert [line.op for line in lines if line.op is not None] == list(range(width + 1))
@@ -120,8 +145,12 @@ def test_names_from_the_file_cannot_send_control_codes() -> None:
 
 
 def test_dequantized_weights_are_folded_like_constants() -> None:
-    tensors = [tensor("in", [1, 4]), tensor("w16", [1, 4], type_=1, buffer=1),
-               tensor("w", [1, 4]), tensor("out", [1, 4])]
+    tensors = [
+        tensor("in", [1, 4]),
+        tensor("w16", [1, 4], type_=1, buffer=1),
+        tensor("w", [1, 4]),
+        tensor("out", [1, 4]),
+    ]
     sg = _model(tensors, [(DEQUANTIZE, [1], [2]), (ADD, [0, 2], [3])], [0], [3]).subgraphs[0]
     lines = graph_lines(sg)
     assert [line.op for line in lines if line.op is not None] == [1]

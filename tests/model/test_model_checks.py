@@ -42,7 +42,6 @@ def _const(m: dict[str, Any], **fields: Any) -> None:
         m["buffers"][1] = {"data": data}
 
 
-
 def _second_subgraph(m: dict[str, Any], calls: int) -> None:
     """Adds subgraph 1 whose single op calls subgraph `calls` (CALL_ONCE)."""
     m["operator_codes"].append({"deprecated_builtin_code": 127, "builtin_code": 129, "version": 1})
@@ -200,7 +199,9 @@ def test_the_base_model_is_clean(base, build):
 
 def test_every_check_code_has_a_case():
     appended = {"APPENDED_FILES_UNREADABLE", "ASSOCIATED_FILE_MISSING"}  # test_support_metadata.py
-    assert set(CASES) | {"READ_ERROR", "TABLE_BUDGET", "CHECK_FAILED"} | appended == set(CHECK_CODES)
+    assert set(CASES) | {"READ_ERROR", "TABLE_BUDGET", "CHECK_FAILED"} | appended == set(
+        CHECK_CODES
+    )
 
 
 def test_a_failing_check_does_not_hide_the_others(base, build, monkeypatch):

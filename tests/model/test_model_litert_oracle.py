@@ -16,6 +16,7 @@ from tflite_inspect.model import open_model
 
 pytest.importorskip("ai_edge_litert.interpreter")
 
+
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
 def test_fixture_matches_the_interpreter(name):
     path = fixture_path(name)

@@ -114,8 +114,10 @@ def test_to_dict_is_json_ready(base, build):
 def test_dequantized_weights_count_for_the_ops_that_read_them():
     """A float16 model stores its weights behind DEQUANTIZE: they are the convolutions' and the
     dense layer's weights, as the float32 model of the same network says."""
-    with open_model(fixture_path("cnn.float16")) as half, \
-            open_model(fixture_path("cnn.float32")) as full:
+    with (
+        open_model(fixture_path("cnn.float16")) as half,
+        open_model(fixture_path("cnn.float32")) as full,
+    ):
         by_op = size_report(half).by_op_type
         float_ops = set(size_report(full).by_op_type)
     assert "DEQUANTIZE" not in by_op

@@ -45,8 +45,12 @@ def test_each_problem_is_found_on_its_tensor(sick: Path) -> None:
     with open_model(sick) as model:
         h = quantization_health(model)
     assert h is not None and not h.clean
-    assert h.counts == {"scale_outliers": 1, "bad_scales": 1, "wide_activations": 1,
-                        "float_islands": 0}
+    assert h.counts == {
+        "scale_outliers": 1,
+        "bad_scales": 1,
+        "wide_activations": 1,
+        "float_islands": 0,
+    }
     (outlier,) = h.scale_outliers
     assert (outlier.tensor, outlier.channels, outlier.max_scale) == (5, 16, 5.0)
     assert outlier.ratio == pytest.approx(5.0 / outlier.min_scale) and outlier.ratio > 1000
@@ -62,7 +66,8 @@ def test_clean_quantized_and_float_models() -> None:
             h = quantization_health(model)
         assert h is not None and h.clean, name
         assert [x.text for x in health_lines(h)] == [
-            "no scale outliers, bad scales, wide activations or float islands"]
+            "no scale outliers, bad scales, wide activations or float islands"
+        ]
     for name in ("cnn.float32", "cnn.float16"):
         with open_model(FIXTURES / f"{name}.tflite") as model:
             assert quantization_health(model) is None
@@ -81,14 +86,17 @@ def test_a_dynamic_range_model_names_the_layer_left_in_float() -> None:
         assert island.weight_bytes >= weight.nbytes > 0
 
 
-def test_summary_prints_and_serialises_the_findings(sick: Path,
-                                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_summary_prints_and_serialises_the_findings(
+    sick: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["summary", str(sick)]) == 0
     out = capsys.readouterr().out
-    section = out[out.index("quantization health\n"):]
+    section = out[out.index("quantization health\n") :]
     assert "per-channel scale ratio over 1000: 1 weight(s)" in section
-    assert "tensor 5 cnn_1/conv2_1/convolution  1 zero scale, 1 denormal scale of 16 channels" \
+    assert (
+        "tensor 5 cnn_1/conv2_1/convolution  1 zero scale, 1 denormal scale of 16 channels"
         in section
+    )
     assert "tensor 13 " in section and "int8 range 2.04e+03 (step 8)" in section
     assert main(["summary", "--json", str(sick)]) == 0
     doc = json.loads(capsys.readouterr().out)["quantization_health"]

@@ -50,16 +50,36 @@ def _open(data: bytes, tmp_path: Path, name: str = "m.tflite"):
 def test_schema_slots_are_the_published_ones():
     s = load_schema("metadata_schema.fbs")
     assert s.file_identifier == "M001" and s.root_type == "ModelMetadata"
-    slots = {t: [f.name for f in s.tables[t].fields] for t in
-             ("ModelMetadata", "SubGraphMetadata", "TensorMetadata", "Content", "ProcessUnit")}
-    assert slots["ModelMetadata"] == ["name", "description", "version", "subgraph_metadata",
-                                      "author", "license", "associated_files",
-                                      "min_parser_version"]
-    assert slots["SubGraphMetadata"][:4] == ["name", "description", "input_tensor_metadata",
-                                             "output_tensor_metadata"]
+    slots = {
+        t: [f.name for f in s.tables[t].fields]
+        for t in ("ModelMetadata", "SubGraphMetadata", "TensorMetadata", "Content", "ProcessUnit")
+    }
+    assert slots["ModelMetadata"] == [
+        "name",
+        "description",
+        "version",
+        "subgraph_metadata",
+        "author",
+        "license",
+        "associated_files",
+        "min_parser_version",
+    ]
+    assert slots["SubGraphMetadata"][:4] == [
+        "name",
+        "description",
+        "input_tensor_metadata",
+        "output_tensor_metadata",
+    ]
     assert slots["SubGraphMetadata"][-1] == "custom_metadata"
-    assert slots["TensorMetadata"] == ["name", "description", "dimension_names", "content",
-                                       "process_units", "stats", "associated_files"]
+    assert slots["TensorMetadata"] == [
+        "name",
+        "description",
+        "dimension_names",
+        "content",
+        "process_units",
+        "stats",
+        "associated_files",
+    ]
     assert slots["Content"] == ["content_properties_type", "content_properties", "range"]
     assert s.unions["ProcessUnitOptions"].values["RegexTokenizerOptions"] == 6
     assert s.enums["AssociatedFileType"].names[6] == "SCANN_INDEX_FILE"
@@ -73,7 +93,12 @@ def test_model_fields_and_tensor_metadata(fixture_file):
     meta = model_support_metadata(model)
     assert meta is not None
     assert (meta.name, meta.version, meta.author, meta.license, meta.min_parser_version) == (
-        "CNN classifier", "v1", "tflite-inspect tests", "Apache-2.0", "1.0.0")
+        "CNN classifier",
+        "v1",
+        "tflite-inspect tests",
+        "Apache-2.0",
+        "1.0.0",
+    )
     assert meta.description.startswith("Classifies 16x16")
     (sg,) = meta.subgraphs
     (image,) = sg.inputs
@@ -141,8 +166,10 @@ def test_a_model_without_a_zip_has_no_appended_part():
 # -- the real models of the corpus -------------------------------------------------------------
 
 
-@pytest.mark.skipif(not (CORPUS / "mediapipe.selfie_segmentation.tflite").exists(),
-                    reason="the real-model corpus is not fetched (make corpus)")
+@pytest.mark.skipif(
+    not (CORPUS / "mediapipe.selfie_segmentation.tflite").exists(),
+    reason="the real-model corpus is not fetched (make corpus)",
+)
 def test_real_mediapipe_models():
     model = open_model(CORPUS / "mediapipe.selfie_segmentation.tflite")
     meta = model_support_metadata(model)
@@ -171,7 +198,9 @@ def test_every_corpus_model_adds_up():
         entry = model.metadata_entry("TFLITE_METADATA")
         if entry is not None:
             assert entry.error is None and model_support_metadata(model) is not None, path.name
-            assert model_archive(model) is not None, path.name  # MediaPipe appends a zip, even empty
+            assert model_archive(model) is not None, (
+                path.name
+            )  # MediaPipe appends a zip, even empty
 
 
 # -- damaged and hostile input -----------------------------------------------------------------
@@ -205,8 +234,9 @@ def test_damaged_metadata_is_one_finding(tmp_path):
 
 def test_zip_bomb_is_refused_without_decompressing(tmp_path):
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
-    bomb = append_zip(with_meta, {"labels.txt": bytes(64 * 1024 * 1024)},
-                      compression=zipfile.ZIP_DEFLATED)
+    bomb = append_zip(
+        with_meta, {"labels.txt": bytes(64 * 1024 * 1024)}, compression=zipfile.ZIP_DEFLATED
+    )
     assert len(bomb) - len(with_meta) < 200_000
     model = _open(bomb, tmp_path)
     archive = model_archive(model)
@@ -239,14 +269,19 @@ def test_names_and_lines_are_terminal_safe():
     (member,) = read_appended(memoryview(data)).files
     assert member.name.startswith("\x1b")  # kept as stored ...
     shown = terminal_safe(member.name) + "".join(terminal_safe(x) for x in member.first_lines)
-    assert "\x1b" not in shown and "\x07" not in shown and "\\x1b[31mevil" in shown  # ... shown escaped
+    assert (
+        "\x1b" not in shown and "\x07" not in shown and "\\x1b[31mevil" in shown
+    )  # ... shown escaped
     assert terminal_safe("a\u202eb") == "a\\u202eb"
 
 
 def test_archive_problems_are_one_finding_each(tmp_path):
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
-    bomb = _open(append_zip(with_meta, {"labels.txt": bytes(64 << 20)},
-                            compression=zipfile.ZIP_DEFLATED), tmp_path, "bomb.tflite")
+    bomb = _open(
+        append_zip(with_meta, {"labels.txt": bytes(64 << 20)}, compression=zipfile.ZIP_DEFLATED),
+        tmp_path,
+        "bomb.tflite",
+    )
     findings = [f for f in check_model(bomb) if f.severity != "info"]
     assert [f.code for f in findings] == ["APPENDED_FILES_UNREADABLE"]
     assert "refused" in findings[0].message and "zip bomb" in findings[0].message
@@ -255,7 +290,9 @@ def test_archive_problems_are_one_finding_each(tmp_path):
     assert [f.code for f in findings] == ["ASSOCIATED_FILE_MISSING"]
     assert "'labels.txt'" in findings[0].message
     no_zip = _open(with_meta, tmp_path, "nozip.tflite")
-    assert [f.code for f in check_model(no_zip) if f.severity != "info"] == ["ASSOCIATED_FILE_MISSING"]
+    assert [f.code for f in check_model(no_zip) if f.severity != "info"] == [
+        "ASSOCIATED_FILE_MISSING"
+    ]
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-model corpus is not fetched")

@@ -19,29 +19,54 @@ def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False)
     bias = rng.normal(0, 0.1, (units,)).astype("<f4")
     model = {
         "version": 3,
-        "operator_codes": [{"deprecated_builtin_code": FULLY_CONNECTED,
-                            "builtin_code": FULLY_CONNECTED, "version": 1}],
-        "subgraphs": [{
-            "tensors": [tensor("x", [1, depth]), tensor("fc/weights", [units, depth], buffer=1),
-                        tensor("fc/bias", [units], buffer=2), tensor("fc/out", [1, units])],
-            "inputs": [0],
-            "outputs": [3],
-            "operators": [{"opcode_index": 0, "inputs": [0, 1, 2], "outputs": [3],
-                           "builtin_options": ("FullyConnectedOptions",
-                                               {"fused_activation_function": 0})}],
-            "name": "main",
-        }],
+        "operator_codes": [
+            {
+                "deprecated_builtin_code": FULLY_CONNECTED,
+                "builtin_code": FULLY_CONNECTED,
+                "version": 1,
+            }
+        ],
+        "subgraphs": [
+            {
+                "tensors": [
+                    tensor("x", [1, depth]),
+                    tensor("fc/weights", [units, depth], buffer=1),
+                    tensor("fc/bias", [units], buffer=2),
+                    tensor("fc/out", [1, units]),
+                ],
+                "inputs": [0],
+                "outputs": [3],
+                "operators": [
+                    {
+                        "opcode_index": 0,
+                        "inputs": [0, 1, 2],
+                        "outputs": [3],
+                        "builtin_options": (
+                            "FullyConnectedOptions",
+                            {"fused_activation_function": 0},
+                        ),
+                    }
+                ],
+                "name": "main",
+            }
+        ],
         "description": "fc test model",
         "buffers": [{}, {"data": weights.tobytes()}, {"data": bias.tobytes()}],
     }
     if add:
         sg = model["subgraphs"][0]
-        model["operator_codes"].append({"deprecated_builtin_code": ADD, "builtin_code": ADD,
-                                        "version": 1})
+        model["operator_codes"].append(
+            {"deprecated_builtin_code": ADD, "builtin_code": ADD, "version": 1}
+        )
         sg["tensors"] += [tensor("add/const", [1, units], buffer=3), tensor("add/out", [1, units])]
-        sg["operators"].append({"opcode_index": 1, "inputs": [3, 4], "outputs": [5],
-                                "builtin_options": ("AddOptions",
-                                                    {"fused_activation_function": 0})})
+        sg["operators"].append(
+            {
+                "opcode_index": 1,
+                "inputs": [3, 4],
+                "outputs": [5],
+                "builtin_options": ("AddOptions", {"fused_activation_function": 0}),
+            }
+        )
         sg["outputs"] = [5]
         model["buffers"].append({"data": np.ones((1, units), "<f4").tobytes()})
     return write_model(model)

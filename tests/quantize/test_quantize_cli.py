@@ -18,26 +18,41 @@ from tflite_inspect.model import open_model
 from tflite_inspect.model.quantization import BlockwiseDetails
 from tflite_inspect.runtime import run_model
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("litert_quantizer") is None,
-                                reason="needs the quantize extra (litert-quantizer)")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("litert_quantizer") is None,
+    reason="needs the quantize extra (litert-quantizer)",
+)
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 FLOAT = FIXTURES / "cnn.float32.tflite"
 CALIB = FIXTURES / "cnn_calib.npz"
-RECIPES = ("dynamic-int8", "weight-int8", "weight-int4", "static-int8", "static-int16x8",
-           "float16")
+RECIPES = ("dynamic-int8", "weight-int8", "weight-int4", "static-int8", "static-int16x8", "float16")
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tflite_inspect", *args], capture_output=True,
-                          text=True, timeout=300, cwd=FIXTURES.parent)
+    return subprocess.run(
+        [sys.executable, "-m", "tflite_inspect", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=FIXTURES.parent,
+    )
 
 
 @pytest.fixture(scope="module")
 def all_recipes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     out = tmp_path_factory.mktemp("all")
-    proc = _cli("quantize", str(FLOAT), "-o", str(out), "--recipe", "all",
-                "--calibration", str(CALIB), "--json")
+    proc = _cli(
+        "quantize",
+        str(FLOAT),
+        "-o",
+        str(out),
+        "--recipe",
+        "all",
+        "--calibration",
+        str(CALIB),
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     _valid(doc)
@@ -92,10 +107,24 @@ def test_static_int16x8_gives_int16_activations(all_recipes) -> None:
 def test_weight_int4_is_blockwise_with_the_chosen_block_size(tmp_path: Path, block: int) -> None:
     src = tmp_path / "fc.tflite"
     src.write_bytes(fc_model(depth=256))
-    assert main(["quantize", str(src), "-o", str(tmp_path / "out"), "--recipe", "weight-int4",
-                 "--block-size", str(block)]) == 0
-    weights = next(t for t in _tensors(tmp_path / "out" / "fc.weight-int4.tflite")
-                   if t.name == "fc/weights")
+    assert (
+        main(
+            [
+                "quantize",
+                str(src),
+                "-o",
+                str(tmp_path / "out"),
+                "--recipe",
+                "weight-int4",
+                "--block-size",
+                str(block),
+            ]
+        )
+        == 0
+    )
+    weights = next(
+        t for t in _tensors(tmp_path / "out" / "fc.weight-int4.tflite") if t.name == "fc/weights"
+    )
     assert weights.dtype == "int4"
     assert isinstance(weights.quantization.details, BlockwiseDetails)
     assert weights.quantization.details.block_size == block
@@ -106,8 +135,11 @@ def test_weight_int4_falls_back_to_channelwise_when_depth_is_not_a_multiple(all_
     out, report = all_recipes
     row = next(r for r in report["results"] if r["recipe"] == "weight-int4")
     assert any("400 is not a multiple of block size 32" in n for n in row["notes"])
-    fc = next(t for t in _tensors(out / "cnn.float32.weight-int4.tflite")
-              if t.name == "cnn_1/probs_1/MatMul")
+    fc = next(
+        t
+        for t in _tensors(out / "cnn.float32.weight-int4.tflite")
+        if t.name == "cnn_1/probs_1/MatMul"
+    )
     assert fc.dtype == "int4" and fc.quantization.details is None
     assert len(fc.quantization.scales) == 10  # per channel
 
@@ -122,37 +154,88 @@ def _one_error_line(proc: subprocess.CompletedProcess[str], *words: str) -> str:
 
 
 def test_already_quantized_input_is_refused(tmp_path: Path) -> None:
-    _one_error_line(_cli("quantize", str(FIXTURES / "cnn.int8.tflite"), "-o", str(tmp_path),
-                         "--recipe", "dynamic-int8"), "already quantized", "float32")
-    _one_error_line(_cli("quantize", str(FIXTURES / "cnn.float16.tflite"), "-o", str(tmp_path),
-                         "--recipe", "weight-int8"), "already quantized", "float16 weights")
+    _one_error_line(
+        _cli(
+            "quantize",
+            str(FIXTURES / "cnn.int8.tflite"),
+            "-o",
+            str(tmp_path),
+            "--recipe",
+            "dynamic-int8",
+        ),
+        "already quantized",
+        "float32",
+    )
+    _one_error_line(
+        _cli(
+            "quantize",
+            str(FIXTURES / "cnn.float16.tflite"),
+            "-o",
+            str(tmp_path),
+            "--recipe",
+            "weight-int8",
+        ),
+        "already quantized",
+        "float16 weights",
+    )
     assert not list(tmp_path.iterdir())
 
 
 def test_static_recipe_without_calibration_is_refused(tmp_path: Path) -> None:
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe",
-                         "static-int16x8"), "static-int16x8 needs calibration", "--calibration")
+    _one_error_line(
+        _cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "static-int16x8"),
+        "static-int16x8 needs calibration",
+        "--calibration",
+    )
 
 
 def test_mismatched_calibration_is_refused(tmp_path: Path) -> None:
     np.savez(tmp_path / "small.npz", image=np.zeros((4, 8, 8, 3), np.float32))
     np.savez(tmp_path / "ints.npz", image=np.zeros((4, 16, 16, 3), np.int32))
     out = tmp_path / "out"
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(out), "--recipe", "static-int8",
-                         "--calibration", str(tmp_path / "small.npz")), "[1, 8, 8, 3]", "image")
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(out), "--recipe", "static-int8",
-                         "--calibration", str(tmp_path / "ints.npz")), "float32", "int32")
+    _one_error_line(
+        _cli(
+            "quantize",
+            str(FLOAT),
+            "-o",
+            str(out),
+            "--recipe",
+            "static-int8",
+            "--calibration",
+            str(tmp_path / "small.npz"),
+        ),
+        "[1, 8, 8, 3]",
+        "image",
+    )
+    _one_error_line(
+        _cli(
+            "quantize",
+            str(FLOAT),
+            "-o",
+            str(out),
+            "--recipe",
+            "static-int8",
+            "--calibration",
+            str(tmp_path / "ints.npz"),
+        ),
+        "float32",
+        "int32",
+    )
     assert not list(out.glob("*.tflite"))
 
 
 def test_existing_output_is_kept_without_force(tmp_path: Path) -> None:
     target = tmp_path / "cnn.float32.float16.tflite"
     target.write_bytes(b"mine")
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16"),
-                    "already exists", "--force")
+    _one_error_line(
+        _cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16"),
+        "already exists",
+        "--force",
+    )
     assert target.read_bytes() == b"mine"
-    assert main(["quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16",
-                 "--force"]) == 0
+    assert (
+        main(["quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16", "--force"]) == 0
+    )
     with open_model(target):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == [target.name]
@@ -163,16 +246,34 @@ def test_never_writes_through_a_symlink(tmp_path: Path) -> None:
     victim.write_bytes(b"precious")
     (tmp_path / "out").mkdir()
     os.symlink(victim, tmp_path / "out" / "cnn.float32.float16.tflite")
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(tmp_path / "out"), "--recipe",
-                         "float16", "--force"), "symbolic link")
+    _one_error_line(
+        _cli("quantize", str(FLOAT), "-o", str(tmp_path / "out"), "--recipe", "float16", "--force"),
+        "symbolic link",
+    )
     assert victim.read_bytes() == b"precious"
 
 
 def test_keep_float_leaves_the_named_ops_float(tmp_path: Path) -> None:
     # op 5 is SOFTMAX; the pattern names op 4 (FULLY_CONNECTED) by its output tensor
-    assert main(["quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "static-int8",
-                 "--calibration", str(CALIB), "--keep-float", "5",
-                 "--keep-float", "probs_1/MatMul;"]) == 0
+    assert (
+        main(
+            [
+                "quantize",
+                str(FLOAT),
+                "-o",
+                str(tmp_path),
+                "--recipe",
+                "static-int8",
+                "--calibration",
+                str(CALIB),
+                "--keep-float",
+                "5",
+                "--keep-float",
+                "probs_1/MatMul;",
+            ]
+        )
+        == 0
+    )
     with open_model(tmp_path / "cnn.float32.static-int8.tflite") as model:
         sg = model.main_subgraph
         ops = {op.opcode_name: op for op in sg.operators}
@@ -183,29 +284,64 @@ def test_keep_float_leaves_the_named_ops_float(tmp_path: Path) -> None:
 
 
 def test_keep_float_rejects_unknown_ops(tmp_path: Path) -> None:
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16",
-                         "--keep-float", "17"), "ops 0..5")
-    _one_error_line(_cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16",
-                         "--keep-float", "no_such_tensor"), "no op has an output tensor")
+    _one_error_line(
+        _cli(
+            "quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "float16", "--keep-float", "17"
+        ),
+        "ops 0..5",
+    )
+    _one_error_line(
+        _cli(
+            "quantize",
+            str(FLOAT),
+            "-o",
+            str(tmp_path),
+            "--recipe",
+            "float16",
+            "--keep-float",
+            "no_such_tensor",
+        ),
+        "no op has an output tensor",
+    )
 
 
 def test_without_the_extra_it_says_what_to_install(tmp_path: Path) -> None:
-    code = ("import sys; sys.modules['litert_quantizer'] = None\n"
-            "from tflite_inspect.cli import main\n"
-            f"sys.exit(main(['quantize', {str(FLOAT)!r}, '-o', {str(tmp_path)!r}, "
-            "'--recipe', 'float16']))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=120, cwd=FIXTURES.parent)
+    code = (
+        "import sys; sys.modules['litert_quantizer'] = None\n"
+        "from tflite_inspect.cli import main\n"
+        f"sys.exit(main(['quantize', {str(FLOAT)!r}, '-o', {str(tmp_path)!r}, "
+        "'--recipe', 'float16']))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=FIXTURES.parent,
+    )
     line = _one_error_line(proc)
-    assert line.endswith("quantize needs the quantize extra: pip install "
-                         "'tflite-inspect[quantize]'")
+    assert line.endswith(
+        "quantize needs the quantize extra: pip install 'tflite-inspect[quantize]'"
+    )
     assert not list(tmp_path.iterdir())
 
 
 def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
-    proc = _cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "static-int8",
-                "--calibration", str(CALIB), "--inputs", str(FIXTURES / "cnn_eval.npz"),
-                "--keep-float", "worst:2", "--json")
+    proc = _cli(
+        "quantize",
+        str(FLOAT),
+        "-o",
+        str(tmp_path),
+        "--recipe",
+        "static-int8",
+        "--calibration",
+        str(CALIB),
+        "--inputs",
+        str(FIXTURES / "cnn_eval.npz"),
+        "--keep-float",
+        "worst:2",
+        "--json",
+    )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     _valid(doc)
@@ -228,15 +364,19 @@ def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
             tensors = model.main_subgraph.tensors
             assert {tensors[t].dtype for t in _op_by_output(model, i)} == {"float32"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "cnn.float32.static-int8.tflite", "cnn.float32.static-int8.worst2.tflite"]
+        "cnn.float32.static-int8.tflite",
+        "cnn.float32.static-int8.worst2.tflite",
+    ]
 
 
 def _op_by_output(model, float_index: int) -> list[int]:
     """The output tensors, in the quantized model, of the float model's op `float_index` (found
     by the float op's output tensor name, which the quantizer keeps)."""
     with open_model(FLOAT) as ref:
-        names = {ref.main_subgraph.tensors[t].name
-                 for t in ref.main_subgraph.operators[float_index].outputs}
+        names = {
+            ref.main_subgraph.tensors[t].name
+            for t in ref.main_subgraph.operators[float_index].outputs
+        }
     sg = model.main_subgraph
     return [i for i, t in enumerate(sg.tensors) if t.name in names]
 
@@ -248,8 +388,10 @@ def test_an_op_the_quantizer_leaves_float_is_named(tmp_path: Path) -> None:
     proc = _cli(*args)
     assert proc.returncode == 0, proc.stderr
     notes = [line for line in proc.stderr.splitlines() if "left in float" in line]
-    assert notes == ["tflite-inspect: note: weight-int8: ADD left in float (no weight-int8 rule "
-                     "for ADD in litert-quantizer): op 1"]
+    assert notes == [
+        "tflite-inspect: note: weight-int8: ADD left in float (no weight-int8 rule "
+        "for ADD in litert-quantizer): op 1"
+    ]
     assert "1 op(s) left float" in proc.stdout
     strict = _cli(*args, "--strict", "--force")
     assert strict.returncode == 2, strict.stderr

@@ -35,8 +35,9 @@ def test_sqnr_and_cosine_edge_cases() -> None:
 def test_dequantize_per_tensor_and_per_axis() -> None:
     q = np.array([[-128, 0], [10, 20]], np.int8)
     np.testing.assert_allclose(dequantize(q, [0.5], [-128]), [[0, 64], [69, 74]])
-    np.testing.assert_allclose(dequantize(q, [1.0, 0.1], [0, 0], quantized_dimension=1),
-                               [[-128, 0], [10, 2]], rtol=1e-6)
+    np.testing.assert_allclose(
+        dequantize(q, [1.0, 0.1], [0, 0], quantized_dimension=1), [[-128, 0], [10, 2]], rtol=1e-6
+    )
     assert dequantize(np.ones(2, np.float16), [], []).dtype == np.float32
 
 
@@ -53,11 +54,12 @@ def test_layer_stats_are_the_debugger_metrics_averaged_over_samples() -> None:
     assert out["stddev"] == pytest.approx(np.mean([np.std(d) for d in diffs]))
     assert out["mean_error"] == pytest.approx(np.mean([np.average(d) for d in diffs]))
     assert out["max_abs_error"] == pytest.approx(np.mean([np.max(np.abs(d)) for d in diffs]))
-    mse = np.mean([np.average(d ** 2) for d in diffs])
+    mse = np.mean([np.average(d**2) for d in diffs])
     assert out["mean_squared_error"] == pytest.approx(mse)
     assert out["rmse_scale"] == pytest.approx(math.sqrt(mse) / 0.02)
-    assert out["sqnr_db"] == pytest.approx(10 * math.log10(
-        sum(np.sum(r ** 2) for r in refs) / sum(np.sum(d ** 2) for d in diffs)))
+    assert out["sqnr_db"] == pytest.approx(
+        10 * math.log10(sum(np.sum(r**2) for r in refs) / sum(np.sum(d**2) for d in diffs))
+    )
     assert LayerStats().result(None)["rmse_scale"] is None
 
 
@@ -74,27 +76,43 @@ def test_output_stats_pool_samples_and_count_top1_agreement() -> None:
         stats.add(np.zeros(3), np.zeros(4))
 
 
-def act(index: int, name: str, producer: str | None, order: int, shape: tuple[int, ...] = (1, 4),
-        inputs: tuple[int, ...] = (), quantized: bool = False) -> Activation:
-    q = dict(dtype="int8", scales=(0.1,), zero_points=(0,)) if quantized else dict(
-        dtype="float32")
-    return Activation(index, name, shape=shape, producer=producer, order=order, inputs=inputs,
-                      **q)  # type: ignore[arg-type]
+def act(
+    index: int,
+    name: str,
+    producer: str | None,
+    order: int,
+    shape: tuple[int, ...] = (1, 4),
+    inputs: tuple[int, ...] = (),
+    quantized: bool = False,
+) -> Activation:
+    q = dict(dtype="int8", scales=(0.1,), zero_points=(0,)) if quantized else dict(dtype="float32")
+    return Activation(index, name, shape=shape, producer=producer, order=order, inputs=inputs, **q)  # type: ignore[arg-type]
 
 
-FLOAT = [act(0, "in", None, -1), act(1, "conv", "CONV_2D", 0, inputs=(0,)),
-         act(2, "out", "SOFTMAX", 1, inputs=(1,))]
-INT8 = [act(0, "in", None, -1), act(5, "in_q", "QUANTIZE", 0, inputs=(0,), quantized=True),
-        act(6, "conv", "CONV_2D", 1, inputs=(5,), quantized=True),
-        act(7, "out1", "SOFTMAX", 2, inputs=(6,), quantized=True),
-        act(8, "out", "DEQUANTIZE", 3, inputs=(7,)),
-        act(9, "other", "ADD", 4, shape=(2,), inputs=(8,), quantized=True)]
+FLOAT = [
+    act(0, "in", None, -1),
+    act(1, "conv", "CONV_2D", 0, inputs=(0,)),
+    act(2, "out", "SOFTMAX", 1, inputs=(1,)),
+]
+INT8 = [
+    act(0, "in", None, -1),
+    act(5, "in_q", "QUANTIZE", 0, inputs=(0,), quantized=True),
+    act(6, "conv", "CONV_2D", 1, inputs=(5,), quantized=True),
+    act(7, "out1", "SOFTMAX", 2, inputs=(6,), quantized=True),
+    act(8, "out", "DEQUANTIZE", 3, inputs=(7,)),
+    act(9, "other", "ADD", 4, shape=(2,), inputs=(8,), quantized=True),
+]
 
 
 def test_matching_by_name_then_position_then_through_conversions() -> None:
     matches = {m.test.index: (m.reference.index, m.how) for m in match_activations(FLOAT, INT8)}
-    assert matches == {0: (0, "name"), 5: (0, "via QUANTIZE"), 6: (1, "name"),
-                       7: (2, "position"), 8: (2, "name")}  # 9: no ADD in the float model
+    assert matches == {
+        0: (0, "name"),
+        5: (0, "via QUANTIZE"),
+        6: (1, "name"),
+        7: (2, "position"),
+        8: (2, "name"),
+    }  # 9: no ADD in the float model
 
 
 def test_rows_are_sorted_worst_first_with_flag_and_jump() -> None:

@@ -20,10 +20,11 @@ import pytest
 
 from tflite_inspect.runtime.compare import compare_models
 
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                                reason="needs TensorFlow (the convert extra)")
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (the convert extra)"
+)
 
-_CHILD = r'''
+_CHILD = r"""
 import sys, numpy as np, tensorflow as tf
 out = sys.argv[1]
 tf.keras.utils.set_random_seed(7)
@@ -67,14 +68,15 @@ for s in data:
         worst[k].append(float(np.max(np.abs(it.get_tensor(op["outputs"][0])))))
 with open(out + "/reference_kernels.txt", "w") as fh:
     fh.write("\n".join(str(np.nanmean(worst[k])) for k in range(len(verify))))
-'''
+"""
 
 
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("debugger")
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(out)], capture_output=True,
-                          text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(out)], capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return out
 
@@ -86,10 +88,14 @@ def _debugger_rows(path: Path) -> list[dict[str, Any]]:
 
 
 def _isolated_rows(pair: Path) -> tuple[Any, list[dict[str, Any]]]:
-    report = compare_models(pair / "float.tflite", pair / "int8.tflite",
-                            inputs=pair / "data.npz", per_layer=True, runs=0)
-    return report, sorted((r for r in report.layers if r.get("isolated")),
-                          key=lambda r: r["order"])
+    report = compare_models(
+        pair / "float.tflite",
+        pair / "int8.tflite",
+        inputs=pair / "data.npz",
+        per_layer=True,
+        runs=0,
+    )
+    return report, sorted((r for r in report.layers if r.get("isolated")), key=lambda r: r["order"])
 
 
 def test_isolated_max_abs_error_matches_the_quantization_debugger(pair: Path) -> None:
@@ -103,7 +109,8 @@ def test_isolated_max_abs_error_matches_the_quantization_debugger(pair: Path) ->
         # The debugger runs on XNNPACK, whose int8 kernels round a few values differently from
         # the reference kernels a per-layer capture needs: a few per cent at most.
         assert mine["isolated"]["max_abs_error"] == pytest.approx(
-            float(debugger["max_abs_error"]), rel=0.03), mine["op_name"]
+            float(debugger["max_abs_error"]), rel=0.03
+        ), mine["op_name"]
         assert mine["isolated"]["num_elements"] == float(debugger["num_elements"])
     add = next(r for r in ours if r["op_name"] == "ADD")
     # the accumulated error carries the convolutions' error in: several times the ADD's own

@@ -9,18 +9,23 @@ from tflite_inspect.runtime.isolated import plan_isolated
 
 
 def _float() -> list[Activation]:
-    return [Activation(0, "x", "float32", (1, 4)),
-            Activation(1, "conv", "float32", (1, 4), producer="CONV_2D", order=0, inputs=(0,)),
-            Activation(2, "add", "float32", (1, 4), producer="ADD", order=1, inputs=(1, 0))]
+    return [
+        Activation(0, "x", "float32", (1, 4)),
+        Activation(1, "conv", "float32", (1, 4), producer="CONV_2D", order=0, inputs=(0,)),
+        Activation(2, "add", "float32", (1, 4), producer="ADD", order=1, inputs=(1, 0)),
+    ]
 
 
 def _int8() -> list[Activation]:
     q = {"scales": (0.1,), "zero_points": (0,)}
-    return [Activation(0, "x", "float32", (1, 4)),
-            Activation(5, "tfl.quantize", "int8", (1, 4), producer="QUANTIZE", order=0,
-                       inputs=(0,), **q),
-            Activation(6, "conv", "int8", (1, 4), producer="CONV_2D", order=1, inputs=(5,), **q),
-            Activation(7, "add", "int8", (1, 4), producer="ADD", order=2, inputs=(6, 5), **q)]
+    return [
+        Activation(0, "x", "float32", (1, 4)),
+        Activation(
+            5, "tfl.quantize", "int8", (1, 4), producer="QUANTIZE", order=0, inputs=(0,), **q
+        ),
+        Activation(6, "conv", "int8", (1, 4), producer="CONV_2D", order=1, inputs=(5,), **q),
+        Activation(7, "add", "int8", (1, 4), producer="ADD", order=2, inputs=(6, 5), **q),
+    ]
 
 
 def test_each_float_op_is_fed_the_quantized_models_own_inputs() -> None:
@@ -40,9 +45,11 @@ def test_each_float_op_is_fed_the_quantized_models_own_inputs() -> None:
 
 def test_two_different_graphs_are_said_to_be_so() -> None:
     a = _float()
-    other = [Activation(0, "x", "float32", (1, 4)),
-             Activation(3, "t", "float32", (1, 4), producer="TANH", order=0, inputs=(0,)),
-             Activation(4, "s", "float32", (1, 4), producer="LOGISTIC", order=1, inputs=(3,))]
+    other = [
+        Activation(0, "x", "float32", (1, 4)),
+        Activation(3, "t", "float32", (1, 4), producer="TANH", order=0, inputs=(0,)),
+        Activation(4, "s", "float32", (1, 4), producer="LOGISTIC", order=1, inputs=(3,)),
+    ]
     matches = match_activations(a, other)
     assert not _same_graph(matches, other)
     jobs, _ = plan_isolated(matches, a, other)

@@ -38,14 +38,20 @@ SIGNALS = [
 ]
 
 
-@pytest.mark.parametrize(("fault", "name", "returncode", "dump"), SIGNALS,
-                         ids=[s[0] for s in SIGNALS])
-def test_a_signal_in_the_child_is_a_crashed_outcome(fault: str, name: str, returncode: int,
-                                                    dump: str) -> None:
+@pytest.mark.parametrize(
+    ("fault", "name", "returncode", "dump"), SIGNALS, ids=[s[0] for s in SIGNALS]
+)
+def test_a_signal_in_the_child_is_a_crashed_outcome(
+    fault: str, name: str, returncode: int, dump: str
+) -> None:
     report = run_model(fixture_path("cnn.float32"), env={FAULT_ENV: fault}, runs=0)
     o = report.outcome
-    assert (o.status, o.signal_name, o.returncode, o.phase) == ("crashed", name, returncode,
-                                                                "invoking")
+    assert (o.status, o.signal_name, o.returncode, o.phase) == (
+        "crashed",
+        name,
+        returncode,
+        "invoking",
+    )
     assert name in o.line() and "while invoking the model" in o.line()
     assert f"Fatal Python error: {dump}" in o.details  # faulthandler's dump reached the parent
     assert o.backend == "ai_edge_litert" and o.resolver == "AUTO"  # what had been built
@@ -73,8 +79,9 @@ def test_a_hang_is_a_timeout_and_the_whole_group_is_killed() -> None:
 
 
 def test_memory_exhaustion_under_the_limit_is_oom() -> None:
-    report = run_model(fixture_path("cnn.float32"), env={FAULT_ENV: "oom"}, runs=0,
-                       limits=Limits(memory_mb=1024))
+    report = run_model(
+        fixture_path("cnn.float32"), env={FAULT_ENV: "oom"}, runs=0, limits=Limits(memory_mb=1024)
+    )
     assert (report.outcome.status, report.outcome.phase) == ("oom", "invoking")
     assert "out of memory" in report.outcome.message
 
@@ -122,15 +129,23 @@ def test_cancel_from_another_thread_kills_the_child() -> None:
         if phase == "invoking":  # the child now sleeps forever; a UI thread presses cancel
             threading.Thread(target=cancel.set).start()
 
-    report = run_model(fixture_path("cnn.float32"), env={FAULT_ENV: "hang"},
-                       limits=Limits(timeout_s=120), cancel=cancel, progress=progress)
+    report = run_model(
+        fixture_path("cnn.float32"),
+        env={FAULT_ENV: "hang"},
+        limits=Limits(timeout_s=120),
+        cancel=cancel,
+        progress=progress,
+    )
     assert (report.outcome.status, report.outcome.phase) == ("cancelled", "invoking")
 
 
 def test_progress_reports_each_phase() -> None:
     seen: list[tuple[str, int, int]] = []
-    report = run_model(fixture_path("cnn.float32"), runs=5,
-                       progress=lambda phase, done, total: seen.append((phase, done, total)))
+    report = run_model(
+        fixture_path("cnn.float32"),
+        runs=5,
+        progress=lambda phase, done, total: seen.append((phase, done, total)),
+    )
     assert report.outcome.ok
     phases = [p for p, _, _ in seen]
     for phase in ("importing", "loading", "allocating", "invoking", "timing"):
@@ -147,8 +162,14 @@ def test_the_calling_process_never_loads_an_interpreter_or_textual() -> None:
         "assert r.outcome.ok, r.outcome\n"
         "print(sorted(m for m in ('ai_edge_litert', 'tensorflow', 'textual') if m in sys.modules))"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=True,
+    )
     assert out.stdout.strip() == "[]"
 
 
@@ -162,9 +183,13 @@ def test_a_hung_child_leaves_when_its_parent_dies() -> None:
         "print(s.proc.pid, flush=True)\n"
         "time.sleep(600)\n"
     )
-    proc = subprocess.Popen([sys.executable, "-c", parent], cwd=ROOT, stdout=subprocess.PIPE,
-                            text=True, env={**os.environ, "PYTHONPATH": str(ROOT),
-                                            FAULT_ENV: "hang"})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", parent],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), FAULT_ENV: "hang"},
+    )
     try:
         child = int(proc.stdout.readline())  # type: ignore[union-attr]
     finally:

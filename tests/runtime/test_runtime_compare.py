@@ -20,14 +20,20 @@ def quantized_activations(model: Path) -> set[int]:
     outputs with quantization parameters), read in this process with LiteRT."""
     from ai_edge_litert.interpreter import Interpreter, OpResolverType
 
-    it = Interpreter(model_path=str(model), experimental_op_resolver_type=(
-        OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES))
+    it = Interpreter(
+        model_path=str(model),
+        experimental_op_resolver_type=(OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES),
+    )
     it.allocate_tensors()
     runtime = {d["index"] for d in it.get_input_details()}
     runtime |= {int(i) for op in it._get_ops_details() for i in op["outputs"]}
-    return {d["index"] for d in it.get_tensor_details()
-            if d["index"] in runtime and len(d["quantization_parameters"]["scales"])
-            and np.issubdtype(d["dtype"], np.integer)}
+    return {
+        d["index"]
+        for d in it.get_tensor_details()
+        if d["index"] in runtime
+        and len(d["quantization_parameters"]["scales"])
+        and np.issubdtype(d["dtype"], np.integer)
+    }
 
 
 def float_accuracy(model: Path, data: Path) -> float:
@@ -40,7 +46,7 @@ def float_accuracy(model: Path, data: Path) -> float:
         x, y = d["x"], d["y"]
     hits = 0
     for i in range(len(x)):
-        it.set_tensor(inp, x[i:i + 1])
+        it.set_tensor(inp, x[i : i + 1])
         it.invoke()
         hits += int(np.argmax(it.get_tensor(out)) == y[i])
     return hits / len(x)
@@ -48,12 +54,18 @@ def float_accuracy(model: Path, data: Path) -> float:
 
 @pytest.fixture(scope="module")
 def int8_io_report() -> CompareReport:
-    return compare_models(fixture_path("cnn.float32"), fixture_path("cnn.int8-io"),
-                          inputs=fixture_path("cnn_eval.npz"), per_layer=True, runs=3)
+    return compare_models(
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.int8-io"),
+        inputs=fixture_path("cnn_eval.npz"),
+        per_layer=True,
+        runs=3,
+    )
 
 
 def test_float32_vs_int8_io_has_a_row_for_every_quantized_activation(
-        int8_io_report: CompareReport) -> None:
+    int8_io_report: CompareReport,
+) -> None:
     r = int8_io_report
     assert r.failed is None and r.samples == 64
     expected = quantized_activations(fixture_path("cnn.int8-io"))
@@ -74,8 +86,7 @@ def test_float32_vs_int8_io_has_a_row_for_every_quantized_activation(
 def test_accuracy_on_the_labelled_set_for_both(int8_io_report: CompareReport) -> None:
     r = int8_io_report
     assert 0.0 <= r.a.accuracy <= 1.0 and 0.0 <= r.b.accuracy <= 1.0
-    assert r.a.accuracy == float_accuracy(fixture_path("cnn.float32"),
-                                          fixture_path("cnn_eval.npz"))
+    assert r.a.accuracy == float_accuracy(fixture_path("cnn.float32"), fixture_path("cnn_eval.npz"))
     (out,) = r.outputs
     assert out["name"] == "output_0" and 0.0 <= out["top1_agreement"] <= 1.0
     assert -1.0 <= out["cosine_min"] <= out["cosine"] <= 1.0
@@ -91,8 +102,9 @@ def test_side_by_side_sizes_and_ratios(int8_io_report: CompareReport) -> None:
 
 
 def test_float32_vs_int8_with_float_io_matches_through_quantize_and_position() -> None:
-    r = compare_models(fixture_path("cnn.float32"), fixture_path("cnn.int8"), samples=4,
-                       per_layer=True, runs=0)
+    r = compare_models(
+        fixture_path("cnn.float32"), fixture_path("cnn.int8"), samples=4, per_layer=True, runs=0
+    )
     expected = quantized_activations(fixture_path("cnn.int8"))
     assert {row["tensor_idx"] for row in r.layers} >= expected
     how = {row["tensor_name"]: row["matched_by"] for row in r.layers}
@@ -101,8 +113,12 @@ def test_float32_vs_int8_with_float_io_matches_through_quantize_and_position() -
 
 
 def test_float32_vs_float16_cosine_on_every_output() -> None:
-    r = compare_models(fixture_path("cnn.float32"), fixture_path("cnn.float16"),
-                       inputs=fixture_path("cnn_eval.npz"), runs=0)
+    r = compare_models(
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.float16"),
+        inputs=fixture_path("cnn_eval.npz"),
+        runs=0,
+    )
     assert r.failed is None and r.outputs
     for out in r.outputs:
         assert out["cosine"] >= 0.999 and out["cosine_min"] >= 0.999
@@ -113,9 +129,18 @@ def test_float32_vs_float16_cosine_on_every_output() -> None:
 
 
 def test_compare_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "compare", fixture_path("cnn.float32"),
-                       fixture_path("cnn.int8-io"), "--per-layer", "--json", "--samples", "4",
-                       "--runs", "2")
+    code, out, _ = cli(
+        capsys,
+        "compare",
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.int8-io"),
+        "--per-layer",
+        "--json",
+        "--samples",
+        "4",
+        "--runs",
+        "2",
+    )
     assert code == 0
     doc = json.loads(out)
     assert (doc["kind"], doc["schema_version"]) == ("compare", 1)
@@ -126,31 +151,75 @@ def test_compare_json_shape(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_compare_text(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "compare", fixture_path("cnn.float32"),
-                         fixture_path("cnn.int8"), "--inputs", fixture_path("cnn_eval.npz"),
-                         "--samples", "8", "--per-layer", "--runs", "2")
+    code, out, err = cli(
+        capsys,
+        "compare",
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.int8"),
+        "--inputs",
+        fixture_path("cnn_eval.npz"),
+        "--samples",
+        "8",
+        "--per-layer",
+        "--runs",
+        "2",
+    )
     assert code == 0 and not err
-    for words in ("file size", "weight bytes", "latency p50", "top-1 accuracy", "cosine",
-                  "per-layer: 9 of 9 tensors of B matched (7 of 7 quantized)"):
+    for words in (
+        "file size",
+        "weight bytes",
+        "latency p50",
+        "top-1 accuracy",
+        "cosine",
+        "per-layer: 9 of 9 tensors of B matched (7 of 7 quantized)",
+    ):
         assert words in out
 
 
-def test_compare_csv_in_debugger_column_order(capsys: pytest.CaptureFixture[str],
-                                              tmp_path: Path) -> None:
+def test_compare_csv_in_debugger_column_order(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     target = tmp_path / "layers.csv"
-    args = ["compare", fixture_path("cnn.float32"), fixture_path("cnn.int8-io"), "--samples",
-            "2", "--runs", "0", "--csv", target, "--model-explorer", tmp_path / "me.json"]
+    args = [
+        "compare",
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.int8-io"),
+        "--samples",
+        "2",
+        "--runs",
+        "0",
+        "--csv",
+        target,
+        "--model-explorer",
+        tmp_path / "me.json",
+    ]
     assert cli(capsys, *args)[0] == 0
     rows = list(csv.reader(io.StringIO(target.read_text())))
     assert tuple(rows[0]) == CSV_COLUMNS
-    assert rows[0][:7] == ["op_name", "tensor_idx", "num_elements", "stddev", "mean_error",
-                           "max_abs_error", "mean_squared_error"]
+    assert rows[0][:7] == [
+        "op_name",
+        "tensor_idx",
+        "num_elements",
+        "stddev",
+        "mean_error",
+        "max_abs_error",
+        "mean_squared_error",
+    ]
     name = rows[0].index("tensor_name")
-    assert rows[0][name - 2:name + 1] == ["scale", "zero_point", "tensor_name"]
+    assert rows[0][name - 2 : name + 1] == ["scale", "zero_point", "tensor_name"]
     # then the isolated error of each op, empty for conversions and the input
-    assert rows[0][name + 1:] == [f"isolated_{m}" for m in (
-        "stddev", "mean_error", "max_abs_error", "mean_squared_error", "rmse_scale", "cosine",
-        "sqnr_db")]
+    assert rows[0][name + 1 :] == [
+        f"isolated_{m}"
+        for m in (
+            "stddev",
+            "mean_error",
+            "max_abs_error",
+            "mean_squared_error",
+            "rmse_scale",
+            "cosine",
+            "sqnr_db",
+        )
+    ]
     assert len(rows) - 1 == 7
     by_op = {r[0]: r for r in rows[1:]}
     assert float(by_op["CONV_2D"][name + 3]) > 0 and by_op["INPUT"][name + 3] == ""
@@ -164,20 +233,23 @@ def test_compare_csv_in_debugger_column_order(capsys: pytest.CaptureFixture[str]
 
 @pytest.mark.parametrize("command", ["run", "compare"])
 def test_unresolvable_custom_op_exits_1_with_one_line_naming_it(
-        capsys: pytest.CaptureFixture[str], command: str) -> None:
+    capsys: pytest.CaptureFixture[str], command: str
+) -> None:
     models = [fixture_path("custom_op")] * (2 if command == "compare" else 1)
     code, out, err = cli(capsys, command, *models)
     assert code == 1 and out == ""
     lines = err.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in err
-    assert lines[0].startswith("tflite-inspect: error: custom_op.tflite: Encountered unresolved "
-                               "custom op: MatrixDeterminant")
+    assert lines[0].startswith(
+        "tflite-inspect: error: custom_op.tflite: Encountered unresolved "
+        "custom op: MatrixDeterminant"
+    )
     assert lines[0].endswith("(the model needs a custom op the runtime does not have)")
 
 
-def test_failures_in_json_mode_still_print_the_document(capsys: pytest.CaptureFixture[str],
-                                                        tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failures_in_json_mode_still_print_the_document(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out, err = cli(capsys, "run", fixture_path("flex"), "--json")
     doc = json.loads(out)
     assert code == 1 and doc["outcome"]["op"] == "FlexMatrixDeterminant"
@@ -188,8 +260,15 @@ def test_failures_in_json_mode_still_print_the_document(capsys: pytest.CaptureFi
     assert code == 2 and out == "" and err.count("\n") == 1 and "B's inputs do not match" in err
     # A real crash while running (the children's test hook): the document still comes out.
     monkeypatch.setenv("TFLITE_INSPECT_CHILD_FAULT", "segv:run")
-    code, out, err = cli(capsys, "compare", fixture_path("cnn.float32"),
-                         fixture_path("cnn.int8"), "--json", "--runs", "0")
+    code, out, err = cli(
+        capsys,
+        "compare",
+        fixture_path("cnn.float32"),
+        fixture_path("cnn.int8"),
+        "--json",
+        "--runs",
+        "0",
+    )
     doc = json.loads(out)
     assert code == 1 and doc["a"]["outcome"]["signal_name"] == "SIGSEGV"
     assert err.count("\n") == 1 and "the interpreter crashed with SIGSEGV" in err

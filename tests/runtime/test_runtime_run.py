@@ -22,12 +22,23 @@ from tflite_inspect.runtime import (
 )
 from tflite_inspect.runtime.inputs import convert, quantize
 
-IMAGE = TensorSpec("image", "serving_default_image:0", 0, (1, 16, 16, 3), (1, 16, 16, 3),
-                   "float32")
-IMAGE_INT8 = TensorSpec("image", "serving_default_image:0", 0, (1, 16, 16, 3), (1, 16, 16, 3),
-                        "int8", (1 / 255,), (-128,), 0, (0.0, 1.0))
-NEEDS_TF = pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                              reason="the tf.lite backend needs TensorFlow (the convert extra)")
+IMAGE = TensorSpec("image", "serving_default_image:0", 0, (1, 16, 16, 3), (1, 16, 16, 3), "float32")
+IMAGE_INT8 = TensorSpec(
+    "image",
+    "serving_default_image:0",
+    0,
+    (1, 16, 16, 3),
+    (1, 16, 16, 3),
+    "int8",
+    (1 / 255,),
+    (-128,),
+    0,
+    (0.0, 1.0),
+)
+NEEDS_TF = pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None,
+    reason="the tf.lite backend needs TensorFlow (the convert extra)",
+)
 
 
 def litert_outputs(model: Path, x: np.ndarray) -> np.ndarray:
@@ -52,8 +63,12 @@ def test_run_float32_reports_outputs_top_k_latency_and_what_ran() -> None:
     report = run_model(fixture_path("cnn.float32"), runs=7, warmup=1)
     o = report.outcome
     assert o.ok
-    assert (o.backend, o.resolver, o.delegate, o.threads) == ("ai_edge_litert", "AUTO",
-                                                              "XNNPACK", None)
+    assert (o.backend, o.resolver, o.delegate, o.threads) == (
+        "ai_edge_litert",
+        "AUTO",
+        "XNNPACK",
+        None,
+    )
     assert report.samples == 1 and report.source == "1 random sample (seed 0)"
     (out,) = report.outputs
     assert (out.name, out.shape, out.dtype, out.scale) == ("output_0", [1, 10], "float32", None)
@@ -71,9 +86,9 @@ def test_run_int8_io_quantizes_float_inputs_and_dequantizes_outputs() -> None:
         interp = RemoteInterpreter(session, str(model), InterpreterConfig())
         (spec,) = interp.inputs
         assert spec.dtype == "int8" and spec.is_quantized
-        results = interp.run([{"image": x[i:i + 1]} for i in range(3)])
+        results = interp.run([{"image": x[i : i + 1]} for i in range(3)])
     for i, result in enumerate(results):
-        expected = litert_outputs(model, x[i:i + 1])
+        expected = litert_outputs(model, x[i : i + 1])
         np.testing.assert_array_equal(result.outputs[0], expected)
     report = run_model(model, runs=0, threads=2)
     (out,) = report.outputs
@@ -96,22 +111,26 @@ def test_dynamic_dims_are_resized(tmp_path: Path) -> None:
 
 def test_a_signature_on_another_subgraph_runs_through_its_runner() -> None:
     with ChildSession() as session:
-        encode = RemoteInterpreter(session, str(fixture_path("signatures")),
-                                   InterpreterConfig(signature="encode"))
-        decode = RemoteInterpreter(session, str(fixture_path("signatures")),
-                                   InterpreterConfig(signature="decode"))
+        encode = RemoteInterpreter(
+            session, str(fixture_path("signatures")), InterpreterConfig(signature="encode")
+        )
+        decode = RemoteInterpreter(
+            session, str(fixture_path("signatures")), InterpreterConfig(signature="decode")
+        )
         assert encode.info["subgraph"] != decode.info["subgraph"]
         (code,) = encode.run(random_samples(encode.inputs, 1).values)[0].outputs
         assert code.shape == (1, 3)
         outs = decode.run([{"code": code, "scale": np.ones(1, np.float32)}])[0].outputs
         assert sorted(o.shape for o in outs) == [(1,), (1, 6)]
         with pytest.raises(ChildFailure, match="no signature 'nope' .*decode, encode"):
-            RemoteInterpreter(session, str(fixture_path("signatures")),
-                              InterpreterConfig(signature="nope"))
+            RemoteInterpreter(
+                session, str(fixture_path("signatures")), InterpreterConfig(signature="nope")
+            )
 
 
-@pytest.mark.parametrize("name", ["strings", "control_flow", "lstm", "cnn.int16x8",
-                                  "cnn.dynamic", "external_buffers"])
+@pytest.mark.parametrize(
+    "name", ["strings", "control_flow", "lstm", "cnn.int16x8", "cnn.dynamic", "external_buffers"]
+)
 def test_other_fixtures_run(name: str) -> None:
     report = run_model(fixture_path(name), runs=2)
     assert report.outcome.ok, report.outcome
@@ -129,8 +148,17 @@ def test_tensorflow_backend_is_the_fallback() -> None:
 
 
 def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "run", fixture_path("cnn.float32"), "--inputs",
-                         fixture_path("cnn_eval.npz"), "--samples", "16", "--runs", "3")
+    code, out, err = cli(
+        capsys,
+        "run",
+        fixture_path("cnn.float32"),
+        "--inputs",
+        fixture_path("cnn_eval.npz"),
+        "--samples",
+        "16",
+        "--runs",
+        "3",
+    )
     assert code == 0 and not err
     assert "top-1 accuracy" in out and "16 labelled samples" in out and "p50" in out
     code, out, _ = cli(capsys, "run", fixture_path("cnn.int8-io"), "--json", "--runs", "2")
@@ -138,7 +166,10 @@ def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
 
     doc = json.loads(out)
     assert (doc["kind"], doc["outcome"]["status"], doc["outcome"]["backend"]) == (
-        "run", "ok", "ai_edge_litert")
+        "run",
+        "ok",
+        "ai_edge_litert",
+    )
     assert doc["outputs"][0]["name"] == "output_0" and doc["latency"]["runs"] == 2
 
 
@@ -171,15 +202,21 @@ def test_datasets_by_name_position_x_and_labels(tmp_path: Path) -> None:
     np.testing.assert_array_equal(by_x.values[2]["image"], x[2:3])
 
 
-@pytest.mark.parametrize(("arrays", "message"), [
-    ({"image": np.zeros((2, 8, 8, 3), np.float32)}, "does not fit input 'image'"),
-    ({"image": np.full((1, 16, 16, 3), "a")}, "takes float32"),
-    ({"a": np.zeros(3), "b": np.zeros(3)}, "do not match the model's inputs image"),
-    ({"x": np.zeros((4, 16, 16, 3), np.float32), "y": np.zeros(2, np.int64)}, "one integer "
-     "class per sample"),
-])
-def test_unusable_datasets_are_input_errors(tmp_path: Path, arrays: dict[str, np.ndarray],
-                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("arrays", "message"),
+    [
+        ({"image": np.zeros((2, 8, 8, 3), np.float32)}, "does not fit input 'image'"),
+        ({"image": np.full((1, 16, 16, 3), "a")}, "takes float32"),
+        ({"a": np.zeros(3), "b": np.zeros(3)}, "do not match the model's inputs image"),
+        (
+            {"x": np.zeros((4, 16, 16, 3), np.float32), "y": np.zeros(2, np.int64)},
+            "one integer class per sample",
+        ),
+    ],
+)
+def test_unusable_datasets_are_input_errors(
+    tmp_path: Path, arrays: dict[str, np.ndarray], message: str
+) -> None:
     with pytest.raises(InputError, match=message):
         load_samples(_npz(tmp_path, **arrays), [IMAGE])
 

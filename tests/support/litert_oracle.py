@@ -58,7 +58,9 @@ def _run(args: list[str], total: int, timeout: float) -> list[str]:
     while start < total:
         proc = subprocess.run(
             [sys.executable, "-c", CHILD, *args[:2], str(start), *args[2:]],
-            capture_output=True, text=True, timeout=timeout,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
         )
         last_started = start
         for line in proc.stdout.splitlines():

@@ -127,14 +127,30 @@ class _Meta:
         files = self.offsets([self.file(*f) for f in t.files]) if t.files else None
         # TensorMetadata: name 0, description 1, dimension_names 2, content 3, process_units 4,
         # stats 5, associated_files 6
-        return self.table(7, [(0, "o", name), (1, "o", desc), (3, "o", content),
-                              (4, "o", process_units), (5, "o", stats), (6, "o", files)])
+        return self.table(
+            7,
+            [
+                (0, "o", name),
+                (1, "o", desc),
+                (3, "o", content),
+                (4, "o", process_units),
+                (5, "o", stats),
+                (6, "o", files),
+            ],
+        )
 
 
-def metadata_buffer(inputs: list[Tensor], outputs: list[Tensor], *, name: str = "CNN classifier",
-                    description: str = "Classifies 16x16 RGB images into 10 classes.",
-                    version: str = "v1", author: str = "tflite-inspect tests",
-                    license_: str = "Apache-2.0", min_parser_version: str = "1.0.0") -> bytes:
+def metadata_buffer(
+    inputs: list[Tensor],
+    outputs: list[Tensor],
+    *,
+    name: str = "CNN classifier",
+    description: str = "Classifies 16x16 RGB images into 10 classes.",
+    version: str = "v1",
+    author: str = "tflite-inspect tests",
+    license_: str = "Apache-2.0",
+    min_parser_version: str = "1.0.0",
+) -> bytes:
     """A ModelMetadata flatbuffer with identifier M001 and one subgraph."""
     m = _Meta()
     ins = m.offsets([m.tensor(t) for t in inputs])
@@ -146,21 +162,42 @@ def metadata_buffer(inputs: list[Tensor], outputs: list[Tensor], *, name: str = 
     fields = [m.s(x) for x in (name, description, version, author, license_, min_parser_version)]
     # ModelMetadata: name 0, description 1, version 2, subgraph_metadata 3, author 4, license 5,
     # associated_files 6, min_parser_version 7
-    root = m.table(8, [(0, "o", fields[0]), (1, "o", fields[1]), (2, "o", fields[2]),
-                       (3, "o", sgs), (4, "o", fields[3]), (5, "o", fields[4]),
-                       (7, "o", fields[5])])
+    root = m.table(
+        8,
+        [
+            (0, "o", fields[0]),
+            (1, "o", fields[1]),
+            (2, "o", fields[2]),
+            (3, "o", sgs),
+            (4, "o", fields[3]),
+            (5, "o", fields[4]),
+            (7, "o", fields[5]),
+        ],
+    )
     m.b.Finish(root, b"M001")
     return bytes(m.b.Output())
 
 
 def classifier_tensors() -> tuple[list[Tensor], list[Tensor]]:
     """The metadata of an image classifier: normalized RGB in, scores with a label file out."""
-    image = Tensor("image", "Input image, RGB, 16x16.", content=IMAGE, image_size=(16, 16),
-                   mean=[127.5, 127.5, 127.5], std=[127.5, 127.5, 127.5],
-                   stats_min=[-1.0], stats_max=[1.0])
-    scores = Tensor("probability", "Probabilities of the 10 classes.", content=FEATURE,
-                    value_range=(1, 1), score_threshold=0.25,
-                    files=[("labels.txt", TENSOR_AXIS_LABELS, "Names of the 10 classes.")])
+    image = Tensor(
+        "image",
+        "Input image, RGB, 16x16.",
+        content=IMAGE,
+        image_size=(16, 16),
+        mean=[127.5, 127.5, 127.5],
+        std=[127.5, 127.5, 127.5],
+        stats_min=[-1.0],
+        stats_max=[1.0],
+    )
+    scores = Tensor(
+        "probability",
+        "Probabilities of the 10 classes.",
+        content=FEATURE,
+        value_range=(1, 1),
+        score_threshold=0.25,
+        files=[("labels.txt", TENSOR_AXIS_LABELS, "Names of the 10 classes.")],
+    )
     return [image], [scores]
 
 
@@ -182,7 +219,9 @@ def attach_metadata(model: bytes, metadata: bytes) -> bytes:
     return bytes(b.Output())
 
 
-def append_zip(model: bytes, files: dict[str, bytes], *, compression: int = zipfile.ZIP_STORED) -> bytes:
+def append_zip(
+    model: bytes, files: dict[str, bytes], *, compression: int = zipfile.ZIP_STORED
+) -> bytes:
     """`model` followed by a zip of `files`, written by zipfile in append mode."""
     out = io.BytesIO(model)
     out.seek(0, io.SEEK_END)

@@ -56,10 +56,14 @@ class Writer:
             elif ft.kind == "union":
                 member, inner = value
                 table_name = self.schema.unions[ft.ref].member_types[member]
-                offsets[key] = inner.offset if isinstance(inner, Ref) else self.table(table_name, inner)
+                offsets[key] = (
+                    inner.offset if isinstance(inner, Ref) else self.table(table_name, inner)
+                )
             elif ft.kind == "vector":
-                offsets[key] = value.offset if isinstance(value, Ref) else self.vector(
-                    ft.element, value, tdef.by_name[key].attributes
+                offsets[key] = (
+                    value.offset
+                    if isinstance(value, Ref)
+                    else self.vector(ft.element, value, tdef.by_name[key].attributes)
                 )
         b = self.b
         b.StartObject(len(tdef.fields))
@@ -71,8 +75,12 @@ class Writer:
                 if ft.kind == "union":
                     member = value[0]
                     type_field = tdef.by_name[key + "_type"]
-                    b.PrependSlot(N.Uint8Flags, type_field.slot,
-                                  self.schema.unions[ft.ref].values[member], None)
+                    b.PrependSlot(
+                        N.Uint8Flags,
+                        type_field.slot,
+                        self.schema.unions[ft.ref].values[member],
+                        None,
+                    )
             elif ft.kind in ("scalar", "union_type"):
                 b.PrependSlot(_FLAGS[ft.scalar], field.slot, value, None)
         return b.EndObject()
@@ -108,7 +116,9 @@ class Writer:
         return bytes(self.b.Output())
 
 
-def tensor(name: str, shape: list[int], type_: int = 0, buffer: int = 0, **extra: Any) -> dict[str, Any]:
+def tensor(
+    name: str, shape: list[int], type_: int = 0, buffer: int = 0, **extra: Any
+) -> dict[str, Any]:
     return {"name": name, "shape": shape, "type": type_, "buffer": buffer, **extra}
 
 
@@ -119,23 +129,27 @@ def add_model(*, const: bytes = bytes(16), operators: int = 1) -> dict[str, Any]
     prev = 0
     for i in range(operators):
         tensors.append(tensor(f"add{i}", [1, 4]))
-        ops.append({
-            "opcode_index": 0,
-            "inputs": [prev, 1],
-            "outputs": [len(tensors) - 1],
-            "builtin_options": ("AddOptions", {"fused_activation_function": 0}),
-        })
+        ops.append(
+            {
+                "opcode_index": 0,
+                "inputs": [prev, 1],
+                "outputs": [len(tensors) - 1],
+                "builtin_options": ("AddOptions", {"fused_activation_function": 0}),
+            }
+        )
         prev = len(tensors) - 1
     return {
         "version": 3,
         "operator_codes": [{"deprecated_builtin_code": 0, "builtin_code": 0, "version": 1}],
-        "subgraphs": [{
-            "tensors": tensors,
-            "inputs": [0],
-            "outputs": [prev],
-            "operators": ops,
-            "name": "main",
-        }],
+        "subgraphs": [
+            {
+                "tensors": tensors,
+                "inputs": [0],
+                "outputs": [prev],
+                "operators": ops,
+                "name": "main",
+            }
+        ],
         "description": "test model",
         "buffers": [{}, {"data": const}],
     }

@@ -29,8 +29,10 @@ from tflite_inspect.ui.widgets.histogram import Histogram, overlay_cell, plot_li
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
 
 ROOT = Path(__file__).resolve().parents[2]
-needs_quantizer = pytest.mark.skipif(importlib.util.find_spec("litert_quantizer") is None,
-                                     reason="needs the quantize extra (litert-quantizer)")
+needs_quantizer = pytest.mark.skipif(
+    importlib.util.find_spec("litert_quantizer") is None,
+    reason="needs the quantize extra (litert-quantizer)",
+)
 
 
 @pytest.fixture
@@ -85,14 +87,16 @@ def test_static_recipes_say_they_need_calibration(model: Path) -> None:
             assert "needs a calibration .npz" in status(app)
             app.screen.query_one("#quantize-start").focus()
             await press(pilot, "ctrl+r")
-            assert status(app) == "! static-int16x8 needs calibration samples: type a .npz path in calib"
+            assert (
+                status(app)
+                == "! static-int16x8 needs calibration samples: type a .npz path in calib"
+            )
             assert not default_outdir(model).exists()  # nothing was written
 
     run(go())
 
 
-def test_a_missing_quantize_extra_is_one_line(model: Path, monkeypatch: pytest.MonkeyPatch
-                                              ) -> None:
+def test_a_missing_quantize_extra_is_one_line(model: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # Python's own way to make a package unimportable: find_spec() answers None for it
     monkeypatch.setitem(sys.modules, "litert_quantizer", None)
 
@@ -157,8 +161,9 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             keys = [layer.sort_sqnr for layer in source.layers]
             assert keys == sorted(keys)  # worst first
             # isolated figures for every op's layer: their columns, labelled, sort the rows
-            assert all(layer.isolated is not None for layer in source.layers
-                       if layer.op is not None)
+            assert all(
+                layer.isolated is not None for layer in source.layers if layer.op is not None
+            )
             labels = [c.label for c in source.columns]
             assert "iso dB" in labels and "acc dB" in labels
             assert source.layers[0].sort_sqnr == source.layers[0].isolated["sqnr_db"]
@@ -190,8 +195,9 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             assert len(view.variants) == 2, status(app)
             second = view.variants[1]
             assert second.job.recipe == "static-int8" and second.job.keep == (worst.op,)
-            assert second.result.path == variant_target(default_outdir(model), model,
-                                                        "static-int8", (worst.op,))
+            assert second.result.path == variant_target(
+                default_outdir(model), model, "static-int8", (worst.op,)
+            )
             with open_model(second.result.path) as m:
                 out = m.main_subgraph.operators[worst.op].outputs[0]
                 assert m.main_subgraph.tensors[out].dtype == "float32"
@@ -280,8 +286,9 @@ def test_overlaid_histograms_use_shades_not_colours() -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (200, 50)], ids=["80x24", "200x50"])
-def test_quantize_pane_snapshot(snap_compare: Any, monkeypatch: pytest.MonkeyPatch,
-                                size: tuple[int, int]) -> None:
+def test_quantize_pane_snapshot(
+    snap_compare: Any, monkeypatch: pytest.MonkeyPatch, size: tuple[int, int]
+) -> None:
     monkeypatch.chdir(ROOT)  # the default output folder shows relative to it
     app = create_app(Path("fixtures") / "cnn.float32.tflite")
     assert snap_compare(app, terminal_size=size, run_before=ready("0"))
@@ -318,8 +325,13 @@ def test_help_and_palette_name_the_pane() -> None:
 
             sections = dict(binding_sections(type(app)))
             ids = {b.id for b in sections["Quantize pane"]}
-            assert {"quantize.start", "quantize.mark", "quantize.rerun", "quantize.open",
-                    "quantize.compare"} <= ids
+            assert {
+                "quantize.start",
+                "quantize.mark",
+                "quantize.rerun",
+                "quantize.open",
+                "quantize.compare",
+            } <= ids
             assert "app.close-model" in {b.id for b in sections["everywhere"]}
             await press(pilot, "ctrl+p")
             await pilot.press(*"show quantize")
@@ -355,7 +367,8 @@ def test_escape_cancels_a_run_and_leaves_nothing(model: Path) -> None:
 @pytest.mark.slow
 @needs_quantizer
 def test_quantize_pane_after_a_static_int8_run_snapshot(
-        snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    snap_compare: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     shutil.copy(fixture_path("cnn.float32"), tmp_path / "cnn.float32.tflite")
     shutil.copy(FIXTURES / "cnn_calib.npz", tmp_path / "cnn_calib.npz")
     monkeypatch.chdir(tmp_path)  # the paths shown are relative to it

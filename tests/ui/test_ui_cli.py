@@ -36,23 +36,28 @@ def _make(kind: str, tmp: Path) -> Path:
     return tmp / "notes.txt"
 
 
-@pytest.mark.parametrize("kind, expected", [
-    ("missing", "no such file"),
-    ("directory", "is a directory"),
-    # a SavedModel folder opens on the Convert pane (tests/ui/test_ui_convert.py)
-    ("keras", "not a .keras file"),
-    ("text", "not a TFLite model"),
-])
+@pytest.mark.parametrize(
+    "kind, expected",
+    [
+        ("missing", "no such file"),
+        ("directory", "is a directory"),
+        # a SavedModel folder opens on the Convert pane (tests/ui/test_ui_convert.py)
+        ("keras", "not a .keras file"),
+        ("text", "not a TFLite model"),
+    ],
+)
 def test_what_cannot_be_inspected_is_one_line_and_exit_2(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, expected: str) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str, expected: str
+) -> None:
     code, err = _run(capsys, str(_make(kind, tmp_path)))
     assert code == 2
     assert expected in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
 
 
-def test_a_wrong_identifier_is_not_tflite(tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                                          ) -> None:
+def test_a_wrong_identifier_is_not_tflite(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     data = bytearray(fixture_path("cnn.int8-io").read_bytes())
     data[4:8] = b"TFL2"
     path = tmp_path / "old.tflite"
@@ -74,5 +79,9 @@ def test_ui_command_and_loader_do_not_import_textual() -> None:
         "import tflite_inspect.ui.data.weight_data, tflite_inspect.ui.data.history\n"
         "assert 'textual' not in sys.modules, 'textual imported'\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT,
-                   env={"PYTHONPATH": str(ROOT), "PATH": ""})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )

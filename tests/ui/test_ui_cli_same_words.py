@@ -28,8 +28,9 @@ def _cli_rows(capsys: pytest.CaptureFixture[str], path: str) -> dict[int, dict[i
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_cli_and_ui_show_the_same_tensor_words(name: str,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_and_ui_show_the_same_tensor_words(
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = fixture_path(name)
     printed = _cli_rows(capsys, str(path))
     with open_model(path) as model:

@@ -24,19 +24,28 @@ def _write(home: Path, text: str) -> Path:
 
 
 def test_config_path_follows_xdg(tmp_path: Path) -> None:
-    assert config_path({"XDG_CONFIG_HOME": str(tmp_path)}) == tmp_path / "tflite-inspect" / "config.toml"
+    assert (
+        config_path({"XDG_CONFIG_HOME": str(tmp_path)})
+        == tmp_path / "tflite-inspect" / "config.toml"
+    )
     # A relative XDG_CONFIG_HOME is to be ignored (the XDG base directory rules).
-    assert config_path({"XDG_CONFIG_HOME": "rel"}) == Path.home() / ".config" / "tflite-inspect" / "config.toml"
+    assert (
+        config_path({"XDG_CONFIG_HOME": "rel"})
+        == Path.home() / ".config" / "tflite-inspect" / "config.toml"
+    )
     assert load_config(tmp_path / "absent.toml").keymap == {}
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("theme = ", "not valid TOML"),
-    ("theme = 3", "'theme' must be a string"),
-    ("keymap = 1", "'keymap' must be a table"),
-    ("[keymap]\n'app.quit' = 2", "must be a key string"),
-    ("colour = 'red'", "unknown setting 'colour'"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("theme = ", "not valid TOML"),
+        ("theme = 3", "'theme' must be a string"),
+        ("keymap = 1", "'keymap' must be a table"),
+        ("[keymap]\n'app.quit' = 2", "must be a key string"),
+        ("colour = 'red'", "unknown setting 'colour'"),
+    ],
+)
 def test_malformed_settings_are_one_clear_error(tmp_path: Path, text: str, words: str) -> None:
     path = _write(tmp_path, text)
     with pytest.raises(ConfigError) as err:
@@ -71,12 +80,18 @@ def test_keymap_remaps_a_view_key_and_help_shows_it(tmp_path: Path) -> None:
 
 def test_unknown_binding_id_and_theme_are_one_line_exit_2(tmp_path: Path) -> None:
     model = fixture_path("cnn.float32")
-    for text, words in (('[keymap]\n"app.quitt" = "x"', "'app.quitt' is no binding id"),
-                        ('theme = "no-such-theme"', "unknown theme 'no-such-theme'")):
+    for text, words in (
+        ('[keymap]\n"app.quitt" = "x"', "'app.quitt' is no binding id"),
+        ('theme = "no-such-theme"', "unknown theme 'no-such-theme'"),
+    ):
         _write(tmp_path, text)
-        done = subprocess.run([sys.executable, "-m", "tflite_inspect", str(model)],
-                              env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-m", "tflite_inspect", str(model)],
+            env={**os.environ, "XDG_CONFIG_HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 2, done.stderr
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0] and "config.toml" in lines[0], done.stderr

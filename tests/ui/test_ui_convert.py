@@ -40,8 +40,9 @@ def _need_keras() -> None:
         pytest.skip("fixtures/cnn.keras not built")
 
 
-def _choose(screen: ConvertScreen, variants: tuple[str, ...], outdir: Path,
-            calibration: Path | None = None) -> None:
+def _choose(
+    screen: ConvertScreen, variants: tuple[str, ...], outdir: Path, calibration: Path | None = None
+) -> None:
     chooser = screen.query_one("#cv-variants", SelectionList)
     chooser.deselect_all()
     for v in variants:
@@ -70,8 +71,13 @@ def test_sources_and_defaults(tmp_path: Path) -> None:
 
 
 def test_retry_request_switches_one_option_on() -> None:
-    request = ConvertRequest(Path("m.keras"), Path("out"), ("float32", "int8"),
-                             calibration=Path("c.npz"), options=ConvertOptions(per_channel=False))
+    request = ConvertRequest(
+        Path("m.keras"),
+        Path("out"),
+        ("float32", "int8"),
+        calibration=Path("c.npz"),
+        options=ConvertOptions(per_channel=False),
+    )
     flex = retry_request(request, "select_tf_ops")
     assert flex.options.select_tf_ops and not flex.options.allow_custom_ops
     assert flex.options.per_channel is False and flex.variants == request.variants
@@ -80,8 +86,12 @@ def test_retry_request_switches_one_option_on() -> None:
     assert custom.options.allow_custom_ops and not custom.options.select_tf_ops
     with pytest.raises(ValueError):
         retry_request(request, "unsafe")
-    rows = failure_rows([OpError("tf.Foo", "ERROR_NEEDS_FLEX_OPS", location="m.py:3:1"),
-                         OpError("tf.Bar", "ERROR_NEEDS_CUSTOM_OPS")])
+    rows = failure_rows(
+        [
+            OpError("tf.Foo", "ERROR_NEEDS_FLEX_OPS", location="m.py:3:1"),
+            OpError("tf.Bar", "ERROR_NEEDS_CUSTOM_OPS"),
+        ]
+    )
     assert rows[0][:3] == ("tf.Foo", "ERROR_NEEDS_FLEX_OPS", "m.py:3:1")
     assert "--select-tf-ops" in rows[0][3] and "--allow-custom-ops" in rows[1][3]
 
@@ -120,8 +130,10 @@ def test_a_keras_source_opens_on_the_convert_screen() -> None:
     run(go())
 
 
-@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                    reason="the screen checks for TensorFlow first: needs the convert extra")
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None,
+    reason="the screen checks for TensorFlow first: needs the convert extra",
+)
 def test_existing_outputs_are_refused_without_force(tmp_path: Path) -> None:
     _need_keras()
     old = tmp_path / "cnn.float32.tflite"
@@ -155,9 +167,13 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
             started: list[ConvertRequest] = []
             screen.start = started.append  # type: ignore[method-assign]
             request = ConvertRequest(KERAS, tmp_path, ("float32",))
-            failed = ConvertResult("conversion_failed", "ops not supported", variant="float32",
-                                   op_errors=[OpError("tf.Foo", "ERROR_NEEDS_FLEX_OPS")],
-                                   retry_command="tflite-inspect convert ... --select-tf-ops")
+            failed = ConvertResult(
+                "conversion_failed",
+                "ops not supported",
+                variant="float32",
+                op_errors=[OpError("tf.Foo", "ERROR_NEEDS_FLEX_OPS")],
+                retry_command="tflite-inspect convert ... --select-tf-ops",
+            )
             screen.request, screen.result = request, failed
             screen._show_result(request, failed)
             screen.query_one("#cv-tabs", TabbedContent).active = "cv-result"
@@ -167,7 +183,8 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
             table = screen.query_one("#cv-result-table", DataTable)
             assert table.get_row_at(0)[0] == "tf.Foo"
             assert "retry with --select-tf-ops" in str(
-                screen.query_one("#cv-result-hint", Static).render())
+                screen.query_one("#cv-result-hint", Static).render()
+            )
             assert screen.check_action("retry", ("allow_custom_ops",)) is False
             await pilot.press("a")  # no failing op wants custom ops: nothing happens
             assert started == []
@@ -181,8 +198,10 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(importlib.util.find_spec("tensorflow") is None,
-                    reason="a real conversion: needs the convert extra")
+@pytest.mark.skipif(
+    importlib.util.find_spec("tensorflow") is None,
+    reason="a real conversion: needs the convert extra",
+)
 def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
     """The one real conversion: float32 + int8 calibrated from cnn_calib.npz."""
     _need_keras()
@@ -202,8 +221,10 @@ def test_convert_two_variants_then_open_and_compare(tmp_path: Path) -> None:
             assert screen.query_one("#cv-tabs", TabbedContent).active == "cv-result"
             table = screen.query_one("#cv-result-table", DataTable)
             assert table.row_count == 2
-            assert [table.get_row_at(i)[2] for i in range(2)] == ["cnn.float32.tflite",
-                                                                   "cnn.int8.tflite"]
+            assert [table.get_row_at(i)[2] for i in range(2)] == [
+                "cnn.float32.tflite",
+                "cnn.int8.tflite",
+            ]
             assert (outdir / "cnn.int8.tflite").is_file() and (outdir / "variants.json").is_file()
 
             # o opens the cursor's variant (float32) in the model browser
@@ -259,7 +280,8 @@ def test_snapshot_before_running(snap_compare: Any, monkeypatch: pytest.MonkeyPa
 
 
 def test_cli_opens_a_saved_model_folder_on_the_convert_pane(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tflite_inspect.cli import main
     from tflite_inspect.ui import app as app_module
 
@@ -282,7 +304,8 @@ def test_cli_opens_a_saved_model_folder_on_the_convert_pane(
 
 
 def test_cli_refuses_a_broken_keras_file_in_one_line(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tflite_inspect.cli import main
 
     bad = tmp_path / "m.keras"
@@ -306,11 +329,16 @@ def test_a_partial_run_shows_what_was_written_and_why_the_rest_failed(tmp_path: 
             request = ConvertRequest(KERAS, FIXTURES, ("float32", "int16x8"))
             written = summarize_tflite(FIXTURES / "cnn.float32.tflite", "float32")
             result = ConvertResult(
-                "conversion_failed", "int16x8 failed", variant="int16x8",
-                summaries=[written], files=[FIXTURES / "cnn.float32.tflite"],
-                variants=[VariantOutcome("float32", "written", summary=written),
-                          VariantOutcome("int16x8", "failed", "no 16x8 kernel for SIN",
-                                         stage="convert")])
+                "conversion_failed",
+                "int16x8 failed",
+                variant="int16x8",
+                summaries=[written],
+                files=[FIXTURES / "cnn.float32.tflite"],
+                variants=[
+                    VariantOutcome("float32", "written", summary=written),
+                    VariantOutcome("int16x8", "failed", "no 16x8 kernel for SIN", stage="convert"),
+                ],
+            )
             screen.request, screen.result = request, result
             screen._show_result(request, result)
             screen.refresh_bindings()

@@ -43,8 +43,11 @@ def test_snapshot_conv_detail_at_80x24(snap_compare: object) -> None:
     """Op 2 (CONV_2D) under the cursor, the table focused: padding, strides and activation
     in the pane below it."""
     app = create_app(fixture_path("cnn.int8-io"))
-    assert snap_compare(app, terminal_size=(80, 24),  # type: ignore[operator]
-                        run_before=ready("2", "down", "down"))
+    assert snap_compare(
+        app,
+        terminal_size=(80, 24),  # type: ignore[operator]
+        run_before=ready("2", "down", "down"),
+    )
 
 
 def _pane_rows(pane: LinkList) -> list[str]:

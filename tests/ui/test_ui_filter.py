@@ -53,8 +53,10 @@ def test_tensor_filter_by_dtype_keeps_the_cursor_row(tmp_path: Path) -> None:
             await pilot.press(*"int8")
             await press(pilot)
             assert table.cursor_row == 3
-            assert all("int8" in table.source.search_text(table._visible[i])
-                       for i in range(table.visible_count))
+            assert all(
+                "int8" in table.source.search_text(table._visible[i])
+                for i in range(table.visible_count)
+            )
             await pilot.press(*" nothing-matches-this")
             await press(pilot)
             assert table.visible_count == 0 and table.cursor_row is None

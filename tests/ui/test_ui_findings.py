@@ -45,8 +45,9 @@ def test_overview_of_a_truncated_file_says_so_first(tmp_path: Path) -> None:
     async def go() -> None:
         async with running(path, size=(120, 40)) as (app, _):
             head = str(app.screen.query_one("#ov-head", Static).render())
-            assert head.startswith(f"! damaged file: file ends at byte {size}; the flatbuffer "
-                                   "needs at least ")
+            assert head.startswith(
+                f"! damaged file: file ends at byte {size}; the flatbuffer needs at least "
+            )
             findings = str(app.screen.query_one("#ov-findings", Static).render())
             assert len(app.session.model.structural.diagnostics) > 20
             assert len(findings.splitlines()) < 12, findings
@@ -58,18 +59,28 @@ def test_overview_of_a_truncated_file_says_so_first(tmp_path: Path) -> None:
 def test_thousands_of_findings_are_a_few_lines_built_fast() -> None:
     with open_model(fixture_path("cnn.int8-io")) as model:
         view = OverviewView(Session(model, "many.tflite"))
-        many = [Finding("warning", "UNALIGNED_DATA", f"bytes {i:#x}..{i + 16:#x} buffers[{i}].data",
-                        f"data starts at {i:#x}, not on a 16-byte boundary (schema force_align 16)")
-                for i in range(1, 5001)]
-        many += [Finding("error", "INPUT_NOT_PRODUCED", f"subgraph 0, op {i}", "not produced")
-                 for i in range(2000)]
+        many = [
+            Finding(
+                "warning",
+                "UNALIGNED_DATA",
+                f"bytes {i:#x}..{i + 16:#x} buffers[{i}].data",
+                f"data starts at {i:#x}, not on a 16-byte boundary (schema force_align 16)",
+            )
+            for i in range(1, 5001)
+        ]
+        many += [
+            Finding("error", "INPUT_NOT_PRODUCED", f"subgraph 0, op {i}", "not produced")
+            for i in range(2000)
+        ]
         start = time.perf_counter()
         text = view._findings(ModelStats(findings=many))
         took = time.perf_counter() - start
     lines = text.plain.splitlines()
     assert len(lines) == 3, lines  # the counts, then one line per code
-    assert lines[1].startswith("  ! error INPUT_NOT_PRODUCED ×2000: not produced; first at "
-                               "subgraph 0, op 0; subgraph 0, op 1; subgraph 0, op 2")
+    assert lines[1].startswith(
+        "  ! error INPUT_NOT_PRODUCED ×2000: not produced; first at "
+        "subgraph 0, op 0; subgraph 0, op 1; subgraph 0, op 2"
+    )
     assert lines[2].startswith("  · warning UNALIGNED_DATA ×5000: 5000 buffers are not")
     assert took < 1.0  # grouping 7,000 findings is milliseconds; 7,000 lines took seconds
 
@@ -87,7 +98,8 @@ def test_raw_view_has_one_node_per_code_expanded_on_demand(tmp_path: Path) -> No
             groups = [n for n in diag.children if isinstance(n.data, GroupNode)]
             assert groups and len(diag.children) < 10
             total = sum(g.data.group.count for g in groups) + sum(
-                1 for n in diag.children if isinstance(n.data, DiagnosticNode))
+                1 for n in diag.children if isinstance(n.data, DiagnosticNode)
+            )
             assert total == len(app.session.model.structural.diagnostics)
             group = max(groups, key=lambda n: n.data.group.count)
             assert not group.children  # nothing built until it is opened

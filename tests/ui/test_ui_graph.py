@@ -80,8 +80,9 @@ def test_a_while_node_leads_into_its_subgraphs() -> None:
     run(go())
 
 
-def test_a_large_subgraph_is_drawn_in_the_background(monkeypatch: pytest.MonkeyPatch,
-                                                     tmp_path: Path) -> None:
+def test_a_large_subgraph_is_drawn_in_the_background(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(graph_view, "BACKGROUND_OPS", 3)
     path = tiny_model(tmp_path, operators=6)
 
@@ -157,8 +158,11 @@ def test_graph_blocks_snapshot(snap_compare: object) -> None:
 
 
 def _node_lines(pane: GraphList) -> list[str]:
-    return [line.text.plain for line in pane.lines
-            if isinstance(line.link, Location) and line.link.view == "ops"]
+    return [
+        line.text.plain
+        for line in pane.lines
+        if isinstance(line.link, Location) and line.link.view == "ops"
+    ]
 
 
 def test_overlays_mark_each_node_in_words() -> None:

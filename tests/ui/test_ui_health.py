@@ -48,8 +48,10 @@ def test_clean_and_float_models() -> None:
         async with running(fixture_path("cnn.int8-io")) as (app, _pilot):
             pane = app.screen.query_one("#ov-health", LinkList)
             assert pane.display
-            assert "no scale outliers, bad scales, wide activations or float islands" in \
-                pane.plain_text()
+            assert (
+                "no scale outliers, bad scales, wide activations or float islands"
+                in pane.plain_text()
+            )
         async with running(fixture_path("cnn.float32")) as (app, _pilot):
             assert not app.screen.query_one("#ov-health", LinkList).display
 

@@ -72,9 +72,13 @@ def test_first_screen_comes_before_the_statistics(monkeypatch: pytest.MonkeyPatc
 
 
 def test_overview_shows_the_quantization_mode_of_each_variant() -> None:
-    expected = {"cnn.float32": "float32", "cnn.float16": "float16 weights",
-                "cnn.dynamic": "dynamic-range", "cnn.int8-io": "full integer",
-                "cnn.int16x8": "16x8"}
+    expected = {
+        "cnn.float32": "float32",
+        "cnn.float16": "float16 weights",
+        "cnn.dynamic": "dynamic-range",
+        "cnn.int8-io": "full integer",
+        "cnn.int16x8": "16x8",
+    }
 
     async def go() -> None:
         for name, mode in expected.items():

@@ -22,8 +22,13 @@ def test_number_keys_switch_views() -> None:
         async with running(fixture_path("cnn.int8-io")) as (app, pilot):
             screen = _main(app)
             assert screen.active_view == "overview"
-            for key, view in (("2", "ops"), ("3", "tensors"), ("4", "weights"), ("5", "raw"),
-                              ("1", "overview")):
+            for key, view in (
+                ("2", "ops"),
+                ("3", "tensors"),
+                ("4", "weights"),
+                ("5", "raw"),
+                ("1", "overview"),
+            ):
                 await press(pilot, key)
                 assert screen.active_view == view
 
@@ -42,8 +47,11 @@ def test_op_to_tensor_to_producer_and_back_and_forward() -> None:
             assert screen.current_location() == Location("tensors", 0, 9, detail=True)
             assert "tensor 9" in app.screen.query_one("#tensors-detail", LinkList).plain_text()
             # tensor 9 is MaxPool's output: its producer is op 1
-            links = [line.link for line in app.screen.query_one("#tensors-detail", LinkList).lines
-                     if line.link is not None]
+            links = [
+                line.link
+                for line in app.screen.query_one("#tensors-detail", LinkList).lines
+                if line.link is not None
+            ]
             assert links[0] == Location("ops", 0, 1, detail=True)
             await press(pilot, "enter")
             assert screen.current_location() == Location("ops", 0, 1, detail=True)
@@ -64,8 +72,11 @@ def test_while_and_if_bodies_are_links_into_their_subgraphs() -> None:
             screen = _main(app)
             await press(pilot, "2", "enter")  # op 0 is WHILE
             detail = app.screen.query_one("#ops-detail", LinkList)
-            calls = [line.link for line in detail.lines
-                     if isinstance(line.link, Location) and line.link.view == "ops"]
+            calls = [
+                line.link
+                for line in detail.lines
+                if isinstance(line.link, Location) and line.link.view == "ops"
+            ]
             assert [c.subgraph for c in calls] == [3, 4]  # cond, body
             assert "cond" in detail.plain_text() and "body" in detail.plain_text()
             await press(pilot, "end", "enter")  # the last link: the body

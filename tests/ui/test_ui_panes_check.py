@@ -54,9 +54,12 @@ def test_int8_model_fits_int8_chosen_by_keyboard() -> None:
             assert "verdict: fits int8 (decided by static rules" in text
             assert "findings for int8: none" in text
             # every op row is a link to its op
-            links = [ln.link for ln in app.screen.query_one("#check-results", LinkList).lines
-                     if ln.link is not None]
+            links = [
+                ln.link
+                for ln in app.screen.query_one("#check-results", LinkList).lines
+                if ln.link is not None
+            ]
             ops = app.session.model.subgraphs[0].operators
-            assert [Location("ops", 0, op.index) for op in ops] == links[-len(ops):]
+            assert [Location("ops", 0, op.index) for op in ops] == links[-len(ops) :]
 
     run(go())

@@ -53,10 +53,12 @@ def test_a_quantized_model_defaults_b_to_its_float_sibling_and_s_swaps_the_ratio
             screen = app.screen
             await press(pilot, "8")
             view = screen.query_one(CompareView)
-            assert view.query_one("#compare-sibling", Select).value == \
-                str(FIXTURES / "cnn.float32.tflite")
+            assert view.query_one("#compare-sibling", Select).value == str(
+                FIXTURES / "cnn.float32.tflite"
+            )
             assert "B the closest float32 sibling (name, graph)" in str(
-                view.query_one("#compare-status").render())
+                view.query_one("#compare-status").render()
+            )
             await press(pilot, "ctrl+r")
             before = view.report
             assert before.failed is None
@@ -222,8 +224,12 @@ def test_layer_rows_map_to_producer_ops() -> None:
             row = {"reference_idx": first_input, "reference_name": sg.tensor(first_input).name}
             assert view.layer_location(row) == Location("tensors", 0, first_input)
             view.swapped = True  # the open model is B: its tensor of the row
-            row = {"tensor_idx": first_input, "tensor_name": sg.tensor(first_input).name,
-                   "reference_idx": 999, "reference_name": "elsewhere"}
+            row = {
+                "tensor_idx": first_input,
+                "tensor_name": sg.tensor(first_input).name,
+                "reference_idx": 999,
+                "reference_name": "elsewhere",
+            }
             assert view.layer_location(row) == Location("tensors", 0, first_input)
 
     run(go())

@@ -71,8 +71,10 @@ def test_an_inputs_file_runs_all_its_samples_and_counts_all_labels() -> None:
             assert str(app.screen.query_one("#run-status").render()).startswith("ok: 64 sample")
             app.screen.query_one("#run-samples").value = "5"  # unless told
             await press(pilot, "ctrl+r")
-            assert "(5 labelled samples)" in app.screen.query_one(
-                "#run-results", LinkList).plain_text()
+            assert (
+                "(5 labelled samples)"
+                in app.screen.query_one("#run-results", LinkList).plain_text()
+            )
 
     run(go())
 

@@ -17,8 +17,7 @@ from tflite_inspect.ui.views import check as check_view
 @pytest.fixture
 def static_check(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(check_view.CheckView, "probe_by_default", False)
-    monkeypatch.setattr(check_view, "static_report",
-                        functools.partial(static_report, installed=()))
+    monkeypatch.setattr(check_view, "static_report", functools.partial(static_report, installed=()))
 
 
 def test_check_pane_static(snap_compare: object, static_check: None) -> None:

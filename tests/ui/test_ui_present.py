@@ -17,8 +17,15 @@ from tflite_inspect.ui.widgets.virtual_table import _fit
 
 def test_channel_report_flags_zero_tiny_huge_and_the_ratio() -> None:
     report = channel_report([0.01, 0.0, 1e-12, 0.02, 50.0, float("nan"), -0.01])
-    assert report.flags == ("", "zero scale", "tiny scale", "", "huge scale",
-                            "non-finite scale", "negative scale")
+    assert report.flags == (
+        "",
+        "zero scale",
+        "tiny scale",
+        "",
+        "huge scale",
+        "non-finite scale",
+        "negative scale",
+    )
     assert report.flagged == [1, 2, 4, 5, 6]
     assert report.ratio == 50.0 / 1e-12
 

@@ -31,8 +31,11 @@ VIEWS = {
 @pytest.mark.parametrize("view", VIEWS)
 def test_view(snap_compare: object, view: str, size: str) -> None:
     app = create_app(fixture_path("cnn.int8-io"))
-    assert snap_compare(app, terminal_size=SIZES[size],  # type: ignore[operator]
-                        run_before=ready(*VIEWS[view]))
+    assert snap_compare(
+        app,
+        terminal_size=SIZES[size],  # type: ignore[operator]
+        run_before=ready(*VIEWS[view]),
+    )
 
 
 def test_help_screen(snap_compare: object) -> None:
@@ -42,14 +45,20 @@ def test_help_screen(snap_compare: object) -> None:
 
 def test_light_theme_tensors(snap_compare: object) -> None:
     app = create_app(fixture_path("cnn.int8-io"), theme=LIGHT_THEME)
-    assert snap_compare(app, terminal_size=(80, 24),  # type: ignore[operator]
-                        run_before=ready("3", "down", "down", "down", "down", "down"))
+    assert snap_compare(
+        app,
+        terminal_size=(80, 24),  # type: ignore[operator]
+        run_before=ready("3", "down", "down", "down", "down", "down"),
+    )
 
 
 def test_control_flow_while_detail(snap_compare: object) -> None:
     app = create_app(fixture_path("control_flow"))
-    assert snap_compare(app, terminal_size=(120, 40),  # type: ignore[operator]
-                        run_before=ready("2", "enter", "end"))
+    assert snap_compare(
+        app,
+        terminal_size=(120, 40),  # type: ignore[operator]
+        run_before=ready("2", "enter", "end"),
+    )
 
 
 def test_flex_op_detail(snap_compare: object) -> None:

@@ -91,13 +91,15 @@ def test_filter_and_sort_together() -> None:
             await press(pilot, "enter")
             assert list(table.visible_rows) == sorted(
                 (i for i in int32 if tensors[i].role == "constant"),
-                key=lambda i: -tensors[i].nbytes)
+                key=lambda i: -tensors[i].nbytes,
+            )
             await press(pilot, "escape")  # clearing it shows every row, still sorted
             assert table.visible_count == len(tensors)
             assert header(table).count("▼") == 1
             shown = list(table.visible_rows)
             assert [tensors[i].nbytes for i in shown] == sorted(
-                (t.nbytes for t in tensors), key=lambda n: (n == 0, -n))
+                (t.nbytes for t in tensors), key=lambda n: (n == 0, -n)
+            )
 
     run(go())
 
@@ -116,7 +118,8 @@ def test_shapes_sort_by_element_count_and_the_sort_cycles_back_to_the_file_order
             assert counts == sorted(counts)  # [1,5,5,16] (400) after [8,3,3,3] (216)
             await press(pilot, *["less_than_sign"] * 4)  # dtype, name, #, unsorted
             assert table.sort_column is None and list(table.visible_rows) == list(
-                range(len(tensors)))
+                range(len(tensors))
+            )
             assert "▲" not in header(table)
 
     run(go())

@@ -40,8 +40,7 @@ def test_a_sparse_constant_is_shown_dense_with_its_sparsity(tmp_path: Path) -> N
             assert "of the dense tensor" in stats
             session = app.session
             sg = session.subgraph(0)
-            lines = " ".join(line.text.plain for line in tensor_lines(session, sg,
-                                                                      sg.tensors[0]))
+            lines = " ".join(line.text.plain for line in tensor_lines(session, sg, sg.tensors[0]))
             assert "sparse CSR 2x2 blocks" in lines and "block map" in lines
 
     run(go())

@@ -50,7 +50,8 @@ async def wait_ready(pilot: Pilot[Any], *, stats: bool = True) -> None:
     assert isinstance(app, InspectApp)
     for _ in range(2000):
         if isinstance(app.screen, MainScreen) and (
-                not stats or (app.session is not None and app.session.stats is not None)):
+            not stats or (app.session is not None and app.session.stats is not None)
+        ):
             break
         await asyncio.sleep(0.005)
     else:
@@ -91,8 +92,9 @@ def ready(*keys: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
 
 
 @asynccontextmanager
-async def running(path: Path, size: tuple[int, int] = (80, 24), **kwargs: Any
-                  ) -> AsyncIterator[tuple[InspectApp, Pilot[Any]]]:
+async def running(
+    path: Path, size: tuple[int, int] = (80, 24), **kwargs: Any
+) -> AsyncIterator[tuple[InspectApp, Pilot[Any]]]:
     """The app on `path`, headless and ready."""
     app = create_app(path, **kwargs)
     async with app.run_test(size=size) as pilot:

@@ -56,8 +56,16 @@ LAYER_METRICS = ("num_elements", "stddev", "mean_error", "max_abs_error", "mean_
 DIRECT_METRICS = ("rmse_scale", "cosine", "sqnr_db")
 #: The isolated error's columns (see runtime.isolated) follow the debugger's, prefixed.
 ISOLATED_COLUMNS = tuple(f"isolated_{m}" for m in (*LAYER_METRICS[1:], *DIRECT_METRICS))
-CSV_COLUMNS = ("op_name", "tensor_idx", *LAYER_METRICS, *DIRECT_METRICS,
-               "scale", "zero_point", "tensor_name", *ISOLATED_COLUMNS)
+CSV_COLUMNS = (
+    "op_name",
+    "tensor_idx",
+    *LAYER_METRICS,
+    *DIRECT_METRICS,
+    "scale",
+    "zero_point",
+    "tensor_name",
+    *ISOLATED_COLUMNS,
+)
 #: The debugger guide flags 8-bit layers whose RMSE is above 0.7 quantization steps.
 RMSE_SCALE_FLAG = 0.7
 #: A 16-bit step is 256 times finer: a 16-bit layer is flagged when its error would be flagged at
@@ -75,8 +83,12 @@ CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
 # -- element-wise helpers ----------------------------------------------------------------------
 
 
-def dequantize(values: np.ndarray, scales: Sequence[float], zero_points: Sequence[int],
-               quantized_dimension: int = 0) -> np.ndarray:
+def dequantize(
+    values: np.ndarray,
+    scales: Sequence[float],
+    zero_points: Sequence[int],
+    quantized_dimension: int = 0,
+) -> np.ndarray:
     """Integer tensor -> float32 with per-tensor or per-axis parameters; float input is returned as
     float32 and an integer tensor without scales is only cast."""
     arr = np.asarray(values)
@@ -122,8 +134,9 @@ def cosine(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.dot(x, y) / (nx * ny))
 
 
-def _sample_rows(reference: np.ndarray, test: np.ndarray, what: str
-                 ) -> tuple[int, np.ndarray, np.ndarray]:
+def _sample_rows(
+    reference: np.ndarray, test: np.ndarray, what: str
+) -> tuple[int, np.ndarray, np.ndarray]:
     """Samples stacked along the first axis as (count, reference rows, test rows) in float64,
     one row a sample; ValueError when the two differ in size ('{what} sizes differ')."""
     n = reference.shape[0]
@@ -216,8 +229,14 @@ class OutputStats:
             "nonfinite_b": self.nonfinite_b,
         }
         if self.nonfinite_a or self.nonfinite_b:
-            for key in ("max_abs_error", "mean_abs_error", "rmse", "sqnr_db", "cosine",
-                        "cosine_min"):
+            for key in (
+                "max_abs_error",
+                "mean_abs_error",
+                "rmse",
+                "sqnr_db",
+                "cosine",
+                "cosine_min",
+            ):
                 out[key] = math.nan
         return out
 
@@ -254,7 +273,7 @@ class LayerStats:
             s["stddev"].extend(np.std(diffs, axis=1).tolist())
             s["mean_error"].extend(np.mean(diffs, axis=1).tolist())
             s["max_abs_error"].extend(np.max(np.abs(diffs), axis=1).tolist())
-            s["mean_squared_error"].extend(np.mean(diffs ** 2, axis=1).tolist())
+            s["mean_squared_error"].extend(np.mean(diffs**2, axis=1).tolist())
         s["cosine"].extend(_row_cosines(ref, tst))
         self._err_power += float(np.nansum(diffs * diffs))
         self._ref_power += float(np.nansum(ref * ref))
@@ -266,8 +285,7 @@ class LayerStats:
             finite = values[~np.isnan(values)]
             out[key] = float(finite.mean()) if finite.size else math.nan
         mse = out["mean_squared_error"]
-        out["rmse_scale"] = (math.sqrt(mse) / scale
-                             if scale and not math.isnan(mse) else None)
+        out["rmse_scale"] = math.sqrt(mse) / scale if scale and not math.isnan(mse) else None
         out["sqnr_db"] = _power_ratio_db(self._ref_power, self._err_power)
         out["nonfinite"] = self.nonfinite
         if self.nonfinite:
@@ -320,8 +338,7 @@ class Match:
     how: str
 
 
-def match_activations(reference: Sequence[Activation],
-                      test: Sequence[Activation]) -> list[Match]:
+def match_activations(reference: Sequence[Activation], test: Sequence[Activation]) -> list[Match]:
     """Pairs each test tensor with at most one reference tensor of the same element count, in the
     test model's execution order."""
     found: dict[int, Match] = {}
@@ -387,8 +404,9 @@ def layer_metrics(m: Match, st: LayerStats) -> dict[str, Any]:
     quant = _quant_of(m)
     metrics = st.result(quant.scales[0] if quant else None)
     limit = flag_threshold(quant.dtype) if quant else None
-    metrics["flagged"] = bool(limit is not None and metrics["rmse_scale"] is not None
-                              and metrics["rmse_scale"] > limit)
+    metrics["flagged"] = bool(
+        limit is not None and metrics["rmse_scale"] is not None and metrics["rmse_scale"] > limit
+    )
     return metrics
 
 
@@ -445,8 +463,13 @@ def _mark_jump(matches: Sequence[Match], by_test: dict[int, dict[str, Any]]) -> 
         if math.isinf(baseline) or math.isinf(own):
             continue
         row["sqnr_drop_db"] = baseline - own
-        if (not jumped and baseline < EXACT_DB and row["sqnr_drop_db"] >= JUMP_DB
-                and m.test.producer and m.test.producer not in CONVERSIONS):
+        if (
+            not jumped
+            and baseline < EXACT_DB
+            and row["sqnr_drop_db"] >= JUMP_DB
+            and m.test.producer
+            and m.test.producer not in CONVERSIONS
+        ):
             row["jump"] = jumped = True
 
 
@@ -460,8 +483,10 @@ def layers_csv(rows: Sequence[dict[str, Any]]) -> str:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         isolated = row.get("isolated") or {}
-        cells = [isolated.get(c[len("isolated_"):]) if c.startswith("isolated_") else row.get(c)
-                 for c in CSV_COLUMNS]
+        cells = [
+            isolated.get(c[len("isolated_") :]) if c.startswith("isolated_") else row.get(c)
+            for c in CSV_COLUMNS
+        ]
         writer.writerow(["" if v is None else v for v in cells])
     return buf.getvalue()
 
@@ -471,8 +496,9 @@ def model_explorer_node_data(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
     rmse/scale (colour thresholds at 0.35 and the 0.7 flag) when the test tensors are quantized,
     else the mean squared error on a green-to-red gradient."""
     rows = [r for r in rows if r["tensor_name"]]
-    quantized = [r for r in rows if r.get("rmse_scale") is not None
-                 and math.isfinite(r["rmse_scale"])]
+    quantized = [
+        r for r in rows if r.get("rmse_scale") is not None and math.isfinite(r["rmse_scale"])
+    ]
     if quantized:
         return {
             "results": {r["tensor_name"]: {"value": r["rmse_scale"]} for r in quantized},
@@ -483,7 +509,10 @@ def model_explorer_node_data(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
             ],
         }
     return {
-        "results": {r["tensor_name"]: {"value": r["mean_squared_error"]} for r in rows
-                    if math.isfinite(r["mean_squared_error"])},
+        "results": {
+            r["tensor_name"]: {"value": r["mean_squared_error"]}
+            for r in rows
+            if math.isfinite(r["mean_squared_error"])
+        },
         "gradient": [{"stop": 0, "bgColor": "#c8f7c5"}, {"stop": 1, "bgColor": "#ffb3b3"}],
     }

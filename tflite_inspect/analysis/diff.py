@@ -59,10 +59,10 @@ def _unique(keys: dict[int, tuple[Any, ...]], indices: list[int]) -> dict[tuple[
     return {k: i for i in indices if (k := keys.get(i)) is not None and counts[k] == 1}
 
 
-def _pairs(sa: Any, sb: Any) -> tuple[list[tuple[Tensor, Tensor, str]], list[Tensor],
-                                      list[Tensor]]:
+def _pairs(sa: Any, sb: Any) -> tuple[list[tuple[Tensor, Tensor, str]], list[Tensor], list[Tensor]]:
     """Tensors of two subgraphs paired by name (a name used once on each side), then the rest by
     graph position; what is left has no partner."""
+
     def by_name(sg: Any) -> dict[str, Tensor]:
         counts = Counter(t.name for t in sg.tensors)
         return {t.name: t for t in sg.tensors if counts[t.name] == 1}
@@ -79,8 +79,11 @@ def _pairs(sa: Any, sb: Any) -> tuple[list[tuple[Tensor, Tensor, str]], list[Ten
         pairs.append((sa.tensors[pa[key]], sb.tensors[pb[key]], "position"))
         used_a.add(pa[key])
         used_b.add(pb[key])
-    return (pairs, [t for t in sa.tensors if t.index not in used_a],
-            [t for t in sb.tensors if t.index not in used_b])
+    return (
+        pairs,
+        [t for t in sa.tensors if t.index not in used_a],
+        [t for t in sb.tensors if t.index not in used_b],
+    )
 
 
 def _quant_brief(t: Tensor) -> dict[str, Any] | None:
@@ -114,29 +117,43 @@ def _tensor_changes(a: Model, b: Model) -> dict[str, Any]:
     only_b: list[dict[str, Any]] = []
 
     def only(sg: int, t: Tensor) -> dict[str, Any]:
-        return {"subgraph": sg, "name": t.name, "index": t.index, "dtype": t.dtype,
-                "shape": list(t.shape)}
+        return {
+            "subgraph": sg,
+            "name": t.name,
+            "index": t.index,
+            "dtype": t.dtype,
+            "shape": list(t.shape),
+        }
 
     for i in range(max(len(a.subgraphs), len(b.subgraphs))):
         if i >= len(a.subgraphs) or i >= len(b.subgraphs):
-            side, sg = (only_b, b.subgraphs[i]) if i >= len(a.subgraphs) else \
-                (only_a, a.subgraphs[i])
+            side, sg = (
+                (only_b, b.subgraphs[i]) if i >= len(a.subgraphs) else (only_a, a.subgraphs[i])
+            )
             side += [only(i, t) for t in sg.tensors]
             continue
         pairs, rest_a, rest_b = _pairs(a.subgraphs[i], b.subgraphs[i])
         for x, y, how in pairs:
             fields = _fields(x, y)
             if fields:
-                changed.append({"subgraph": i, "name": x.name, "index": [x.index, y.index],
-                                "paired_by": how, **fields})
+                changed.append(
+                    {
+                        "subgraph": i,
+                        "name": x.name,
+                        "index": [x.index, y.index],
+                        "paired_by": how,
+                        **fields,
+                    }
+                )
         only_a += [only(i, t) for t in rest_a]
         only_b += [only(i, t) for t in rest_b]
     return {"changed": changed, "only_in_a": only_a, "only_in_b": only_b}
 
 
 def _metadata(model: Model) -> dict[str, Any]:
-    return {str(e.name): e.value if e.value is not None else f"{e.size} bytes"
-            for e in model.metadata}
+    return {
+        str(e.name): e.value if e.value is not None else f"{e.size} bytes" for e in model.metadata
+    }
 
 
 def _key_changes(a: Any, b: Any, prefix: str = "") -> list[dict[str, Any]]:
@@ -157,9 +174,18 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
     ops = []
     for name in sorted(names_a.keys() | names_b.keys()):
         if names_a[name] != names_b[name]:
-            ops.append({"opcode": name, "a": names_a[name], "b": names_b[name],
-                        "change": "added" if not names_a[name] else
-                        "removed" if not names_b[name] else "count"})
+            ops.append(
+                {
+                    "opcode": name,
+                    "a": names_a[name],
+                    "b": names_b[name],
+                    "change": "added"
+                    if not names_a[name]
+                    else "removed"
+                    if not names_b[name]
+                    else "count",
+                }
+            )
     versions = []
     for name in sorted(names_a.keys() & names_b.keys()):
         va = sorted(v for (n, v) in versions_a if n == name)
@@ -168,25 +194,38 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
             versions.append({"opcode": name, "a": va, "b": vb})
     wa, wb = weight_bytes_by_dtype(a), weight_bytes_by_dtype(b)
     sizes: dict[str, Any] = {
-        "file": {"a": a.file_size, "b": b.file_size, "delta": b.file_size - a.file_size,
-                 "ratio": b.file_size / a.file_size if a.file_size else None},
-        "weights": {"a": sum(wa.values()), "b": sum(wb.values()),
-                    "delta": sum(wb.values()) - sum(wa.values())},
-        "weights_by_dtype": [{"dtype": d, "a": wa.get(d, 0), "b": wb.get(d, 0),
-                              "delta": wb.get(d, 0) - wa.get(d, 0)}
-                             for d in sorted(wa.keys() | wb.keys())
-                             if wa.get(d, 0) != wb.get(d, 0)],
+        "file": {
+            "a": a.file_size,
+            "b": b.file_size,
+            "delta": b.file_size - a.file_size,
+            "ratio": b.file_size / a.file_size if a.file_size else None,
+        },
+        "weights": {
+            "a": sum(wa.values()),
+            "b": sum(wb.values()),
+            "delta": sum(wb.values()) - sum(wa.values()),
+        },
+        "weights_by_dtype": [
+            {"dtype": d, "a": wa.get(d, 0), "b": wb.get(d, 0), "delta": wb.get(d, 0) - wa.get(d, 0)}
+            for d in sorted(wa.keys() | wb.keys())
+            if wa.get(d, 0) != wb.get(d, 0)
+        ],
     }
     ma, mb = _metadata(a), _metadata(b)
-    metadata = [{"name": k, "a": ma.get(k), "b": mb.get(k),
-                 "changes": _key_changes(ma.get(k), mb.get(k))}
-                for k in sorted(ma.keys() | mb.keys()) if ma.get(k) != mb.get(k)]
+    metadata = [
+        {"name": k, "a": ma.get(k), "b": mb.get(k), "changes": _key_changes(ma.get(k), mb.get(k))}
+        for k in sorted(ma.keys() | mb.keys())
+        if ma.get(k) != mb.get(k)
+    ]
     tensors = _tensor_changes(a, b)
     qa, qb = quantization_summary(a), quantization_summary(b)
     coverage = {
-        side: {"mode": q.mode, "ops_by_precision": q.ops_by_precision,
-               "float_ops": sorted({p.opcode for p in q.float_ops}),
-               "integer_ops": sorted({p.opcode for p in _precisions(m, "integer")})}
+        side: {
+            "mode": q.mode,
+            "ops_by_precision": q.ops_by_precision,
+            "float_ops": sorted({p.opcode for p in q.float_ops}),
+            "integer_ops": sorted({p.opcode for p in _precisions(m, "integer")}),
+        }
         for side, q, m in (("a", qa, a), ("b", qb, b))
     }
     structure: dict[str, list[Any]] = {
@@ -194,18 +233,36 @@ def diff_models(a: Model, b: Model) -> dict[str, Any]:
         "signatures": [[s.key for s in a.signatures], [s.key for s in b.signatures]],
         "description": [a.description, b.description],
     }
-    identical = not (ops or versions or tensors["changed"] or tensors["only_in_a"]
-                     or tensors["only_in_b"] or metadata or sizes["file"]["delta"]
-                     or structure["subgraphs"][0] != structure["subgraphs"][1]
-                     or structure["signatures"][0] != structure["signatures"][1]
-                     or structure["description"][0] != structure["description"][1])
-    return {"identical": identical, "ops": ops, "op_versions": versions, "tensors": tensors,
-            "sizes": sizes, "metadata": metadata, "quantization": coverage,
-            "structure": structure}
+    identical = not (
+        ops
+        or versions
+        or tensors["changed"]
+        or tensors["only_in_a"]
+        or tensors["only_in_b"]
+        or metadata
+        or sizes["file"]["delta"]
+        or structure["subgraphs"][0] != structure["subgraphs"][1]
+        or structure["signatures"][0] != structure["signatures"][1]
+        or structure["description"][0] != structure["description"][1]
+    )
+    return {
+        "identical": identical,
+        "ops": ops,
+        "op_versions": versions,
+        "tensors": tensors,
+        "sizes": sizes,
+        "metadata": metadata,
+        "quantization": coverage,
+        "structure": structure,
+    }
 
 
 def _precisions(model: Model, which: str) -> list[Any]:
     from .quantmode import op_precision
 
-    return [p for sg in model.subgraphs for op in sg.operators
-            if (p := op_precision(sg, op)).precision == which]
+    return [
+        p
+        for sg in model.subgraphs
+        for op in sg.operators
+        if (p := op_precision(sg, op)).precision == which
+    ]

@@ -25,8 +25,15 @@ from ..model import Model
 from .quantmode import op_precision, quantization_summary
 from .scales import RATIO_LIMIT, channel_report
 
-__all__ = ["ACTIVATION_RANGE_LIMIT", "BadScale", "FloatIsland", "QuantHealth", "ScaleOutlier",
-           "WideActivation", "quantization_health"]
+__all__ = [
+    "ACTIVATION_RANGE_LIMIT",
+    "BadScale",
+    "FloatIsland",
+    "QuantHealth",
+    "ScaleOutlier",
+    "WideActivation",
+    "quantization_health",
+]
 
 ACTIVATION_RANGE_LIMIT = 1000.0
 """A quantized activation whose representable range (scale x (qmax - qmin)) passes this many
@@ -93,8 +100,13 @@ class QuantHealth:
 
     def to_dict(self) -> dict[str, Any]:
         def plain(items: tuple[Any, ...]) -> list[dict[str, Any]]:
-            return [{k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
-                     for k, v in asdict(x).items()} for x in items]
+            return [
+                {
+                    k: (v if not isinstance(v, float) or math.isfinite(v) else str(v))
+                    for k, v in asdict(x).items()
+                }
+                for x in items
+            ]
 
         return {
             "counts": dict(self.counts),
@@ -136,25 +148,41 @@ def quantization_health(model: Model) -> QuantHealth | None:
             if len(scales) > 1:
                 usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
                 if len(usable) > 1 and usable and max(usable) / min(usable) > RATIO_LIMIT:
-                    outliers.append(ScaleOutlier(sg.index, t.index, t.name, len(scales),
-                                                 max(usable) / min(usable), min(usable),
-                                                 max(usable)))
+                    outliers.append(
+                        ScaleOutlier(
+                            sg.index,
+                            t.index,
+                            t.name,
+                            len(scales),
+                            max(usable) / min(usable),
+                            min(usable),
+                            max(usable),
+                        )
+                    )
             bits = INTEGER_BITS.get(t.dtype)
             if not t.is_constant and bits is not None and len(scales) == 1:
-                span = scales[0] * (2 ** bits - 1)
+                span = scales[0] * (2**bits - 1)
                 if math.isfinite(span) and span > ACTIVATION_RANGE_LIMIT:
-                    wide.append(WideActivation(sg.index, t.index, t.name, t.dtype, scales[0],
-                                               span))
+                    wide.append(WideActivation(sg.index, t.index, t.name, t.dtype, scales[0], span))
     if not any_quantized:
         return None
     islands = _float_islands(model)
     outliers.sort(key=lambda x: -x.ratio)
     bad.sort(key=lambda x: (-sum(x.flags.values()), x.subgraph, x.tensor))
     wide.sort(key=lambda x: -x.range)
-    counts = {"scale_outliers": len(outliers), "bad_scales": len(bad),
-              "wide_activations": len(wide), "float_islands": len(islands)}
-    return QuantHealth(tuple(outliers[:LIMIT]), tuple(bad[:LIMIT]), tuple(wide[:LIMIT]),
-                       tuple(islands[:LIMIT]), counts)
+    counts = {
+        "scale_outliers": len(outliers),
+        "bad_scales": len(bad),
+        "wide_activations": len(wide),
+        "float_islands": len(islands),
+    }
+    return QuantHealth(
+        tuple(outliers[:LIMIT]),
+        tuple(bad[:LIMIT]),
+        tuple(wide[:LIMIT]),
+        tuple(islands[:LIMIT]),
+        counts,
+    )
 
 
 def _float_islands(model: Model) -> list[FloatIsland]:
@@ -189,15 +217,25 @@ def _float_islands(model: Model) -> list[FloatIsland]:
                 opcodes[op.opcode_name] = opcodes.get(op.opcode_name, 0) + 1
                 for ti in op.inputs:
                     t = sg.tensor(ti) if ti >= 0 else None
-                    if t is not None and t.is_constant and t.index not in seen and \
-                            t.dtype in ("float32", "float16", "bfloat16", "float64"):
+                    if (
+                        t is not None
+                        and t.is_constant
+                        and t.index not in seen
+                        and t.dtype in ("float32", "float16", "bfloat16", "float64")
+                    ):
                         seen.add(t.index)
                         weights += t.nbytes
             if mode == "dynamic-range" and not weights:
                 continue
-            out.append(FloatIsland(sg.index, min(ops), len(ops),
-                                   dict(sorted(opcodes.items(), key=lambda kv: -kv[1])),
-                                   weights))
+            out.append(
+                FloatIsland(
+                    sg.index,
+                    min(ops),
+                    len(ops),
+                    dict(sorted(opcodes.items(), key=lambda kv: -kv[1])),
+                    weights,
+                )
+            )
     out.sort(key=lambda x: (-x.ops, -x.weight_bytes, x.subgraph, x.first_op))
     return out
 

@@ -17,8 +17,23 @@ FLOAT = {"float32", "float16", "bfloat16", "float64"}
 INTEGER = {"int8", "uint8", "int16", "int4", "uint4", "int2"}
 CONVERSION_OPS = {"QUANTIZE", "DEQUANTIZE"}
 # Ops that only move or reshape data: their dtype follows their input.
-SHAPE_OPS = {"RESHAPE", "SQUEEZE", "EXPAND_DIMS", "SHAPE", "GATHER", "TRANSPOSE", "CONCATENATION",
-             "PACK", "UNPACK", "SLICE", "STRIDED_SLICE", "SPLIT", "SPLIT_V", "PAD", "PADV2"}
+SHAPE_OPS = {
+    "RESHAPE",
+    "SQUEEZE",
+    "EXPAND_DIMS",
+    "SHAPE",
+    "GATHER",
+    "TRANSPOSE",
+    "CONCATENATION",
+    "PACK",
+    "UNPACK",
+    "SLICE",
+    "STRIDED_SLICE",
+    "SPLIT",
+    "SPLIT_V",
+    "PAD",
+    "PADV2",
+}
 
 
 @dataclass(frozen=True)
@@ -57,8 +72,14 @@ def op_precision(subgraph: Subgraph, op: Operator) -> OpPrecision:
         precision = "hybrid"
     else:
         precision = "float"
-    return OpPrecision(subgraph.index, op.index, op.opcode_name, precision,
-                       tuple(sorted(set(acts))), tuple(sorted(set(weights))))
+    return OpPrecision(
+        subgraph.index,
+        op.index,
+        op.opcode_name,
+        precision,
+        tuple(sorted(set(acts))),
+        tuple(sorted(set(weights))),
+    )
 
 
 @dataclass(frozen=True)
@@ -118,5 +139,12 @@ def quantization_summary(model: Model) -> QuantSummary:
         mode = "mixed"
     quantized = mode not in ("float32", "float16 weights")
     float_ops = tuple(p for p in precisions if quantized and p.precision in ("float", "hybrid"))
-    return QuantSummary(mode, tuple(sorted(io)), dict(weights), dict(acts), dict(by_precision),
-                        float_ops, _declared(model))
+    return QuantSummary(
+        mode,
+        tuple(sorted(io)),
+        dict(weights),
+        dict(acts),
+        dict(by_precision),
+        float_ops,
+        _declared(model),
+    )

@@ -91,18 +91,25 @@ def tensor_dict(t: Tensor) -> dict[str, Any]:
 
 
 def tensors_report(model: Model, subgraph: int | None = None) -> dict[str, Any]:
-    return document("tensors", model, subgraphs=[
-        {"index": sg.index, "name": sg.name, "tensors": [tensor_dict(t) for t in sg.tensors]}
-        for sg in _subgraphs(model, subgraph)
-    ])
+    return document(
+        "tensors",
+        model,
+        subgraphs=[
+            {"index": sg.index, "name": sg.name, "tensors": [tensor_dict(t) for t in sg.tensors]}
+            for sg in _subgraphs(model, subgraph)
+        ],
+    )
 
 
 def _custom_dict(op: Operator) -> dict[str, Any] | None:
     if not op.is_custom:
         return None
     custom = op.custom
-    out: dict[str, Any] = {"code": op.opcode.custom_code if op.opcode else None,
-                           "options_bytes": custom.size, "kind": custom.kind}
+    out: dict[str, Any] = {
+        "code": op.opcode.custom_code if op.opcode else None,
+        "options_bytes": custom.size,
+        "kind": custom.kind,
+    }
     if custom.tf_op:
         out["tf_op"] = custom.tf_op
     if custom.node_def is not None:
@@ -133,10 +140,18 @@ def op_dict(sg: Subgraph, op: Operator) -> dict[str, Any]:
 
 
 def ops_report(model: Model, subgraph: int | None = None) -> dict[str, Any]:
-    return document("ops", model, subgraphs=[
-        {"index": sg.index, "name": sg.name, "operators": [op_dict(sg, op) for op in sg.operators]}
-        for sg in _subgraphs(model, subgraph)
-    ])
+    return document(
+        "ops",
+        model,
+        subgraphs=[
+            {
+                "index": sg.index,
+                "name": sg.name,
+                "operators": [op_dict(sg, op) for op in sg.operators],
+            }
+            for sg in _subgraphs(model, subgraph)
+        ],
+    )
 
 
 def _subgraphs(model: Model, subgraph: int | None) -> tuple[Subgraph, ...]:
@@ -152,9 +167,16 @@ def _io(sg: Subgraph, indices: tuple[int, ...]) -> list[dict[str, Any]]:
         if t is None:
             out.append({"index": i, "name": None})
             continue
-        out.append({"index": i, "name": t.name, "dtype": t.dtype, "shape": list(t.shape),
-                    "shape_signature": list(t.shape_signature) if t.shape_signature else None,
-                    "quantization": quantization_dict(t.quantization, t.dtype)})
+        out.append(
+            {
+                "index": i,
+                "name": t.name,
+                "dtype": t.dtype,
+                "shape": list(t.shape),
+                "shape_signature": list(t.shape_signature) if t.shape_signature else None,
+                "quantization": quantization_dict(t.quantization, t.dtype),
+            }
+        )
     return out
 
 
@@ -175,35 +197,59 @@ def summary_report(model: Model) -> dict[str, Any]:
             opcodes[op.opcode_name] = opcodes.get(op.opcode_name, 0) + 1
     signatures = []
     for sig in model.signatures:
-        owner: Subgraph | None = (model.subgraphs[sig.subgraph_index]
-                                  if 0 <= sig.subgraph_index < len(model.subgraphs) else None)
-        signatures.append({
-            "key": sig.key,
-            "subgraph": sig.subgraph_index,
-            "inputs": [_signature_io(owner, n, i) for n, i in sig.inputs],
-            "outputs": [_signature_io(owner, n, i) for n, i in sig.outputs],
-        })
+        owner: Subgraph | None = (
+            model.subgraphs[sig.subgraph_index]
+            if 0 <= sig.subgraph_index < len(model.subgraphs)
+            else None
+        )
+        signatures.append(
+            {
+                "key": sig.key,
+                "subgraph": sig.subgraph_index,
+                "inputs": [_signature_io(owner, n, i) for n, i in sig.inputs],
+                "outputs": [_signature_io(owner, n, i) for n, i in sig.outputs],
+            }
+        )
     return document(
         "summary",
         model,
         version=model.version,
         description=model.description,
-        subgraphs=[{
-            "index": sg.index,
-            "name": sg.name,
-            "tensors": len(sg.tensors),
-            "operators": len(sg.operators),
-            "inputs": _io(sg, sg.inputs),
-            "outputs": _io(sg, sg.outputs),
-        } for sg in model.subgraphs],
+        subgraphs=[
+            {
+                "index": sg.index,
+                "name": sg.name,
+                "tensors": len(sg.tensors),
+                "operators": len(sg.operators),
+                "inputs": _io(sg, sg.inputs),
+                "outputs": _io(sg, sg.outputs),
+            }
+            for sg in model.subgraphs
+        ],
         signatures=signatures,
-        operator_codes=[{"index": c.index, "name": c.display_name, "version": c.version,
-                         "custom": c.is_custom, "flex": c.is_flex}
-                        for c in model.operator_codes],
+        operator_codes=[
+            {
+                "index": c.index,
+                "name": c.display_name,
+                "version": c.version,
+                "custom": c.is_custom,
+                "flex": c.is_flex,
+            }
+            for c in model.operator_codes
+        ],
         op_counts=dict(sorted(opcodes.items(), key=lambda kv: (-kv[1], kv[0]))),
         buffers=len(model.buffers),
-        metadata=[{"name": e.name, "buffer": e.buffer, "size": e.size, "kind": e.kind,
-                   "value": _plain(e.value), "error": e.error} for e in model.metadata],
+        metadata=[
+            {
+                "name": e.name,
+                "buffer": e.buffer,
+                "size": e.size,
+                "kind": e.kind,
+                "value": _plain(e.value),
+                "error": e.error,
+            }
+            for e in model.metadata
+        ],
         quantization={
             "mode": quant.mode,
             "declared_modes": list(quant.declared_modes),
@@ -211,8 +257,15 @@ def summary_report(model: Model) -> dict[str, Any]:
             "weight_dtypes": quant.weight_dtypes,
             "activation_dtypes": quant.activation_dtypes,
             "ops_by_precision": quant.ops_by_precision,
-            "float_ops": [{"subgraph": p.subgraph, "index": p.index, "opcode": p.opcode,
-                           "precision": p.precision} for p in quant.float_ops],
+            "float_ops": [
+                {
+                    "subgraph": p.subgraph,
+                    "index": p.index,
+                    "opcode": p.opcode,
+                    "precision": p.precision,
+                }
+                for p in quant.float_ops
+            ],
         },
         quantization_health=health.to_dict() if health is not None else None,
         structural=[d.to_dict() for d in model.structural.diagnostics],
@@ -227,8 +280,16 @@ def support_metadata_dict(model: Model) -> dict[str, Any]:
     archive = model_archive(model)
     appended = None
     if archive is not None:
-        appended = {"start": archive.start, "end": archive.end, "bytes": archive.size,
-                    "members": archive.members, "problem": archive.problem,
-                    "refused": archive.refused, "files": _plain(archive.files)}
-    return {"support_metadata": _plain(meta) if meta is not None else None,
-            "appended_files": appended}
+        appended = {
+            "start": archive.start,
+            "end": archive.end,
+            "bytes": archive.size,
+            "members": archive.members,
+            "problem": archive.problem,
+            "refused": archive.refused,
+            "files": _plain(archive.files),
+        }
+    return {
+        "support_metadata": _plain(meta) if meta is not None else None,
+        "appended_files": appended,
+    }

@@ -44,8 +44,9 @@ class RangeHistogram:
         counts, _ = np.histogram(inside, bins=BINS, range=(self.lo, self.hi))
         return counts
 
-    def add(self, reference: np.ndarray, test_raw: np.ndarray,
-            test_float: np.ndarray | None = None) -> None:
+    def add(
+        self, reference: np.ndarray, test_raw: np.ndarray, test_float: np.ndarray | None = None
+    ) -> None:
         """One sample (or a stack): float reference values and the test tensor's raw integers;
         `test_float`, when the caller has it, is those integers already dequantized."""
         ref = np.asarray(reference, dtype=np.float64).ravel()
@@ -61,6 +62,11 @@ class RangeHistogram:
 
     def result(self) -> dict[str, Any]:
         n = self.count or 1
-        return {"lo": self.lo, "hi": self.hi, "reference": self.reference.tolist(),
-                "test": self.quantized.tolist(), "clipped": self.outside / n,
-                "saturated": self.at_limits / n}
+        return {
+            "lo": self.lo,
+            "hi": self.hi,
+            "reference": self.reference.tolist(),
+            "test": self.quantized.tolist(),
+            "clipped": self.outside / n,
+            "saturated": self.at_limits / n,
+        }

@@ -59,8 +59,9 @@ def _targets(names: Iterable[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def _verdicts(model: Model, report: CheckReport, targets: tuple[str, ...],
-              arena_limit: int | None) -> dict[str, TargetVerdict]:
+def _verdicts(
+    model: Model, report: CheckReport, targets: tuple[str, ...], arena_limit: int | None
+) -> dict[str, TargetVerdict]:
     out: dict[str, TargetVerdict] = {}
     for t in targets:
         if t == "litert":
@@ -74,36 +75,77 @@ def _verdicts(model: Model, report: CheckReport, targets: tuple[str, ...],
     return out
 
 
-def static_report(model: Model, targets: Iterable[str] | None = None, *,
-                  installed: Sequence[InstalledRuntime] | None = None,
-                  arena_limit: int | None = None) -> CheckReport:
+def static_report(
+    model: Model,
+    targets: Iterable[str] | None = None,
+    *,
+    installed: Sequence[InstalledRuntime] | None = None,
+    arena_limit: int | None = None,
+) -> CheckReport:
     """Everything that needs no interpreter: reads the model only (and package metadata to know
     the installed runtimes). Raises ValueError for an unknown target name."""
     chosen = _targets(targets)
     ops = op_inventory(model)
     rts = tuple(installed_runtimes() if installed is None else installed)
-    report = CheckReport(model.path, model.file_size, ops, runtime_need(model, ops), rts, (),
-                         quant_coverage(model), estimate_memory(model))
+    report = CheckReport(
+        model.path,
+        model.file_size,
+        ops,
+        runtime_need(model, ops),
+        rts,
+        (),
+        quant_coverage(model),
+        estimate_memory(model),
+    )
     return with_probes(model, report, (), chosen, arena_limit)
 
 
-def with_probes(model: Model, report: CheckReport, probes: Sequence[ProbeResult],
-                targets: Iterable[str] | None = None,
-                arena_limit: int | None = None) -> CheckReport:
+def with_probes(
+    model: Model,
+    report: CheckReport,
+    probes: Sequence[ProbeResult],
+    targets: Iterable[str] | None = None,
+    arena_limit: int | None = None,
+) -> CheckReport:
     """The report again with probe results folded into the verdicts (pure)."""
     chosen = _targets(targets if targets is not None else (report.targets or None))
-    base = CheckReport(report.path, report.file_size, report.ops, report.runtime,
-                       report.installed, tuple(probes), report.quantization, report.memory,
-                       {}, report.notes)
+    base = CheckReport(
+        report.path,
+        report.file_size,
+        report.ops,
+        report.runtime,
+        report.installed,
+        tuple(probes),
+        report.quantization,
+        report.memory,
+        {},
+        report.notes,
+    )
     verdicts = _verdicts(model, base, chosen, arena_limit)
-    return CheckReport(base.path, base.file_size, base.ops, base.runtime, base.installed,
-                       base.probes, base.quantization, base.memory, verdicts, base.notes)
+    return CheckReport(
+        base.path,
+        base.file_size,
+        base.ops,
+        base.runtime,
+        base.installed,
+        base.probes,
+        base.quantization,
+        base.memory,
+        verdicts,
+        base.notes,
+    )
 
 
-def check_model(model: Model, targets: Iterable[str] | None = None, *, probe: bool = True,
-                arena_limit: int | None = None, timeout_s: float = 120.0,
-                runtimes: Iterable[str] | None = None,
-                cancel: threading.Event | None = None) -> CheckReport:
+def check_model(
+    model: Model,
+    targets: Iterable[str] | None = None,
+    *,
+    probe: bool = True,
+    arena_limit: int | None = None,
+    timeout_s: float = 120.0,
+    runtimes: Iterable[str] | None = None,
+    cancel: threading.Event | None = None,
+) -> CheckReport:
     """Checks `model` for the given targets (default: all). With `probe`, the model file is
     loaded by each installed interpreter in a child process (TFLite Micro only when "micro" is a
     target and the tflite-micro wheel is installed); `runtimes` limits the probe to these
@@ -115,10 +157,18 @@ def check_model(model: Model, targets: Iterable[str] | None = None, *, probe: bo
         return report
     micro_arena = max(4 * report.memory.arena_bytes + (256 << 10), 1 << 20)
     wanted = set(runtimes) if runtimes is not None else None
-    probe_with = [r for r in report.installed
-                  if ("litert" in chosen or r.name == "tflite-micro")
-                  and (wanted is None or r.name in wanted)]
-    probes = probe_model(model.path, runtimes=probe_with, micro="micro" in chosen,
-                         micro_arena=micro_arena, timeout_s=timeout_s, cancel=cancel,
-                         micro_limit=arena_limit)
+    probe_with = [
+        r
+        for r in report.installed
+        if ("litert" in chosen or r.name == "tflite-micro") and (wanted is None or r.name in wanted)
+    ]
+    probes = probe_model(
+        model.path,
+        runtimes=probe_with,
+        micro="micro" in chosen,
+        micro_arena=micro_arena,
+        timeout_s=timeout_s,
+        cancel=cancel,
+        micro_limit=arena_limit,
+    )
     return with_probes(model, report, probes, chosen, arena_limit)

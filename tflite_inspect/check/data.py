@@ -96,8 +96,12 @@ class InstalledRuntime:
         return f"{self.name} {self.version}"
 
 
-_PACKAGES = (("ai-edge-litert", "ai_edge_litert"), ("tensorflow", "tensorflow"),
-             ("tflite-runtime", "tflite_runtime"), ("tflite-micro", "tflite_micro"))
+_PACKAGES = (
+    ("ai-edge-litert", "ai_edge_litert"),
+    ("tensorflow", "tensorflow"),
+    ("tflite-runtime", "tflite_runtime"),
+    ("tflite-micro", "tflite_micro"),
+)
 
 
 def _bundled_runtime(name: str, ver: str) -> tuple[str | None, bool]:
@@ -107,7 +111,9 @@ def _bundled_runtime(name: str, ver: str) -> tuple[str | None, bool]:
         return data["ai-edge-litert"].get(major_minor), False
     if name in ("tensorflow", "tflite-runtime"):
         rt = ".".join(ver.split(".")[:3])
-        flex = name == "tensorflow" and runtime_key(ver) <= runtime_key(data["tensorflow_flex_until"] + ".99")
+        flex = name == "tensorflow" and runtime_key(ver) <= runtime_key(
+            data["tensorflow_flex_until"] + ".99"
+        )
         return rt, flex
     return None, False
 

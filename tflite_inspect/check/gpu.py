@@ -83,14 +83,19 @@ Rule = Callable[[dict[str, Any], Subgraph, Operator, list[Any]], str | None]
 def _io(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
     runtime, const = _counts(ins)
     for want_rt, want_const, want_out in r["alternatives"]:
-        if runtime == want_rt and (want_const is None or const == want_const) \
-                and len(op.outputs) == want_out:
+        if (
+            runtime == want_rt
+            and (want_const is None or const == want_const)
+            and len(op.outputs) == want_out
+        ):
             return None
     if "message" in r:
         return str(r["message"])
     want_rt, _, want_out = r["alternatives"][0]
-    return (f"Expected {want_rt} runtime input tensor(s) and {want_out} output(s), but node has "
-            f"{runtime} runtime input(s) and {len(op.outputs)} output(s).")
+    return (
+        f"Expected {want_rt} runtime input tensor(s) and {want_out} output(s), but node has "
+        f"{runtime} runtime input(s) and {len(op.outputs)} output(s)."
+    )
 
 
 def _conv_io(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
@@ -110,8 +115,11 @@ def _activation(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -
 
 
 def _positive(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    bad = [f"{f}={op.options.get(f)}" for f in r["fields"]
-           if isinstance(op.options.get(f), int) and op.options[f] <= 0]
+    bad = [
+        f"{f}={op.options.get(f)}"
+        for f in r["fields"]
+        if isinstance(op.options.get(f), int) and op.options[f] <= 0
+    ]
     return f"{r['message']}: {', '.join(bad)}" if bad else None
 
 
@@ -144,7 +152,11 @@ def _input_type(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -
 
 def _input_type_not(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
     i, t = _rule_input(r, ins)
-    return f"{r['message']} (input {i} is {t.dtype})" if t is not None and t.dtype in r["types"] else None
+    return (
+        f"{r['message']} (input {i} is {t.dtype})"
+        if t is not None and t.dtype in r["types"]
+        else None
+    )
 
 
 def _input_count(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
@@ -156,7 +168,9 @@ def _input_count(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) 
 
 def _option_equals(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
     value = op.options.get(r["field"])
-    return None if value is None or value == r["value"] else f"{r['message']} ({r['field']}={value})"
+    return (
+        None if value is None or value == r["value"] else f"{r['message']} ({r['field']}={value})"
+    )
 
 
 def _option_min(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
@@ -184,17 +198,28 @@ def _not_const(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) ->
 
 def _keep_num_dims(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
     out = sg.tensor(op.outputs[0]) if op.outputs else None
-    if op.options.get("keep_num_dims") and ins and ins[0] is not None and out is not None \
-            and ins[0].rank != out.rank:
+    if (
+        op.options.get("keep_num_dims")
+        and ins
+        and ins[0] is not None
+        and out is not None
+        and ins[0].rank != out.rank
+    ):
         return "Input and output dimensions different and FullyConnected doesn't support keep_num_dims."
     return None
 
 
 def _broadcast(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) -> str | None:
-    if len(ins) == 2 and ins[0] is not None and ins[1] is not None \
-            and not _broadcast_ok(ins[0].shape, ins[1].shape):
-        return (f"Doesn't support broadcasting - input0: {list(ins[0].shape)}, "
-                f"input1: {list(ins[1].shape)}")
+    if (
+        len(ins) == 2
+        and ins[0] is not None
+        and ins[1] is not None
+        and not _broadcast_ok(ins[0].shape, ins[1].shape)
+    ):
+        return (
+            f"Doesn't support broadcasting - input0: {list(ins[0].shape)}, "
+            f"input1: {list(ins[1].shape)}"
+        )
     return None
 
 
@@ -234,13 +259,26 @@ def _max_version(r: dict[str, Any], sg: Subgraph, op: Operator, ins: list[Any]) 
 
 
 _RULES: dict[str, Rule] = {
-    "io": _io, "conv_io": _conv_io, "activation": _activation, "positive_options": _positive,
-    "const_int32_input": _const_int32, "input_rank": _input_rank, "input_type": _input_type,
-    "input_type_not": _input_type_not, "input_count": _input_count,
-    "option_equals": _option_equals, "option_min": _option_min, "option_zero": _option_zero,
-    "options_not_both": _not_both, "runtime_inputs_max": _runtime_max,
-    "input_not_const": _not_const, "keep_num_dims": _keep_num_dims, "broadcast": _broadcast,
-    "depthwise": _depthwise, "pad_shape": _pad_shape, "cast_types": _cast_types,
+    "io": _io,
+    "conv_io": _conv_io,
+    "activation": _activation,
+    "positive_options": _positive,
+    "const_int32_input": _const_int32,
+    "input_rank": _input_rank,
+    "input_type": _input_type,
+    "input_type_not": _input_type_not,
+    "input_count": _input_count,
+    "option_equals": _option_equals,
+    "option_min": _option_min,
+    "option_zero": _option_zero,
+    "options_not_both": _not_both,
+    "runtime_inputs_max": _runtime_max,
+    "input_not_const": _not_const,
+    "keep_num_dims": _keep_num_dims,
+    "broadcast": _broadcast,
+    "depthwise": _depthwise,
+    "pad_shape": _pad_shape,
+    "cast_types": _cast_types,
     "max_version": _max_version,
 }
 
@@ -248,10 +286,15 @@ _RULES: dict[str, Rule] = {
 def _tensor_rule(sg: Subgraph, op: Operator, data: dict[str, Any]) -> str | None:
     """IsAllAllowedTensors: every tensor of rank < 5; non-constant ones of an allowed type."""
     types = data["tensor_types"]
-    base = list(types["default"]) + (list(types["quantized"]) if data["quantized_models_allowed"] else [])
+    base = list(types["default"]) + (
+        list(types["quantized"]) if data["quantized_models_allowed"] else []
+    )
     allowed_in = base + types["extra_inputs"].get(op.opcode_name, [])
     allowed_out = base + types["extra_outputs"].get(op.opcode_name, [])
-    for ids, allowed, side in ((op.inputs, allowed_in, "input"), (op.outputs, allowed_out, "output")):
+    for ids, allowed, side in (
+        (op.inputs, allowed_in, "input"),
+        (op.outputs, allowed_out, "output"),
+    ):
         for i in ids:
             t = sg.tensor(i) if i >= 0 else None
             if t is None:
@@ -259,8 +302,10 @@ def _tensor_rule(sg: Subgraph, op: Operator, data: dict[str, Any]) -> str | None
             if t.rank >= data["max_rank_exclusive"]:
                 return f"{side} tensor {i} has rank {t.rank}; the delegate takes rank < 5"
             if not t.is_constant and t.dtype not in allowed:
-                return (f"OP is supported, but tensor type/shape isn't compatible: {side} tensor "
-                        f"{i} is {t.dtype}")
+                return (
+                    f"OP is supported, but tensor type/shape isn't compatible: {side} tensor "
+                    f"{i} is {t.dtype}"
+                )
     return None
 
 
@@ -276,8 +321,9 @@ def check_gpu_op(sg: Subgraph, op: Operator, fp16: frozenset[int] = frozenset())
         if code in data["custom_ops"]:
             return GpuOp(sg.index, op.index, code or name, True, (), ())
         what = "Flex op" if op.is_flex else "custom op"
-        return GpuOp(sg.index, op.index, code or name, False,
-                     (f"Not supported {what} {code}",), (rules_src,))
+        return GpuOp(
+            sg.index, op.index, code or name, False, (f"Not supported {what} {code}",), (rules_src,)
+        )
     if name in data["quantized_only_ops"] and not data["quantized_models_allowed"]:
         return GpuOp(sg.index, op.index, name, False, (f"Not supported op {name}",), (ops_src,))
     constraints = data["ops"].get(name)

@@ -103,8 +103,9 @@ def plan_offsets(buffers: list[PlannedTensor]) -> list[PlannedTensor]:
     order = sorted(buffers, key=lambda b: (-b.aligned, b.index))
     placed: list[PlannedTensor] = []
     for b in order:
-        live = sorted((p for p in placed if p.first <= b.last and b.first <= p.last),
-                      key=lambda p: p.offset)
+        live = sorted(
+            (p for p in placed if p.first <= b.last and b.first <= p.last), key=lambda p: p.offset
+        )
         offset = 0
         for p in live:
             if p.offset >= offset + b.aligned:
@@ -131,8 +132,9 @@ def estimate_memory(model: Model, subgraph: int = 0, alignment: int = ALIGNMENT)
     sgs = model.subgraphs
     constants = _constant_bytes(model)
     if not 0 <= subgraph < len(sgs):
-        return MemoryEstimate(subgraph, alignment, (), (), 0, None, 0, constants, 0,
-                              model.file_size)
+        return MemoryEstimate(
+            subgraph, alignment, (), (), 0, None, 0, constants, 0, model.file_size
+        )
     sg = sgs[subgraph]
     buffers: list[PlannedTensor] = []
     unsized: list[int] = []
@@ -151,11 +153,23 @@ def estimate_memory(model: Model, subgraph: int = 0, alignment: int = ALIGNMENT)
         buffers.append(PlannedTensor(i, t.name, size, _align(size, alignment), first, last))
     planned = plan_offsets(buffers)
     n_steps = max(len(sg.operators), 1)
-    working = tuple(sum(p.nbytes for p in planned if p.first <= step <= p.last)
-                    for step in range(n_steps))
+    working = tuple(
+        sum(p.nbytes for p in planned if p.first <= step <= p.last) for step in range(n_steps)
+    )
     peak = max(working, default=0)
     peak_op = working.index(peak) if working and sg.operators else None
     arena = max((p.offset + p.aligned for p in planned), default=0)
-    return MemoryEstimate(subgraph, alignment, tuple(planned), working, peak, peak_op, arena,
-                          constants, variables, model.file_size, tuple(unsized),
-                          max(len(sgs) - 1, 0))
+    return MemoryEstimate(
+        subgraph,
+        alignment,
+        tuple(planned),
+        working,
+        peak,
+        peak_op,
+        arena,
+        constants,
+        variables,
+        model.file_size,
+        tuple(unsized),
+        max(len(sgs) - 1, 0),
+    )

@@ -19,7 +19,7 @@ def tf_op_name(op: Operator) -> str | None:
     if custom.tf_op:
         return custom.tf_op
     code = op.opcode.custom_code if op.opcode else None
-    return code[len("Flex"):] if code else None
+    return code[len("Flex") :] if code else None
 
 
 def op_check(op: Operator) -> OpCheck:
@@ -48,8 +48,9 @@ def runtime_need(model: Model, ops: tuple[OpCheck, ...]) -> RuntimeNeed:
     for o in ops:
         if o.min_runtime and (best is None or runtime_key(o.min_runtime) > runtime_key(best)):
             best = o.min_runtime
-    because = tuple(o for o in ops if best and o.min_runtime
-                    and runtime_key(o.min_runtime) == runtime_key(best))
+    because = tuple(
+        o for o in ops if best and o.min_runtime and runtime_key(o.min_runtime) == runtime_key(best)
+    )
     # The same opcode+version in many places says one thing: keep the first of each.
     seen: set[tuple[str, int]] = set()
     unique = []

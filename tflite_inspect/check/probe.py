@@ -24,8 +24,15 @@ from pathlib import Path
 from ..text.units import fmt_bytes
 from .data import InstalledRuntime, installed_runtimes
 
-__all__ = ["MICRO_MAX_ARENA", "MicroArena", "ProbeFinding", "ProbeResult", "parse_errors",
-           "probe_micro_fit", "probe_model"]
+__all__ = [
+    "MICRO_MAX_ARENA",
+    "MicroArena",
+    "ProbeFinding",
+    "ProbeResult",
+    "parse_errors",
+    "probe_micro_fit",
+    "probe_model",
+]
 
 
 @dataclass(frozen=True)
@@ -79,20 +86,37 @@ class ProbeResult:
 
 
 _PATTERNS = (
-    ("op_version", re.compile(r"Didn't find op for builtin opcode '(?P<op>[\w]+)' version "
-                              r"'(?P<version>\d+)'")),
+    (
+        "op_version",
+        re.compile(
+            r"Didn't find op for builtin opcode '(?P<op>[\w]+)' version "
+            r"'(?P<version>\d+)'"
+        ),
+    ),
     ("custom_op", re.compile(r"Encountered unresolved custom op: (?P<op>\S+?)\.?(?:\s|$)")),
-    ("flex", re.compile(r"Select TensorFlow op\(s\), included in the given model, is\(are\) not "
-                        r"supported by this interpreter")),
+    (
+        "flex",
+        re.compile(
+            r"Select TensorFlow op\(s\), included in the given model, is\(are\) not "
+            r"supported by this interpreter"
+        ),
+    ),
     ("registration", re.compile(r"Failed to get registration from op code (?P<op>\w+)")),
-    ("arena", re.compile(r"(?:Failed to allocate (?:tail |head |temp )?memory|Failed to resize "
-                         r"buffer)\. Requested: (?P<req>\d+), available (?P<avail>\d+), "
-                         r"missing: (?P<miss>\d+)")),
+    (
+        "arena",
+        re.compile(
+            r"(?:Failed to allocate (?:tail |head |temp )?memory|Failed to resize "
+            r"buffer)\. Requested: (?P<req>\d+), available (?P<avail>\d+), "
+            r"missing: (?P<miss>\d+)"
+        ),
+    ),
     ("planner", re.compile(r"Too many buffers \(max is (?P<max>\d+)\)")),
     ("check", re.compile(r"(?P<where>[\w/]+\.cc:\d+) (?P<cond>.+?) was not true\.")),
 )
-_NODE = re.compile(r"Node (?:number (?P<n1>\d+) \((?P<op1>[\w.\-/]+)\)|(?P<op2>[\w.\-/]+) "
-                   r"\(number (?P<n2>\d+)\)) failed to (?P<what>prepare|invoke)")
+_NODE = re.compile(
+    r"Node (?:number (?P<n1>\d+) \((?P<op1>[\w.\-/]+)\)|(?P<op2>[\w.\-/]+) "
+    r"\(number (?P<n2>\d+)\)) failed to (?P<what>prepare|invoke)"
+)
 
 
 def parse_errors(text: str) -> tuple[ProbeFinding, ...]:
@@ -106,39 +130,75 @@ def parse_errors(text: str) -> tuple[ProbeFinding, ...]:
         for m in pattern.finditer(text):
             groups = m.groupdict()
             if kind == "op_version":
-                found.append(ProbeFinding(kind, f"the runtime has no {groups['op']} version "
-                                          f"{groups['version']}", groups["op"],
-                                          int(groups["version"])))
+                found.append(
+                    ProbeFinding(
+                        kind,
+                        f"the runtime has no {groups['op']} version {groups['version']}",
+                        groups["op"],
+                        int(groups["version"]),
+                    )
+                )
             elif kind == "custom_op":
-                found.append(ProbeFinding(kind, f"unresolved custom op {groups['op']}",
-                                          groups["op"], node=node_no))
+                found.append(
+                    ProbeFinding(
+                        kind, f"unresolved custom op {groups['op']}", groups["op"], node=node_no
+                    )
+                )
             elif kind == "flex":
-                found.append(ProbeFinding(kind, "Select TensorFlow ops need the Flex delegate, "
-                                          "which this interpreter does not have",
-                                          node_op, node=node_no))
+                found.append(
+                    ProbeFinding(
+                        kind,
+                        "Select TensorFlow ops need the Flex delegate, "
+                        "which this interpreter does not have",
+                        node_op,
+                        node=node_no,
+                    )
+                )
             elif kind == "registration":
-                found.append(ProbeFinding(kind, f"no kernel registered for op code "
-                                          f"{groups['op']}", groups["op"]))
+                found.append(
+                    ProbeFinding(
+                        kind, f"no kernel registered for op code {groups['op']}", groups["op"]
+                    )
+                )
             elif kind == "arena":
-                found.append(ProbeFinding(kind, f"arena too small: {groups['req']} bytes "
-                                          f"requested, {groups['avail']} available"))
+                found.append(
+                    ProbeFinding(
+                        kind,
+                        f"arena too small: {groups['req']} bytes "
+                        f"requested, {groups['avail']} available",
+                    )
+                )
             elif kind == "planner":
-                found.append(ProbeFinding("arena", "arena too small: the memory planner has "
-                                          f"room for {groups['max']} buffers"))
+                found.append(
+                    ProbeFinding(
+                        "arena",
+                        f"arena too small: the memory planner has room for {groups['max']} buffers",
+                    )
+                )
             else:
-                found.append(ProbeFinding("other", f"{groups['where']}: {groups['cond']}",
-                                          node_op, node=node_no))
+                found.append(
+                    ProbeFinding(
+                        "other", f"{groups['where']}: {groups['cond']}", node_op, node=node_no
+                    )
+                )
     if node and not any(f.node == node_no for f in found):
-        found.append(ProbeFinding("prepare", f"node {node_no} ({node_op}) failed to "
-                                  f"{node.group('what')}", node_op, node=node_no))
+        found.append(
+            ProbeFinding(
+                "prepare",
+                f"node {node_no} ({node_op}) failed to {node.group('what')}",
+                node_op,
+                node=node_no,
+            )
+        )
     return tuple(found)
 
 
 PROBE_OK = "loaded, allocated and invoked once on generated inputs"
 
 
-def _probe_interpreter(path: str, rt: InstalledRuntime, timeout_s: float,
-                       cancel: threading.Event | None) -> ProbeResult:
+def _probe_interpreter(
+    path: str, rt: InstalledRuntime, timeout_s: float, cancel: threading.Event | None
+) -> ProbeResult:
     from ..runtime import (
         ChildFailure,
         ChildSession,
@@ -153,8 +213,9 @@ def _probe_interpreter(path: str, rt: InstalledRuntime, timeout_s: float,
     env = {"TF_CPP_MIN_LOG_LEVEL": "3"}
     message = PROBE_OK
     try:
-        with ChildSession(limits=Limits(timeout_s=timeout_s), cancel=cancel, env=env,
-                          label=f"check {rt.name}") as session:
+        with ChildSession(
+            limits=Limits(timeout_s=timeout_s), cancel=cancel, env=env, label=f"check {rt.name}"
+        ) as session:
             remote = RemoteInterpreter(session, path, InterpreterConfig(backend=backend))
             info = remote.backend
             # loading is not running: invoke once on generated inputs, so a model whose first
@@ -168,8 +229,9 @@ def _probe_interpreter(path: str, rt: InstalledRuntime, timeout_s: float,
     except ChildFailure as err:
         o = err.outcome
         text = o.details or o.message
-        return ProbeResult(rt.name, rt.version, o.status, o.line(), parse_errors(text),
-                           details=text)
+        return ProbeResult(
+            rt.name, rt.version, o.status, o.line(), parse_errors(text), details=text
+        )
     return ProbeResult(rt.name, rt.version, "ok", message, delegate=info.get("delegate"))
 
 
@@ -192,36 +254,68 @@ def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: fl
     from ..spawn import python_code
 
     env = dict(os.environ)
-    proc = subprocess.Popen(python_code(_MICRO_CHILD, path, str(arena_size)),
-                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, start_new_session=True, env=env)
+    proc = subprocess.Popen(
+        python_code(_MICRO_CHILD, path, str(arena_size)),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env=env,
+    )
     try:
         out, err = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
-        return ProbeResult(rt.name, rt.version, "timeout",
-                           f"no answer within {timeout_s:g} s (process group killed)",
-                           arena_size=arena_size)
+        return ProbeResult(
+            rt.name,
+            rt.version,
+            "timeout",
+            f"no answer within {timeout_s:g} s (process group killed)",
+            arena_size=arena_size,
+        )
     stderr = err.decode("utf-8", "replace")
     lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.startswith("{")]
     if proc.returncode != 0 or not lines:
-        o = classify_exit(proc.returncode, stderr[-4000:], phase="allocating",
-                          memory_limited=False)
-        return ProbeResult(rt.name, rt.version, o.status, o.message, parse_errors(stderr),
-                           details=stderr[-4000:], arena_size=arena_size)
+        o = classify_exit(proc.returncode, stderr[-4000:], phase="allocating", memory_limited=False)
+        return ProbeResult(
+            rt.name,
+            rt.version,
+            o.status,
+            o.message,
+            parse_errors(stderr),
+            details=stderr[-4000:],
+            arena_size=arena_size,
+        )
     answer = json.loads(lines[-1])
     figures = {k: int(v) for k, v in _ARENA.findall(stderr)}
-    arena = (MicroArena(figures["total"], figures["head"], figures["tail"], arena_size)
-             if {"total", "head", "tail"} <= figures.keys() else None)
+    arena = (
+        MicroArena(figures["total"], figures["head"], figures["tail"], arena_size)
+        if {"total", "head", "tail"} <= figures.keys()
+        else None
+    )
     given = fmt_bytes(arena_size)
     if answer.get("ok"):
-        return ProbeResult(rt.name, rt.version, "ok", f"allocated in a {given} arena",
-                           arena=arena, details=stderr, arena_size=arena_size)
+        return ProbeResult(
+            rt.name,
+            rt.version,
+            "ok",
+            f"allocated in a {given} arena",
+            arena=arena,
+            details=stderr,
+            arena_size=arena_size,
+        )
     text = stderr.strip()
     lead = next((ln.strip() for ln in text.splitlines() if ln.strip()), answer.get("error", ""))
-    return ProbeResult(rt.name, rt.version, "error", f"{answer.get('error')}: {lead} "
-                       f"({given} arena)", parse_errors(text), details=text, arena_size=arena_size)
+    return ProbeResult(
+        rt.name,
+        rt.version,
+        "error",
+        f"{answer.get('error')}: {lead} ({given} arena)",
+        parse_errors(text),
+        details=text,
+        arena_size=arena_size,
+    )
 
 
 MICRO_MAX_ARENA = 1 << 30
@@ -230,16 +324,24 @@ MICRO_MAX_ARENA = 1 << 30
 
 # TFLM's allocator and planner messages when the arena runs out (the Python wrapper's own
 # "TFLM failed to allocate tensors" prefix says nothing about why).
-_SHORT = re.compile(r"Failed to allocate (?!tensors)|Failed to resize buffer|Unable to allocate|"
-                    r"Too many buffers")
+_SHORT = re.compile(
+    r"Failed to allocate (?!tensors)|Failed to resize buffer|Unable to allocate|"
+    r"Too many buffers"
+)
 
 
 def _arena_short(result: ProbeResult) -> bool:
     return result.status == "error" and bool(_SHORT.search(result.details or result.message))
 
 
-def probe_micro_fit(path: str, rt: InstalledRuntime, *, generous: int,
-                    limit: int | None = None, timeout_s: float = 120.0) -> tuple[ProbeResult, ...]:
+def probe_micro_fit(
+    path: str,
+    rt: InstalledRuntime,
+    *,
+    generous: int,
+    limit: int | None = None,
+    timeout_s: float = 120.0,
+) -> tuple[ProbeResult, ...]:
     """TFLM's answer for one arena. With `limit`, the interpreter is built with exactly that
     arena (TFLM's "arena used" figure leaves out the planner's temporary room, so comparing it
     with a limit is not enough); when that fails, once more with a wide arena to tell "too
@@ -255,10 +357,16 @@ def probe_micro_fit(path: str, rt: InstalledRuntime, *, generous: int,
     return (first, _probe_micro(path, rt, wide, timeout_s))
 
 
-def probe_model(path: str | os.PathLike[str], *, runtimes: list[InstalledRuntime] | None = None,
-                micro: bool = False, micro_arena: int = 1 << 20, timeout_s: float = 120.0,
-                cancel: threading.Event | None = None,
-                micro_limit: int | None = None) -> tuple[ProbeResult, ...]:
+def probe_model(
+    path: str | os.PathLike[str],
+    *,
+    runtimes: list[InstalledRuntime] | None = None,
+    micro: bool = False,
+    micro_arena: int = 1 << 20,
+    timeout_s: float = 120.0,
+    cancel: threading.Event | None = None,
+    micro_limit: int | None = None,
+) -> tuple[ProbeResult, ...]:
     """Probes `path` with each runtime (default: every installed LiteRT / tf.lite interpreter,
     plus TFLite Micro when `micro` and the wheel is installed; see `probe_micro_fit` for the
     arenas `micro_arena` and `micro_limit`). Never raises for what an interpreter does; a
@@ -274,6 +382,7 @@ def probe_model(path: str | os.PathLike[str], *, runtimes: list[InstalledRuntime
         if rt.name in ("ai-edge-litert", "tensorflow"):
             results.append(_probe_interpreter(p, rt, timeout_s, cancel))
         elif rt.name == "tflite-micro" and micro:
-            results += probe_micro_fit(p, rt, generous=micro_arena, limit=micro_limit,
-                                       timeout_s=timeout_s)
+            results += probe_micro_fit(
+                p, rt, generous=micro_arena, limit=micro_limit, timeout_s=timeout_s
+            )
     return tuple(results)

@@ -76,8 +76,9 @@ def _origin(sg: Subgraph, tensor: int, *, producer: bool) -> str:
         if t.producer is not None and 0 <= t.producer < len(sg.operators):
             return f"{sg.operators[t.producer].opcode_name} op {t.producer}"
         return "model input" if tensor in sg.inputs else "no producer"
-    names = [f"{sg.operators[c].opcode_name} op {c}" for c in t.consumers
-             if 0 <= c < len(sg.operators)]
+    names = [
+        f"{sg.operators[c].opcode_name} op {c}" for c in t.consumers if 0 <= c < len(sg.operators)
+    ]
     if tensor in sg.outputs:
         names.append("model output")
     return ", ".join(names) or "unused"
@@ -128,10 +129,17 @@ def float_islands(sg: Subgraph) -> tuple[FloatIsland, ...]:
                     continue
                 if ti in sg.outputs or any(c not in inside for c in t.consumers):
                     exits[ti] = IslandTensor(ti, t.name, t.dtype, _origin(sg, ti, producer=False))
-        islands.append(FloatIsland(
-            sg.index, tuple(members), tuple(sg.operators[i].opcode_name for i in members),
-            tuple(prec[i] for i in members), tuple(entries.values()), tuple(exits.values()),
-            tuple(weights.values())))
+        islands.append(
+            FloatIsland(
+                sg.index,
+                tuple(members),
+                tuple(sg.operators[i].opcode_name for i in members),
+                tuple(prec[i] for i in members),
+                tuple(entries.values()),
+                tuple(exits.values()),
+                tuple(weights.values()),
+            )
+        )
     return tuple(islands)
 
 
@@ -140,8 +148,9 @@ def quant_coverage(model: Model) -> QuantCoverage:
     (the whole model is float by design). A model counts as quantized when its mode says so or
     when it has quantized activations (e.g. int8 I/O around float ops)."""
     summary = quantization_summary(model)
-    quantized = summary.mode not in ("float32", "float16 weights") \
-        or any(d in INTEGER for d in summary.activation_dtypes)
+    quantized = summary.mode not in ("float32", "float16 weights") or any(
+        d in INTEGER for d in summary.activation_dtypes
+    )
     islands: tuple[FloatIsland, ...] = ()
     if quantized:
         islands = tuple(i for sg in model.subgraphs for i in float_islands(sg))

@@ -72,9 +72,11 @@ class RuntimeNeed:
         """'needs runtime >= 2.15 because CONV_2D v8 (op 12)'."""
         if self.version is None:
             return "no op version needs a particular runtime (no builtin op the table knows)"
-        why = ", ".join(f"{o.name} v{o.version} (op {o.index}"
-                        + (f", subgraph {o.subgraph})" if o.subgraph else ")")
-                        for o in self.because[:3])
+        why = ", ".join(
+            f"{o.name} v{o.version} (op {o.index}"
+            + (f", subgraph {o.subgraph})" if o.subgraph else ")")
+            for o in self.because[:3]
+        )
         more = f" and {len(self.because) - 3} more" if len(self.because) > 3 else ""
         return f"needs runtime >= {_short(self.version)} because {why}{more}"
 

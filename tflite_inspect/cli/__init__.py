@@ -31,8 +31,17 @@ def _command_modules() -> list[object]:
         ui_cmd,
     )
 
-    return [inspect_cmds, graph_cmd, diff_cmd, run_cmds, convert_cmd, quantize_cmd, check_cmd, ui_cmd,
-            completion_cmd]
+    return [
+        inspect_cmds,
+        graph_cmd,
+        diff_cmd,
+        run_cmds,
+        convert_cmd,
+        quantize_cmd,
+        check_cmd,
+        ui_cmd,
+        completion_cmd,
+    ]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,20 +52,36 @@ def build_parser() -> argparse.ArgumentParser:
         usage=f"{PROG} [options] COMMAND [ARGS]\n       {PROG} [options] MODEL",
         description="Inspect, verify, run, compare and convert TensorFlow Lite / LiteRT models.",
         epilog=f"Run `{PROG} MODEL` to open the interactive UI, `{PROG} COMMAND -h` for a\n"
-               f"command's options and examples. The options above may also come after the\n"
-               f"command.",
+        f"command's options and examples. The options above may also come after the\n"
+        f"command.",
     )
     parser.add_argument("--traceback", action="store_true", help="show Python tracebacks on errors")
-    parser.add_argument("--no-color", action="store_true",
-                        help="no colour in progress displays and the UI (as NO_COLOR=1 does)")
-    parser.add_argument("--json", action="store_true", dest="global_json",
-                        help="print one JSON document (every command but graph, ui, completion)")
-    parser.add_argument("--theme", metavar="NAME", dest="global_theme",
-                        help="the UI's Textual theme (default: textual-dark)")
-    parser.add_argument("--version", action=_VersionAction, nargs=0,
-                        help="show the version, Python's and every runtime's it can use")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", prog=PROG,
-                                parser_class=argparse.ArgumentParser)
+    parser.add_argument(
+        "--no-color",
+        action="store_true",
+        help="no colour in progress displays and the UI (as NO_COLOR=1 does)",
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        dest="global_json",
+        help="print one JSON document (every command but graph, ui, completion)",
+    )
+    parser.add_argument(
+        "--theme",
+        metavar="NAME",
+        dest="global_theme",
+        help="the UI's Textual theme (default: textual-dark)",
+    )
+    parser.add_argument(
+        "--version",
+        action=_VersionAction,
+        nargs=0,
+        help="show the version, Python's and every runtime's it can use",
+    )
+    sub = parser.add_subparsers(
+        dest="command", metavar="COMMAND", prog=PROG, parser_class=argparse.ArgumentParser
+    )
     for module in _command_modules():
         module.register(sub)  # type: ignore[attr-defined]
     finish(parser)
@@ -93,8 +118,10 @@ def _version(dist: str) -> str | None:
 def version_text() -> str:
     import platform
 
-    lines = [f"{PROG} {_version('tflite-inspect') or 'unknown'}",
-             f"  Python            {platform.python_version()}"]
+    lines = [
+        f"{PROG} {_version('tflite-inspect') or 'unknown'}",
+        f"  Python            {platform.python_version()}",
+    ]
     for dist, use in RUNTIMES:
         lines.append(f"  {dist:<17} {_version(dist) or 'not installed':<22} {use}")
     return "\n".join(lines)

@@ -23,29 +23,51 @@ _CHOICES = ("litert", "micro", "gpu", "int8", "all")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("check", help="will it run there: op versions and runtimes, Flex/custom "
-                                     "ops, micro/GPU/int8 rules, memory; exit 0 fits, 1 not, "
-                                     "2 unreadable")
+    p = sub.add_parser(
+        "check",
+        help="will it run there: op versions and runtimes, Flex/custom "
+        "ops, micro/GPU/int8 rules, memory; exit 0 fits, 1 not, "
+        "2 unreadable",
+    )
     p.add_argument("model", help="the .tflite file")
-    p.add_argument("--target", action="append", choices=_CHOICES, metavar="TARGET",
-                   help="litert (the installed runtime, default), micro, gpu, int8 or all; "
-                        "repeat for several")
-    p.add_argument("--arena-size", metavar="BYTES", type=_size,
-                   help="micro: the tensor arena to fit into (e.g. 64K, 1M; default: no limit, "
-                        "the estimate is shown)")
-    p.add_argument("--no-probe", action="store_true",
-                   help="do not load the model in the installed interpreters")
-    p.add_argument("--timeout", type=float, default=120.0, metavar="S",
-                   help="seconds each interpreter child may take (default 120)")
-    p.add_argument("--all", action="store_true",
-                   help="list every finding of a target on its own row (default: one row per "
-                        "rule with its count and first locations)")
+    p.add_argument(
+        "--target",
+        action="append",
+        choices=_CHOICES,
+        metavar="TARGET",
+        help="litert (the installed runtime, default), micro, gpu, int8 or all; repeat for several",
+    )
+    p.add_argument(
+        "--arena-size",
+        metavar="BYTES",
+        type=_size,
+        help="micro: the tensor arena to fit into (e.g. 64K, 1M; default: no limit, "
+        "the estimate is shown)",
+    )
+    p.add_argument(
+        "--no-probe",
+        action="store_true",
+        help="do not load the model in the installed interpreters",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help="seconds each interpreter child may take (default 120)",
+    )
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every finding of a target on its own row (default: one row per "
+        "rule with its count and first locations)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_check)
 
 
 def _size(text: str) -> int:
-    units = {"k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+    units = {"k": 1024, "m": 1024**2, "g": 1024**3}
     t = text.strip().lower().removesuffix("b").removesuffix("i")
     mult = units.get(t[-1:], 1)
     number = t[:-1] if t[-1:] in units else t
@@ -73,8 +95,9 @@ def _probing(args: argparse.Namespace) -> Any:
 
     if args.no_probe:
         return nullcontext()
-    return CliProgress.for_args(args).spinner("probing: the installed interpreters load the "
-                                              "model in child processes")
+    return CliProgress.for_args(args).spinner(
+        "probing: the installed interpreters load the model in child processes"
+    )
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -85,14 +108,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.arena_size is not None and "micro" not in targets:
         raise UserError("--arena-size applies to --target micro", 2)
     with open_model_or_fail(args.model) as model, _probing(args):
-        report = check_model(model, targets, probe=not args.no_probe,
-                             arena_limit=args.arena_size, timeout_s=args.timeout)
+        report = check_model(
+            model,
+            targets,
+            probe=not args.no_probe,
+            arena_limit=args.arena_size,
+            timeout_s=args.timeout,
+        )
     fits = report.fits(targets)
     if args.json:
         body = report.to_dict()
         file = {"path": body.pop("path"), "size": body.pop("file_size")}
-        print_json(document("check", None, file=file, requested_targets=list(targets), fits=fits,
-                            **body))
+        print_json(
+            document("check", None, file=file, requested_targets=list(targets), fits=fits, **body)
+        )
     else:
         print(_text(report, targets, fits, every=args.all))
     return 0 if fits else 1
@@ -108,10 +137,15 @@ def _ops_table(report: Any) -> str:
         key = (o.name, o.kind, o.version, o.min_runtime or "-", o.tf_op or "")
         groups[key] += 1
         first.setdefault(key, f"{o.subgraph}:{o.index}")
-    rows = [(name, kind, f"v{ver}", n, rt, tf, first[(name, kind, ver, rt, tf)])
-            for (name, kind, ver, rt, tf), n in groups.items()]
-    return render_table(("op", "kind", "version", "count", "min runtime", "TF op", "first at"),
-                        rows, align="lllrlll")
+    rows = [
+        (name, kind, f"v{ver}", n, rt, tf, first[(name, kind, ver, rt, tf)])
+        for (name, kind, ver, rt, tf), n in groups.items()
+    ]
+    return render_table(
+        ("op", "kind", "version", "count", "min runtime", "TF op", "first at"),
+        rows,
+        align="lllrlll",
+    )
 
 
 def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
@@ -135,8 +169,10 @@ def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
 def _target_lines(verdict: Any, every: bool = False) -> list[str]:
     head = "FITS" if verdict.fits else "DOES NOT FIT"
     n_err = len(verdict.errors)
-    lines = [f"target {verdict.target} ({verdict.description}): {head}"
-             + (f", {n_err} error(s)" if n_err else "")]
+    lines = [
+        f"target {verdict.target} ({verdict.description}): {head}"
+        + (f", {n_err} error(s)" if n_err else "")
+    ]
     rows = _finding_rows(verdict.findings, every)
     if rows:
         table = render_table(("severity", "where", "finding"), rows, align="lll")
@@ -149,14 +185,24 @@ def _target_lines(verdict: Any, every: bool = False) -> list[str]:
 def _text(report: Any, targets: tuple[str, ...], fits: bool, every: bool = False) -> str:
     rt = report.runtime
     out = [f"{report.path}  {fmt_bytes(report.file_size)}"]
-    declared = f"; the model declares min_runtime_version {rt.declared}" if rt.declared else \
-        "; the model declares no min_runtime_version"
+    declared = (
+        f"; the model declares min_runtime_version {rt.declared}"
+        if rt.declared
+        else "; the model declares no min_runtime_version"
+    )
     out.append(f"runtime       {rt.line()}{declared}")
     if rt.unknown_ops:
-        out.append("              not in the table: " + ", ".join(
-            sorted({f"{o.name} v{o.version}" for o in rt.unknown_ops})))
-    installed = ", ".join(f"{r.label}" + (f" (runtime {r.runtime_version})" if r.runtime_version
-                                          else "") for r in report.installed) or "none"
+        out.append(
+            "              not in the table: "
+            + ", ".join(sorted({f"{o.name} v{o.version}" for o in rt.unknown_ops}))
+        )
+    installed = (
+        ", ".join(
+            f"{r.label}" + (f" (runtime {r.runtime_version})" if r.runtime_version else "")
+            for r in report.installed
+        )
+        or "none"
+    )
     out.append(f"installed     {installed}")
     out += ["", _ops_table(report)]
     extra = flex_lines(report) + probe_lines(report)

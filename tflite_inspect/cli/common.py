@@ -84,8 +84,11 @@ def open_model_or_fail(path: str | Path, *, tolerant: bool = False) -> Any:
 
     p = Path(path)
     if p.is_dir():
-        raise UserError(f"{p}: is a directory; expected a .tflite file "
-                        "(to convert a SavedModel, run `tflite-inspect convert`)", 2)
+        raise UserError(
+            f"{p}: is a directory; expected a .tflite file "
+            "(to convert a SavedModel, run `tflite-inspect convert`)",
+            2,
+        )
     return open_model(p, tolerant=tolerant)
 
 
@@ -113,7 +116,6 @@ def _finite(value: Any) -> Any:
 def print_json(document: Any) -> None:
     # One write: json.dump would hand the stream hundreds of thousands of small pieces, each a
     # system call under PYTHONUNBUFFERED=1 (common in containers).
-    sys.stdout.write(json.dumps(_finite(document), indent=2, default=_json_default,
-                                allow_nan=False) + "\n")
-
-
+    sys.stdout.write(
+        json.dumps(_finite(document), indent=2, default=_json_default, allow_nan=False) + "\n"
+    )

@@ -23,13 +23,19 @@ _DIR_METAVARS = {"DIR", "OUTDIR"}
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "completion", help="print a shell completion script (bash, zsh, fish or tcsh)",
+        "completion",
+        help="print a shell completion script (bash, zsh, fish or tcsh)",
         description="Print a completion script for SHELL, generated from this command line: "
-                    "commands, options, choices and model paths (.tflite, .keras, .h5, "
-                    "folders). Load it from your shell's start-up file, e.g. in ~/.bashrc: "
-                    "eval \"$(tflite-inspect completion bash)\"")
-    p.add_argument("shell", choices=SHELLS, metavar="SHELL",
-                   help="the shell to complete in: bash, zsh, fish or tcsh")
+        "commands, options, choices and model paths (.tflite, .keras, .h5, "
+        "folders). Load it from your shell's start-up file, e.g. in ~/.bashrc: "
+        'eval "$(tflite-inspect completion bash)"',
+    )
+    p.add_argument(
+        "shell",
+        choices=SHELLS,
+        metavar="SHELL",
+        help="the shell to complete in: bash, zsh, fish or tcsh",
+    )
     p.set_defaults(func=cmd_completion)
 
 
@@ -61,19 +67,21 @@ def _model_at_root(shell: str, script: str) -> str:
     if shell == "bash":
         return f"""
 # {PROG} MODEL: a model path where a command goes
-_{PROG.replace('-', '_')}_with_models() {{
+_{PROG.replace("-", "_")}_with_models() {{
   _shtab_tflite_inspect "$@"
   if [[ $COMP_CWORD -eq 1 && "${{COMP_WORDS[1]}}" != -* ]]; then
     compopt -o filenames 2>/dev/null || :
     while IFS= read -r line; do COMPREPLY+=("$line"); done < <({glob} "${{COMP_WORDS[1]}}")
   fi
 }}
-complete -o bashdefault -F _{PROG.replace('-', '_')}_with_models {PROG}
+complete -o bashdefault -F _{PROG.replace("-", "_")}_with_models {PROG}
 """
     if shell == "fish":
-        return (f"\n# {PROG} MODEL: a model path where a command goes\n"
-                f"complete -c {PROG} -n 'test (count (commandline -opc)) -eq 1' "
-                f"-ka '({glob})'\n")
+        return (
+            f"\n# {PROG} MODEL: a model path where a command goes\n"
+            f"complete -c {PROG} -n 'test (count (commandline -opc)) -eq 1' "
+            f"-ka '({glob})'\n"
+        )
     return ""
 
 

@@ -30,34 +30,59 @@ GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "summary": ("summary model.tflite", "summary model.tflite --json | jq .quantization"),
-    "ops": ("ops model.tflite", "ops model.tflite --subgraph 1",
-            "ops model.tflite --json | jq '.subgraphs[0].operators[0].options'"),
+    "ops": (
+        "ops model.tflite",
+        "ops model.tflite --subgraph 1",
+        "ops model.tflite --json | jq '.subgraphs[0].operators[0].options'",
+    ),
     "tensors": ("tensors model.tflite", "tensors model.tflite --subgraph 0 --json"),
-    "weights": ("weights model.tflite", "weights model.tflite conv2d/kernel --bins 32",
-                "weights model.tflite 3 7 --npy out/"),
+    "weights": (
+        "weights model.tflite",
+        "weights model.tflite conv2d/kernel --bins 32",
+        "weights model.tflite 3 7 --npy out/",
+    ),
     "graph": ("graph model.tflite", "graph model.tflite --subgraph 1 --ascii > graph.txt"),
-    "diff": ("diff float.tflite int8.tflite", "diff a.tflite b.tflite --limit 200",
-             "diff a.tflite b.tflite --json"),
-    "verify": ("verify model.tflite", "verify model.tflite --all",
-               "verify damaged.tflite --raw --limit 50"),
-    "check": ("check model.tflite", "check model.tflite --target micro --arena-size 64K",
-              "check model.tflite --target all --no-probe --json"),
-    "run": ("run model.tflite", "run model.tflite --inputs x.npz --runs 100",
-            "run model.tflite --signature serving_default --json"),
-    "compare": ("compare float.tflite int8.tflite",
-                "compare float.tflite int8.tflite --inputs val.npz --per-layer",
-                "compare float.tflite int8.tflite --csv layers.csv"),
-    "convert": ("convert saved_model/ -o out/",
-                "convert model.keras -o out/ --variant all --calibration samples.npz",
-                "convert saved_model/ -o out/ --variant int8 --select-tf-ops"),
-    "quantize": ("quantize float.tflite -o out/ -r dynamic-int8",
-                 "quantize float.tflite -o out/ -r static-int8 --calibration samples.npz",
-                 "quantize float.tflite -o out/ -r static-int8 --calibration c.npz "
-                 "--keep-float worst:3"),
+    "diff": (
+        "diff float.tflite int8.tflite",
+        "diff a.tflite b.tflite --limit 200",
+        "diff a.tflite b.tflite --json",
+    ),
+    "verify": (
+        "verify model.tflite",
+        "verify model.tflite --all",
+        "verify damaged.tflite --raw --limit 50",
+    ),
+    "check": (
+        "check model.tflite",
+        "check model.tflite --target micro --arena-size 64K",
+        "check model.tflite --target all --no-probe --json",
+    ),
+    "run": (
+        "run model.tflite",
+        "run model.tflite --inputs x.npz --runs 100",
+        "run model.tflite --signature serving_default --json",
+    ),
+    "compare": (
+        "compare float.tflite int8.tflite",
+        "compare float.tflite int8.tflite --inputs val.npz --per-layer",
+        "compare float.tflite int8.tflite --csv layers.csv",
+    ),
+    "convert": (
+        "convert saved_model/ -o out/",
+        "convert model.keras -o out/ --variant all --calibration samples.npz",
+        "convert saved_model/ -o out/ --variant int8 --select-tf-ops",
+    ),
+    "quantize": (
+        "quantize float.tflite -o out/ -r dynamic-int8",
+        "quantize float.tflite -o out/ -r static-int8 --calibration samples.npz",
+        "quantize float.tflite -o out/ -r static-int8 --calibration c.npz --keep-float worst:3",
+    ),
     "ui": ("model.tflite", "ui model.tflite --theme textual-light", "saved_model/"),
-    "completion": ("completion bash > ~/.local/share/bash-completion/completions/tflite-inspect",
-                   "completion zsh > ~/.zfunc/_tflite-inspect",
-                   "completion fish > ~/.config/fish/completions/tflite-inspect.fish"),
+    "completion": (
+        "completion bash > ~/.local/share/bash-completion/completions/tflite-inspect",
+        "completion zsh > ~/.zfunc/_tflite-inspect",
+        "completion fish > ~/.config/fish/completions/tflite-inspect.fish",
+    ),
 }
 
 
@@ -82,8 +107,11 @@ class HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if (takes_value(action) and action.default not in (None, argparse.SUPPRESS, [])
-                and "default" not in text):
+        if (
+            takes_value(action)
+            and action.default not in (None, argparse.SUPPRESS, [])
+            and "default" not in text
+        ):
             text += " (default: %(default)s)"
         return text
 
@@ -132,8 +160,12 @@ def commands_text(parser: argparse.ArgumentParser) -> str:
         lines.append(f"{title}:")
         for name in present:
             listed.add(name)
-            lines += textwrap.wrap(helps.get(name, ""), width, initial_indent=f"  {name:<12}",
-                                   subsequent_indent=" " * 14) or [f"  {name}"]
+            lines += textwrap.wrap(
+                helps.get(name, ""),
+                width,
+                initial_indent=f"  {name:<12}",
+                subsequent_indent=" " * 14,
+            ) or [f"  {name}"]
         lines.append("")
     rest = [n for n in sub.choices if n not in listed]
     if rest:

@@ -26,19 +26,34 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("summary", help="what the model is: I/O, signatures, ops, quantization, size")
+    p = sub.add_parser(
+        "summary", help="what the model is: I/O, signatures, ops, quantization, size"
+    )
     p.add_argument("model", help="the .tflite file")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_summary)
 
     for name, func, what in (
-            ("ops", cmd_ops, "every operator of every subgraph: version, options in a few words "
-                             "(SAME s2x2 d1x1 RELU6), inputs and outputs"),
-            ("tensors", cmd_tensors, "every tensor of every subgraph: dtype, shape, bytes, "
-                                     "role, quantization, sparsity")):
+        (
+            "ops",
+            cmd_ops,
+            "every operator of every subgraph: version, options in a few words "
+            "(SAME s2x2 d1x1 RELU6), inputs and outputs",
+        ),
+        (
+            "tensors",
+            cmd_tensors,
+            "every tensor of every subgraph: dtype, shape, bytes, role, quantization, sparsity",
+        ),
+    ):
         p = sub.add_parser(name, help=what)
         p.add_argument("model", help="the .tflite file")
-        p.add_argument("--subgraph", type=int, default=None, help="only this subgraph (default: every subgraph)")
+        p.add_argument(
+            "--subgraph",
+            type=int,
+            default=None,
+            help="only this subgraph (default: every subgraph)",
+        )
         p.add_argument("--json", action="store_true", help="print one JSON document")
         p.set_defaults(func=func)
 
@@ -48,24 +63,36 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--subgraph", type=int, default=0, help="the subgraph of the tensors")
     p.add_argument("--bins", type=_bins, default=16, help="histogram bins, 1 to 1000 (default 16)")
     p.add_argument("--values", type=int, default=8, help="how many first values to show")
-    p.add_argument("--npy", metavar="DIR",
-                   help="export each tensor as .npy: its values, dense (bfloat16/float8 as "
-                        "float32, int4/int2 as int8, uint4 as uint8) and, when quantized, the "
-                        "dequantized float32 values (default: no export)")
+    p.add_argument(
+        "--npy",
+        metavar="DIR",
+        help="export each tensor as .npy: its values, dense (bfloat16/float8 as "
+        "float32, int4/int2 as int8, uint4 as uint8) and, when quantized, the "
+        "dequantized float32 values (default: no export)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing .npy files")
     p.add_argument("--json", action="store_true", help="print one JSON document")
     p.set_defaults(func=cmd_weights)
 
-    p = sub.add_parser("verify", help="structural and semantic checks; exit 0 valid, 1 semantic "
-                                      "errors, 2 unreadable as TFLite")
+    p = sub.add_parser(
+        "verify",
+        help="structural and semantic checks; exit 0 valid, 1 semantic "
+        "errors, 2 unreadable as TFLite",
+    )
     p.add_argument("model", help="the .tflite file")
     p.add_argument("--raw", action="store_true", help="print the annotated table layout")
     p.add_argument("--limit", type=int, default=200, help="tables shown by --raw (default 200)")
-    p.add_argument("--all", action="store_true",
-                   help="list every finding on its own line (default: one line per code with "
-                        "its count and first locations)")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON document (every finding, and the groups)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help="list every finding on its own line (default: one line per code with "
+        "its count and first locations)",
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document (every finding, and the groups)",
+    )
     p.set_defaults(func=cmd_verify)
 
 
@@ -96,25 +123,33 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 def _io_line(item: dict[str, Any], arrow: str) -> str:
     q = item.get("quantization") or {}
-    quant = fmt_quant(q.get("scales", ()), q.get("zero_points", ()), q.get("quantized_dimension", 0))
+    quant = fmt_quant(
+        q.get("scales", ()), q.get("zero_points", ()), q.get("quantized_dimension", 0)
+    )
     name = item.get("key") or item.get("name") or f"#{item['index']}"
-    return (f"    {arrow} {name:<24} {item.get('dtype', '?'):<8} "
-            f"{fmt_shape(item.get('shape'), item.get('shape_signature')):<16} {quant}").rstrip()
+    return (
+        f"    {arrow} {name:<24} {item.get('dtype', '?'):<8} "
+        f"{fmt_shape(item.get('shape'), item.get('shape_signature')):<16} {quant}"
+    ).rstrip()
 
 
 def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
     f = doc["file"]
     q = doc["quantization"]
-    lines = [f"{f['path']}  {fmt_bytes(f['size'])}  schema v{doc['version']}"
-             + (f"  \"{doc['description']}\"" if doc.get("description") else "")]
+    lines = [
+        f"{f['path']}  {fmt_bytes(f['size'])}  schema v{doc['version']}"
+        + (f'  "{doc["description"]}"' if doc.get("description") else "")
+    ]
     mode = q["mode"]
     io = "/".join(q["io_dtypes"]) or "-"
     declared = f"  (converter: {', '.join(q['declared_modes'])})" if q["declared_modes"] else ""
     lines.append(f"quantization  {mode}, {io} I/O{declared}")
     n_ops = sum(sg["operators"] for sg in doc["subgraphs"])
     n_tensors = sum(sg["tensors"] for sg in doc["subgraphs"])
-    lines.append(f"contents      {len(doc['subgraphs'])} subgraph(s), {n_ops} ops, "
-                 f"{n_tensors} tensors, {doc['buffers']} buffers")
+    lines.append(
+        f"contents      {len(doc['subgraphs'])} subgraph(s), {n_ops} ops, "
+        f"{n_tensors} tensors, {doc['buffers']} buffers"
+    )
     if doc["signatures"]:
         lines.append("signatures")
         for sig in doc["signatures"]:
@@ -131,8 +166,9 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
     lines.append(f"operators     {ops or '-'}")
     if q["float_ops"]:
         names = sorted({o["opcode"] for o in q["float_ops"]})
-        lines.append(f"float ops     {len(q['float_ops'])} op(s) still compute in float: "
-                     + ", ".join(names))
+        lines.append(
+            f"float ops     {len(q['float_ops'])} op(s) still compute in float: " + ", ".join(names)
+        )
     support = doc.get("support_metadata")
     for entry in doc["metadata"]:
         if support is not None and entry["kind"] == "tflite_metadata":
@@ -140,14 +176,21 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
         lines.append(f"metadata      {entry['name']}: {_metadata_line(entry)}")
     lines += _support_text(doc)
     inside = sizes.weight_bytes - sizes.external_weight_bytes
-    lines.append(f"size          {fmt_bytes(sizes.file_bytes)} file = "
-                 f"{fmt_bytes(inside)} weights + "
-                 f"{fmt_bytes(sizes.file_bytes - inside)} structure"
-                 + (f" ({fmt_bytes(sizes.outside_bytes)} stored after the flatbuffer)"
-                    if sizes.outside_bytes else ""))
+    lines.append(
+        f"size          {fmt_bytes(sizes.file_bytes)} file = "
+        f"{fmt_bytes(inside)} weights + "
+        f"{fmt_bytes(sizes.file_bytes - inside)} structure"
+        + (
+            f" ({fmt_bytes(sizes.outside_bytes)} stored after the flatbuffer)"
+            if sizes.outside_bytes
+            else ""
+        )
+    )
     if sizes.external_weight_bytes:
-        lines.append(f"external      {fmt_bytes(sizes.external_weight_bytes)} weights in "
-                     f"{', '.join(sizes.external_files)} (beside the model, not in the file)")
+        lines.append(
+            f"external      {fmt_bytes(sizes.external_weight_bytes)} weights in "
+            f"{', '.join(sizes.external_files)} (beside the model, not in the file)"
+        )
     lines.append(f"size parts    {parts_line(sizes.parts, sizes.file_bytes)}")
     by_dtype = ", ".join(f"{k} {fmt_bytes(v)}" for k, v in sizes.weights_by_dtype.items())
     if by_dtype:
@@ -160,8 +203,10 @@ def _summary_text(doc: dict[str, Any], sizes: Any) -> str:
 
 def _support_text(doc: dict[str, Any]) -> list[str]:
     """TFLite Support metadata and the appended files, in the key column of the summary."""
-    io_names = [([i.get("name") for i in sg["inputs"]], [o.get("name") for o in sg["outputs"]])
-                for sg in doc["subgraphs"]]
+    io_names = [
+        ([i.get("name") for i in sg["inputs"]], [o.get("name") for o in sg["outputs"]])
+        for sg in doc["subgraphs"]
+    ]
     rows = support_rows(doc.get("support_metadata"), doc.get("appended_files"), io_names)
     return [f"{key:<14}{text}".rstrip() for key, text in rows]
 
@@ -195,10 +240,14 @@ def cmd_ops(args: argparse.Namespace) -> int:
                 if op["called_subgraphs"]:
                     extra += " calls " + ",".join(f"sg{i}" for i in op["called_subgraphs"])
                 options = options_text(op["options"], _axes(model, sg, op))
-                rows.append((op["index"], op["opcode"] + extra, op["version"], options,
-                             f"{ins} -> {outs}"))
-            print(render_table(("#", "opcode", "v", "options", "inputs -> outputs"), rows,
-                               align="rlrll"))
+                rows.append(
+                    (op["index"], op["opcode"] + extra, op["version"], options, f"{ins} -> {outs}")
+                )
+            print(
+                render_table(
+                    ("#", "opcode", "v", "options", "inputs -> outputs"), rows, align="rlrll"
+                )
+            )
             print()
     return 0
 
@@ -252,12 +301,27 @@ def cmd_tensors(args: argparse.Namespace) -> int:
             objects = model.subgraphs[sg["index"]].tensors
             for t, obj in zip(sg["tensors"], objects, strict=True):
                 words = tensor_words(obj)  # the UI's Tensors table shows the same words
-                notes = "; ".join(x for x in (words.quantization,
-                                              (t.get("sparsity") or {}).get("text", "")) if x)
-                rows.append((t["index"], clean(t["name"])[:48], words.dtype, words.shape,
-                             words.size, t["role"], notes))
-            print(render_table(("#", "name", "dtype", "shape", "bytes", "role",
-                                "quantization / sparsity"), rows, align="rlllrll"))
+                notes = "; ".join(
+                    x for x in (words.quantization, (t.get("sparsity") or {}).get("text", "")) if x
+                )
+                rows.append(
+                    (
+                        t["index"],
+                        clean(t["name"])[:48],
+                        words.dtype,
+                        words.shape,
+                        words.size,
+                        t["role"],
+                        notes,
+                    )
+                )
+            print(
+                render_table(
+                    ("#", "name", "dtype", "shape", "bytes", "role", "quantization / sparsity"),
+                    rows,
+                    align="rlllrll",
+                )
+            )
             print()
     return 0
 
@@ -299,8 +363,10 @@ def _pick_tensors(model: Any, sg_index: int, wanted: list[str]) -> list[Any]:
         elif w.lstrip("-").isdigit() and sg.tensor(int(w)) is not None:
             picked.append(sg.tensor(int(w)))
         else:
-            raise UserError(f"no tensor named or numbered {w!r} in subgraph {sg_index} "
-                            "(see `tflite-inspect tensors`)")
+            raise UserError(
+                f"no tensor named or numbered {w!r} in subgraph {sg_index} "
+                "(see `tflite-inspect tensors`)"
+            )
     return picked
 
 
@@ -329,8 +395,13 @@ def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any
     from ..model.external import external_data
     from ..model.weights import decoded_data, dequantize, string_data, weight_stats
 
-    item: dict[str, Any] = {"index": t.index, "name": t.name, "dtype": t.dtype,
-                            "shape": list(t.shape), "bytes": t.nbytes}
+    item: dict[str, Any] = {
+        "index": t.index,
+        "name": t.name,
+        "dtype": t.dtype,
+        "shape": list(t.shape),
+        "bytes": t.nbytes,
+    }
     quant = quantization_dict(t.quantization, t.dtype)
     if quant is not None:
         quant["text"] = fmt_quantization(t.quantization)
@@ -340,9 +411,15 @@ def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any
         item["sparsity"] = {**sparse.to_dict(), "text": fmt_sparsity(sparse)}
     ext = external_data(model, t)
     if ext is not None:
-        item["external"] = {"group": ext.group_name, "offset": ext.offset, "length": ext.length,
-                            "packing": ext.packing, "path": ext.path, "error": ext.error,
-                            "text": ext.describe()}
+        item["external"] = {
+            "group": ext.group_name,
+            "offset": ext.offset,
+            "length": ext.length,
+            "packing": ext.packing,
+            "path": ext.path,
+            "error": ext.error,
+            "text": ext.describe(),
+        }
     if not t.nbytes:
         item["error"] = "no constant data (an activation or an empty buffer)"
         return item
@@ -390,9 +467,10 @@ def _export(directory: str, t: Any, raw: Any, values: Any, force: bool) -> list[
 
 def _weights_text(item: dict[str, Any]) -> str:
     quant = (item.get("quantization") or {}).get("text", "")
-    head = (f"tensor {item['index']} {clean(item['name'])}  {item['dtype']} "
-            f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}"
-            + (f"  {quant}" if quant else ""))
+    head = (
+        f"tensor {item['index']} {clean(item['name'])}  {item['dtype']} "
+        f"{fmt_shape(item['shape'])}  {fmt_bytes(item['bytes'])}" + (f"  {quant}" if quant else "")
+    )
     if "sparsity" in item:
         head += f"\n  {item['sparsity']['text']}; statistics and values of the dense tensor"
     if "external" in item:
@@ -402,16 +480,19 @@ def _weights_text(item: dict[str, Any]) -> str:
     if "strings" in item:
         return f"{head}\n  {item['count']} strings: {clean(repr(item['strings']))}\n"
     s = item["stats"]
-    lines = [head,
-             f"  min {fmt_float(s['min'])}  max {fmt_float(s['max'])}  mean {fmt_float(s['mean'])}"
-             f"  std {fmt_float(s['std'])}  zeros {s['zero_fraction']:.1%}  distinct "
-             f"{s['distinct']:,}{'' if s['distinct_exact'] else '+'}"]
+    lines = [
+        head,
+        f"  min {fmt_float(s['min'])}  max {fmt_float(s['max'])}  mean {fmt_float(s['mean'])}"
+        f"  std {fmt_float(s['std'])}  zeros {s['zero_fraction']:.1%}  distinct "
+        f"{s['distinct']:,}{'' if s['distinct_exact'] else '+'}",
+    ]
     if s["nan"] or s["inf"]:
         lines.append(f"  non-finite: {s['nan']} NaN, {s['inf']} Inf")
     lines.append("  raw          " + " ".join(fmt_float(v, 5) for v in item["first_raw"]))
     if "first_dequantized" in item:
-        lines.append("  dequantized  " + " ".join(fmt_float(v, 5)
-                                                   for v in item["first_dequantized"]))
+        lines.append(
+            "  dequantized  " + " ".join(fmt_float(v, 5) for v in item["first_dequantized"])
+        )
     lines += ["  " + bar for bar in histogram_bars(s["histogram"], s["bin_edges"], width=30)]
     for path in item.get("exported", []):
         lines.append(f"  wrote {path}")
@@ -433,8 +514,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
         structural = model.structural
         s_errors = structural.errors
         findings = [] if s_errors and model.root_table is None else check_model(model)
-        readable = not any(d.code in NOT_TFLITE_CODES
-                           for d in s_errors) and model.root_table is not None
+        readable = (
+            not any(d.code in NOT_TFLITE_CODES for d in s_errors) and model.root_table is not None
+        )
         sem_errors = [f for f in findings if f.severity == "error"]
         status = 2 if s_errors else (1 if sem_errors else 0)
         everything = [*structural.diagnostics, *findings]
@@ -443,16 +525,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         if args.json:
             from ..analysis.report import document
 
-            print_json(document(
-                "verify", model,
-                valid=status == 0,
-                exit_code=status,
-                structural=[d.to_dict() for d in structural.diagnostics],
-                semantic=[f.to_dict() for f in findings],
-                tables_visited=structural.tables_visited,
-                truncation=cut.to_dict() if cut is not None else None,
-                groups=[g.to_dict() for g in groups],
-            ))
+            print_json(
+                document(
+                    "verify",
+                    model,
+                    valid=status == 0,
+                    exit_code=status,
+                    structural=[d.to_dict() for d in structural.diagnostics],
+                    semantic=[f.to_dict() for f in findings],
+                    tables_visited=structural.tables_visited,
+                    truncation=cut.to_dict() if cut is not None else None,
+                    groups=[g.to_dict() for g in groups],
+                )
+            )
         else:
             if cut is not None:
                 print(cut.line())
@@ -464,13 +549,16 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
                 print_raw(model, args.limit)
             verdict = {0: "valid", 1: "semantic errors", 2: "structurally invalid"}[status]
-            counts = (f"{len(s_errors)} structural error(s), {len(sem_errors)} semantic error(s), "
-                      f"{len(structural.warnings) + len(findings) - len(sem_errors)} warning(s)")
+            counts = (
+                f"{len(s_errors)} structural error(s), {len(sem_errors)} semantic error(s), "
+                f"{len(structural.warnings) + len(findings) - len(sem_errors)} warning(s)"
+            )
             if not args.all and len(groups) < len(everything):
                 counts += "; --all lists each one"
             if status == 2:  # the one line on stderr names the cause too
-                verdict = ("not a TFLite model" if not readable else verdict) + \
-                    f" ({cut.line() if cut is not None else s_errors[0].message})"
+                verdict = (
+                    "not a TFLite model" if not readable else verdict
+                ) + f" ({cut.line() if cut is not None else s_errors[0].message})"
             print(f"{model.path}: {verdict}: {counts}", file=sys.stderr if status else sys.stdout)
         return status
     finally:

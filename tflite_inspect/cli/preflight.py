@@ -48,16 +48,23 @@ def model_inputs(path: str, signature: str | None) -> list[InputFact]:
         keys = [s.key for s in model.signatures]
         if signature is not None and signature not in keys:
             have = ", ".join(repr(k) for k in keys) if keys else "no signatures"
-            raise UserError(f"{path}: the model has no signature {signature!r} (it has {have}); "
-                            "leave --signature out to run the default", 2)
-        chosen = signature if signature is not None else (
-            "serving_default" if "serving_default" in keys else (keys[0] if keys else None))
+            raise UserError(
+                f"{path}: the model has no signature {signature!r} (it has {have}); "
+                "leave --signature out to run the default",
+                2,
+            )
+        chosen = (
+            signature
+            if signature is not None
+            else ("serving_default" if "serving_default" in keys else (keys[0] if keys else None))
+        )
         subgraphs = model.subgraphs
         if chosen is not None:
             sig = next(s for s in model.signatures if s.key == chosen)
             pairs = sorted(sig.inputs)  # the interpreter lists a signature's inputs by name
-            sub = subgraphs[sig.subgraph_index] if 0 <= sig.subgraph_index < len(subgraphs) \
-                else None
+            sub = (
+                subgraphs[sig.subgraph_index] if 0 <= sig.subgraph_index < len(subgraphs) else None
+            )
         else:
             sub = subgraphs[0] if subgraphs else None
             pairs = [("", i) for i in sub.inputs] if sub is not None else []
@@ -89,15 +96,20 @@ def same_inputs(a: list[InputFact], b: list[InputFact]) -> None:
             ok = False
             break
     if not ok:
+
         def side(facts: list[InputFact]) -> str:
             return ", ".join(str(f) for f in facts) or "no inputs"
 
-        raise UserError(f"B's inputs do not match A's: A has {side(a)}, B has {side(b)}; "
-                        "compare two versions of the same model", 2)
+        raise UserError(
+            f"B's inputs do not match A's: A has {side(a)}, B has {side(b)}; "
+            "compare two versions of the same model",
+            2,
+        )
 
 
-def regular_source(path: str | os.PathLike[str] | None, *, folder_ok: bool = False,
-                   what: str = "a .tflite file") -> None:
+def regular_source(
+    path: str | os.PathLike[str] | None, *, folder_ok: bool = False, what: str = "a .tflite file"
+) -> None:
     """Refuses at once a source that is a FIFO, a device or a socket (reading one would wait or
     never end) and, unless `folder_ok`, a folder; a missing path is left to the command."""
     if path is None:

@@ -49,8 +49,14 @@ class CliProgress:
 
             console = self._console or Console(stderr=True)
             self._progress = Progress(
-                SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True)
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=console,
+                transient=True,
+            )
             self._progress.start()
             self._task = self._progress.add_task("starting", total=None)
         return self
@@ -65,14 +71,17 @@ class CliProgress:
 
     # -- the adapters ------------------------------------------------------------------------
 
-    def update(self, description: str, done: int | None = None,
-               total: int | None = None) -> None:
+    def update(self, description: str, done: int | None = None, total: int | None = None) -> None:
         """Shows `description`, and `done` of `total` when a total is known (else a spinner)."""
         if self._progress is None:
             return
-        self._progress.update(self._task, description=description,
-                              total=total if total else None,
-                              completed=done if total else 0, refresh=True)
+        self._progress.update(
+            self._task,
+            description=description,
+            total=total if total else None,
+            completed=done if total else 0,
+            refresh=True,
+        )
 
     @property
     def callback(self) -> Callable[[str, int, int], None] | None:

@@ -31,26 +31,52 @@ and writes DIR/STEM.RECIPE.worstK.tflite, with a table of every variant tried.""
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
-        "quantize", help="quantize a float .tflite with litert-quantizer (no TensorFlow)",
+        "quantize",
+        help="quantize a float .tflite with litert-quantizer (no TensorFlow)",
         description="Quantize a float32 .tflite with litert-quantizer, in a separate process.",
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("model", metavar="FLOAT.tflite", help="a float32 .tflite model")
     p.add_argument("-o", "--outdir", metavar="DIR", required=True, help="output folder")
-    p.add_argument("-r", "--recipe", required=True, metavar="R",
-                   help="a recipe, a comma-separated list, or `all`")
-    p.add_argument("--calibration", metavar="FILE",
-                   help="calibration samples (.npz keyed by input name, or .npy for one input; "
-                        "default: none, so no static recipe)")
-    p.add_argument("--block-size", type=int, default=32, choices=(32, 64, 128),
-                   help="weight-int4 block size (default: 32)")
-    p.add_argument("--keep-float", action="append", default=[], metavar="OPS",
-                   help="op indices or tensor-name patterns that stay float (default: none)")
-    p.add_argument("--inputs", metavar="FILE",
-                   help="samples compared for --keep-float worst:K (default: the calibration "
-                        "set; labels `y` give accuracy)")
-    p.add_argument("--strict", action="store_true",
-                   help="exit 2 when litert-quantizer leaves an op in float (the model is "
-                        "still written)")
+    p.add_argument(
+        "-r",
+        "--recipe",
+        required=True,
+        metavar="R",
+        help="a recipe, a comma-separated list, or `all`",
+    )
+    p.add_argument(
+        "--calibration",
+        metavar="FILE",
+        help="calibration samples (.npz keyed by input name, or .npy for one input; "
+        "default: none, so no static recipe)",
+    )
+    p.add_argument(
+        "--block-size",
+        type=int,
+        default=32,
+        choices=(32, 64, 128),
+        help="weight-int4 block size (default: 32)",
+    )
+    p.add_argument(
+        "--keep-float",
+        action="append",
+        default=[],
+        metavar="OPS",
+        help="op indices or tensor-name patterns that stay float (default: none)",
+    )
+    p.add_argument(
+        "--inputs",
+        metavar="FILE",
+        help="samples compared for --keep-float worst:K (default: the calibration "
+        "set; labels `y` give accuracy)",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit 2 when litert-quantizer leaves an op in float (the model is still written)",
+    )
     p.add_argument("--force", action="store_true", help="replace existing output files")
     p.add_argument("--json", action="store_true", help="print the result as JSON on stdout")
     p.set_defaults(func=run)
@@ -78,14 +104,22 @@ def run(args: argparse.Namespace) -> int:
     try:
         recipes = recipe_names(args.recipe, args.calibration is not None)
         request = QuantizeRequest(
-            Path(args.model), Path(args.outdir), recipes,
-            Path(args.calibration) if args.calibration else None, args.block_size,
-            list(args.keep_float), args.force)
+            Path(args.model),
+            Path(args.outdir),
+            recipes,
+            Path(args.calibration) if args.calibration else None,
+            args.block_size,
+            list(args.keep_float),
+            args.force,
+        )
         worst = split_worst(args.keep_float)
         if worst is not None:
-            selective = keep_worst(request, worst,
-                                   inputs=Path(args.inputs) if args.inputs else None,
-                                   progress=bar.callback)
+            selective = keep_worst(
+                request,
+                worst,
+                inputs=Path(args.inputs) if args.inputs else None,
+                progress=bar.callback,
+            )
             report = selective.quantize
         else:
             report = quantize_model(request, progress=bar.callback)
@@ -100,8 +134,11 @@ def run(args: argparse.Namespace) -> int:
             groups.setdefault((op["opcode"], op["why"]), []).append(op["op"])
         for (opcode, why), ops in groups.items():
             left_float = True
-            print(f"tflite-inspect: note: {result.recipe}: {opcode} left in float ({why}): "
-                  f"op {_ranges(ops)}", file=sys.stderr)
+            print(
+                f"tflite-inspect: note: {result.recipe}: {opcode} left in float ({why}): "
+                f"op {_ranges(ops)}",
+                file=sys.stderr,
+            )
         for note in result.notes:
             print(f"tflite-inspect: note: {result.recipe}: {note}", file=sys.stderr)
     if args.json:
@@ -124,18 +161,35 @@ def _text(report: Any) -> str:
         return f"{value:.3f}" if value is not None else "-"
 
     src = report.source
-    rows: list[list[Any]] = [["(float input)", "-", fmt_bytes(src["size"]),
-                              fmt_bytes(src["weight_bytes"]) if src["weight_bytes"] else "-",
-                              "1.000", "-"]]
+    rows: list[list[Any]] = [
+        [
+            "(float input)",
+            "-",
+            fmt_bytes(src["size"]),
+            fmt_bytes(src["weight_bytes"]) if src["weight_bytes"] else "-",
+            "1.000",
+            "-",
+        ]
+    ]
     for r in report.results:
         outcome = "written" if r.outcome == "written" else f"failed: {r.message}"
         if r.outcome == "written" and r.unsupported:
             outcome += f" ({len(r.unsupported)} op(s) left float)"
-        rows.append([r.recipe, outcome, fmt_bytes(r.size) if r.size is not None else "-",
-                     fmt_bytes(r.weight_bytes) if r.weight_bytes is not None else "-",
-                     ratio(report.ratio(r.size)), duration(r.seconds * 1000) if r.seconds else "-"])
-    lines = [render_table(["recipe", "outcome", "size", "weights", "ratio", "time"], rows,
-                          align="llrrrr")]
+        rows.append(
+            [
+                r.recipe,
+                outcome,
+                fmt_bytes(r.size) if r.size is not None else "-",
+                fmt_bytes(r.weight_bytes) if r.weight_bytes is not None else "-",
+                ratio(report.ratio(r.size)),
+                duration(r.seconds * 1000) if r.seconds else "-",
+            ]
+        )
+    lines = [
+        render_table(
+            ["recipe", "outcome", "size", "weights", "ratio", "time"], rows, align="llrrrr"
+        )
+    ]
     if report.kept_float:
         lines.append(f"kept float: op {', '.join(map(str, report.kept_float))}")
     if report.calibration:
@@ -175,28 +229,54 @@ def _variants_text(sel: Any) -> str:
         db, spent = sel.recovered(v)
         per_kib = db / (spent / 1024) if db is not None and spent and spent > 0 else None
         kept = ",".join(map(str, v.kept_float)) or "-"
-        rows.append([v.name + (" (trial)" if v.trial else ""), kept,
-                     fmt_bytes(v.result.size) if v.result.size is not None else "-",
-                     fmt_bytes(v.result.weight_bytes) if v.result.weight_bytes else "-",
-                     f"{v.sqnr_db:.2f}" if v.sqnr_db is not None else "-",
-                     f"{v.cosine:.5f}" if v.cosine is not None else "-",
-                     f"{v.accuracy:.3f}" if v.accuracy is not None else "-",
-                     num(db, " dB") if v is not sel.variants[0] else "-",
-                     (f"{spent:+,} B" if spent is not None else "-")
-                     if v is not sel.variants[0] else "-",
-                     (num(per_kib) if spent is None or spent > 0 else "free")
-                     if v is not sel.variants[0] else "-"])
-    lines = [render_table(["variant", "kept float", "size", "weights", "SQNR dB", "cosine",
-                           "top-1", "recovered", "spent", "dB/KiB"], rows,
-                          align="llrrrrrrrr")]
+        rows.append(
+            [
+                v.name + (" (trial)" if v.trial else ""),
+                kept,
+                fmt_bytes(v.result.size) if v.result.size is not None else "-",
+                fmt_bytes(v.result.weight_bytes) if v.result.weight_bytes else "-",
+                f"{v.sqnr_db:.2f}" if v.sqnr_db is not None else "-",
+                f"{v.cosine:.5f}" if v.cosine is not None else "-",
+                f"{v.accuracy:.3f}" if v.accuracy is not None else "-",
+                num(db, " dB") if v is not sel.variants[0] else "-",
+                (f"{spent:+,} B" if spent is not None else "-")
+                if v is not sel.variants[0]
+                else "-",
+                (num(per_kib) if spent is None or spent > 0 else "free")
+                if v is not sel.variants[0]
+                else "-",
+            ]
+        )
+    lines = [
+        render_table(
+            [
+                "variant",
+                "kept float",
+                "size",
+                "weights",
+                "SQNR dB",
+                "cosine",
+                "top-1",
+                "recovered",
+                "spent",
+                "dB/KiB",
+            ],
+            rows,
+            align="llrrrrrrrr",
+        )
+    ]
     from ..quantize.selective import candidates_of
 
     candidates = candidates_of(sel.ranking, sel.k)
-    worst = ", ".join(f"op {r['op']} {r['opcode']} " + _candidate_db(r)
-                      + (" (output)" if r["output"] else "") for r in candidates)
+    worst = ", ".join(
+        f"op {r['op']} {r['opcode']} " + _candidate_db(r) + (" (output)" if r["output"] else "")
+        for r in candidates
+    )
     if worst:
-        lines.append("candidates, worst first (isolated SQNR of the op alone; ~ the accumulated "
-                     f"SQNR drop where none): {worst}")
+        lines.append(
+            "candidates, worst first (isolated SQNR of the op alone; ~ the accumulated "
+            f"SQNR drop where none): {worst}"
+        )
     if sel.samples:
         lines.append(f"compared on {sel.samples}; SQNR/cosine of the worst output")
     lines += [f"note: {n}" for n in sel.notes]
@@ -204,6 +284,7 @@ def _variants_text(sel: Any) -> str:
     if len(sel.variants) > 1 and not final.trial:
         db, spent = sel.recovered(final)
         if db is not None and spent is not None:
-            lines.append(f"{final.name}: {db:+.2f} dB output SQNR for {spent:+,} B "
-                         f"({final.result.path})")
+            lines.append(
+                f"{final.name}: {db:+.2f} dB output SQNR for {spent:+,} B ({final.result.path})"
+            )
     return "\n".join(lines)

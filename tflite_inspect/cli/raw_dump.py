@@ -27,8 +27,10 @@ def raw_lines(root: Table, limit: int) -> list[str]:
         shown += 1
         layout = table_layout(table)
         size = f", table {layout.table_size} bytes" if layout.table_size is not None else ""
-        lines.append(f"{layout.path or 'root'}: {layout.name} @{layout.offset:#x}  "
-                     f"vtable @{layout.vtable_offset:#x} ({layout.vtable_size} bytes{size})")
+        lines.append(
+            f"{layout.path or 'root'}: {layout.name} @{layout.offset:#x}  "
+            f"vtable @{layout.vtable_offset:#x} ({layout.vtable_size} bytes{size})"
+        )
         for f in layout.fields:
             if not f.present:
                 continue

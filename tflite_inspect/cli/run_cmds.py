@@ -20,58 +20,114 @@ __all__ = ["register"]
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--inputs", metavar="FILE",
-                   help=".npy or .npz inputs (arrays by input name or position; `y` = labels); "
-                        "default: seeded random inputs")
-    p.add_argument("--samples", type=int, metavar="N", help="how many samples (default: all of "
-                   "--inputs, else 1 for run and 8 for compare)")
-    p.add_argument("--runs", type=int, default=20, metavar="N",
-                   help="timed invocations for latency (default 20; 0 skips timing)")
-    p.add_argument("--warmup", type=int, default=3, metavar="N",
-                   help="untimed invocations first (default 3)")
-    p.add_argument("--threads", type=int, metavar="N", help="interpreter threads (default: its own)")
+    p.add_argument(
+        "--inputs",
+        metavar="FILE",
+        help=".npy or .npz inputs (arrays by input name or position; `y` = labels); "
+        "default: seeded random inputs",
+    )
+    p.add_argument(
+        "--samples",
+        type=int,
+        metavar="N",
+        help="how many samples (default: all of --inputs, else 1 for run and 8 for compare)",
+    )
+    p.add_argument(
+        "--runs",
+        type=int,
+        default=20,
+        metavar="N",
+        help="timed invocations for latency (default 20; 0 skips timing)",
+    )
+    p.add_argument(
+        "--warmup", type=int, default=3, metavar="N", help="untimed invocations first (default 3)"
+    )
+    p.add_argument(
+        "--threads", type=int, metavar="N", help="interpreter threads (default: its own)"
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
-    p.add_argument("--signature", metavar="KEY", help="signature to run (default: "
-                   "serving_default, else the first)")
-    p.add_argument("--backend", choices=("auto", "litert", "tensorflow"), default="auto",
-                   help="ai_edge_litert, else tf.lite (default auto)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="S",
-                   help="seconds one load or invocation may take before it counts as a hang "
-                        "(default 60)")
-    p.add_argument("--memory-mb", type=int, default=4096, metavar="MB",
-                   help="address-space limit of the interpreter process (default 4096; 0 = none)")
-    p.add_argument("--inputs-mb", type=int, default=2048, metavar="MB",
-                   help="the most --inputs may hold once unpacked, checked before reading it "
-                        "(default 2048)")
+    p.add_argument(
+        "--signature",
+        metavar="KEY",
+        help="signature to run (default: serving_default, else the first)",
+    )
+    p.add_argument(
+        "--backend",
+        choices=("auto", "litert", "tensorflow"),
+        default="auto",
+        help="ai_edge_litert, else tf.lite (default auto)",
+    )
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        metavar="S",
+        help="seconds one load or invocation may take before it counts as a hang (default 60)",
+    )
+    p.add_argument(
+        "--memory-mb",
+        type=int,
+        default=4096,
+        metavar="MB",
+        help="address-space limit of the interpreter process (default 4096; 0 = none)",
+    )
+    p.add_argument(
+        "--inputs-mb",
+        type=int,
+        default=2048,
+        metavar="MB",
+        help="the most --inputs may hold once unpacked, checked before reading it (default 2048)",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON document")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("run", help="run a model: the signature, outputs (top-k for class "
-                                   "scores), latency; exit 1 when the interpreter fails or "
-                                   "crashes")
+    p = sub.add_parser(
+        "run",
+        help="run a model: the signature, outputs (top-k for class "
+        "scores), latency; exit 1 when the interpreter fails or "
+        "crashes",
+    )
     p.add_argument("model", help="the .tflite file")
     _common_args(p)
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("compare", help="the same inputs through two models: output and per-layer "
-                                       "error, accuracy, size and latency")
+    p = sub.add_parser(
+        "compare",
+        help="the same inputs through two models: output and per-layer "
+        "error, accuracy, size and latency",
+    )
     p.add_argument("a", help="the reference model (usually float)")
     p.add_argument("b", help="the model under test (usually quantized)")
     _common_args(p)
-    p.add_argument("--per-layer", action="store_true",
-                   help="compare every matched intermediate tensor: the error accumulated up to "
-                   "it, and each op's isolated error (that op alone on B's own inputs, as the "
-                   "QuantizationDebugger measures it)")
-    p.add_argument("--accumulated-only", action="store_true", help="per-layer: skip the one-op "
-                   "runs that measure the isolated error (default: both)")
-    p.add_argument("--csv", metavar="FILE", help="write the per-layer rows as CSV in the "
-                   "QuantizationDebugger column order (implies --per-layer; default: none)")
-    p.add_argument("--model-explorer", metavar="FILE", help="write the per-layer error as Model "
-                   "Explorer node data (implies --per-layer; default: none)")
+    p.add_argument(
+        "--per-layer",
+        action="store_true",
+        help="compare every matched intermediate tensor: the error accumulated up to "
+        "it, and each op's isolated error (that op alone on B's own inputs, as the "
+        "QuantizationDebugger measures it)",
+    )
+    p.add_argument(
+        "--accumulated-only",
+        action="store_true",
+        help="per-layer: skip the one-op runs that measure the isolated error (default: both)",
+    )
+    p.add_argument(
+        "--csv",
+        metavar="FILE",
+        help="write the per-layer rows as CSV in the "
+        "QuantizationDebugger column order (implies --per-layer; default: none)",
+    )
+    p.add_argument(
+        "--model-explorer",
+        metavar="FILE",
+        help="write the per-layer error as Model "
+        "Explorer node data (implies --per-layer; default: none)",
+    )
     p.add_argument("--force", action="store_true", help="overwrite existing --csv/--model-explorer")
-    p.add_argument("--top", type=int, default=25, metavar="N", help="per-layer rows shown "
-                   "(default 25)")
+    p.add_argument(
+        "--top", type=int, default=25, metavar="N", help="per-layer rows shown (default 25)"
+    )
     p.set_defaults(func=cmd_compare)
 
 
@@ -87,8 +143,9 @@ def _limits(args: argparse.Namespace) -> Any:
         raise UserError("--memory-mb must be 0 (no limit) or a positive number of MB")
     if args.inputs_mb <= 0:
         raise UserError("--inputs-mb must be positive")
-    return Limits(timeout_s=args.timeout, memory_mb=args.memory_mb or None,
-                  inputs_mb=args.inputs_mb)
+    return Limits(
+        timeout_s=args.timeout, memory_mb=args.memory_mb or None, inputs_mb=args.inputs_mb
+    )
 
 
 def _check_model(path: str, signature: str | None) -> Any:
@@ -149,10 +206,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     _check_counts(args)
     bar = _progress(args)
     try:
-        report = run_model(args.model, inputs=args.inputs, samples=args.samples, runs=args.runs,
-                           warmup=args.warmup, threads=args.threads, seed=args.seed,
-                           signature=args.signature, backend=args.backend,
-                           limits=_limits(args), progress=bar.callback)
+        report = run_model(
+            args.model,
+            inputs=args.inputs,
+            samples=args.samples,
+            runs=args.runs,
+            warmup=args.warmup,
+            threads=args.threads,
+            seed=args.seed,
+            signature=args.signature,
+            backend=args.backend,
+            limits=_limits(args),
+            progress=bar.callback,
+        )
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:
@@ -189,12 +255,22 @@ def cmd_compare(args: argparse.Namespace) -> int:
     per_layer = bool(args.per_layer or args.csv or args.model_explorer)
     bar = _progress(args)
     try:
-        report = compare_models(args.a, args.b, inputs=args.inputs, samples=args.samples,
-                                per_layer=per_layer, isolated=not args.accumulated_only,
-                                runs=args.runs, warmup=args.warmup,
-                                threads=args.threads, seed=args.seed, signature=args.signature,
-                                backend=args.backend, limits=_limits(args),
-                                progress=bar.callback)
+        report = compare_models(
+            args.a,
+            args.b,
+            inputs=args.inputs,
+            samples=args.samples,
+            per_layer=per_layer,
+            isolated=not args.accumulated_only,
+            runs=args.runs,
+            warmup=args.warmup,
+            threads=args.threads,
+            seed=args.seed,
+            signature=args.signature,
+            backend=args.backend,
+            limits=_limits(args),
+            progress=bar.callback,
+        )
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:

@@ -18,13 +18,20 @@ __all__ = ["register"]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("ui", help="open the interactive UI (the default: tflite-inspect MODEL)",
-                       description="Open the interactive UI. Serve it in a browser (localhost "
-                                   "only) with: textual serve \"tflite-inspect MODEL\"")
+    p = sub.add_parser(
+        "ui",
+        help="open the interactive UI (the default: tflite-inspect MODEL)",
+        description="Open the interactive UI. Serve it in a browser (localhost "
+        'only) with: textual serve "tflite-inspect MODEL"',
+    )
     p.add_argument("model", help="a .tflite file (or a SavedModel / .keras to convert)")
-    p.add_argument("--theme", metavar="NAME", default=None,
-                   help="a Textual theme, e.g. textual-dark (default), textual-light, nord, "
-                        "gruvbox, solarized-light")
+    p.add_argument(
+        "--theme",
+        metavar="NAME",
+        default=None,
+        help="a Textual theme, e.g. textual-dark (default), textual-light, nord, "
+        "gruvbox, solarized-light",
+    )
     p.set_defaults(func=cmd_ui)
 
 

@@ -89,20 +89,29 @@ def run(request: dict[str, Any], emit: _Events) -> int:
     try:
         from . import _tf
     except ImportError as err:
-        emit("source_failed", reason="tensorflow",
-             message=f"TensorFlow is not installed here ({err}); "
-                     "install it with: pip install 'tflite-inspect[convert]'")
+        emit(
+            "source_failed",
+            reason="tensorflow",
+            message=f"TensorFlow is not installed here ({err}); "
+            "install it with: pip install 'tflite-inspect[convert]'",
+        )
         return 3
     try:
-        source = _tf.load_source(request["kind"], request["source"], options.unsafe,
-                                 options.signature)
+        source = _tf.load_source(
+            request["kind"], request["source"], options.unsafe, options.signature
+        )
     except _tf.SourceLoadError as err:
         emit("source_failed", reason=err.reason, message=str(err))
         return 2
     if request.get("fallback") and source.fallback is not None:
         source.fallback_reason = request["fallback"]  # found by an earlier child of this run
-    emit("loaded", inputs=[i.to_dict() for i in source.inputs], signature=source.signature,
-         seconds=round(time.monotonic() - started, 3), **_tf.versions())
+    emit(
+        "loaded",
+        inputs=[i.to_dict() for i in source.inputs],
+        signature=source.signature,
+        seconds=round(time.monotonic() - started, 3),
+        **_tf.versions(),
+    )
     emit("stage", stage="loading", done=1, total=1)
 
     inputs = [InputSpec.from_dict(i.to_dict()) for i in source.inputs]
@@ -111,14 +120,18 @@ def run(request: dict[str, Any], emit: _Events) -> int:
     if any(v["calibrated"] for v in request["variants"]):
         try:
             if request.get("calibration"):
-                samples, info = load_calibration(Path(request["calibration"]), inputs,
-                                                 options.samples)
+                samples, info = load_calibration(
+                    Path(request["calibration"]), inputs, options.samples
+                )
             else:
                 samples, info = random_calibration(inputs, options.samples, options.seed)
         except SourceError as err:
             unusable = str(err)
-            print(f"--- tflite-inspect: calibration data unusable: {unusable} ---",
-                  file=sys.stderr, flush=True)
+            print(
+                f"--- tflite-inspect: calibration data unusable: {unusable} ---",
+                file=sys.stderr,
+                flush=True,
+            )
         else:
             emit("calibration", **info)
 
@@ -128,8 +141,14 @@ def run(request: dict[str, Any], emit: _Events) -> int:
         emit("variant_started", variant["name"], index=index, total=total)
         emit("stage", variant["name"], stage="converting", done=index, total=total)
         if variant["calibrated"] and unusable is not None:
-            emit("variant_failed", variant["name"], stage="calibrate", failure="calibration",
-                 message=unusable, op_errors=[])
+            emit(
+                "variant_failed",
+                variant["name"],
+                stage="calibrate",
+                failure="calibration",
+                message=unusable,
+                op_errors=[],
+            )
             ok = False
         else:
             feed = None
@@ -152,8 +171,9 @@ def _feed(samples: Any, inputs: Any, name: str, emit: _Events) -> Any:
     return Feed(samples, inputs, progress)
 
 
-def _convert_one(variant: dict[str, Any], source: Any, options: Any, feed: Any,
-                 emit: _Events) -> bool:
+def _convert_one(
+    variant: dict[str, Any], source: Any, options: Any, feed: Any, emit: _Events
+) -> bool:
     """Converts one variant into its .part file and reports it; False when it failed."""
     from . import _tf
     from ._feed import calibration_failure
@@ -163,8 +183,12 @@ def _convert_one(variant: dict[str, Any], source: Any, options: Any, feed: Any,
     print(f"--- tflite-inspect: converting variant {name} ---", file=sys.stderr, flush=True)
 
     def on_fallback(why: str) -> None:
-        print(f"--- tflite-inspect: from_saved_model {why}; converting the {source.signature}"
-              " signature as a concrete function ---", file=sys.stderr, flush=True)
+        print(
+            f"--- tflite-inspect: from_saved_model {why}; converting the {source.signature}"
+            " signature as a concrete function ---",
+            file=sys.stderr,
+            flush=True,
+        )
         emit("fallback", name, message=why[:300])
         if feed is not None:
             feed.reset()
@@ -173,35 +197,70 @@ def _convert_one(variant: dict[str, Any], source: Any, options: Any, feed: Any,
         data, strategy = _tf.convert_variant(source, name, options, feed, on_fallback)
     except MemoryError:
         traceback.print_exc(file=sys.stderr)
-        emit("variant_failed", name, stage="memory", failure="out_of_memory", op_errors=[],
-             message=f"out of memory while converting {name} (MemoryError in TensorFlow)",
-             error_type="MemoryError")
+        emit(
+            "variant_failed",
+            name,
+            stage="memory",
+            failure="out_of_memory",
+            op_errors=[],
+            message=f"out of memory while converting {name} (MemoryError in TensorFlow)",
+            error_type="MemoryError",
+        )
         return False
     except Exception as err:
         traceback.print_exc(file=sys.stderr)
         calibration = calibration_failure(err, feed)
         if calibration is not None:
             message, hint = calibration
-            emit("variant_failed", name, stage="calibrate", failure="calibration",
-                 message=message, hint=hint, op_errors=[], error_type=type(err).__name__)
+            emit(
+                "variant_failed",
+                name,
+                stage="calibrate",
+                failure="calibration",
+                message=message,
+                hint=hint,
+                op_errors=[],
+                error_type=type(err).__name__,
+            )
             return False
         message, op_errors = _tf.conversion_failure(err)
         no_kernel = _NO_QUANTIZED_KERNEL.search(str(err))
-        emit("variant_failed", name, stage="convert", message=message, op_errors=op_errors,
-             failure="unsupported_ops" if no_kernel or any(e.get("op") for e in op_errors)
-             else "conversion",
-             hint=f"{name} has no kernel for {no_kernel.group(1)}: choose another variant for "
-                  "this model" if no_kernel else None,
-             error_type=type(err).__name__)
+        emit(
+            "variant_failed",
+            name,
+            stage="convert",
+            message=message,
+            op_errors=op_errors,
+            failure="unsupported_ops"
+            if no_kernel or any(e.get("op") for e in op_errors)
+            else "conversion",
+            hint=f"{name} has no kernel for {no_kernel.group(1)}: choose another variant for "
+            "this model"
+            if no_kernel
+            else None,
+            error_type=type(err).__name__,
+        )
         return False
     try:
         _write_part(Path(variant["part"]), data)
     except OSError as err:
-        emit("variant_failed", name, stage="write", failure="write", op_errors=[],
-             message=f"cannot write {variant['part']}: {err.strerror or err}")
+        emit(
+            "variant_failed",
+            name,
+            stage="write",
+            failure="write",
+            op_errors=[],
+            message=f"cannot write {variant['part']}: {err.strerror or err}",
+        )
         return False
-    emit("variant_converted", name, bytes=len(data), part=variant["part"], strategy=strategy,
-         seconds=round(time.monotonic() - t0, 3))
+    emit(
+        "variant_converted",
+        name,
+        bytes=len(data),
+        part=variant["part"],
+        strategy=strategy,
+        seconds=round(time.monotonic() - t0, 3),
+    )
     return True
 
 

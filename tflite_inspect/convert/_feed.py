@@ -27,8 +27,13 @@ class Feed:
     always for the first and after the last); `current` is the index of the sample TensorFlow
     took last, None before the first and after the last."""
 
-    def __init__(self, samples: list[dict[str, np.ndarray]], inputs: list[InputSpec],
-                 on_progress: Progress, every: float = 0.1) -> None:
+    def __init__(
+        self,
+        samples: list[dict[str, np.ndarray]],
+        inputs: list[InputSpec],
+        on_progress: Progress,
+        every: float = 0.1,
+    ) -> None:
         self.samples = samples
         self.inputs = inputs
         self.on_progress = on_progress
@@ -59,8 +64,11 @@ def _feeding(err: BaseException) -> bool:
     """True when `err` came from the calibrator feeding samples to the model (not from the
     quantization that follows, which fails for ops the variant has no kernel for)."""
     frames = traceback.extract_tb(err.__traceback__)
-    return any(f.filename.replace("\\", "/").endswith("optimize/calibrator.py")
-               and f.name == "_feed_tensors" for f in frames)
+    return any(
+        f.filename.replace("\\", "/").endswith("optimize/calibrator.py")
+        and f.name == "_feed_tensors"
+        for f in frames
+    )
 
 
 def _shape(array: Any) -> str:
@@ -71,8 +79,10 @@ def _inputs_text(feed: Feed, index: int) -> tuple[str, str]:
     """How the failing sample's inputs look, and what the model declares for them."""
     sample = feed.samples[index]
     specs = [s for s in feed.inputs if s.name in sample] or feed.inputs
-    shown = ", ".join(f"{s.name!r} {_shape(sample.get(s.name))} {np.asarray(sample.get(s.name)).dtype}"
-                      for s in specs)
+    shown = ", ".join(
+        f"{s.name!r} {_shape(sample.get(s.name))} {np.asarray(sample.get(s.name)).dtype}"
+        for s in specs
+    )
     declared = ", ".join(f"{s.name!r} {list(s.shape)} {s.dtype}" for s in specs)
     return ("input " if len(specs) == 1 else "inputs ") + shown, declared
 
@@ -94,6 +104,8 @@ def calibration_failure(err: BaseException, feed: Feed | None) -> tuple[str, str
         what = f"op {op} (node {number}) failed to {phase}" + (f": {detail}" if detail else "")
     else:
         what = " ".join(text.split())[:200] or type(err).__name__
-    hint = (f"the model declares {declared}; make the calibration samples fit what it computes "
-            "(shape, dtype, range)")
+    hint = (
+        f"the model declares {declared}; make the calibration samples fit what it computes "
+        "(shape, dtype, range)"
+    )
     return f"calibration failed at {where}: {what}", hint

@@ -16,18 +16,28 @@ from .summary import VariantSummary
 __all__ = ["manifest", "write_manifest"]
 
 
-def manifest(request: ConvertRequest, plan: ConvertPlan, loaded: dict[str, Any],
-             calibration: dict[str, Any] | None, summaries: list[VariantSummary],
-             outcomes: list[VariantOutcome], log: Path | None,
-             seconds: float) -> dict[str, Any]:
+def manifest(
+    request: ConvertRequest,
+    plan: ConvertPlan,
+    loaded: dict[str, Any],
+    calibration: dict[str, Any] | None,
+    summaries: list[VariantSummary],
+    outcomes: list[VariantOutcome],
+    log: Path | None,
+    seconds: float,
+) -> dict[str, Any]:
     """The manifest document: the source, options and versions, every written variant's
     summary (`variants`) and every requested variant's outcome (`outcomes`)."""
     return {
         "tool": "tflite-inspect convert",
         "created": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "command": request.command_line(),
-        "source": {"path": str(request.source.absolute()), "kind": plan.source_kind,
-                   "signature": loaded.get("signature"), "inputs": loaded.get("inputs")},
+        "source": {
+            "path": str(request.source.absolute()),
+            "kind": plan.source_kind,
+            "signature": loaded.get("signature"),
+            "inputs": loaded.get("inputs"),
+        },
         "outdir": str(request.outdir.absolute()),
         "name": plan.name,
         "options": request.options.to_dict(),

@@ -28,8 +28,9 @@ __all__ = ["DEFAULT_CHILD", "ChildProcess", "Log"]
 
 # What ConvertJob starts by default, isolated (a module planted in the working folder is never
 # imported); a test may pass any other command (a child that hangs).
-DEFAULT_CHILD: tuple[str, ...] = tuple(python_module("tflite_inspect.convert._child",
-                                                     unbuffered=True))
+DEFAULT_CHILD: tuple[str, ...] = tuple(
+    python_module("tflite_inspect.convert._child", unbuffered=True)
+)
 
 
 class Log:
@@ -97,8 +98,14 @@ class ChildProcess:
         self._queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
         self._threads: list[threading.Thread] = []
         self.proc = subprocess.Popen(
-            list(command), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, start_new_session=True, env=env, cwd=os.getcwd())
+            list(command),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+            env=env,
+            cwd=os.getcwd(),
+        )
         self.pid = self.proc.pid
         assert self.proc.stdin is not None
         try:
@@ -108,8 +115,9 @@ class ChildProcess:
             pass  # the child died at once; its exit status says why
         for stream, tag in ((self.proc.stdout, "out"), (self.proc.stderr, "err")):
             assert stream is not None
-            thread = threading.Thread(target=self._pump, args=(stream, tag), daemon=True,
-                                      name=f"convert-{tag}")
+            thread = threading.Thread(
+                target=self._pump, args=(stream, tag), daemon=True, name=f"convert-{tag}"
+            )
             thread.start()
             self._threads.append(thread)
 

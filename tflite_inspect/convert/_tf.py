@@ -18,8 +18,16 @@ from .calibration import InputSpec
 from .op_errors import OpError, op_error_from_proto_dict, op_errors_from_text
 from .request import ConvertOptions
 
-__all__ = ["Source", "SourceLoadError", "conversion_failure", "convert_variant",
-           "fallback_helps", "load_source", "make_converter", "uninitialized_variables"]
+__all__ = [
+    "Source",
+    "SourceLoadError",
+    "conversion_failure",
+    "convert_variant",
+    "fallback_helps",
+    "load_source",
+    "make_converter",
+    "uninitialized_variables",
+]
 
 
 class SourceLoadError(Exception):
@@ -38,9 +46,15 @@ class Source:
     `from_saved_model` fails in a way that avoids (see `fallback_helps`); `fallback_reason`
     is set once it was needed, and later variants go to it directly."""
 
-    def __init__(self, kind: str, path: str, inputs: list[InputSpec],
-                 factory: Callable[[], Any], signature: str | None,
-                 fallback: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        kind: str,
+        path: str,
+        inputs: list[InputSpec],
+        factory: Callable[[], Any],
+        signature: str | None,
+        fallback: Callable[[], Any] | None = None,
+    ) -> None:
         self.kind = kind
         self.path = path
         self.inputs = inputs
@@ -73,15 +87,23 @@ def load_source(kind: str, path: str, unsafe: bool, signature: str | None = None
         if "safe_mode" in text or "unsafe_deserialization" in text:
             raise SourceLoadError(
                 f"{path}: contains Python code (e.g. a Lambda layer) that Keras safe mode "
-                "refuses to load; pass --unsafe only if you trust this file", "unsafe") from err
-        raise SourceLoadError(f"{path}: cannot be loaded by Keras: {_first_line(err)}",
-                              "unreadable") from err
+                "refuses to load; pass --unsafe only if you trust this file",
+                "unsafe",
+            ) from err
+        raise SourceLoadError(
+            f"{path}: cannot be loaded by Keras: {_first_line(err)}", "unreadable"
+        ) from err
     inputs = []
     for t in model.inputs:
         shape = tuple(-1 if d is None else int(d) for d in t.shape)
         inputs.append(InputSpec(str(t.name), shape, _np_dtype(t.dtype)))
-    return Source(kind, path, inputs, lambda: tf.lite.TFLiteConverter.from_keras_model(model),
-                  "serving_default")
+    return Source(
+        kind,
+        path,
+        inputs,
+        lambda: tf.lite.TFLiteConverter.from_keras_model(model),
+        "serving_default",
+    )
 
 
 def _load_saved_model(path: str, wanted: str | None, unsafe: bool = False) -> Source:
@@ -90,15 +112,16 @@ def _load_saved_model(path: str, wanted: str | None, unsafe: bool = False) -> So
     try:
         saved = loader_impl.parse_saved_model(path)
     except Exception as err:
-        raise SourceLoadError(f"{path}: not a readable SavedModel: {_first_line(err)}",
-                              "unreadable") from err
-    graphs = [g for g in saved.meta_graphs if "serve" in g.meta_info_def.tags] or \
-        list(saved.meta_graphs)
+        raise SourceLoadError(
+            f"{path}: not a readable SavedModel: {_first_line(err)}", "unreadable"
+        ) from err
+    graphs = [g for g in saved.meta_graphs if "serve" in g.meta_info_def.tags] or list(
+        saved.meta_graphs
+    )
     signatures = dict(graphs[0].signature_def) if graphs else {}
     signatures.pop("__saved_model_init_op", None)
     if not signatures:
-        raise SourceLoadError(f"{path}: the SavedModel has no signature to convert",
-                              "unreadable")
+        raise SourceLoadError(f"{path}: the SavedModel has no signature to convert", "unreadable")
     key = _choose_signature(path, sorted(signatures), wanted)
     if not unsafe:
         from .side_effects import side_effect_ops
@@ -110,7 +133,9 @@ def _load_saved_model(path: str, wanted: str | None, unsafe: bool = False) -> So
                 f"{path}: loading and converting it would run {ops} ({effects[0][1]}"
                 f"{f' and {len(effects) - 1} more' if len(effects) > 1 else ''}), which act "
                 "outside the model (files, Python, summaries); nothing was run. Pass --unsafe "
-                "only if you trust this SavedModel", "unsafe")
+                "only if you trust this SavedModel",
+                "unsafe",
+            )
     inputs = []
     for name, info in signatures[key].inputs.items():
         dims = info.tensor_shape.dim
@@ -134,15 +159,20 @@ def _load_saved_model(path: str, wanted: str | None, unsafe: bool = False) -> So
 def _choose_signature(path: str, keys: list[str], wanted: str | None) -> str:
     if wanted is not None:
         if wanted not in keys:
-            raise SourceLoadError(f"{path}: has no signature {wanted!r}; its signatures: "
-                                  + ", ".join(keys), "signature")
+            raise SourceLoadError(
+                f"{path}: has no signature {wanted!r}; its signatures: " + ", ".join(keys),
+                "signature",
+            )
         return wanted
     if "serving_default" in keys:
         return "serving_default"
     if len(keys) == 1:
         return keys[0]
-    raise SourceLoadError(f"{path}: has {len(keys)} signatures and none is serving_default; "
-                          "choose one with --signature: " + ", ".join(keys), "signature")
+    raise SourceLoadError(
+        f"{path}: has {len(keys)} signatures and none is serving_default; "
+        "choose one with --signature: " + ", ".join(keys),
+        "signature",
+    )
 
 
 def fallback_helps(err: BaseException) -> bool:
@@ -167,9 +197,13 @@ def uninitialized_variables(data: bytes) -> bool:
     return "VAR_HANDLE" in names and "ASSIGN_VARIABLE" not in names
 
 
-def convert_variant(source: Source, variant: str, options: ConvertOptions,
-                    feed: Callable[[], Iterator[Any]] | None,
-                    on_fallback: Callable[[str], None]) -> tuple[bytes, str | None]:
+def convert_variant(
+    source: Source,
+    variant: str,
+    options: ConvertOptions,
+    feed: Callable[[], Iterator[Any]] | None,
+    on_fallback: Callable[[str], None],
+) -> tuple[bytes, str | None]:
     """Converts one variant; returns its bytes and, when the SavedModel fallback was used,
     the words that say so. `on_fallback(why)` is called when `from_saved_model` just failed
     (or made a file without its weights) and the fallback is tried. Raises whatever the
@@ -185,17 +219,25 @@ def convert_variant(source: Source, variant: str, options: ConvertOptions,
         else:
             if source.fallback is None or not uninitialized_variables(data):
                 return data, None
-            source.fallback_reason = ("leaves the weights in resource variables that nothing "
-                                      "initializes (the file would compute with garbage)")
+            source.fallback_reason = (
+                "leaves the weights in resource variables that nothing "
+                "initializes (the file would compute with garbage)"
+            )
         on_fallback(source.fallback_reason)
     converter = make_converter(source, variant, options, feed, fallback=True)
     return converter.convert(), (
         f"converted the {source.signature} signature as a concrete function (frozen "
-        f"variables): from_saved_model {source.fallback_reason}")
+        f"variables): from_saved_model {source.fallback_reason}"
+    )
 
 
-def make_converter(source: Source, variant: str, options: ConvertOptions,
-                   feed: Callable[[], Iterator[Any]] | None, fallback: bool = False) -> Any:
+def make_converter(
+    source: Source,
+    variant: str,
+    options: ConvertOptions,
+    feed: Callable[[], Iterator[Any]] | None,
+    fallback: bool = False,
+) -> Any:
     """A TFLiteConverter set up for one variant (see variants.py), of the source's fallback
     when `fallback`. `feed` is the representative dataset of the calibrated variants (a
     generator function of samples, dicts by signature input name, so the input order of the

@@ -109,29 +109,37 @@ def _split(array: np.ndarray, spec: InputSpec, label: str) -> list[np.ndarray]:
     elif array.ndim == rank and rank > 0:
         batch = spec.shape[0] if spec.shape[0] > 0 else 1
         if array.shape[0] % batch:
-            raise SourceError(f"calibration array {label} has {array.shape[0]} rows, not a "
-                              f"multiple of input {spec.name!r}'s batch size {batch}")
+            raise SourceError(
+                f"calibration array {label} has {array.shape[0]} rows, not a "
+                f"multiple of input {spec.name!r}'s batch size {batch}"
+            )
         samples = [array[i : i + batch] for i in range(0, array.shape[0], batch)]
     elif array.ndim == rank - 1:
         samples = [array[None]]
     else:
-        raise SourceError(f"calibration array {label} has shape {tuple(array.shape)}; input "
-                          f"{spec.name!r} has shape {list(spec.shape)}")
+        raise SourceError(
+            f"calibration array {label} has shape {tuple(array.shape)}; input "
+            f"{spec.name!r} has shape {list(spec.shape)}"
+        )
     for sample in samples[:1]:
         for dim, (got, want) in enumerate(zip(sample.shape, spec.shape, strict=False)):
             if dim > 0 and want > 0 and got != want:
-                raise SourceError(f"calibration array {label}: a sample has shape "
-                                  f"{tuple(sample.shape)}, input {spec.name!r} needs "
-                                  f"{list(spec.shape)}")
+                raise SourceError(
+                    f"calibration array {label}: a sample has shape "
+                    f"{tuple(sample.shape)}, input {spec.name!r} needs "
+                    f"{list(spec.shape)}"
+                )
     target = np.dtype(spec.dtype)
     if not np.can_cast(array.dtype, target, "same_kind"):
-        raise SourceError(f"calibration array {label} is {array.dtype}; input {spec.name!r} "
-                          f"is {target}")
+        raise SourceError(
+            f"calibration array {label} is {array.dtype}; input {spec.name!r} is {target}"
+        )
     return [np.ascontiguousarray(s, dtype=target) for s in samples]
 
 
-def load_calibration(path: Path, inputs: list[InputSpec],
-                     limit: int | None = None) -> tuple[list[Sample], dict[str, Any]]:
+def load_calibration(
+    path: Path, inputs: list[InputSpec], limit: int | None = None
+) -> tuple[list[Sample], dict[str, Any]]:
     """Reads calibration samples for `inputs` from `path`; returns the samples (one dict
     input name -> array per sample, at most `limit`) and a description for the manifest.
 
@@ -145,23 +153,29 @@ def load_calibration(path: Path, inputs: list[InputSpec],
         by = "files"
         data = [_split(a, inputs[0], f"{path.name}/{n}.npy") for n, a in arrays]
         per_input = {inputs[0].name: [s for chunk in data for s in chunk]}
-        return _finish(path, inputs, per_input, by, {inputs[0].name: f"{len(arrays)} files"},
-                       limit)
+        return _finish(path, inputs, per_input, by, {inputs[0].name: f"{len(arrays)} files"}, limit)
     elif len(arrays) >= len(inputs) and not path.is_dir():
         by = "position"
         chosen = [(spec, name, array) for spec, (name, array) in zip(inputs, arrays, strict=False)]
     else:
         raise SourceError(
             f"{path}: calibration arrays {sorted(names)} do not match the model inputs "
-            f"{[s.name for s in inputs]} by name, and there are too few to match by position")
+            f"{[s.name for s in inputs]} by name, and there are too few to match by position"
+        )
     per_input = {spec.name: _split(array, spec, repr(name)) for spec, name, array in chosen}
-    return _finish(path, inputs, per_input, by, {spec.name: name for spec, name, _ in chosen},
-                   limit)
+    return _finish(
+        path, inputs, per_input, by, {spec.name: name for spec, name, _ in chosen}, limit
+    )
 
 
-def _finish(path: Path, inputs: list[InputSpec], per_input: dict[str, list[np.ndarray]],
-            by: str, mapping: dict[str, str],
-            limit: int | None) -> tuple[list[Sample], dict[str, Any]]:
+def _finish(
+    path: Path,
+    inputs: list[InputSpec],
+    per_input: dict[str, list[np.ndarray]],
+    by: str,
+    mapping: dict[str, str],
+    limit: int | None,
+) -> tuple[list[Sample], dict[str, Any]]:
     counts = {name: len(samples) for name, samples in per_input.items()}
     if len(set(counts.values())) > 1:
         raise SourceError(f"{path}: the inputs have different sample counts {counts}")
@@ -170,13 +184,20 @@ def _finish(path: Path, inputs: list[InputSpec], per_input: dict[str, list[np.nd
         raise SourceError(f"{path}: no calibration samples")
     count = available if limit is None else min(limit, available)
     samples = [{spec.name: per_input[spec.name][i] for spec in inputs} for i in range(count)]
-    info = {"kind": "file", "path": str(path), "matched_by": by, "mapping": mapping,
-            "samples": count, "available": available}
+    info = {
+        "kind": "file",
+        "path": str(path),
+        "matched_by": by,
+        "mapping": mapping,
+        "samples": count,
+        "available": available,
+    }
     return samples, info
 
 
-def random_calibration(inputs: list[InputSpec], count: int | None = None,
-                       seed: int = 0) -> tuple[list[Sample], dict[str, Any]]:
+def random_calibration(
+    inputs: list[InputSpec], count: int | None = None, seed: int = 0
+) -> tuple[list[Sample], dict[str, Any]]:
     """Seeded random samples shaped like `inputs` (unknown dims become 1): floats uniform in
     [0, 1), integers in [0, 10), booleans fair. Returns the samples and a description that
     carries RANDOM_WARNING."""
@@ -195,10 +216,16 @@ def random_calibration(inputs: list[InputSpec], count: int | None = None,
             elif dtype.kind == "b":
                 sample[spec.name] = rng.random(shape) < 0.5
             else:
-                raise SourceError(f"input {spec.name!r} is {dtype}: random calibration cannot "
-                                  "make such data; pass --calibration")
+                raise SourceError(
+                    f"input {spec.name!r} is {dtype}: random calibration cannot "
+                    "make such data; pass --calibration"
+                )
         samples.append(sample)
-    info = {"kind": "random", "samples": n, "seed": seed,
-            "distribution": "float uniform [0, 1), int uniform [0, 10)",
-            "warning": RANDOM_WARNING}
+    info = {
+        "kind": "random",
+        "samples": n,
+        "seed": seed,
+        "distribution": "float uniform [0, 1), int uniform [0, 10)",
+        "warning": RANDOM_WARNING,
+    }
     return samples, info

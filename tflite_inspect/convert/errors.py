@@ -30,8 +30,10 @@ class TargetExists(ConvertError):
     """An output file is already there and the request does not say `force`."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(f"{path} already exists; pass --force to overwrite it "
-                         "(nothing was converted or written)")
+        super().__init__(
+            f"{path} already exists; pass --force to overwrite it "
+            "(nothing was converted or written)"
+        )
         self.path = path
 
 
@@ -45,27 +47,51 @@ class Failure:
     hint: str
 
 
-FAILURES: dict[str, Failure] = {f.name: f for f in (
-    Failure("unsupported_ops", "unsupported ops",
-            "the op table says which option allows each op; else change the model"),
-    Failure("calibration", "calibration failed",
-            "check the calibration data against the model's inputs (shape, dtype, range)"),
-    Failure("out_of_memory", "out of memory", "raise --memory-mb or convert fewer variants"),
-    Failure("timed_out", "timed out",
-            "raise --timeout if TensorFlow was still working (convert.log shows its last step)"),
-    Failure("crashed", "TensorFlow crashed",
-            "convert.log holds TensorFlow's last words; convert this variant alone to confirm"),
-    Failure("verification", "not a valid model",
-            "TensorFlow wrote a file our reader rejects; convert.log has the details"),
-    Failure("write", "cannot write", "check the output folder's free space and permissions"),
-    Failure("conversion", "conversion failed", "TensorFlow's full message is in convert.log"),
-)}
+FAILURES: dict[str, Failure] = {
+    f.name: f
+    for f in (
+        Failure(
+            "unsupported_ops",
+            "unsupported ops",
+            "the op table says which option allows each op; else change the model",
+        ),
+        Failure(
+            "calibration",
+            "calibration failed",
+            "check the calibration data against the model's inputs (shape, dtype, range)",
+        ),
+        Failure("out_of_memory", "out of memory", "raise --memory-mb or convert fewer variants"),
+        Failure(
+            "timed_out",
+            "timed out",
+            "raise --timeout if TensorFlow was still working (convert.log shows its last step)",
+        ),
+        Failure(
+            "crashed",
+            "TensorFlow crashed",
+            "convert.log holds TensorFlow's last words; convert this variant alone to confirm",
+        ),
+        Failure(
+            "verification",
+            "not a valid model",
+            "TensorFlow wrote a file our reader rejects; convert.log has the details",
+        ),
+        Failure("write", "cannot write", "check the output folder's free space and permissions"),
+        Failure("conversion", "conversion failed", "TensorFlow's full message is in convert.log"),
+    )
+}
 """Every failure class, in the order the failure report lists them."""
 
 # the failure class of a variant that failed at a stage, when nothing more is known
-STAGE_FAILURES = {"convert": "conversion", "calibrate": "calibration", "verify": "verification",
-                  "timeout": "timed_out", "crash": "crashed", "memory": "out_of_memory",
-                  "write": "write"}
+STAGE_FAILURES = {
+    "convert": "conversion",
+    "calibrate": "calibration",
+    "verify": "verification",
+    "timeout": "timed_out",
+    "crash": "crashed",
+    "memory": "out_of_memory",
+    "write": "write",
+}
 
 
 def failure_of(stage: str | None, name: str | None = None) -> Failure:

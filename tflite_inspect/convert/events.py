@@ -53,11 +53,19 @@ __all__ = ["STAGES", "ConvertEvent", "decode_child_line", "encode_child_event"]
 
 STAGES = ("loading", "converting", "calibrating", "verifying", "writing")
 
-CHILD_KINDS = frozenset({
-    "loading", "loaded", "calibration", "variant_started", "fallback", "variant_converted",
-    "stage",
-    "variant_failed", "source_failed",
-})
+CHILD_KINDS = frozenset(
+    {
+        "loading",
+        "loaded",
+        "calibration",
+        "variant_started",
+        "fallback",
+        "variant_converted",
+        "stage",
+        "variant_failed",
+        "source_failed",
+    }
+)
 
 
 @dataclass(frozen=True)

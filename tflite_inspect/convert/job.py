@@ -56,17 +56,25 @@ class ConvertJob:
     `child` the whole command that starts it (default `_process.DEFAULT_CHILD`); `cancel`,
     when given, is the event `cancel()` sets (so a caller can share one)."""
 
-    def __init__(self, request: ConvertRequest, *, on_event: EventHandler | None = None,
-                 on_tick: Callable[[], None] | None = None, tick: float = 0.2,
-                 python: str | None = None, cancel: threading.Event | None = None,
-                 child: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        request: ConvertRequest,
+        *,
+        on_event: EventHandler | None = None,
+        on_tick: Callable[[], None] | None = None,
+        tick: float = 0.2,
+        python: str | None = None,
+        cancel: threading.Event | None = None,
+        child: Sequence[str] | None = None,
+    ) -> None:
         self.request = request
         self.plan: ConvertPlan = plan(request)
         self._on_event = on_event
         self._on_tick = on_tick
         self._tick = tick
-        self._command = tuple(child) if child else (
-            (python, *DEFAULT_CHILD[1:]) if python else DEFAULT_CHILD)
+        self._command = (
+            tuple(child) if child else ((python, *DEFAULT_CHILD[1:]) if python else DEFAULT_CHILD)
+        )
         self._cancel = cancel if cancel is not None else threading.Event()
         self._child: ChildProcess | None = None
         self._children: list[ChildProcess] = []
@@ -143,17 +151,19 @@ class ConvertJob:
             names = [t.variant for t in pending]
             stage, why, hint = self._how_it_ended(ended)
             if self._current not in names:  # died while loading, or between variants
-                when = (" while loading the source" if self._current is None
-                        else f" after converting {self._current}")
+                when = (
+                    " while loading the source"
+                    if self._current is None
+                    else f" after converting {self._current}"
+                )
                 for name in names:
                     self._fail(name, stage, why + when, hint=hint)
                 break
             assert self._current is not None
-            self._fail(self._current, stage, why + f" while converting {self._current}",
-                       hint=hint)
+            self._fail(self._current, stage, why + f" while converting {self._current}", hint=hint)
             if self._stop:
                 break
-            remaining = pending[names.index(self._current) + 1:]
+            remaining = pending[names.index(self._current) + 1 :]
         return self._result()
 
     def _run_child(self, targets: list[Target]) -> str:
@@ -165,8 +175,14 @@ class ConvertJob:
         self._children.append(child)
         self._current = None
         self._stage_t0 = time.monotonic()
-        self._emit("started", data={"pid": child.pid, "log": str(self._log.path),
-                                    "variants": [t.variant for t in targets]})
+        self._emit(
+            "started",
+            data={
+                "pid": child.pid,
+                "log": str(self._log.path),
+                "variants": [t.variant for t in targets],
+            },
+        )
         limit = self.request.memory_mb
         checked = 0.0
         for tag, line in child.lines(self._tick):
@@ -198,8 +214,14 @@ class ConvertJob:
 
     def _how_it_ended(self, ended: str) -> tuple[str, str, str | None]:
         assert self._child is not None and self._log is not None
-        return how_it_ended(ended, self._child.wait(), self.request.timeout,
-                            self.request.memory_mb, self._resident, self._log.tail())
+        return how_it_ended(
+            ended,
+            self._child.wait(),
+            self.request.timeout,
+            self.request.memory_mb,
+            self._resident,
+            self._log.tail(),
+        )
 
     def _kill(self) -> None:
         if self._child is not None:
@@ -209,24 +231,42 @@ class ConvertJob:
         r = self.request
         targets = list(self.plan.targets) if targets is None else targets
         return {
-            "source": str(r.source), "kind": self.plan.source_kind, "parent_pid": os.getpid(),
-            "options": r.options.to_dict(), "fail_fast": r.fail_fast, "fallback": self._fallback,
+            "source": str(r.source),
+            "kind": self.plan.source_kind,
+            "parent_pid": os.getpid(),
+            "options": r.options.to_dict(),
+            "fail_fast": r.fail_fast,
+            "fallback": self._fallback,
             "calibration": str(r.calibration.absolute()) if r.calibration else None,
-            "variants": [{"name": t.variant, "part": str(t.part),
-                          "calibrated": VARIANTS[t.variant].calibrated} for t in targets],
+            "variants": [
+                {
+                    "name": t.variant,
+                    "part": str(t.part),
+                    "calibrated": VARIANTS[t.variant].calibrated,
+                }
+                for t in targets
+            ],
         }
 
     # -- events -----------------------------------------------------------------------------
 
-    def _emit(self, kind: str, variant: str | None = None,
-              data: dict[str, Any] | None = None) -> None:
+    def _emit(
+        self, kind: str, variant: str | None = None, data: dict[str, Any] | None = None
+    ) -> None:
         if self._on_event is None:
             return
         data = data or {}
         elapsed = time.monotonic() - self._t0
         if kind == "stage":
-            event = ConvertEvent(kind, variant, data, elapsed, str(data.get("stage", "")),
-                                 int(data.get("done", 0)), max(1, int(data.get("total", 1))))
+            event = ConvertEvent(
+                kind,
+                variant,
+                data,
+                elapsed,
+                str(data.get("stage", "")),
+                int(data.get("done", 0)),
+                max(1, int(data.get("total", 1))),
+            )
         else:
             event = ConvertEvent(kind, variant, data, elapsed)
         self._on_event(event)
@@ -256,8 +296,11 @@ class ConvertJob:
         kind, variant, data = decoded
         if kind == "stage" and data.get("stage") == "converting":  # counted over the whole run
             names = [t.variant for t in self.plan.targets]
-            data = {**data, "done": names.index(variant) if variant in names else 0,
-                    "total": len(names)}
+            data = {
+                **data,
+                "done": names.index(variant) if variant in names else 0,
+                "total": len(names),
+            }
         if kind == "variant_started":
             self._current = variant
             self._stage_t0 = time.monotonic()
@@ -272,24 +315,54 @@ class ConvertJob:
             self._verify(variant, data)
         elif kind == "variant_failed" and variant is not None:
             errors = [OpError.from_dict(e) for e in data.get("op_errors", [])]
-            self._fail(variant, str(data.get("stage") or "convert"),
-                       str(data.get("message", "")), errors, emit=False,
-                       failure=data.get("failure"), hint=data.get("hint"))
+            self._fail(
+                variant,
+                str(data.get("stage") or "convert"),
+                str(data.get("message", "")),
+                errors,
+                emit=False,
+                failure=data.get("failure"),
+                hint=data.get("hint"),
+            )
         elif kind == "source_failed":
-            self._source_failure = ConvertResult("source_failed", str(data.get("message", "")),
-                                                 reason=str(data.get("reason", "")))
+            self._source_failure = ConvertResult(
+                "source_failed", str(data.get("message", "")), reason=str(data.get("reason", ""))
+            )
 
-    def _fail(self, variant: str, stage: str, message: str, errors: list[OpError] | None = None,
-              emit: bool = True, failure: str | None = None, hint: str | None = None) -> None:
+    def _fail(
+        self,
+        variant: str,
+        stage: str,
+        message: str,
+        errors: list[OpError] | None = None,
+        emit: bool = True,
+        failure: str | None = None,
+        hint: str | None = None,
+    ) -> None:
         kind = failure_of(stage, failure)
-        outcome = VariantOutcome(variant, "failed", message, stage, op_errors=errors or [],
-                                 failure=kind.name, hint=hint or kind.hint)
+        outcome = VariantOutcome(
+            variant,
+            "failed",
+            message,
+            stage,
+            op_errors=errors or [],
+            failure=kind.name,
+            hint=hint or kind.hint,
+        )
         self._outcomes[variant] = outcome
         next(t for t in self.plan.targets if t.variant == variant).part.unlink(missing_ok=True)
         if emit:
-            self._emit("variant_failed", variant, {"stage": stage, "message": message,
-                                                   "op_errors": [], "failure": kind.name,
-                                                   "hint": outcome.hint})
+            self._emit(
+                "variant_failed",
+                variant,
+                {
+                    "stage": stage,
+                    "message": message,
+                    "op_errors": [],
+                    "failure": kind.name,
+                    "hint": outcome.hint,
+                },
+            )
         if self.request.fail_fast:
             self._stop = True
 
@@ -312,8 +385,15 @@ class ConvertJob:
         if float32 is not None:
             with_percentages([float32, summary])
         self._emit("variant_done", variant, summary.to_dict())
-        outcome = VariantOutcome(variant, "written", "", summary=summary, file=target.path,
-                                 strategy=summary.strategy, note=summary.note)
+        outcome = VariantOutcome(
+            variant,
+            "written",
+            "",
+            summary=summary,
+            file=target.path,
+            strategy=summary.strategy,
+            note=summary.note,
+        )
         if self.request.fail_fast:
             self._kept[variant] = outcome  # renamed at the end, if nothing failed
         elif not self._cancel.is_set():
@@ -325,8 +405,12 @@ class ConvertJob:
 
     def _place(self, target: Target, outcome: VariantOutcome) -> None:
         if target.path.is_symlink() or (not self.request.force and target.path.exists()):
-            self._fail(target.variant, "write", f"{target.path} appeared while converting; "
-                       "not replaced (a symbolic link never is; otherwise pass --force)")
+            self._fail(
+                target.variant,
+                "write",
+                f"{target.path} appeared while converting; "
+                "not replaced (a symbolic link never is; otherwise pass --force)",
+            )
             return
         try:
             if self.request.force:
@@ -339,8 +423,11 @@ class ConvertJob:
             return
         self._outcomes[target.variant] = outcome
         self.written.append(target.path)
-        self._emit("variant_written", target.variant, {
-            "file": str(target.path), "note": outcome.note, "strategy": outcome.strategy})
+        self._emit(
+            "variant_written",
+            target.variant,
+            {"file": str(target.path), "note": outcome.note, "strategy": outcome.strategy},
+        )
 
     # -- the end ----------------------------------------------------------------------------
 
@@ -360,7 +447,8 @@ class ConvertJob:
         document = self._write_manifest(written, outcomes) if written else None
         failed = [o for o in outcomes if o.status == "failed"]
         result = self._source_failure or ConvertResult(
-            "cancelled" if cancelled else "ok" if not failed else stage_outcome(failed[0].stage))
+            "cancelled" if cancelled else "ok" if not failed else stage_outcome(failed[0].stage)
+        )
         result.variants = outcomes
         result.summaries = [o.summary for o in written if o.summary is not None]
         result.files = [o.file for o in written if o.file is not None]
@@ -370,14 +458,19 @@ class ConvertJob:
             result.op_errors = failed[0].op_errors
             result.message = failed[0].message
             result.retry_command = self.request.retry_command(
-                [e for o in failed for e in o.op_errors])
+                [e for o in failed for e in o.op_errors]
+            )
         if not result.message:
-            result.message = (f"wrote {len(written)} of {len(outcomes)} variant(s) to "
-                              f"{self.request.outdir}" if written else "nothing was written")
+            result.message = (
+                f"wrote {len(written)} of {len(outcomes)} variant(s) to {self.request.outdir}"
+                if written
+                else "nothing was written"
+            )
         return result
 
-    def _skip_reason(self, name: str, failed: list[VariantOutcome],
-                     cancelled: bool) -> tuple[str, str]:
+    def _skip_reason(
+        self, name: str, failed: list[VariantOutcome], cancelled: bool
+    ) -> tuple[str, str]:
         if cancelled:
             return "cancelled", "cancelled"
         if self._source_failure is not None:
@@ -385,24 +478,40 @@ class ConvertJob:
         if not failed:
             return "crash", "not reported by the conversion process"
         if name in self._kept:
-            return "fail_fast", (f"converted and verified, not kept: {failed[0].variant} "
-                                 "failed and --fail-fast keeps nothing")
+            return "fail_fast", (
+                f"converted and verified, not kept: {failed[0].variant} "
+                "failed and --fail-fast keeps nothing"
+            )
         return "fail_fast", f"not tried: {failed[0].variant} failed (--fail-fast)"
 
-    def _write_manifest(self, written: list[VariantOutcome],
-                        outcomes: list[VariantOutcome]) -> dict[str, Any]:
+    def _write_manifest(
+        self, written: list[VariantOutcome], outcomes: list[VariantOutcome]
+    ) -> dict[str, Any]:
         self._stage("writing", None, 0, 1)
         summaries = with_percentages([o.summary for o in written if o.summary is not None])
-        document = manifest(self.request, self.plan, self._loaded, self._calibration,
-                            summaries, outcomes, self._log.path if self._log else None,
-                            time.monotonic() - self._t0)
+        document = manifest(
+            self.request,
+            self.plan,
+            self._loaded,
+            self._calibration,
+            summaries,
+            outcomes,
+            self._log.path if self._log else None,
+            time.monotonic() - self._t0,
+        )
         write_manifest(self.plan.manifest, document, self.request.outdir)
-        self._emit("committed", data={"files": [str(o.file) for o in written],
-                                      "manifest": str(self.plan.manifest)})
+        self._emit(
+            "committed",
+            data={"files": [str(o.file) for o in written], "manifest": str(self.plan.manifest)},
+        )
         return document
 
 
-def convert(request: ConvertRequest, *, on_event: EventHandler | None = None,
-            cancel: threading.Event | None = None) -> ConvertResult:
+def convert(
+    request: ConvertRequest,
+    *,
+    on_event: EventHandler | None = None,
+    cancel: threading.Event | None = None,
+) -> ConvertResult:
     """Runs one conversion; `cancel` (set from any thread) stops it. See ConvertJob.run."""
     return ConvertJob(request, on_event=on_event, cancel=cancel).run()

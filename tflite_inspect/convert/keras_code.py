@@ -30,8 +30,11 @@ def _walk(node: Any, layer: tuple[str, str] | None) -> Iterator[tuple[str, str]]
     """(class name, layer name) of each layer whose config holds a Python lambda."""
     if isinstance(node, dict):
         config = node.get("config")
-        if isinstance(node.get("class_name"), str) and isinstance(config, dict) \
-                and isinstance(config.get("name"), str):
+        if (
+            isinstance(node.get("class_name"), str)
+            and isinstance(config, dict)
+            and isinstance(config.get("name"), str)
+        ):
             layer = (node["class_name"], config["name"])
         if layer is not None and (_is_code(node) or node.get("function_type") == "lambda"):
             yield layer
@@ -90,4 +93,5 @@ def refuse_code(path: Path, kind: str) -> None:
     more = f" and {len(layers) - 1} more" if len(layers) > 1 else ""
     raise SourceError(
         f"{path}: {cls} layer {name!r}{more} holds Python code, which would run when the model "
-        "loads; nothing was run or written. Pass --unsafe only if you trust this file")
+        "loads; nothing was run or written. Pass --unsafe only if you trust this file"
+    )

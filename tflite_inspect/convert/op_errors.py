@@ -13,8 +13,14 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["FIXES", "Fix", "OpError", "failing_node", "op_error_from_proto_dict",
-           "op_errors_from_text"]
+__all__ = [
+    "FIXES",
+    "Fix",
+    "OpError",
+    "failing_node",
+    "op_error_from_proto_dict",
+    "op_errors_from_text",
+]
 
 FLEX = "ERROR_NEEDS_FLEX_OPS"
 CUSTOM = "ERROR_NEEDS_CUSTOM_OPS"
@@ -30,10 +36,12 @@ class Fix:
 
 
 FIXES: dict[str, Fix] = {
-    FLEX: Fix("select_tf_ops", "--select-tf-ops",
-              "SELECT_TF_OPS; the app must link the Flex delegate"),
-    CUSTOM: Fix("allow_custom_ops", "--allow-custom-ops",
-                "allow_custom_ops; the app must register a kernel"),
+    FLEX: Fix(
+        "select_tf_ops", "--select-tf-ops", "SELECT_TF_OPS; the app must link the Flex delegate"
+    ),
+    CUSTOM: Fix(
+        "allow_custom_ops", "--allow-custom-ops", "allow_custom_ops; the app must register a kernel"
+    ),
 }
 
 
@@ -96,8 +104,10 @@ def _source_text(source: dict[str, Any]) -> str:
 
 
 def _is_library_file(filename: str) -> bool:
-    return any(part in filename for part in ("site-packages", "dist-packages", "/tensorflow/",
-                                             "/keras/", "<frozen"))
+    return any(
+        part in filename
+        for part in ("site-packages", "dist-packages", "/tensorflow/", "/keras/", "<frozen")
+    )
 
 
 def op_error_from_proto_dict(data: dict[str, Any]) -> OpError:
@@ -158,8 +168,7 @@ def op_errors_from_text(text: str) -> list[OpError]:
 
 
 _NODE = re.compile(r"Node number (\d+) \(([A-Za-z0-9_]+)\) failed to (prepare|invoke)")
-_KERNEL_CHECK = re.compile(r"tensorflow/lite/kernels/[\w/]+\.cc:\d+\s+(.*?)(?=Node number|$)",
-                           re.S)
+_KERNEL_CHECK = re.compile(r"tensorflow/lite/kernels/[\w/]+\.cc:\d+\s+(.*?)(?=Node number|$)", re.S)
 
 
 def failing_node(text: str) -> tuple[str, int, str, str] | None:

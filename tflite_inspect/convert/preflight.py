@@ -21,15 +21,20 @@ def refuse_before_start(plan: ConvertPlan, needs_tensorflow: bool = True) -> Non
     do; `needs_tensorflow` is False for a stand-in child (tests)."""
     request = plan.request
     if needs_tensorflow and not tensorflow_available():
-        raise SourceError("convert needs TensorFlow, which is not installed here; install it "
-                          "with: pip install 'tflite-inspect[convert]'")
+        raise SourceError(
+            "convert needs TensorFlow, which is not installed here; install it "
+            "with: pip install 'tflite-inspect[convert]'"
+        )
     plan.refuse_existing()
     if plan.source_kind in ("keras", "h5") and not request.options.unsafe:
         refuse_code(request.source, plan.source_kind)  # a Lambda layer's code
     if request.calibration is not None:
         check_calibration_file(request.calibration)
     outdir = request.outdir
-    probe = outdir if outdir.exists() else next(
-        (p for p in outdir.absolute().parents if p.exists()), Path("/"))
+    probe = (
+        outdir
+        if outdir.exists()
+        else next((p for p in outdir.absolute().parents if p.exists()), Path("/"))
+    )
     if not os.access(probe, os.W_OK | os.X_OK):
         raise SourceError(f"{outdir}: cannot write to this folder")

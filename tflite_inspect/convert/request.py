@@ -83,8 +83,13 @@ class ConvertRequest:
     timeout: float = DEFAULT_TIMEOUT
     memory_mb: int | None = None
 
-    def command_line(self, *, select_tf_ops: bool = False, allow_custom_ops: bool = False,
-                     prog: str = "tflite-inspect") -> str:
+    def command_line(
+        self,
+        *,
+        select_tf_ops: bool = False,
+        allow_custom_ops: bool = False,
+        prog: str = "tflite-inspect",
+    ) -> str:
         """The shell command that repeats this request, optionally with extra op sets enabled
         (the retry command shown after a failure)."""
         o = self.options
@@ -164,7 +169,7 @@ class ConvertPlan:
 
 
 def detect_source_kind(source: Path) -> str:
-    """"saved_model" for a folder holding saved_model.pb(txt), "keras" for a .keras zip,
+    """ "saved_model" for a folder holding saved_model.pb(txt), "keras" for a .keras zip,
     "h5" for an HDF5 .h5/.hdf5 file. Reads at most 8 bytes or a zip directory.
 
     Raises SourceError (exit 2) for a missing, unreadable or unsupported source."""
@@ -192,10 +197,13 @@ def detect_source_kind(source: Path) -> str:
     except OSError as err:
         raise SourceError(f"{source}: cannot be read ({err.strerror or err})") from err
     if suffix == ".tflite":
-        raise SourceError(f"{source}: is already a TFLite model; convert takes a SavedModel "
-                          "folder, a .keras file or a .h5 file")
-    raise SourceError(f"{source}: unsupported source; expected a SavedModel folder, "
-                      "a .keras file or a .h5 file")
+        raise SourceError(
+            f"{source}: is already a TFLite model; convert takes a SavedModel "
+            "folder, a .keras file or a .h5 file"
+        )
+    raise SourceError(
+        f"{source}: unsupported source; expected a SavedModel folder, a .keras file or a .h5 file"
+    )
 
 
 def _default_name(source: Path) -> str:
@@ -234,7 +242,9 @@ def plan(request: ConvertRequest) -> ConvertPlan:
     if request.outdir.exists() and not request.outdir.is_dir():
         raise SourceError(f"{request.outdir}: exists and is not a folder")
     targets = tuple(
-        Target(v, request.outdir / f"{name}.{v}.tflite", request.outdir / f".{name}.{v}.tflite.part")
+        Target(
+            v, request.outdir / f"{name}.{v}.tflite", request.outdir / f".{name}.{v}.tflite.part"
+        )
         for v in request.variants
     )
     return ConvertPlan(

@@ -17,9 +17,15 @@ __all__ = ["ConvertResult", "FailureGroup", "VariantOutcome", "failure_groups"]
 _USER_REASONS = {"unsafe": 2, "unreadable": 2, "calibration": 2, "tensorflow": 2, "signature": 2}
 
 # the run's outcome named after a variant's failing stage
-_STAGE_OUTCOMES = {"convert": "conversion_failed", "calibrate": "conversion_failed",
-                   "verify": "verification_failed", "timeout": "timed_out", "crash": "crashed",
-                   "memory": "out_of_memory", "write": "conversion_failed"}
+_STAGE_OUTCOMES = {
+    "convert": "conversion_failed",
+    "calibrate": "conversion_failed",
+    "verify": "verification_failed",
+    "timeout": "timed_out",
+    "crash": "crashed",
+    "memory": "out_of_memory",
+    "write": "conversion_failed",
+}
 
 
 @dataclass
@@ -52,11 +58,17 @@ class VariantOutcome:
     def to_dict(self) -> dict[str, Any]:
         s = self.summary
         return {
-            "variant": self.variant, "status": self.status, "stage": self.stage,
-            "message": self.message, "strategy": self.strategy, "note": self.note,
-            "failure": self.failure, "hint": self.hint,
+            "variant": self.variant,
+            "status": self.status,
+            "stage": self.stage,
+            "message": self.message,
+            "strategy": self.strategy,
+            "note": self.note,
+            "failure": self.failure,
+            "hint": self.hint,
             "file": str(self.file) if self.file else None,
-            "bytes": s.bytes if s else None, "weight_bytes": s.weight_bytes if s else None,
+            "bytes": s.bytes if s else None,
+            "weight_bytes": s.weight_bytes if s else None,
             "weight_percent_of_float32": s.weight_percent_of_float32 if s else None,
             "op_errors": [e.to_dict() for e in self.op_errors],
         }
@@ -107,9 +119,13 @@ class ConvertResult:
         if self.ok and self.manifest is not None:
             return {"outcome": "ok", **self.manifest}
         return {
-            "outcome": self.outcome, "message": self.message, "variant": self.variant,
-            "reason": self.reason, "op_errors": [e.to_dict() for e in self.op_errors],
-            "retry_command": self.retry_command, "log": str(self.log) if self.log else None,
+            "outcome": self.outcome,
+            "message": self.message,
+            "variant": self.variant,
+            "reason": self.reason,
+            "op_errors": [e.to_dict() for e in self.op_errors],
+            "retry_command": self.retry_command,
+            "log": str(self.log) if self.log else None,
             "seconds": round(self.seconds, 3),
             "outcomes": [v.to_dict() for v in self.variants],
             "manifest": self.manifest,
@@ -135,10 +151,12 @@ class FailureGroup:
         return tuple(v for names, _ in self.messages for v in names)
 
     def lines(self, width: int | None = None) -> list[str]:
-        """"V1, V2: failed: MESSAGE" per message (cut to `width` characters), then
+        """ "V1, V2: failed: MESSAGE" per message (cut to `width` characters), then
         "  hint: HINT" once."""
-        out = [f"{', '.join(names)}: failed: {message[:width] if width else message}"
-               for names, message in self.messages]
+        out = [
+            f"{', '.join(names)}: failed: {message[:width] if width else message}"
+            for names, message in self.messages
+        ]
         return out + ([f"  hint: {self.hint}"] if self.hint else [])
 
 
@@ -152,6 +170,9 @@ def failure_groups(outcomes: list[VariantOutcome]) -> list[FailureGroup]:
             kind = failure_of(o.stage, o.failure)
             by_message = groups.setdefault((kind.label, o.hint), {})
             by_message.setdefault(" ".join(o.message.split()), []).append(o.variant)
-    return [FailureGroup(label, hint, tuple((tuple(names), message)
-                                            for message, names in by_message.items()))
-            for (label, hint), by_message in groups.items()]
+    return [
+        FailureGroup(
+            label, hint, tuple((tuple(names), message) for message, names in by_message.items())
+        )
+        for (label, hint), by_message in groups.items()
+    ]

@@ -18,21 +18,44 @@ from typing import Any
 
 __all__ = ["SIDE_EFFECT_OPS", "side_effect_ops"]
 
-SIDE_EFFECT_OPS = frozenset({
-    # files and folders
-    "WriteFile", "Save", "SaveV2", "SaveSlices", "MergeV2Checkpoints", "ShardedFilename",
-    "SaveDataset", "SaveDatasetV2", "ExperimentalSaveDataset", "DatasetToTFRecord",
-    "ExperimentalDatasetToTFRecord",
-    # Python called from the graph
-    "PyFunc", "PyFuncStateless", "EagerPyFunc",
-    # printing and summaries (PrintV2 may print to a file)
-    "PrintV2", "CreateSummaryFileWriter", "CreateSummaryDbWriter", "WriteSummary",
-    "WriteScalarSummary", "WriteHistogramSummary", "WriteImageSummary", "WriteAudioSummary",
-    "WriteGraphSummary", "WriteRawProtoSummary", "ImportEvent", "FlushSummaryWriter",
-    "CloseSummaryWriter",
-    # debugger dumps write event files
-    "DebugIdentityV2", "DebugIdentityV3", "DebugNumericSummaryV2",
-})
+SIDE_EFFECT_OPS = frozenset(
+    {
+        # files and folders
+        "WriteFile",
+        "Save",
+        "SaveV2",
+        "SaveSlices",
+        "MergeV2Checkpoints",
+        "ShardedFilename",
+        "SaveDataset",
+        "SaveDatasetV2",
+        "ExperimentalSaveDataset",
+        "DatasetToTFRecord",
+        "ExperimentalDatasetToTFRecord",
+        # Python called from the graph
+        "PyFunc",
+        "PyFuncStateless",
+        "EagerPyFunc",
+        # printing and summaries (PrintV2 may print to a file)
+        "PrintV2",
+        "CreateSummaryFileWriter",
+        "CreateSummaryDbWriter",
+        "WriteSummary",
+        "WriteScalarSummary",
+        "WriteHistogramSummary",
+        "WriteImageSummary",
+        "WriteAudioSummary",
+        "WriteGraphSummary",
+        "WriteRawProtoSummary",
+        "ImportEvent",
+        "FlushSummaryWriter",
+        "CloseSummaryWriter",
+        # debugger dumps write event files
+        "DebugIdentityV2",
+        "DebugIdentityV3",
+        "DebugNumericSummaryV2",
+    }
+)
 
 
 def _called(attrs: Any) -> Iterator[str]:

@@ -17,8 +17,15 @@ from typing import Any
 from ..model import ModelError, open_model
 from ..model.weights import raw_bytes
 
-__all__ = ["NOTHING_QUANTIZED", "TensorInfo", "VariantSummary", "VerificationError",
-           "quantized_nothing", "summarize_tflite", "with_percentages"]
+__all__ = [
+    "NOTHING_QUANTIZED",
+    "TensorInfo",
+    "VariantSummary",
+    "VerificationError",
+    "quantized_nothing",
+    "summarize_tflite",
+    "with_percentages",
+]
 
 
 class VerificationError(Exception):
@@ -68,8 +75,9 @@ class VariantSummary:
         return asdict(self)
 
 
-def summarize_tflite(path: str | os.PathLike[str], variant: str,
-                     file_name: str | None = None) -> VariantSummary:
+def summarize_tflite(
+    path: str | os.PathLike[str], variant: str, file_name: str | None = None
+) -> VariantSummary:
     """Opens `path` strictly with `tflite_inspect.model.open_model` and summarises it.
 
     Raises VerificationError when the reader or verifier rejects the file or it has no main
@@ -105,8 +113,9 @@ def summarize_tflite(path: str | os.PathLike[str], variant: str,
                 t = main.tensor(i)
                 if t is None:
                     raise VerificationError(f"main subgraph names missing tensor {i}")
-                out.append(TensorInfo(t.name, t.dtype, list(t.shape_signature or t.shape),
-                                      t.is_quantized))
+                out.append(
+                    TensorInfo(t.name, t.dtype, list(t.shape_signature or t.shape), t.is_quantized)
+                )
             return out
 
         return VariantSummary(
@@ -146,8 +155,9 @@ def with_percentages(summaries: list[VariantSummary]) -> list[VariantSummary]:
     return summaries
 
 
-NOTHING_QUANTIZED = ("no weight reached the converter's 1,024-element threshold: "
-                     "the file equals float32")
+NOTHING_QUANTIZED = (
+    "no weight reached the converter's 1,024-element threshold: the file equals float32"
+)
 
 
 def quantized_nothing(summary: VariantSummary, float32: VariantSummary | None) -> str | None:

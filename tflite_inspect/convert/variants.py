@@ -42,6 +42,7 @@ def parse_variants(text: str) -> tuple[str, ...]:
         return tuple(VARIANTS)
     unknown = [n for n in names if n not in VARIANTS]
     if unknown:
-        raise ConvertError(f"unknown variant {unknown[0]!r}; choose from "
-                           + ", ".join(VARIANTS) + " or all")
+        raise ConvertError(
+            f"unknown variant {unknown[0]!r}; choose from " + ", ".join(VARIANTS) + " or all"
+        )
     return tuple(v for v in VARIANTS if v in names)

@@ -68,7 +68,11 @@ def _render(table: Table, field: Field, max_items: int) -> tuple[str, int | None
         shown = ""
         if value.element.kind == "scalar" and max_items:
             items = value[: min(len(value), max_items)]
-            shown = " " + ", ".join(repr(x) for x in items) + (", ..." if len(value) > max_items else "")
+            shown = (
+                " "
+                + ", ".join(repr(x) for x in items)
+                + (", ..." if len(value) > max_items else "")
+            )
         return f"[{value.element.describe()}] x{len(value)}{shown}", target
     if isinstance(value, Table):
         return f"-> {value.name} table", target
@@ -85,9 +89,19 @@ def table_layout(table: Table, max_items: int = 8) -> TableLayout:
         voffset = field.voffset
         if not off:
             default = "" if field.default is None else f"default {field.default!r}"
-            fields.append(FieldLayout(field.name, field.slot, voffset, field.type.describe(),
-                                      False, None, field.type.size, default or "absent",
-                                      deprecated=field.deprecated))
+            fields.append(
+                FieldLayout(
+                    field.name,
+                    field.slot,
+                    voffset,
+                    field.type.describe(),
+                    False,
+                    None,
+                    field.type.size,
+                    default or "absent",
+                    deprecated=field.deprecated,
+                )
+            )
             continue
         pos = table.pos + off
         try:
@@ -98,7 +112,21 @@ def table_layout(table: Table, max_items: int = 8) -> TableLayout:
             error = None
         except FlatBufError as err:
             value, target, error = f"unreadable: {err.message}", None, err.code
-        fields.append(FieldLayout(field.name, field.slot, voffset, field.type.describe(), True,
-                                  pos, field.type.size, value, target, field.deprecated, error))
-    return TableLayout(table.name, table.path, table.pos, table.vtable, table.vsize, tsize,
-                       tuple(fields))
+        fields.append(
+            FieldLayout(
+                field.name,
+                field.slot,
+                voffset,
+                field.type.describe(),
+                True,
+                pos,
+                field.type.size,
+                value,
+                target,
+                field.deprecated,
+                error,
+            )
+        )
+    return TableLayout(
+        table.name, table.path, table.pos, table.vtable, table.vsize, tsize, tuple(fields)
+    )

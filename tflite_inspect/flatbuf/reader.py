@@ -36,7 +36,11 @@ def _check_uoffset(src: ByteSource, at: int, off: int, path: str) -> int:
         raise FlatBufError("BAD_OFFSET", "offset 0 points to itself", at, at + 4, path)
     if off > MAX_OFFSET:
         raise FlatBufError(
-            "BAD_OFFSET", f"offset {off:#x} has its sign bit set (points backwards)", at, at + 4, path
+            "BAD_OFFSET",
+            f"offset {off:#x} has its sign bit set (points backwards)",
+            at,
+            at + 4,
+            path,
         )
     target = at + off
     if not src.in_range(target, 1):
@@ -60,7 +64,9 @@ class Table:
 
     __slots__ = ("src", "schema", "tdef", "pos", "vtable", "vsize", "path")
 
-    def __init__(self, src: ByteSource, schema: Schema, tdef: TableDef, pos: int, path: str) -> None:
+    def __init__(
+        self, src: ByteSource, schema: Schema, tdef: TableDef, pos: int, path: str
+    ) -> None:
         self.src = src
         self.schema = schema
         self.tdef = tdef

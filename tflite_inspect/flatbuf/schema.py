@@ -437,12 +437,16 @@ def _resolve_type(
     raise SchemaError(f"{where}: unknown type {type_name}")
 
 
-def _default_value(raw: _RawField, ftype: FieldType, enums: dict[str, Enum]) -> int | float | bool | None:
+def _default_value(
+    raw: _RawField, ftype: FieldType, enums: dict[str, Enum]
+) -> int | float | bool | None:
     if ftype.kind != "scalar":
         return None
     text = raw.default
     if text is None:
-        return False if ftype.scalar == "bool" else (0.0 if ftype.scalar in ("float", "double") else 0)
+        return (
+            False if ftype.scalar == "bool" else (0.0 if ftype.scalar in ("float", "double") else 0)
+        )
     if text in ("true", "false"):
         return text == "true"
     if ftype.ref and text in enums[ftype.ref].values:

@@ -36,8 +36,12 @@ def _unpacker(fmt: str) -> Any:
 
 #: What a path that is not a regular file is, by `stat.S_IFMT` (opening one would wait or never
 #: end); every refusal of such a path names it from here.
-SPECIAL_FILES = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFCHR: "a character device",
-                 stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket"}
+SPECIAL_FILES = {
+    stat.S_IFIFO: "a FIFO (named pipe)",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
 
 
 class ByteSource:
@@ -50,7 +54,9 @@ class ByteSource:
     __slots__ = ("view", "size", "name", "_mmap", "_closed")
 
     def __init__(self, data: bytes | bytearray | memoryview, name: str = "<bytes>") -> None:
-        self.view = memoryview(data).cast("B") if not isinstance(data, memoryview) else data.cast("B")
+        self.view = (
+            memoryview(data).cast("B") if not isinstance(data, memoryview) else data.cast("B")
+        )
         self.size = len(self.view)
         self.name = name
         self._mmap: mmap.mmap | None = None
@@ -101,8 +107,13 @@ class ByteSource:
     def check(self, pos: int, length: int, path: str = "", what: str = "data") -> None:
         """Raises FlatBufError("OUT_OF_RANGE") unless [pos, pos+length) lies inside the buffer."""
         if self._closed:
-            raise FlatBufError("CLOSED", f"{self.name} was closed; reopen it to read", pos,
-                               pos + max(length, 0), path)
+            raise FlatBufError(
+                "CLOSED",
+                f"{self.name} was closed; reopen it to read",
+                pos,
+                pos + max(length, 0),
+                path,
+            )
         if pos < 0 or length < 0 or pos > self.size or length > self.size - pos:
             start = max(pos, 0)
             end = start + max(length, 0)

@@ -114,7 +114,9 @@ def _join(path: str, name: str) -> str:
 class _Frame:
     __slots__ = ("key", "depth", "children", "count", "height")
 
-    def __init__(self, key: tuple[int, str], depth: int, children: Iterator[tuple[int, TableDef, str]]):
+    def __init__(
+        self, key: tuple[int, str], depth: int, children: Iterator[tuple[int, TableDef, str]]
+    ):
         self.key = key
         self.depth = depth
         self.children = children
@@ -128,13 +130,29 @@ class _Layout:
     (table offset, field, type, kind, vector element size); facts that let a table whose
     scalars are all in range and aligned skip checking them one by one."""
 
-    __slots__ = ("outside", "scalar_end", "scalar_align", "scalars_aligned", "union_types",
-                 "offsets", "present", "tsize")
+    __slots__ = (
+        "outside",
+        "scalar_end",
+        "scalar_align",
+        "scalars_aligned",
+        "union_types",
+        "offsets",
+        "present",
+        "tsize",
+    )
 
-    def __init__(self, *, outside: bool, scalar_end: int, scalar_align: int,
-                 scalars_aligned: bool, union_types: tuple[tuple[int, str], ...],
-                 offsets: tuple[tuple[int, Field, FieldType, str, int], ...],
-                 present: tuple[tuple[int, Field, FieldType, str, int], ...], tsize: int) -> None:
+    def __init__(
+        self,
+        *,
+        outside: bool,
+        scalar_end: int,
+        scalar_align: int,
+        scalars_aligned: bool,
+        union_types: tuple[tuple[int, str], ...],
+        offsets: tuple[tuple[int, Field, FieldType, str, int], ...],
+        present: tuple[tuple[int, Field, FieldType, str, int], ...],
+        tsize: int,
+    ) -> None:
         self.outside = outside  # a field lies past the table's declared size
         self.scalar_end = scalar_end  # max(offset + size) of the scalars, 0 without scalars
         self.scalar_align = scalar_align  # the largest scalar size
@@ -188,12 +206,22 @@ class _Verifier:
 
     def check_scalar(self, elem: int, size: int, path: str, what: str) -> bool:
         if not self.fits(elem, size):
-            self.error("OUT_OF_RANGE", f"{what} ({size} bytes at {elem:#x}) runs outside the "
-                       f"{self.size}-byte buffer", max(elem, 0), max(elem, 0) + size, path)
+            self.error(
+                "OUT_OF_RANGE",
+                f"{what} ({size} bytes at {elem:#x}) runs outside the {self.size}-byte buffer",
+                max(elem, 0),
+                max(elem, 0) + size,
+                path,
+            )
             return False
         if not self.aligned(elem, size):
-            self.error("MISALIGNED", f"{what} at {elem:#x} is not {size}-byte aligned",
-                       elem, elem + size, path)
+            self.error(
+                "MISALIGNED",
+                f"{what} at {elem:#x} is not {size}-byte aligned",
+                elem,
+                elem + size,
+                path,
+            )
             return False
         return True
 
@@ -209,9 +237,14 @@ class _Verifier:
             self.error("BAD_OFFSET", f"offset {off:#x} has its sign bit set", elem, elem + 4, path)
             return None
         if not self.fits(elem + off, 1):
-            self.error("OFFSET_OUT_OF_RANGE",
-                       f"offset {off:#x} at {elem:#x} points to {elem + off:#x}, outside the "
-                       f"{self.size}-byte buffer", elem, elem + 4, path)
+            self.error(
+                "OFFSET_OUT_OF_RANGE",
+                f"offset {off:#x} at {elem:#x} points to {elem + off:#x}, outside the "
+                f"{self.size}-byte buffer",
+                elem,
+                elem + 4,
+                path,
+            )
             return None
         return elem + off
 
@@ -222,14 +255,24 @@ class _Verifier:
         n = _U32(self.view, vec)[0]
         prefix = "STRING" if what == "string" else "VECTOR"
         if n >= self.opts.max_size // elem_size:
-            self.error(f"{prefix}_TOO_LONG", f"{what} claims {n} elements of {elem_size} bytes, "
-                       "beyond the 2 GiB limit", vec, vec + 4, path)
+            self.error(
+                f"{prefix}_TOO_LONG",
+                f"{what} claims {n} elements of {elem_size} bytes, beyond the 2 GiB limit",
+                vec,
+                vec + 4,
+                path,
+            )
             return None
         byte_size = 4 + elem_size * n
         if not self.fits(vec, byte_size):
-            self.error(f"{prefix}_OUT_OF_RANGE", f"{what} of {n} x {elem_size} bytes at {vec:#x} ends "
-                       f"at {vec + byte_size:#x}, past the {self.size}-byte buffer",
-                       vec, vec + 4, path)
+            self.error(
+                f"{prefix}_OUT_OF_RANGE",
+                f"{what} of {n} x {elem_size} bytes at {vec:#x} ends "
+                f"at {vec + byte_size:#x}, past the {self.size}-byte buffer",
+                vec,
+                vec + 4,
+                path,
+            )
             return None
         return n
 
@@ -239,18 +282,34 @@ class _Verifier:
             return
         end = pos + 4 + n
         if not self.fits(end, 1):
-            self.error("STRING_NO_NUL", f"string of {n} bytes at {pos:#x} has no room for its NUL "
-                       "terminator", pos, end, path)
+            self.error(
+                "STRING_NO_NUL",
+                f"string of {n} bytes at {pos:#x} has no room for its NUL terminator",
+                pos,
+                end,
+                path,
+            )
             return
         if self.view[end] != 0:
-            self.error("STRING_NO_NUL", f"string at {pos:#x} is not NUL-terminated (byte {end:#x} "
-                       f"is {self.view[end]:#04x})", end, end + 1, path)
+            self.error(
+                "STRING_NO_NUL",
+                f"string at {pos:#x} is not NUL-terminated (byte {end:#x} "
+                f"is {self.view[end]:#04x})",
+                end,
+                end + 1,
+                path,
+            )
             return
         try:
             bytes(self.view[pos + 4 : end]).decode("utf-8")
         except UnicodeDecodeError as err:
-            self.warn("BAD_UTF8", f"string is not valid UTF-8 ({err.reason} at byte {err.start})",
-                      pos + 4 + err.start, pos + 5 + err.start, path)
+            self.warn(
+                "BAD_UTF8",
+                f"string is not valid UTF-8 ({err.reason} at byte {err.start})",
+                pos + 4 + err.start,
+                pos + 5 + err.start,
+                path,
+            )
 
     # -- tables ---------------------------------------------------------------------------
 
@@ -283,32 +342,46 @@ class _Verifier:
             scalar_end=max((fo + size for fo, size in scalars), default=0),
             scalar_align=max((size for _, size in scalars), default=1),
             scalars_aligned=all(fo % size == 0 for fo, size in scalars),
-            union_types=tuple((fo, f.name[: -len("_type")]) for fo, f, ft, _, _ in present
-                              if ft.kind == "union_type"),
-            offsets=tuple((fo, f, ft, kind, self.schema.element_size(ft.element) if ft.element
-                           else 0) for fo, f, ft, kind, _ in present if kind != "scalar"),
+            union_types=tuple(
+                (fo, f.name[: -len("_type")])
+                for fo, f, ft, _, _ in present
+                if ft.kind == "union_type"
+            ),
+            offsets=tuple(
+                (fo, f, ft, kind, self.schema.element_size(ft.element) if ft.element else 0)
+                for fo, f, ft, kind, _ in present
+                if kind != "scalar"
+            ),
             present=tuple(present),
             tsize=tsize,
         )
 
-    def start_table(self, pos: int, tdef: TableDef, depth: int, path: str
-                    ) -> Iterator[tuple[int, TableDef, str]] | None:
+    def start_table(
+        self, pos: int, tdef: TableDef, depth: int, path: str
+    ) -> Iterator[tuple[int, TableDef, str]] | None:
         """VerifyTableStart plus every field; returns the child tables to visit, or None."""
         rep = self.report
         rep.tables_visited += 1
         rep.unique_tables += 1
         if depth > self.opts.max_depth:
-            self.fatal("DEPTH_LIMIT", f"tables nest deeper than {self.opts.max_depth}",
-                       pos, pos + 4, path)
+            self.fatal(
+                "DEPTH_LIMIT", f"tables nest deeper than {self.opts.max_depth}", pos, pos + 4, path
+            )
         if rep.tables_visited > self.opts.max_tables:
-            self.fatal("TABLE_LIMIT", f"more than {self.opts.max_tables} table visits (a DAG bomb?)",
-                       pos, pos + 4, path)
+            self.fatal(
+                "TABLE_LIMIT",
+                f"more than {self.opts.max_tables} table visits (a DAG bomb?)",
+                pos,
+                pos + 4,
+                path,
+            )
         if self.deadline is not None and rep.tables_visited % 4096 == 0:
             if time.monotonic() > self.deadline:
                 self.fatal("TIMEOUT", "verification took longer than allowed", pos, pos, path)
         limit = self.size
         if (pos & 3 or pos < 0 or pos + 4 >= limit) and not self.check_scalar(
-                pos, 4, path, f"{tdef.name} table"):
+            pos, 4, path, f"{tdef.name} table"
+        ):
             return None
         vt = pos - _I32(self.view, pos)[0]
         layout = self.layouts.get((vt, tdef.name))
@@ -316,9 +389,14 @@ class _Verifier:
             layout = self.check_vtable(pos, vt, tdef, path)
             if layout is None:
                 return None
-        if layout.outside or (layout.scalar_end and (
-                not layout.scalars_aligned or pos & (layout.scalar_align - 1)
-                or pos + layout.scalar_end >= limit)):
+        if layout.outside or (
+            layout.scalar_end
+            and (
+                not layout.scalars_aligned
+                or pos & (layout.scalar_align - 1)
+                or pos + layout.scalar_end >= limit
+            )
+        ):
             # Something may be wrong with this table's scalars: every field in slot order, with
             # the diagnostics in the order C++ would meet them.
             return self.fields_in_order(pos, layout, depth, path)
@@ -342,11 +420,15 @@ class _Verifier:
                 if el_kind in ("scalar", "struct") and not target & 3 and target + 4 < limit:
                     n = _U32(view, target)[0]
                     end = target + 4 + esize * n
-                    if n < self.opts.max_size // esize and end <= limit and not (
-                            n and "force_align" in f.attributes):
+                    if (
+                        n < self.opts.max_size // esize
+                        and end <= limit
+                        and not (n and "force_align" in f.attributes)
+                    ):
                         continue
-                self.check_vector_field(f.name, target, ft, _join(path, f.name), f.attributes,
-                                        children)
+                self.check_vector_field(
+                    f.name, target, ft, _join(path, f.name), f.attributes, children
+                )
             elif kind == "string":
                 # Fast path of check_string: aligned, in range, NUL-terminated, ASCII.
                 if not target & 3 and target + 4 < limit:
@@ -361,27 +443,39 @@ class _Verifier:
     def check_vtable(self, pos: int, vt: int, tdef: TableDef, path: str) -> _Layout | None:
         """The vtable checks of VerifyTableStart; the layout (cached) when they pass."""
         if vt < 0 or not self.fits(vt, 2):
-            self.error("VTABLE_OUT_OF_RANGE", f"{tdef.name} table at {pos:#x} points to a vtable "
-                       f"at {vt:#x}, outside the buffer", pos, pos + 4, path)
+            self.error(
+                "VTABLE_OUT_OF_RANGE",
+                f"{tdef.name} table at {pos:#x} points to a vtable at {vt:#x}, outside the buffer",
+                pos,
+                pos + 4,
+                path,
+            )
             return None
         if not self.aligned(vt, 2):
             self.error("MISALIGNED", f"vtable at {vt:#x} is not 2-byte aligned", vt, vt + 2, path)
             return None
         vsize = _U16(self.view, vt)[0]
         if vsize & 1:
-            self.error("VTABLE_BAD_SIZE", f"vtable at {vt:#x} has an odd size {vsize}",
-                       vt, vt + 2, path)
+            self.error(
+                "VTABLE_BAD_SIZE", f"vtable at {vt:#x} has an odd size {vsize}", vt, vt + 2, path
+            )
             return None
         if not self.fits(vt, vsize):
-            self.error("VTABLE_OUT_OF_RANGE", f"vtable at {vt:#x} of {vsize} bytes runs past the "
-                       "end of the buffer", vt, vt + 2, path)
+            self.error(
+                "VTABLE_OUT_OF_RANGE",
+                f"vtable at {vt:#x} of {vsize} bytes runs past the end of the buffer",
+                vt,
+                vt + 2,
+                path,
+            )
             return None
         tsize = _U16(self.view, vt + 2)[0] if vsize >= 4 else 0xFFFF
         layout = self.layouts[(vt, tdef.name)] = self.vtable_layout(tdef, vt, vsize, tsize)
         return layout
 
-    def fields_in_order(self, pos: int, layout: _Layout, depth: int, path: str
-                        ) -> Iterator[tuple[int, TableDef, str]]:
+    def fields_in_order(
+        self, pos: int, layout: _Layout, depth: int, path: str
+    ) -> Iterator[tuple[int, TableDef, str]]:
         """Every present field of the table at `pos`, in slot order, with all checks."""
         children: list[tuple[str, int, FieldType, str]] = []
         union_types: dict[str, int] = {}
@@ -392,9 +486,14 @@ class _Verifier:
         for fo, f, ft, kind, size in layout.present:
             elem = pos + fo
             if fo + size > tsize:
-                self.warn("FIELD_OUTSIDE_TABLE", f"field {f.name} at table offset {fo} lies past "
-                          f"the table's declared size {tsize}", elem, elem + size,
-                          _join(path, f.name))
+                self.warn(
+                    "FIELD_OUTSIDE_TABLE",
+                    f"field {f.name} at table offset {fo} lies past "
+                    f"the table's declared size {tsize}",
+                    elem,
+                    elem + size,
+                    _join(path, f.name),
+                )
             if kind == "scalar":
                 # Fast path of check_scalar: in range and aligned.
                 if elem + size >= limit or (check_align and elem & (size - 1)):
@@ -405,8 +504,16 @@ class _Verifier:
             self.check_offset_field(pos, fo, f, ft, kind, path, children)
         return self.expand(children, union_types, depth)
 
-    def check_offset_field(self, pos: int, fo: int, f: Field, ft: FieldType, kind: str,
-                           path: str, children: list[tuple[str, int, FieldType, str]]) -> None:
+    def check_offset_field(
+        self,
+        pos: int,
+        fo: int,
+        f: Field,
+        ft: FieldType,
+        kind: str,
+        path: str,
+        children: list[tuple[str, int, FieldType, str]],
+    ) -> None:
         """A struct, string, vector, table or union field, with every check and its report."""
         elem = pos + fo
         fpath = _join(path, f.name)
@@ -414,11 +521,21 @@ class _Verifier:
             assert ft.ref is not None
             sdef = self.schema.structs[ft.ref]
             if not self.fits(elem, sdef.size):
-                self.error("OUT_OF_RANGE", f"struct {sdef.name} at {elem:#x} runs outside the "
-                           "buffer", elem, elem + sdef.size, fpath)
+                self.error(
+                    "OUT_OF_RANGE",
+                    f"struct {sdef.name} at {elem:#x} runs outside the buffer",
+                    elem,
+                    elem + sdef.size,
+                    fpath,
+                )
             elif not self.aligned(elem, sdef.align):
-                self.error("MISALIGNED", f"struct {sdef.name} at {elem:#x} is not "
-                           f"{sdef.align}-byte aligned", elem, elem + sdef.size, fpath)
+                self.error(
+                    "MISALIGNED",
+                    f"struct {sdef.name} at {elem:#x} is not {sdef.align}-byte aligned",
+                    elem,
+                    elem + sdef.size,
+                    fpath,
+                )
             return
         target = self.follow_offset(elem, fpath)
         if target is None:
@@ -430,9 +547,15 @@ class _Verifier:
         else:  # table or union
             children.append((kind, target, ft, fpath))
 
-    def check_vector_field(self, name: str, vec: int, ft: FieldType, path: str,
-                           attrs: dict[str, str], children: list[tuple[str, int, FieldType, str]]
-                           ) -> None:
+    def check_vector_field(
+        self,
+        name: str,
+        vec: int,
+        ft: FieldType,
+        path: str,
+        attrs: dict[str, str],
+        children: list[tuple[str, int, FieldType, str]],
+    ) -> None:
         el = ft.element
         assert el is not None
         esize = self.schema.element_size(el)
@@ -441,20 +564,36 @@ class _Verifier:
             return
         align = attrs.get("force_align")
         if align and align.isdigit() and n and (vec + 4) % int(align):
-            self.warn("UNALIGNED_DATA", f"{name} starts at {vec + 4:#x}, not on a {align}-byte "
-                      f"boundary (schema force_align {align})", vec + 4, vec + 4 + esize * n, path)
+            self.warn(
+                "UNALIGNED_DATA",
+                f"{name} starts at {vec + 4:#x}, not on a {align}-byte "
+                f"boundary (schema force_align {align})",
+                vec + 4,
+                vec + 4 + esize * n,
+                path,
+            )
         if el.kind == "string":
             for i in range(n):
                 ep = vec + 4 + 4 * i
                 self.check_string(ep + _U32(self.view, ep)[0], f"{path}[{i}]")
         elif el.kind == "table":
             if self.report.tables_visited + n > self.opts.max_tables:
-                self.fatal("TABLE_LIMIT", f"a vector of {n} tables exceeds the budget of "
-                           f"{self.opts.max_tables} table visits (a DAG bomb?)", vec, vec + 4, path)
+                self.fatal(
+                    "TABLE_LIMIT",
+                    f"a vector of {n} tables exceeds the budget of "
+                    f"{self.opts.max_tables} table visits (a DAG bomb?)",
+                    vec,
+                    vec + 4,
+                    path,
+                )
             children.append(("tables", vec, ft, path))
 
-    def expand(self, children: list[tuple[str, int, FieldType, str]], union_types: dict[str, int],
-               depth: int) -> Iterator[tuple[int, TableDef, str]]:
+    def expand(
+        self,
+        children: list[tuple[str, int, FieldType, str]],
+        union_types: dict[str, int],
+        depth: int,
+    ) -> Iterator[tuple[int, TableDef, str]]:
         schema = self.schema
         for kind, pos, ft, path in children:
             if kind == "table":
@@ -467,11 +606,21 @@ class _Verifier:
                 tv = union_types.get(name, 0)
                 member = union.names.get(tv)
                 if tv == 0:
-                    self.warn("UNION_TYPE_MISSING", f"union {name} has a value but type NONE",
-                              pos, pos + 4, path)
+                    self.warn(
+                        "UNION_TYPE_MISSING",
+                        f"union {name} has a value but type NONE",
+                        pos,
+                        pos + 4,
+                        path,
+                    )
                 elif member is None:
-                    self.warn("UNKNOWN_UNION_TYPE", f"union {name} has unknown type {tv}; its value "
-                              "is not read", pos, pos + 4, path)
+                    self.warn(
+                        "UNKNOWN_UNION_TYPE",
+                        f"union {name} has unknown type {tv}; its value is not read",
+                        pos,
+                        pos + 4,
+                        path,
+                    )
                 else:
                     yield pos, schema.tables[union.member_types[member]], path
             else:
@@ -497,16 +646,27 @@ class _Verifier:
         if src.size < MIN_BUFFER_SIZE:
             what = sniff_format(head)
             hint = f" ({what})" if what else ""
-            self.fatal("FILE_TOO_SHORT", f"{src.size} bytes is too short for a flatbuffer "
-                       f"(at least {MIN_BUFFER_SIZE}){hint}", 0, src.size, "")
+            self.fatal(
+                "FILE_TOO_SHORT",
+                f"{src.size} bytes is too short for a flatbuffer "
+                f"(at least {MIN_BUFFER_SIZE}){hint}",
+                0,
+                src.size,
+                "",
+            )
         ident = self.schema.file_identifier
         if self.opts.check_identifier and ident and head[4:8] != ident.encode():
             what = sniff_format(head)
             found = head[4:8]
             msg = f"file identifier is {found!r} ({found.hex(' ')}), expected {ident!r}"
             if what:
-                self.fatal("NOT_TFLITE", f"this is {what}, not a {ident} flatbuffer", 0,
-                           min(src.size, 8), "")
+                self.fatal(
+                    "NOT_TFLITE",
+                    f"this is {what}, not a {ident} flatbuffer",
+                    0,
+                    min(src.size, 8),
+                    "",
+                )
             self.error("BAD_IDENTIFIER", msg, 4, 8, "")
         target = self.follow_offset(0, "root")
         if target is None:
@@ -543,11 +703,22 @@ class _Verifier:
                 count, height = seen
                 rep.tables_visited += count
                 if rep.tables_visited > self.opts.max_tables:
-                    self.fatal("TABLE_LIMIT", f"more than {self.opts.max_tables} table visits "
-                               "(a table shared too many times: a DAG bomb?)", pos, pos + 4, path)
+                    self.fatal(
+                        "TABLE_LIMIT",
+                        f"more than {self.opts.max_tables} table visits "
+                        "(a table shared too many times: a DAG bomb?)",
+                        pos,
+                        pos + 4,
+                        path,
+                    )
                 if frame.depth + height > self.opts.max_depth:
-                    self.fatal("DEPTH_LIMIT", f"tables nest deeper than {self.opts.max_depth}",
-                               pos, pos + 4, path)
+                    self.fatal(
+                        "DEPTH_LIMIT",
+                        f"tables nest deeper than {self.opts.max_depth}",
+                        pos,
+                        pos + 4,
+                        path,
+                    )
                 frame.count += count
                 frame.height = max(frame.height, height + 1)
                 continue
@@ -559,8 +730,9 @@ class _Verifier:
             stack.append(_Frame(key, frame.depth + 1, grand))
 
 
-def verify_header(src: ByteSource, schema: Schema, options: VerifyOptions | None = None
-                  ) -> VerifyReport:
+def verify_header(
+    src: ByteSource, schema: Schema, options: VerifyOptions | None = None
+) -> VerifyReport:
     """Only the first checks of `verify`: buffer size, file identifier (with the name of a
     well-known other format) and root offset. They decide whether the bytes are a flatbuffer of
     `schema` at all, in microseconds; `verify` still has to walk the tables."""

@@ -23,8 +23,18 @@ from .types import DTYPES, DType, dtype_info
 # numpy is only needed once weights are read: load `weights` on first use, so that the
 # structural commands start without paying for it.
 _WEIGHTS = {
-    "WeightStats", "as_float", "decode_strings", "dequantize", "raw_bytes", "shared_buffers",
-    "string_data", "tensor_data", "to_float", "unpack_int2", "unpack_int4", "weight_stats",
+    "WeightStats",
+    "as_float",
+    "decode_strings",
+    "dequantize",
+    "raw_bytes",
+    "shared_buffers",
+    "string_data",
+    "tensor_data",
+    "to_float",
+    "unpack_int2",
+    "unpack_int4",
+    "weight_stats",
 }
 
 
@@ -34,6 +44,7 @@ def __getattr__(name: str) -> object:
 
         return getattr(weights, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CHECK_CODES",

@@ -122,13 +122,17 @@ class _ViewFile(io.RawIOBase):
         return n
 
 
-_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated",
-            zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "lzma"}
+_METHODS = {
+    zipfile.ZIP_STORED: "stored",
+    zipfile.ZIP_DEFLATED: "deflated",
+    zipfile.ZIP_BZIP2: "bzip2",
+    zipfile.ZIP_LZMA: "lzma",
+}
 
 
 def has_end_record(view: memoryview) -> bool:
     """Whether the last 64 KiB + 22 bytes hold a zip end-of-central-directory signature."""
-    tail = bytes(view[max(0, len(view) - 65_557):])
+    tail = bytes(view[max(0, len(view) - 65_557) :])
     return _EOCD in tail
 
 
@@ -136,7 +140,9 @@ def _is_text(info: zipfile.ZipInfo) -> bool:
     return info.filename.lower().endswith(_TEXT_SUFFIXES) or "." not in info.filename
 
 
-def _read_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple[int, tuple[str, ...]]:
+def _read_text(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int
+) -> tuple[int, tuple[str, ...]]:
     """(line count, first lines) of a member, reading at most `budget` decompressed bytes.
     Raises ValueError when the member holds more than that."""
     with zf.open(info) as member:
@@ -148,13 +154,20 @@ def _read_text(zf: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> tuple
     return len(lines), tuple(lines[:PREVIEW_LINES])
 
 
-def _members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], refused: bool) -> list[AppendedFile]:
+def _members(
+    zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], refused: bool
+) -> list[AppendedFile]:
     files = []
     total = 0
     for info in infos:
         method = _METHODS.get(info.compress_type, f"method {info.compress_type}")
-        base = dict(name=info.filename, offset=info.header_offset, size=info.file_size,
-                    compressed_size=info.compress_size, compression=method)
+        base = dict(
+            name=info.filename,
+            offset=info.header_offset,
+            size=info.file_size,
+            compressed_size=info.compress_size,
+            compression=method,
+        )
         note = None
         if refused:
             note = "not read: the archive is refused"
@@ -176,8 +189,14 @@ def _members(zf: zipfile.ZipFile, infos: list[zipfile.ZipInfo], refused: bool) -
                 total += info.file_size
                 files.append(AppendedFile(**base, lines=lines, first_lines=first))  # type: ignore[arg-type]
                 continue
-            except (ValueError, OSError, EOFError, RuntimeError, NotImplementedError,
-                    zipfile.BadZipFile) as err:
+            except (
+                ValueError,
+                OSError,
+                EOFError,
+                RuntimeError,
+                NotImplementedError,
+                zipfile.BadZipFile,
+            ) as err:
                 note = f"unreadable: {err}"
             except Exception as err:  # zlib.error, lzma.LZMAError: a damaged stream
                 note = f"unreadable: {type(err).__name__}: {err}"
@@ -190,8 +209,10 @@ def _bomb(infos: list[zipfile.ZipInfo]) -> str | None:
     packed = sum(i.compress_size for i in infos)
     for info in infos:
         if info.file_size > MAX_RATIO * max(info.compress_size, 1) and info.file_size > 1 << 20:
-            return (f"member {terminal_safe(info.filename, 60)!r} declares {info.file_size:,} bytes "
-                    f"from {info.compress_size:,} (ratio above {MAX_RATIO}): a zip bomb")
+            return (
+                f"member {terminal_safe(info.filename, 60)!r} declares {info.file_size:,} bytes "
+                f"from {info.compress_size:,} (ratio above {MAX_RATIO}): a zip bomb"
+            )
     if declared > MAX_RATIO * max(packed, 1) and declared > 1 << 20:
         return f"members declare {declared:,} bytes from {packed:,}: a zip bomb"
     return None
@@ -214,12 +235,15 @@ def read_appended(view: memoryview, not_before: int = 0) -> AppendedArchive | No
         start = min([i.header_offset for i in infos] + [zf.start_dir])
         problem = None
         if start < not_before or start > size:
-            problem = (f"the appended zip claims to start at byte {start:,}, inside the model's "
-                       f"data (which ends at byte {not_before:,})")
+            problem = (
+                f"the appended zip claims to start at byte {start:,}, inside the model's "
+                f"data (which ends at byte {not_before:,})"
+            )
             start = min(max(start, not_before), size)
         bomb = _bomb(infos)
         files = _members(zf, infos[:MAX_MEMBERS], refused=bomb is not None)
     if len(infos) > MAX_MEMBERS:
         problem = problem or f"{len(infos):,} members; the first {MAX_MEMBERS:,} are listed"
-    return AppendedArchive(start, size, tuple(files), len(infos),
-                           problem=bomb or problem, refused=bomb is not None)
+    return AppendedArchive(
+        start, size, tuple(files), len(infos), problem=bomb or problem, refused=bomb is not None
+    )

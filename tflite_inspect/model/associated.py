@@ -63,14 +63,26 @@ def support_findings(model: Model) -> list[tuple[str, str, str]]:
     out = []
     if archive is not None and archive.problem:
         what = "refused" if archive.refused else "not fully readable"
-        out.append(("warning", "APPENDED_FILES_UNREADABLE",
-                    f"the zip of associated files after the flatbuffer is {what}: {archive.problem}"))
+        out.append(
+            (
+                "warning",
+                "APPENDED_FILES_UNREADABLE",
+                f"the zip of associated files after the flatbuffer is {what}: {archive.problem}",
+            )
+        )
     meta = model_support_metadata(model)
     if meta is not None and (archive is None or not archive.problem):
-        missing = [f.name for f in meta.all_files() if archive is None or archive.file(f.name) is None]
+        missing = [
+            f.name for f in meta.all_files() if archive is None or archive.file(f.name) is None
+        ]
         if missing:
             shown = ", ".join(repr(terminal_safe(n, 60)) for n in missing[:5])
-            out.append(("warning", "ASSOCIATED_FILE_MISSING",
-                        f"the metadata names {len(missing)} associated file(s) the appended zip "
-                        f"does not hold: {shown} (TFLite Support and MediaPipe readers fail on it)"))
+            out.append(
+                (
+                    "warning",
+                    "ASSOCIATED_FILE_MISSING",
+                    f"the metadata names {len(missing)} associated file(s) the appended zip "
+                    f"does not hold: {shown} (TFLite Support and MediaPipe readers fail on it)",
+                )
+            )
     return out

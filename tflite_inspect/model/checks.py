@@ -216,7 +216,8 @@ def _said_once(model: Model, findings: list[Finding]) -> list[Finding]:
             if (loc.start, loc.end) in spans or (loc.path and broken.touches(loc.path)):
                 continue
         elif f.code not in ("TABLE_BUDGET", "CHECK_FAILED") and any(
-                unreadable.touches(p) for p in _reads(f)):
+            unreadable.touches(p) for p in _reads(f)
+        ):
             continue
         out.append(f)
     return out

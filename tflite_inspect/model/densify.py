@@ -54,8 +54,14 @@ class SparseSummary:
 
     def to_dict(self) -> dict[str, object]:
         """The `sparsity` object of the `--json` documents."""
-        return {"format": self.format, "valid": self.valid, "stored": self.stored,
-                "dense": self.dense, "density": self.density, "block": list(self.block)}
+        return {
+            "format": self.format,
+            "valid": self.valid,
+            "stored": self.stored,
+            "dense": self.dense,
+            "density": self.density,
+            "block": list(self.block),
+        }
 
     @property
     def density(self) -> float:
@@ -142,7 +148,9 @@ def _traverse(sp: Sparsity, weights: list[int], limit: int) -> np.ndarray:
 
 
 def densify(
-    shape: tuple[int, ...], sparsity: Sparsity, values: np.ndarray,
+    shape: tuple[int, ...],
+    sparsity: Sparsity,
+    values: np.ndarray,
     limit: int = MAX_DENSE_ELEMENTS,
 ) -> np.ndarray:
     """The dense tensor of `shape` whose sparse encoding is `sparsity` + `values` (the stored
@@ -160,8 +168,9 @@ def densify(
             raise DensifyError(f"invalid sparsity parameters: {why}")
         flat_values = np.asarray(values).reshape(-1)
         if flat_values.size < stored:
-            raise DensifyError(f"{stored} stored values expected, the buffer holds "
-                               f"{flat_values.size}")
+            raise DensifyError(
+                f"{stored} stored values expected, the buffer holds {flat_values.size}"
+            )
         blocks = _block_sizes(tuple(shape), sparsity)
         weights = _level_weights(tuple(shape), sparsity, blocks)
         flat = _traverse(sparsity, weights, limit)

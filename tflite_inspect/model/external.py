@@ -48,8 +48,12 @@ class ExternalData:
 
 def _safe_name(name: str) -> bool:
     parts = PurePosixPath(name.replace("\\", "/")).parts
-    return bool(parts) and not name.startswith(("/", "\\")) and ".." not in parts and \
-        not (len(name) > 1 and name[1] == ":")
+    return (
+        bool(parts)
+        and not name.startswith(("/", "\\"))
+        and ".." not in parts
+        and not (len(name) > 1 and name[1] == ":")
+    )
 
 
 def external_data(model: Model, tensor: Tensor) -> ExternalData | None:
@@ -59,15 +63,25 @@ def external_data(model: Model, tensor: Tensor) -> ExternalData | None:
         return None
     eb: ExternalBuffer | None = model._external_by_id.get(tensor.external_buffer)
     if eb is None:
-        return ExternalData(tensor.external_buffer, None, 0, 0, None, None,
-                            f"no ExternalBuffer has id {tensor.external_buffer}")
+        return ExternalData(
+            tensor.external_buffer,
+            None,
+            0,
+            0,
+            None,
+            None,
+            f"no ExternalBuffer has id {tensor.external_buffer}",
+        )
     base = ExternalData(eb.id, eb.group_name, eb.offset, eb.length, eb.packing, None)
     name = eb.group_name
     if not name:
         return _with(base, error=f"external buffer group {eb.group} has no file name")
     if not _safe_name(name):
-        return _with(base, error="the group name is not a plain file name beside the model; "
-                                 "refused (only files in the model's folder are read)")
+        return _with(
+            base,
+            error="the group name is not a plain file name beside the model; "
+            "refused (only files in the model's folder are read)",
+        )
     if model.path is None:
         return _with(base, error="the model was opened from bytes, so it has no folder")
     path = Path(model.path).resolve().parent / name
@@ -75,8 +89,9 @@ def external_data(model: Model, tensor: Tensor) -> ExternalData | None:
         return _with(base, path=str(path), error=f"file not found: put {name} beside the model")
     size = path.stat().st_size
     if eb.offset > size or eb.length > size - eb.offset:
-        return _with(base, path=str(path),
-                     error=f"the slice runs outside the {size:,}-byte file {name}")
+        return _with(
+            base, path=str(path), error=f"the slice runs outside the {size:,}-byte file {name}"
+        )
     if (eb.packing or "") not in PACKINGS:
         return _with(base, path=str(path), error=f"packing {eb.packing!r} is not read here")
     return _with(base, path=str(path))
@@ -95,10 +110,11 @@ def external_bytes(model: Model, tensor: Tensor) -> memoryview:
         raise ModelError(
             "EXTERNAL_DATA",
             f"tensor {tensor.index} ({tensor.name!r}) of subgraph {tensor.subgraph}: its data is "
-            f"in external buffer {tensor.external_buffer}: {reason}"
+            f"in external buffer {tensor.external_buffer}: {reason}",
         )
     src = model.external_source(data.path)
     if data.offset > src.size or data.length > src.size - data.offset:
-        raise ModelError("EXTERNAL_DATA",
-                         f"{os.path.basename(data.path)} changed size while open; reopen")
+        raise ModelError(
+            "EXTERNAL_DATA", f"{os.path.basename(data.path)} changed size while open; reopen"
+        )
     return src.view[data.offset : data.offset + data.length]

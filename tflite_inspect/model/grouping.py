@@ -83,8 +83,9 @@ def entry(item: Any) -> Entry:
         return Entry(severity, item.code, location.path or full, full, message, item)
     if hasattr(item, "start") and hasattr(item, "path"):  # flatbuf.Diagnostic
         span = f"bytes {item.start:#x}..{item.end:#x}"
-        return Entry(severity, item.code, item.path or span, f"{span}  {item.path or '-'}",
-                     message, item)
+        return Entry(
+            severity, item.code, item.path or span, f"{span}  {item.path or '-'}", message, item
+        )
     where = getattr(item, "where", "") or "model"
     return Entry(severity, item.code, _short(where), where, message, item)
 
@@ -173,8 +174,10 @@ def group_findings(items: Iterable[Any]) -> list[FindingGroup]:
         e = entry(item)
         buckets.setdefault((e.severity, e.code), []).append(e)
     keys = sorted(buckets, key=lambda k: _SEVERITY_ORDER.get(k[0], 2))  # stable: first seen
-    return [FindingGroup(sev, code, tuple(buckets[(sev, code)]),
-                         _summary(code, buckets[(sev, code)])) for sev, code in keys]
+    return [
+        FindingGroup(sev, code, tuple(buckets[(sev, code)]), _summary(code, buckets[(sev, code)]))
+        for sev, code in keys
+    ]
 
 
 # -- summaries ----------------------------------------------------------------------------------
@@ -265,13 +268,14 @@ class Truncation:
     references: int
 
     def line(self) -> str:
-        return (f"file ends at byte {self.file_size}; the flatbuffer needs at least "
-                f"{self.needed} ({self.references} references point past the end: the file "
-                "looks truncated)")
+        return (
+            f"file ends at byte {self.file_size}; the flatbuffer needs at least "
+            f"{self.needed} ({self.references} references point past the end: the file "
+            "looks truncated)"
+        )
 
     def to_dict(self) -> dict[str, int]:
-        return {"file_size": self.file_size, "needed": self.needed,
-                "references": self.references}
+        return {"file_size": self.file_size, "needed": self.needed, "references": self.references}
 
 
 _U16 = struct.Struct("<H").unpack_from
@@ -285,8 +289,11 @@ def truncation(report: Any, view: Any) -> Truncation | None:
     unless at least two references need bytes past the end (one wild offset is damage, not a
     cut; its own finding says so)."""
     size = report.size
-    needed = [end for d in report.diagnostics if d.severity == "error"
-              and (end := _needed_end(d, view, size)) is not None and end > size]
+    needed = [
+        end
+        for d in report.diagnostics
+        if d.severity == "error" and (end := _needed_end(d, view, size)) is not None and end > size
+    ]
     if len(needed) < 2:
         return None
     return Truncation(size, max(needed), len(needed))

@@ -147,8 +147,9 @@ def read_metadata(
             )
         if name == "TFLITE_METADATA":
             support = decode_support_metadata(data)
-            return MetadataEntry(index, name, buffer, len(data), "tflite_metadata",
-                                 support.brief(), detail=support)
+            return MetadataEntry(
+                index, name, buffer, len(data), "tflite_metadata", support.brief(), detail=support
+            )
         if name == "buffer_location":
             text = data.split(b"\0", 1)[0].decode("utf-8", errors="replace")
             return MetadataEntry(index, name, buffer, len(data), "string", text)

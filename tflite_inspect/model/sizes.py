@@ -251,7 +251,6 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     )
 
 
-
 def _weight_key(model: Model, t: Tensor) -> tuple[tuple[str, int] | None, int]:
     """(dedup key, located bytes) of a constant tensor's data, (None, 0) when it has none."""
     if t.is_variable:

@@ -163,8 +163,11 @@ class SupportMetadata:
     def brief(self) -> dict[str, Any]:
         """The model-level fields, for a one-line metadata entry (None and empty left out)."""
         out: dict[str, Any] = {
-            "name": self.name, "description": self.description, "version": self.version,
-            "author": self.author, "license": self.license,
+            "name": self.name,
+            "description": self.description,
+            "version": self.version,
+            "author": self.author,
+            "license": self.license,
             "min_parser_version": self.min_parser_version,
         }
         files = self.all_files()
@@ -217,8 +220,9 @@ def _floats(table: Table | None, name: str) -> tuple[float, ...]:
 
 
 def _file(t: Table) -> AssociatedFile:
-    return AssociatedFile(t.get("name"), _enum(t, "type"), t.get("description"),
-                          t.get("locale"), t.get("version"))
+    return AssociatedFile(
+        t.get("name"), _enum(t, "type"), t.get("description"), t.get("locale"), t.get("version")
+    )
 
 
 def _files(table: Table | None, name: str) -> tuple[AssociatedFile, ...]:
@@ -235,8 +239,10 @@ def _unit(t: Table) -> ProcessUnit:
     if member == "NormalizationOptions":
         options = {"mean": _floats(opts, "mean"), "std": _floats(opts, "std")}
     elif member == "ScoreCalibrationOptions":
-        options = {"score_transformation": _enum(opts, "score_transformation"),
-                   "default_score": float(opts.get("default_score"))}
+        options = {
+            "score_transformation": _enum(opts, "score_transformation"),
+            "default_score": float(opts.get("default_score")),
+        }
     elif member == "ScoreThresholdingOptions":
         options = {"global_score_threshold": float(opts.get("global_score_threshold"))}
     elif member == "BertTokenizerOptions":
@@ -264,16 +270,29 @@ def _content(t: Table | None) -> Content | None:
     kind = _CONTENT_KINDS[member]
     if member == "ImageProperties":
         size = props.get("default_size")
-        return Content(kind, color_space=_enum(props, "color_space"), value_range=value_range,
-                       image_size=(int(size.get("width")), int(size.get("height")))
-                       if size is not None else None)
+        return Content(
+            kind,
+            color_space=_enum(props, "color_space"),
+            value_range=value_range,
+            image_size=(int(size.get("width")), int(size.get("height")))
+            if size is not None
+            else None,
+        )
     if member == "AudioProperties":
-        return Content(kind, sample_rate=int(props.get("sample_rate")),
-                       channels=int(props.get("channels")), value_range=value_range)
+        return Content(
+            kind,
+            sample_rate=int(props.get("sample_rate")),
+            channels=int(props.get("channels")),
+            value_range=value_range,
+        )
     if member == "BoundingBoxProperties":
-        return Content(kind, box_index=tuple(int(v) for v in _values(props, "index")),
-                       box_type=_enum(props, "type"),
-                       coordinate_type=_enum(props, "coordinate_type"), value_range=value_range)
+        return Content(
+            kind,
+            box_index=tuple(int(v) for v in _values(props, "index")),
+            box_type=_enum(props, "type"),
+            coordinate_type=_enum(props, "coordinate_type"),
+            value_range=value_range,
+        )
     return Content(kind, value_range=value_range)
 
 
@@ -292,8 +311,10 @@ def _tensor(t: Table) -> TensorMetadata:
 
 
 def _groups(table: Table, name: str) -> tuple[TensorGroup, ...]:
-    return tuple(TensorGroup(g.get("name"), tuple(str(s) for s in _values(g, "tensor_names")))
-                 for g in _tables(table, name))
+    return tuple(
+        TensorGroup(g.get("name"), tuple(str(s) for s in _values(g, "tensor_names")))
+        for g in _tables(table, name)
+    )
 
 
 def _subgraph(index: int, t: Table) -> SubgraphMetadata:
@@ -329,8 +350,10 @@ def decode_support_metadata(data: memoryview | bytes) -> SupportMetadata:
     if not report.ok:
         first = report.errors[0]
         where = f" at {first.path}" if first.path else ""
-        raise ValueError(f"TFLITE_METADATA is not a valid ModelMetadata flatbuffer: "
-                         f"{first.message}{where} ({first.code})")
+        raise ValueError(
+            f"TFLITE_METADATA is not a valid ModelMetadata flatbuffer: "
+            f"{first.message}{where} ({first.code})"
+        )
     try:
         t = root(src, schema)
         return SupportMetadata(

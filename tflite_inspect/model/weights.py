@@ -376,9 +376,11 @@ def weight_stats(array: np.ndarray, bins: int = 32) -> WeightStats:
         )
     lo, hi = float(finite.min()), float(finite.max())
     # float64 edges: weights spanning a few float32 ULPs still get `bins` finite-sized bins
-    hist, edges = np.histogram(finite.astype(np.float64, copy=False),
-                               bins=min(max(int(bins), 1), MAX_BINS),
-                               range=(lo, hi) if hi > lo else None)
+    hist, edges = np.histogram(
+        finite.astype(np.float64, copy=False),
+        bins=min(max(int(bins), 1), MAX_BINS),
+        range=(lo, hi) if hi > lo else None,
+    )
     return WeightStats(
         count,
         n_finite,

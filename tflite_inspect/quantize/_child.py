@@ -42,12 +42,23 @@ class QuantizeChild(Child):
             buffer = f.read()
         buffer, signature, notes = _lq.prepare(buffer, args["recipe"] in _lq.STATIC)
         self.phase("planning")
-        job = _lq.Job(buffer, args["recipe"], int(args.get("block_size", 32)),
-                      [int(i) for i in args.get("keep", [])], notes)
+        job = _lq.Job(
+            buffer,
+            args["recipe"],
+            int(args.get("block_size", 32)),
+            [int(i) for i in args.get("keep", [])],
+            notes,
+        )
         unsupported = job.unsupported_ops()
         names = list(args.get("inputs", []))
-        samples = [{names[j]: s[f"i{j}"] for j in range(len(names))}
-                   for s in unstack(feeds, int(args.get("samples", 0)))] if feeds else []
+        samples = (
+            [
+                {names[j]: s[f"i{j}"] for j in range(len(names))}
+                for s in unstack(feeds, int(args.get("samples", 0)))
+            ]
+            if feeds
+            else []
+        )
         data = job.run(samples, signature, self.phase)
         self.phase("writing")
         fd = os.open(args["part"], os.O_WRONLY | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0))
@@ -55,8 +66,12 @@ class QuantizeChild(Child):
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        return {"seconds": round(time.monotonic() - t0, 3), "signature": signature,
-                "unsupported": unsupported, "notes": job.notes}, None
+        return {
+            "seconds": round(time.monotonic() - t0, 3),
+            "signature": signature,
+            "unsupported": unsupported,
+            "notes": job.notes,
+        }, None
 
 
 def main(argv: list[str]) -> int:

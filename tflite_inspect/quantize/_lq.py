@@ -71,14 +71,18 @@ def prepare(buffer: bytes, static: bool) -> tuple[bytes, str, list[str]]:
         if code.builtinCode != real:
             code.builtinCode, changed = real, changed + 1
     if changed:
-        notes.append(f"{changed} operator code(s) were stored only in deprecated_builtin_code "
-                     "(an older converter); set builtin_code too, which litert-quantizer reads")
+        notes.append(
+            f"{changed} operator code(s) were stored only in deprecated_builtin_code "
+            "(an older converter); set builtin_code too, which litert-quantizer reads"
+        )
     signature = model.signatureDefs[0].signatureKey.decode() if model.signatureDefs else ""
     if static and not model.signatureDefs:
         model.signatureDefs = [_signature(model.subgraphs[0])]
         signature = DEFAULT_SIGNATURE
-        notes.append(f"the model had no signature: {DEFAULT_SIGNATURE!r} was added "
-                     "(litert-quantizer calibrates through a signature)")
+        notes.append(
+            f"the model had no signature: {DEFAULT_SIGNATURE!r} was added "
+            "(litert-quantizer calibrates through a signature)"
+        )
     if not notes:
         return buffer, signature, notes
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model)), signature, notes
@@ -103,8 +107,14 @@ class Job:
     """One recipe on one float model: `quantizer` holds the litert-quantizer recipe built from our
     recipe name, the kept-float ops and the blockwise fallbacks (`notes`)."""
 
-    def __init__(self, buffer: bytes, recipe: str, block_size: int, keep: Sequence[int],
-                 notes: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        buffer: bytes,
+        recipe: str,
+        block_size: int,
+        keep: Sequence[int],
+        notes: Sequence[str] = (),
+    ) -> None:
         self.buffer = buffer
         self.recipe = recipe
         self.model = flatbuffer_utils.convert_bytearray_to_object(buffer)
@@ -116,8 +126,10 @@ class Job:
         for i in sorted(self.keep):
             if 0 <= i < len(sg.operators):
                 self.quantizer.update_quantization_recipe(
-                    _exact(_scope(sg.operators[i], sg.tensors)), _ALL,
-                    algorithm_key=AlgorithmName.NO_QUANTIZE)
+                    _exact(_scope(sg.operators[i], sg.tensors)),
+                    _ALL,
+                    algorithm_key=AlgorithmName.NO_QUANTIZE,
+                )
 
     def _add_recipe(self, block_size: int) -> None:
         q = self.quantizer
@@ -146,10 +158,13 @@ class Job:
                 shape = _weight(self.model, sg, op)
                 if name not in BLOCKWISE_OPS or shape is None or shape[-1] % block_size == 0:
                     continue
-                q.add_weight_only_config(_exact(_scope(op, sg.tensors)),
-                                         qtyping.TFLOperationName(name), 4)
-                self.notes.append(f"op {index} {name}: input depth {int(shape[-1])} is not a "
-                                  f"multiple of block size {block_size}; int4 channelwise")
+                q.add_weight_only_config(
+                    _exact(_scope(op, sg.tensors)), qtyping.TFLOperationName(name), 4
+                )
+                self.notes.append(
+                    f"op {index} {name}: input depth {int(shape[-1])} is not a "
+                    f"multiple of block size {block_size}; int4 channelwise"
+                )
 
     @property
     def static(self) -> bool:
@@ -167,35 +182,48 @@ class Job:
                 continue
             name = _op_name(self.model, op)
             code = self.model.operatorCodes[op.opcodeIndex]
-            label = name or (code.customCode.decode(errors="replace") if code.customCode
-                             else _BUILTIN_NAMES.get(code.builtinCode, f"builtin {code.builtinCode}"))
+            label = name or (
+                code.customCode.decode(errors="replace")
+                if code.customCode
+                else _BUILTIN_NAMES.get(code.builtinCode, f"builtin {code.builtinCode}")
+            )
             # static: an op that produces float values (SHAPE of a float tensor does not);
             # weight recipes: an op with float weights
-            relevant = (any(sg.tensors[i].type == schema.TensorType.FLOAT32
-                            for i in op.outputs if i >= 0)
-                        if self.static else _weight(self.model, sg, op) is not None)
+            relevant = (
+                any(sg.tensors[i].type == schema.TensorType.FLOAT32 for i in op.outputs if i >= 0)
+                if self.static
+                else _weight(self.model, sg, op) is not None
+            )
             if not relevant:
                 continue
             if name is None:
                 found.append({"op": index, "opcode": label, "why": "unknown to litert-quantizer"})
                 continue
-            key, _ = manager.get_quantization_configs(qtyping.TFLOperationName(name),
-                                                      _scope(op, sg.tensors))
+            key, _ = manager.get_quantization_configs(
+                qtyping.TFLOperationName(name), _scope(op, sg.tensors)
+            )
             if key == AlgorithmName.NO_QUANTIZE:
-                found.append({"op": index, "opcode": label,
-                              "why": f"no {self.recipe} rule for {name} in litert-quantizer"})
+                found.append(
+                    {
+                        "op": index,
+                        "opcode": label,
+                        "why": f"no {self.recipe} rule for {name} in litert-quantizer",
+                    }
+                )
         return found
 
-    def run(self, samples: list[dict[str, np.ndarray]], signature: str,
-            phase: Callable[[str], None]) -> bytes:
+    def run(
+        self, samples: list[dict[str, np.ndarray]], signature: str, phase: Callable[[str], None]
+    ) -> bytes:
         """Calibrates (static recipes) and quantizes; returns the quantized model's bytes."""
         calibration = None
         if self.quantizer.need_calibration:
             phase("calibrating")
             calibration = self.quantizer.calibrate({signature: samples}, num_threads=1)
         phase("quantizing")
-        result = self.quantizer.quantize(calibration, enable_progress_bar=False,
-                                         enable_progress_report=False)
+        result = self.quantizer.quantize(
+            calibration, enable_progress_bar=False, enable_progress_report=False
+        )
         if result.quantized_model is None:
             raise RuntimeError("litert-quantizer returned no model")
         return bytes(result.quantized_model)

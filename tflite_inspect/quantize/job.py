@@ -33,8 +33,14 @@ from ..runtime.session import ChildSession, Limits, Progress
 from .plan import QuantizeError, float_ops, output_path, refuse_target, resolve_keep
 from .recipes import BLOCK_SIZES, RECIPES
 
-__all__ = ["EXTRA_MISSING", "QuantizeReport", "QuantizeRequest", "RecipeResult",
-           "quantize_model", "quantizer_available"]
+__all__ = [
+    "EXTRA_MISSING",
+    "QuantizeReport",
+    "QuantizeRequest",
+    "RecipeResult",
+    "quantize_model",
+    "quantizer_available",
+]
 
 EXTRA_MISSING = "quantize needs the quantize extra: pip install 'tflite-inspect[quantize]'"
 CHILD = "tflite_inspect.quantize._child"
@@ -74,10 +80,17 @@ class RecipeResult:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recipe": self.recipe, "outcome": self.outcome, "message": self.message,
-                "path": str(self.path) if self.path else None, "size_bytes": self.size,
-                "weight_bytes": self.weight_bytes, "seconds": self.seconds,
-                "unsupported": self.unsupported, "notes": self.notes}
+        return {
+            "recipe": self.recipe,
+            "outcome": self.outcome,
+            "message": self.message,
+            "path": str(self.path) if self.path else None,
+            "size_bytes": self.size,
+            "weight_bytes": self.weight_bytes,
+            "seconds": self.seconds,
+            "unsupported": self.unsupported,
+            "notes": self.notes,
+        }
 
 
 @dataclass
@@ -92,22 +105,29 @@ class QuantizeReport:
         return value / base if value is not None and base else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "kept_float": self.kept_float,
-                "calibration": self.calibration, "results": [r.to_dict() for r in self.results]}
+        return {
+            "source": self.source,
+            "kept_float": self.kept_float,
+            "calibration": self.calibration,
+            "results": [r.to_dict() for r in self.results],
+        }
 
 
 def _check(request: QuantizeRequest) -> list[int]:
     if not quantizer_available():
         raise QuantizeError(EXTRA_MISSING)
     if request.block_size not in BLOCK_SIZES:
-        raise QuantizeError(f"--block-size {request.block_size}: expected one of "
-                            f"{', '.join(map(str, BLOCK_SIZES))}")
+        raise QuantizeError(
+            f"--block-size {request.block_size}: expected one of {', '.join(map(str, BLOCK_SIZES))}"
+        )
     if not request.source.is_file():
         raise QuantizeError(f"{request.source}: no such file")
     static = [r for r in request.recipes if RECIPES[r].static]
     if static and request.calibration is None:
-        raise QuantizeError(f"{static[0]} needs calibration samples: pass --calibration data.npz "
-                            "(arrays keyed by input name, the first axis counting samples)")
+        raise QuantizeError(
+            f"{static[0]} needs calibration samples: pass --calibration data.npz "
+            "(arrays keyed by input name, the first axis counting samples)"
+        )
     ops = float_ops(request.source)
     keep = resolve_keep(request.keep_float, ops)
     for recipe in request.recipes:
@@ -127,8 +147,10 @@ def _calibration(path: Path, specs: list[TensorSpec]) -> tuple[list[dict[str, np
     for spec in specs:
         kind = np.asarray(samples.values[0][spec.name]).dtype.kind
         if spec.dtype.startswith("float") and kind not in "f":
-            raise QuantizeError(f"{path}: input {spec.name!r} takes {spec.dtype}, the "
-                                f"calibration set holds {samples.values[0][spec.name].dtype}")
+            raise QuantizeError(
+                f"{path}: input {spec.name!r} takes {spec.dtype}, the "
+                f"calibration set holds {samples.values[0][spec.name].dtype}"
+            )
     feeds = [{f"i{j}": a for j, a in enumerate(feed_arrays(s, specs))} for s in samples.values]
     return feeds, samples.source
 
@@ -159,8 +181,9 @@ class _Run:
         self.specs: list[TensorSpec] = []
         self.feeds: list[dict[str, np.ndarray]] = []
 
-    def recipe(self, recipe: str, keep: list[int] | None = None,
-               target: Path | None = None) -> RecipeResult:
+    def recipe(
+        self, recipe: str, keep: list[int] | None = None, target: Path | None = None
+    ) -> RecipeResult:
         """Quantizes with `recipe`, keeping `keep` (default: the request's) float, into `target`
         (default: DIR/STEM.RECIPE.tflite). Raises ChildFailure only when the child is gone."""
         r = self.request
@@ -173,10 +196,15 @@ class _Run:
         t0 = time.monotonic()
         try:
             static = RECIPES[recipe].static
-            args = {"model": str(r.source.absolute()), "recipe": recipe, "part": str(part),
-                    "block_size": r.block_size, "keep": self.keep if keep is None else keep,
-                    "inputs": [s.name for s in self.specs],
-                    "samples": len(self.feeds) if static else 0}
+            args = {
+                "model": str(r.source.absolute()),
+                "recipe": recipe,
+                "part": str(part),
+                "block_size": r.block_size,
+                "keep": self.keep if keep is None else keep,
+                "inputs": [s.name for s in self.specs],
+                "samples": len(self.feeds) if static else 0,
+            }
             answer, _ = self.session.call("quantize", args, stack(self.feeds) if static else None)
             result.unsupported = list(answer.get("unsupported", []))
             result.notes = list(answer.get("notes", []))
@@ -206,8 +234,9 @@ class _Run:
             interp = RemoteInterpreter(self.session, str(part), InterpreterConfig())
             interp.run(random_samples(interp.inputs, 1, seed=0).values)
         except ChildFailure as failure:
-            raise QuantizeError("the quantized model does not run in the interpreter: "
-                                f"{failure.outcome.line()}") from failure
+            raise QuantizeError(
+                f"the quantized model does not run in the interpreter: {failure.outcome.line()}"
+            ) from failure
 
 
 def open_run(request: QuantizeRequest, session: ChildSession, report: QuantizeReport) -> _Run:
@@ -215,20 +244,26 @@ def open_run(request: QuantizeRequest, session: ChildSession, report: QuantizeRe
     samples when a static recipe needs them. Raises QuantizeError."""
     run = _Run(request, session, report.kept_float)
     try:
-        float_interp = RemoteInterpreter(session, str(request.source.absolute()),
-                                         InterpreterConfig())
+        float_interp = RemoteInterpreter(
+            session, str(request.source.absolute()), InterpreterConfig()
+        )
     except ChildFailure as failure:
-        raise QuantizeError(f"{request.source}: the float model does not load in the "
-                            f"interpreter: {failure.outcome.line()}") from failure
+        raise QuantizeError(
+            f"{request.source}: the float model does not load in the "
+            f"interpreter: {failure.outcome.line()}"
+        ) from failure
     run.specs = float_interp.inputs
     if request.calibration is not None and any(RECIPES[r].static for r in request.recipes):
         run.feeds, report.calibration = _calibration(request.calibration, run.specs)
     return run
 
 
-def start(request: QuantizeRequest, limits: Limits | None = None,
-          progress: Progress | None = None,
-          cancel: threading.Event | None = None) -> tuple[QuantizeReport, ChildSession]:
+def start(
+    request: QuantizeRequest,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[QuantizeReport, ChildSession]:
     """Checks the request (raises QuantizeError), creates the output folder, starts the child."""
     keep = _check(request)
     request.outdir.mkdir(parents=True, exist_ok=True)
@@ -237,9 +272,13 @@ def start(request: QuantizeRequest, limits: Limits | None = None,
     return report, ChildSession(limits=limits, progress=progress, cancel=cancel, module=CHILD)
 
 
-def quantize_model(request: QuantizeRequest, *, limits: Limits | None = None,
-                   progress: Progress | None = None,
-                   cancel: threading.Event | None = None) -> QuantizeReport:
+def quantize_model(
+    request: QuantizeRequest,
+    *,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> QuantizeReport:
     """Runs every recipe of `request`; see the module docstring. Raises QuantizeError for what the
     user can fix before anything is written (missing extra, quantized input, missing or
     mismatched calibration, existing outputs without force)."""

@@ -12,8 +12,15 @@ from pathlib import Path
 from ..analysis.quantmode import quantization_summary
 from ..model import open_model
 
-__all__ = ["FloatOp", "QuantizeError", "float_ops", "output_path", "refuse_target",
-           "resolve_keep", "split_worst"]
+__all__ = [
+    "FloatOp",
+    "QuantizeError",
+    "float_ops",
+    "output_path",
+    "refuse_target",
+    "resolve_keep",
+    "split_worst",
+]
 
 
 class QuantizeError(ValueError):
@@ -42,22 +49,28 @@ def float_ops(path: Path) -> list[FloatOp]:
         summary = quantization_summary(model)
         main = model.main_subgraph
         if summary.mode != "float32":
-            raise QuantizeError(f"{path}: already quantized ({_why(model, summary.mode)}); "
-                                "quantize needs the float32 model")
+            raise QuantizeError(
+                f"{path}: already quantized ({_why(model, summary.mode)}); "
+                "quantize needs the float32 model"
+            )
         if main is None:
             raise QuantizeError(f"{path}: the model has no subgraph to quantize")
+
         def names(indices: Sequence[int]) -> tuple[str, ...]:
             return tuple(main.tensors[i].name for i in indices if 0 <= i < len(main.tensors))
 
-        return [FloatOp(op.index, op.opcode_name, names(op.outputs), names(op.inputs))
-                for op in main.operators]
+        return [
+            FloatOp(op.index, op.opcode_name, names(op.outputs), names(op.inputs))
+            for op in main.operators
+        ]
 
 
 def _why(model: object, mode: str) -> str:
     quantized = 0
     for sg in model.subgraphs:  # type: ignore[attr-defined]
-        quantized += sum(1 for t in sg.tensors if t.quantization is not None
-                         and t.quantization.scales)
+        quantized += sum(
+            1 for t in sg.tensors if t.quantization is not None and t.quantization.scales
+        )
     if mode == "float16 weights":
         return "float16 weights dequantized at run time"
     return f"{mode}: {quantized} tensor(s) carry quantization parameters"

@@ -19,15 +19,21 @@ class Recipe:
     static: bool = False
 
 
-RECIPES: dict[str, Recipe] = {r.name: r for r in (
-    Recipe("dynamic-int8", "int8 channelwise weights, float activations quantized at run time"),
-    Recipe("weight-int8", "int8 channelwise weights dequantized to float (DEQUANTIZE ops)"),
-    Recipe("weight-int4", "int4 weights: blockwise (--block-size) for FULLY_CONNECTED and "
-           "EMBEDDING_LOOKUP, channelwise for the other weight ops"),
-    Recipe("static-int8", "int8 weights and activations (full integer, int8 I/O)", static=True),
-    Recipe("static-int16x8", "int8 weights, int16 activations", static=True),
-    Recipe("float16", "float16 weights dequantized to float32 (FLOAT_CASTING)"),
-)}
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe("dynamic-int8", "int8 channelwise weights, float activations quantized at run time"),
+        Recipe("weight-int8", "int8 channelwise weights dequantized to float (DEQUANTIZE ops)"),
+        Recipe(
+            "weight-int4",
+            "int4 weights: blockwise (--block-size) for FULLY_CONNECTED and "
+            "EMBEDDING_LOOKUP, channelwise for the other weight ops",
+        ),
+        Recipe("static-int8", "int8 weights and activations (full integer, int8 I/O)", static=True),
+        Recipe("static-int16x8", "int8 weights, int16 activations", static=True),
+        Recipe("float16", "float16 weights dequantized to float32 (FLOAT_CASTING)"),
+    )
+}
 
 
 def recipe_names(choice: str, have_calibration: bool) -> list[str]:

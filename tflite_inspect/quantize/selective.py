@@ -47,11 +47,19 @@ class Variant:
     trial: bool = False  # a measurement only: its file is not kept
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "path": None if self.trial else _str(self.result.path),
-                "size_bytes": self.result.size, "weight_bytes": self.result.weight_bytes,
-                "kept_float": self.kept_float, "sqnr_db": self.sqnr_db, "cosine": self.cosine,
-                "accuracy": self.accuracy, "trial": self.trial,
-                "outcome": self.result.outcome, "message": self.result.message}
+        return {
+            "name": self.name,
+            "path": None if self.trial else _str(self.result.path),
+            "size_bytes": self.result.size,
+            "weight_bytes": self.result.weight_bytes,
+            "kept_float": self.kept_float,
+            "sqnr_db": self.sqnr_db,
+            "cosine": self.cosine,
+            "accuracy": self.accuracy,
+            "trial": self.trial,
+            "outcome": self.result.outcome,
+            "message": self.result.message,
+        }
 
 
 def _str(path: Path | None) -> str | None:
@@ -71,10 +79,19 @@ class SelectiveReport:
     def recovered(self, v: Variant) -> tuple[float | None, int | None]:
         """(dB gained, bytes spent) against the first variant (the plain recipe)."""
         base = self.variants[0]
-        db = (v.sqnr_db - base.sqnr_db if v.sqnr_db is not None and base.sqnr_db is not None
-              and math.isfinite(v.sqnr_db) and math.isfinite(base.sqnr_db) else None)
-        spent = (v.result.size - base.result.size
-                 if v.result.size is not None and base.result.size is not None else None)
+        db = (
+            v.sqnr_db - base.sqnr_db
+            if v.sqnr_db is not None
+            and base.sqnr_db is not None
+            and math.isfinite(v.sqnr_db)
+            and math.isfinite(base.sqnr_db)
+            else None
+        )
+        spent = (
+            v.result.size - base.result.size
+            if v.result.size is not None and base.result.size is not None
+            else None
+        )
         return db, spent
 
     def to_dict(self) -> dict[str, Any]:
@@ -83,11 +100,18 @@ class SelectiveReport:
             db, spent = self.recovered(v)
             # no ratio when nothing was spent: a smaller model that gains is free, not "negative"
             per_kib = db / (spent / 1024) if db is not None and spent and spent > 0 else None
-            rows.append({**v.to_dict(), "recovered_db": db, "spent_bytes": spent,
-                         "db_per_kib": per_kib})
-        return {**self.quantize.to_dict(), "recipe": self.recipe, "k": self.k,
-                "samples": self.samples, "ranking": self.ranking, "variants": rows,
-                "notes": self.notes}
+            rows.append(
+                {**v.to_dict(), "recovered_db": db, "spent_bytes": spent, "db_per_kib": per_kib}
+            )
+        return {
+            **self.quantize.to_dict(),
+            "recipe": self.recipe,
+            "k": self.k,
+            "samples": self.samples,
+            "ranking": self.ranking,
+            "variants": rows,
+            "notes": self.notes,
+        }
 
 
 def worst_path(request: QuantizeRequest, recipe: str, k: int) -> Path:
@@ -106,8 +130,9 @@ def _measure(variant: Variant, cmp: CompareReport) -> None:
     variant.accuracy = cmp.b.accuracy
 
 
-def _rank(layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int],
-          outputs: set[str]) -> list[dict]:
+def _rank(
+    layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int], outputs: set[str]
+) -> list[dict]:
     """Float ops worst first by their isolated SQNR (the op alone on the quantized model's own
     inputs: what its own quantization costs); where no isolated figure exists, by the drop of
     the accumulated SQNR at the op. `output` marks the ops that produce a model output (tensor
@@ -128,9 +153,17 @@ def _rank(layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int],
             continue
         if not math.isfinite(score):
             score = -math.inf
-        ranked.append({"op": op.index, "opcode": op.opcode, "sqnr_db": row.get("sqnr_db"),
-                       "isolated_sqnr_db": iso, "sqnr_drop_db": drop,
-                       "output": bool(outputs & set(op.outputs)), "_score": score})
+        ranked.append(
+            {
+                "op": op.index,
+                "opcode": op.opcode,
+                "sqnr_db": row.get("sqnr_db"),
+                "isolated_sqnr_db": iso,
+                "sqnr_drop_db": drop,
+                "output": bool(outputs & set(op.outputs)),
+                "_score": score,
+            }
+        )
     unique = {r["op"]: r for r in sorted(ranked, key=lambda r: r["_score"])}
     out = sorted(unique.values(), key=lambda r: -r["_score"])
     for r in out:
@@ -142,15 +175,18 @@ def candidates_of(ranking: list[dict[str, Any]], k: int) -> list[dict[str, Any]]
     """The 2K worst by isolated SQNR, then the K whose accumulated SQNR drops most at the op
     (an op can be fine alone and still amplify the error it receives), then the ops that
     produce a model output."""
-    picked = ranking[:2 * k]
-    by_drop = sorted((r for r in ranking if r["sqnr_drop_db"] is not None
-                      and math.isfinite(r["sqnr_drop_db"])), key=lambda r: -r["sqnr_drop_db"])
+    picked = ranking[: 2 * k]
+    by_drop = sorted(
+        (r for r in ranking if r["sqnr_drop_db"] is not None and math.isfinite(r["sqnr_drop_db"])),
+        key=lambda r: -r["sqnr_drop_db"],
+    )
     picked += [r for r in by_drop if r not in picked][:k]
     return picked + [r for r in ranking if r["output"] and r not in picked]
 
 
-def _trial(run: Any, recipe: str, keep: list[int], target: Path,
-           compare: Callable[[Path], CompareReport]) -> Variant:
+def _trial(
+    run: Any, recipe: str, keep: list[int], target: Path, compare: Callable[[Path], CompareReport]
+) -> Variant:
     names = ", ".join(f"op {i}" for i in keep)
     trial = Variant(f"{names} float", keep, run.recipe(recipe, keep, target), trial=True)
     if trial.result.path is not None:
@@ -163,13 +199,21 @@ def _units(candidates: list[dict[str, Any]], ops: list[FloatOp]) -> list[list[in
     like FULLY_CONNECTED -> SOFTMAX only helps together (alone, the other re-quantizes the
     tensor between them)."""
     picked = [c["op"] for c in candidates]
-    pairs = [[a, b] for a in picked for b in picked
-             if a != b and set(ops[a].outputs) & set(ops[b].inputs)]
+    pairs = [
+        [a, b]
+        for a in picked
+        for b in picked
+        if a != b and set(ops[a].outputs) & set(ops[b].inputs)
+    ]
     return [[a] for a in picked] + pairs
 
 
-def _greedy(out: SelectiveReport, units: list[list[int]], k: int,
-            measure: Callable[[list[int], int], Variant]) -> list[int]:
+def _greedy(
+    out: SelectiveReport,
+    units: list[list[int]],
+    k: int,
+    measure: Callable[[list[int], int], Variant],
+) -> list[int]:
     """Forward selection by measured output SQNR: each step adds the unit (an op, or a pair, see
     `_units`) that gains most with the ops already chosen, within K ops; it stops when no unit
     gains. Every trial becomes a row."""
@@ -185,28 +229,43 @@ def _greedy(out: SelectiveReport, units: list[list[int]], k: int,
             count += 1
             trial = measure(keep, count)
             out.variants.append(trial)
-            if trial.sqnr_db is not None and (best is None or best.sqnr_db is None
-                                              or trial.sqnr_db > best.sqnr_db):
+            if trial.sqnr_db is not None and (
+                best is None or best.sqnr_db is None or trial.sqnr_db > best.sqnr_db
+            ):
                 best = trial
-        if best is None or best.sqnr_db is None or (current is not None
-                                                    and best.sqnr_db <= current):
-            out.notes.append(f"stopped at {len(chosen)} op(s) kept float: no further trial "
-                             "raised the output SQNR")
+        if (
+            best is None
+            or best.sqnr_db is None
+            or (current is not None and best.sqnr_db <= current)
+        ):
+            out.notes.append(
+                f"stopped at {len(chosen)} op(s) kept float: no further trial "
+                "raised the output SQNR"
+            )
             break
-        chosen, current = [i for i in best.kept_float if i in {u for x in units for u in x}], \
-            best.sqnr_db
+        chosen, current = (
+            [i for i in best.kept_float if i in {u for x in units for u in x}],
+            best.sqnr_db,
+        )
     return chosen
 
 
-def keep_worst(request: QuantizeRequest, k: int, *, inputs: Path | None = None,
-               limits: Limits | None = None, progress: Progress | None = None,
-               cancel: threading.Event | None = None) -> SelectiveReport:
+def keep_worst(
+    request: QuantizeRequest,
+    k: int,
+    *,
+    inputs: Path | None = None,
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+) -> SelectiveReport:
     """The loop of the module docstring for the one recipe of `request`. `inputs` (default: the
     calibration set, else 8 seeded random samples) are the samples compared; labels `y` in
     them give accuracy. Raises QuantizeError like `quantize_model`."""
     if len(request.recipes) != 1:
-        raise QuantizeError("--keep-float worst:K takes one recipe, not "
-                            f"{', '.join(request.recipes)}")
+        raise QuantizeError(
+            f"--keep-float worst:K takes one recipe, not {', '.join(request.recipes)}"
+        )
     recipe = request.recipes[0]
     final_target = worst_path(request, recipe, k)
     refuse_target(final_target, request.force)
@@ -216,8 +275,15 @@ def keep_worst(request: QuantizeRequest, k: int, *, inputs: Path | None = None,
     out = SelectiveReport(report, recipe, k)
 
     def compare(path: Path) -> CompareReport:
-        return compare_models(request.source, path, inputs=samples, per_layer=False, runs=0,
-                              limits=limits, cancel=cancel)
+        return compare_models(
+            request.source,
+            path,
+            inputs=samples,
+            per_layer=False,
+            runs=0,
+            limits=limits,
+            cancel=cancel,
+        )
 
     with session:
         run = open_run(request, session, report)
@@ -226,29 +292,47 @@ def keep_worst(request: QuantizeRequest, k: int, *, inputs: Path | None = None,
         out.variants.append(base)
         if base.result.path is None:
             return out
-        layered = compare_models(request.source, base.result.path, inputs=samples,
-                                 per_layer=True, runs=0, limits=limits, cancel=cancel)
+        layered = compare_models(
+            request.source,
+            base.result.path,
+            inputs=samples,
+            per_layer=True,
+            runs=0,
+            limits=limits,
+            cancel=cancel,
+        )
         _measure(base, layered)
         out.samples = layered.source
-        out.ranking = _rank(layered.layers, ops, report.kept_float,
-                            {o["tensor_name"] for o in layered.outputs})
+        out.ranking = _rank(
+            layered.layers, ops, report.kept_float, {o["tensor_name"] for o in layered.outputs}
+        )
         if not out.ranking:
-            out.notes.append("no op of the float model pairs with a quantized layer; nothing "
-                             "to keep float")
+            out.notes.append(
+                "no op of the float model pairs with a quantized layer; nothing to keep float"
+            )
             return out
         trials = Path(tempfile.mkdtemp(prefix=".quantize-trials-", dir=request.outdir))
         try:
             candidates = candidates_of(out.ranking, k)
-            chosen = _greedy(out, _units(candidates, ops), k, lambda keep, i: _trial(
-                run, recipe, sorted({*report.kept_float, *keep}), trials / f"t{i}.tflite",
-                compare))
+            chosen = _greedy(
+                out,
+                _units(candidates, ops),
+                k,
+                lambda keep, i: _trial(
+                    run,
+                    recipe,
+                    sorted({*report.kept_float, *keep}),
+                    trials / f"t{i}.tflite",
+                    compare,
+                ),
+            )
             if not chosen:
-                out.notes.append("no op kept float raised the output SQNR: no worst:K model "
-                                 "was written")
+                out.notes.append(
+                    "no op kept float raised the output SQNR: no worst:K model was written"
+                )
                 return out
             chosen = sorted({*chosen, *report.kept_float})
-            final = Variant(f"{recipe} worst:{k}", chosen,
-                            run.recipe(recipe, chosen, final_target))
+            final = Variant(f"{recipe} worst:{k}", chosen, run.recipe(recipe, chosen, final_target))
             final.result.recipe = final.name
             report.results.append(final.result)
             if final.result.path is not None:
@@ -257,4 +341,3 @@ def keep_worst(request: QuantizeRequest, k: int, *, inputs: Path | None = None,
         finally:
             shutil.rmtree(trials, ignore_errors=True)
     return out
-

@@ -51,8 +51,9 @@ def _fault(kind: str) -> None:
     elif kind == "abort":
         os.abort()
     elif kind in ("fpe", "bus", "ill"):
-        os.kill(os.getpid(), {"fpe": signal.SIGFPE, "bus": signal.SIGBUS,
-                              "ill": signal.SIGILL}[kind])
+        os.kill(
+            os.getpid(), {"fpe": signal.SIGFPE, "bus": signal.SIGBUS, "ill": signal.SIGILL}[kind]
+        )
     elif kind == "hang":
         while True:
             time.sleep(3600)
@@ -110,11 +111,21 @@ class Child:
             try:
                 result, arrays = self.handle(request)
             except MemoryError as err:
-                self.send("error", kind="oom", type="MemoryError", message=str(err) or
-                          "MemoryError", phase=self.phase_name)
+                self.send(
+                    "error",
+                    kind="oom",
+                    type="MemoryError",
+                    message=str(err) or "MemoryError",
+                    phase=self.phase_name,
+                )
             except Exception as err:  # the interpreter's refusal, sent as text to the parent
-                self.send("error", kind="error", type=type(err).__name__, message=str(err),
-                          phase=self.phase_name)
+                self.send(
+                    "error",
+                    kind="error",
+                    type=type(err).__name__,
+                    message=str(err),
+                    phase=self.phase_name,
+                )
             else:
                 self.send("done", result=result, arrays=arrays)
 
@@ -151,10 +162,15 @@ class Child:
             if name == "loading":
                 self.maybe_fault("load")
 
-        loaded = Loaded(args["model"], backend=args.get("backend", "auto"),
-                        resolver=args.get("resolver", "auto"),
-                        preserve=bool(args.get("preserve", False)), threads=args.get("threads"),
-                        signature=args.get("signature"), phase=phase)
+        loaded = Loaded(
+            args["model"],
+            backend=args.get("backend", "auto"),
+            resolver=args.get("resolver", "auto"),
+            preserve=bool(args.get("preserve", False)),
+            threads=args.get("threads"),
+            signature=args.get("signature"),
+            phase=phase,
+        )
         self.loaded[args["key"]] = loaded
         return loaded.describe()
 
@@ -170,16 +186,19 @@ class Child:
 
         def make(content: bytes) -> Any:
             return interpreter_cls(
-                model_content=content, num_threads=1,
-                experimental_op_resolver_type=resolver_type.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+                model_content=content,
+                num_threads=1,
+                experimental_op_resolver_type=resolver_type.BUILTIN_WITHOUT_DEFAULT_DELEGATES,
+            )
 
         source = Source(args["model"])
         built: dict[str, Any] = {}
         failed: dict[str, str] = {}
         for n, job in enumerate(args["jobs"]):
             try:
-                one = OneOp(source, list(job["feeds"]), list(job["outputs"]), make,
-                            job.get("shapes"))
+                one = OneOp(
+                    source, list(job["feeds"]), list(job["outputs"]), make, job.get("shapes")
+                )
                 one.sources = list(job["sources"])
                 built[str(job["id"])] = one
             except Exception as err:  # the op cannot stand alone: the parent says why
@@ -188,8 +207,9 @@ class Child:
         self.isolated = built
         return {"built": sorted(built, key=int), "failed": failed}
 
-    def isolate_run(self, args: dict[str, Any], feeds: dict[str, Any],
-                    request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def isolate_run(
+        self, args: dict[str, Any], feeds: dict[str, Any], request: dict[str, Any]
+    ) -> tuple[dict[str, Any], str | None]:
         """Runs every built one-op model on each sample's `J.K` arrays (job J, its K-th fed
         input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke."""
         import numpy as np
@@ -207,10 +227,13 @@ class Child:
                 raw = [inputs[s].get(f"t{src['index']}") for src in one.sources]
                 if any(v is None for v in raw):
                     continue
-                values = [dequantize(v, src["scales"], src["zero_points"],
-                                     src["quantized_dimension"])
-                          if src["scales"] and v.dtype.kind in "iu" else v
-                          for v, src in zip(raw, one.sources, strict=True) if v is not None]
+                values = [
+                    dequantize(v, src["scales"], src["zero_points"], src["quantized_dimension"])
+                    if src["scales"] and v.dtype.kind in "iu"
+                    else v
+                    for v, src in zip(raw, one.sources, strict=True)
+                    if v is not None
+                ]
                 try:
                     outs = one.run(values)
                 except Exception as err:  # the interpreter's refusal for this op
@@ -221,8 +244,9 @@ class Child:
         np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
         return {"samples": samples, "failed": failed}, path
 
-    def run(self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any],
-            request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def run(
+        self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any], request: dict[str, Any]
+    ) -> tuple[dict[str, Any], str | None]:
         import numpy as np
 
         from ._wire import stack, unstack

@@ -37,9 +37,15 @@ def import_backend(which: str = "auto") -> tuple[str, str, Any, Any]:
         try:
             import tensorflow as tf
         except ImportError as err:
-            raise ImportError("no TFLite interpreter is installed: pip install ai-edge-litert "
-                              "(or tensorflow)") from err
-        return "tensorflow", tf.__version__, tf.lite.Interpreter, tf.lite.experimental.OpResolverType
+            raise ImportError(
+                "no TFLite interpreter is installed: pip install ai-edge-litert (or tensorflow)"
+            ) from err
+        return (
+            "tensorflow",
+            tf.__version__,
+            tf.lite.Interpreter,
+            tf.lite.experimental.OpResolverType,
+        )
     raise ValueError(f"unknown backend {which!r}: expected auto, litert or tensorflow")
 
 
@@ -81,9 +87,17 @@ class Loaded:
     """A built and allocated interpreter for one signature (or the primary subgraph when the model
     has none). Raises the interpreter's errors from construction and `allocate_tensors()`."""
 
-    def __init__(self, model_path: str, *, backend: str, resolver: str, preserve: bool,
-                 threads: int | None, signature: str | None,
-                 phase: Callable[[str], None]) -> None:
+    def __init__(
+        self,
+        model_path: str,
+        *,
+        backend: str,
+        resolver: str,
+        preserve: bool,
+        threads: int | None,
+        signature: str | None,
+        phase: Callable[[str], None],
+    ) -> None:
         phase("importing")
         self.backend, self.version, interpreter_cls, resolver_type = import_backend(backend)
         if resolver not in RESOLVERS:
@@ -121,8 +135,11 @@ class Loaded:
         self._shapes = {s["index"]: tuple(s["shape"]) for s in self.inputs}
         self.ops = [op for op in self.interp._get_ops_details() if op["op_name"] != "DELEGATE"]
         delegated = len(self.ops) != len(self.interp._get_ops_details())
-        self.delegate = ("XNNPACK" if self.resolver in ("AUTO", "BUILTIN") else "a delegate") \
-            if delegated else "none"
+        self.delegate = (
+            ("XNNPACK" if self.resolver in ("AUTO", "BUILTIN") else "a delegate")
+            if delegated
+            else "none"
+        )
 
     def _pick_signature(self, wanted: str | None) -> str | None:
         if wanted is not None:
@@ -187,23 +204,39 @@ class Loaded:
         for op in self.ops:
             for out in op["outputs"]:
                 if out >= 0:
-                    self._add_activation(found, int(out), op["op_name"], int(op["index"]),
-                                         [int(i) for i in op["inputs"] if i >= 0])
+                    self._add_activation(
+                        found,
+                        int(out),
+                        op["op_name"],
+                        int(op["index"]),
+                        [int(i) for i in op["inputs"] if i >= 0],
+                    )
         for act in found.values():
             act["inputs"] = [i for i in act["inputs"] if i in found]
         # DEQUANTIZE of a constant (float16 / dynamic-range weights) computes a weight, not an
         # activation: leave it out of what per-layer comparison must match.
         return [a for a in found.values() if a["producer"] != "DEQUANTIZE" or a["inputs"]]
 
-    def _add_activation(self, found: dict[int, dict[str, Any]], index: int, producer: str | None,
-                        order: int, inputs: list[int]) -> None:
+    def _add_activation(
+        self,
+        found: dict[int, dict[str, Any]],
+        index: int,
+        producer: str | None,
+        order: int,
+        inputs: list[int],
+    ) -> None:
         d = self._details(index)
         if d is None or dtype_name(d["dtype"]) in ("string", "bool"):
             return
         found[index] = {
-            "index": index, "name": d.get("name", ""), "dtype": dtype_name(d["dtype"]),
-            "shape": [int(x) for x in d["shape"]], **_quant(d),
-            "producer": producer, "order": order, "inputs": inputs,
+            "index": index,
+            "name": d.get("name", ""),
+            "dtype": dtype_name(d["dtype"]),
+            "shape": [int(x) for x in d["shape"]],
+            **_quant(d),
+            "producer": producer,
+            "order": order,
+            "inputs": inputs,
         }
 
     # -- running ----------------------------------------------------------------------------
@@ -243,7 +276,9 @@ class Loaded:
         """Copies of the given subgraph-0 tensors after an invoke. Needs preserve_all_tensors:
         otherwise the arena reuses their memory and the values would be silently wrong."""
         if not self.preserve:
-            raise ValueError("capturing intermediate tensors needs experimental_preserve_all_tensors")
+            raise ValueError(
+                "capturing intermediate tensors needs experimental_preserve_all_tensors"
+            )
         out: dict[int, np.ndarray] = {}
         for index in indices:
             try:
@@ -252,8 +287,9 @@ class Loaded:
                 continue
         return out
 
-    def time_invocations(self, runs: int, warmup: int,
-                         progress: Callable[[int, int], None]) -> list[float]:
+    def time_invocations(
+        self, runs: int, warmup: int, progress: Callable[[int, int], None]
+    ) -> list[float]:
         """Milliseconds per invoke() for `runs` runs after `warmup` untimed ones (inputs already
         fed)."""
         for _ in range(warmup):

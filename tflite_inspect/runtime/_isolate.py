@@ -40,11 +40,16 @@ class Source:
             self.data = fh.read()
         self.model = self.schema.ModelT.InitFromPackedBuf(bytearray(self.data), 0)
         graph = self.model.subgraphs[0]
-        self.producer = {int(out): k for k, op in enumerate(graph.operators or [])
-                         for out in _ints(op.outputs) if out >= 0}
+        self.producer = {
+            int(out): k
+            for k, op in enumerate(graph.operators or [])
+            for out in _ints(op.outputs)
+            if out >= 0
+        }
         self.inputs = set(_ints(graph.inputs))
-        self._op_names = {v: n for n, v in vars(self.schema.BuiltinOperator).items()
-                          if not n.startswith("_")}
+        self._op_names = {
+            v: n for n, v in vars(self.schema.BuiltinOperator).items() if not n.startswith("_")
+        }
 
     def op_name(self, k: int) -> str:
         op = self.model.subgraphs[0].operators[k]
@@ -54,8 +59,11 @@ class Source:
 
     def _has_data(self, index: int) -> bool:
         tensor = self.model.subgraphs[0].tensors[index]
-        buf = self.model.buffers[tensor.buffer] if 0 < tensor.buffer < len(self.model.buffers) \
+        buf = (
+            self.model.buffers[tensor.buffer]
+            if 0 < tensor.buffer < len(self.model.buffers)
             else None
+        )
         return buf is not None and (buf.data is not None and len(buf.data) > 0 or bool(buf.size))
 
     def buffer(self, k: int) -> Any:
@@ -106,8 +114,14 @@ class OneOp:
     ValueError when the op cannot stand alone (it calls subgraphs, or an input is neither fed nor
     computed from constants) and the interpreter's errors when the built model does not load."""
 
-    def __init__(self, source: Source, feeds: list[int], outputs: list[int],
-                 make: Callable[[bytes], Any], shapes: list[list[int]] | None = None) -> None:
+    def __init__(
+        self,
+        source: Source,
+        feeds: list[int],
+        outputs: list[int],
+        make: Callable[[bytes], Any],
+        shapes: list[list[int]] | None = None,
+    ) -> None:
         s = source.schema
         graph = source.model.subgraphs[0]
         k = source.producer.get(outputs[0], -1) if outputs else -1
@@ -123,8 +137,10 @@ class OneOp:
             chain = source._constant_chain(i)
             if chain is None:
                 t = graph.tensors[i]
-                raise ValueError(f"input tensor {i} ({_type_name(s, t.type)}) is computed at run "
-                                 "time but not captured for comparison")
+                raise ValueError(
+                    f"input tensor {i} ({_type_name(s, t.type)}) is computed at run "
+                    "time but not captured for comparison"
+                )
             ops.extend(x for x in chain if x not in ops)
         ops.append(k)
         remap: dict[int, int] = {}

@@ -22,8 +22,9 @@ def stack(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
     for name in names:
         values = [sample.get(name) for sample in samples]
         first = values[0]
-        if first is not None and all(v is not None and v.shape == first.shape
-                                     and v.dtype == first.dtype for v in values):
+        if first is not None and all(
+            v is not None and v.shape == first.shape and v.dtype == first.dtype for v in values
+        ):
             out[f"all@{name}"] = np.stack(values)  # type: ignore[arg-type]
             continue
         for i, value in enumerate(values):

@@ -55,9 +55,14 @@ class Side:
     _hits: int = 0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "outcome": self.outcome.to_dict(), "backend": self.backend,
-                "latency": self.latency.to_dict() if self.latency else None,
-                "latency_backend": self.latency_backend, "accuracy": self.accuracy}
+        return {
+            "file": self.file,
+            "outcome": self.outcome.to_dict(),
+            "backend": self.backend,
+            "latency": self.latency.to_dict() if self.latency else None,
+            "latency_backend": self.latency_backend,
+            "accuracy": self.accuracy,
+        }
 
 
 @dataclass
@@ -87,16 +92,26 @@ class CompareReport:
         return {
             "size": ratio(self.a.file["size"], self.b.file["size"]),
             "weight_bytes": ratio(self.a.file.get("weight_bytes"), self.b.file.get("weight_bytes")),
-            "latency_p50": ratio(self.a.latency.p50_ms if self.a.latency else None,
-                                 self.b.latency.p50_ms if self.b.latency else None),
+            "latency_p50": ratio(
+                self.a.latency.p50_ms if self.a.latency else None,
+                self.b.latency.p50_ms if self.b.latency else None,
+            ),
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"a": self.a.to_dict(), "b": self.b.to_dict(), "source": self.source,
-                "samples": self.samples, "per_layer": self.per_layer,
-                "isolated": self.isolated, "ratios": self.ratios(),
-                "outputs": self.outputs, "layers": self.layers, "tensors": self.tensors,
-                "notes": self.notes}
+        return {
+            "a": self.a.to_dict(),
+            "b": self.b.to_dict(),
+            "source": self.source,
+            "samples": self.samples,
+            "per_layer": self.per_layer,
+            "isolated": self.isolated,
+            "ratios": self.ratios(),
+            "outputs": self.outputs,
+            "layers": self.layers,
+            "tensors": self.tensors,
+            "notes": self.notes,
+        }
 
 
 def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int, int]]:
@@ -106,12 +121,14 @@ def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int,
         pairs = [(k, names_b[s.name]) for k, s in enumerate(a.outputs)]
     else:
         pairs = [(k, k) for k in range(min(len(a.outputs), len(b.outputs)))]
-    return [(ka, kb) for ka, kb in pairs
-            if np.prod(a.outputs[ka].shape) == np.prod(b.outputs[kb].shape)]
+    return [
+        (ka, kb) for ka, kb in pairs if np.prod(a.outputs[ka].shape) == np.prod(b.outputs[kb].shape)
+    ]
 
 
-def _load(side: Side, session: ChildSession, path: str,
-          config: InterpreterConfig) -> RemoteInterpreter | None:
+def _load(
+    side: Side, session: ChildSession, path: str, config: InterpreterConfig
+) -> RemoteInterpreter | None:
     session.label = f"{side.label}: "
     try:
         interp = RemoteInterpreter(session, path, config)
@@ -126,21 +143,34 @@ def _load(side: Side, session: ChildSession, path: str,
 class _Comparison:
     """The per-sample loop: run both, accumulate output, layer and accuracy statistics."""
 
-    def __init__(self, report: CompareReport, ia: RemoteInterpreter, ib: RemoteInterpreter,
-                 data: Samples, matches: list[Match], isolation: Isolator | None = None) -> None:
+    def __init__(
+        self,
+        report: CompareReport,
+        ia: RemoteInterpreter,
+        ib: RemoteInterpreter,
+        data: Samples,
+        matches: list[Match],
+        isolation: Isolator | None = None,
+    ) -> None:
         self.report, self.ia, self.ib, self.data, self.matches = report, ia, ib, data, matches
         self.isolation = isolation
         self.pairs = _pair_outputs(ia, ib)
         if len(self.pairs) < max(len(ia.outputs), len(ib.outputs)):
-            report.notes.append(f"outputs: {len(self.pairs)} of A's {len(ia.outputs)} and B's "
-                                f"{len(ib.outputs)} pair up by name or position with equal sizes")
+            report.notes.append(
+                f"outputs: {len(self.pairs)} of A's {len(ia.outputs)} and B's "
+                f"{len(ib.outputs)} pair up by name or position with equal sizes"
+            )
         self.out_stats = {pair: OutputStats() for pair in self.pairs}
         self.layer_stats = {m.test.index: LayerStats() for m in matches}
         self.capture_a = sorted({m.reference.index for m in matches})
-        self.capture_b = sorted({m.test.index for m in matches}
-                                | set(isolation.state.capture if isolation else ()))
-        self.histograms = {m.test.index: RangeHistogram(m.test) for m in matches
-                           if m.test.is_quantized and len(m.test.scales) == 1}
+        self.capture_b = sorted(
+            {m.test.index for m in matches} | set(isolation.state.capture if isolation else ())
+        )
+        self.histograms = {
+            m.test.index: RangeHistogram(m.test)
+            for m in matches
+            if m.test.is_quantized and len(m.test.scales) == 1
+        }
 
     def chunk(self, start: int, stop: int) -> None:
         """Runs samples [start, stop) on both; raises ChildFailure tagged with the side."""
@@ -152,16 +182,29 @@ class _Comparison:
         res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)), self.ia.session)
         res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)), self.ib.session)
         for (ka, kb), stats in self.out_stats.items():
-            _accumulate(stats, self.ia.outputs[ka], [r.outputs[ka] for r in res_a],
-                        self.ib.outputs[kb], [r.outputs[kb] for r in res_b])
+            _accumulate(
+                stats,
+                self.ia.outputs[ka],
+                [r.outputs[ka] for r in res_a],
+                self.ib.outputs[kb],
+                [r.outputs[kb] for r in res_b],
+            )
         for m in self.matches:
             refs = [r.tensors.get(m.reference.index) for r in res_a]
             tests = [r.tensors.get(m.test.index) for r in res_b]
-            pairs = [(x, y) for x, y in zip(refs, tests, strict=True)
-                     if x is not None and y is not None and x.size == y.size]
+            pairs = [
+                (x, y)
+                for x, y in zip(refs, tests, strict=True)
+                if x is not None and y is not None and x.size == y.size
+            ]
             if pairs:
-                floats = _accumulate(self.layer_stats[m.test.index], m.reference,
-                                     [x for x, _ in pairs], m.test, [y for _, y in pairs])
+                floats = _accumulate(
+                    self.layer_stats[m.test.index],
+                    m.reference,
+                    [x for x, _ in pairs],
+                    m.test,
+                    [y for _, y in pairs],
+                )
                 hist = self.histograms.get(m.test.index)
                 if hist is not None and floats is not None:  # dequantized once, used twice
                     hist.add(floats[0], np.stack([y for _, y in pairs]), floats[1])
@@ -174,17 +217,28 @@ class _Comparison:
         if labels is not None:
             for i, (ra, rb) in enumerate(zip(res_a, res_b, strict=True)):
                 for side, result in ((self.report.a, ra), (self.report.b, rb)):
-                    pred = next((p for p in (top1(o) for o in result.outputs)
-                                 if p is not None and p.size == 1), None)
+                    pred = next(
+                        (
+                            p
+                            for p in (top1(o) for o in result.outputs)
+                            if p is not None and p.size == 1
+                        ),
+                        None,
+                    )
                     side._hits += int(pred is not None and pred[0] == labels[start + i])
 
     def finish(self, done: int) -> None:
         report = self.report
         report.samples = done
         for (ka, kb), stats in self.out_stats.items():
-            report.outputs.append({"name": self.ia.outputs[ka].name,
-                                   "tensor_name": self.ia.outputs[ka].tensor_name,
-                                   "b_name": self.ib.outputs[kb].name, **stats.result()})
+            report.outputs.append(
+                {
+                    "name": self.ia.outputs[ka].name,
+                    "tensor_name": self.ia.outputs[ka].tensor_name,
+                    "b_name": self.ib.outputs[kb].name,
+                    **stats.result(),
+                }
+            )
         report.layers = layer_rows(self.matches, self.layer_stats)
         by_test = {m.test.index: m for m in self.matches}
         state = self.isolation.state if self.isolation else None
@@ -192,8 +246,11 @@ class _Comparison:
             hist = self.histograms.get(row["tensor_idx"])
             row["histogram"] = hist.result() if hist is not None and hist.count else None
             iso = state.stats.get(row["tensor_idx"]) if state else None
-            row["isolated"] = (layer_metrics(by_test[row["tensor_idx"]], iso)
-                               if iso is not None and iso.samples else None)
+            row["isolated"] = (
+                layer_metrics(by_test[row["tensor_idx"]], iso)
+                if iso is not None and iso.samples
+                else None
+            )
             if state is not None and row["isolated"] is None:
                 row["isolated_skipped"] = state.skipped.get(row["tensor_idx"], "not measured")
         if self.data.labels is not None and done:
@@ -220,9 +277,13 @@ def _floats(spec: Any, arrays: list[np.ndarray]) -> np.ndarray | None:
     return spec.to_float(np.stack(arrays))
 
 
-def _accumulate(stats: OutputStats | LayerStats, ref_spec: Any, refs: list[np.ndarray],
-                test_spec: Any, tests: list[np.ndarray]
-                ) -> tuple[np.ndarray, np.ndarray] | None:
+def _accumulate(
+    stats: OutputStats | LayerStats,
+    ref_spec: Any,
+    refs: list[np.ndarray],
+    test_spec: Any,
+    tests: list[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Adds a chunk at once when the samples stack (and returns the stacked float arrays, for
     whatever else needs them), one sample at a time otherwise (and returns None)."""
     ref, test = _floats(ref_spec, refs), _floats(test_spec, tests)
@@ -246,13 +307,26 @@ def _tagged(side: Side, fn: Any, session: ChildSession | None = None) -> Any:
         raise
 
 
-def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = None,
-                   samples: int | None = None, per_layer: bool = False, runs: int = 20,
-                   warmup: int = 3, threads: int | None = None, seed: int = 0,
-                   signature: str | None = None, backend: str = "auto",
-                   limits: Limits | None = None, progress: Progress | None = None,
-                   cancel: threading.Event | None = None, env: dict[str, str] | None = None,
-                   chunk: int = 16, isolated: bool = True) -> CompareReport:
+def compare_models(
+    a: str | Path,
+    b: str | Path,
+    *,
+    inputs: str | Path | None = None,
+    samples: int | None = None,
+    per_layer: bool = False,
+    runs: int = 20,
+    warmup: int = 3,
+    threads: int | None = None,
+    seed: int = 0,
+    signature: str | None = None,
+    backend: str = "auto",
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    env: dict[str, str] | None = None,
+    chunk: int = 16,
+    isolated: bool = True,
+) -> CompareReport:
     """Feeds the same samples (from `inputs`, or `samples` seeded random ones, 8 by default) to A
     and B and compares outputs (and intermediates with `per_layer`), accuracy when `inputs` has
     labels `y`, then file size, weight bytes and latency p50 (`runs` timed runs; 0 skips).
@@ -271,34 +345,43 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
     with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env) as child:
         sa = sb = child
         # read the files while the children start
-        report = CompareReport(Side("A", file_facts(a)), Side("B", file_facts(b)),
-                               per_layer=per_layer)
+        report = CompareReport(
+            Side("A", file_facts(a)), Side("B", file_facts(b)), per_layer=per_layer
+        )
         ia = _load(report.a, sa, str(a), config)
         ib = _load(report.b, sb, str(b), config)
         if ia is None or ib is None:
             return report
         # A float model does not say what range its inputs expect; a quantized B does.
-        hints = {x.name: y.range_hint for x, y in zip(ia.inputs, ib.inputs, strict=False)
-                 if y.range_hint}
-        data = (load_samples(inputs, ia.inputs, samples,
-                             max_bytes=(limits or Limits()).inputs_mb << 20) if inputs is not None
-                else random_samples(ia.inputs, samples or 8, seed, hints))
+        hints = {
+            x.name: y.range_hint for x, y in zip(ia.inputs, ib.inputs, strict=False) if y.range_hint
+        }
+        data = (
+            load_samples(inputs, ia.inputs, samples, max_bytes=(limits or Limits()).inputs_mb << 20)
+            if inputs is not None
+            else random_samples(ia.inputs, samples or 8, seed, hints)
+        )
         if not len(data):
             raise InputError(f"{inputs}: holds no samples")
         report.source = data.source
         matches = match_activations(ia.activations, ib.activations) if per_layer else []
         if per_layer and (ia.info["subgraph"] or ib.info["subgraph"]):
-            report.notes.append("per-layer: intermediate tensors are read from subgraph 0 only; "
-                                "the chosen signature runs another subgraph")
+            report.notes.append(
+                "per-layer: intermediate tensors are read from subgraph 0 only; "
+                "the chosen signature runs another subgraph"
+            )
         isolator = None
         if per_layer and isolated:
             report.isolated = True
-            isolator = Isolator(child, str(a), backend, matches, ia.activations, ib.activations,
-                                report.notes)
+            isolator = Isolator(
+                child, str(a), backend, matches, ia.activations, ib.activations, report.notes
+            )
             if not _same_graph(matches, ib.activations):
-                report.notes.append("per-layer: A and B do not look like a float/quantized pair "
-                                    "of one graph (few of B's ops have a counterpart in A); the "
-                                    "isolated figures cover only the ops that match")
+                report.notes.append(
+                    "per-layer: A and B do not look like a float/quantized pair "
+                    "of one graph (few of B's ops have a counterpart in A); the "
+                    "isolated figures cover only the ops that match"
+                )
         loop = _Comparison(report, ia, ib, data, matches, isolator)
         done = 0
         step = max(1, chunk)
@@ -319,21 +402,35 @@ def compare_models(a: str | Path, b: str | Path, *, inputs: str | Path | None = 
 def _same_graph(matches: list[Match], test: list[Any]) -> bool:
     """Whether most of B's layer ops (not conversions) matched an op of the same type in A."""
     layers = [t for t in test if t.producer and t.producer not in CONVERSIONS]
-    same = sum(1 for m in matches if m.test.producer == m.reference.producer
-               and m.test.producer is not None and m.test.producer not in CONVERSIONS)
+    same = sum(
+        1
+        for m in matches
+        if m.test.producer == m.reference.producer
+        and m.test.producer is not None
+        and m.test.producer not in CONVERSIONS
+    )
     return not layers or same >= 0.5 * len(layers)
 
 
-def _time_both(report: CompareReport, sessions: tuple[ChildSession, ChildSession],
-               interps: tuple[RemoteInterpreter, RemoteInterpreter], base: InterpreterConfig,
-               sample: dict[str, np.ndarray], runs: int, warmup: int) -> None:
+def _time_both(
+    report: CompareReport,
+    sessions: tuple[ChildSession, ChildSession],
+    interps: tuple[RemoteInterpreter, RemoteInterpreter],
+    base: InterpreterConfig,
+    sample: dict[str, np.ndarray],
+    runs: int,
+    warmup: int,
+) -> None:
     """Latency of each model on its default interpreter, one after the other (never both at once:
     they would compete for the same cores)."""
     for side, session, interp in zip((report.a, report.b), sessions, interps, strict=True):
         session.label = f"{side.label}: "
         try:
-            timed = interp if interp.config == base else RemoteInterpreter(session,
-                                                                          interp.model_path, base)
+            timed = (
+                interp
+                if interp.config == base
+                else RemoteInterpreter(session, interp.model_path, base)
+            )
             side.latency = timed.latency(sample, runs, warmup)
             side.latency_backend = timed.backend
         except ChildFailure as failure:

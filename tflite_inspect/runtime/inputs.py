@@ -23,8 +23,15 @@ import numpy as np
 from ..analysis.compare import dequantize
 from ..flatbuf.source import SPECIAL_FILES
 
-__all__ = ["InputError", "Samples", "TensorSpec", "feed_arrays", "load_samples", "quantize",
-           "random_samples"]
+__all__ = [
+    "InputError",
+    "Samples",
+    "TensorSpec",
+    "feed_arrays",
+    "load_samples",
+    "quantize",
+    "random_samples",
+]
 
 #: Float inputs with no calibration hint get uniform values in this range.
 DEFAULT_FLOAT_RANGE = (-1.0, 1.0)
@@ -56,10 +63,18 @@ class TensorSpec:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TensorSpec:
         hint = d.get("range_hint")
-        return cls(d["name"], d.get("tensor_name", d["name"]), int(d["index"]), tuple(d["shape"]),
-                   tuple(d.get("shape_signature") or d["shape"]), d["dtype"],
-                   tuple(d.get("scales", ())), tuple(d.get("zero_points", ())),
-                   int(d.get("quantized_dimension", 0)), tuple(hint) if hint else None)
+        return cls(
+            d["name"],
+            d.get("tensor_name", d["name"]),
+            int(d["index"]),
+            tuple(d["shape"]),
+            tuple(d.get("shape_signature") or d["shape"]),
+            d["dtype"],
+            tuple(d.get("scales", ())),
+            tuple(d.get("zero_points", ())),
+            int(d.get("quantized_dimension", 0)),
+            tuple(hint) if hint else None,
+        )
 
     @property
     def is_quantized(self) -> bool:
@@ -117,8 +132,10 @@ def convert(value: np.ndarray, spec: TensorSpec, what: str = "") -> np.ndarray:
     arr = np.asarray(value)
     label = what or spec.name
     if not _fits(arr.shape, spec):
-        raise InputError(f"{label}: shape {list(arr.shape)} does not fit input {spec.name!r} "
-                         f"{list(spec.shape_signature)} (-1 = any size)")
+        raise InputError(
+            f"{label}: shape {list(arr.shape)} does not fit input {spec.name!r} "
+            f"{list(spec.shape_signature)} (-1 = any size)"
+        )
     if spec.dtype == "string":
         if arr.dtype.kind not in "SU":
             raise InputError(f"{label}: input {spec.name!r} takes strings, got {arr.dtype}")
@@ -148,8 +165,12 @@ def feed_arrays(sample: Mapping[str, np.ndarray], specs: Sequence[TensorSpec]) -
 # -- random samples ----------------------------------------------------------------------------
 
 
-def random_samples(specs: Sequence[TensorSpec], count: int, seed: int = 0,
-                   hints: Mapping[str, tuple[float, float]] | None = None) -> Samples:
+def random_samples(
+    specs: Sequence[TensorSpec],
+    count: int,
+    seed: int = 0,
+    hints: Mapping[str, tuple[float, float]] | None = None,
+) -> Samples:
     """`count` seeded samples: float inputs uniform in their calibrated range (the spec's own hint,
     else `hints[name]` from another model, else [-1, 1]); quantized inputs as floats in their
     representable range; other integers in [0, 4) (uint8 in [0, 255]); booleans; short words."""
@@ -171,15 +192,20 @@ def random_samples(specs: Sequence[TensorSpec], count: int, seed: int = 0,
                 sample[spec.name] = rng.random(shape) < 0.5
             elif spec.dtype == "string":
                 letters = np.array(list(string.ascii_lowercase))
-                words = ["".join(rng.choice(letters, rng.integers(1, 8))) for _ in
-                         range(int(np.prod(shape)))]
+                words = [
+                    "".join(rng.choice(letters, rng.integers(1, 8)))
+                    for _ in range(int(np.prod(shape)))
+                ]
                 sample[spec.name] = np.array(words, dtype="S").reshape(shape)
             else:
-                raise InputError(f"cannot make random values for input {spec.name!r} of type "
-                                 f"{spec.dtype}; pass --inputs")
+                raise InputError(
+                    f"cannot make random values for input {spec.name!r} of type "
+                    f"{spec.dtype}; pass --inputs"
+                )
         samples.append(sample)
-    return Samples(samples, source=f"{count} random sample{'s' if count != 1 else ''} "
-                                   f"(seed {seed})")
+    return Samples(
+        samples, source=f"{count} random sample{'s' if count != 1 else ''} (seed {seed})"
+    )
 
 
 # -- files -------------------------------------------------------------------------------------
@@ -216,8 +242,9 @@ def _sniff(path: Path) -> None:
         raise InputError(f"{path}: is a folder; expected a .npy or .npz file")
     if not stat.S_ISREG(st.st_mode):
         kind = _NOT_REGULAR.get(stat.S_IFMT(st.st_mode), "not a regular file")
-        raise InputError(f"{path}: {kind}, not a regular file; save the arrays to a .npz file "
-                         "and pass that")
+        raise InputError(
+            f"{path}: {kind}, not a regular file; save the arrays to a .npz file and pass that"
+        )
     try:
         with open(path, "rb") as f:
             head = f.read(8)
@@ -226,11 +253,14 @@ def _sniff(path: Path) -> None:
     if head.startswith(_NPY_MAGIC) or head[:4] in _ZIP_MAGICS:
         return
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
-        raise InputError(f"{path}: a Python pickle, not .npy/.npz; pickles can run code, so "
-                         "only plain arrays are read (save them with numpy.savez)")
+        raise InputError(
+            f"{path}: a Python pickle, not .npy/.npz; pickles can run code, so "
+            "only plain arrays are read (save them with numpy.savez)"
+        )
     what = "empty" if not head else f"starts with {head!r}"
-    raise InputError(f"{path}: not a .npy/.npz file ({what}); save the arrays with numpy.save "
-                     "or numpy.savez")
+    raise InputError(
+        f"{path}: not a .npy/.npz file ({what}); save the arrays with numpy.save or numpy.savez"
+    )
 
 
 def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
@@ -238,8 +268,10 @@ def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
     if max_bytes is not None:
         size = _unpacked_size(path)
         if size > max_bytes:
-            raise InputError(f"{path}: unpacks to {size:,} B, over the {max_bytes >> 20:,} MiB "
-                             "limit for input files (raise it with --inputs-mb)")
+            raise InputError(
+                f"{path}: unpacks to {size:,} B, over the {max_bytes >> 20:,} MiB "
+                "limit for input files (raise it with --inputs-mb)"
+            )
     try:
         data = np.load(path, allow_pickle=False)
         if isinstance(data, np.ndarray):
@@ -250,22 +282,27 @@ def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
         raise InputError(f"{path}: no such file") from err
     except ValueError as err:
         if "pickle" in str(err):
-            raise InputError(f"{path}: holds Python objects (pickled); only plain arrays are "
-                             "read") from err
+            raise InputError(
+                f"{path}: holds Python objects (pickled); only plain arrays are read"
+            ) from err
         raise InputError(f"{path}: not a .npy/.npz file ({err})") from err
     except Exception as err:  # damaged zip, truncated header, a directory, ...
-        raise InputError(f"{path}: cannot read it as .npy/.npz ({type(err).__name__}: "
-                         f"{err})") from err
+        raise InputError(
+            f"{path}: cannot read it as .npy/.npz ({type(err).__name__}: {err})"
+        ) from err
 
 
-def _assign(arrays: dict[str, np.ndarray], specs: Sequence[TensorSpec],
-            path: Path) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
+def _assign(
+    arrays: dict[str, np.ndarray], specs: Sequence[TensorSpec], path: Path
+) -> tuple[dict[str, np.ndarray], np.ndarray | None]:
     names = {s.name for s in specs} | {s.tensor_name for s in specs}
     labels = arrays.pop("y") if "y" in arrays and "y" not in names else None
     if "" in arrays or ("x" in arrays and "x" not in names and len(specs) == 1):
         if len(specs) != 1:
-            raise InputError(f"{path}: one array for a model with {len(specs)} inputs; use an "
-                             f".npz keyed by {', '.join(s.name for s in specs)}")
+            raise InputError(
+                f"{path}: one array for a model with {len(specs)} inputs; use an "
+                f".npz keyed by {', '.join(s.name for s in specs)}"
+            )
         return {specs[0].name: arrays[""] if "" in arrays else arrays["x"]}, labels
     by_name = {}
     for spec in specs:
@@ -277,8 +314,10 @@ def _assign(arrays: dict[str, np.ndarray], specs: Sequence[TensorSpec],
         return by_name, labels
     if len(arrays) == len(specs):  # by position, in file order
         return {s.name: a for s, a in zip(specs, arrays.values(), strict=True)}, labels
-    raise InputError(f"{path}: arrays {', '.join(arrays) or '(none)'} do not match the model's "
-                     f"inputs {', '.join(s.name for s in specs)} (by name or by position)")
+    raise InputError(
+        f"{path}: arrays {', '.join(arrays) or '(none)'} do not match the model's "
+        f"inputs {', '.join(s.name for s in specs)} (by name or by position)"
+    )
 
 
 def _split(arr: np.ndarray, spec: TensorSpec) -> list[np.ndarray]:
@@ -287,24 +326,32 @@ def _split(arr: np.ndarray, spec: TensorSpec) -> list[np.ndarray]:
     if arr.ndim == len(sig) + 1:
         return [arr[i] for i in range(arr.shape[0])]
     if arr.ndim == len(sig) and sig and sig[0] in (1, -1):
-        return [arr[i:i + 1] for i in range(arr.shape[0])]
+        return [arr[i : i + 1] for i in range(arr.shape[0])]
     return [arr]
 
 
-def load_samples(path: str | Path, specs: Sequence[TensorSpec],
-                 limit: int | None = None, max_bytes: int | None = 2048 << 20) -> Samples:
+def load_samples(
+    path: str | Path,
+    specs: Sequence[TensorSpec],
+    limit: int | None = None,
+    max_bytes: int | None = 2048 << 20,
+) -> Samples:
     """Samples from a `.npy` (one input) or `.npz` (arrays by input name or position; `x` for a
     single input; `y` holds labels). Raises InputError for unreadable files, files that unpack
     to more than `max_bytes`, or arrays that do not fit the inputs (every sample is checked by
     converting it)."""
     p = Path(path)
     assigned, labels = _assign(_read(p, max_bytes), specs, p)
-    per_input = {name: _split(arr, next(s for s in specs if s.name == name))
-                 for name, arr in assigned.items()}
+    per_input = {
+        name: _split(arr, next(s for s in specs if s.name == name))
+        for name, arr in assigned.items()
+    }
     counts = {len(v) for v in per_input.values()}
     if len(counts) != 1:
-        raise InputError(f"{p}: the arrays hold different numbers of samples "
-                         f"({', '.join(f'{k}: {len(v)}' for k, v in per_input.items())})")
+        raise InputError(
+            f"{p}: the arrays hold different numbers of samples "
+            f"({', '.join(f'{k}: {len(v)}' for k, v in per_input.items())})"
+        )
     n = counts.pop()
     if limit is not None:
         n = min(n, limit)
@@ -318,7 +365,9 @@ def load_samples(path: str | Path, specs: Sequence[TensorSpec],
             labels = np.argmax(labels, axis=1)
         labels = labels.reshape(-1)
         if labels.dtype.kind not in "iub" or labels.size < n:
-            raise InputError(f"{p}: `y` must hold one integer class per sample "
-                             f"(got {labels.dtype} with {labels.size} values for {n} samples)")
+            raise InputError(
+                f"{p}: `y` must hold one integer class per sample "
+                f"(got {labels.dtype} with {labels.size} values for {n} samples)"
+            )
         labels = labels[:n]
     return Samples(samples, labels, source=f"{n} sample{'s' if n != 1 else ''} from {p.name}")

@@ -23,6 +23,7 @@ from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
 
+
 @dataclass(frozen=True)
 class IsolatedJob:
     """Reference op `op` run alone: `feeds` are its activation inputs (A tensor indices), each fed
@@ -36,18 +37,30 @@ class IsolatedJob:
     shapes: tuple[tuple[int, ...], ...] = ()  # the feeds' shapes in A's allocated interpreter
 
     def to_request(self) -> dict[str, object]:
-        return {"id": self.id, "feeds": list(self.feeds),
-                "shapes": [list(s) for s in self.shapes],
-                "sources": [{"index": s.index, "scales": list(s.scales),
-                             "zero_points": list(s.zero_points),
-                             "quantized_dimension": s.quantized_dimension}
-                            for s in self.sources],
-                "outputs": [m.reference.index for m in self.outputs]}
+        return {
+            "id": self.id,
+            "feeds": list(self.feeds),
+            "shapes": [list(s) for s in self.shapes],
+            "sources": [
+                {
+                    "index": s.index,
+                    "scales": list(s.scales),
+                    "zero_points": list(s.zero_points),
+                    "quantized_dimension": s.quantized_dimension,
+                }
+                for s in self.sources
+            ],
+            "outputs": [m.reference.index for m in self.outputs],
+        }
 
 
-def _source(a_in: int, position: int, test_inputs: Sequence[int],
-            by_reference: dict[int, list[Activation]],
-            test: dict[int, Activation]) -> Activation | None:
+def _source(
+    a_in: int,
+    position: int,
+    test_inputs: Sequence[int],
+    by_reference: dict[int, list[Activation]],
+    test: dict[int, Activation],
+) -> Activation | None:
     """The B tensor to feed for A's input `a_in`: one matched to it among B's op inputs, else
     any matched to it, else B's op input at the same position; for the output of a QUANTIZE of
     a float tensor, that float tensor."""
@@ -66,8 +79,9 @@ def _source(a_in: int, position: int, test_inputs: Sequence[int],
     return found
 
 
-def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
-                  test: Sequence[Activation]) -> tuple[list[IsolatedJob], dict[int, str]]:
+def plan_isolated(
+    matches: Sequence[Match], reference: Sequence[Activation], test: Sequence[Activation]
+) -> tuple[list[IsolatedJob], dict[int, str]]:
     """Jobs (one per reference op) and, keyed by B tensor index, why a matched tensor gets no
     isolated figure."""
     ref_index = {a.index: a for a in reference}
@@ -83,22 +97,33 @@ def plan_isolated(matches: Sequence[Match], reference: Sequence[Activation],
         elif m.test.producer is None or m.reference.producer is None:
             skipped[m.test.index] = "a model input"
         elif m.test.producer != m.reference.producer:
-            skipped[m.test.index] = (f"B's op is {m.test.producer}, A's {m.reference.producer}: "
-                                     "not the same layer")
+            skipped[m.test.index] = (
+                f"B's op is {m.test.producer}, A's {m.reference.producer}: not the same layer"
+            )
         else:
             per_op[m.reference.order].append(m)
     jobs: list[IsolatedJob] = []
     for op, found in sorted(per_op.items()):
         first = found[0]
         feeds = tuple(i for i in first.reference.inputs if i in ref_index)
-        sources = [_source(a_in, k, first.test.inputs, by_reference, test_by_index)
-                   for k, a_in in enumerate(feeds)]
+        sources = [
+            _source(a_in, k, first.test.inputs, by_reference, test_by_index)
+            for k, a_in in enumerate(feeds)
+        ]
         if any(s is None for s in sources):
             for m in found:
                 skipped[m.test.index] = "an input of this op has no counterpart in B"
             continue
-        jobs.append(IsolatedJob(len(jobs), op, feeds, tuple(s for s in sources if s), tuple(found),
-                                tuple(ref_index[i].shape for i in feeds)))
+        jobs.append(
+            IsolatedJob(
+                len(jobs),
+                op,
+                feeds,
+                tuple(s for s in sources if s),
+                tuple(found),
+                tuple(ref_index[i].shape for i in feeds),
+            )
+        )
     return jobs, skipped
 
 
@@ -109,8 +134,10 @@ class Isolation:
         self.jobs = jobs
         self.skipped = dict(skipped)
         self.stats: dict[int, LayerStats] = {}
-        self.capture = sorted({s.index for j in jobs for s in j.sources}
-                              | {m.test.index for j in jobs for m in j.outputs})
+        self.capture = sorted(
+            {s.index for j in jobs for s in j.sources}
+            | {m.test.index for j in jobs for m in j.outputs}
+        )
 
     def drop(self, job_id: str, why: str) -> None:
         """Job `job_id` could not be built or invoked: its tensors get `why` instead of figures."""
@@ -128,8 +155,9 @@ class Isolation:
         wanted = {s.index for job in self.jobs for s in job.sources}
         return [{f"t{i}": v for i, v in captured.items() if i in wanted} for captured in tensors]
 
-    def add(self, tensors: Sequence[dict[int, np.ndarray]],
-            results: Sequence[dict[str, np.ndarray]]) -> None:
+    def add(
+        self, tensors: Sequence[dict[int, np.ndarray]], results: Sequence[dict[str, np.ndarray]]
+    ) -> None:
         """Adds one chunk: B's captured tensors and the one-op outputs, sample by sample."""
         for captured, result in zip(tensors, results, strict=True):
             for job in self.jobs:
@@ -146,16 +174,28 @@ class Isolator:
     one-op model that crashes the runtime costs the isolated figures, never the comparison. What
     could not be measured is kept in `state.skipped` and said in `notes`."""
 
-    def __init__(self, session: ChildSession, model: str, backend: str,
-                 matches: Sequence[Match], reference: Sequence[Activation],
-                 test: Sequence[Activation], notes: list[str]) -> None:
+    def __init__(
+        self,
+        session: ChildSession,
+        model: str,
+        backend: str,
+        matches: Sequence[Match],
+        reference: Sequence[Activation],
+        test: Sequence[Activation],
+        notes: list[str],
+    ) -> None:
         self.state = Isolation(*plan_isolated(matches, reference, test))
         self.session, self.notes, self.alive = session, notes, True
         try:
             session.label = "isolated: "  # the child may run A and B too (compare_models)
-            result, _ = session.call("isolate_prepare", {
-                "model": model, "backend": backend,
-                "jobs": [j.to_request() for j in self.state.jobs]})
+            result, _ = session.call(
+                "isolate_prepare",
+                {
+                    "model": model,
+                    "backend": backend,
+                    "jobs": [j.to_request() for j in self.state.jobs],
+                },
+            )
         except ChildFailure as failure:
             self._dead(failure)
             return
@@ -166,8 +206,10 @@ class Isolator:
         self.alive = False
         for job in list(self.state.jobs):
             self.state.drop(str(job.id), "the isolated run stopped")
-        self.notes.append(f"isolated per-layer error: the one-op runs stopped "
-                          f"({failure.outcome.line()}); only the accumulated error is shown")
+        self.notes.append(
+            f"isolated per-layer error: the one-op runs stopped "
+            f"({failure.outcome.line()}); only the accumulated error is shown"
+        )
 
     def chunk(self, tensors: Sequence[dict[int, np.ndarray]]) -> None:
         """Runs every job on one chunk of B's captured tensors and adds the statistics."""
@@ -176,8 +218,7 @@ class Isolator:
         feeds = self.state.feeds(tensors)
         try:
             self.session.label = "isolated: "
-            result, arrays = self.session.call("isolate_run", {"samples": len(feeds)},
-                                               stack(feeds))
+            result, arrays = self.session.call("isolate_run", {"samples": len(feeds)}, stack(feeds))
         except ChildFailure as failure:
             self._dead(failure)
             return

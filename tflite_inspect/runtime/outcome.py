@@ -34,12 +34,18 @@ _PHASE_WORDS = {
     "timing": "while timing the model",
 }
 _HINTS = (
-    (re.compile(r"unresolved custom op: ([\w\-/]+)"),
-     "the model needs a custom op the runtime does not have"),
-    (re.compile(r"Select TensorFlow op\(s\)|Flex delegate"),
-     "the model needs TensorFlow ops (SELECT_TF_OPS / Flex), which the pip interpreter cannot run"),
-    (re.compile(r"Didn't find op for builtin opcode '(\w+)'"),
-     "the model needs a newer interpreter (an op or op version it does not know)"),
+    (
+        re.compile(r"unresolved custom op: ([\w\-/]+)"),
+        "the model needs a custom op the runtime does not have",
+    ),
+    (
+        re.compile(r"Select TensorFlow op\(s\)|Flex delegate"),
+        "the model needs TensorFlow ops (SELECT_TF_OPS / Flex), which the pip interpreter cannot run",
+    ),
+    (
+        re.compile(r"Didn't find op for builtin opcode '(\w+)'"),
+        "the model needs a newer interpreter (an op or op version it does not know)",
+    ),
 )
 _NODE_OP = re.compile(r"Node number \d+ \(([\w.\-/]+)\) failed")
 
@@ -98,19 +104,34 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def classify_error(kind: str, message: str, phase: str | None, *, error_type: str = "",
-                   memory_mb: int | None = None) -> RunOutcome:
+def classify_error(
+    kind: str,
+    message: str,
+    phase: str | None,
+    *,
+    error_type: str = "",
+    memory_mb: int | None = None,
+) -> RunOutcome:
     """An exception the child reported: kind "oom" (MemoryError) or "error" (anything else, usually
     the interpreter's RuntimeError/ValueError text). `allocate_tensors()` failing without a word
     under a memory limit is an allocation failure: TFLite reports nothing when malloc fails."""
     where = _PHASE_WORDS.get(phase or "", "")
-    if kind == "oom" or "bad_alloc" in message or (
-            not message.strip() and phase == "allocating" and memory_mb):
+    if (
+        kind == "oom"
+        or "bad_alloc" in message
+        or (not message.strip() and phase == "allocating" and memory_mb)
+    ):
         limit = f" (the limit is {memory_mb} MB)" if memory_mb else ""
-        return RunOutcome("oom", f"out of memory {where}{limit}".replace("  ", " ").strip(),
-                          phase=phase, details=message)
-    text = _one_line(message) or f"the interpreter failed {where} with {error_type or 'an error'}" \
-        " and no message"
+        return RunOutcome(
+            "oom",
+            f"out of memory {where}{limit}".replace("  ", " ").strip(),
+            phase=phase,
+            details=message,
+        )
+    text = (
+        _one_line(message)
+        or f"the interpreter failed {where} with {error_type or 'an error'} and no message"
+    )
     op = hint = None
     for pattern, meaning in _HINTS:
         found = pattern.search(message)
@@ -124,30 +145,45 @@ def classify_error(kind: str, message: str, phase: str | None, *, error_type: st
     return RunOutcome("error", text, phase=phase, op=op, hint=hint, details=message)
 
 
-def classify_exit(returncode: int | None, stderr_tail: str, *, phase: str | None,
-                  memory_limited: bool) -> RunOutcome:
+def classify_exit(
+    returncode: int | None, stderr_tail: str, *, phase: str | None, memory_limited: bool
+) -> RunOutcome:
     """The child died without answering: classify by how it exited (negative = signal number)."""
     where = _PHASE_WORDS.get(phase or "", "")
     if "std::bad_alloc" in stderr_tail or "MemoryError" in stderr_tail:
-        return RunOutcome("oom", f"out of memory {where}".strip(), returncode=returncode,
-                          phase=phase, details=stderr_tail)
+        return RunOutcome(
+            "oom",
+            f"out of memory {where}".strip(),
+            returncode=returncode,
+            phase=phase,
+            details=stderr_tail,
+        )
     if returncode is not None and returncode < 0:
         try:
             name = signal.Signals(-returncode).name
         except ValueError:
             name = f"signal {-returncode}"
         if name == "SIGKILL" and memory_limited:
-            return RunOutcome("oom", f"killed by SIGKILL {where} (likely out of memory)".strip(),
-                              signal_name=name, returncode=returncode, phase=phase,
-                              details=stderr_tail)
+            return RunOutcome(
+                "oom",
+                f"killed by SIGKILL {where} (likely out of memory)".strip(),
+                signal_name=name,
+                returncode=returncode,
+                phase=phase,
+                details=stderr_tail,
+            )
         meaning = _SIGNAL_MEANING.get(name)
         label = f"{name} ({meaning})" if meaning else name
-        return RunOutcome("crashed", f"the interpreter crashed with {label} {where}".strip(),
-                          signal_name=name, returncode=returncode, phase=phase,
-                          details=stderr_tail)
+        return RunOutcome(
+            "crashed",
+            f"the interpreter crashed with {label} {where}".strip(),
+            signal_name=name,
+            returncode=returncode,
+            phase=phase,
+            details=stderr_tail,
+        )
     last = next((ln for ln in reversed(stderr_tail.splitlines()) if ln.strip()), "")
     message = f"the interpreter process exited with code {returncode} {where}".strip()
     if last:
         message += f": {last.strip()}"
-    return RunOutcome("crashed", message, returncode=returncode, phase=phase,
-                      details=stderr_tail)
+    return RunOutcome("crashed", message, returncode=returncode, phase=phase, details=stderr_tail)

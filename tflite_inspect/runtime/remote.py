@@ -63,8 +63,15 @@ class Latency:
         t = np.asarray(times, dtype=np.float64)
         if not t.size:
             return cls(0, warmup, *(math.nan,) * 5)
-        return cls(int(t.size), warmup, float(t.mean()), float(np.percentile(t, 50)),
-                   float(np.percentile(t, 90)), float(t.min()), float(t.max()))
+        return cls(
+            int(t.size),
+            warmup,
+            float(t.mean()),
+            float(np.percentile(t, 50)),
+            float(np.percentile(t, 90)),
+            float(t.min()),
+            float(t.max()),
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -88,17 +95,33 @@ class RemoteInterpreter:
         self.model_path = model_path
         # one child may hold several models (a compare loads A and B in one): the key names both
         self.key = f"{model_path}|{config.key}"
-        self.info, _ = session.call("load", {
-            "model": model_path, "key": self.key, "resolver": config.resolver,
-            "preserve": config.preserve, "threads": config.threads,
-            "backend": config.backend, "signature": config.signature,
-        })
+        self.info, _ = session.call(
+            "load",
+            {
+                "model": model_path,
+                "key": self.key,
+                "resolver": config.resolver,
+                "preserve": config.preserve,
+                "threads": config.threads,
+                "backend": config.backend,
+                "signature": config.signature,
+            },
+        )
         self.inputs = [TensorSpec.from_dict(d) for d in self.info["inputs"]]
         self.outputs = [TensorSpec.from_dict(d) for d in self.info["outputs"]]
         self.activations = [
-            Activation(a["index"], a["name"], a["dtype"], tuple(a["shape"]), tuple(a["scales"]),
-                       tuple(a["zero_points"]), a["quantized_dimension"], a["producer"],
-                       a["order"], tuple(a["inputs"]))
+            Activation(
+                a["index"],
+                a["name"],
+                a["dtype"],
+                tuple(a["shape"]),
+                tuple(a["scales"]),
+                tuple(a["zero_points"]),
+                a["quantized_dimension"],
+                a["producer"],
+                a["order"],
+                tuple(a["inputs"]),
+            )
             for a in self.info.get("activations", [])
         ]
 
@@ -108,14 +131,20 @@ class RemoteInterpreter:
         keys = ("backend", "backend_version", "resolver", "delegate", "threads")
         return {k: self.info.get(k) for k in keys}
 
-    def submit_run(self, samples: Sequence[Mapping[str, np.ndarray]],
-                   capture: Sequence[int] = ()) -> int:
+    def submit_run(
+        self, samples: Sequence[Mapping[str, np.ndarray]], capture: Sequence[int] = ()
+    ) -> int:
         """Sends samples (converted to the inputs' dtypes; raises InputError) and returns the
         request id for `collect_run`."""
-        feeds = [{f"i{j}": arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
-                 for sample in samples]
-        return self.session.submit("run", {"key": self.key, "samples": len(samples),
-                                           "capture": list(capture)}, stack(feeds))
+        feeds = [
+            {f"i{j}": arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
+            for sample in samples
+        ]
+        return self.session.submit(
+            "run",
+            {"key": self.key, "samples": len(samples), "capture": list(capture)},
+            stack(feeds),
+        )
 
     def collect_run(self, rid: int, count: int) -> list[RunResult]:
         _, arrays = self.session.result(rid)
@@ -126,13 +155,15 @@ class RemoteInterpreter:
             results.append(RunResult(outputs, tensors))
         return results
 
-    def run(self, samples: Sequence[Mapping[str, np.ndarray]],
-            capture: Sequence[int] = ()) -> list[RunResult]:
+    def run(
+        self, samples: Sequence[Mapping[str, np.ndarray]], capture: Sequence[int] = ()
+    ) -> list[RunResult]:
         return self.collect_run(self.submit_run(samples, capture), len(samples))
 
     def latency(self, sample: Mapping[str, np.ndarray], runs: int, warmup: int) -> Latency:
         """Times invoke() on one sample; raises ChildFailure like any request."""
         arrays = {f"i{j}": a for j, a in enumerate(feed_arrays(sample, self.inputs))}
-        result, _ = self.session.call("latency", {"key": self.key, "runs": runs,
-                                                  "warmup": warmup}, arrays)
+        result, _ = self.session.call(
+            "latency", {"key": self.key, "runs": runs, "warmup": warmup}, arrays
+        )
         return Latency.from_times(result["times_ms"], warmup)

@@ -53,22 +53,49 @@ def summarize_output(spec: TensorSpec, values: list[np.ndarray]) -> OutputSummar
     scale = spec.scales[0] if spec.is_quantized else None
     zero = spec.zero_points[0] if spec.is_quantized and spec.zero_points else None
     if first.dtype.kind in "SUO":
-        preview = [v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
-                   for v in first.ravel()[:8]]
-        return OutputSummary(spec.name, spec.tensor_name, list(first.shape), spec.dtype, None,
-                             None, None, None, None, None, None, preview)
+        preview = [
+            v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+            for v in first.ravel()[:8]
+        ]
+        return OutputSummary(
+            spec.name,
+            spec.tensor_name,
+            list(first.shape),
+            spec.dtype,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            preview,
+        )
     floats = np.concatenate([spec.to_float(v).ravel() for v in values]).astype(np.float64)
     finite = floats[np.isfinite(floats)]
-    lo, hi, mean, std = (float(f(finite)) if finite.size else math.nan
-                         for f in (np.min, np.max, np.mean, np.std))
+    lo, hi, mean, std = (
+        float(f(finite)) if finite.size else math.nan for f in (np.min, np.max, np.mean, np.std)
+    )
     top = None
     f0 = spec.to_float(first)
     if f0.ndim == 2 and f0.shape[0] == 1 and top1(f0) is not None:  # [1, classes]
         row = f0.reshape(-1)
         order = np.argsort(-row, kind="stable")[:TOP_K]
         top = [(int(i), float(row[i])) for i in order]
-    return OutputSummary(spec.name, spec.tensor_name, list(first.shape), spec.dtype, scale, zero,
-                         lo, hi, mean, std, top, [float(v) for v in f0.ravel()[:8]])
+    return OutputSummary(
+        spec.name,
+        spec.tensor_name,
+        list(first.shape),
+        spec.dtype,
+        scale,
+        zero,
+        lo,
+        hi,
+        mean,
+        std,
+        top,
+        [float(v) for v in f0.ravel()[:8]],
+    )
 
 
 def file_facts(path: str | Path) -> dict[str, Any]:
@@ -114,11 +141,22 @@ class RunReport:
         }
 
 
-def run_model(path: str | Path, *, inputs: str | Path | None = None, samples: int | None = None,
-              runs: int = 20, warmup: int = 3, threads: int | None = None, seed: int = 0,
-              signature: str | None = None, backend: str = "auto", limits: Limits | None = None,
-              progress: Progress | None = None, cancel: threading.Event | None = None,
-              env: dict[str, str] | None = None) -> RunReport:
+def run_model(
+    path: str | Path,
+    *,
+    inputs: str | Path | None = None,
+    samples: int | None = None,
+    runs: int = 20,
+    warmup: int = 3,
+    threads: int | None = None,
+    seed: int = 0,
+    signature: str | None = None,
+    backend: str = "auto",
+    limits: Limits | None = None,
+    progress: Progress | None = None,
+    cancel: threading.Event | None = None,
+    env: dict[str, str] | None = None,
+) -> RunReport:
     """Runs `path` on samples from `inputs` (.npy/.npz) or `samples` seeded random ones (1 by
     default), then times `runs` invocations of the first sample after `warmup`.
 
@@ -136,16 +174,20 @@ def run_model(path: str | Path, *, inputs: str | Path | None = None, samples: in
         report.outcome = RunOutcome("ok", "ok").with_backend(interp.backend)
         report.inputs = interp.inputs
         max_bytes = (limits or Limits()).inputs_mb << 20
-        data: Samples = (load_samples(inputs, interp.inputs, samples, max_bytes=max_bytes)
-                         if inputs is not None
-                         else random_samples(interp.inputs, samples or 1, seed))
+        data: Samples = (
+            load_samples(inputs, interp.inputs, samples, max_bytes=max_bytes)
+            if inputs is not None
+            else random_samples(interp.inputs, samples or 1, seed)
+        )
         report.source, report.samples = data.source, len(data)
         if not len(data):
             raise_empty(inputs)
         try:
             results = interp.run(data.values)
-            report.outputs = [summarize_output(spec, [r.outputs[k] for r in results])
-                              for k, spec in enumerate(interp.outputs)]
+            report.outputs = [
+                summarize_output(spec, [r.outputs[k] for r in results])
+                for k, spec in enumerate(interp.outputs)
+            ]
             report.accuracy = _accuracy(results, data)
             if runs > 0:
                 report.latency = interp.latency(data.values[0], runs, warmup)

@@ -68,9 +68,16 @@ class ChildSession:
     may be set from any thread. `env` adds environment variables for the child; `module` is the
     child's entry point (quantize._child adds commands to the same protocol)."""
 
-    def __init__(self, *, limits: Limits | None = None, progress: Progress | None = None,
-                 cancel: threading.Event | None = None, env: dict[str, str] | None = None,
-                 label: str = "", module: str = "tflite_inspect.runtime._child") -> None:
+    def __init__(
+        self,
+        *,
+        limits: Limits | None = None,
+        progress: Progress | None = None,
+        cancel: threading.Event | None = None,
+        env: dict[str, str] | None = None,
+        label: str = "",
+        module: str = "tflite_inspect.runtime._child",
+    ) -> None:
         self.limits = limits or Limits()
         self.progress = progress
         self.cancel = cancel
@@ -86,9 +93,15 @@ class ChildSession:
             child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             # a module whose child extends runtime._child.Child, started isolated (spawn.py)
             extra = ["--memory-mb", str(self.limits.memory_mb)] if self.limits.memory_mb else []
-            self.proc = subprocess.Popen(python_module(module, *extra), stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=self._stderr,
-                                         env=child_env, start_new_session=True, close_fds=True)
+            self.proc = subprocess.Popen(
+                python_module(module, *extra),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self._stderr,
+                env=child_env,
+                start_new_session=True,
+                close_fds=True,
+            )
         except BaseException:
             shutil.rmtree(self.tmp, ignore_errors=True)
             raise
@@ -136,8 +149,12 @@ class ChildSession:
 
     # -- requests -----------------------------------------------------------------------------
 
-    def submit(self, cmd: str, args: dict[str, Any] | None = None,
-               arrays: dict[str, np.ndarray] | None = None) -> int:
+    def submit(
+        self,
+        cmd: str,
+        args: dict[str, Any] | None = None,
+        arrays: dict[str, np.ndarray] | None = None,
+    ) -> int:
         """Sends a request and returns its id (answer it with `result(id)`). Raises ChildFailure
         when the session is already dead."""
         if self.failure is not None:
@@ -179,9 +196,13 @@ class ChildSession:
             if message.get("id") != rid:
                 continue
             if event == "error":
-                outcome = classify_error(message["kind"], message["message"],
-                                         message.get("phase"), error_type=message.get("type", ""),
-                                         memory_mb=self.limits.memory_mb)
+                outcome = classify_error(
+                    message["kind"],
+                    message["message"],
+                    message.get("phase"),
+                    error_type=message.get("type", ""),
+                    memory_mb=self.limits.memory_mb,
+                )
                 raise ChildFailure(outcome)  # the child lives on: later requests may succeed
             arrays: dict[str, np.ndarray] = {}
             if message.get("arrays"):
@@ -191,9 +212,12 @@ class ChildSession:
             (self.tmp / f"req{rid}.npz").unlink(missing_ok=True)
             return message.get("result") or {}, arrays
 
-    def call(self, cmd: str, args: dict[str, Any] | None = None,
-             arrays: dict[str, np.ndarray] | None = None) -> tuple[dict[str, Any],
-                                                                  dict[str, np.ndarray]]:
+    def call(
+        self,
+        cmd: str,
+        args: dict[str, Any] | None = None,
+        arrays: dict[str, np.ndarray] | None = None,
+    ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         return self.result(self.submit(cmd, args, arrays))
 
     # -- internals ----------------------------------------------------------------------------
@@ -210,9 +234,15 @@ class ChildSession:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 _kill_group(self.proc)
-                self._fail(RunOutcome(
-                    "timeout", f"no answer within {self.limits.timeout_s:g} s while "
-                    f"{self._phase} (killed)", phase=self._phase, details=self.stderr_tail()))
+                self._fail(
+                    RunOutcome(
+                        "timeout",
+                        f"no answer within {self.limits.timeout_s:g} s while "
+                        f"{self._phase} (killed)",
+                        phase=self._phase,
+                        details=self.stderr_tail(),
+                    )
+                )
             if not self._selector.select(min(remaining, _POLL_S)):
                 continue
             assert self.proc.stdout is not None
@@ -228,8 +258,12 @@ class ChildSession:
             self.proc.wait(timeout=5.0)
         except subprocess.TimeoutExpired:
             _kill_group(self.proc)
-        return classify_exit(self.proc.returncode, self.stderr_tail(), phase=self._phase,
-                             memory_limited=self.limits.memory_mb is not None)
+        return classify_exit(
+            self.proc.returncode,
+            self.stderr_tail(),
+            phase=self._phase,
+            memory_limited=self.limits.memory_mb is not None,
+        )
 
     def _fail(self, outcome: RunOutcome) -> None:
         self.failure = outcome

@@ -37,12 +37,21 @@ def _short(value: Any) -> str:
 def _sizes(s: dict[str, Any]) -> list[str]:
     ratio = f" ({s['file']['ratio']:.1%} of A)" if s["file"]["ratio"] else ""
     f, w = s["file"], s["weights"]
-    out = [f"\nfile size    {fmt_bytes(f['a'], f['b'])} -> {fmt_bytes(f['b'], f['a'])}{ratio}",
-           f"weights      {fmt_bytes(w['a'], w['b'])} -> {fmt_bytes(w['b'], w['a'])}"]
+    out = [
+        f"\nfile size    {fmt_bytes(f['a'], f['b'])} -> {fmt_bytes(f['b'], f['a'])}{ratio}",
+        f"weights      {fmt_bytes(w['a'], w['b'])} -> {fmt_bytes(w['b'], w['a'])}",
+    ]
     if s["weights_by_dtype"]:
-        out.append(render_table(("weights by dtype", "A", "B", "delta"), [
-            (d["dtype"], fmt_bytes(d["a"]), fmt_bytes(d["b"]), _delta(d["delta"]))
-            for d in s["weights_by_dtype"]], align="lrrr"))
+        out.append(
+            render_table(
+                ("weights by dtype", "A", "B", "delta"),
+                [
+                    (d["dtype"], fmt_bytes(d["a"]), fmt_bytes(d["b"]), _delta(d["delta"]))
+                    for d in s["weights_by_dtype"]
+                ],
+                align="lrrr",
+            )
+        )
     return out
 
 
@@ -66,16 +75,19 @@ def _tensors(t: dict[str, Any], limit: int, many_subgraphs: bool) -> list[str]:
     out = []
     changed = t["changed"][:limit]
     if changed:
-        names = [c["name"] for c in changed] + [c["renamed"][1] for c in changed
-                                                 if "renamed" in c]
+        names = [c["name"] for c in changed] + [c["renamed"][1] for c in changed if "renamed" in c]
         shown = dict(zip(names, distinct_names(names, NAME_WIDTH), strict=True))
-        rows = [((c["subgraph"],) if many_subgraphs else ()) + (
-            shown[c["name"]],
-            _change(c, shown[c["renamed"][1]] if "renamed" in c else None)) for c in changed]
+        rows = [
+            ((c["subgraph"],) if many_subgraphs else ())
+            + (shown[c["name"]], _change(c, shown[c["renamed"][1]] if "renamed" in c else None))
+            for c in changed
+        ]
         out.append(f"\n{len(t['changed'])} tensor(s) changed")
         if any(c.get("paired_by") == "position" for c in changed):
-            out.append("(renamed tensors are matched by their place: the op that makes or "
-                       "first reads them)")
+            out.append(
+                "(renamed tensors are matched by their place: the op that makes or "
+                "first reads them)"
+            )
         heads = (("sg",) if many_subgraphs else ()) + ("tensor", "change")
         out.append(render_table(heads, rows, align="l" * len(heads)))
         if len(t["changed"]) > limit:
@@ -86,10 +98,16 @@ def _tensors(t: dict[str, Any], limit: int, many_subgraphs: bool) -> list[str]:
             continue
         shown_names = distinct_names([x["name"] for x in items], NAME_WIDTH)
         out.append(f"\n{len(t[key])} tensor(s) {label}")
-        out.append(render_table(("tensor", "dtype", "shape"), [
-            (name, x["dtype"], fmt_shape(x["shape"])) for name, x in zip(shown_names, items,
-                                                                          strict=True)],
-            align="lll"))
+        out.append(
+            render_table(
+                ("tensor", "dtype", "shape"),
+                [
+                    (name, x["dtype"], fmt_shape(x["shape"]))
+                    for name, x in zip(shown_names, items, strict=True)
+                ],
+                align="lll",
+            )
+        )
         if len(t[key]) > limit:
             out.append(f"... {len(t[key]) - limit} more (--limit)")
     return out
@@ -103,8 +121,9 @@ def _metadata(entries: list[dict[str, Any]]) -> list[str]:
             out.append(f"  {clean(m['name'])}: {_short(m['a'])} -> {_short(m['b'])}")
             continue
         for c in changes:
-            out.append(f"  {clean(m['name'])}.{clean(c['key'])}: {_short(c['a'])} -> "
-                       f"{_short(c['b'])}")
+            out.append(
+                f"  {clean(m['name'])}.{clean(c['key'])}: {_short(c['a'])} -> {_short(c['b'])}"
+            )
     return out
 
 
@@ -121,12 +140,26 @@ def diff_text(r: dict[str, Any], path_a: str, path_b: str, limit: int) -> str:
         float_ops = ", ".join(q[side]["float_ops"]) or "none"
         out.append(f"  {side.upper()}: ops by precision: {prec}; computing in float: {float_ops}")
     if r["ops"]:
-        out += ["", render_table(("opcode", "A", "B", "change"), [
-            (o["opcode"], o["a"], o["b"], o["change"]) for o in r["ops"]], align="lrrl")]
+        out += [
+            "",
+            render_table(
+                ("opcode", "A", "B", "change"),
+                [(o["opcode"], o["a"], o["b"], o["change"]) for o in r["ops"]],
+                align="lrrl",
+            ),
+        ]
     if r["op_versions"]:
-        out += ["", render_table(("opcode", "versions in A", "versions in B"), [
-            (o["opcode"], ",".join(map(str, o["a"])), ",".join(map(str, o["b"])))
-            for o in r["op_versions"]], align="lll")]
+        out += [
+            "",
+            render_table(
+                ("opcode", "versions in A", "versions in B"),
+                [
+                    (o["opcode"], ",".join(map(str, o["a"])), ",".join(map(str, o["b"])))
+                    for o in r["op_versions"]
+                ],
+                align="lll",
+            ),
+        ]
     st = r["structure"]
     out += _tensors(r["tensors"], limit, max(st["subgraphs"]) > 1)
     out += _metadata(r["metadata"])
@@ -135,6 +168,5 @@ def diff_text(r: dict[str, Any], path_a: str, path_b: str, limit: int) -> str:
     if st["signatures"][0] != st["signatures"][1]:
         out.append(f"signatures {st['signatures'][0]} -> {st['signatures'][1]}")
     if st["description"][0] != st["description"][1]:
-        out.append(f"description {_short(st['description'][0])} -> "
-                   f"{_short(st['description'][1])}")
+        out.append(f"description {_short(st['description'][0])} -> {_short(st['description'][1])}")
     return "\n".join(out)

@@ -25,7 +25,6 @@ __all__ = [
 _BLOCKS = " ▁▂▃▄▅▆▇█"
 
 
-
 def fmt_shape(shape: Sequence[int] | None, signature: Sequence[int] | None = None) -> str:
     """[1, 16, 16, 3]; dynamic dims from the signature show as '?'."""
     if shape is None:
@@ -53,8 +52,10 @@ def fmt_quant(scales: Sequence[float], zero_points: Sequence[int], dim: int = 0)
         return f"s={fmt_float(scales[0], 4)} zp={zp}"
     zps = set(zero_points) if zero_points else {0}
     zp_text = f"zp={next(iter(zps))}" if len(zps) == 1 else f"zp={min(zps)}..{max(zps)}"
-    return (f"per-ch[{len(scales)}] d{dim} s={fmt_float(min(scales), 3)}.."
-            f"{fmt_float(max(scales), 3)} {zp_text}")
+    return (
+        f"per-ch[{len(scales)}] d{dim} s={fmt_float(min(scales), 3)}.."
+        f"{fmt_float(max(scales), 3)} {zp_text}"
+    )
 
 
 def fmt_quantization(q: Quantization | None) -> str:
@@ -71,8 +72,10 @@ def fmt_quantization(q: Quantization | None) -> str:
     if q.scales:
         return fmt_quant(q.scales, q.zero_points, q.quantized_dimension)
     if q.min or q.max:
-        return (f"range {fmt_float(q.min[0] if q.min else None, 4)}.."
-                f"{fmt_float(q.max[0] if q.max else None, 4)}")
+        return (
+            f"range {fmt_float(q.min[0] if q.min else None, 4)}.."
+            f"{fmt_float(q.max[0] if q.max else None, 4)}"
+        )
     return ""
 
 
@@ -84,8 +87,7 @@ def fmt_sparsity(s: SparseSummary | None) -> str:
     if not s.valid:
         return "sparse, invalid parameters (see `verify`)"
     block = f" {'x'.join(str(b) for b in s.block)} blocks" if s.block else ""
-    return (f"sparse {s.format}{block}, density {s.density:.1%} "
-            f"({s.stored:,} of {s.dense:,} stored)")
+    return f"sparse {s.format}{block}, density {s.density:.1%} ({s.stored:,} of {s.dense:,} stored)"
 
 
 def sparkline(counts: Sequence[int]) -> str:
@@ -102,8 +104,9 @@ def histogram_bars(counts: Sequence[int], edges: Sequence[float], width: int = 4
     lines = []
     for i, c in enumerate(counts):
         bar = "█" * (round(c / top * width) if top else 0)
-        lines.append(f"{fmt_float(edges[i], 4):>11} .. {fmt_float(edges[i + 1], 4):<11} "
-                     f"{c:>9,} {bar}")
+        lines.append(
+            f"{fmt_float(edges[i], 4):>11} .. {fmt_float(edges[i + 1], 4):<11} {c:>9,} {bar}"
+        )
     return lines
 
 
@@ -118,8 +121,11 @@ def metadata_text(kind: str, value: object, size: int, error: str | None) -> str
         modes = opts.get("model_optimization_modes") or []
         if modes:
             parts.append("+".join(str(m) for m in modes))
-        parts += [flag for flag in ("allow_custom_ops", "enable_select_tf_ops",
-                                    "force_select_tf_ops") if opts.get(flag)]
+        parts += [
+            flag
+            for flag in ("allow_custom_ops", "enable_select_tf_ops", "force_select_tf_ops")
+            if opts.get(flag)
+        ]
         return ", ".join(parts)
     if isinstance(value, dict):
         return ", ".join(f"{k}={v}" for k, v in value.items() if v not in (None, "", [], {}))

@@ -34,13 +34,39 @@ _UNPACKING = frozenset({"DEQUANTIZE", "DENSIFY"})
 
 # (up, down, left, right) -> character; ASCII keeps to | / \ * -
 _BOX = {
-    (1, 1, 0, 0): "│", (0, 0, 1, 1): "─", (0, 1, 1, 0): "╮", (0, 1, 0, 1): "╭",
-    (1, 0, 1, 0): "╯", (1, 0, 0, 1): "╰", (1, 1, 0, 1): "├", (1, 1, 1, 0): "┤",
-    (0, 1, 1, 1): "┬", (1, 0, 1, 1): "┴", (1, 1, 1, 1): "┼",
-    (1, 0, 0, 0): "│", (0, 1, 0, 0): "│", (0, 0, 1, 0): "─", (0, 0, 0, 1): "─",
+    (1, 1, 0, 0): "│",
+    (0, 0, 1, 1): "─",
+    (0, 1, 1, 0): "╮",
+    (0, 1, 0, 1): "╭",
+    (1, 0, 1, 0): "╯",
+    (1, 0, 0, 1): "╰",
+    (1, 1, 0, 1): "├",
+    (1, 1, 1, 0): "┤",
+    (0, 1, 1, 1): "┬",
+    (1, 0, 1, 1): "┴",
+    (1, 1, 1, 1): "┼",
+    (1, 0, 0, 0): "│",
+    (0, 1, 0, 0): "│",
+    (0, 0, 1, 0): "─",
+    (0, 0, 0, 1): "─",
 }
-_ASCII = str.maketrans({"│": "|", "─": "-", "╮": "\\", "╭": "/", "╯": "/", "╰": "\\", "├": "|", "┤": "|",
-          "┬": "\\", "┴": "/", "┼": "|", "●": "*", "○": "*"})
+_ASCII = str.maketrans(
+    {
+        "│": "|",
+        "─": "-",
+        "╮": "\\",
+        "╭": "/",
+        "╯": "/",
+        "╰": "\\",
+        "├": "|",
+        "┤": "|",
+        "┬": "\\",
+        "┴": "/",
+        "┼": "|",
+        "●": "*",
+        "○": "*",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -67,7 +93,7 @@ def short_name(name: str, width: int = NAME_WIDTH) -> str:
     if len(name) <= width:
         return name
     half = (width - 1) // 2
-    return name[:half] + "…" + name[-(width - 1 - half):]
+    return name[:half] + "…" + name[-(width - 1 - half) :]
 
 
 def _few(items: list[str], limit: int = 3) -> str:
@@ -81,8 +107,7 @@ def _shape(shape: Sequence[int]) -> str:
 class _Drawer:
     """The lane state while walking the ops (see module docstring)."""
 
-    def __init__(self, sg: Any, max_lanes: int, ascii_only: bool,
-                 constants: bool = False) -> None:
+    def __init__(self, sg: Any, max_lanes: int, ascii_only: bool, constants: bool = False) -> None:
         self.sg = sg
         self.constants = constants  # constants drawn as source nodes, not folded
         self.max_lanes = max(1, max_lanes)
@@ -152,7 +177,7 @@ class _Drawer:
         while n and cells[n - 1] == " ":
             n -= 1
         if n:
-            gaps = gaps[:n - 1] + [" "]
+            gaps = gaps[: n - 1] + [" "]
             drawing = "".join(map(str.__add__, cells[:n], gaps))
         else:
             drawing = ""
@@ -160,15 +185,27 @@ class _Drawer:
             drawing = drawing.translate(_ASCII)
         drawing += self._marker()
         line = (drawing + text).rstrip() if text else drawing.rstrip()
-        self.out.append(GraphLine(line, len(drawing), op=link.get("op"),
-                                  tensor=link.get("tensor"), subgraph=link.get("subgraph")))
+        self.out.append(
+            GraphLine(
+                line,
+                len(drawing),
+                op=link.get("op"),
+                tensor=link.get("tensor"),
+                subgraph=link.get("subgraph"),
+            )
+        )
 
     def _lane_cells(self, width: int) -> list[str]:
-        return ["│" if c < len(self.lanes) and self.lanes[c] is not None else " "
-                for c in range(width)]
+        return [
+            "│" if c < len(self.lanes) and self.lanes[c] is not None else " " for c in range(width)
+        ]
 
-    def _connector(self, hub: int, spokes: dict[int, tuple[int, int]], hub_ud: tuple[int, int],
-                   ) -> None:
+    def _connector(
+        self,
+        hub: int,
+        spokes: dict[int, tuple[int, int]],
+        hub_ud: tuple[int, int],
+    ) -> None:
         """One line joining column `hub` (up/down as `hub_ud`) to each spoke column, whose
         (up, down) say whether it comes from above and goes on below."""
         cols = [hub, *spokes]
@@ -229,14 +266,18 @@ class _Drawer:
         self._place(t.index, col)
         if col is None:
             return
-        what = ("constant" if t.is_constant else
-                t.role if t.role in ("input", "variable") else "tensor")
+        what = (
+            "constant" if t.is_constant else t.role if t.role in ("input", "variable") else "tensor"
+        )
         text = f"{what} {t.index} {short_name(t.name)} {_shape(t.shape)} {t.dtype}"
         self._node(col, text, "○", tensor=t.index)
 
     def op(self, op: Any) -> None:
-        if not self.constants and op.opcode_name in _UNPACKING and \
-                not any(self._flowing(i) for i in op.inputs):
+        if (
+            not self.constants
+            and op.opcode_name in _UNPACKING
+            and not any(self._flowing(i) for i in op.inputs)
+        ):
             self.folded.update(i for i in op.outputs if i >= 0)  # a weight, not a step
             return
         self.now = op.index
@@ -342,17 +383,24 @@ class _Drawer:
             if any(t.role == "output" for t in outs):
                 text += " (output)"
         if hidden:
-            froms = sorted({p for p in (self.sg.tensor(t).producer for t in hidden)
-                            if p is not None})
+            froms = sorted(
+                {p for p in (self.sg.tensor(t).producer for t in hidden) if p is not None}
+            )
             if froms:
                 text += f" (from {_few([f'#{self.ref(p)}' for p in froms])})"
         return text
 
 
-def graph_lines(sg: Any, *, ascii_only: bool = False, max_lanes: int = MAX_LANES,
-                subgraph_names: dict[int, str] | None = None, depth: int | None = None,
-                expanded: frozenset[str] = frozenset(),
-                constants: bool = False) -> list[GraphLine]:
+def graph_lines(
+    sg: Any,
+    *,
+    ascii_only: bool = False,
+    max_lanes: int = MAX_LANES,
+    subgraph_names: dict[int, str] | None = None,
+    depth: int | None = None,
+    expanded: frozenset[str] = frozenset(),
+    constants: bool = False,
+) -> list[GraphLine]:
     """The drawing of subgraph `sg` (a `model.Subgraph`), one record per line.
 
     `subgraph_names` names the subgraphs that WHILE/IF/CALL_ONCE nodes call. With `depth`,

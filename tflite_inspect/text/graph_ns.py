@@ -136,9 +136,18 @@ def collapsed(sg: Any, depth: int, expanded: frozenset[str] = frozenset()) -> Bl
             node_of[i] = pos
         if len(ops) == 1:
             op = sg.operators[ops[0]]
-            nodes.append(Node(pos, op.index, op.opcode_name, tuple(op.inputs),
-                              tuple(op.outputs), tuple(op.called_subgraphs), ops=tuple(ops),
-                              label=f"{op.index} {clean(op.opcode_name)}"))
+            nodes.append(
+                Node(
+                    pos,
+                    op.index,
+                    op.opcode_name,
+                    tuple(op.inputs),
+                    tuple(op.outputs),
+                    tuple(op.called_subgraphs),
+                    ops=tuple(ops),
+                    label=f"{op.index} {clean(op.opcode_name)}",
+                )
+            )
             continue
         blocks += 1
         inside = set(ops)
@@ -157,8 +166,19 @@ def collapsed(sg: Any, depth: int, expanded: frozenset[str] = frozenset()) -> Bl
                 if t.role == "output" or any(c not in inside for c in t.consumers):
                     outputs.append(o)
         label = f"{ops[0]}–{ops[-1]} ▸ {key} ({len(ops)} ops: {_summary(sg, ops)})"
-        nodes.append(Node(pos, ops[0], "BLOCK", tuple(inputs), tuple(outputs), tuple(called),
-                          block=key, label=label, ops=tuple(ops)))
+        nodes.append(
+            Node(
+                pos,
+                ops[0],
+                "BLOCK",
+                tuple(inputs),
+                tuple(outputs),
+                tuple(called),
+                block=key,
+                label=label,
+                ops=tuple(ops),
+            )
+        )
     view = BlockView(nodes, blocks=blocks)
     for t in sg.tensors:
         producer = node_of.get(t.producer) if t.producer is not None else None

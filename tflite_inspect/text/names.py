@@ -18,7 +18,7 @@ def distinct_names(names: Sequence[str], width: int = 48) -> list[str]:
     its last characters, as many as it takes to tell it from every other name in `names`
     (the whole name when no tail does). Names that differ are never shown alike."""
     full = [clean(n) for n in names]
-    shown = [n if len(n) <= width else "…" + n[-(width - 1):] for n in full]
+    shown = [n if len(n) <= width else "…" + n[-(width - 1) :] for n in full]
     while True:
         counts = Counter(shown)
         clash = [i for i, s in enumerate(shown) if counts[s] > 1 and s != full[i]]
@@ -26,4 +26,4 @@ def distinct_names(names: Sequence[str], width: int = 48) -> list[str]:
             return shown
         for i in clash:  # twice the tail, up to the whole name
             tail = len(shown[i]) - 1
-            shown[i] = full[i] if 2 * tail >= len(full[i]) else "…" + full[i][-2 * tail:]
+            shown[i] = full[i] if 2 * tail >= len(full[i]) else "…" + full[i][-2 * tail :]

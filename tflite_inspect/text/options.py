@@ -15,15 +15,32 @@ from typing import Any
 __all__ = ["REDUCERS", "options_text"]
 
 # Ops whose second input is the constant list of axes they reduce over.
-REDUCERS = frozenset({"MEAN", "SUM", "REDUCE_MAX", "REDUCE_MIN", "REDUCE_PROD", "REDUCE_ANY",
-                      "REDUCE_ALL", "ARG_MAX", "ARG_MIN"})
+REDUCERS = frozenset(
+    {
+        "MEAN",
+        "SUM",
+        "REDUCE_MAX",
+        "REDUCE_MIN",
+        "REDUCE_PROD",
+        "REDUCE_ANY",
+        "REDUCE_ALL",
+        "ARG_MAX",
+        "ARG_MIN",
+    }
+)
 
-_PAIRS = (("s", "stride_h", "stride_w"), ("d", "dilation_h_factor", "dilation_w_factor"),
-          ("f", "filter_height", "filter_width"))
+_PAIRS = (
+    ("s", "stride_h", "stride_w"),
+    ("d", "dilation_h_factor", "dilation_w_factor"),
+    ("f", "filter_height", "filter_width"),
+)
 _SHOWN = {"padding", "fused_activation_function", *(k for _, h, w in _PAIRS for k in (h, w))}
 # Values that say "nothing special" for the option they belong to.
-_QUIET = {("weights_format", "DEFAULT"), ("quantized_bias_type", "FLOAT32"),
-          ("asymmetric_quantize_inputs", False)}
+_QUIET = {
+    ("weights_format", "DEFAULT"),
+    ("quantized_bias_type", "FLOAT32"),
+    ("asymmetric_quantize_inputs", False),
+}
 _MAX_VALUE = 24
 
 
@@ -46,8 +63,10 @@ def _quiet(key: str, value: Any) -> bool:
         return True
     if key.endswith(("_mask", "_clip")) and value == 0:  # no bit set, no clipping
         return True
-    return any(key == k and value is v or (key == k and value == v and type(value) is type(v))
-               for k, v in _QUIET)
+    return any(
+        key == k and value is v or (key == k and value == v and type(value) is type(v))
+        for k, v in _QUIET
+    )
 
 
 def options_text(options: dict[str, Any], axes: Sequence[int] | None = None) -> str:

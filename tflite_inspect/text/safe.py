@@ -15,8 +15,9 @@ from typing import Any, TextIO
 __all__ = ["SafeStream", "terminal_safe"]
 
 _CONTROLS = [*range(0x00, 0x20), *range(0x7F, 0xA0)]
-_TABLE = {c: (f"\\x{c:02x}" if c < 0x80 else f"\\u{c:04x}") for c in _CONTROLS
-          if c not in (0x09, 0x0A)}
+_TABLE = {
+    c: (f"\\x{c:02x}" if c < 0x80 else f"\\u{c:04x}") for c in _CONTROLS if c not in (0x09, 0x0A)
+}
 # bidi overrides and isolates reorder what follows them on screen (Trojan Source)
 _TABLE.update({c: f"\\u{c:04x}" for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
 

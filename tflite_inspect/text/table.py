@@ -8,8 +8,9 @@ from typing import Any
 __all__ = ["render_table"]
 
 
-def render_table(headers: Sequence[str], rows: Iterable[Sequence[Any]],
-                 align: str | None = None) -> str:
+def render_table(
+    headers: Sequence[str], rows: Iterable[Sequence[Any]], align: str | None = None
+) -> str:
     """A plain text table; `align` holds "l" or "r" per column (numbers right by default)."""
     rows = [["" if c is None else str(c) for c in row] for row in rows]
     widths = [len(h) for h in headers]

@@ -22,5 +22,9 @@ class TensorWords:
 
 def tensor_words(t: Any) -> TensorWords:
     """The words for a `model.objects.Tensor`."""
-    return TensorWords(t.dtype, fmt_shape(t.shape, t.shape_signature),
-                       fmt_quantization(t.quantization), fmt_bytes(t.nbytes) if t.nbytes else "")
+    return TensorWords(
+        t.dtype,
+        fmt_shape(t.shape, t.shape_signature),
+        fmt_quantization(t.quantization),
+        fmt_bytes(t.nbytes) if t.nbytes else "",
+    )

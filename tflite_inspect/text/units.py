@@ -28,6 +28,7 @@ def duration(ms: float | None) -> str:
         return f"{significant(ms)} ms"
     return f"{significant(ms / 1000)} s"
 
+
 def fmt_bytes(n: int, like: int | None = None) -> str:
     """1234567 -> '1.2 MiB'; below 10 KiB the exact count with separators. With `like`, in the
     unit the larger of the two would get, so numbers in one sentence share a unit

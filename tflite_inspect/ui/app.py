@@ -60,13 +60,28 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("q", "quit", "Quit", id="app.quit"),
-        Binding("question_mark,f1", "help", "Help", id="app.help",
-                tooltip="Every key binding, where it works, and its id"),
-        Binding("f2", "convert_pane", "Convert", id="app.convert",
-                tooltip="Back to the Convert pane (from a converted variant)"),
-        Binding("f3", "close_model", "Close variant", id="app.close-model",
-                tooltip="Close this model and return to the one it was opened from (a "
-                        "variant opened from the Quantize pane)"),
+        Binding(
+            "question_mark,f1",
+            "help",
+            "Help",
+            id="app.help",
+            tooltip="Every key binding, where it works, and its id",
+        ),
+        Binding(
+            "f2",
+            "convert_pane",
+            "Convert",
+            id="app.convert",
+            tooltip="Back to the Convert pane (from a converted variant)",
+        ),
+        Binding(
+            "f3",
+            "close_model",
+            "Close variant",
+            id="app.close-model",
+            tooltip="Close this model and return to the one it was opened from (a "
+            "variant opened from the Quantize pane)",
+        ),
     ]
     """Quit and help; the command palette is Textual's ctrl+p."""
 
@@ -99,14 +114,18 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         else:
             self._load()
 
-    def open_tflite(self, path: str | os.PathLike[str],
-                    after: Callable[[MainScreen], Awaitable[None]] | None = None) -> None:
+    def open_tflite(
+        self,
+        path: str | os.PathLike[str],
+        after: Callable[[MainScreen], Awaitable[None]] | None = None,
+    ) -> None:
         """Opens another .tflite (a converted variant) the normal way: the load worker, then
         its MainScreen on top of the current screen (`f2` returns to the Convert pane), then
         `await after(screen)` when given."""
         self._after_open = after
-        if self.session is not None and not any(isinstance(s, MainScreen)
-                                                for s in self.screen_stack):
+        if self.session is not None and not any(
+            isinstance(s, MainScreen) for s in self.screen_stack
+        ):
             self.session.close()
             self.session = None
         self.path = Path(path)
@@ -159,8 +178,13 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
     # -- loading ---------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="load",
-          description="Opening the model")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="load",
+        description="Opening the model",
+    )
     def _load(self) -> None:
         def progress(done: int, total: int, what: str) -> None:
             self.post_message(LoadProgress(done, total, what))
@@ -204,8 +228,13 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         # After a paint: the statistics must not delay the filled-in Overview.
         self.call_after_refresh(self._stats)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="stats",
-          description="Computing statistics")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="stats",
+        description="Computing statistics",
+    )
     def _stats(self) -> None:
         assert self.session is not None
         self.post_message(StatsReady(compute_stats(self.session.model)))
@@ -239,17 +268,25 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
         if isinstance(self.screen, ConfirmDialog):
             return  # already asking
-        losing = sorted({str(getattr(pane, "view_id", "")).capitalize()
-                         for screen in self._main_screens() for pane in screen.query(".tool-pane")
-                         if getattr(pane, "results_to_lose", lambda: False)()})
+        losing = sorted(
+            {
+                str(getattr(pane, "view_id", "")).capitalize()
+                for screen in self._main_screens()
+                for pane in screen.query(".tool-pane")
+                if getattr(pane, "results_to_lose", lambda: False)()
+            }
+        )
         if not losing:
             self.exit()
             return
         panes = " and ".join(losing)
         plural = "s" if len(losing) > 1 else ""
-        self.push_screen(ConfirmDialog(f"Quit? What the {panes} pane{plural} show{'' if plural else 's'} "
-                                       "will be lost."),
-                         lambda yes: self.exit() if yes else None)
+        self.push_screen(
+            ConfirmDialog(
+                f"Quit? What the {panes} pane{plural} show{'' if plural else 's'} will be lost."
+            ),
+            lambda yes: self.exit() if yes else None,
+        )
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
@@ -264,8 +301,13 @@ class InspectApp(ReportsWorkerErrors, App[int]):
                 screen.post_message(Navigate(location))
 
 
-def create_app(path: str | os.PathLike[str], *, theme: str | None = None,
-               model: Model | None = None, config: UserConfig | None = None) -> InspectApp:
+def create_app(
+    path: str | os.PathLike[str],
+    *,
+    theme: str | None = None,
+    model: Model | None = None,
+    config: UserConfig | None = None,
+) -> InspectApp:
     """The app for `path`. `model` is a model the caller already opened (tolerant); `theme` a
     Textual theme name (ValueError when unknown), else the settings file's (`config`, read from
     its usual place when None; a ConfigError, a ValueError, when it is malformed)."""

@@ -39,9 +39,13 @@ class ModelCommands(Provider):
         if session is None:
             return
         for view, title in VIEW_COMMANDS:
-            yield DiscoveryHit(f"Show {title}", partial(self._go, Location(view)),
-                               help="or type an op or tensor name, or an index like 'op 12'"
-                               if view == "ops" else None)
+            yield DiscoveryHit(
+                f"Show {title}",
+                partial(self._go, Location(view)),
+                help="or type an op or tensor name, or an index like 'op 12'"
+                if view == "ops"
+                else None,
+            )
 
     async def search(self, query: str) -> Hits:
         session = getattr(self.app, "session", None)
@@ -56,8 +60,12 @@ class ModelCommands(Provider):
             command = f"Show {title}"
             score = matcher.match(command)
             if score > 0 and any(w in command.lower() for w in words):
-                yield Hit(score, matcher.highlight(command), partial(self._go, Location(view)),
-                          text=command)
+                yield Hit(
+                    score,
+                    matcher.highlight(command),
+                    partial(self._go, Location(view)),
+                    text=command,
+                )
         shown = 0
         for entry in session.entries:
             if not all(w in entry.key for w in words):
@@ -65,9 +73,11 @@ class ModelCommands(Provider):
             view = "ops" if entry.kind == "op" else "tensors"
             location = Location(view, entry.subgraph, entry.index, detail=True)
             score = _score(entry.kind, entry.name, needle) or min(
-                0.8, matcher.match(entry.label) or 0.1)
-            yield Hit(score, matcher.highlight(entry.label), partial(self._go, location),
-                      text=entry.label)
+                0.8, matcher.match(entry.label) or 0.1
+            )
+            yield Hit(
+                score, matcher.highlight(entry.label), partial(self._go, location), text=entry.label
+            )
             shown += 1
             if shown >= MAX_HITS:
                 return

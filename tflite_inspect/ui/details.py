@@ -44,10 +44,12 @@ def _tensor_link(sg: Subgraph, label: str, index: int) -> Line:
         return _plain(f"  {label:<5} -  (optional input omitted)", "dim")
     t = sg.tensor(index)
     if t is None:
-        return _plain(f"  {label:<5} ! tensor {index} does not exist "
-                      f"(subgraph has {len(sg.tensors)})")
-    text = Text.assemble(f"  {label:<5} #{index} ", (t.name or "(unnamed)", "bold"),
-                         f"  {tensor_brief(t)}")
+        return _plain(
+            f"  {label:<5} ! tensor {index} does not exist (subgraph has {len(sg.tensors)})"
+        )
+    text = Text.assemble(
+        f"  {label:<5} #{index} ", (t.name or "(unnamed)", "bold"), f"  {tensor_brief(t)}"
+    )
     return Line(text, Location("tensors", sg.index, index, detail=True))
 
 
@@ -55,37 +57,61 @@ def _op_link(sg: Subgraph, label: str, index: int) -> Line:
     if not 0 <= index < len(sg.operators):
         return _plain(f"  {label} ! op {index} does not exist")
     op = sg.operators[index]
-    return Line(Text(f"  {label}op {index} {op.opcode_name}"),
-                Location("ops", sg.index, index, detail=True))
+    return Line(
+        Text(f"  {label}op {index} {op.opcode_name}"), Location("ops", sg.index, index, detail=True)
+    )
 
 
 def op_lines(session: Session, sg: Subgraph, op: Operator) -> list[Line]:
     """Everything about one operator (see module docstring for the links): its options right
     under the header line, then its kind, precision, inputs and outputs."""
-    lines = [Line(Text.assemble((f"op {op.index}  ", "bold"), (op.opcode_name, "bold"),
-                                f"  version {op.version}  ·  {session.subgraph_title(sg.index)}"))]
+    lines = [
+        Line(
+            Text.assemble(
+                (f"op {op.index}  ", "bold"),
+                (op.opcode_name, "bold"),
+                f"  version {op.version}  ·  {session.subgraph_title(sg.index)}",
+            )
+        )
+    ]
     if op.error:
         lines.append(_plain(f"! unreadable operator: {op.error}"))
         return lines
     lines += _options_lines(op)  # first: padding, strides, activation fit a short pane
     kind = "custom (Flex)" if op.is_flex else "custom" if op.is_custom else "builtin"
     code = op.opcode
-    lines.append(_kv("kind", kind + (f", opcode index {op.opcode_index}" if code else
-                                     f", opcode index {op.opcode_index} (! out of range)")))
+    lines.append(
+        _kv(
+            "kind",
+            kind
+            + (
+                f", opcode index {op.opcode_index}"
+                if code
+                else f", opcode index {op.opcode_index} (! out of range)"
+            ),
+        )
+    )
     if code is not None and code.deprecated_builtin_code != code.raw_builtin_code:
-        lines.append(_kv("builtin code", f"{code.builtin_code} (deprecated field "
-                                         f"{code.deprecated_builtin_code}, new field "
-                                         f"{code.raw_builtin_code})"))
+        lines.append(
+            _kv(
+                "builtin code",
+                f"{code.builtin_code} (deprecated field "
+                f"{code.deprecated_builtin_code}, new field "
+                f"{code.raw_builtin_code})",
+            )
+        )
     try:
         lines.append(_kv("computes in", op_precision(sg, op).precision))
     except (IndexError, AttributeError):
         pass
     lines.append(_head("inputs"))
     lines += [_tensor_link(sg, f"in{i}", t) for i, t in enumerate(op.inputs)] or [
-        _plain("  (none)", "dim")]
+        _plain("  (none)", "dim")
+    ]
     lines.append(_head("outputs"))
     lines += [_tensor_link(sg, f"out{i}", t) for i, t in enumerate(op.outputs)] or [
-        _plain("  (none)", "dim")]
+        _plain("  (none)", "dim")
+    ]
     if op.intermediates:
         lines.append(_head("intermediates"))
         lines += [_tensor_link(sg, f"im{i}", t) for i, t in enumerate(op.intermediates)]
@@ -110,16 +136,22 @@ def _calls_lines(session: Session, op: Operator) -> list[Line]:
     if not op.called_subgraphs:
         return []
     out = [_head("calls")]
-    roles = {v: k.removesuffix("_subgraph_index") for k, v in op.options.items()
-             if k.endswith("_subgraph_index") and isinstance(v, int)}
+    roles = {
+        v: k.removesuffix("_subgraph_index")
+        for k, v in op.options.items()
+        if k.endswith("_subgraph_index") and isinstance(v, int)
+    }
     for index in op.called_subgraphs:
         role = roles.get(index, "subgraph")
         sub = session.subgraph(index)
         if sub is None:
             out.append(_plain(f"  {role:<8} ! subgraph {index} does not exist"))
             continue
-        text = Text.assemble(f"  {role:<8} ", (session.subgraph_title(index), "bold"),
-                             f"  ({len(sub.operators)} ops)")
+        text = Text.assemble(
+            f"  {role:<8} ",
+            (session.subgraph_title(index), "bold"),
+            f"  ({len(sub.operators)} ops)",
+        )
         out.append(Line(text, Location("ops", index, 0 if sub.operators else None)))
     return out
 
@@ -127,8 +159,11 @@ def _calls_lines(session: Session, op: Operator) -> list[Line]:
 def _custom_lines(op: Operator) -> list[Line]:
     custom = op.custom
     code = op.opcode.custom_code if op.opcode else None
-    out = [_head("custom op"), _kv("custom code", repr(code)),
-           _kv("options", f"{custom.size} bytes, {custom.kind}")]
+    out = [
+        _head("custom op"),
+        _kv("custom code", repr(code)),
+        _kv("options", f"{custom.size} bytes, {custom.kind}"),
+    ]
     if custom.tf_op:
         out.append(_kv("TensorFlow op", custom.tf_op))
     node = custom.node_def
@@ -163,8 +198,15 @@ def _short(value: Any, limit: int = 120) -> str:
 
 def tensor_lines(session: Session, sg: Subgraph, t: Tensor) -> list[Line]:
     """Everything about one tensor: type, shape, data, full quantization, producer, consumers."""
-    lines = [Line(Text.assemble((f"tensor {t.index}  ", "bold"), (t.name or "(unnamed)", "bold"),
-                                f"  ·  {session.subgraph_title(sg.index)}"))]
+    lines = [
+        Line(
+            Text.assemble(
+                (f"tensor {t.index}  ", "bold"),
+                (t.name or "(unnamed)", "bold"),
+                f"  ·  {session.subgraph_title(sg.index)}",
+            )
+        )
+    ]
     if t.error:
         lines.append(_plain(f"! unreadable tensor: {t.error}"))
     lines.append(_kv("dtype", f"{t.dtype} ({t.type_name})"))
@@ -181,15 +223,20 @@ def tensor_lines(session: Session, sg: Subgraph, t: Tensor) -> list[Line]:
     if t.producer is not None:
         lines.append(_op_link(sg, "", t.producer))
     else:
-        what = {"input": "subgraph input", "constant": "constant data",
-                "variable": "variable"}.get(t.role, "none")
+        what = {"input": "subgraph input", "constant": "constant data", "variable": "variable"}.get(
+            t.role, "none"
+        )
         lines.append(_plain(f"  ({what})", "dim"))
     lines.append(_head(f"consumers  ({len(t.consumers)})"))
     lines += [_op_link(sg, "", c) for c in t.consumers] or [_plain("  (none)", "dim")]
     if t.is_constant:
         lines.append(_head("weights"))
-        lines.append(Line(Text("  statistics, histogram, values, hex, export  (w)"),
-                          Location("weights", sg.index, t.index)))
+        lines.append(
+            Line(
+                Text("  statistics, histogram, values, hex, export  (w)"),
+                Location("weights", sg.index, t.index),
+            )
+        )
     return lines
 
 
@@ -201,9 +248,13 @@ def _sparsity_lines(t: Tensor) -> list[Line]:
     order = sp.traversal_order
     levels = ", ".join(
         f"d{order[i] if order and i < len(order) else '?'} "
-        + (f"dense {m.dense_size}" if m.format == "DENSE"
-           else f"{m.format} ({len(m.array_indices or ())} indices)")
-        for i, m in enumerate(sp.dim_metadata or ()))
+        + (
+            f"dense {m.dense_size}"
+            if m.format == "DENSE"
+            else f"{m.format} ({len(m.array_indices or ())} indices)"
+        )
+        for i, m in enumerate(sp.dim_metadata or ())
+    )
     if levels:
         out.append(_kv("traversal", levels))
     if sp.block_map:
@@ -244,11 +295,19 @@ def quant_lines(sg: Subgraph, t: Tensor) -> list[Line]:
         out.append(_kv("block size", str(d.block_size)))
         if hasattr(d, "quantized_dimensions"):
             out.append(_kv("dimensions", str(list(d.quantized_dimensions))))
-        out.append(Line(Text(f"  scales tensor #{d.scales}"),
-                        Location("tensors", sg.index, d.scales, detail=True)))
+        out.append(
+            Line(
+                Text(f"  scales tensor #{d.scales}"),
+                Location("tensors", sg.index, d.scales, detail=True),
+            )
+        )
         if d.zero_points >= 0:
-            out.append(Line(Text(f"  zero points tensor #{d.zero_points}"),
-                            Location("tensors", sg.index, d.zero_points, detail=True)))
+            out.append(
+                Line(
+                    Text(f"  zero points tensor #{d.zero_points}"),
+                    Location("tensors", sg.index, d.zero_points, detail=True),
+                )
+            )
         return out
     if q.details_kind is not None:
         out.append(_kv("details", f"{q.details_kind} (not decoded)"))
@@ -282,19 +341,36 @@ def _channel_lines(t: Tensor, ranges: list[tuple[float, float]]) -> list[Line]:
     size = t.shape[dim] if 0 <= dim < len(t.shape) else None
     report = channel_report(q.scales)
     zps = set(q.zero_points) or {0}
-    out = [_kv("per-channel", f"{n} channels along dimension {dim}"
-                              + (f" (size {size})" if size is not None else "")
-                              + ("" if size in (None, n) else "  ! count differs"))]
-    out.append(_kv("zero points", f"all {next(iter(zps))}" if len(zps) == 1 else
-                   f"{min(zps)}..{max(zps)}"))
+    out = [
+        _kv(
+            "per-channel",
+            f"{n} channels along dimension {dim}"
+            + (f" (size {size})" if size is not None else "")
+            + ("" if size in (None, n) else "  ! count differs"),
+        )
+    ]
+    out.append(
+        _kv("zero points", f"all {next(iter(zps))}" if len(zps) == 1 else f"{min(zps)}..{max(zps)}")
+    )
     ratio = report.ratio
     if ratio is not None:
         mark = "  ! above 1000" if ratio > 1000 else ""
         out.append(_kv("scale max/min", f"{fmt_float(ratio, 4)}{mark}"))
     flagged = report.flagged
-    out.append(_kv("flagged channels", f"{len(flagged)}" + (
-        "  (" + ", ".join(str(i) for i in flagged[:12]) + (", …" if len(flagged) > 12 else "")
-        + ")" if flagged else "")))
+    out.append(
+        _kv(
+            "flagged channels",
+            f"{len(flagged)}"
+            + (
+                "  ("
+                + ", ".join(str(i) for i in flagged[:12])
+                + (", …" if len(flagged) > 12 else "")
+                + ")"
+                if flagged
+                else ""
+            ),
+        )
+    )
     header = Text(f"  {'ch':>5}  {'scale':<13} {'zp':>6}  {'float range':<26} flag", style="dim")
     header.no_wrap = True
     out.append(Line(header))
@@ -302,8 +378,10 @@ def _channel_lines(t: Tensor, ranges: list[tuple[float, float]]) -> list[Line]:
         lo_hi = ranges[i] if i < len(ranges) else None
         rng = f"[{fmt_float(lo_hi[0], 4)}, {fmt_float(lo_hi[1], 4)}]" if lo_hi else ""
         flag = report.flags[i]
-        text = Text(f"  {i:>5}  {fmt_float(q.scales[i], 6):<13} {q.zero_point(i):>6}  "
-                    f"{rng:<26} {'! ' + flag if flag else ''}".rstrip())
+        text = Text(
+            f"  {i:>5}  {fmt_float(q.scales[i], 6):<13} {q.zero_point(i):>6}  "
+            f"{rng:<26} {'! ' + flag if flag else ''}".rstrip()
+        )
         text.no_wrap = True
         out.append(Line(text))
     if n > MAX_CHANNEL_LINES:

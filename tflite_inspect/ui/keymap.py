@@ -20,8 +20,9 @@ __all__ = ["Section", "apply_keymap", "binding_ids", "binding_sections"]
 Section = tuple[str, list[Binding]]
 
 
-def binding_sections(app_class: type[App[Any]],
-                     keymap: Mapping[str, str] | None = None) -> list[Section]:
+def binding_sections(
+    app_class: type[App[Any]], keymap: Mapping[str, str] | None = None
+) -> list[Section]:
     """(where, bindings) for every place with key bindings; a binding the keymap remaps carries
     its new keys."""
     from .dialogs.export import ExportDialog
@@ -47,13 +48,22 @@ def binding_sections(app_class: type[App[Any]],
             for b in cls.__dict__.get("BINDINGS", []):
                 if isinstance(b, Binding) and not b.system:
                     keys = keymap.get(b.id) if b.id else None
-                    out.append(b if keys is None else Binding(
-                        keys, b.action, b.description, show=b.show, id=b.id))
+                    out.append(
+                        b
+                        if keys is None
+                        else Binding(keys, b.action, b.description, show=b.show, id=b.id)
+                    )
         return out
 
     everywhere = own(app_class, MainScreen)
-    everywhere.append(Binding(App.COMMAND_PALETTE_BINDING, "command_palette", "Command palette",
-                              id="app.command-palette"))
+    everywhere.append(
+        Binding(
+            App.COMMAND_PALETTE_BINDING,
+            "command_palette",
+            "Command palette",
+            id="app.command-palette",
+        )
+    )
     return [
         ("everywhere", everywhere),
         ("Operators and Tensors views", own(TableDetailView, TensorsView)),
@@ -84,6 +94,8 @@ def apply_keymap(app: App[Any], config: UserConfig) -> None:
     known = binding_ids(type(app))
     for key in config.keymap:
         if key not in known:
-            raise ConfigError(f"{config.path}: keymap entry {key!r} is no binding id; "
-                              "the help screen (?) lists every id")
+            raise ConfigError(
+                f"{config.path}: keymap entry {key!r} is no binding id; "
+                "the help screen (?) lists every id"
+            )
     app.set_keymap(dict(config.keymap))

@@ -55,8 +55,10 @@ def load_config(path: Path | None = None) -> UserConfig:
     except OSError as err:
         raise ConfigError(f"{path}: cannot read the settings file ({err.strerror or err})") from err
     if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"{path}: the settings file is over {MAX_CONFIG_BYTES} bytes; "
-                          "it should hold a theme and a [keymap] table")
+        raise ConfigError(
+            f"{path}: the settings file is over {MAX_CONFIG_BYTES} bytes; "
+            "it should hold a theme and a [keymap] table"
+        )
     return parse_config(data, path)
 
 
@@ -67,17 +69,21 @@ def parse_config(data: bytes, path: Path) -> UserConfig:
         raise ConfigError(f"{path}: not valid TOML ({err}); fix or remove the file") from err
     unknown = sorted(set(doc) - {"theme", "keymap"})
     if unknown:
-        raise ConfigError(f"{path}: unknown setting {unknown[0]!r}; the settings are 'theme' "
-                          "and the [keymap] table")
+        raise ConfigError(
+            f"{path}: unknown setting {unknown[0]!r}; the settings are 'theme' "
+            "and the [keymap] table"
+        )
     theme = doc.get("theme")
     if theme is not None and not isinstance(theme, str):
         raise ConfigError(f"{path}: 'theme' must be a string, e.g. theme = \"nord\"")
     keymap = doc.get("keymap", {})
     if not isinstance(keymap, dict):
-        raise ConfigError(f"{path}: 'keymap' must be a table: [keymap] then \"id\" = \"keys\"")
+        raise ConfigError(f'{path}: \'keymap\' must be a table: [keymap] then "id" = "keys"')
     for key, value in keymap.items():
         if not isinstance(value, str) or not value.strip():
-            raise ConfigError(f"{path}: keymap entry {key!r} must be a key string, "
-                              f"e.g. \"{key}\" = \"ctrl+q\"")
-    return UserConfig(theme=theme, keymap={k: v.replace(" ", "") for k, v in keymap.items()},
-                      path=path)
+            raise ConfigError(
+                f'{path}: keymap entry {key!r} must be a key string, e.g. "{key}" = "ctrl+q"'
+            )
+    return UserConfig(
+        theme=theme, keymap={k: v.replace(" ", "") for k, v in keymap.items()}, path=path
+    )

@@ -60,13 +60,21 @@ def default_calibration(source: Path) -> Path | None:
     first, else the only .npz/.npy in the folder; None when there is no clear choice."""
     folder = source.parent
     stem = _stem(source)
-    for cand in (f"{stem}_calib.npz", f"{stem}_calibration.npz", f"{stem}.npz",
-                 f"{stem}_calib.npy", f"{stem}.npy", "calibration.npz", "calib.npz"):
+    for cand in (
+        f"{stem}_calib.npz",
+        f"{stem}_calibration.npz",
+        f"{stem}.npz",
+        f"{stem}_calib.npy",
+        f"{stem}.npy",
+        "calibration.npz",
+        "calib.npz",
+    ):
         if (folder / cand).is_file():
             return folder / cand
     try:
-        found = sorted(p for p in folder.iterdir()
-                       if p.suffix.lower() in (".npz", ".npy") and p.is_file())
+        found = sorted(
+            p for p in folder.iterdir() if p.suffix.lower() in (".npz", ".npy") and p.is_file()
+        )
     except OSError:
         return None
     calib = [p for p in found if "calib" in p.name.lower()]
@@ -106,8 +114,9 @@ def variant_rows(summaries: list[Any]) -> list[tuple[str, ...]]:
     for s in summaries:
         pct = "" if s.percent_of_float32 is None else f"{s.percent_of_float32:.1f}%"
         weights = " ".join(f"{d}x{n}" for d, n in s.weight_dtypes.items())
-        rows.append((s.variant, s.file, f"{s.bytes:,}", pct, weights,
-                     _dtypes(s.inputs), _dtypes(s.outputs)))
+        rows.append(
+            (s.variant, s.file, f"{s.bytes:,}", pct, weights, _dtypes(s.inputs), _dtypes(s.outputs))
+        )
     return rows
 
 
@@ -116,8 +125,14 @@ def failure_rows(op_errors: list[Any]) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for e in op_errors:
         fix = e.fix
-        rows.append((e.op, e.error_code, e.location or "-",
-                     f"{fix.flag} ({fix.meaning})" if fix else "no option known"))
+        rows.append(
+            (
+                e.op,
+                e.error_code,
+                e.location or "-",
+                f"{fix.flag} ({fix.meaning})" if fix else "no option known",
+            )
+        )
     return rows
 
 

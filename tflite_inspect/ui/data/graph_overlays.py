@@ -58,9 +58,10 @@ def _precision(model: Any, sg: Any) -> Overlay:
         p = op_precision(sg, op).precision
         bad = quantized and p == "float"
         marks[op.index] = Mark(_CODES.get(p, "-"), "bad" if bad else "")
-    legend = ("precision: INT integer, FLT float, HYB integer weights on float activations, "
-              "CVT quantize/dequantize" + ("; FLT marked in an integer model" if quantized
-                                          else ""))
+    legend = (
+        "precision: INT integer, FLT float, HYB integer weights on float activations, "
+        "CVT quantize/dequantize" + ("; FLT marked in an integer model" if quantized else "")
+    )
     return _overlay("precision", marks, legend)
 
 
@@ -68,10 +69,14 @@ def _float(model: Any, sg: Any) -> Overlay:
     mode = quantization_summary(model).mode
     if mode in ("float32", "float16 weights"):
         return _overlay("float", {}, f"float: a {mode} model computes in float throughout")
-    marks = {op.index: Mark("FLOAT", "bad") for op in sg.operators
-             if op_precision(sg, op).precision == "float"}
-    return _overlay("float", marks, f"float: {len(marks)} op(s) still compute in float "
-                                    f"in this {mode} model")
+    marks = {
+        op.index: Mark("FLOAT", "bad")
+        for op in sg.operators
+        if op_precision(sg, op).precision == "float"
+    }
+    return _overlay(
+        "float", marks, f"float: {len(marks)} op(s) still compute in float in this {mode} model"
+    )
 
 
 def _targets(sg: Any, report: Any) -> Overlay:
@@ -80,13 +85,19 @@ def _targets(sg: Any, report: Any) -> Overlay:
     cannot: dict[int, list[str]] = {}
     for name, verdict in report.targets.items():
         for f in verdict.errors:
-            if f.op is not None and f.subgraph in (None, sg.index) and name not in \
-                    cannot.setdefault(f.op, []):
+            if (
+                f.op is not None
+                and f.subgraph in (None, sg.index)
+                and name not in cannot.setdefault(f.op, [])
+            ):
                 cannot[f.op].append(name)
     marks = {op: Mark("✗" + ",".join(names), "bad") for op, names in cannot.items() if names}
     probed = [name for name, v in report.targets.items() if "probe:" in (v.decided_by or "")]
-    how = (f"probed: {', '.join(probed)}; the rest by static rules" if probed else
-           "static rules; 6 Check probes the installed runtimes")
+    how = (
+        f"probed: {', '.join(probed)}; the rest by static rules"
+        if probed
+        else "static rules; 6 Check probes the installed runtimes"
+    )
     return _overlay("targets", marks, f"targets: ✗ the targets that cannot run the op ({how})")
 
 
@@ -104,13 +115,23 @@ def _error(sg: Any, report: Any, op_of: Callable[[dict[str, Any]], int | None]) 
         old = marks.get(op)
         if old is None or _RANK[severity] > _RANK[old.severity]:
             marks[op] = Mark(text, severity)
-    return _overlay("error", marks, "error: SQNR of the op's output in the last per-layer "
-                                    "compare (* flagged; below 15 dB bad, below 30 dB warn)")
+    return _overlay(
+        "error",
+        marks,
+        "error: SQNR of the op's output in the last per-layer "
+        "compare (* flagged; below 15 dB bad, below 30 dB warn)",
+    )
 
 
-def overlay_marks(name: str, model: Any, sg: Any, *, check_report: Any = None,
-                  compare_report: Any = None,
-                  op_of: Callable[[dict[str, Any]], int | None] | None = None) -> Overlay:
+def overlay_marks(
+    name: str,
+    model: Any,
+    sg: Any,
+    *,
+    check_report: Any = None,
+    compare_report: Any = None,
+    op_of: Callable[[dict[str, Any]], int | None] | None = None,
+) -> Overlay:
     """The overlay `name` (one of OVERLAYS) over subgraph `sg` of `model`."""
     if name == "precision":
         return _precision(model, sg)

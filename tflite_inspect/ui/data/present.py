@@ -96,7 +96,7 @@ def bar_lines(items: dict[str, int], width: int = 24, limit: int = 8) -> list[st
     total = sum(items.values())
     ranked = sorted(items.items(), key=lambda kv: -kv[1])
     if len(ranked) > limit:
-        rest = sum(v for _, v in ranked[limit - 1:])
+        rest = sum(v for _, v in ranked[limit - 1 :])
         ranked = ranked[: limit - 1] + [(f"({len(items) - limit + 1} more)", rest)]
     label_w = min(28, max((len(k) for k, _ in ranked), default=4))
     lines = []

@@ -37,8 +37,19 @@ from ...quantize.plan import float_ops, refuse_target, resolve_keep
 from ...runtime import ChildFailure, CompareReport, InputError, Limits, compare_models, file_facts
 from ...runtime.session import ChildSession
 
-__all__ = ["Job", "Layer", "Variant", "default_outdir", "float_producer", "float_refusal",
-           "layers", "recovered", "run_variant", "static_needs_calibration", "variant_target"]
+__all__ = [
+    "Job",
+    "Layer",
+    "Variant",
+    "default_outdir",
+    "float_producer",
+    "float_refusal",
+    "layers",
+    "recovered",
+    "run_variant",
+    "static_needs_calibration",
+    "variant_target",
+]
 
 Progress = Callable[[str, int, int], None]
 RANDOM_SAMPLES = 8
@@ -50,8 +61,13 @@ def default_outdir(model_path: Path) -> Path:
     return model_path.with_name(f"{model_path.stem}-quantized")
 
 
-def variant_target(outdir: Path, source: Path, recipe: str, keep: tuple[int, ...] = (),
-                   block_size: int = BLOCK_SIZES[0]) -> Path:
+def variant_target(
+    outdir: Path,
+    source: Path,
+    recipe: str,
+    keep: tuple[int, ...] = (),
+    block_size: int = BLOCK_SIZES[0],
+) -> Path:
     """DIR/STEM.RECIPE.tflite (as the CLI names it), DIR/STEM.weight-int4.b64.tflite for
     another block size than the default, DIR/STEM.RECIPE.keep3_5.tflite with ops 3 and 5 float
     (more than six ops: their count and a short digest, so a name stays short and unique)."""
@@ -100,8 +116,7 @@ class Job:
 
     @property
     def target(self) -> Path:
-        return variant_target(self.outdir, self.source, self.recipe, self.keep,
-                              self.block_size)
+        return variant_target(self.outdir, self.source, self.recipe, self.keep, self.block_size)
 
     def problem(self) -> str | None:
         """What stops the job before any child starts (one line), checked in the UI thread."""
@@ -207,8 +222,11 @@ def layers(report: CompareReport | None, sg: Subgraph | None) -> list[Layer]:
     out = []
     for row in report.layers:
         found = float_producer(row, sg)
-        out.append(Layer(row, found[0] if found else None,
-                         found[1] if found else str(row.get("op_name", ""))))
+        out.append(
+            Layer(
+                row, found[0] if found else None, found[1] if found else str(row.get("op_name", ""))
+            )
+        )
     return sorted(out, key=lambda layer: layer.sort_sqnr)
 
 
@@ -216,8 +234,9 @@ def recovered(base: Variant, v: Variant) -> tuple[float | None, int | None, floa
     """(dB of worst output SQNR gained, bytes spent, dB per KiB) against `base` (the first
     variant). No ratio when nothing was spent: a smaller model that gains is free."""
     a, b = base.worst_output_sqnr, v.worst_output_sqnr
-    db = b - a if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) \
-        else None
+    db = (
+        b - a if a is not None and b is not None and math.isfinite(a) and math.isfinite(b) else None
+    )
     sa, sb = base.result.size, v.result.size
     spent = sb - sa if sa is not None and sb is not None else None
     per_kib = db / (spent / 1024) if db is not None and spent else None
@@ -226,8 +245,7 @@ def recovered(base: Variant, v: Variant) -> tuple[float | None, int | None, floa
     return db, spent, per_kib
 
 
-def _quantize(job: Job, progress: Progress | None, cancel: threading.Event | None
-              ) -> RecipeResult:
+def _quantize(job: Job, progress: Progress | None, cancel: threading.Event | None) -> RecipeResult:
     """Runs the recipe into `job.target`. Raises QuantizeError for what the user can fix."""
     problem = job.problem()
     if problem:
@@ -241,13 +259,19 @@ def _quantize(job: Job, progress: Progress | None, cancel: threading.Event | Non
     try:
         job.outdir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise QuantizeError(f"cannot create the output folder {job.outdir}: "
-                            f"{err.strerror or err}") from err
-    request = QuantizeRequest(job.source, job.outdir, [job.recipe], job.calibration,
-                              job.block_size, [], job.force)
+        raise QuantizeError(
+            f"cannot create the output folder {job.outdir}: {err.strerror or err}"
+        ) from err
+    request = QuantizeRequest(
+        job.source, job.outdir, [job.recipe], job.calibration, job.block_size, [], job.force
+    )
     report = QuantizeReport(file_facts(job.source), keep)
-    with ChildSession(limits=Limits(timeout_s=600.0, memory_mb=8192), progress=progress,
-                      cancel=cancel, module=CHILD) as session:
+    with ChildSession(
+        limits=Limits(timeout_s=600.0, memory_mb=8192),
+        progress=progress,
+        cancel=cancel,
+        module=CHILD,
+    ) as session:
         run = open_run(request, session, report)
         try:
             return run.recipe(job.recipe, keep, job.target)
@@ -255,8 +279,9 @@ def _quantize(job: Job, progress: Progress | None, cancel: threading.Event | Non
             return RecipeResult(job.recipe, "failed", failure.outcome.line())
 
 
-def run_variant(number: int, job: Job, progress: Progress | None = None,
-                cancel: threading.Event | None = None) -> Variant:
+def run_variant(
+    number: int, job: Job, progress: Progress | None = None, cancel: threading.Event | None = None
+) -> Variant:
     """Quantizes (see `_quantize`), then compares the written file with the float model per
     layer on the calibration set (else seeded random samples). Raises QuantizeError before
     anything is written; a failed recipe or comparison is reported in the Variant."""
@@ -274,9 +299,16 @@ def run_variant(number: int, job: Job, progress: Progress | None = None,
     if result.path is not None and not (cancel is not None and cancel.is_set()):
         samples = job.samples if job.calibration is not None else (job.samples or RANDOM_SAMPLES)
         try:
-            variant.report = compare_models(job.source, result.path, per_layer=True,
-                                            inputs=job.calibration, samples=samples, runs=0,
-                                            progress=tagged("compare "), cancel=cancel)
+            variant.report = compare_models(
+                job.source,
+                result.path,
+                per_layer=True,
+                inputs=job.calibration,
+                samples=samples,
+                runs=0,
+                progress=tagged("compare "),
+                cancel=cancel,
+            )
         except (InputError, OSError) as err:
             variant.compare_error = str(err)
     variant.seconds = time.monotonic() - t0

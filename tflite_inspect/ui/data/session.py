@@ -74,12 +74,19 @@ class Session:
                 first = sg.tensor(op.outputs[0]) if op.outputs else None
                 output = f" → {first.name}" if first is not None and first.name else ""
                 label = f"op {op.index} {op.opcode_name}{output}{where}"
-                out.append(Entry("op", sg.index, op.index, label, label.lower(),
-                                 first.name.lower() if first is not None else ""))
+                out.append(
+                    Entry(
+                        "op",
+                        sg.index,
+                        op.index,
+                        label,
+                        label.lower(),
+                        first.name.lower() if first is not None else "",
+                    )
+                )
             for t in sg.tensors:
                 label = f"tensor {t.index} {t.name}{where}"
-                out.append(Entry("tensor", sg.index, t.index, label, label.lower(),
-                                 t.name.lower()))
+                out.append(Entry("tensor", sg.index, t.index, label, label.lower(), t.name.lower()))
         return tuple(out)
 
     def close(self) -> None:

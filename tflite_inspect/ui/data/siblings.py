@@ -34,7 +34,8 @@ MAX_OPENED = 12
 PRECISION_WORDS = re.compile(
     r"^(?:float\d*|fp\d+|f\d+|bf16|bfloat16|u?int\d+(?:x\d+)?|i\d+|w\d+a\d+|a\d+w\d+|q\d*|"
     r"quant(?:ized)?|dynamic|dyn|full|integer|io|ptq|qat|static|calibrated|"
-    r"mixed|hybrid|weights?)$")
+    r"mixed|hybrid|weights?)$"
+)
 """Tokens of a file name that say its precision, not what the model is."""
 
 
@@ -44,8 +45,7 @@ def siblings(path: Path | None) -> list[Path]:
         return []
     try:
         here = path.resolve()
-        found = [p for p in path.parent.glob("*.tflite")
-                 if p.is_file() and p.resolve() != here]
+        found = [p for p in path.parent.glob("*.tflite") if p.is_file() and p.resolve() != here]
     except OSError:
         return []
     return sorted(found, key=lambda p: (-name_score(path, p), p.name))
@@ -66,7 +66,7 @@ def name_score(a: Path, b: Path) -> float:
 
 
 def precision_of(mode: str) -> str:
-    """"float" for a float32 or float16-weights mode, else "quantized" (integer compute)."""
+    """ "float" for a float32 or float16-weights mode, else "quantized" (integer compute)."""
     return "float" if mode in FLOAT_MODES else "quantized"
 
 
@@ -85,8 +85,7 @@ class Graph:
         inputs: tuple[tuple[int, ...], ...] = ()
         if main is not None:
             ops = sum(op.opcode_name not in CONVERSION_OPS for op in main.operators)
-            inputs = tuple(tuple(t.shape) for i in main.inputs
-                           if (t := main.tensor(i)) is not None)
+            inputs = tuple(tuple(t.shape) for i in main.inputs if (t := main.tensor(i)) is not None)
         return cls(quantization_summary(model).mode, ops, inputs)
 
     @property
@@ -96,8 +95,10 @@ class Graph:
     def distance(self, other: Graph) -> tuple[int, int]:
         """(inputs that differ, difference in compute ops): smaller is closer."""
         same = sum(x == y for x, y in zip(self.inputs, other.inputs, strict=False))
-        return (max(len(self.inputs), len(other.inputs)) - same,
-                abs(self.compute_ops - other.compute_ops))
+        return (
+            max(len(self.inputs), len(other.inputs)) - same,
+            abs(self.compute_ops - other.compute_ops),
+        )
 
 
 @dataclass(frozen=True)
@@ -125,8 +126,9 @@ def _read(path: Path) -> Graph | None:
         model.close()
 
 
-def counterpart(model: Model, path: Path, candidates: Sequence[Path] | None = None
-                ) -> Candidate | None:
+def counterpart(
+    model: Model, path: Path, candidates: Sequence[Path] | None = None
+) -> Candidate | None:
     """The sibling to compare `model` (opened from `path`) with: the closest of the other
     precision (see module docstring); None when no sibling opens."""
     found = siblings(path) if candidates is None else list(candidates)
@@ -145,8 +147,14 @@ def counterpart(model: Model, path: Path, candidates: Sequence[Path] | None = No
         related = c.name_score >= RELATED or distance[0] == 0
         # at a tie, the plainest variant: float32 for a quantized model, full integer for a
         # float one
-        return (not related, c.graph.precision == mine.precision, -c.name_score, distance,
-                c.graph.mode not in PLAIN_MODES, c.path.name)
+        return (
+            not related,
+            c.graph.precision == mine.precision,
+            -c.name_score,
+            distance,
+            c.graph.mode not in PLAIN_MODES,
+            c.path.name,
+        )
 
     return min(usable, key=rank)
 

@@ -64,8 +64,9 @@ def _sizes(model: Model) -> SizeSummary:
     from ...model.sizes import size_report
 
     rep = size_report(model)
-    return SizeSummary(rep.file_bytes, rep.weight_bytes, dict(rep.by_dtype), dict(rep.by_op_type),
-                       dict(rep.parts))
+    return SizeSummary(
+        rep.file_bytes, rep.weight_bytes, dict(rep.by_dtype), dict(rep.by_op_type), dict(rep.parts)
+    )
 
 
 def _findings(model: Model) -> list[Finding]:
@@ -79,8 +80,9 @@ def _findings(model: Model) -> list[Finding]:
     return out
 
 
-def compute_stats(model: Model, progress: Callable[[int, int, str], None] | None = None
-                  ) -> ModelStats:
+def compute_stats(
+    model: Model, progress: Callable[[int, int, str], None] | None = None
+) -> ModelStats:
     """Computes every part, guarding each one. Never raises for a part that fails."""
     stats = ModelStats()
     steps: list[tuple[str, Callable[[], None]]] = [

@@ -23,7 +23,7 @@ MAX_BINS = 128
 def histogram_bins(count: int) -> int:
     """About two bins per square root of the count, between 16 and MAX_BINS: small tensors get
     a readable shape instead of a comb of single values."""
-    return max(16, min(MAX_BINS, int(2 * count ** 0.5)))
+    return max(16, min(MAX_BINS, int(2 * count**0.5)))
 
 
 @dataclass(frozen=True)
@@ -103,8 +103,9 @@ def _stats(array: np.ndarray | None, bins: int, notes: list[str]) -> WeightStats
         return None
 
 
-def _channels(t: Tensor, raw: np.ndarray, values: np.ndarray | None
-              ) -> tuple[int | None, list[ChannelStat]]:
+def _channels(
+    t: Tensor, raw: np.ndarray, values: np.ndarray | None
+) -> tuple[int | None, list[ChannelStat]]:
     """Per-channel summaries along the quantized dimension (or dimension 0 of a float tensor of
     rank 2+, the output channels of TFLite conv and fully-connected kernels)."""
     q = t.quantization
@@ -136,13 +137,19 @@ def _channels(t: Tensor, raw: np.ndarray, values: np.ndarray | None
             flags.append(report.flags[c])
         if absmax[c] == 0:
             flags.append("all zero")
-        out.append(ChannelStat(
-            c,
-            scales[c] if scales else None,
-            q.zero_point(c) if scales and q is not None else None,
-            float(mins[c]), float(maxs[c]), float(means[c]), float(absmax[c]), float(zeros[c]),
-            ", ".join(flags),
-        ))
+        out.append(
+            ChannelStat(
+                c,
+                scales[c] if scales else None,
+                q.zero_point(c) if scales and q is not None else None,
+                float(mins[c]),
+                float(maxs[c]),
+                float(means[c]),
+                float(absmax[c]),
+                float(zeros[c]),
+                ", ".join(flags),
+            )
+        )
     return axis, out
 
 

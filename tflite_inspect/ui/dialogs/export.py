@@ -30,15 +30,19 @@ class ExportDialog(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("Export tensor as .npy (an existing file is never overwritten "
-                        "without asking)", classes="dialog-title")
+            yield Label(
+                "Export tensor as .npy (an existing file is never overwritten without asking)",
+                classes="dialog-title",
+            )
             yield Input(self._path, id="export-path")
             with RadioSet(id="export-kind"):
                 yield RadioButton("stored values (as in the file)", value=True, id="kind-raw")
                 if self._values_label:
                     yield RadioButton(f"{self._values_label} values (float32)", id="kind-values")
-            yield Label("enter (in the path) or ctrl+s saves · tab moves · escape cancels",
-                        classes="dialog-hint")
+            yield Label(
+                "enter (in the path) or ctrl+s saves · tab moves · escape cancels",
+                classes="dialog-hint",
+            )
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

@@ -169,22 +169,56 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
     """Converts one source (see module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r,f5", "convert", "Convert", id="convert.run",
-                tooltip="Convert the selected variants"),
-        Binding("escape", "cancel", "Cancel", id="convert.cancel",
-                tooltip="Stop the conversion; nothing is written"),
-        Binding("s", "retry('select_tf_ops')", "Retry +TF ops", id="convert.retry-select",
-                tooltip="Convert again with SELECT_TF_OPS (Flex)"),
-        Binding("a", "retry('allow_custom_ops')", "Retry +custom", id="convert.retry-custom",
-                tooltip="Convert again with allow_custom_ops"),
-        Binding("o", "open", "Open", id="convert.open",
-                tooltip="Open the selected variant in the model browser"),
-        Binding("space", "mark", "Mark", id="convert.mark",
-                tooltip="Mark a variant for compare"),
-        Binding("c", "compare", "Compare", id="convert.compare",
-                tooltip="Compare the two marked variants (or the marked one and the cursor's)"),
-        Binding("l", "toggle_log", "Show log", id="convert.log",
-                tooltip="Show or hide TensorFlow's own log (it is also in convert.log)"),
+        Binding(
+            "ctrl+r,f5",
+            "convert",
+            "Convert",
+            id="convert.run",
+            tooltip="Convert the selected variants",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="convert.cancel",
+            tooltip="Stop the conversion; nothing is written",
+        ),
+        Binding(
+            "s",
+            "retry('select_tf_ops')",
+            "Retry +TF ops",
+            id="convert.retry-select",
+            tooltip="Convert again with SELECT_TF_OPS (Flex)",
+        ),
+        Binding(
+            "a",
+            "retry('allow_custom_ops')",
+            "Retry +custom",
+            id="convert.retry-custom",
+            tooltip="Convert again with allow_custom_ops",
+        ),
+        Binding(
+            "o",
+            "open",
+            "Open",
+            id="convert.open",
+            tooltip="Open the selected variant in the model browser",
+        ),
+        Binding("space", "mark", "Mark", id="convert.mark", tooltip="Mark a variant for compare"),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            id="convert.compare",
+            tooltip="Compare the two marked variants (or the marked one and the cursor's)",
+        ),
+        Binding(
+            "l",
+            "toggle_log",
+            "Show log",
+            id="convert.log",
+            tooltip="Show or hide TensorFlow's own log (it is also in convert.log)",
+        ),
     ]
 
     DEFAULT_CSS = """
@@ -241,8 +275,9 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         calibration = default_calibration(self.source)
         kind = KIND_NAMES.get(self.kind or "", "source")
         with Vertical(id="cv-body"):
-            yield Static(f"Convert {shown_path(self.source)} ({kind}) to TFLite", id="cv-title",
-                         markup=False)
+            yield Static(
+                f"Convert {shown_path(self.source)} ({kind}) to TFLite", id="cv-title", markup=False
+            )
             with TabbedContent(initial="cv-setup", id="cv-tabs"):
                 with TabPane("Setup", id="cv-setup"), VerticalScroll(id="cv-form"):
                     with Horizontal(id="cv-choices"):
@@ -259,14 +294,18 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                             yield Checkbox("force: replace outputs", id="cv-force")
                     with Horizontal(classes="cv-row"):
                         yield Label("Calibration")
-                        yield Input(shown_path(calibration) if calibration else "",
-                                    placeholder=".npz / .npy / folder (empty: random data)",
-                                    compact=True, id="cv-calibration")
+                        yield Input(
+                            shown_path(calibration) if calibration else "",
+                            placeholder=".npz / .npy / folder (empty: random data)",
+                            compact=True,
+                            id="cv-calibration",
+                        )
                     yield Static("", id="cv-calib-warning")
                     with Horizontal(classes="cv-row"):
                         yield Label("Output folder")
-                        yield Input(shown_path(default_outdir(self.source)), compact=True,
-                                    id="cv-outdir")
+                        yield Input(
+                            shown_path(default_outdir(self.source)), compact=True, id="cv-outdir"
+                        )
                     with Horizontal(id="cv-actions"):
                         yield Button("Convert", variant="primary", compact=True, id="cv-run")
                         yield Static("", id="cv-status", markup=False)
@@ -278,16 +317,23 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
                     yield RichLog(max_lines=1000, wrap=True, markup=False, id="cv-log")
                     yield RichLog(max_lines=5000, wrap=False, markup=False, id="cv-raw")
                 with TabPane("Result", id="cv-result"):
-                    yield Static("nothing converted yet (ctrl+r on Setup)", id="cv-result-title",
-                                 markup=False)
+                    yield Static(
+                        "nothing converted yet (ctrl+r on Setup)",
+                        id="cv-result-title",
+                        markup=False,
+                    )
                     yield DataTable(cursor_type="row", id="cv-result-table")
                     yield Static("", id="cv-result-hint", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         rows = self.query_one("#cv-rows", DataTable)
-        for key, label in (("variant", "variant"), ("state", "state"), ("elapsed", "elapsed"),
-                           ("bytes", "bytes")):
+        for key, label in (
+            ("variant", "variant"),
+            ("state", "state"),
+            ("elapsed", "elapsed"),
+            ("bytes", "bytes"),
+        ):
             rows.add_column(label, key=key)
         self._update_calibration_warning()
         if self.kind is None:
@@ -352,8 +398,12 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         if action == "cancel":
             return self.running
         if action == "retry":
-            return (not self.running and result is not None and not result.ok
-                    and self._retry_wanted(str(parameters[0])))
+            return (
+                not self.running
+                and result is not None
+                and not result.ok
+                and self._retry_wanted(str(parameters[0]))
+            )
         if action in ("open", "mark", "compare"):
             return not self.running and result is not None and bool(result.summaries)
         if action == "toggle_log":
@@ -424,8 +474,9 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         """Called on the worker thread: hands the event to the UI thread."""
         self.post_message(ConvertProgress(event))
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="convert",
-          description="Converting")
+    @work(
+        thread=True, exclusive=True, exit_on_error=False, name="convert", description="Converting"
+    )
     def _convert(self, job: ConvertJob) -> None:
         try:
             result = job.run()
@@ -497,14 +548,17 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             elif e.stage == "verifying" and e.variant:
                 self._set_row(e.variant, "verifying")
         elif e.kind == "started":
-            log.write(f"started TensorFlow (pid {d.get('pid')}); log: "
-                      f"{shown_path(d['log']) if d.get('log') else '-'}")
+            log.write(
+                f"started TensorFlow (pid {d.get('pid')}); log: "
+                f"{shown_path(d['log']) if d.get('log') else '-'}"
+            )
         elif e.kind == "loading":
             tf = f" (TensorFlow {d['tensorflow']})" if d.get("tensorflow") else ""
             log.write(f"loading the {KIND_NAMES.get(d.get('kind', ''), 'source')}{tf}")
         elif e.kind == "loaded":
-            inputs = ", ".join(f"{i['name']} {i['shape']} {i['dtype']}"
-                               for i in d.get("inputs", []))
+            inputs = ", ".join(
+                f"{i['name']} {i['shape']} {i['dtype']}" for i in d.get("inputs", [])
+            )
             log.write(f"loaded in {duration(d.get('seconds', 0) * 1000)}; inputs: {inputs}")
         elif e.kind == "calibration":
             if d.get("kind") == "random":
@@ -539,7 +593,8 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         if t0 is not None and end is not None:
             try:
                 self.query_one("#cv-rows", DataTable).update_cell(
-                    variant, "elapsed", duration((end - t0) * 1000), update_width=True)
+                    variant, "elapsed", duration((end - t0) * 1000), update_width=True
+                )
             except Exception:  # noqa: BLE001
                 pass
 
@@ -557,8 +612,11 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         rows = self.query_one("#cv-rows", DataTable)
         for v in message.request.variants:
             if v not in self._ended:
-                state = "cancelled" if result.outcome == "cancelled" else (
-                    "not run" if v not in self._started else "stopped")
+                state = (
+                    "cancelled"
+                    if result.outcome == "cancelled"
+                    else ("not run" if v not in self._started else "stopped")
+                )
                 self._set_row(v, state)
         if result.outcome == "cancelled" and not result.summaries:
             self.query_one("#cv-log", RichLog).write("cancelled; nothing was written")
@@ -580,19 +638,26 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             table.add_column(" ", key="mark")
             for col in COLUMNS_VARIANTS:
                 table.add_column(col, key=col)
-            for summary, row in zip(result.summaries, variant_rows(result.summaries),
-                                    strict=True):
+            for summary, row in zip(result.summaries, variant_rows(result.summaries), strict=True):
                 table.add_row(" ", *row, key=summary.variant)
-            hint.update("\n".join([*_outcome_lines(result),
-                                    "enter/o open in the browser   space mark   c compare two "
-                                    "marked (or marked + cursor)   f2 in the browser comes back "
-                                    "here"]))
+            hint.update(
+                "\n".join(
+                    [
+                        *_outcome_lines(result),
+                        "enter/o open in the browser   space mark   c compare two "
+                        "marked (or marked + cursor)   f2 in the browser comes back "
+                        "here",
+                    ]
+                )
+            )
             return
         failed = [v for v in result.variants if v.status == "failed"]
         if failed:  # every variant failed: say how, once per way (the lines below)
             labels = ", ".join(dict.fromkeys(g.label for g in failure_groups(failed)))
-            title.update(f"{len(failed)} of {len(result.variants)} variant(s) failed "
-                         f"({labels}); nothing was written")
+            title.update(
+                f"{len(failed)} of {len(result.variants)} variant(s) failed "
+                f"({labels}); nothing was written"
+            )
         else:
             where = f"converting {result.variant} " if result.variant else ""
             first = result.message.strip().splitlines()[0] if result.message.strip() else ""
@@ -608,14 +673,18 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
             lines.append("a  retry with --allow-custom-ops")
         if result.retry_command:
             lines.append(f"CLI: {result.retry_command}")
-        lines.append(f"nothing was written; TensorFlow's log: "
-                     f"{shown_path(result.log) if result.log else '-'}")
+        lines.append(
+            f"nothing was written; TensorFlow's log: "
+            f"{shown_path(result.log) if result.log else '-'}"
+        )
         hint.update("\n".join(lines))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         super().on_worker_state_changed(event)
-        if event.worker.name == "convert" and event.state in (WorkerState.ERROR,
-                                                              WorkerState.CANCELLED):
+        if event.worker.name == "convert" and event.state in (
+            WorkerState.ERROR,
+            WorkerState.CANCELLED,
+        ):
             self.running = False
             self.refresh_bindings()
 
@@ -694,8 +763,13 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         self.notify(f"comparing {pair[0]} (A) with {pair[1]} (B) ...", timeout=3)
         self._compare(a, b, f"compare {pair[0]} (A) vs {pair[1]} (B)")
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="compare",
-          description="Comparing two variants")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="compare",
+        description="Comparing two variants",
+    )
     def _compare(self, a: Path, b: Path, title: str) -> None:
         from ...runtime import InputError, compare_models
         from ...text.run import compare_text
@@ -726,8 +800,11 @@ def _written_title(request: ConvertRequest, result: ConvertResult) -> str:
     """'converted 5 of 6 variant(s) in 12.3 s into DIR' (or all of them)."""
     total = len(result.variants) or len(result.summaries)
     done = len(result.summaries)
-    head = f"converted {done} variant(s)" if done == total else \
-        f"converted {done} of {total} variant(s)"
+    head = (
+        f"converted {done} variant(s)"
+        if done == total
+        else f"converted {done} of {total} variant(s)"
+    )
     if result.outcome == "cancelled":
         head += " before the cancel"
     return f"{head} in {duration(result.seconds * 1000)} into {shown_path(request.outdir)}"

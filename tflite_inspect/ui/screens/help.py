@@ -46,14 +46,16 @@ class HelpScreen(ModalScreen[None]):
         for where, bindings in self._sections:
             text.append(f"\n{where}\n", style="bold")
             for b in bindings:
-                keys = ", ".join(self.app.get_key_display(Binding(k, b.action))
-                                 for k in b.key.split(","))
+                keys = ", ".join(
+                    self.app.get_key_display(Binding(k, b.action)) for k in b.key.split(",")
+                )
                 text.append(f"  {keys:<22}", style="bold")
                 text.append(f"{b.description or b.action:<24}")
                 text.append(f"{b.id or ''}\n", style="dim")
         with Vertical(classes="dialog help"):
-            yield Label("Keys (remap an id in ~/.config/tflite-inspect/config.toml)",
-                        classes="dialog-title")
+            yield Label(
+                "Keys (remap an id in ~/.config/tflite-inspect/config.toml)", classes="dialog-title"
+            )
             with VerticalScroll(classes="dialog-body"):
                 yield Static(text)
             yield Label("escape closes", classes="dialog-hint")

@@ -27,6 +27,7 @@ __all__ = ["MainScreen", "NARROW"]
 NARROW = 110
 """Below this width the master/detail views stack vertically."""
 
+
 def view_class(view_id: str) -> Any:
     """The class of a view, its module imported now (with what it needs: numpy, the check
     rules, the runtime client), when its tab is first shown, not at start-up."""
@@ -49,13 +50,26 @@ class MainScreen(Screen[None]):
     """The tabs of one model (see module docstring)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        *(Binding(v.key, f"view('{v.id}')", v.title, show=False, id=f"main.view-{v.id}")
-          for v in VIEW_SPECS),
-        Binding("backspace,alt+left", "back", "Back", id="main.back",
-                tooltip="Back to where you were before the last jump"),
+        *(
+            Binding(v.key, f"view('{v.id}')", v.title, show=False, id=f"main.view-{v.id}")
+            for v in VIEW_SPECS
+        ),
+        Binding(
+            "backspace,alt+left",
+            "back",
+            "Back",
+            id="main.back",
+            tooltip="Back to where you were before the last jump",
+        ),
         Binding("alt+right", "forward", "Forward", show=False, id="main.forward"),
-        Binding("z", "zoom", "Zoom", show=False, id="main.zoom",
-                tooltip="Fill the screen with the focused pane (z again restores)"),
+        Binding(
+            "z",
+            "zoom",
+            "Zoom",
+            show=False,
+            id="main.zoom",
+            tooltip="Fill the screen with the focused pane (z again restores)",
+        ),
     ]
     """Number keys switch views; backspace / alt+left go back, alt+right forward; z zooms."""
 
@@ -172,8 +186,11 @@ class MainScreen(Screen[None]):
     def _wait_for_graph(self, location: Location, record: bool = True) -> None:
         """Remembers where to go once the subgraphs are built (the last wish wins)."""
         self._pending = (location, record)
-        self.notify(f"{spec(location.view).title}: still reading the operators and tensors; "
-                    "it opens when they are read", timeout=3)
+        self.notify(
+            f"{spec(location.view).title}: still reading the operators and tensors; "
+            "it opens when they are read",
+            timeout=3,
+        )
 
     async def action_back(self) -> None:
         target = self.history.back(self.current_location())

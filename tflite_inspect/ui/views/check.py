@@ -39,9 +39,12 @@ def chosen_targets(choice: str) -> tuple[str, ...]:
 
 def needed_runtimes(report: CheckReport, targets: tuple[str, ...]) -> list[Any]:
     """The installed runtimes `check_model` would probe for `targets`."""
-    return [r for r in report.installed
-            if (r.name in INTERPRETERS and "litert" in targets)
-            or (r.name == "tflite-micro" and "micro" in targets)]
+    return [
+        r
+        for r in report.installed
+        if (r.name in INTERPRETERS and "litert" in targets)
+        or (r.name == "tflite-micro" and "micro" in targets)
+    ]
 
 
 @dataclass
@@ -58,18 +61,27 @@ class CheckView(ToolPane):
     view_id: ClassVar[str] = "check"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "focus_target", "Target", id="check.target",
-                tooltip="Choose the target: litert, micro, gpu, int8 or all"),
-        Binding("p", "probe", "Probe again", id="check.probe",
-                tooltip="Load the model in each installed interpreter again"),
+        Binding(
+            "t",
+            "focus_target",
+            "Target",
+            id="check.target",
+            tooltip="Choose the target: litert, micro, gpu, int8 or all",
+        ),
+        Binding(
+            "p",
+            "probe",
+            "Probe again",
+            id="check.probe",
+            tooltip="Load the model in each installed interpreter again",
+        ),
     ]
     """Target choice and a fresh probe."""
 
     probe_by_default: ClassVar[bool] = True
     """Whether the pane probes the interpreters on its own (`p` probes when it does not)."""
 
-    def __init__(self, session: Any, *, id: str | None = None, probe: bool | None = None
-                 ) -> None:
+    def __init__(self, session: Any, *, id: str | None = None, probe: bool | None = None) -> None:
         super().__init__(session, id=id)
         self.probe_enabled = self.probe_by_default if probe is None else probe
         self.choice = "litert"
@@ -81,8 +93,13 @@ class CheckView(ToolPane):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label("target", classes="form-label")
-            yield Select([(c, c) for c in CHOICES], value=self.choice, allow_blank=False,
-                         compact=True, id="check-target")
+            yield Select(
+                [(c, c) for c in CHOICES],
+                value=self.choice,
+                allow_blank=False,
+                compact=True,
+                id="check-target",
+            )
             yield Label("", id="check-status", classes="status", markup=False)
         yield LinkList(id="check-results", classes="results")
 
@@ -139,8 +156,13 @@ class CheckView(ToolPane):
 
     # -- the probe -------------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="check-probe",
-          description="Probing the installed interpreters")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="check-probe",
+        description="Probing the installed interpreters",
+    )
     def _probe(self, runtimes: list[Any]) -> None:
         from ...check import probe_model
 
@@ -151,9 +173,13 @@ class CheckView(ToolPane):
             if worker.is_cancelled:
                 return
             self.post_message(Status(f"probing {rt.label} ({n}/{len(runtimes)})…"))
-            found = probe_model(self.session.model.path, runtimes=[rt],
-                                micro=rt.name == "tflite-micro", micro_arena=arena,
-                                cancel=worker.cancelled_event)
+            found = probe_model(
+                self.session.model.path,
+                runtimes=[rt],
+                micro=rt.name == "tflite-micro",
+                micro_arena=arena,
+                cancel=worker.cancelled_event,
+            )
             if worker.is_cancelled:
                 return
             if found:
@@ -186,16 +212,20 @@ class CheckView(ToolPane):
 def _verdict_line(verdict: Any) -> Line:
     """The CLI's verdict text ("fits litert (decided by the ... probe: loaded and allocated)")."""
     n_err = len(verdict.errors)
-    text = Text.assemble((f"verdict: {verdict.line()}", "bold"),
-                         f", {n_err} error(s)" if n_err else "",
-                         (f"  {verdict.description}", "dim"))
+    text = Text.assemble(
+        (f"verdict: {verdict.line()}", "bold"),
+        f", {n_err} error(s)" if n_err else "",
+        (f"  {verdict.description}", "dim"),
+    )
     return Line(text)
 
 
 def op_row_text(o: Any) -> Text:
     sg = f"{o.subgraph}:" if o.subgraph else ""
-    text = Text(f"{sg}{o.index:>3} {o.name[:24]:<24} {o.kind:<7} v{o.version:<2} "
-                f"{o.min_runtime or '-':<8} {o.tf_op or ''}")
+    text = Text(
+        f"{sg}{o.index:>3} {o.name[:24]:<24} {o.kind:<7} v{o.version:<2} "
+        f"{o.min_runtime or '-':<8} {o.tf_op or ''}"
+    )
     text.no_wrap = True
     return text
 
@@ -206,12 +236,21 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
     lines: list[Line] = [heading("verdict")]
     lines += [_verdict_line(report.targets[t]) for t in targets]
     rt = report.runtime
-    declared = f"; the model declares {rt.declared}" if rt.declared else \
-        "; the model declares no min_runtime_version"
+    declared = (
+        f"; the model declares {rt.declared}"
+        if rt.declared
+        else "; the model declares no min_runtime_version"
+    )
     lines.append(Line(Text(f"runtime  {rt.line()}{declared}")))
     if rt.unknown_ops:
-        lines.append(Line(Text("         not in the table: " + ", ".join(
-            sorted({f"{o.name} v{o.version}" for o in rt.unknown_ops})))))
+        lines.append(
+            Line(
+                Text(
+                    "         not in the table: "
+                    + ", ".join(sorted({f"{o.name} v{o.version}" for o in rt.unknown_ops}))
+                )
+            )
+        )
 
     for t in targets:
         v = report.targets[t]
@@ -224,8 +263,9 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
                 where = f" [{f.where}]" if f.where else ""
                 text = Text.assemble((f"{f.severity}", "bold"), where, f": {f.message}")
             else:
-                text = Text.assemble((f"{g.severity} ×{g.count}", "bold"),
-                                     f" [{g.locations()}]: {g.summary}")
+                text = Text.assemble(
+                    (f"{g.severity} ×{g.count}", "bold"), f" [{g.locations()}]: {g.summary}"
+                )
             lines.append(Line(text, pane.op_location(f.subgraph, f.op)))
             sources = {e.item.source for e in g.entries}
             source = f.source if len(sources) == 1 else f"{f.source} (and {len(sources) - 1} more)"
@@ -246,8 +286,13 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
         lines.append(Line(Text("")))
         lines += plain_lines(flex, no_wrap=False)
     lines.append(Line(Text("")))
-    installed = ", ".join(r.label + (f" (runtime {r.runtime_version})" if r.runtime_version
-                                     else "") for r in report.installed) or "none"
+    installed = (
+        ", ".join(
+            r.label + (f" (runtime {r.runtime_version})" if r.runtime_version else "")
+            for r in report.installed
+        )
+        or "none"
+    )
     lines.append(Line(Text(f"installed  {installed}")))
     lines += plain_lines(probe_lines(report), no_wrap=False)
     lines.append(Line(Text("")))

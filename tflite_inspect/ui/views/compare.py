@@ -70,12 +70,22 @@ class CompareView(ToolPane):
     ask_before_quit: ClassVar[bool] = True
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "start", "Compare", id="compare.start",
-                tooltip="Compare A with B"),
-        Binding("s", "swap", "Swap A/B", id="compare.swap",
-                tooltip="Exchange A (the reference) and B (the model under test)"),
-        Binding("escape", "cancel", "Cancel", show=False, id="compare.cancel",
-                tooltip="Stop the running comparison"),
+        Binding("ctrl+r", "start", "Compare", id="compare.start", tooltip="Compare A with B"),
+        Binding(
+            "s",
+            "swap",
+            "Swap A/B",
+            id="compare.swap",
+            tooltip="Exchange A (the reference) and B (the model under test)",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            show=False,
+            id="compare.cancel",
+            tooltip="Stop the running comparison",
+        ),
     ]
     """Start a comparison (the button or ^r; enter in a field only moves on), swap A and B,
     cancel."""
@@ -93,20 +103,37 @@ class CompareView(ToolPane):
         options = [(p.name, str(p)) for p in self.variants]
         with Horizontal(classes="form-row"):
             yield Label("B", classes="form-label", id="compare-other-role")
-            yield Select(options, prompt="(no sibling .tflite files)" if not options
-                         else "sibling variant", compact=True, id="compare-sibling")
+            yield Select(
+                options,
+                prompt="(no sibling .tflite files)" if not options else "sibling variant",
+                compact=True,
+                id="compare-sibling",
+            )
         with Horizontal(classes="form-row"):
             yield Label("or path", classes="form-label")
-            yield Input(placeholder="any .tflite path (overrides the list)", compact=True,
-                        id="compare-path", classes="path")
+            yield Input(
+                placeholder="any .tflite path (overrides the list)",
+                compact=True,
+                id="compare-path",
+                classes="path",
+            )
         with Horizontal(classes="form-row"):
             yield Label("inputs", classes="form-label")
-            yield Input(placeholder=".npz x/y (empty: random)", compact=True,
-                        id="compare-inputs", classes="path")
+            yield Input(
+                placeholder=".npz x/y (empty: random)",
+                compact=True,
+                id="compare-inputs",
+                classes="path",
+            )
             yield Label("N", classes="form-label-short")
-            yield Input(placeholder=f"{RANDOM_SAMPLES}/all", compact=True,
-                        id="compare-samples", classes="number", type="integer",
-                        valid_empty=True)
+            yield Input(
+                placeholder=f"{RANDOM_SAMPLES}/all",
+                compact=True,
+                id="compare-samples",
+                classes="number",
+                type="integer",
+                valid_empty=True,
+            )
             yield MarkedCheckbox("per-layer", compact=True, id="compare-per-layer")
             yield Button("Go ^r", compact=True, id="compare-start")
         yield Label(self.roles(), id="compare-status", classes="status", markup=False)
@@ -114,8 +141,7 @@ class CompareView(ToolPane):
 
     def on_mount(self) -> None:
         if self.model_path is not None and self.variants:
-            self.set_status("choosing B: the closest sibling of the other precision…",
-                            busy=True)
+            self.set_status("choosing B: the closest sibling of the other precision…", busy=True)
             self._choose(self.model_path)
 
     def roles(self) -> str:
@@ -123,12 +149,19 @@ class CompareView(ToolPane):
 
     # -- the default B ---------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="counterpart",
-          group="counterpart", description="Choosing the sibling to compare with")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="counterpart",
+        group="counterpart",
+        description="Choosing the sibling to compare with",
+    )
     def _choose(self, path: Path) -> None:
         found = counterpart(self.session.model, path, self.variants)
-        self.post_message(CounterpartChosen(found.path if found else None,
-                                            describe(found) if found else ""))
+        self.post_message(
+            CounterpartChosen(found.path if found else None, describe(found) if found else "")
+        )
 
     @on(CounterpartChosen)
     def _chosen(self, message: CounterpartChosen) -> None:
@@ -188,8 +221,12 @@ class CompareView(ToolPane):
         inputs = self.query_one("#compare-inputs", Input).value.strip() or None
         try:
             # all the samples of an inputs file unless told, as the CLI does
-            samples = parse_count(self.query_one("#compare-samples", Input).value, "N",
-                                  minimum=1, default=None if inputs else RANDOM_SAMPLES)
+            samples = parse_count(
+                self.query_one("#compare-samples", Input).value,
+                "N",
+                minimum=1,
+                default=None if inputs else RANDOM_SAMPLES,
+            )
         except ValueError as err:
             self.set_status(f"! {err}")
             return
@@ -198,17 +235,30 @@ class CompareView(ToolPane):
         self.set_status(f"comparing {Path(a).name} (A) with {Path(b).name} (B)…", busy=True)
         self._compare(a, b, inputs, samples, per_layer)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="compare",
-          description="Comparing two models")
-    def _compare(self, a: str, b: str, inputs: str | None, samples: int | None,
-                 per_layer: bool) -> None:
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="compare",
+        description="Comparing two models",
+    )
+    def _compare(
+        self, a: str, b: str, inputs: str | None, samples: int | None, per_layer: bool
+    ) -> None:
         from ...runtime import InputError, compare_models
 
         worker = get_current_worker()
         progress = self.progress_callback(worker)
         try:
-            report = compare_models(a, b, inputs=inputs, samples=samples, per_layer=per_layer,
-                                    progress=progress, cancel=worker.cancelled_event)
+            report = compare_models(
+                a,
+                b,
+                inputs=inputs,
+                samples=samples,
+                per_layer=per_layer,
+                progress=progress,
+                cancel=worker.cancelled_event,
+            )
         except (InputError, OSError) as err:
             self.post_message(CompareDone(error=str(err), b=b))
             return
@@ -225,9 +275,11 @@ class CompareView(ToolPane):
         if failed is not None:
             self.set_status(f"! {failed.label}: {failed.outcome.status}: {failed.outcome.line()}")
         else:
-            self.set_status(f"{Path(report.a.file['path']).name} (A) vs "
-                            f"{Path(report.b.file['path']).name} (B): {report.samples} samples"
-                            + (f", {len(report.layers)} layers" if report.per_layer else ""))
+            self.set_status(
+                f"{Path(report.a.file['path']).name} (A) vs "
+                f"{Path(report.b.file['path']).name} (B): {report.samples} samples"
+                + (f", {len(report.layers)} layers" if report.per_layer else "")
+            )
         lines = self.compare_lines(report)
         if failed is None:
             change = self.interpreter_change(report)
@@ -239,10 +291,14 @@ class CompareView(ToolPane):
         """The sentence saying that this run's interpreter (resolver, delegate) differs from
         the last run's, or A's from B's; None when nothing changed."""
         before, self._last_backend = self._last_backend, dict(report.a.backend)
-        said = [backend_change(before, report.a.backend, per_layer=report.per_layer)
-                if before is not None else None,
-                backend_change(report.a.backend, report.b.backend, per_layer=report.per_layer,
-                               between=("A", "B"))]
+        said = [
+            backend_change(before, report.a.backend, per_layer=report.per_layer)
+            if before is not None
+            else None,
+            backend_change(
+                report.a.backend, report.b.backend, per_layer=report.per_layer, between=("A", "B")
+            ),
+        ]
         return "\n".join(x for x in said if x) or None
 
     # -- lines -----------------------------------------------------------------------------
@@ -263,26 +319,42 @@ class CompareView(ToolPane):
 
     def layer_lines(self, report: Any) -> list[Line]:
         t = report.tensors
-        lines = [heading(f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} "
-                         "tensors of B matched, worst first (enter: op in Operators)")]
+        lines = [
+            heading(
+                f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} "
+                "tensors of B matched, worst first (enter: op in Operators)"
+            )
+        ]
         jump = next((r for r in report.layers if r["jump"]), None)
         if jump is not None:
-            lines.append(Line(Text.assemble(("first jump: ", "bold"),
-                                            f"{jump['op_name']} tensor {jump['tensor_idx']} "
-                                            f"{jump['tensor_name'][:40]}"),
-                              self.layer_location(jump)))
+            lines.append(
+                Line(
+                    Text.assemble(
+                        ("first jump: ", "bold"),
+                        f"{jump['op_name']} tensor {jump['tensor_idx']} {jump['tensor_name'][:40]}",
+                    ),
+                    self.layer_location(jump),
+                )
+            )
         else:
-            lines.append(Line(Text("first jump: none (no layer's SQNR drops 10 dB below its "
-                                   "inputs')")))
+            lines.append(
+                Line(Text("first jump: none (no layer's SQNR drops 10 dB below its inputs')"))
+            )
         isolated = any(r.get("isolated") for r in report.layers)
         rows = sorted(report.layers, key=isolated_first) if isolated else report.layers
         if isolated:
             lines.append(Line(Text(ISOLATED_LEGEND, style="dim")))
-            head = Text(f"{'mark':<6}{'op':<16}{'tensor':>6} {'iso dB':>8} {'acc dB':>8} "
-                        f"{'iso max':>9} {'acc max':>9}  name", style="dim")
+            head = Text(
+                f"{'mark':<6}{'op':<16}{'tensor':>6} {'iso dB':>8} {'acc dB':>8} "
+                f"{'iso max':>9} {'acc max':>9}  name",
+                style="dim",
+            )
         else:
-            head = Text(f"{'mark':<6}{'op':<16}{'tensor':>6} {'sqnr_db':>8} {'cosine':>8} "
-                        f"{'max_abs':>9} {'rmse/sc':>7}  name", style="dim")
+            head = Text(
+                f"{'mark':<6}{'op':<16}{'tensor':>6} {'sqnr_db':>8} {'cosine':>8} "
+                f"{'max_abs':>9} {'rmse/sc':>7}  name",
+                style="dim",
+            )
         head.no_wrap = True
         lines.append(Line(head))
         for row in rows:
@@ -290,14 +362,21 @@ class CompareView(ToolPane):
             flagged = iso.get("flagged") if isolated else row["flagged"]
             mark = ("^jump" if row["jump"] else "") + ("*" if flagged else "")
             if isolated:
-                cells = (f"{num(iso.get('sqnr_db'), 4):>8} {num(row['sqnr_db'], 4):>8} "
-                         f"{num(iso.get('max_abs_error'), 3):>9} "
-                         f"{num(row['max_abs_error'], 3):>9}")
+                cells = (
+                    f"{num(iso.get('sqnr_db'), 4):>8} {num(row['sqnr_db'], 4):>8} "
+                    f"{num(iso.get('max_abs_error'), 3):>9} "
+                    f"{num(row['max_abs_error'], 3):>9}"
+                )
             else:
-                cells = (f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
-                         f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}")
-            text = Text(f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} {cells}  "
-                        f"{row['tensor_name']}", style="bold" if row["jump"] else "")
+                cells = (
+                    f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
+                    f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}"
+                )
+            text = Text(
+                f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} {cells}  "
+                f"{row['tensor_name']}",
+                style="bold" if row["jump"] else "",
+            )
             text.no_wrap = True
             lines.append(Line(text, self.layer_location(row)))
         lines.append(Line(Text(LAYER_LEGEND.replace("^ first", "^jump first"), style="dim")))

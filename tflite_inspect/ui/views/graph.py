@@ -52,8 +52,13 @@ class Block:
 class GraphList(LinkList):
     """The drawing's pane: a LinkList whose lanes are drawn in a quieter colour."""
 
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*LinkList.COMPONENT_CLASSES, "graph--lanes",
-                                             "graph--good", "graph--warn", "graph--bad"}
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        *LinkList.COMPONENT_CLASSES,
+        "graph--lanes",
+        "graph--good",
+        "graph--warn",
+        "graph--bad",
+    }
 
 
 class GraphView(ReportsWorkerErrors, Vertical):
@@ -62,23 +67,66 @@ class GraphView(ReportsWorkerErrors, Vertical):
     view_id: ClassVar[str] = "graph"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "subgraph(-1)", "Prev subgraph", show=False,
-                id="graph.prev-subgraph"),
-        Binding("right_square_bracket", "subgraph(1)", "Next subgraph", show=False,
-                id="graph.next-subgraph"),
-        Binding("z", "blocks", "Blocks", id="graph.blocks",
-                tooltip="Draw runs of ops in one namespace as blocks, or every op"),
-        Binding("plus", "expand", "Open block", show=False, id="graph.expand",
-                tooltip="Open the block under the cursor one level deeper"),
-        Binding("minus", "fold", "Fold", show=False, id="graph.fold",
-                tooltip="Fold the namespace around the cursor back into its block"),
-        Binding("c", "constants", "Constants", show=False, id="graph.constants",
-                tooltip="Draw weights and other constants as nodes, or fold them"),
-        Binding("o", "overlay", "Overlay", id="graph.overlay",
-                tooltip="Mark each node: precision, float ops, targets that cannot run it, "
-                        "per-layer error of the last compare, or nothing"),
-        Binding("slash", "search", "Search", id="graph.search",
-                tooltip="Find a node line by op type, index or name"),
+        Binding(
+            "left_square_bracket",
+            "subgraph(-1)",
+            "Prev subgraph",
+            show=False,
+            id="graph.prev-subgraph",
+        ),
+        Binding(
+            "right_square_bracket",
+            "subgraph(1)",
+            "Next subgraph",
+            show=False,
+            id="graph.next-subgraph",
+        ),
+        Binding(
+            "z",
+            "blocks",
+            "Blocks",
+            id="graph.blocks",
+            tooltip="Draw runs of ops in one namespace as blocks, or every op",
+        ),
+        Binding(
+            "plus",
+            "expand",
+            "Open block",
+            show=False,
+            id="graph.expand",
+            tooltip="Open the block under the cursor one level deeper",
+        ),
+        Binding(
+            "minus",
+            "fold",
+            "Fold",
+            show=False,
+            id="graph.fold",
+            tooltip="Fold the namespace around the cursor back into its block",
+        ),
+        Binding(
+            "c",
+            "constants",
+            "Constants",
+            show=False,
+            id="graph.constants",
+            tooltip="Draw weights and other constants as nodes, or fold them",
+        ),
+        Binding(
+            "o",
+            "overlay",
+            "Overlay",
+            id="graph.overlay",
+            tooltip="Mark each node: precision, float ops, targets that cannot run it, "
+            "per-layer error of the last compare, or nothing",
+        ),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="graph.search",
+            tooltip="Find a node line by op type, index or name",
+        ),
         Binding("n", "find(1)", "Next match", show=False, id="graph.next-match"),
         Binding("N", "find(-1)", "Previous match", show=False, id="graph.previous-match"),
     ]
@@ -108,8 +156,11 @@ class GraphView(ReportsWorkerErrors, Vertical):
     def compose(self) -> ComposeResult:
         yield Label("", classes="view-title", markup=False)
         yield GraphList(id="graph-lines")
-        yield Input(placeholder="find: op type, index or tensor name (enter; esc closes)",
-                    compact=True, id="graph-search")
+        yield Input(
+            placeholder="find: op type, index or tensor name (enter; esc closes)",
+            compact=True,
+            id="graph-search",
+        )
 
     def on_mount(self) -> None:
         self.show_subgraph(0)
@@ -128,9 +179,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
         key = (index, depth, expanded, self.constants)
         drawing = self._drawings.get(key)
         if drawing is None:  # kept: an overlay changes the marks, not the drawing
-            drawing = self._drawings[key] = graph_lines(sg, subgraph_names=names, depth=depth,
-                                                        expanded=expanded,
-                                                        constants=self.constants)
+            drawing = self._drawings[key] = graph_lines(
+                sg, subgraph_names=names, depth=depth, expanded=expanded, constants=self.constants
+            )
         lines = self._callers(index)
         if self.overlay is not None and index not in self._overlays:
             self._overlays[index] = self._sources[index]()  # may be slow: in the worker
@@ -141,8 +192,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
             text = Text(g.text, no_wrap=True, end="")
             text.stylize(lanes, 0, g.drawing)
             if overlay is not None and g.op is not None:
-                mark = block_mark(overlay, g.ops) if g.block is not None else \
-                    overlay.marks.get(g.op)
+                mark = (
+                    block_mark(overlay, g.ops) if g.block is not None else overlay.marks.get(g.op)
+                )
                 text = self._marked(text, g.drawing, mark, overlay.width)
             lines.append(Line(text, self._link(index, g)))
         drawn = sum(1 for g in drawing if g.op is not None)
@@ -182,8 +234,11 @@ class GraphView(ReportsWorkerErrors, Vertical):
             for op in sg.operators:
                 if index in op.called_subgraphs:
                     where = self.session.subgraph_title(sg.index)
-                    text = Text(f"↰ called by op {op.index} {clean(op.opcode_name)} in "
-                                f"{clean(where)}", no_wrap=True, end="")
+                    text = Text(
+                        f"↰ called by op {op.index} {clean(op.opcode_name)} in {clean(where)}",
+                        no_wrap=True,
+                        end="",
+                    )
                     out.append(Line(text, Location("graph", sg.index, op.index)))
         return out
 
@@ -217,8 +272,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
             self._drawing.add(index)
             self._draw_in_background(index, lanes)
 
-    @work(thread=True, exit_on_error=False, name="graph-draw",
-          description="drawing the graph")
+    @work(thread=True, exit_on_error=False, name="graph-draw", description="drawing the graph")
     def _draw_in_background(self, index: int, lanes: Style) -> None:
         built = self._build(index, lanes)
         self.app.call_from_thread(self._drawn_in_background, index, built)
@@ -242,8 +296,10 @@ class GraphView(ReportsWorkerErrors, Vertical):
         n_sub = len(self.session.subgraphs)
         title = f"{len(sg.operators):,} op{'' if len(sg.operators) == 1 else 's'}"
         if depth is not None:
-            title += (f" in {drawn:,} nodes, {blocks:,} block{'' if blocks == 1 else 's'} at "
-                      f"depth {depth} (z: every op)")
+            title += (
+                f" in {drawn:,} nodes, {blocks:,} block{'' if blocks == 1 else 's'} at "
+                f"depth {depth} (z: every op)"
+            )
         elif drawn < len(sg.operators):
             title += f", {drawn:,} drawn ({len(sg.operators) - drawn:,} only unpack weights)"
         title += f" · {self.session.subgraph_title(index)}"
@@ -280,7 +336,8 @@ class GraphView(ReportsWorkerErrors, Vertical):
         """Shows `location`: its subgraph, the cursor on its op."""
         here = self.location()
         if location.subgraph != self.subgraph or (
-                location.index is not None and location.index != here.index):
+            location.index is not None and location.index != here.index
+        ):
             self.show_subgraph(location.subgraph, location.index)
         self.pane.focus()
 
@@ -317,8 +374,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
         self.constants = not self.constants
         self._drawn.clear()
         self._redraw(self.location().index)
-        self.app.notify("constants drawn as nodes" if self.constants else "constants folded",
-                        timeout=2)
+        self.app.notify(
+            "constants drawn as nodes" if self.constants else "constants folded", timeout=2
+        )
 
     def action_overlay(self) -> None:
         """The next overlay (none after the last)."""
@@ -338,8 +396,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
         name = self.overlay
         if name is None or sg is None:
             return lambda: None
-        self._styles = {k: self.pane.get_component_rich_style(f"graph--{k}")
-                        for k in ("good", "warn", "bad")}
+        self._styles = {
+            k: self.pane.get_component_rich_style(f"graph--{k}") for k in ("good", "warn", "bad")
+        }
         check_report = compare_report = None
         op_of = None
         if self.overlay == "targets":
@@ -357,6 +416,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 def op_of(row: dict[str, object]) -> int | None:
                     where = panes[0].layer_location(row)
                     return where.index if where is not None and where.view == "ops" else None
+
         model = self.session.model
 
         def compute() -> Overlay:
@@ -365,8 +425,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 from ...check import static_report
 
                 report = static_report(model)
-            return overlay_marks(name, model, sg, check_report=report,
-                                 compare_report=compare_report, op_of=op_of)
+            return overlay_marks(
+                name, model, sg, check_report=report, compare_report=compare_report, op_of=op_of
+            )
 
         return compute
 
@@ -375,8 +436,11 @@ class GraphView(ReportsWorkerErrors, Vertical):
         best = None
         for i, line in enumerate(self.pane.lines):
             link = line.link
-            first = link.first if isinstance(link, Block) else (
-                link.index if isinstance(link, Location) and link.view == "ops" else None)
+            first = (
+                link.first
+                if isinstance(link, Block)
+                else (link.index if isinstance(link, Location) and link.view == "ops" else None)
+            )
             if first is not None and first <= op:
                 best = i
             if first is not None and first > op:
@@ -388,8 +452,12 @@ class GraphView(ReportsWorkerErrors, Vertical):
         op = self.location().index
         self.blocks = not self.blocks
         self._redraw(op)
-        self.app.notify("namespaces drawn as blocks: enter or + opens one, - folds it"
-                        if self.blocks else "every op drawn", timeout=3)
+        self.app.notify(
+            "namespaces drawn as blocks: enter or + opens one, - folds it"
+            if self.blocks
+            else "every op drawn",
+            timeout=3,
+        )
 
     def action_expand(self) -> None:
         link = self.pane.current_link
@@ -409,8 +477,9 @@ class GraphView(ReportsWorkerErrors, Vertical):
         opened = self._expanded.get(self.subgraph, frozenset())
         if sg is None or op is None or not opened:
             return
-        names = [t.name for i in sg.operators[op].outputs
-                 if i >= 0 and (t := sg.tensor(i)) is not None]
+        names = [
+            t.name for i in sg.operators[op].outputs if i >= 0 and (t := sg.tensor(i)) is not None
+        ]
         parts = namespace(names[0]) if names else ()
         around = ["/".join(parts[:d]) for d in range(len(parts), 0, -1)]
         inner = next((ns for ns in around if clean(ns) in opened), None)
@@ -461,5 +530,4 @@ class GraphView(ReportsWorkerErrors, Vertical):
             if line.link is not None and self.query_text in line.text.plain.lower():
                 self.pane.select_line(i)
                 return
-        self.app.notify(f"no node line contains {self.query_text!r}", severity="warning",
-                        timeout=3)
+        self.app.notify(f"no node line contains {self.query_text!r}", severity="warning", timeout=3)

@@ -63,8 +63,9 @@ class OpRows:
             if t is not None:
                 names.append(t.name)
         tf_op = op.custom.tf_op if op.is_custom and op.custom.tf_op else ""
-        return " ".join((str(op.index), op.opcode_name, fused_activation(op), tf_op,
-                         op_io(self.sg, op), *names)).lower()
+        return " ".join(
+            (str(op.index), op.opcode_name, fused_activation(op), tf_op, op_io(self.sg, op), *names)
+        ).lower()
 
 
 class OperatorsView(TableDetailView):

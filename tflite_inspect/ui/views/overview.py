@@ -99,13 +99,19 @@ class OverviewView(VerticalScroll, can_focus=True):
                 pane.set_lines([Line(Text.assemble(("quantization health", "bold"), f"  {why}"))])
             return
         found = health_lines(stats.health)
-        lines = [Line(Text.assemble(("quantization health", "bold"),
-                                    "  (tab moves in; enter opens a line)" if not stats.health.clean
-                                    else ""))]
+        lines = [
+            Line(
+                Text.assemble(
+                    ("quantization health", "bold"),
+                    "  (tab moves in; enter opens a line)" if not stats.health.clean else "",
+                )
+            )
+        ]
         for h in found:
             text = Text(h.text, style="bold" if h.heading else "")
-            link = Location(h.target[0], h.target[1], h.target[2], detail=True) \
-                if h.target else None
+            link = (
+                Location(h.target[0], h.target[1], h.target[2], detail=True) if h.target else None
+            )
             lines.append(Line(text, link))
         pane.set_lines(lines)
         pane.display = True
@@ -123,8 +129,11 @@ class OverviewView(VerticalScroll, can_focus=True):
         if errors:
             cut = truncation(m.structural, m.source.view)
             what = cut.line() if cut is not None else f"{errors} structural error(s)"
-            lines.append(f"! damaged file: {what}; showing what could be read (findings "
-                         "below, raw bytes in 5 Raw)\n", style="bold")
+            lines.append(
+                f"! damaged file: {what}; showing what could be read (findings "
+                "below, raw bytes in 5 Raw)\n",
+                style="bold",
+            )
         lines.append(_row("file", f"{self.session.name}  {fmt_bytes(m.file_size)}"))
         lines.append("\n")
         lines.append(_row("schema", f"version {m.version}"))
@@ -135,14 +144,20 @@ class OverviewView(VerticalScroll, can_focus=True):
         if self.session.graph_ready:
             n_ops = sum(len(sg.operators) for sg in m.subgraphs)
             n_tensors = sum(len(sg.tensors) for sg in m.subgraphs)
-            graph = (f"{_n(len(m.subgraphs), 'subgraph')} · {_n(n_ops, 'op')} · "
-                     f"{_n(n_tensors, 'tensor')}")
+            graph = (
+                f"{_n(len(m.subgraphs), 'subgraph')} · {_n(n_ops, 'op')} · "
+                f"{_n(n_tensors, 'tensor')}"
+            )
         else:
             count = m.count("subgraphs")
             graph = _n(count, "subgraph") if count is not None else "subgraphs"
             graph += " (reading their ops and tensors…)"
-        lines.append(_row("contents", f"{graph} · {_n(len(m.buffers), 'buffer')}"
-                                      f" · {_n(len(m.operator_codes), 'opcode')}"))
+        lines.append(
+            _row(
+                "contents",
+                f"{graph} · {_n(len(m.buffers), 'buffer')} · {_n(len(m.operator_codes), 'opcode')}",
+            )
+        )
         return lines
 
     def _stats_text(self, stats: ModelStats | None) -> Text:
@@ -150,8 +165,7 @@ class OverviewView(VerticalScroll, can_focus=True):
             return _row("quantization", Text("computing…", style="italic"))
         q = stats.quant
         if q is None:
-            return _row("quantization", stats.unavailable.get("quantization mode",
-                                                              "not available"))
+            return _row("quantization", stats.unavailable.get("quantization mode", "not available"))
         io = "/".join(q.io_dtypes) or "-"
         declared = f"; converter says {', '.join(q.declared_modes)}" if q.declared_modes else ""
         text = _row("quantization", Text.assemble((q.mode, "bold"), f"  ({io} I/O{declared})"))
@@ -161,8 +175,12 @@ class OverviewView(VerticalScroll, can_focus=True):
         if q.float_ops:
             names = sorted({p.opcode for p in q.float_ops})
             text.append("\n")
-            text.append(_row("! float ops", f"{len(q.float_ops)} op(s) still compute in float: "
-                                            + ", ".join(names)))
+            text.append(
+                _row(
+                    "! float ops",
+                    f"{len(q.float_ops)} op(s) still compute in float: " + ", ".join(names),
+                )
+            )
         weights = ", ".join(f"{k} {v}" for k, v in sorted(q.weight_dtypes.items()))
         text.append("\n")
         text.append(_row("weights", weights or "-"))
@@ -179,16 +197,19 @@ class OverviewView(VerticalScroll, can_focus=True):
             text.append("signatures\n", style="bold")
             for sig in m.signatures:
                 sg = self.session.subgraph(sig.subgraph_index)
-                text.append(f"  {sig.key or '(no key)'}  → {self.session.subgraph_title(sig.subgraph_index)}\n")
+                text.append(
+                    f"  {sig.key or '(no key)'}  → {self.session.subgraph_title(sig.subgraph_index)}\n"
+                )
                 for name, index in sig.inputs:
                     text.append(self._io_line(sg, "in ", name, index))
                 for name, index in sig.outputs:
                     text.append(self._io_line(sg, "out", name, index))
         text.append("subgraphs\n", style="bold")
         for sg in m.subgraphs:
-            text.append(f"  {sg.index} {sg.name or '(unnamed)'}  {_n(len(sg.operators), 'op')}, "
-                        f"{_n(len(sg.tensors), 'tensor')}" + (f"  ! {sg.error}" if sg.error else "")
-                        + "\n")
+            text.append(
+                f"  {sg.index} {sg.name or '(unnamed)'}  {_n(len(sg.operators), 'op')}, "
+                f"{_n(len(sg.tensors), 'tensor')}" + (f"  ! {sg.error}" if sg.error else "") + "\n"
+            )
             if not m.signatures or sg.index == 0:
                 for i in sg.inputs:
                     text.append(self._io_line(sg, "in ", "", i))
@@ -223,9 +244,13 @@ class OverviewView(VerticalScroll, can_focus=True):
             return None
         m = self.session.model
         doc = support_metadata_dict(m)
-        io_names = [([t.name if (t := sg.tensor(i)) else None for i in sg.inputs],
-                     [t.name if (t := sg.tensor(i)) else None for i in sg.outputs])
-                    for sg in m.subgraphs]
+        io_names = [
+            (
+                [t.name if (t := sg.tensor(i)) else None for i in sg.inputs],
+                [t.name if (t := sg.tensor(i)) else None for i in sg.outputs],
+            )
+            for sg in m.subgraphs
+        ]
         rows = support_rows(doc["support_metadata"], doc["appended_files"], io_names)
         if not rows:
             return None
@@ -246,8 +271,10 @@ class OverviewView(VerticalScroll, can_focus=True):
             text.append("  " + stats.unavailable.get("size breakdown", "not available"))
             return text
         structure = sizes.file_bytes - sizes.weight_bytes
-        text.append(f"  file {fmt_bytes(sizes.file_bytes)} = weights {fmt_bytes(sizes.weight_bytes)}"
-                    f" + structure and other {fmt_bytes(structure)}\n")
+        text.append(
+            f"  file {fmt_bytes(sizes.file_bytes)} = weights {fmt_bytes(sizes.weight_bytes)}"
+            f" + structure and other {fmt_bytes(structure)}\n"
+        )
         if sizes.by_dtype:
             text.append("  weights by dtype\n", style="bold")
             text.append("\n".join(bar_lines(sizes.by_dtype)) + "\n")
@@ -260,16 +287,23 @@ class OverviewView(VerticalScroll, can_focus=True):
     def _findings(self, stats: ModelStats | None) -> Text:
         if stats is None or stats.findings is None:
             findings = structural_findings(self.session.model)
-            pending = "  semantic checks: computing…" if stats is None else \
-                "  semantic checks: " + stats.unavailable.get("semantic checks", "not available")
+            pending = (
+                "  semantic checks: computing…"
+                if stats is None
+                else "  semantic checks: "
+                + stats.unavailable.get("semantic checks", "not available")
+            )
         else:
             findings = stats.findings
             pending = ""
         errors = sum(1 for f in findings if f.severity == "error")
         warnings = sum(1 for f in findings if f.severity == "warning")
         text = Text("findings", style="bold")
-        summary = "no problems found" if not findings else \
-            f"{errors} error(s), {warnings} warning(s), {len(findings) - errors - warnings} note(s)"
+        summary = (
+            "no problems found"
+            if not findings
+            else f"{errors} error(s), {warnings} warning(s), {len(findings) - errors - warnings} note(s)"
+        )
         text.append(f"  {summary}\n")
         # One line per code, however many findings (a converter output has hundreds of
         # unaligned buffers): the Raw view and `verify --all` list each one.

@@ -39,8 +39,10 @@ from .run import parse_count
 
 __all__ = ["QuantizeView"]
 
-START_HINT = ("Choose a recipe (enter opens the list; static-* need a calibration .npz) and "
-              "press ctrl+r: the variant is written, then compared with this model per layer.")
+START_HINT = (
+    "Choose a recipe (enter opens the list; static-* need a calibration .npz) and "
+    "press ctrl+r: the variant is written, then compared with this model per layer."
+)
 
 
 @dataclass
@@ -57,18 +59,50 @@ class QuantizeView(QuantizeResults):
     view_id: ClassVar[str] = "quantize"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+r", "start", "Quantize", id="quantize.start",
-                tooltip="Quantize with the form's recipe (no op kept float)"),
-        Binding("space", "mark", "Float", id="quantize.mark", key_display="␣",
-                tooltip="Mark or unmark the layer's float op to stay float in the next re-run"),
-        Binding("r", "rerun", "Re-run", id="quantize.rerun",
-                tooltip="Quantize the selected variant's recipe again, marked ops float"),
-        Binding("o", "open", "Open", id="quantize.open",
-                tooltip="Open the selected variant's file in a new model browser"),
-        Binding("c", "compare", "Compare", id="quantize.compare",
-                tooltip="Compare the selected variant with this model on the Compare pane"),
-        Binding("escape", "cancel", "Cancel", show=False, id="quantize.cancel",
-                tooltip="Stop the running quantize or comparison"),
+        Binding(
+            "ctrl+r",
+            "start",
+            "Quantize",
+            id="quantize.start",
+            tooltip="Quantize with the form's recipe (no op kept float)",
+        ),
+        Binding(
+            "space",
+            "mark",
+            "Float",
+            id="quantize.mark",
+            key_display="␣",
+            tooltip="Mark or unmark the layer's float op to stay float in the next re-run",
+        ),
+        Binding(
+            "r",
+            "rerun",
+            "Re-run",
+            id="quantize.rerun",
+            tooltip="Quantize the selected variant's recipe again, marked ops float",
+        ),
+        Binding(
+            "o",
+            "open",
+            "Open",
+            id="quantize.open",
+            tooltip="Open the selected variant's file in a new model browser",
+        ),
+        Binding(
+            "c",
+            "compare",
+            "Compare",
+            id="quantize.compare",
+            tooltip="Compare the selected variant with this model on the Compare pane",
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            show=False,
+            id="quantize.cancel",
+            tooltip="Stop the running quantize or comparison",
+        ),
     ]
     """Run, mark, re-run, open and compare (enter in a field runs too)."""
 
@@ -76,8 +110,11 @@ class QuantizeView(QuantizeResults):
         super().__init__(session, id=id)
         path = session.model.path
         self.model_path = Path(path) if path is not None else None
-        self.refusal = float_refusal(session.model) if self.model_path is not None else \
-            "the open model has no file to quantize"
+        self.refusal = (
+            float_refusal(session.model)
+            if self.model_path is not None
+            else "the open model has no file to quantize"
+        )
         self.busy = False
         self.runs = 0  # variants are numbered by run, never reused
 
@@ -91,42 +128,70 @@ class QuantizeView(QuantizeResults):
         recipes = [(name, name) for name in RECIPES]
         with Horizontal(classes="form-row"):
             yield Label("recipe", classes="form-label")
-            yield Select(recipes, value="dynamic-int8", allow_blank=False, compact=True,
-                         id="quantize-recipe")
+            yield Select(
+                recipes, value="dynamic-int8", allow_blank=False, compact=True, id="quantize-recipe"
+            )
             yield Label("block", classes="form-label-short")
-            block = Select([(str(b), b) for b in BLOCK_SIZES], value=BLOCK_SIZES[0],
-                           allow_blank=False, compact=True, id="quantize-block", disabled=True)
+            block = Select(
+                [(str(b), b) for b in BLOCK_SIZES],
+                value=BLOCK_SIZES[0],
+                allow_blank=False,
+                compact=True,
+                id="quantize-block",
+                disabled=True,
+            )
             block.tooltip = "weight-int4's block size (FULLY_CONNECTED, EMBEDDING_LOOKUP)"
             yield block
             yield Label("calib", classes="form-label-short")
-            yield Input(placeholder=".npz (static-* need one)", compact=True,
-                        id="quantize-calibration", classes="path")
+            yield Input(
+                placeholder=".npz (static-* need one)",
+                compact=True,
+                id="quantize-calibration",
+                classes="path",
+            )
         with Horizontal(classes="form-row"):
             yield Label("output", classes="form-label")
-            yield Input(str(default_outdir(self.model_path)), compact=True,
-                        id="quantize-outdir", classes="path")
+            yield Input(
+                str(default_outdir(self.model_path)),
+                compact=True,
+                id="quantize-outdir",
+                classes="path",
+            )
             yield Label("samples", classes="form-label-short")
-            samples = Input("", placeholder="auto", compact=True, id="quantize-samples",
-                            classes="number", type="integer")
-            samples.tooltip = ("samples compared with the float model: blank for the whole "
-                               "calibration set, or 8 seeded random ones without it")
+            samples = Input(
+                "",
+                placeholder="auto",
+                compact=True,
+                id="quantize-samples",
+                classes="number",
+                type="integer",
+            )
+            samples.tooltip = (
+                "samples compared with the float model: blank for the whole "
+                "calibration set, or 8 seeded random ones without it"
+            )
             yield samples
             yield Button("Quantize ^r", compact=True, id="quantize-start")
         yield Label(self._idle_hint(), id="quantize-status", classes="status", markup=False)
         with Horizontal(id="quantize-body", classes="results"):
             with Vertical(id="quantize-tables"):
-                yield VirtualTable(id="quantize-variants", selectable=False,
-                                   empty_text="(no variant yet)")
+                yield VirtualTable(
+                    id="quantize-variants", selectable=False, empty_text="(no variant yet)"
+                )
                 yield Label(START_HINT, id="quantize-legend", markup=False)
-                yield VirtualTable(id="quantize-layers", selectable=False,
-                                   empty_text="(the selected variant's layers show here)")
+                yield VirtualTable(
+                    id="quantize-layers",
+                    selectable=False,
+                    empty_text="(the selected variant's layers show here)",
+                )
             with Horizontal(id="quantize-detail"):
                 with Vertical(id="quantize-depth-box"):
                     yield Label("SQNR along depth", id="quantize-depth-caption", markup=False)
                     yield DepthPlot(id="quantize-depth")
                 with Vertical(id="quantize-hist-box"):
-                    yield Label("float vs dequantized values", id="quantize-hist-caption",
-                                markup=False)
+                    yield Label(
+                        "float vs dequantized values", id="quantize-hist-caption", markup=False
+                    )
                     yield Histogram(id="quantize-histogram")
 
     def _idle_hint(self) -> str:
@@ -171,9 +236,14 @@ class QuantizeView(QuantizeResults):
         calibration = self._field("calibration")
         outdir = self._field("outdir") or str(default_outdir(self.model_path))
         samples = parse_count(self._field("samples"), "samples", minimum=1, default=None)
-        return Job(self.model_path, Path(outdir).expanduser(), str(recipe),
-                   block if isinstance(block, int) else BLOCK_SIZES[0],
-                   Path(calibration).expanduser() if calibration else None, samples=samples)
+        return Job(
+            self.model_path,
+            Path(outdir).expanduser(),
+            str(recipe),
+            block if isinstance(block, int) else BLOCK_SIZES[0],
+            Path(calibration).expanduser() if calibration else None,
+            samples=samples,
+        )
 
     @on(Input.Submitted)
     @on(Button.Pressed, "#quantize-start")
@@ -213,11 +283,21 @@ class QuantizeView(QuantizeResults):
             return
         keep = tuple(sorted(self.marked))
         if keep == base.job.keep and base.written:
-            self.set_status("! nothing to change: mark layers with space (␣) to keep their "
-                            "ops float, then r")
+            self.set_status(
+                "! nothing to change: mark layers with space (␣) to keep their ops float, then r"
+            )
             return
-        self.submit(Job(base.job.source, base.job.outdir, base.job.recipe, base.job.block_size,
-                        base.job.calibration, keep, samples=samples))
+        self.submit(
+            Job(
+                base.job.source,
+                base.job.outdir,
+                base.job.recipe,
+                base.job.block_size,
+                base.job.calibration,
+                keep,
+                samples=samples,
+            )
+        )
 
     def submit(self, job: Job) -> None:
         """Starts `job` once its one-line problems are ruled out and an existing target file
@@ -234,6 +314,7 @@ class QuantizeView(QuantizeResults):
             self.set_status(f"! {target} is a symbolic link; it is never written through")
             return
         if target.exists():
+
             def answer(yes: bool | None) -> None:
                 if yes:
                     self._launch(replace(job, force=True))
@@ -251,24 +332,37 @@ class QuantizeView(QuantizeResults):
         self.runs += 1
         self._run(self.runs, job)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="quantize",
-          description="Quantizing the model")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="quantize",
+        description="Quantizing the model",
+    )
     def _run(self, number: int, job: Job) -> None:
         from ..data.quantize_support import run_variant
 
         worker = get_current_worker()
         try:
-            variant = run_variant(number, job, self.progress_callback(worker),
-                                  worker.cancelled_event)
+            variant = run_variant(
+                number, job, self.progress_callback(worker), worker.cancelled_event
+            )
         except QuantizeError as err:
             cancelled = "cancelled; nothing was written" if worker.is_cancelled else ""
             self.post_message(QuantizeDone(error=cancelled or str(err)))
             return
         if worker.is_cancelled:  # a cancelled run is no variant
             written = variant.result.path
-            self.post_message(QuantizeDone(error="cancelled; " + (
-                f"{written.name} was written before the cancel" if written else
-                "nothing was written")))
+            self.post_message(
+                QuantizeDone(
+                    error="cancelled; "
+                    + (
+                        f"{written.name} was written before the cancel"
+                        if written
+                        else "nothing was written"
+                    )
+                )
+            )
             return
         self.post_message(QuantizeDone(variant))
 
@@ -286,8 +380,9 @@ class QuantizeView(QuantizeResults):
             return
         v = message.variant
         # a file written again replaces its old row: the old figures describe a file now gone
-        self.variants = [x for x in self.variants if x.result.path is None
-                         or x.result.path != v.result.path]
+        self.variants = [
+            x for x in self.variants if x.result.path is None or x.result.path != v.result.path
+        ]
         self.variants.append(v)
         self.set_status(variant_summary(v))
         table = self.query_one("#quantize-variants", VirtualTable)
@@ -297,6 +392,10 @@ class QuantizeView(QuantizeResults):
         self.refresh_bindings()
         focused = self.app.focused
         # from the pane's own controls (a field's enter too) to the layers, to mark them
-        if v.report is not None and focused is not None and self in focused.ancestors and \
-                not (isinstance(focused, Select) and focused.expanded):
+        if (
+            v.report is not None
+            and focused is not None
+            and self in focused.ancestors
+            and not (isinstance(focused, Select) and focused.expanded)
+        ):
             self.query_one("#quantize-layers", VirtualTable).focus()

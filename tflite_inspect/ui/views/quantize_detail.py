@@ -10,7 +10,13 @@ from ...text.run import num
 from ..data.quantize_support import Layer, Variant
 from ..widgets.histogram import BOTH, FIRST, SECOND
 
-__all__ = ["variant_summary", "depth_caption", "depth_series", "histogram_caption", "histogram_data"]
+__all__ = [
+    "variant_summary",
+    "depth_caption",
+    "depth_series",
+    "histogram_caption",
+    "histogram_data",
+]
 
 
 def _label(layer: Layer) -> str:
@@ -21,12 +27,15 @@ def _sqnr(value: object) -> str:
     return f"{value:.2f}" if isinstance(value, float) and value == value else num(value)
 
 
-def depth_series(layers: Sequence[Layer], selected: Layer | None
-                 ) -> tuple[list[float | None], list[float | None] | None, int | None]:
+def depth_series(
+    layers: Sequence[Layer], selected: Layer | None
+) -> tuple[list[float | None], list[float | None] | None, int | None]:
     """(accumulated SQNRs, isolated SQNRs or None when none was measured, the selected
     layer's position) over the ops' layers in execution order (`order`; inputs left out)."""
-    ordered = sorted((x for x in layers if x.op is not None),
-                     key=lambda x: (x.row.get("order", 0), x.row.get("tensor_idx", 0)))
+    ordered = sorted(
+        (x for x in layers if x.op is not None),
+        key=lambda x: (x.row.get("order", 0), x.row.get("tensor_idx", 0)),
+    )
     acc = [x.row.get("sqnr_db") for x in ordered]
     iso = [(x.isolated or {}).get("sqnr_db") for x in ordered]
     index = next((i for i, x in enumerate(ordered) if x is selected), None)
@@ -77,11 +86,16 @@ def histogram_caption(layer: Layer | None) -> str:
     hist = layer.histogram
     if hist is None:
         dtype = str(layer.row.get("dtype", ""))
-        why = ("the variant keeps this tensor float" if dtype.startswith("float")
-               else layer.row.get("histogram_skipped") or "not recorded")
+        why = (
+            "the variant keeps this tensor float"
+            if dtype.startswith("float")
+            else layer.row.get("histogram_skipped") or "not recorded"
+        )
         return f"{_label(layer)}: no histogram\n({why})"
-    return (f"{_label(layer)}: clipped {_share(hist.get('clipped'))}\nsaturated "
-            f"{_share(hist.get('saturated'))} {FIRST}float {SECOND}quant {BOTH}both")
+    return (
+        f"{_label(layer)}: clipped {_share(hist.get('clipped'))}\nsaturated "
+        f"{_share(hist.get('saturated'))} {FIRST}float {SECOND}quant {BOTH}both"
+    )
 
 
 def variant_summary(v: Variant) -> str:

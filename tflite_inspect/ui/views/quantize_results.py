@@ -41,8 +41,7 @@ class QuantizeResults(ToolPane):
     # -- showing a variant -----------------------------------------------------------------
 
     def _selected(self) -> Variant | None:
-        table = self.query_one("#quantize-variants", VirtualTable) if not self.refusal \
-            else None
+        table = self.query_one("#quantize-variants", VirtualTable) if not self.refusal else None
         row = table.cursor_row if table is not None else None
         return self.variants[row] if row is not None and row < len(self.variants) else None
 
@@ -62,7 +61,8 @@ class QuantizeResults(ToolPane):
         problem = [f"! {v.problem}"] if v.problem else []
         # what went wrong or was left out comes first: the glossary below it may be cut
         self.query_one("#quantize-legend", Label).update(
-            "\n".join([*problem, *(f"note: {n}" for n in notes), source.legend]))
+            "\n".join([*problem, *(f"note: {n}" for n in notes), source.legend])
+        )
         self.show_layer()
         self.refresh_bindings()
 
@@ -89,7 +89,8 @@ class QuantizeResults(ToolPane):
         first, second, index = depth_series(all_layers, layer)
         self.query_one("#quantize-depth", DepthPlot).set_data(first, second, index)
         self.query_one("#quantize-depth-caption", Label).update(
-            depth_caption(layer, second is not None))
+            depth_caption(layer, second is not None)
+        )
         self.query_one("#quantize-hist-caption", Label).update(histogram_caption(layer))
         counts, edges, test = histogram_data(layer)
         histogram = self.query_one("#quantize-histogram", Histogram)
@@ -110,8 +111,10 @@ class QuantizeResults(ToolPane):
         table.refresh_rows()
         table.refresh()
         ops = ",".join(map(str, sorted(self.marked))) or "none"
-        self.set_status(f"keep float in the next run: op {ops}; r re-runs "
-                        f"{self.shown.job.recipe if self.shown else ''}")
+        self.set_status(
+            f"keep float in the next run: op {ops}; r re-runs "
+            f"{self.shown.job.recipe if self.shown else ''}"
+        )
         table.action_cursor(1)
 
     def action_open(self) -> None:
@@ -122,8 +125,9 @@ class QuantizeResults(ToolPane):
         opener = getattr(self.app, "open_tflite", None)
         if opener is None:
             return
-        self.notify(f"opening {v.result.path.name}; f3 returns to this model", timeout=3,
-                    markup=False)
+        self.notify(
+            f"opening {v.result.path.name}; f3 returns to this model", timeout=3, markup=False
+        )
         opener(v.result.path)
 
     async def action_compare(self) -> None:

@@ -20,12 +20,16 @@ from ..widgets.virtual_table import Cell, Column
 
 __all__ = ["LAYER_LEGEND", "LayerSource", "VariantSource", "kept_text"]
 
-LAYER_LEGEND = ("iso: this op alone on the quantized model's inputs · max: max-abs-error\n"
-                "acc: error carried from the model input up to this tensor · r/s: rmse/scale\n"
-                "flag *: r/s above 0.7 on 8-bit (i iso, a acc) · F: kept float by the next r")
-LAYER_LEGEND_ACC = ("acc: error carried from the model input up to this tensor (isolated: not "
-                    "measured)\nmax: max-abs-error · r/s: rmse/scale · flag *: r/s above 0.7 on "
-                    "8-bit · F: kept float by the next r")
+LAYER_LEGEND = (
+    "iso: this op alone on the quantized model's inputs · max: max-abs-error\n"
+    "acc: error carried from the model input up to this tensor · r/s: rmse/scale\n"
+    "flag *: r/s above 0.7 on 8-bit (i iso, a acc) · F: kept float by the next r"
+)
+LAYER_LEGEND_ACC = (
+    "acc: error carried from the model input up to this tensor (isolated: not "
+    "measured)\nmax: max-abs-error · r/s: rmse/scale · flag *: r/s above 0.7 on "
+    "8-bit · F: kept float by the next r"
+)
 
 
 def kept_text(ops: Sequence[int]) -> str:
@@ -56,16 +60,27 @@ class LayerSource:
         iso = self.has_isolated
         cols = [Column("F", 1), Column("op", 14)]
         if iso:
-            cols += [Column("iso dB", 7, "right"), Column("acc dB", 7, "right"),
-                     Column("iso max", 8, "right"), Column("acc max", 8, "right"),
-                     Column("iso r/s", 7, "right"), Column("acc r/s", 7, "right")]
+            cols += [
+                Column("iso dB", 7, "right"),
+                Column("acc dB", 7, "right"),
+                Column("iso max", 8, "right"),
+                Column("acc max", 8, "right"),
+                Column("iso r/s", 7, "right"),
+                Column("acc r/s", 7, "right"),
+            ]
         else:
-            cols += [Column("acc dB", 7, "right"), Column("acc max", 8, "right"),
-                     Column("acc r/s", 7, "right")]
+            cols += [
+                Column("acc dB", 7, "right"),
+                Column("acc max", 8, "right"),
+                Column("acc r/s", 7, "right"),
+            ]
         cols += [Column("flag", 4), Column("tensor", 12, flex=True)]
         self.columns = tuple(cols)
-        figures = [(src, key) for key in ("sqnr_db", "max_abs_error", "rmse_scale")
-                   for src in (("iso", "acc") if iso else ("acc",))]
+        figures = [
+            (src, key)
+            for key in ("sqnr_db", "max_abs_error", "rmse_scale")
+            for src in (("iso", "acc") if iso else ("acc",))
+        ]
         self._figures = figures
         """(which measurement, row key) of each figure column, left to right."""
 
@@ -81,20 +96,31 @@ class LayerSource:
         r = layer.row
         iso = layer.isolated or {}
         op = f"{layer.op} {layer.opcode}" if layer.op is not None else "input"
-        if layer.op is not None and r.get("op_name") in CONVERSIONS and \
-                r.get("op_name") != layer.opcode:
+        if (
+            layer.op is not None
+            and r.get("op_name") in CONVERSIONS
+            and r.get("op_name") != layer.opcode
+        ):
             # the float op's output, converted again in the variant (an op kept float feeds a
             # QUANTIZE): the figures are the conversion's
             op = f"{layer.op}→{r['op_name']}"
         flag = "*" + ("i" if iso.get("flagged") else "") + ("a" if r.get("flagged") else "")
         cells: list[Cell] = ["F" if layer.op in self.marked else "", op]
         if self.has_isolated:
-            cells += [_db(iso.get("sqnr_db")), _db(r.get("sqnr_db")),
-                      num(iso.get("max_abs_error"), 3), num(r.get("max_abs_error"), 3),
-                      num(iso.get("rmse_scale"), 3), num(r.get("rmse_scale"), 3)]
+            cells += [
+                _db(iso.get("sqnr_db")),
+                _db(r.get("sqnr_db")),
+                num(iso.get("max_abs_error"), 3),
+                num(r.get("max_abs_error"), 3),
+                num(iso.get("rmse_scale"), 3),
+                num(r.get("rmse_scale"), 3),
+            ]
         else:
-            cells += [_db(r.get("sqnr_db")), num(r.get("max_abs_error"), 3),
-                      num(r.get("rmse_scale"), 3)]
+            cells += [
+                _db(r.get("sqnr_db")),
+                num(r.get("max_abs_error"), 3),
+                num(r.get("rmse_scale"), 3),
+            ]
         name = r.get("reference_name") or r.get("tensor_name") or ""
         cells += [flag if flag != "*" else "", f"{r.get('reference_idx', '')} {name}"]
         return cells
@@ -125,10 +151,17 @@ class LayerSource:
 class VariantSource:
     """Every variant the pane wrote, in run order; figures against the first one."""
 
-    columns = (Column("#", 2, "right"), Column("recipe", 15), Column("float op", 8),
-               Column("size", 9, "right"), Column("weights", 9, "right"),
-               Column("out dB", 6, "right"), Column("+dB", 6, "right"),
-               Column("dB/KiB", 6, "right"), Column("file", 8, flex=True))
+    columns = (
+        Column("#", 2, "right"),
+        Column("recipe", 15),
+        Column("float op", 8),
+        Column("size", 9, "right"),
+        Column("weights", 9, "right"),
+        Column("out dB", 6, "right"),
+        Column("+dB", 6, "right"),
+        Column("dB/KiB", 6, "right"),
+        Column("file", 8, flex=True),
+    )
 
     def __init__(self, variants: Sequence[Variant]) -> None:
         self.variants = list(variants)
@@ -146,13 +179,23 @@ class VariantSource:
             gained, ratio = "-", "-"
         else:
             gained = f"{db:+.2f}"
-            ratio = f"{per_kib:+.2f}" if per_kib is not None else (
-                "free" if spent is not None and spent <= 0 and db > 0 else "-")
+            ratio = (
+                f"{per_kib:+.2f}"
+                if per_kib is not None
+                else ("free" if spent is not None and spent <= 0 and db > 0 else "-")
+            )
         where = v.problem or (res.path.name if res.path else "")
-        return [str(v.number), recipe, kept_text(v.job.keep),
-                fmt_bytes(res.size) if res.size is not None else "-",
-                fmt_bytes(res.weight_bytes) if res.weight_bytes is not None else "-",
-                _db(v.worst_output_sqnr), gained, ratio, where]
+        return [
+            str(v.number),
+            recipe,
+            kept_text(v.job.keep),
+            fmt_bytes(res.size) if res.size is not None else "-",
+            fmt_bytes(res.weight_bytes) if res.weight_bytes is not None else "-",
+            _db(v.worst_output_sqnr),
+            gained,
+            ratio,
+            where,
+        ]
 
     def sort_key(self, row: int, column: int) -> object:
         """Sizes by bytes, dB figures as numbers; a variant without one goes last."""

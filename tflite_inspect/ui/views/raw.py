@@ -72,8 +72,11 @@ def layout_lines(layout: TableLayout) -> list[Line]:
     """The table's position, vtable and every slot; present fields are links to their bytes."""
     size = f", table {layout.table_size} bytes" if layout.table_size is not None else ""
     lines = [
-        Line(Text.assemble((f"{layout.name} table", "bold"), f" @{layout.offset:#x}  "
-                           f"{layout.path or 'root'}")),
+        Line(
+            Text.assemble(
+                (f"{layout.name} table", "bold"), f" @{layout.offset:#x}  {layout.path or 'root'}"
+            )
+        ),
         Line(Text(f"vtable @{layout.vtable_offset:#x}, {layout.vtable_size} bytes{size}")),
         Line(Text("slot field: value  (at, → target, vtable slot offset)", style="dim")),
     ]
@@ -82,8 +85,11 @@ def layout_lines(layout: TableLayout) -> list[Line]:
         where = f"@{f.offset:#x}" if f.offset is not None else "absent"
         target = f" → {f.target:#x}" if f.target is not None else ""
         flag = "! " if f.error else ""
-        text = Text(f"[{f.slot:>2}] {f.name[:width]:<{width}} {flag}{f.value}  "
-                    f"({where}{target}, voff {f.voffset})", no_wrap=True)
+        text = Text(
+            f"[{f.slot:>2}] {f.name[:width]:<{width}} {flag}{f.value}  "
+            f"({where}{target}, voff {f.voffset})",
+            no_wrap=True,
+        )
         if not f.present:
             text.stylize("dim")
         link = (f.target if f.target is not None else f.offset) if f.present else None
@@ -94,8 +100,11 @@ def layout_lines(layout: TableLayout) -> list[Line]:
 def table_marks(layout: TableLayout) -> list[Mark]:
     """Hex annotations: the vtable, the table's soffset, each present field's inline bytes."""
     marks = [
-        Mark(layout.vtable_offset, layout.vtable_offset + layout.vtable_size,
-             f"vtable of {layout.name}"),
+        Mark(
+            layout.vtable_offset,
+            layout.vtable_offset + layout.vtable_size,
+            f"vtable of {layout.name}",
+        ),
         Mark(layout.offset, layout.offset + 4, f"{layout.name} → vtable", "bold"),
     ]
     for f in layout.fields:
@@ -132,9 +141,15 @@ class RawView(Vertical):
         diagnostics = model.structural.diagnostics
         if diagnostics:
             errors = sum(1 for d in diagnostics if d.severity == "error")
-            diag = tree.root.add(Text(f"{'! ' if errors else ''}structural diagnostics: "
-                                      f"{errors} error(s), {len(diagnostics) - errors} "
-                                      "warning(s)"), data=None, expand=bool(errors))
+            diag = tree.root.add(
+                Text(
+                    f"{'! ' if errors else ''}structural diagnostics: "
+                    f"{errors} error(s), {len(diagnostics) - errors} "
+                    "warning(s)"
+                ),
+                data=None,
+                expand=bool(errors),
+            )
             cut = truncation(model.structural, model.source.view)
             if cut is not None:
                 diag.add_leaf(Text(f"! {cut.line()}", style="bold"))
@@ -142,11 +157,13 @@ class RawView(Vertical):
             # diagnostics are added when it is expanded.
             for g in group_findings(diagnostics):
                 if g.count == 1:
-                    diag.add_leaf(_diagnostic_label(g.entries[0].item),
-                                  data=DiagnosticNode(g.entries[0].item))
+                    diag.add_leaf(
+                        _diagnostic_label(g.entries[0].item), data=DiagnosticNode(g.entries[0].item)
+                    )
                 else:
-                    diag.add(Text(f"{g.severity} {g.label}: {g.summary}"),
-                             data=GroupNode(g, 0, g.count))
+                    diag.add(
+                        Text(f"{g.severity} {g.label}: {g.summary}"), data=GroupNode(g, 0, g.count)
+                    )
         root = model.root_table
         if root is None:
             tree.root.add_leaf(Text("! no readable root table"))
@@ -201,13 +218,15 @@ class RawView(Vertical):
             if isinstance(value, Table):
                 node.add(_label(value, field.name), data=TableNode(value))
             elif isinstance(value, Vector) and value.element.kind == "table":
-                label = Text.assemble((field.name, "bold"),
-                                      f" [{value.element.describe()}] x{len(value)} @{value.pos:#x}")
-                node.add(label, data=VectorNode(value, 0, len(value)),
-                         allow_expand=len(value) > 0)
+                label = Text.assemble(
+                    (field.name, "bold"),
+                    f" [{value.element.describe()}] x{len(value)} @{value.pos:#x}",
+                )
+                node.add(label, data=VectorNode(value, 0, len(value)), allow_expand=len(value) > 0)
 
-    def _add_vector_children(self, node: TreeNode[NodeData], vector: Vector, start: int,
-                             stop: int) -> None:
+    def _add_vector_children(
+        self, node: TreeNode[NodeData], vector: Vector, start: int, stop: int
+    ) -> None:
         if stop - start > CHUNK:
             for lo, hi in _chunks(start, stop):
                 node.add(Text(f"[{lo}..{hi - 1}]"), data=VectorNode(vector, lo, hi))
@@ -237,32 +256,47 @@ class RawView(Vertical):
                 fields.set_lines([Line(Text(f"! cannot lay out this table: {err.message}"))])
                 return
             fields.set_lines(layout_lines(layout))
-            hex_view.show(self.session.model.source.view, 0, table_marks(layout),
-                          goto=min(layout.offset, layout.vtable_offset))
+            hex_view.show(
+                self.session.model.source.view,
+                0,
+                table_marks(layout),
+                goto=min(layout.offset, layout.vtable_offset),
+            )
         elif isinstance(data, GroupNode):
             g = data.group
-            items = [e.item for e in g.entries[data.start:data.stop]]
-            fields.set_lines([
-                Line(Text(f"{g.severity} {g.label}", style="bold")),
-                Line(Text(g.summary)),
-                Line(Text(g.locations())),
-                Line(Text("expand to list each one; show the first one's bytes"),
-                     items[0].start),
-            ])
-            hex_view.show(self.session.model.source.view, 0,
-                          [Mark(d.start, max(d.end, d.start + 1), d.code, "reverse")
-                           for d in items[:CHUNK]], goto=items[0].start)
+            items = [e.item for e in g.entries[data.start : data.stop]]
+            fields.set_lines(
+                [
+                    Line(Text(f"{g.severity} {g.label}", style="bold")),
+                    Line(Text(g.summary)),
+                    Line(Text(g.locations())),
+                    Line(
+                        Text("expand to list each one; show the first one's bytes"), items[0].start
+                    ),
+                ]
+            )
+            hex_view.show(
+                self.session.model.source.view,
+                0,
+                [Mark(d.start, max(d.end, d.start + 1), d.code, "reverse") for d in items[:CHUNK]],
+                goto=items[0].start,
+            )
         elif isinstance(data, DiagnosticNode):
             d = data.diagnostic
-            fields.set_lines([
-                Line(Text(f"{d.severity} {d.code}", style="bold")),
-                Line(Text(f"bytes {d.start:#x}..{d.end:#x}  {d.path}")),
-                Line(Text(d.message)),
-                Line(Text("show the bytes"), d.start),
-            ])
-            hex_view.show(self.session.model.source.view, 0,
-                          [Mark(d.start, max(d.end, d.start + 1), d.code, "reverse")],
-                          goto=d.start)
+            fields.set_lines(
+                [
+                    Line(Text(f"{d.severity} {d.code}", style="bold")),
+                    Line(Text(f"bytes {d.start:#x}..{d.end:#x}  {d.path}")),
+                    Line(Text(d.message)),
+                    Line(Text("show the bytes"), d.start),
+                ]
+            )
+            hex_view.show(
+                self.session.model.source.view,
+                0,
+                [Mark(d.start, max(d.end, d.start + 1), d.code, "reverse")],
+                goto=d.start,
+            )
 
     @on(LinkList.LinkSelected)
     def _field_selected(self, event: LinkList.LinkSelected) -> None:

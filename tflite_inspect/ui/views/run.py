@@ -50,8 +50,14 @@ def outcome_lines(outcome: Any, who: str = "") -> list[Line]:
     if outcome.op:
         lines.append(Line(Text(f"  op: {outcome.op}")))
     if outcome.backend:
-        lines.append(Line(Text(f"  interpreter: {outcome.backend} {outcome.backend_version or ''}"
-                               f", resolver {outcome.resolver}")))
+        lines.append(
+            Line(
+                Text(
+                    f"  interpreter: {outcome.backend} {outcome.backend_version or ''}"
+                    f", resolver {outcome.resolver}"
+                )
+            )
+        )
     details = (outcome.details or "").strip()
     if details and details != outcome.message:
         lines += plain_lines(details.splitlines()[-12:], style="dim", no_wrap=False)
@@ -74,8 +80,14 @@ class RunView(ToolPane):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+r", "start", "Run", id="run.start", tooltip="Run the model"),
-        Binding("escape", "cancel", "Cancel", show=False, id="run.cancel",
-                tooltip="Stop the running interpreter"),
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            show=False,
+            id="run.cancel",
+            tooltip="Stop the running interpreter",
+        ),
     ]
     """Start a run (the button or ^r; enter in a field only moves on) and cancel it."""
 
@@ -84,20 +96,28 @@ class RunView(ToolPane):
     def compose(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
             yield Label("inputs", classes="form-label")
-            yield Input(placeholder=".npy/.npz path (empty: random samples)", compact=True,
-                        id="run-inputs", classes="path")
+            yield Input(
+                placeholder=".npy/.npz path (empty: random samples)",
+                compact=True,
+                id="run-inputs",
+                classes="path",
+            )
         with Horizontal(classes="form-row"):
             yield Label("samples", classes="form-label")
-            yield Input(placeholder="1/all", compact=True, id="run-samples", classes="number",
-                        valid_empty=True,
-                        type="integer")
+            yield Input(
+                placeholder="1/all",
+                compact=True,
+                id="run-samples",
+                classes="number",
+                valid_empty=True,
+                type="integer",
+            )
             yield Label("seed", classes="form-label-short")
             yield Input("0", compact=True, id="run-seed", classes="number", type="integer")
             yield Label("runs", classes="form-label-short")
             yield Input("20", compact=True, id="run-runs", classes="number", type="integer")
             yield Button("Run ^r", compact=True, id="run-start")
-        yield Label("^r runs; esc cancels", id="run-status", classes="status",
-                    markup=False)
+        yield Label("^r runs; esc cancels", id="run-status", classes="status", markup=False)
         yield LinkList(id="run-results", classes="results")
 
     # -- starting --------------------------------------------------------------------------
@@ -123,8 +143,9 @@ class RunView(ToolPane):
             return
         try:
             inputs = self._value("inputs").strip() or None
-            samples = parse_count(self._value("samples"), "samples", minimum=1,
-                                  default=None if inputs else 1)
+            samples = parse_count(
+                self._value("samples"), "samples", minimum=1, default=None if inputs else 1
+            )
             seed = parse_count(self._value("seed"), "seed", minimum=0, default=0) or 0
             runs = parse_count(self._value("runs"), "runs", minimum=0, default=20)
         except ValueError as err:
@@ -133,17 +154,30 @@ class RunView(ToolPane):
         self.set_status("starting the interpreter…", busy=True)
         self._run(str(path), inputs, samples, seed, runs if runs is not None else 20)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="run",
-          description="Running the model")
-    def _run(self, path: str, inputs: str | None, samples: int | None, seed: int,
-             runs: int) -> None:
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="run",
+        description="Running the model",
+    )
+    def _run(
+        self, path: str, inputs: str | None, samples: int | None, seed: int, runs: int
+    ) -> None:
         from ...runtime import InputError, run_model
 
         worker = get_current_worker()
         progress = self.progress_callback(worker)
         try:
-            report = run_model(path, inputs=inputs, samples=samples, runs=runs, seed=seed,
-                               progress=progress, cancel=worker.cancelled_event)
+            report = run_model(
+                path,
+                inputs=inputs,
+                samples=samples,
+                runs=runs,
+                seed=seed,
+                progress=progress,
+                cancel=worker.cancelled_event,
+            )
         except (InputError, OSError) as err:
             self.post_message(RunDone(error=str(err)))
             return
@@ -179,7 +213,9 @@ def run_lines(report: Any) -> list[Line]:
     if not o.ok:
         lines = outcome_lines(o)
         lines.append(Line(Text("")))
-        lines.append(Line(Text(f"file     {report.model['path']}  {fmt_bytes(report.model['size'])}")))
+        lines.append(
+            Line(Text(f"file     {report.model['path']}  {fmt_bytes(report.model['size'])}"))
+        )
         if report.inputs:
             lines.append(heading("inputs"))
             lines += plain_lines([f"  {s.describe()}" for s in report.inputs])

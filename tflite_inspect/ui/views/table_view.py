@@ -43,10 +43,20 @@ class TableDetailView(Vertical):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "focus_filter", "Filter", id="view.filter"),
         Binding("g", "goto", "Go to", id="view.goto", tooltip="Jump to an index or a name"),
-        Binding("left_square_bracket", "subgraph(-1)", "Prev subgraph", show=False,
-                id="view.prev-subgraph"),
-        Binding("right_square_bracket", "subgraph(1)", "Next subgraph", show=False,
-                id="view.next-subgraph"),
+        Binding(
+            "left_square_bracket",
+            "subgraph(-1)",
+            "Prev subgraph",
+            show=False,
+            id="view.prev-subgraph",
+        ),
+        Binding(
+            "right_square_bracket",
+            "subgraph(1)",
+            "Next subgraph",
+            show=False,
+            id="view.next-subgraph",
+        ),
         Binding("escape", "clear_filter", "Clear filter", show=False, id="view.clear-filter"),
     ]
     """Filter, jump, subgraph switching and moving between the table and the detail pane."""
@@ -64,10 +74,14 @@ class TableDetailView(Vertical):
         with Vertical(classes="master"):
             with Horizontal(classes="title-bar"):
                 yield Label("", classes="view-title", markup=False)
-                yield Input(placeholder=f"/ {self.filter_hint}", classes="filter",
-                            id=f"{self.view_id}-filter")
-            yield VirtualTable(empty_text=f"(no {self.noun} in this subgraph)",
-                               id=f"{self.view_id}-table")
+                yield Input(
+                    placeholder=f"/ {self.filter_hint}",
+                    classes="filter",
+                    id=f"{self.view_id}-filter",
+                )
+            yield VirtualTable(
+                empty_text=f"(no {self.noun} in this subgraph)", id=f"{self.view_id}-table"
+            )
         yield LinkList(id=f"{self.view_id}-detail", classes="detail")
 
     def on_mount(self) -> None:
@@ -122,8 +136,9 @@ class TableDetailView(Vertical):
     # -- location --------------------------------------------------------------------------
 
     def location(self) -> Location:
-        return Location(self.view_id, self.subgraph, self.table.cursor_row,
-                        detail=self.detail.has_focus)
+        return Location(
+            self.view_id, self.subgraph, self.table.cursor_row, detail=self.detail.has_focus
+        )
 
     def go(self, location: Location) -> None:
         """Shows `location` (subgraph, row) and focuses the table or the detail pane."""
@@ -149,8 +164,9 @@ class TableDetailView(Vertical):
         if time.monotonic() - self._detail_shown_at >= DETAIL_THROTTLE:
             self._show_detail(event.row)
         else:
-            self._detail_timer = self.set_timer(DETAIL_THROTTLE,
-                                                lambda: self._show_detail(event.row))
+            self._detail_timer = self.set_timer(
+                DETAIL_THROTTLE, lambda: self._show_detail(event.row)
+            )
 
     def _show_detail(self, row: int | None) -> None:
         self._detail_timer = None
@@ -158,8 +174,10 @@ class TableDetailView(Vertical):
         if row is None:
             self.detail.set_lines([])
         else:
-            self.detail.set_lines(self.detail_lines(self.subgraph, row),
-                                  cursor_on=self._followed.get((self.subgraph, row)))
+            self.detail.set_lines(
+                self.detail_lines(self.subgraph, row),
+                cursor_on=self._followed.get((self.subgraph, row)),
+            )
 
     @on(VirtualTable.RowSelected)
     def _row_selected(self, event: VirtualTable.RowSelected) -> None:
@@ -203,16 +221,20 @@ class TableDetailView(Vertical):
             self.table.focus()
 
     def action_goto(self) -> None:
-        self.app.push_screen(GotoDialog(f"Go to {self.noun[:-1]}: index or name"),
-                             self._goto_answer)
+        self.app.push_screen(
+            GotoDialog(f"Go to {self.noun[:-1]}: index or name"), self._goto_answer
+        )
 
     def _goto_answer(self, answer: str | None) -> None:
         if not answer:
             return
         row = self.find_row(answer.strip())
         if row is None:
-            self.notify(f"no {self.noun[:-1]} matches {answer!r} in this subgraph",
-                        severity="warning", markup=False)
+            self.notify(
+                f"no {self.noun[:-1]} matches {answer!r} in this subgraph",
+                severity="warning",
+                markup=False,
+            )
             return
         self.post_message(Navigate(Location(self.view_id, self.subgraph, row)))
 

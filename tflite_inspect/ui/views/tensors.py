@@ -83,9 +83,16 @@ class TensorRows:
 
     def search_text(self, row: int) -> str:
         t = self.sg.tensors[row]
-        return " ".join((str(t.index), t.name, t.dtype, t.role,
-                         fmt_shape(t.shape, t.shape_signature),
-                         "quantized" if t.is_quantized else "")).lower()
+        return " ".join(
+            (
+                str(t.index),
+                t.name,
+                t.dtype,
+                t.role,
+                fmt_shape(t.shape, t.shape_signature),
+                "quantized" if t.is_quantized else "",
+            )
+        ).lower()
 
 
 class TensorsView(TableDetailView):
@@ -96,8 +103,13 @@ class TensorsView(TableDetailView):
     filter_hint: ClassVar[str] = "filter: name, dtype, role, shape"
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("w", "weights", "Weights", id="tensors.weights",
-                tooltip="Statistics, histogram and values of this constant tensor"),
+        Binding(
+            "w",
+            "weights",
+            "Weights",
+            id="tensors.weights",
+            tooltip="Statistics, histogram and values of this constant tensor",
+        ),
     ]
 
     def make_source(self, subgraph: int) -> RowSource:
@@ -120,7 +132,6 @@ class TensorsView(TableDetailView):
             return
         t = self.session.tensor(self.subgraph, row)
         if t is None or not t.is_constant:
-            self.notify("this tensor has no constant data (no weights to show)",
-                        severity="warning")
+            self.notify("this tensor has no constant data (no weights to show)", severity="warning")
             return
         self.post_message(Navigate(Location("weights", self.subgraph, row)))

@@ -45,8 +45,7 @@ def progress_text(phase: str, done: int, total: int) -> str:
     return f"{phase}{count}…"
 
 
-def plain_lines(text: str | Iterable[str], *, style: str = "", no_wrap: bool = True
-                ) -> list[Line]:
+def plain_lines(text: str | Iterable[str], *, style: str = "", no_wrap: bool = True) -> list[Line]:
     """Lines of text (CLI renderings) as link-less lines; tables keep their columns (no wrap:
     the pane scrolls sideways with left/right)."""
     rows = text.splitlines() if isinstance(text, str) else list(text)
@@ -139,9 +138,12 @@ class ToolPane(ReportsWorkerErrors, Vertical):
             return
         active = self.screen.active_bindings.get(event.key)
         owner = active.node if active is not None else None
-        if owner is not None and focused is not None and (
-                owner is focused or owner in focused.ancestors) and (
-                owner is field or field in owner.ancestors):
+        if (
+            owner is not None
+            and focused is not None
+            and (owner is focused or owner in focused.ancestors)
+            and (owner is field or field in owner.ancestors)
+        ):
             return  # the field's own key (space on a checkbox)
         event.stop()
         event.prevent_default()

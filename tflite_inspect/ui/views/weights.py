@@ -79,8 +79,11 @@ class ValueRows:
         index = np.unravel_index(row, self.shape) if self.shape else ()
         nd = "[" + ",".join(str(int(i)) for i in index) + "]"
         real = _value(self.values[row]) if self.values is not None else ""
-        stored = f"{int(self.raw[row]):#0{2 + 2 * self.raw.itemsize}x}" if self.bits \
+        stored = (
+            f"{int(self.raw[row]):#0{2 + 2 * self.raw.itemsize}x}"
+            if self.bits
             else _value(self.raw[row])
+        )
         return (str(row), nd, stored, real)
 
     def search_text(self, row: int) -> str:
@@ -110,10 +113,17 @@ class ChannelRows:
 
     def cells(self, row: int) -> Sequence[Cell]:
         c = self.channels[row]
-        return (str(c.channel), "" if c.scale is None else fmt_float(c.scale, 4),
-                "" if c.zero_point is None else str(c.zero_point), fmt_float(c.min, 4),
-                fmt_float(c.max, 4), fmt_float(c.mean, 4), fmt_float(c.absmax, 4),
-                f"{c.zero_fraction:.0%}", f"! {c.flag}" if c.flag else "")
+        return (
+            str(c.channel),
+            "" if c.scale is None else fmt_float(c.scale, 4),
+            "" if c.zero_point is None else str(c.zero_point),
+            fmt_float(c.min, 4),
+            fmt_float(c.max, 4),
+            fmt_float(c.mean, 4),
+            fmt_float(c.absmax, 4),
+            f"{c.zero_fraction:.0%}",
+            f"! {c.flag}" if c.flag else "",
+        )
 
     def search_text(self, row: int) -> str:
         return self.channels[row].flag.lower()
@@ -139,8 +149,12 @@ def stats_text(data: WeightData) -> Text:
         return distinct + bad
 
     text = Text(f"{'':<12}" + "".join(f"{label:<26}" for label, _ in cols) + "\n", style="bold")
-    for key, what in (("min..max", "range"), ("mean ± std", "mean"), ("zeros", "zeros"),
-                      ("distinct", "distinct")):
+    for key, what in (
+        ("min..max", "range"),
+        ("mean ± std", "mean"),
+        ("zeros", "zeros"),
+        ("distinct", "distinct"),
+    ):
         text.append(f"{key:<12}", style="bold")
         text.append("".join(f"{cell(s, what):<26}" for _, s in cols).rstrip() + "\n")
     sparse = fmt_sparsity(tensor_sparsity(data.tensor))
@@ -192,11 +206,13 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
                 yield Static("", id="w-stats-text", markup=False)
                 yield Histogram(id="w-histogram")
             with TabPane("v Values", id="w-values"):
-                yield VirtualTable(empty_text="(no values)", selectable=False,
-                                   id="w-values-table")
+                yield VirtualTable(empty_text="(no values)", selectable=False, id="w-values-table")
             with TabPane("c Channels", id="w-channels"):
-                yield VirtualTable(empty_text="(no channels: not per-channel, rank < 2)",
-                                   selectable=False, id="w-channels-table")
+                yield VirtualTable(
+                    empty_text="(no channels: not per-channel, rank < 2)",
+                    selectable=False,
+                    id="w-channels-table",
+                )
             with TabPane("x Hex", id="w-hex"):
                 yield HexView(id="w-hex-view")
 
@@ -204,7 +220,8 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         first = self._selected_weight() or self._default_tensor()
         if first is None:
             self.query_one("#w-title", Label).update(
-                "this model has no constant tensors (no weights)")
+                "this model has no constant tensors (no weights)"
+            )
         else:
             self.show(first)
 
@@ -267,15 +284,27 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         so they are on screen at 80 columns; then the tensor (its type and shape before the
         name, which can be long)."""
         consts = self._constants(t.subgraph)
-        pos = f"n/p constant {consts.index(t.index) + 1} of {len(consts)}" \
-            if t.index in consts else f"no constant data (n/p: the {len(consts)} constants)"
+        pos = (
+            f"n/p constant {consts.index(t.index) + 1} of {len(consts)}"
+            if t.index in consts
+            else f"no constant data (n/p: the {len(consts)} constants)"
+        )
         sparse = fmt_sparsity(tensor_sparsity(t))
-        parts = (f"tensor {t.index}  {t.dtype} {fmt_shape(t.shape)}", t.name,
-                 quant_brief(t.quantization), sparse)
+        parts = (
+            f"tensor {t.index}  {t.dtype} {fmt_shape(t.shape)}",
+            t.name,
+            quant_brief(t.quantization),
+            sparse,
+        )
         return f"{pos} · " + "  ".join(x for x in parts if x)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="weights",
-          description="Reading weights")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="weights",
+        description="Reading weights",
+    )
     def _load(self, location: Location) -> None:
         t = self.session.tensor(location.subgraph, location.index or 0)
         assert t is not None
@@ -350,17 +379,25 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         if data is None:
             self.notify("no tensor data to export", severity="warning")
             return
-        name = re.sub(r"[^A-Za-z0-9._-]+", "_", data.tensor.name).strip("._") or \
-            f"tensor_{data.tensor.index}"
-        self.app.push_screen(ExportDialog(f"{name[:80]}.npy", data.values_label),
-                             self._export_answer)
+        name = (
+            re.sub(r"[^A-Za-z0-9._-]+", "_", data.tensor.name).strip("._")
+            or f"tensor_{data.tensor.index}"
+        )
+        self.app.push_screen(
+            ExportDialog(f"{name[:80]}.npy", data.values_label), self._export_answer
+        )
 
     def _export_answer(self, answer: tuple[str, str] | None) -> None:
         if answer is not None:
             self.export(*answer)
 
-    @work(thread=True, exclusive=True, exit_on_error=False, name="export",
-          description="Exporting a tensor")
+    @work(
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="export",
+        description="Exporting a tensor",
+    )
     def export(self, path: str, kind: str, force: bool = False) -> None:
         """Writes the stored (`kind="raw"`: dense, sub-byte types unpacked, bfloat16/float8
         decoded to float32, as the CLI's `weights --npy`) or real values to `path` as .npy,
@@ -375,8 +412,9 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         except FileExistsRefusal:
             self.app.call_from_thread(self._ask_overwrite, path, kind)
             return
-        self.app.call_from_thread(self.notify, f"saved {written} ({array.dtype}, "
-                                               f"{fmt_shape(array.shape)})", markup=False)
+        self.app.call_from_thread(
+            self.notify, f"saved {written} ({array.dtype}, {fmt_shape(array.shape)})", markup=False
+        )
 
     def _ask_overwrite(self, path: str, kind: str) -> None:
         def answer(yes: bool | None) -> None:
@@ -386,4 +424,3 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
                 self.notify("not saved: the file exists", severity="warning")
 
         self.app.push_screen(ConfirmDialog(f"{path} exists. Overwrite it?"), answer)
-

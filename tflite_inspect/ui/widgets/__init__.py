@@ -13,11 +13,15 @@ from typing import Any
 
 _MODULES = {
     "DepthPlot": "depth_plot",
-    "HexView": "hex_view", "Mark": "hex_view",
+    "HexView": "hex_view",
+    "Mark": "hex_view",
     "Histogram": "histogram",
-    "Line": "link_list", "LinkList": "link_list",
+    "Line": "link_list",
+    "LinkList": "link_list",
     "LoadingPanel": "loading_panel",
-    "Column": "virtual_table", "EmptyRows": "virtual_table", "RowSource": "virtual_table",
+    "Column": "virtual_table",
+    "EmptyRows": "virtual_table",
+    "RowSource": "virtual_table",
     "VirtualTable": "virtual_table",
 }
 

@@ -46,8 +46,13 @@ def _worst(values: Values, group: range) -> float | None:
     return min(known) if known else None
 
 
-def depth_lines(first: Values, width: int, height: int, second: Values | None = None,
-                selected: int | None = None) -> list[str]:
+def depth_lines(
+    first: Values,
+    width: int,
+    height: int,
+    second: Values | None = None,
+    selected: int | None = None,
+) -> list[str]:
     """The plot as `height` lines of at most `width` cells: bars, the axis with the `▲`
     marker under layer `selected` (an index into the series)."""
     n = len(first)
@@ -78,8 +83,11 @@ def depth_lines(first: Values, width: int, height: int, second: Values | None = 
             else:
                 cell = " "
             row.append(cell * each)
-        label = f"{top:>{LABEL - 2}.0f}" if r == 0 else ("dB".rjust(LABEL - 2)
-                                                          if r == plot_h - 1 else "")
+        label = (
+            f"{top:>{LABEL - 2}.0f}"
+            if r == 0
+            else ("dB".rjust(LABEL - 2) if r == plot_h - 1 else "")
+        )
         lines.append(f"{label:>{LABEL - 2}} │" + "".join(row))
     axis = []
     for g in groups:
@@ -100,8 +108,9 @@ class DepthPlot(Widget):
     second: reactive[tuple[float | None, ...] | None] = reactive(None, layout=False)
     selected: reactive[int | None] = reactive(None, layout=False)
 
-    def set_data(self, first: Values, second: Values | None = None,
-                 selected: int | None = None) -> None:
+    def set_data(
+        self, first: Values, second: Values | None = None, selected: int | None = None
+    ) -> None:
         self.first = tuple(first)
         self.second = tuple(second) if second is not None else None
         self.selected = selected
@@ -109,6 +118,7 @@ class DepthPlot(Widget):
     def render(self) -> Text:
         if not self.first:
             return Text("(no layers to plot yet)", style="italic")
-        lines = depth_lines(self.first, self.size.width, self.size.height, self.second,
-                            self.selected)
+        lines = depth_lines(
+            self.first, self.size.width, self.size.height, self.second, self.selected
+        )
         return Text("\n".join(lines), no_wrap=True, overflow="crop")

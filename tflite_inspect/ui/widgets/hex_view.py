@@ -31,8 +31,14 @@ class Mark:
 class HexRows:
     """RowSource over `data`, whose first byte is at absolute offset `base`."""
 
-    def __init__(self, data: memoryview | bytes, base: int, per_row: int,
-                 marks: Sequence[Mark] = (), ascii: bool = True) -> None:
+    def __init__(
+        self,
+        data: memoryview | bytes,
+        base: int,
+        per_row: int,
+        marks: Sequence[Mark] = (),
+        ascii: bool = True,
+    ) -> None:
         self.data = data
         self.base = base
         self.per_row = per_row
@@ -52,7 +58,7 @@ class HexRows:
 
     def cells(self, row: int) -> Sequence[Cell]:
         lo = row * self.per_row
-        chunk = bytes(self.data[lo:lo + self.per_row])
+        chunk = bytes(self.data[lo : lo + self.per_row])
         start = self.base + lo
         end = start + len(chunk)
         hex_text = Text(" ".join(f"{b:02x}" for b in chunk))
@@ -97,8 +103,13 @@ class HexView(VirtualTable):
         """The ASCII column only when the notes still fit beside it."""
         return self._width() >= 56
 
-    def show(self, data: memoryview | bytes, base: int = 0, marks: Sequence[Mark] = (),
-             goto: int | None = None) -> None:
+    def show(
+        self,
+        data: memoryview | bytes,
+        base: int = 0,
+        marks: Sequence[Mark] = (),
+        goto: int | None = None,
+    ) -> None:
         """Shows `data` (first byte at `base`), marking `marks`; the cursor on `goto`."""
         self._data, self._base, self._marks = data, base, marks
         source = HexRows(data, base, self._per_row(), marks, self._ascii())
@@ -120,7 +131,9 @@ class HexView(VirtualTable):
     def relayout(self) -> None:
         source = self.source
         if isinstance(source, HexRows) and (source.per_row, source.ascii) != (
-                self._per_row(), self._ascii()):
+            self._per_row(),
+            self._ascii(),
+        ):
             self.show(self._data, self._base, self._marks, goto=self.cursor_offset)
             return
         super().relayout()

@@ -31,6 +31,7 @@ def overlay_cell(a: float, b: float, level: int) -> str:
     """The character of the cell spanning eighths [level, level + 8) for bars `a` and `b`
     (in eighths): filled when a bar covers half the cell, or reaches the bottom row at all
     (a non-zero count never vanishes)."""
+
     def filled(v: float) -> bool:
         return v - level >= 4 or (level == 0 and v > 0)
 
@@ -45,13 +46,18 @@ def _resample(counts: Sequence[int], columns: int) -> list[int]:
     if n == 0 or columns <= 0:
         return []
     if n >= columns:
-        return [sum(counts[j * n // columns:(j + 1) * n // columns]) for j in range(columns)]
+        return [sum(counts[j * n // columns : (j + 1) * n // columns]) for j in range(columns)]
     k = columns // n
     return [c for c in counts for _ in range(k)]
 
 
-def plot_lines(counts: Sequence[int], edges: Sequence[float], width: int, height: int,
-               second: Sequence[int] | None = None) -> list[str]:
+def plot_lines(
+    counts: Sequence[int],
+    edges: Sequence[float],
+    width: int,
+    height: int,
+    second: Sequence[int] | None = None,
+) -> list[str]:
     """The plot as `height` lines of at most `width` cells (plain text); with `second` (counts
     over the same bins) the two are overlaid (see module docstring)."""
     plot_h = max(1, height - 2)
@@ -111,8 +117,9 @@ class Histogram(Widget):
     edges: reactive[tuple[float, ...]] = reactive((), layout=False)
     second: reactive[tuple[int, ...] | None] = reactive(None, layout=False)
 
-    def set_data(self, counts: Sequence[int], edges: Sequence[float],
-                 second: Sequence[int] | None = None) -> None:
+    def set_data(
+        self, counts: Sequence[int], edges: Sequence[float], second: Sequence[int] | None = None
+    ) -> None:
         self.counts = tuple(counts)
         self.edges = tuple(edges)
         self.second = tuple(second) if second is not None else None
@@ -120,6 +127,5 @@ class Histogram(Widget):
     def render(self) -> Text:
         if not self.counts:
             return Text("(no finite values to plot)", style="italic")
-        lines = plot_lines(self.counts, self.edges, self.size.width, self.size.height,
-                           self.second)
+        lines = plot_lines(self.counts, self.edges, self.size.width, self.size.height, self.second)
         return Text("\n".join(lines), no_wrap=True, overflow="crop")

@@ -76,8 +76,9 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         def control(self) -> LinkList:
             return self.links
 
-    def __init__(self, *, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(
+        self, *, name: str | None = None, id: str | None = None, classes: str | None = None
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self._lines: list[Line] = []
         self._rows: list[tuple[int, Text]] = []  # (logical line, the part shown on this row)
@@ -164,8 +165,11 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         if self._cursor is None or not self._first_row:
             return
         top = self._first_row[self._cursor]
-        end = self._first_row[self._cursor + 1] if self._cursor + 1 < len(self._first_row) \
+        end = (
+            self._first_row[self._cursor + 1]
+            if self._cursor + 1 < len(self._first_row)
             else len(self._rows)
+        )
         height = self.scrollable_content_region.height or 1
         scroll = round(self.scroll_y)
         if top < scroll:
@@ -212,8 +216,9 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
 
     def action_page(self, direction: int) -> None:
         height = self.scrollable_content_region.height or 1
-        self.scroll_to(y=max(0, round(self.scroll_y) + direction * (height - 1)), animate=False,
-                       immediate=True)
+        self.scroll_to(
+            y=max(0, round(self.scroll_y) + direction * (height - 1)), animate=False, immediate=True
+        )
         top = round(self.scroll_y)
         visible = [i for i in self._links() if top <= self._first_row[i] < top + height]
         if visible and (self._cursor is None or self._cursor not in visible):
@@ -309,7 +314,7 @@ def _wrap_hanging(text: Text, width: int, console: Any) -> list[Text]:
     plain = text.plain
     indent = min(len(plain) - len(plain.lstrip(" ")) + 4, width // 2)
     head = lines[0]
-    rest = text[len(head.plain):]
+    rest = text[len(head.plain) :]
     skip = len(rest.plain) - len(rest.plain.lstrip(" "))
     rest = rest[skip:]
     out = [head]

@@ -15,5 +15,6 @@ class MarkedCheckbox(Checkbox):
     @property
     def _button(self) -> Content:
         # in the label's colours: the mark, not a colour, tells on from off
-        return Content.assemble(("[x]" if self.value else "[ ]",
-                                 self.get_visual_style("toggle--label")))
+        return Content.assemble(
+            ("[x]" if self.value else "[ ]", self.get_visual_style("toggle--label"))
+        )

@@ -113,10 +113,12 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         Binding("left,h", "pan(-8)", "Scroll left", show=False, id="table.left"),
         Binding("right,l", "pan(8)", "Scroll right", show=False, id="table.right"),
         Binding("enter", "select", "Open", id="table.select"),
-        Binding("greater_than_sign", "sort(1)", "Sort by next column", show=False,
-                id="table.sort-next"),
-        Binding("less_than_sign", "sort(-1)", "Sort by prev column", show=False,
-                id="table.sort-prev"),
+        Binding(
+            "greater_than_sign", "sort(1)", "Sort by next column", show=False, id="table.sort-next"
+        ),
+        Binding(
+            "less_than_sign", "sort(-1)", "Sort by prev column", show=False, id="table.sort-prev"
+        ),
         Binding("R", "sort_reverse", "Reverse the order", show=False, id="table.sort-reverse"),
     ]
     """Row movement; `enter` posts RowSelected; `>`/`<`/`R` sort."""
@@ -312,8 +314,7 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         self.sort_by(column, self.sort_descending if column is not None else False)
 
     def action_sort_reverse(self) -> None:
-        self.sort_by(0 if self.sort_column is None else self.sort_column,
-                     not self.sort_descending)
+        self.sort_by(0 if self.sort_column is None else self.sort_column, not self.sort_descending)
 
     # -- layout ----------------------------------------------------------------------------
 
@@ -355,8 +356,7 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         if scroll_home:
             self.scroll_to(y=0, animate=False, immediate=True)
         elif center:
-            self.scroll_to(y=max(0, self._cursor - self._page // 2), animate=False,
-                           immediate=True)
+            self.scroll_to(y=max(0, self._cursor - self._page // 2), animate=False, immediate=True)
         else:
             self._scroll_cursor_into_view()
         self.refresh()
@@ -432,10 +432,14 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         elif pos >= len(self._visible):
             if pos == 0 and not self._visible:
                 style = base + self.get_component_rich_style("virtual-table--empty")
-                text = self.empty_text if not self.query_text else (
-                    f"no row matches {self.query_text!r} (esc clears the filter)")
+                text = (
+                    self.empty_text
+                    if not self.query_text
+                    else (f"no row matches {self.query_text!r} (esc clears the filter)")
+                )
                 return Strip([Segment(" " * GUTTER + text, style)]).crop_extend(
-                    scroll_x, scroll_x + width, base)
+                    scroll_x, scroll_x + width, base
+                )
             return Strip.blank(width, base)
         else:
             row = self._visible[pos]
@@ -445,8 +449,13 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
             else:
                 style = base
                 marker = "  "
-        key = (row, marker, self._widths, style,
-               (self.sort_column, self.sort_descending) if row is None else None)
+        key = (
+            row,
+            marker,
+            self._widths,
+            style,
+            (self.sort_column, self.sort_descending) if row is None else None,
+        )
         strip = self._cache.get(key)
         if strip is None:
             cells = self._header() if row is None else self.source.cells(row)
@@ -455,10 +464,15 @@ class VirtualTable(ScrollView, can_focus=True, inherit_bindings=False):
         return strip.crop_extend(scroll_x, scroll_x + width, style)
 
     def _header(self) -> list[Cell]:
-        return [header_label(c.label, width, self.sort_descending if i == self.sort_column
-                             else None, c.align == "right")
-                for i, (c, width) in enumerate(zip(self.source.columns, self._widths,
-                                                   strict=False))]
+        return [
+            header_label(
+                c.label,
+                width,
+                self.sort_descending if i == self.sort_column else None,
+                c.align == "right",
+            )
+            for i, (c, width) in enumerate(zip(self.source.columns, self._widths, strict=False))
+        ]
 
     def _strip(self, cells: Sequence[Cell], style: Style, marker: str) -> Strip:
         """One row (or the header): the marker, then each cell fitted to its column."""
@@ -484,7 +498,7 @@ def _fit(text: str, width: int, right: bool, keep_tail: bool = False) -> str:
         if not width:
             return ""
         if keep_tail:
-            tail = text[-(width - 1):]
+            tail = text[-(width - 1) :]
             while cell_len(tail) > width - 1:  # wide characters
                 tail = tail[1:]
             return "…" + tail + " " * (width - 1 - cell_len(tail))
@@ -493,8 +507,9 @@ def _fit(text: str, width: int, right: bool, keep_tail: bool = False) -> str:
     return pad + text if right else text + pad
 
 
-def _text_segments(text: Text, width: int, base: Style, right: bool, console: object
-                   ) -> list[Segment]:
+def _text_segments(
+    text: Text, width: int, base: Style, right: bool, console: object
+) -> list[Segment]:
     """Segments of a styled cell, fitted to `width` like `_fit`, over the row's style."""
     text = text.copy()
     text.truncate(width, overflow="ellipsis", pad=False)
