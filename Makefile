@@ -20,6 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP) corpus
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
+	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
 	$(BIN)/mypy tflite_inspect
 	$(BIN)/lint-imports
 	TFLITE_INSPECT_CORPUS=required $(BIN)/python -m pytest
@@ -29,6 +30,7 @@ test: $(STAMP) corpus
 JOBS ?= auto
 check: $(STAMP)
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
+	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
 	$(BIN)/mypy tflite_inspect
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" -q
@@ -55,6 +57,7 @@ corpus: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
+	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
 	$(BIN)/mypy tflite_inspect
 	$(BIN)/lint-imports
 
