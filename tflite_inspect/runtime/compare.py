@@ -129,9 +129,8 @@ def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int,
 def _load(
     side: Side, session: ChildSession, path: str, config: InterpreterConfig
 ) -> RemoteInterpreter | None:
-    session.label = f"{side.label}: "
     try:
-        interp = RemoteInterpreter(session, path, config)
+        interp = RemoteInterpreter(session, path, config, f"{side.label}: ")
     except ChildFailure as failure:
         side.outcome = failure.outcome
         return None
@@ -178,9 +177,8 @@ class _Comparison:
         report = self.report
         rid_a = _tagged(report.a, lambda: self.ia.submit_run(part, self.capture_a))
         rid_b = _tagged(report.b, lambda: self.ib.submit_run(part, self.capture_b))
-        # the answers come in order: the progress while waiting for each is that side's
-        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)), self.ia.session)
-        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)), self.ib.session)
+        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
+        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
         for (ka, kb), stats in self.out_stats.items():
             _accumulate(
                 stats,
@@ -295,11 +293,7 @@ def _accumulate(
     return None
 
 
-def _tagged(side: Side, fn: Any, session: ChildSession | None = None) -> Any:
-    """`fn()`, a ChildFailure recorded as `side`'s outcome; with `session`, its progress is
-    labelled with the side ("A: invoking") meanwhile."""
-    if session is not None:
-        session.label = f"{side.label}: "
+def _tagged(side: Side, fn: Any) -> Any:
     try:
         return fn()
     except ChildFailure as failure:
@@ -343,13 +337,12 @@ def compare_models(
     # come back in order, each tagged with its side): starting a child and importing the
     # interpreter cost more than the two models' invocations on small ones.
     with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env) as child:
-        sa = sb = child
-        # read the files while the children start
+        # read the files while the child starts
         report = CompareReport(
             Side("A", file_facts(a)), Side("B", file_facts(b)), per_layer=per_layer
         )
-        ia = _load(report.a, sa, str(a), config)
-        ib = _load(report.b, sb, str(b), config)
+        ia = _load(report.a, child, str(a), config)
+        ib = _load(report.b, child, str(b), config)
         if ia is None or ib is None:
             return report
         # A float model does not say what range its inputs expect; a quantized B does.
@@ -395,7 +388,7 @@ def compare_models(
             return report
         loop.finish(done)
         if runs > 0:
-            _time_both(report, (sa, sb), (ia, ib), base, data.values[0], runs, warmup)
+            _time_both(report, child, (ia, ib), base, data.values[0], runs, warmup)
     return report
 
 
@@ -414,7 +407,7 @@ def _same_graph(matches: list[Match], test: list[Any]) -> bool:
 
 def _time_both(
     report: CompareReport,
-    sessions: tuple[ChildSession, ChildSession],
+    session: ChildSession,
     interps: tuple[RemoteInterpreter, RemoteInterpreter],
     base: InterpreterConfig,
     sample: dict[str, np.ndarray],
@@ -423,13 +416,12 @@ def _time_both(
 ) -> None:
     """Latency of each model on its default interpreter, one after the other (never both at once:
     they would compete for the same cores)."""
-    for side, session, interp in zip((report.a, report.b), sessions, interps, strict=True):
-        session.label = f"{side.label}: "
+    for side, interp in zip((report.a, report.b), interps, strict=True):
         try:
             timed = (
                 interp
                 if interp.config == base
-                else RemoteInterpreter(session, interp.model_path, base)
+                else RemoteInterpreter(session, interp.model_path, base, f"{side.label}: ")
             )
             side.latency = timed.latency(sample, runs, warmup)
             side.latency_backend = timed.backend

@@ -23,6 +23,9 @@ from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
 
+LABEL = "isolated: "
+"""The progress label of the isolated runs (the child may run A and B too: compare_models)."""
+
 
 @dataclass(frozen=True)
 class IsolatedJob:
@@ -187,7 +190,6 @@ class Isolator:
         self.state = Isolation(*plan_isolated(matches, reference, test))
         self.session, self.notes, self.alive = session, notes, True
         try:
-            session.label = "isolated: "  # the child may run A and B too (compare_models)
             result, _ = session.call(
                 "isolate_prepare",
                 {
@@ -195,6 +197,7 @@ class Isolator:
                     "backend": backend,
                     "jobs": [j.to_request() for j in self.state.jobs],
                 },
+                label=LABEL,
             )
         except ChildFailure as failure:
             self._dead(failure)
@@ -217,8 +220,9 @@ class Isolator:
             return
         feeds = self.state.feeds(tensors)
         try:
-            self.session.label = "isolated: "
-            result, arrays = self.session.call("isolate_run", {"samples": len(feeds)}, stack(feeds))
+            result, arrays = self.session.call(
+                "isolate_run", {"samples": len(feeds)}, stack(feeds), LABEL
+            )
         except ChildFailure as failure:
             self._dead(failure)
             return

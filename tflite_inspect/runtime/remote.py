@@ -87,12 +87,20 @@ class RunResult:
 
 class RemoteInterpreter:
     """Builds the interpreter in `session` (raises ChildFailure when the model cannot be loaded:
-    the interpreter's error text, or a crash while constructing it)."""
+    the interpreter's error text, or a crash while constructing it). `label` prefixes the
+    progress of its requests ("A: invoking"; the session's own label when None)."""
 
-    def __init__(self, session: ChildSession, model_path: str, config: InterpreterConfig) -> None:
+    def __init__(
+        self,
+        session: ChildSession,
+        model_path: str,
+        config: InterpreterConfig,
+        label: str | None = None,
+    ) -> None:
         self.session = session
         self.config = config
         self.model_path = model_path
+        self.label = label
         # one child may hold several models (a compare loads A and B in one): the key names both
         self.key = f"{model_path}|{config.key}"
         self.info, _ = session.call(
@@ -106,6 +114,7 @@ class RemoteInterpreter:
                 "backend": config.backend,
                 "signature": config.signature,
             },
+            label=label,
         )
         self.inputs = [TensorSpec.from_dict(d) for d in self.info["inputs"]]
         self.outputs = [TensorSpec.from_dict(d) for d in self.info["outputs"]]
@@ -144,6 +153,7 @@ class RemoteInterpreter:
             "run",
             {"key": self.key, "samples": len(samples), "capture": list(capture)},
             stack(feeds),
+            self.label,
         )
 
     def collect_run(self, rid: int, count: int) -> list[RunResult]:
@@ -164,6 +174,6 @@ class RemoteInterpreter:
         """Times invoke() on one sample; raises ChildFailure like any request."""
         arrays = {f"i{j}": a for j, a in enumerate(feed_arrays(sample, self.inputs))}
         result, _ = self.session.call(
-            "latency", {"key": self.key, "runs": runs, "warmup": warmup}, arrays
+            "latency", {"key": self.key, "runs": runs, "warmup": warmup}, arrays, self.label
         )
         return Latency.from_times(result["times_ms"], warmup)

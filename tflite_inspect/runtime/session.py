@@ -82,6 +82,7 @@ class ChildSession:
         self.progress = progress
         self.cancel = cancel
         self.label = label
+        self._labels: dict[int, str] = {}  # request id -> the label of its progress
         self.failure: RunOutcome | None = None
         self._next_id = 0
         self._buffer = b""
@@ -154,13 +155,16 @@ class ChildSession:
         cmd: str,
         args: dict[str, Any] | None = None,
         arrays: dict[str, np.ndarray] | None = None,
+        label: str | None = None,
     ) -> int:
         """Sends a request and returns its id (answer it with `result(id)`). Raises ChildFailure
-        when the session is already dead."""
+        when the session is already dead. `label` prefixes the progress of this request (the
+        session's label when None): one child may serve several models ("A: ", "B: ")."""
         if self.failure is not None:
             raise ChildFailure(self.failure)
         self._next_id += 1
         rid = self._next_id
+        self._labels[rid] = self.label if label is None else label
         request: dict[str, Any] = {"id": rid, "cmd": cmd, "args": args or {}, "arrays": None}
         if arrays is not None:
             path = self.tmp / f"req{rid}.npz"
@@ -184,17 +188,20 @@ class ChildSession:
         while True:
             message = self._read_line(deadline)
             event = message.get("event")
+            # the child tags its progress with the request it works on
+            label = self._labels.get(message.get("id", 0), self.label)
             if event == "phase":
                 self._phase = message["phase"]
                 deadline = time.monotonic() + self.limits.timeout_s
-                self._report(self._phase, 0, 0)
+                self._report(label, self._phase, 0, 0)
                 continue
             if event == "progress":
                 deadline = time.monotonic() + self.limits.timeout_s
-                self._report(self._phase, int(message["done"]), int(message["total"]))
+                self._report(label, self._phase, int(message["done"]), int(message["total"]))
                 continue
             if message.get("id") != rid:
                 continue
+            self._labels.pop(rid, None)
             if event == "error":
                 outcome = classify_error(
                     message["kind"],
@@ -217,14 +224,15 @@ class ChildSession:
         cmd: str,
         args: dict[str, Any] | None = None,
         arrays: dict[str, np.ndarray] | None = None,
+        label: str | None = None,
     ) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-        return self.result(self.submit(cmd, args, arrays))
+        return self.result(self.submit(cmd, args, arrays, label))
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _report(self, phase: str, done: int, total: int) -> None:
+    def _report(self, label: str, phase: str, done: int, total: int) -> None:
         if self.progress is not None:
-            self.progress(f"{self.label}{phase}", done, total)
+            self.progress(f"{label}{phase}", done, total)
 
     def _read_line(self, deadline: float) -> dict[str, Any]:
         while b"\n" not in self._buffer:
