@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..model import Model
-from .quantmode import op_precision, quantization_summary
+from .quantmode import FLOAT, op_precision, quantization_summary
 from .scales import RATIO_LIMIT, channel_report
 
 __all__ = [
@@ -129,8 +129,9 @@ def _scale_flags(scales: tuple[float, ...]) -> dict[str, int]:
     return flags
 
 
-def quantization_health(model: Model) -> QuantHealth | None:
-    """The report (see module docstring); None when no tensor of the model is quantized."""
+def quantization_health(model: Model, mode: str | None = None) -> QuantHealth | None:
+    """The report (see module docstring); None when no tensor of the model is quantized. `mode`
+    is the model's quantization mode when the caller has it (`quantization_summary`)."""
     outliers: list[ScaleOutlier] = []
     bad: list[BadScale] = []
     wide: list[WideActivation] = []
@@ -147,17 +148,10 @@ def quantization_health(model: Model) -> QuantHealth | None:
                 bad.append(BadScale(sg.index, t.index, t.name, len(scales), flags))
             if len(scales) > 1:
                 usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
-                if len(usable) > 1 and usable and max(usable) / min(usable) > RATIO_LIMIT:
+                lo, hi = (min(usable), max(usable)) if len(usable) > 1 else (1.0, 1.0)
+                if hi / lo > RATIO_LIMIT:
                     outliers.append(
-                        ScaleOutlier(
-                            sg.index,
-                            t.index,
-                            t.name,
-                            len(scales),
-                            max(usable) / min(usable),
-                            min(usable),
-                            max(usable),
-                        )
+                        ScaleOutlier(sg.index, t.index, t.name, len(scales), hi / lo, lo, hi)
                     )
             bits = INTEGER_BITS.get(t.dtype)
             if not t.is_constant and bits is not None and len(scales) == 1:
@@ -166,7 +160,7 @@ def quantization_health(model: Model) -> QuantHealth | None:
                     wide.append(WideActivation(sg.index, t.index, t.name, t.dtype, scales[0], span))
     if not any_quantized:
         return None
-    islands = _float_islands(model)
+    islands = _float_islands(model, mode or quantization_summary(model).mode)
     outliers.sort(key=lambda x: -x.ratio)
     bad.sort(key=lambda x: (-sum(x.flags.values()), x.subgraph, x.tensor))
     wide.sort(key=lambda x: -x.range)
@@ -185,10 +179,9 @@ def quantization_health(model: Model) -> QuantHealth | None:
     )
 
 
-def _float_islands(model: Model) -> list[FloatIsland]:
+def _float_islands(model: Model, mode: str) -> list[FloatIsland]:
     """Connected groups of float ops in a model whose mode is integer compute (none in a float
     or float16-weights model, where every op is meant to be float)."""
-    mode = quantization_summary(model).mode
     if mode in ("float32", "float16 weights"):
         return []
     out: list[FloatIsland] = []
@@ -217,12 +210,7 @@ def _float_islands(model: Model) -> list[FloatIsland]:
                 opcodes[op.opcode_name] = opcodes.get(op.opcode_name, 0) + 1
                 for ti in op.inputs:
                     t = sg.tensor(ti) if ti >= 0 else None
-                    if (
-                        t is not None
-                        and t.is_constant
-                        and t.index not in seen
-                        and t.dtype in ("float32", "float16", "bfloat16", "float64")
-                    ):
+                    if t is not None and t.is_constant and t.index not in seen and t.dtype in FLOAT:
                         seen.add(t.index)
                         weights += t.nbytes
             if mode == "dynamic-range" and not weights:

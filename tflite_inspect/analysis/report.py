@@ -7,11 +7,14 @@ never rounded here (a scale is the float32 stored in the file, widened exactly t
 from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..model import Model, Operator, Quantization, Subgraph, Tensor
 from ..model.associated import model_archive, model_support_metadata
 from .quantmode import op_precision, quantization_summary
+
+if TYPE_CHECKING:
+    from .health import QuantHealth
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -186,11 +189,16 @@ def _signature_io(sg: Subgraph | None, key: str, index: int) -> dict[str, Any]:
     return {"key": key, **tensor}
 
 
-def summary_report(model: Model) -> dict[str, Any]:
-    from .health import quantization_health
-
+def summary_report(
+    model: Model, health: QuantHealth | None | Literal["compute"] = "compute"
+) -> dict[str, Any]:
+    """The summary document; `health` is the model's quantization health when the caller has
+    it already (None for a float model), computed here otherwise."""
     quant = quantization_summary(model)
-    health = quantization_health(model)
+    if health == "compute":
+        from .health import quantization_health
+
+        health = quantization_health(model, quant.mode)
     opcodes: dict[str, int] = {}
     for sg in model.subgraphs:
         for op in sg.operators:

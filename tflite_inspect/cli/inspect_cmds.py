@@ -100,23 +100,24 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
+    from ..analysis.health import quantization_health
     from ..analysis.report import summary_report
     from ..model.sizes import size_report
 
     with open_model_or_fail(args.model) as model:
-        doc = summary_report(model)
+        health = quantization_health(model)  # once, for the document and the words
+        doc = summary_report(model, health)
         sizes = size_report(model)
         doc["sizes"] = sizes.to_dict()
         if args.json:
             print_json(doc)
             return 0
         print(_summary_text(doc, sizes))
-        if doc.get("quantization_health") is not None:
-            from ..analysis.health import quantization_health
+        if health is not None:
             from ..text.health import health_lines
 
             print("quantization health")
-            for line in health_lines(quantization_health(model)):
+            for line in health_lines(health):
                 print(f"  {line.text}")
     return 0
 

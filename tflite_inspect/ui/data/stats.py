@@ -87,7 +87,14 @@ def compute_stats(
     stats = ModelStats()
     steps: list[tuple[str, Callable[[], None]]] = [
         ("quantization mode", lambda: setattr(stats, "quant", quantization_summary(model))),
-        ("quantization health", lambda: setattr(stats, "health", quantization_health(model))),
+        (
+            "quantization health",
+            lambda: setattr(
+                stats,
+                "health",
+                quantization_health(model, stats.quant.mode if stats.quant else None),
+            ),
+        ),
         ("size breakdown", lambda: setattr(stats, "sizes", _sizes(model))),
         ("semantic checks", lambda: setattr(stats, "findings", _findings(model))),
     ]
