@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .graph_ns import UNPACKING as _UNPACKING
+from .graph_ns import collapsed
 from .names import clean
 
 __all__ = ["GraphLine", "MAX_LANES", "clean", "graph_lines", "graph_text", "short_name"]
@@ -28,9 +30,6 @@ MAX_LANES = 8
 
 NAME_WIDTH = 28
 """Longest tensor name shown on a source line (cut in the middle beyond that)."""
-
-_UNPACKING = frozenset({"DEQUANTIZE", "DENSIFY"})
-"""Ops that, fed only constants, turn a stored weight into a usable one: folded like constants."""
 
 # (up, down, left, right) -> character; ASCII keeps to | / \ * -
 _BOX = {
@@ -417,8 +416,6 @@ def graph_lines(
         for op in sg.operators:
             drawer.op(op)
         return drawer.out
-    from .graph_ns import collapsed
-
     view = collapsed(sg, depth, expanded)
     drawer.sg = view
     drawer.ref = lambda p: view.operators[p].first if 0 <= p < len(view.operators) else p

@@ -22,9 +22,11 @@ from typing import Any
 
 from .names import clean
 
-__all__ = ["BlockView", "Node", "auto_depth", "collapsed", "namespace"]
+__all__ = ["UNPACKING", "BlockView", "Node", "auto_depth", "collapsed", "namespace"]
 
 UNPACKING = frozenset({"DEQUANTIZE", "DENSIFY"})
+"""Ops that, fed only constants, turn a stored weight into a usable one (the drawing folds them
+like constants; the Weights view follows them back to the stored weight)."""
 MAX_DEPTH = 12
 
 
@@ -86,34 +88,41 @@ def _unpacks(sg: Any, op: Any) -> bool:
     return True
 
 
-def _keys(sg: Any, depth: int, expanded: frozenset[str]) -> list[str | None]:
+def _op_parts(sg: Any) -> list[tuple[str, ...]]:
+    """Per op, the namespace parts of its first output's name (read once per drawing)."""
+    out = []
+    for op in sg.operators:
+        t = next((x for i in op.outputs if i >= 0 and (x := sg.tensor(i)) is not None), None)
+        out.append(namespace(t.name) if t is not None else ())
+    return out
+
+
+def _keys(parts: list[tuple[str, ...]], depth: int, expanded: frozenset[str]) -> list[str | None]:
     """Per op, the namespace it is grouped under (None: shown alone)."""
     out: list[str | None] = []
-    for op in sg.operators:
-        t = next((sg.tensor(i) for i in op.outputs if i >= 0 and sg.tensor(i) is not None), None)
-        parts = namespace(t.name) if t is not None else ()
+    for names in parts:
         d = depth
-        key = "/".join(parts[:d]) if parts else None
+        key = "/".join(names[:d]) if names else None
         while key is not None and key in expanded:
             d += 1
-            key = "/".join(parts[:d]) if d <= len(parts) else None
+            key = "/".join(names[:d]) if d <= len(names) else None
         out.append(clean(key) if key else None)
     return out
 
 
-def _runs(sg: Any, keys: list[str | None]) -> list[tuple[str | None, list[int]]]:
-    """Consecutive ops under one key, unpacking ops moved ahead of the run they sit in."""
+def _runs(unpacks: list[bool], keys: list[str | None]) -> list[tuple[str | None, list[int]]]:
+    """Consecutive ops under one key, unpacking ops (`unpacks[i]`) moved ahead of the run they
+    sit in."""
     runs: list[tuple[str | None, list[int]]] = []
     current: tuple[str | None, list[int]] | None = None
-    for op in sg.operators:
-        if _unpacks(sg, op):
-            runs.insert(len(runs) - (current is not None), (None, [op.index]))
+    for i, key in enumerate(keys):
+        if unpacks[i]:
+            runs.insert(len(runs) - (current is not None), (None, [i]))
             continue
-        key = keys[op.index]
         if current is not None and key is not None and key == current[0]:
-            current[1].append(op.index)
+            current[1].append(i)
             continue
-        current = (key, [op.index])
+        current = (key, [i])
         runs.append(current)
     return runs
 
@@ -126,11 +135,12 @@ def _summary(sg: Any, ops: list[int]) -> str:
 
 def collapsed(sg: Any, depth: int, expanded: frozenset[str] = frozenset()) -> BlockView:
     """The nodes of `sg` with each run of ops in one namespace (cut at `depth`) as a block."""
-    keys = _keys(sg, max(1, depth), expanded)
+    keys = _keys(_op_parts(sg), max(1, depth), expanded)
+    unpacks = [_unpacks(sg, op) for op in sg.operators]
     nodes: list[Node] = []
     node_of: dict[int, int] = {}  # op index -> node position
     blocks = 0
-    for key, ops in _runs(sg, keys):
+    for key, ops in _runs(unpacks, keys):
         pos = len(nodes)
         for i in ops:
             node_of[i] = pos
@@ -190,14 +200,12 @@ def collapsed(sg: Any, depth: int, expanded: frozenset[str] = frozenset()) -> Bl
 def auto_depth(sg: Any, target: int = 48) -> int:
     """The deepest namespace depth at which `sg` draws in at most `target` nodes (1 when even
     depth 1 draws more)."""
+    parts = _op_parts(sg)
+    unpacks = [_unpacks(sg, op) for op in sg.operators]
+    deepest = max((len(p) for p in parts), default=0)
     best = 1
-    deepest = 0
-    for op in sg.operators:
-        t = next((sg.tensor(i) for i in op.outputs if i >= 0 and sg.tensor(i) is not None), None)
-        if t is not None:
-            deepest = max(deepest, len(namespace(t.name)))
     for d in range(1, min(deepest, MAX_DEPTH) + 1):
-        if len(_runs(sg, _keys(sg, d, frozenset()))) <= target:
+        if len(_runs(unpacks, _keys(parts, d, frozenset()))) <= target:
             best = d
         else:
             break

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ...model import Subgraph, Tensor
+from ...text.graph_ns import UNPACKING
 from .history import Location
 from .session import Session
 
@@ -19,7 +20,6 @@ __all__ = ["FOLLOWED_VIEWS", "last_selection", "selection_weight"]
 FOLLOWED_VIEWS = ("ops", "tensors")
 """The views whose selection the Weights view follows."""
 
-UNPACKING = frozenset({"DEQUANTIZE", "DENSIFY"})
 MAX_UNPACKING = 4
 """Unpacking ops followed back from one tensor (DENSIFY then DEQUANTIZE takes two)."""
 
