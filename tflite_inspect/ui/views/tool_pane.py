@@ -79,6 +79,13 @@ class ToolPane(ReportsWorkerErrors, Vertical):
     def results(self) -> LinkList:
         return self.query_one(f"#{self.view_id}-results", LinkList)
 
+    def _results_list(self) -> LinkList | None:
+        """The results list, None in a pane without one (Quantize has tables instead)."""
+        return next(iter(self.query(f"#{self.view_id}-results").results(LinkList)), None)
+
+    def _job_running(self) -> bool:
+        return any(w.is_running for w in self.workers if w.node is self)
+
     def set_status(self, text: str, *, busy: bool = False) -> None:
         label = self.query_one(f"#{self.view_id}-status", Label)
         label.update(text)
@@ -90,10 +97,9 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         self.set_status(message.text, busy=message.busy)
 
     def on_mount(self) -> None:
-        found = self.query(f"#{self.view_id}-results").results(LinkList)
-        for results in found:  # (the Quantize pane has tables of its own instead)
+        results = self._results_list()
+        if results is not None:
             results.focus_when_empty = False  # no tab stop on an empty pane
-            results.can_focus = bool(results.lines)
 
     def on_unmount(self) -> None:
         self.workers.cancel_node(self)
@@ -102,8 +108,7 @@ class ToolPane(ReportsWorkerErrors, Vertical):
         """True when quitting would lose what this pane shows (or is computing)."""
         if not self.ask_before_quit:
             return False
-        running = any(w.is_running for w in self.workers if w.node is self)
-        return running or bool(self.results.lines)
+        return self._job_running() or bool(self.results.lines)
 
     # -- typing in the form ----------------------------------------------------------------
 
@@ -128,7 +133,7 @@ class ToolPane(ReportsWorkerErrors, Vertical):
             return
         focused = self.app.focused
         expanded = isinstance(field, Select) and field.expanded
-        running = any(w.is_running for w in self.workers if w.node is self)
+        running = self._job_running()
         if event.key == "escape" and not expanded and not running:  # running: escape cancels
             event.stop()
             event.prevent_default()
@@ -151,8 +156,7 @@ class ToolPane(ReportsWorkerErrors, Vertical):
     def leave_field(self) -> None:
         """The focus goes from a form field to the results, else to the start button (a pane
         without a results list, Quantize, goes to its first control)."""
-        found = self.query(f"#{self.view_id}-results").results(LinkList)
-        results = next(iter(found), None)
+        results = self._results_list()
         if results is not None and results.lines:
             results.focus()
         else:

@@ -87,8 +87,17 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         self._cursor: int | None = None  # logical index of the current link line
         self._wrap_width = 0
         self._rewrap_pending = False
-        self.focus_when_empty = True
+        self._focus_when_empty = True
+
+    @property
+    def focus_when_empty(self) -> bool:
         """False: no tab stop while the pane holds no lines (a tool pane's empty results)."""
+        return self._focus_when_empty
+
+    @focus_when_empty.setter
+    def focus_when_empty(self, value: bool) -> None:
+        self._focus_when_empty = value
+        self.can_focus = bool(self._lines) or value
 
     # -- content ---------------------------------------------------------------------------
 
@@ -97,7 +106,7 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         first link. Scrolls to the top (or to the cursor)."""
         self._lines = list(lines)
         self._cursor = None
-        self.can_focus = bool(self._lines) or self.focus_when_empty
+        self.can_focus = bool(self._lines) or self._focus_when_empty
         links = [i for i, line in enumerate(self._lines) if line.link is not None]
         if cursor_on is not None:
             self._cursor = next((i for i in links if self._lines[i].link == cursor_on), None)
