@@ -33,10 +33,6 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 KEY_GOAL_MS = 50.0
-LITERT = (
-    "from ai_edge_litert.interpreter import Interpreter; import sys; "
-    "Interpreter(model_path=sys.argv[1]).get_tensor_details()"
-)
 
 
 def _ms(triples: list[tuple[float, float, float]]) -> str:
@@ -72,13 +68,9 @@ def draw_times(path: Path) -> None:
     )
 
 
-def whole_process(argv: list[str]) -> float:
-    t0 = time.perf_counter()
-    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - t0
-
-
 def cli_times(path: Path, repeat: int) -> None:
+    from parse import LITERT, whole_process  # bench/parse.py's anchor: LiteRT load + details
+
     ours = [
         whole_process([sys.executable, "-m", "tflite_inspect", "graph", str(path)])
         for _ in range(repeat)
