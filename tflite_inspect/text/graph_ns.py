@@ -22,7 +22,15 @@ from typing import Any
 
 from .names import clean
 
-__all__ = ["UNPACKING", "BlockView", "Node", "auto_depth", "collapsed", "namespace"]
+__all__ = [
+    "UNPACKING",
+    "BlockView",
+    "Node",
+    "auto_depth",
+    "collapsed",
+    "namespace",
+    "op_namespace",
+]
 
 UNPACKING = frozenset({"DEQUANTIZE", "DENSIFY"})
 """Ops that, fed only constants, turn a stored weight into a usable one (the drawing folds them
@@ -88,13 +96,15 @@ def _unpacks(sg: Any, op: Any) -> bool:
     return True
 
 
+def op_namespace(sg: Any, op: Any) -> tuple[str, ...]:
+    """The namespace parts of `op`: its first output's name's (empty without one)."""
+    t = next((x for i in op.outputs if i >= 0 and (x := sg.tensor(i)) is not None), None)
+    return namespace(t.name) if t is not None else ()
+
+
 def _op_parts(sg: Any) -> list[tuple[str, ...]]:
-    """Per op, the namespace parts of its first output's name (read once per drawing)."""
-    out = []
-    for op in sg.operators:
-        t = next((x for i in op.outputs if i >= 0 and (x := sg.tensor(i)) is not None), None)
-        out.append(namespace(t.name) if t is not None else ())
-    return out
+    """Per op, its namespace parts (read once per drawing)."""
+    return [op_namespace(sg, op) for op in sg.operators]
 
 
 def _keys(parts: list[tuple[str, ...]], depth: int, expanded: frozenset[str]) -> list[str | None]:

@@ -27,7 +27,7 @@ from textual.containers import Vertical
 from textual.widgets import Input, Label
 
 from ...text.graph import GraphLine, clean, graph_lines
-from ...text.graph_ns import auto_depth, namespace
+from ...text.graph_ns import auto_depth, op_namespace
 from ..data.graph_overlays import OVERLAYS, Mark, Overlay, block_mark, overlay_marks
 from ..data.history import Location
 from ..data.session import Session
@@ -327,10 +327,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
 
     def location(self) -> Location:
         link = self.pane.current_link if self._want is None else self._want
-        op = link.index if isinstance(link, Location) and link.view == "ops" else None
-        if isinstance(link, Block):
-            op = link.first
-        return Location(self.view_id, self.subgraph, op)
+        return Location(self.view_id, self.subgraph, _link_op(link))
 
     def go(self, location: Location) -> None:
         """Shows `location`: its subgraph, the cursor on its op."""
@@ -435,12 +432,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
         """The cursor on the node line of op `op`, or on the block holding it."""
         best = None
         for i, line in enumerate(self.pane.lines):
-            link = line.link
-            first = (
-                link.first
-                if isinstance(link, Block)
-                else (link.index if isinstance(link, Location) and link.view == "ops" else None)
-            )
+            first = _link_op(line.link)
             if first is not None and first <= op:
                 best = i
             if first is not None and first > op:
@@ -477,10 +469,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
         opened = self._expanded.get(self.subgraph, frozenset())
         if sg is None or op is None or not opened:
             return
-        names = [
-            t.name for i in sg.operators[op].outputs if i >= 0 and (t := sg.tensor(i)) is not None
-        ]
-        parts = namespace(names[0]) if names else ()
+        parts = op_namespace(sg, sg.operators[op])
         around = ["/".join(parts[:d]) for d in range(len(parts), 0, -1)]
         inner = next((ns for ns in around if clean(ns) in opened), None)
         if inner is None:
@@ -531,3 +520,12 @@ class GraphView(ReportsWorkerErrors, Vertical):
                 self.pane.select_line(i)
                 return
         self.app.notify(f"no node line contains {self.query_text!r}", severity="warning", timeout=3)
+
+
+def _link_op(link: object) -> int | None:
+    """The op a node line's link stands for (a block's first op), None for other lines."""
+    if isinstance(link, Block):
+        return link.first
+    if isinstance(link, Location) and link.view == "ops":
+        return link.index
+    return None
