@@ -9,8 +9,8 @@ The same samples (written once to a temporary .npz) go through:
                needs) and, per sample, quantizes the input when needed, set_tensor, invoke, and
                get_tensor of every tensor, on A then B; it reports its invoke loop and its whole
                wall time
-  outputs      tflite-inspect's compare_models(A, B) without --per-layer (two child processes)
-  per-layer    compare_models(A, B, per_layer=True): delegate-free resolver, preserve_all_tensors,
+  outputs      tflite-inspect's compare_models(CompareRequest(A, B)) without --per-layer (one child)
+  per-layer    the same with per_layer=True: delegate-free resolver, preserve_all_tensors,
                every intermediate captured, shipped to the parent and compared
 Each is run --repeat times and the fastest run is kept (the least disturbed by other load);
 latency timing is off (runs=0) so only the comparison is measured. A second pass with 8x the
@@ -34,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tflite_inspect.runtime import compare_models  # noqa: E402
+from tflite_inspect.runtime import CompareRequest, compare_models  # noqa: E402
 
 PLAIN = r"""
 import json, sys, time
@@ -99,7 +99,7 @@ def timed_compare(a: Path, b: Path, data: Path, per_layer: bool) -> tuple[float,
     subprocess.Popen = counting  # type: ignore[assignment,misc]
     try:
         start = time.perf_counter()
-        report = compare_models(a, b, inputs=data, per_layer=per_layer, runs=0)
+        report = compare_models(CompareRequest(a, b, inputs=data, per_layer=per_layer, runs=0))
         elapsed = time.perf_counter() - start
     finally:
         subprocess.Popen = popen  # type: ignore[misc]

@@ -12,7 +12,7 @@ The same samples calibrate and are compared. Timed, each in a fresh process or i
                   model against the float one, MSE, on XNNPACK (what the quantizer offers)
   ours quantize   `tflite-inspect quantize MODEL -r static-int8 --calibration data.npz` (the
                   CLI process: the child, the recipe, the output written, verified and run once)
-  ours compare    compare_models(float, quantized, per_layer=True, runs=0): accumulated and
+  ours compare    compare_models(CompareRequest(float, quantized, per_layer=True)): accumulated and
                   isolated per-layer error (three children; one one-op model per layer)
   ours accumulated  the same with isolated=False (two children)
 
@@ -38,7 +38,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tflite_inspect.runtime import compare_models  # noqa: E402
+from tflite_inspect.runtime import CompareRequest, compare_models  # noqa: E402
 
 LQ = r"""
 import json, sys, time
@@ -121,7 +121,7 @@ def ours_quantize(model: Path, data: Path, folder: Path) -> tuple[float, Path]:
 def ours_compare(model: Path, quantized: Path, data: Path, isolated: bool) -> tuple[float, int]:
     start = time.perf_counter()
     report = compare_models(
-        model, quantized, inputs=data, per_layer=True, runs=0, isolated=isolated
+        CompareRequest(model, quantized, inputs=data, per_layer=True, runs=0, isolated=isolated)
     )
     elapsed = time.perf_counter() - start
     if report.failed is not None:

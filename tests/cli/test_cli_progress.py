@@ -31,12 +31,14 @@ class _Tty(io.StringIO):
 
 def test_a_real_compare_draws_its_phases_on_a_terminal():
     pytest.importorskip("ai_edge_litert")
-    from tflite_inspect.runtime import compare_models
+    from tflite_inspect.runtime import CompareRequest, compare_models
 
     console, out = _terminal()
     with CliProgress(enabled=True, console=console) as bar:
         assert bar.callback is not None
-        report = compare_models(FLOAT, INT8, samples=4, runs=2, progress=bar.callback)
+        report = compare_models(
+            CompareRequest(FLOAT, INT8, samples=4, runs=2), progress=bar.callback
+        )
     assert report.failed is None
     text = out.getvalue()
     assert "A: invoking" in text and "B: invoking" in text and "4/4" in text

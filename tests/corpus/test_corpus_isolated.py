@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tflite_inspect.runtime.compare import compare_models
+from tflite_inspect.runtime import CompareRequest, compare_models
 
 pytest.importorskip("ai_edge_litert.interpreter")
 
@@ -22,7 +22,7 @@ MODELS = sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else []
 def test_each_op_alone_reproduces_itself(path: Path) -> None:
     if not path.is_file():
         pytest.skip("no real-model corpus (run `make corpus`)")
-    report = compare_models(path, path, per_layer=True, samples=1, runs=0)
+    report = compare_models(CompareRequest(path, path, per_layer=True, samples=1, runs=0))
     if not report.a.outcome.ok:
         pytest.skip(f"LiteRT does not run it: {report.a.outcome.line()}")
     assert report.isolated and report.layers

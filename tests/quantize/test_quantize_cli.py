@@ -16,7 +16,7 @@ from quantize.fc_model import fc_model
 from tflite_inspect.cli import main
 from tflite_inspect.model import open_model
 from tflite_inspect.model.quantization import BlockwiseDetails
-from tflite_inspect.runtime import run_model
+from tflite_inspect.runtime import RunRequest, run_model
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("litert_quantizer") is None,
@@ -82,7 +82,7 @@ def test_each_recipe_writes_a_model_that_verifies_and_runs(all_recipes, recipe: 
     assert row["size_bytes"] == path.stat().st_size < FLOAT.stat().st_size
     with open_model(path):  # strict: raises on any structural error
         pass
-    run = run_model(path, samples=2, runs=0)
+    run = run_model(RunRequest(path, samples=2, runs=0))
     assert run.outcome.ok, run.outcome.line()
     assert not list(out.glob("*.part")), "temporary files left behind"
 
@@ -128,7 +128,9 @@ def test_weight_int4_is_blockwise_with_the_chosen_block_size(tmp_path: Path, blo
     assert weights.dtype == "int4"
     assert isinstance(weights.quantization.details, BlockwiseDetails)
     assert weights.quantization.details.block_size == block
-    assert run_model(tmp_path / "out" / "fc.weight-int4.tflite", samples=1, runs=0).outcome.ok
+    assert run_model(
+        RunRequest(tmp_path / "out" / "fc.weight-int4.tflite", samples=1, runs=0)
+    ).outcome.ok
 
 
 def test_weight_int4_falls_back_to_channelwise_when_depth_is_not_a_multiple(all_recipes) -> None:

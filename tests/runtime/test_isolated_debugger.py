@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tflite_inspect.runtime.compare import compare_models
+from tflite_inspect.runtime import CompareRequest, compare_models
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (the convert extra)"
@@ -89,11 +89,13 @@ def _debugger_rows(path: Path) -> list[dict[str, Any]]:
 
 def _isolated_rows(pair: Path) -> tuple[Any, list[dict[str, Any]]]:
     report = compare_models(
-        pair / "float.tflite",
-        pair / "int8.tflite",
-        inputs=pair / "data.npz",
-        per_layer=True,
-        runs=0,
+        CompareRequest(
+            pair / "float.tflite",
+            pair / "int8.tflite",
+            inputs=pair / "data.npz",
+            per_layer=True,
+            runs=0,
+        )
     )
     return report, sorted((r for r in report.layers if r.get("isolated")), key=lambda r: r["order"])
 

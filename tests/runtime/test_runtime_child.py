@@ -23,6 +23,7 @@ from tflite_inspect.runtime import (
     InterpreterConfig,
     Limits,
     RemoteInterpreter,
+    RunRequest,
     run_model,
 )
 from tflite_inspect.runtime._child import FAULT_ENV
@@ -44,7 +45,7 @@ SIGNALS = [
 def test_a_signal_in_the_child_is_a_crashed_outcome(
     fault: str, name: str, returncode: int, dump: str
 ) -> None:
-    report = run_model(fixture_path("cnn.float32"), env={FAULT_ENV: fault}, runs=0)
+    report = run_model(RunRequest(fixture_path("cnn.float32"), runs=0), env={FAULT_ENV: fault})
     o = report.outcome
     assert (o.status, o.signal_name, o.returncode, o.phase) == (
         "crashed",
@@ -58,7 +59,7 @@ def test_a_signal_in_the_child_is_a_crashed_outcome(
 
 
 def test_a_crash_while_loading_names_the_phase() -> None:
-    o = run_model(fixture_path("cnn.float32"), env={FAULT_ENV: "segv:load"}).outcome
+    o = run_model(RunRequest(fixture_path("cnn.float32")), env={FAULT_ENV: "segv:load"}).outcome
     assert (o.status, o.signal_name, o.phase) == ("crashed", "SIGSEGV", "loading")
     assert "while loading the model" in o.message
 
@@ -80,7 +81,8 @@ def test_a_hang_is_a_timeout_and_the_whole_group_is_killed() -> None:
 
 def test_memory_exhaustion_under_the_limit_is_oom() -> None:
     report = run_model(
-        fixture_path("cnn.float32"), env={FAULT_ENV: "oom"}, runs=0, limits=Limits(memory_mb=1024)
+        RunRequest(fixture_path("cnn.float32"), runs=0, limits=Limits(memory_mb=1024)),
+        env={FAULT_ENV: "oom"},
     )
     assert (report.outcome.status, report.outcome.phase) == ("oom", "invoking")
     assert "out of memory" in report.outcome.message
@@ -98,9 +100,9 @@ def test_the_interpreter_failing_to_allocate_under_the_limit_is_oom(tmp_path: Pa
 
 def test_a_model_without_subgraphs_crashes_litert_and_the_caller_lives_on(tmp_path: Path) -> None:
     model = no_subgraph_model(tmp_path / "no_subgraphs.tflite")
-    o = run_model(model).outcome
+    o = run_model(RunRequest(model)).outcome
     assert (o.status, o.signal_name, o.phase) == ("crashed", "SIGSEGV", "loading")
-    again = run_model(fixture_path("cnn.float32"), runs=0)  # the parent carries on
+    again = run_model(RunRequest(fixture_path("cnn.float32"), runs=0))  # the parent carries on
     assert again.outcome.ok
 
 
@@ -117,7 +119,7 @@ def test_an_interpreter_error_keeps_the_child_usable() -> None:
 
 
 def test_flex_models_are_refused_with_the_op_named() -> None:
-    o = run_model(fixture_path("flex")).outcome
+    o = run_model(RunRequest(fixture_path("flex"))).outcome
     assert (o.status, o.op) == ("error", "FlexMatrixDeterminant")
     assert "Flex" in o.hint and "For the Android" not in o.message
 
@@ -130,9 +132,8 @@ def test_cancel_from_another_thread_kills_the_child() -> None:
             threading.Thread(target=cancel.set).start()
 
     report = run_model(
-        fixture_path("cnn.float32"),
+        RunRequest(fixture_path("cnn.float32"), limits=Limits(timeout_s=120)),
         env={FAULT_ENV: "hang"},
-        limits=Limits(timeout_s=120),
         cancel=cancel,
         progress=progress,
     )
@@ -142,8 +143,7 @@ def test_cancel_from_another_thread_kills_the_child() -> None:
 def test_progress_reports_each_phase() -> None:
     seen: list[tuple[str, int, int]] = []
     report = run_model(
-        fixture_path("cnn.float32"),
-        runs=5,
+        RunRequest(fixture_path("cnn.float32"), runs=5),
         progress=lambda phase, done, total: seen.append((phase, done, total)),
     )
     assert report.outcome.ok
@@ -157,8 +157,8 @@ def test_the_calling_process_never_loads_an_interpreter_or_textual() -> None:
     code = (
         "import sys\n"
         "from tflite_inspect.cli import run_cmds\n"
-        "from tflite_inspect.runtime import run_model\n"
-        f"r = run_model({str(fixture_path('cnn.int8-io'))!r}, runs=1)\n"
+        "from tflite_inspect.runtime import RunRequest, run_model\n"
+        f"r = run_model(RunRequest({str(fixture_path('cnn.int8-io'))!r}, runs=1))\n"
         "assert r.outcome.ok, r.outcome\n"
         "print(sorted(m for m in ('ai_edge_litert', 'tensorflow', 'textual') if m in sys.modules))"
     )

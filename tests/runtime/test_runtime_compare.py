@@ -12,7 +12,7 @@ import pytest
 from runtime.runtime_testlib import cli, fixture_path, no_subgraph_model
 
 from tflite_inspect.analysis.compare import CSV_COLUMNS, LAYER_METRICS
-from tflite_inspect.runtime import CompareReport, compare_models
+from tflite_inspect.runtime import CompareReport, CompareRequest, compare_models
 
 
 def quantized_activations(model: Path) -> set[int]:
@@ -55,11 +55,13 @@ def float_accuracy(model: Path, data: Path) -> float:
 @pytest.fixture(scope="module")
 def int8_io_report() -> CompareReport:
     return compare_models(
-        fixture_path("cnn.float32"),
-        fixture_path("cnn.int8-io"),
-        inputs=fixture_path("cnn_eval.npz"),
-        per_layer=True,
-        runs=3,
+        CompareRequest(
+            fixture_path("cnn.float32"),
+            fixture_path("cnn.int8-io"),
+            inputs=fixture_path("cnn_eval.npz"),
+            per_layer=True,
+            runs=3,
+        )
     )
 
 
@@ -103,7 +105,9 @@ def test_side_by_side_sizes_and_ratios(int8_io_report: CompareReport) -> None:
 
 def test_float32_vs_int8_with_float_io_matches_through_quantize_and_position() -> None:
     r = compare_models(
-        fixture_path("cnn.float32"), fixture_path("cnn.int8"), samples=4, per_layer=True, runs=0
+        CompareRequest(
+            fixture_path("cnn.float32"), fixture_path("cnn.int8"), samples=4, per_layer=True, runs=0
+        )
     )
     expected = quantized_activations(fixture_path("cnn.int8"))
     assert {row["tensor_idx"] for row in r.layers} >= expected
@@ -114,10 +118,12 @@ def test_float32_vs_int8_with_float_io_matches_through_quantize_and_position() -
 
 def test_float32_vs_float16_cosine_on_every_output() -> None:
     r = compare_models(
-        fixture_path("cnn.float32"),
-        fixture_path("cnn.float16"),
-        inputs=fixture_path("cnn_eval.npz"),
-        runs=0,
+        CompareRequest(
+            fixture_path("cnn.float32"),
+            fixture_path("cnn.float16"),
+            inputs=fixture_path("cnn_eval.npz"),
+            runs=0,
+        )
     )
     assert r.failed is None and r.outputs
     for out in r.outputs:

@@ -15,6 +15,7 @@ from tflite_inspect.runtime import (
     InputError,
     InterpreterConfig,
     RemoteInterpreter,
+    RunRequest,
     TensorSpec,
     load_samples,
     random_samples,
@@ -60,7 +61,7 @@ def litert_outputs(model: Path, x: np.ndarray) -> np.ndarray:
 
 
 def test_run_float32_reports_outputs_top_k_latency_and_what_ran() -> None:
-    report = run_model(fixture_path("cnn.float32"), runs=7, warmup=1)
+    report = run_model(RunRequest(fixture_path("cnn.float32"), runs=7, warmup=1))
     o = report.outcome
     assert o.ok
     assert (o.backend, o.resolver, o.delegate, o.threads) == (
@@ -90,7 +91,7 @@ def test_run_int8_io_quantizes_float_inputs_and_dequantizes_outputs() -> None:
     for i, result in enumerate(results):
         expected = litert_outputs(model, x[i : i + 1])
         np.testing.assert_array_equal(result.outputs[0], expected)
-    report = run_model(model, runs=0, threads=2)
+    report = run_model(RunRequest(model, runs=0, threads=2))
     (out,) = report.outputs
     assert out.dtype == "int8" and out.scale == pytest.approx(1 / 256)
     assert 0.0 <= out.min <= out.max <= 1.0  # dequantized softmax, not raw int8
@@ -132,7 +133,7 @@ def test_a_signature_on_another_subgraph_runs_through_its_runner() -> None:
     "name", ["strings", "control_flow", "lstm", "cnn.int16x8", "cnn.dynamic", "external_buffers"]
 )
 def test_other_fixtures_run(name: str) -> None:
-    report = run_model(fixture_path(name), runs=2)
+    report = run_model(RunRequest(fixture_path(name), runs=2))
     assert report.outcome.ok, report.outcome
     assert report.outputs and report.latency is not None
     if name == "strings":
@@ -141,7 +142,7 @@ def test_other_fixtures_run(name: str) -> None:
 
 @NEEDS_TF
 def test_tensorflow_backend_is_the_fallback() -> None:
-    report = run_model(fixture_path("cnn.int8-io"), runs=0, backend="tensorflow")
+    report = run_model(RunRequest(fixture_path("cnn.int8-io"), runs=0, backend="tensorflow"))
     assert report.outcome.ok
     assert report.outcome.backend == "tensorflow"
     np.testing.assert_allclose(report.outputs[0].mean, 0.1, atol=0.01)  # a softmax

@@ -155,7 +155,8 @@ def _row_cosines(x: np.ndarray, y: np.ndarray) -> list[float]:
         out = dots / (nx * ny)
     zero = (nx == 0) | (ny == 0)
     out[zero] = np.where(nx[zero] == ny[zero], 1.0, 0.0)
-    return out.tolist()
+    cosines: list[float] = out.tolist()
+    return cosines
 
 
 def top1(values: np.ndarray) -> np.ndarray | None:
@@ -163,7 +164,8 @@ def top1(values: np.ndarray) -> np.ndarray | None:
     arr = np.asarray(values)
     if arr.ndim == 0 or arr.shape[-1] < 2 or arr.dtype.kind not in "fiub":
         return None
-    return np.argmax(arr.reshape(-1, arr.shape[-1]), axis=1)
+    index: np.ndarray = np.argmax(arr.reshape(-1, arr.shape[-1]), axis=1)
+    return index
 
 
 # -- accumulators ------------------------------------------------------------------------------
@@ -351,8 +353,8 @@ def match_activations(reference: Sequence[Activation], test: Sequence[Activation
         if len(same) == 1 and same[0].size == t.size:
             found[t.index] = Match(same[0], t, "name")
 
-    def groups(tensors: Iterable[Activation]) -> dict[tuple, list[Activation]]:
-        g: dict[tuple, list[Activation]] = defaultdict(list)
+    def groups(tensors: Iterable[Activation]) -> dict[tuple[Any, ...], list[Activation]]:
+        g: dict[tuple[Any, ...], list[Activation]] = defaultdict(list)
         for t in sorted(tensors, key=lambda a: (a.order, a.index)):
             if t.producer and t.producer not in CONVERSIONS:
                 g[(t.producer, t.shape)].append(t)

@@ -193,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     exit_on_signals()  # SIGTERM/SIGHUP: clean up as on any exit
     stdout = sys.stdout
     if args.command != "ui":  # the UI draws with Textual, which escapes what it shows
-        sys.stdout = SafeStream(stdout)  # type: ignore[assignment]  # no control code from a file
+        sys.stdout = SafeStream(stdout)  # no control code from a file
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

@@ -134,18 +134,29 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 # -- shared ------------------------------------------------------------------------------------
 
 
-def _limits(args: argparse.Namespace) -> Any:
-    from ..runtime import Limits
+def _request(kind: Any, *models: str, args: argparse.Namespace, **extra: Any) -> Any:
+    """A RunRequest or CompareRequest (`kind`) from the shared arguments: a setting out of range
+    is one line naming its option, exit 2."""
+    from ..runtime import Limits, RequestError
 
-    if args.timeout <= 0:
-        raise UserError("--timeout must be positive")
-    if args.memory_mb < 0:
-        raise UserError("--memory-mb must be 0 (no limit) or a positive number of MB")
-    if args.inputs_mb <= 0:
-        raise UserError("--inputs-mb must be positive")
-    return Limits(
-        timeout_s=args.timeout, memory_mb=args.memory_mb or None, inputs_mb=args.inputs_mb
-    )
+    try:
+        return kind(
+            *models,
+            inputs=args.inputs,
+            samples=args.samples,
+            runs=args.runs,
+            warmup=args.warmup,
+            threads=args.threads,
+            seed=args.seed,
+            signature=args.signature,
+            backend=args.backend,
+            limits=Limits(
+                timeout_s=args.timeout, memory_mb=args.memory_mb or None, inputs_mb=args.inputs_mb
+            ),
+            **extra,
+        )
+    except RequestError as err:
+        raise UserError(f"--{err}", 2) from err
 
 
 def _check_model(path: str, signature: str | None) -> Any:
@@ -154,13 +165,6 @@ def _check_model(path: str, signature: str | None) -> Any:
     from .preflight import model_inputs
 
     return model_inputs(path, signature)
-
-
-def _check_counts(args: argparse.Namespace) -> None:
-    for name in ("samples", "runs", "warmup", "threads"):
-        value = getattr(args, name)
-        if value is not None and value < (1 if name in ("samples", "threads") else 0):
-            raise UserError(f"--{name} must be {'positive' if name != 'runs' else '0 or more'}")
 
 
 def _progress(args: argparse.Namespace) -> Any:
@@ -200,25 +204,13 @@ def _signature_ran(path: str, wanted: str | None) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..runtime import InputError, run_model
+    from ..runtime import InputError, RunRequest, run_model
 
     _check_model(args.model, args.signature)
-    _check_counts(args)
+    request = _request(RunRequest, args.model, args=args)
     bar = _progress(args)
     try:
-        report = run_model(
-            args.model,
-            inputs=args.inputs,
-            samples=args.samples,
-            runs=args.runs,
-            warmup=args.warmup,
-            threads=args.threads,
-            seed=args.seed,
-            signature=args.signature,
-            backend=args.backend,
-            limits=_limits(args),
-            progress=bar.callback,
-        )
+        report = run_model(request, progress=bar.callback)
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:
@@ -244,33 +236,25 @@ def _refuse_existing(path: str | None, force: bool) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from ..analysis.compare import layers_csv, model_explorer_node_data
-    from ..runtime import InputError, compare_models
+    from ..runtime import CompareRequest, InputError, compare_models
     from ..safe_write import write_bytes_safely
     from .preflight import same_inputs
 
     same_inputs(*(_check_model(path, args.signature) for path in (args.a, args.b)))
-    _check_counts(args)
+    per_layer = bool(args.per_layer or args.csv or args.model_explorer)
+    request = _request(
+        CompareRequest,
+        args.a,
+        args.b,
+        args=args,
+        per_layer=per_layer,
+        isolated=not args.accumulated_only,
+    )
     _refuse_existing(args.csv, args.force)
     _refuse_existing(args.model_explorer, args.force)
-    per_layer = bool(args.per_layer or args.csv or args.model_explorer)
     bar = _progress(args)
     try:
-        report = compare_models(
-            args.a,
-            args.b,
-            inputs=args.inputs,
-            samples=args.samples,
-            per_layer=per_layer,
-            isolated=not args.accumulated_only,
-            runs=args.runs,
-            warmup=args.warmup,
-            threads=args.threads,
-            seed=args.seed,
-            signature=args.signature,
-            backend=args.backend,
-            limits=_limits(args),
-            progress=bar.callback,
-        )
+        report = compare_models(request, progress=bar.callback)
     except InputError as err:
         raise UserError(str(err), 2) from err
     finally:

@@ -65,7 +65,7 @@ class Source:
 
 
 def _np_dtype(dtype: Any) -> str:
-    return np.dtype(tf.as_dtype(dtype).as_numpy_dtype).name
+    return str(np.dtype(tf.as_dtype(dtype).as_numpy_dtype).name)
 
 
 def _first_line(err: BaseException) -> str:

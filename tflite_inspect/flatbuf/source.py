@@ -156,7 +156,8 @@ class ByteSource:
         if count < 0:
             raise FlatBufError("OUT_OF_RANGE", f"negative count {count}", pos, pos, path)
         self.check(pos, size * count, path, "vector data")
-        return _unpacker(f"{count}{fmt}")(self.view, pos)
+        values: tuple[Any, ...] = _unpacker(f"{count}{fmt}")(self.view, pos)
+        return values
 
     def slice(self, pos: int, length: int, path: str = "") -> memoryview:
         """A zero-copy view of [pos, pos+length)."""

@@ -227,7 +227,7 @@ def read_appended(view: memoryview, not_before: int = 0) -> AppendedArchive | No
         return None
     size = len(view)
     try:
-        zf = zipfile.ZipFile(_ViewFile(view))  # type: ignore[arg-type]
+        zf = zipfile.ZipFile(_ViewFile(view))
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as err:
         return AppendedArchive(size, size, (), 0, problem=f"the appended zip is unreadable: {err}")
     with zf:

@@ -98,7 +98,7 @@ def external_data(model: Model, tensor: Tensor) -> ExternalData | None:
 
 
 def _with(d: ExternalData, **changes: object) -> ExternalData:
-    return ExternalData(**{**d.__dict__, **changes})  # type: ignore[arg-type]
+    return ExternalData(**{**d.__dict__, **changes})
 
 
 def external_bytes(model: Model, tensor: Tensor) -> memoryview:

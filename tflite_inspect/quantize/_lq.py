@@ -30,7 +30,7 @@ _BUILTIN_NAMES = {v: k for k, v in vars(schema.BuiltinOperator).items() if isins
 
 
 def _scope(op: Any, tensors: list[Any]) -> str:
-    return tfu.get_op_scope(op, tensors)
+    return str(tfu.get_op_scope(op, tensors))
 
 
 def _exact(scope: str) -> str:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..runtime.compare import CompareReport, compare_models
+from ..runtime.request import CompareRequest
 from ..runtime.session import Limits, Progress
 from .job import QuantizeReport, QuantizeRequest, RecipeResult, open_run, start
 from .plan import FloatOp, QuantizeError, float_ops, refuse_target
@@ -132,7 +133,7 @@ def _measure(variant: Variant, cmp: CompareReport) -> None:
 
 def _rank(
     layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int], outputs: set[str]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Float ops worst first by their isolated SQNR (the op alone on the quantized model's own
     inputs: what its own quantization costs); where no isolated figure exists, by the drop of
     the accumulated SQNR at the op. `output` marks the ops that produce a model output (tensor
@@ -274,15 +275,11 @@ def keep_worst(
     report, session = start(request, limits, progress, cancel)
     out = SelectiveReport(report, recipe, k)
 
+    settings: dict[str, Any] = {"inputs": samples, "runs": 0, "limits": limits or Limits()}
+
     def compare(path: Path) -> CompareReport:
         return compare_models(
-            request.source,
-            path,
-            inputs=samples,
-            per_layer=False,
-            runs=0,
-            limits=limits,
-            cancel=cancel,
+            CompareRequest(request.source, path, per_layer=False, **settings), cancel=cancel
         )
 
     with session:
@@ -293,12 +290,7 @@ def keep_worst(
         if base.result.path is None:
             return out
         layered = compare_models(
-            request.source,
-            base.result.path,
-            inputs=samples,
-            per_layer=True,
-            runs=0,
-            limits=limits,
+            CompareRequest(request.source, base.result.path, per_layer=True, **settings),
             cancel=cancel,
         )
         _measure(base, layered)

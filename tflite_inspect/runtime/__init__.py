@@ -4,8 +4,8 @@ Nothing here imports TFLite or TensorFlow in the calling process: `_child` (run 
 `python -m tflite_inspect.runtime._child`) and `_interp` are the only modules that do, inside the
 child. Crashes, hangs and memory exhaustion become a `RunOutcome`; the caller carries on.
 
-- `run_model(path, ...) -> RunReport`: outputs summary and latency of one model.
-- `compare_models(a, b, ...) -> CompareReport`: output and per-layer error, accuracy, size and
+- `run_model(RunRequest(path, ...)) -> RunReport`: outputs summary and latency of one model.
+- `compare_models(CompareRequest(a, b, ...)) -> CompareReport`: output and per-layer error, accuracy, size and
   latency side by side.
 - `ChildSession` / `RemoteInterpreter`: the building blocks, for a UI that keeps a child alive.
 All long calls take `progress(phase, done, total)` and a `threading.Event` to cancel.
@@ -15,6 +15,7 @@ from .compare import CompareReport, Side, compare_models
 from .inputs import InputError, Samples, TensorSpec, load_samples, random_samples
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter, RunResult
+from .request import CompareRequest, RequestError, RunRequest, RunSettings
 from .run import OutputSummary, RunReport, file_facts, run_model
 from .session import ChildSession, Limits, Progress
 
@@ -22,6 +23,7 @@ __all__ = [
     "ChildFailure",
     "ChildSession",
     "CompareReport",
+    "CompareRequest",
     "InputError",
     "InterpreterConfig",
     "Latency",
@@ -29,9 +31,12 @@ __all__ = [
     "OutputSummary",
     "Progress",
     "RemoteInterpreter",
+    "RequestError",
     "RunOutcome",
     "RunReport",
+    "RunRequest",
     "RunResult",
+    "RunSettings",
     "Samples",
     "Side",
     "TensorSpec",

@@ -173,7 +173,8 @@ class Loaded:
 
     def _details(self, index: int) -> dict[str, Any] | None:
         try:
-            return self.interp._get_tensor_details(index, 0)
+            details: dict[str, Any] = self.interp._get_tensor_details(index, 0)
+            return details
         except (ValueError, RuntimeError, IndexError):
             return None
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,8 +34,9 @@ from .inputs import InputError, Samples, load_samples, random_samples
 from .isolated import Isolator
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter
+from .request import CompareRequest
 from .run import file_facts
-from .session import ChildSession, Limits, Progress
+from .session import ChildSession, Progress
 
 __all__ = ["CompareReport", "Side", "compare_models"]
 
@@ -272,7 +272,8 @@ def _floats(spec: Any, arrays: list[np.ndarray]) -> np.ndarray | None:
         return None
     if len(spec.scales) > 1:  # per-axis: the quantized dimension counts without the stack axis
         return np.stack([spec.to_float(a) for a in arrays])
-    return spec.to_float(np.stack(arrays))
+    stacked: np.ndarray = spec.to_float(np.stack(arrays))
+    return stacked
 
 
 def _accumulate(
@@ -302,24 +303,11 @@ def _tagged(side: Side, fn: Any) -> Any:
 
 
 def compare_models(
-    a: str | Path,
-    b: str | Path,
+    request: CompareRequest,
     *,
-    inputs: str | Path | None = None,
-    samples: int | None = None,
-    per_layer: bool = False,
-    runs: int = 20,
-    warmup: int = 3,
-    threads: int | None = None,
-    seed: int = 0,
-    signature: str | None = None,
-    backend: str = "auto",
-    limits: Limits | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     env: dict[str, str] | None = None,
-    chunk: int = 16,
-    isolated: bool = True,
 ) -> CompareReport:
     """Feeds the same samples (from `inputs`, or `samples` seeded random ones, 8 by default) to A
     and B and compares outputs (and intermediates with `per_layer`), accuracy when `inputs` has
@@ -328,21 +316,20 @@ def compare_models(
     With `per_layer` and `isolated`, each matched op of B also gets its isolated error: A's op
     alone, run on B's own inputs of that op (see `isolated`). Everything runs in one child
     process."""
-    for path in (a, b):
-        if not Path(path).is_file():
-            raise FileNotFoundError(2, "No such file", str(path))
-    base = InterpreterConfig(threads=threads, backend=backend, signature=signature)
+    r = request
+    a, b, per_layer = str(r.a), str(r.b), r.per_layer
+    base = InterpreterConfig(threads=r.threads, backend=r.backend, signature=r.signature)
     config = InterpreterConfig.for_capture(base) if per_layer else base
     # One child runs both models and the isolated ops, one request after the other (answers
     # come back in order, each tagged with its side): starting a child and importing the
     # interpreter cost more than the two models' invocations on small ones.
-    with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env) as child:
+    with ChildSession(limits=r.limits, progress=progress, cancel=cancel, env=env) as child:
         # read the files while the child starts
         report = CompareReport(
             Side("A", file_facts(a)), Side("B", file_facts(b)), per_layer=per_layer
         )
-        ia = _load(report.a, child, str(a), config)
-        ib = _load(report.b, child, str(b), config)
+        ia = _load(report.a, child, a, config)
+        ib = _load(report.b, child, b, config)
         if ia is None or ib is None:
             return report
         # A float model does not say what range its inputs expect; a quantized B does.
@@ -350,12 +337,12 @@ def compare_models(
             x.name: y.range_hint for x, y in zip(ia.inputs, ib.inputs, strict=False) if y.range_hint
         }
         data = (
-            load_samples(inputs, ia.inputs, samples, max_bytes=(limits or Limits()).inputs_mb << 20)
-            if inputs is not None
-            else random_samples(ia.inputs, samples or 8, seed, hints)
+            load_samples(r.inputs, ia.inputs, r.samples, max_bytes=r.max_input_bytes)
+            if r.inputs is not None
+            else random_samples(ia.inputs, r.samples or 8, r.seed, hints)
         )
         if not len(data):
-            raise InputError(f"{inputs}: holds no samples")
+            raise InputError(f"{r.inputs}: holds no samples")
         report.source = data.source
         matches = match_activations(ia.activations, ib.activations) if per_layer else []
         if per_layer and (ia.info["subgraph"] or ib.info["subgraph"]):
@@ -364,10 +351,10 @@ def compare_models(
                 "the chosen signature runs another subgraph"
             )
         isolator = None
-        if per_layer and isolated:
+        if per_layer and r.isolated:
             report.isolated = True
             isolator = Isolator(
-                child, str(a), backend, matches, ia.activations, ib.activations, report.notes
+                child, a, r.backend, matches, ia.activations, ib.activations, report.notes
             )
             if not _same_graph(matches, ib.activations):
                 report.notes.append(
@@ -377,7 +364,7 @@ def compare_models(
                 )
         loop = _Comparison(report, ia, ib, data, matches, isolator)
         done = 0
-        step = max(1, chunk)
+        step = r.chunk
         try:
             while done < len(data):
                 loop.chunk(done, min(done + step, len(data)))
@@ -387,8 +374,8 @@ def compare_models(
         except ChildFailure:
             return report
         loop.finish(done)
-        if runs > 0:
-            _time_both(report, child, (ia, ib), base, data.values[0], runs, warmup)
+        if r.runs > 0:
+            _time_both(report, child, (ia, ib), base, data.values[0], r.runs, r.warmup)
     return report
 
 

@@ -20,7 +20,8 @@ from ..analysis.compare import top1
 from .inputs import Samples, TensorSpec, load_samples, random_samples
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter
-from .session import ChildSession, Limits, Progress
+from .request import RunRequest
+from .session import ChildSession, Progress
 
 __all__ = ["OutputSummary", "RunReport", "file_facts", "run_model", "summarize_output"]
 
@@ -142,46 +143,36 @@ class RunReport:
 
 
 def run_model(
-    path: str | Path,
+    request: RunRequest,
     *,
-    inputs: str | Path | None = None,
-    samples: int | None = None,
-    runs: int = 20,
-    warmup: int = 3,
-    threads: int | None = None,
-    seed: int = 0,
-    signature: str | None = None,
-    backend: str = "auto",
-    limits: Limits | None = None,
     progress: Progress | None = None,
     cancel: threading.Event | None = None,
     env: dict[str, str] | None = None,
 ) -> RunReport:
-    """Runs `path` on samples from `inputs` (.npy/.npz) or `samples` seeded random ones (1 by
-    default), then times `runs` invocations of the first sample after `warmup`.
+    """Runs the request's model on samples from its `inputs` (.npy/.npz) or `samples` seeded
+    random ones (1 by default), then times `runs` invocations of the first sample after `warmup`.
 
-    Raises FileNotFoundError for a missing model and InputError for unusable inputs."""
-    if not Path(path).is_file():
-        raise FileNotFoundError(2, "No such file", str(path))
-    config = InterpreterConfig(threads=threads, backend=backend, signature=signature)
-    with ChildSession(limits=limits, progress=progress, cancel=cancel, env=env) as session:
+    Raises InputError for unusable inputs."""
+    r = request
+    path = str(r.model)
+    config = InterpreterConfig(threads=r.threads, backend=r.backend, signature=r.signature)
+    with ChildSession(limits=r.limits, progress=progress, cancel=cancel, env=env) as session:
         report = RunReport(file_facts(path), RunOutcome("ok"))  # while the child starts
         try:
-            interp = RemoteInterpreter(session, str(path), config)
+            interp = RemoteInterpreter(session, path, config)
         except ChildFailure as failure:
             report.outcome = failure.outcome
             return report
         report.outcome = RunOutcome("ok", "ok").with_backend(interp.backend)
         report.inputs = interp.inputs
-        max_bytes = (limits or Limits()).inputs_mb << 20
         data: Samples = (
-            load_samples(inputs, interp.inputs, samples, max_bytes=max_bytes)
-            if inputs is not None
-            else random_samples(interp.inputs, samples or 1, seed)
+            load_samples(r.inputs, interp.inputs, r.samples, max_bytes=r.max_input_bytes)
+            if r.inputs is not None
+            else random_samples(interp.inputs, r.samples or 1, r.seed)
         )
         report.source, report.samples = data.source, len(data)
         if not len(data):
-            raise_empty(inputs)
+            raise_empty(r.inputs)
         try:
             results = interp.run(data.values)
             report.outputs = [
@@ -189,8 +180,8 @@ def run_model(
                 for k, spec in enumerate(interp.outputs)
             ]
             report.accuracy = _accuracy(results, data)
-            if runs > 0:
-                report.latency = interp.latency(data.values[0], runs, warmup)
+            if r.runs > 0:
+                report.latency = interp.latency(data.values[0], r.runs, r.warmup)
         except ChildFailure as failure:
             report.outcome = failure.outcome.with_backend(interp.backend)
     return report

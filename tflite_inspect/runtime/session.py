@@ -259,7 +259,8 @@ class ChildSession:
                 self._fail(self._death())
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        return json.loads(line)
+        answer: dict[str, Any] = json.loads(line)
+        return answer
 
     def _death(self) -> RunOutcome:
         try:

@@ -34,7 +34,15 @@ from ...quantize import (
 )
 from ...quantize.job import CHILD, open_run
 from ...quantize.plan import float_ops, refuse_target, resolve_keep
-from ...runtime import ChildFailure, CompareReport, InputError, Limits, compare_models, file_facts
+from ...runtime import (
+    ChildFailure,
+    CompareReport,
+    CompareRequest,
+    InputError,
+    Limits,
+    compare_models,
+    file_facts,
+)
 from ...runtime.session import ChildSession
 
 __all__ = [
@@ -299,16 +307,15 @@ def run_variant(
     if result.path is not None and not (cancel is not None and cancel.is_set()):
         samples = job.samples if job.calibration is not None else (job.samples or RANDOM_SAMPLES)
         try:
-            variant.report = compare_models(
+            request = CompareRequest(
                 job.source,
                 result.path,
                 per_layer=True,
                 inputs=job.calibration,
                 samples=samples,
                 runs=0,
-                progress=tagged("compare "),
-                cancel=cancel,
             )
+            variant.report = compare_models(request, progress=tagged("compare "), cancel=cancel)
         except (InputError, OSError) as err:
             variant.compare_error = str(err)
     variant.seconds = time.monotonic() - t0

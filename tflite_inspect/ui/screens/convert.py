@@ -771,12 +771,12 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         description="Comparing two variants",
     )
     def _compare(self, a: Path, b: Path, title: str) -> None:
-        from ...runtime import InputError, compare_models
+        from ...runtime import CompareRequest, InputError, compare_models
         from ...text.run import compare_text
 
         try:
-            report = compare_models(a, b, runs=10, warmup=2)
-        except InputError as err:
+            report = compare_models(CompareRequest(a, b, runs=10, warmup=2))
+        except (InputError, OSError) as err:
             self.post_message(CompareFinished(title, f"cannot compare: {err}"))
             return
         failed = report.failed

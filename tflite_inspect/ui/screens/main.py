@@ -91,7 +91,8 @@ class MainScreen(Screen[None]):
         yield Footer(compact=True)
 
     def _make_view(self, view_id: str) -> Widget:
-        return view_class(view_id)(self.session, id=f"view-{view_id}")
+        view: Widget = view_class(view_id)(self.session, id=f"view-{view_id}")
+        return view
 
     async def ensure_view(self, view_id: str) -> View | None:
         """The view, mounted into its tab on first use (only the Overview is built at start,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -39,6 +39,9 @@ from ..widgets.link_list import Line, LinkList
 from ..widgets.marked_checkbox import MarkedCheckbox
 from .run import outcome_lines, parse_count, table_aware_lines
 from .tool_pane import ToolPane, heading
+
+if TYPE_CHECKING:
+    from ...runtime.request import CompareRequest
 
 __all__ = ["CompareView", "siblings"]
 
@@ -207,6 +210,8 @@ class CompareView(ToolPane):
         return (other, mine) if self.swapped else (mine, other)
 
     def action_start(self) -> None:
+        from ...runtime import CompareRequest
+
         if self.model_path is None:
             self.set_status("! the open model has no file to run")
             return
@@ -219,21 +224,26 @@ class CompareView(ToolPane):
             self.set_status(f"! {other}: no such file")
             return
         inputs = self.query_one("#compare-inputs", Input).value.strip() or None
+        a, b = self.a_and_b(other)
         try:
-            # all the samples of an inputs file unless told, as the CLI does
-            samples = parse_count(
-                self.query_one("#compare-samples", Input).value,
-                "N",
-                minimum=1,
-                default=None if inputs else RANDOM_SAMPLES,
+            request = CompareRequest(
+                a,
+                b,
+                inputs=inputs,
+                # all the samples of an inputs file unless told, as the CLI does
+                samples=parse_count(
+                    self.query_one("#compare-samples", Input).value,
+                    "N",
+                    minimum=1,
+                    default=None if inputs else RANDOM_SAMPLES,
+                ),
+                per_layer=self.query_one("#compare-per-layer", Checkbox).value,
             )
-        except ValueError as err:
+        except (ValueError, OSError) as err:
             self.set_status(f"! {err}")
             return
-        per_layer = self.query_one("#compare-per-layer", Checkbox).value
-        a, b = self.a_and_b(other)
         self.set_status(f"comparing {Path(a).name} (A) with {Path(b).name} (B)…", busy=True)
-        self._compare(a, b, inputs, samples, per_layer)
+        self._compare(request)
 
     @work(
         thread=True,
@@ -242,23 +252,14 @@ class CompareView(ToolPane):
         name="compare",
         description="Comparing two models",
     )
-    def _compare(
-        self, a: str, b: str, inputs: str | None, samples: int | None, per_layer: bool
-    ) -> None:
+    def _compare(self, request: CompareRequest) -> None:
         from ...runtime import InputError, compare_models
 
         worker = get_current_worker()
         progress = self.progress_callback(worker)
+        b = str(request.b)
         try:
-            report = compare_models(
-                a,
-                b,
-                inputs=inputs,
-                samples=samples,
-                per_layer=per_layer,
-                progress=progress,
-                cancel=worker.cancelled_event,
-            )
+            report = compare_models(request, progress=progress, cancel=worker.cancelled_event)
         except (InputError, OSError) as err:
             self.post_message(CompareDone(error=str(err), b=b))
             return

@@ -9,7 +9,7 @@ the latency. The run happens in a worker with progress; `escape` cancels it. How
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -24,6 +24,9 @@ from ...text.run import backend_change, run_text
 from ...text.units import duration, fmt_bytes
 from ..widgets.link_list import Line, LinkList
 from .tool_pane import ToolPane, heading, plain_lines
+
+if TYPE_CHECKING:
+    from ...runtime.request import RunRequest
 
 __all__ = ["RunView", "outcome_lines", "parse_count"]
 
@@ -137,22 +140,28 @@ class RunView(ToolPane):
         self.action_start()
 
     def action_start(self) -> None:
+        from ...runtime import RunRequest
+
         path = self.session.model.path
         if path is None:
             self.set_status("! the model has no file to run")
             return
         try:
             inputs = self._value("inputs").strip() or None
-            samples = parse_count(
-                self._value("samples"), "samples", minimum=1, default=None if inputs else 1
+            request = RunRequest(
+                path,
+                inputs=inputs,
+                samples=parse_count(
+                    self._value("samples"), "samples", minimum=1, default=None if inputs else 1
+                ),
+                seed=parse_count(self._value("seed"), "seed", minimum=0, default=0) or 0,
+                runs=parse_count(self._value("runs"), "runs", minimum=0, default=20) or 0,
             )
-            seed = parse_count(self._value("seed"), "seed", minimum=0, default=0) or 0
-            runs = parse_count(self._value("runs"), "runs", minimum=0, default=20)
-        except ValueError as err:
+        except (ValueError, OSError) as err:
             self.set_status(f"! {err}")
             return
         self.set_status("starting the interpreter…", busy=True)
-        self._run(str(path), inputs, samples, seed, runs if runs is not None else 20)
+        self._run(request)
 
     @work(
         thread=True,
@@ -161,23 +170,13 @@ class RunView(ToolPane):
         name="run",
         description="Running the model",
     )
-    def _run(
-        self, path: str, inputs: str | None, samples: int | None, seed: int, runs: int
-    ) -> None:
+    def _run(self, request: RunRequest) -> None:
         from ...runtime import InputError, run_model
 
         worker = get_current_worker()
         progress = self.progress_callback(worker)
         try:
-            report = run_model(
-                path,
-                inputs=inputs,
-                samples=samples,
-                runs=runs,
-                seed=seed,
-                progress=progress,
-                cancel=worker.cancelled_event,
-            )
+            report = run_model(request, progress=progress, cancel=worker.cancelled_event)
         except (InputError, OSError) as err:
             self.post_message(RunDone(error=str(err)))
             return
