@@ -12,6 +12,11 @@ It never recurses: a work stack of frames walks the tables, and shared tables ar
 collected as diagnostics with a byte range and a field path; warnings (invalid UTF-8, unknown
 union types, fields past a table's declared size, unaligned forced-aligned data) do not change
 the verdict, as they do not in C++.
+
+A vector of at least `VECTOR_MIN_TABLES` tables is first handed to `_vverify`, which proves with
+numpy (imported only then) which of its elements verify clean, sub-tables included; those are
+counted like shared tables, and every other element is verified here as usual, so the report
+is the one the table-by-table walk gives.
 """
 
 from __future__ import annotations
@@ -20,11 +25,15 @@ import struct
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .errors import Diagnostic, FlatBufError
 from .schema import Field, FieldType, Schema
 from .schema import Table as TableDef
 from .source import ByteSource
+
+if TYPE_CHECKING:
+    from . import _vverify
 
 __all__ = ["VerifyOptions", "VerifyReport", "sniff_format", "verify", "verify_header"]
 
@@ -32,6 +41,9 @@ _U16 = struct.Struct("<H").unpack_from
 _U32 = struct.Struct("<I").unpack_from
 _I32 = struct.Struct("<i").unpack_from
 MIN_BUFFER_SIZE = 12  # root uoffset + soffset + vtable of two voffsets
+# Vectors of tables at least this long are first proven clean with numpy (`_vverify`); below it
+# the start-up and per-call costs outweigh the gain. Tests set it to 1 to force that path.
+VECTOR_MIN_TABLES = 2000
 
 
 @dataclass(frozen=True)
@@ -176,6 +188,7 @@ class _Verifier:
         self.fields_cache: dict[str, list[tuple[int, Field, FieldType, str, int]]] = {}
         # (vtable position, table type) -> layout, for vtables that passed their checks
         self.layouts: dict[tuple[int, str], _Layout] = {}
+        self.stack: list[_Frame] = []  # the walk's frames (a proven vector counts into the top)
         self.deadline = (
             time.monotonic() + options.deadline_seconds if options.deadline_seconds else None
         )
@@ -246,7 +259,8 @@ class _Verifier:
                 path,
             )
             return None
-        return elem + off
+        target: int = elem + off
+        return target
 
     def check_vector(self, vec: int, elem_size: int, path: str, what: str = "vector") -> int | None:
         """VerifyVectorOrString: returns the element count, or None after reporting."""
@@ -274,7 +288,8 @@ class _Verifier:
                 path,
             )
             return None
-        return n
+        count: int = n
+        return count
 
     def check_string(self, pos: int, path: str) -> None:
         n = self.check_vector(pos, 1, path, "string")
@@ -627,9 +642,51 @@ class _Verifier:
                 assert ft.element is not None and ft.element.ref is not None
                 tdef = schema.tables[ft.element.ref]
                 n = _U32(self.view, pos)[0]
+                if n >= VECTOR_MIN_TABLES and self.deadline is None:
+                    from . import _vverify
+
+                    proof = _vverify.prove(self, pos, n, tdef, depth + 1)
+                    if proof is not None:
+                        yield from self.proven_tables(n, tdef, path, proof)
+                        continue
                 for i in range(n):
                     ep = pos + 4 + 4 * i
                     yield ep + _U32(self.view, ep)[0], tdef, f"{path}[{i}]"
+
+    def proven_tables(
+        self, n: int, tdef: TableDef, path: str, proof: _vverify.Proof
+    ) -> Iterator[tuple[int, TableDef, str]]:
+        """The tables of a vector: those proven clean are counted as the walk counts a shared
+        table (the same visits, and no diagnostics, as verifying them would give) and entered in
+        the memo with the sub-tables they reach; the others are yielded to be verified."""
+        rep = self.report
+        memo = self.memo
+        stack = self.stack
+        max_tables = self.opts.max_tables
+        ok, count, height, positions = proof.ok, proof.count, proof.height, proof.pos
+        starts, entries = proof.starts, proof.entries
+        name = tdef.name
+        for i in range(n):
+            pos = positions[i]
+            visits = count[i]
+            # The budget is checked now, not up front: the tables verified before count too.
+            if not ok[i] or rep.tables_visited + visits > max_tables:
+                yield pos, tdef, f"{path}[{i}]"
+                continue
+            for key, value in entries[starts[i] : starts[i + 1]]:
+                if key not in memo:
+                    rep.unique_tables += 1
+                    memo[key] = value
+            key = (pos, name)
+            if key not in memo:
+                rep.unique_tables += 1
+                memo[key] = (visits, height[i])
+            # What the walk does for a table found in the memo (its limits are proven met).
+            frame = stack[-1]
+            rep.tables_visited += visits
+            frame.count += visits
+            if height[i] >= frame.height:
+                frame.height = height[i] + 1
 
     def run(self) -> VerifyReport:
         try:
@@ -677,6 +734,7 @@ class _Verifier:
     def walk(self, root_pos: int) -> None:
         tdef = self.schema.tables[self.schema.root_type]
         stack: list[_Frame] = []
+        self.stack = stack
         children = self.start_table(root_pos, tdef, 1, "")
         if children is None:
             return
