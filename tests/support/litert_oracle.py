@@ -3,17 +3,18 @@
 `Interpreter(model_path=...)` in ai-edge-litert >= 2.2 runs the C++ FlatBuffers verifier before it
 builds anything; a rejection raises ValueError("... not a valid Flatbuffer buffer"). Construction
 can also crash the process on structurally valid but semantically broken models, so each case
-runs in a child that reports one line per case; after a crash the parent restarts the child at
-the next case and records the crash as that case's outcome.
+runs in a child (started by `tflite_inspect.spawn`, like every child of the tool) that reports one
+line per case; after a crash the parent restarts the child at the next case and records the crash
+as that case's outcome.
 """
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
+
+from tflite_inspect.spawn import python_code, run
 
 CHILD = r"""
 import os, sys, json
@@ -56,22 +57,19 @@ def _run(args: list[str], total: int, timeout: float) -> list[str]:
     verdicts: list[str | None] = [None] * total
     start = 0
     while start < total:
-        proc = subprocess.run(
-            [sys.executable, "-c", CHILD, *args[:2], str(start), *args[2:]],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        done = run(python_code(CHILD, *args[:2], str(start), *args[2:]), timeout=timeout)
+        if done.timed_out:
+            raise TimeoutError(f"LiteRT's verdicts took over {timeout:g} s (from case {start})")
         last_started = start
-        for line in proc.stdout.splitlines():
+        for line in done.stdout.decode("utf-8", "replace").splitlines():
             if line.startswith("START "):
                 last_started = int(line.split()[1])
             elif line.startswith("["):
                 i, verdict = json.loads(line)
                 verdicts[i] = verdict
-        if proc.returncode == 0:
+        if done.returncode == 0:
             break
-        verdicts[last_started] = f"crashed:{proc.returncode}"
+        verdicts[last_started] = f"crashed:{done.returncode}"
         start = last_started + 1
     return [v if v is not None else "missing" for v in verdicts]
 

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
-import subprocess
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,38 +233,17 @@ def _probe_interpreter(
     return ProbeResult(rt.name, rt.version, "ok", message, delegate=info.get("delegate"))
 
 
-_MICRO_CHILD = r"""
-import json, sys
-from tflite_micro.python.tflite_micro import runtime
-try:
-    it = runtime.Interpreter.from_file(sys.argv[1], arena_size=int(sys.argv[2]))
-    sys.stderr.flush()
-    it.print_allocations()
-    print(json.dumps({"ok": True}), flush=True)
-except Exception as e:
-    print(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}), flush=True)
-"""
 _ARENA = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
 
 
 def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: float) -> ProbeResult:
     from ..runtime.outcome import classify_exit
-    from ..spawn import python_code
+    from ..spawn import python_module, run
 
-    env = dict(os.environ)
-    proc = subprocess.Popen(
-        python_code(_MICRO_CHILD, path, str(arena_size)),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        env=env,
+    done = run(
+        python_module("tflite_inspect.check._micro_child", path, str(arena_size)), timeout=timeout_s
     )
-    try:
-        out, err = proc.communicate(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.communicate()
+    if done.timed_out:
         return ProbeResult(
             rt.name,
             rt.version,
@@ -274,10 +251,10 @@ def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: fl
             f"no answer within {timeout_s:g} s (process group killed)",
             arena_size=arena_size,
         )
-    stderr = err.decode("utf-8", "replace")
-    lines = [ln for ln in out.decode("utf-8", "replace").splitlines() if ln.startswith("{")]
-    if proc.returncode != 0 or not lines:
-        o = classify_exit(proc.returncode, stderr[-4000:], phase="allocating", memory_limited=False)
+    stderr = done.stderr.decode("utf-8", "replace")
+    lines = [ln for ln in done.stdout.decode("utf-8", "replace").splitlines() if ln.startswith("{")]
+    if done.returncode != 0 or not lines:
+        o = classify_exit(done.returncode, stderr[-4000:], phase="allocating", memory_limited=False)
         return ProbeResult(
             rt.name,
             rt.version,

@@ -17,13 +17,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import sys
 import time
 import traceback
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..spawn import die_with_parent
 from .events import encode_child_event
 
 __all__ = ["main"]
@@ -51,20 +51,6 @@ def _redirect_stdout() -> _Events:
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     return _Events(os.fdopen(events_fd, "w", encoding="utf-8", buffering=1))
-
-
-def _die_with_parent(parent_pid: int | None) -> None:
-    """On Linux, asks the kernel to SIGKILL us when the parent dies (a closed terminal, a killed
-    UI), so no orphan keeps converting; then exits if the parent is already gone."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        except (OSError, AttributeError):
-            pass
-    if parent_pid is not None and os.getppid() != parent_pid:
-        os._exit(5)
 
 
 def _write_part(path: Path, data: bytes) -> None:
@@ -267,7 +253,7 @@ def _convert_one(
 def main() -> int:
     emit = _redirect_stdout()
     request = json.loads(sys.stdin.read())
-    _die_with_parent(request.get("parent_pid"))
+    die_with_parent(kernel=True, exit_code=5)  # its job thread waits for it: PDEATHSIG is safe
     try:
         return run(request, emit)
     except Exception as err:  # our bug or an unexpected TF failure: report it, with a trace

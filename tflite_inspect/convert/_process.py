@@ -15,14 +15,13 @@ import collections
 import json
 import os
 import queue
-import signal
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from ..spawn import python_module
+from ..spawn import kill_group, python_module, start
 
 __all__ = ["DEFAULT_CHILD", "ChildProcess", "Log"]
 
@@ -89,23 +88,16 @@ class ChildProcess:
     """One running child; see the module docstring. `pid` is also its process group id."""
 
     def __init__(self, command: Sequence[str], request: dict[str, Any], log: Log) -> None:
-        env = dict(os.environ)
         root = str(Path(__file__).resolve().parents[2])  # for test children started with -m
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
-        env["PYTHONUNBUFFERED"] = "1"
-        env.setdefault("CUDA_VISIBLE_DEVICES", "-1")  # conversion needs no GPU memory
+        env = {
+            "CUDA_VISIBLE_DEVICES": os.environ.get("CUDA_VISIBLE_DEVICES", "-1"),  # no GPU needed
+            "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p),
+            "PYTHONUNBUFFERED": "1",
+        }
         self._log = log
         self._queue: queue.Queue[tuple[str, str | None]] = queue.Queue()
         self._threads: list[threading.Thread] = []
-        self.proc = subprocess.Popen(
-            list(command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,
-            env=env,
-            cwd=os.getcwd(),
-        )
+        self.proc = start(command, stdin=subprocess.PIPE, env=env, cwd=os.getcwd())
         self.pid = self.proc.pid
         assert self.proc.stdin is not None
         try:
@@ -148,12 +140,7 @@ class ChildProcess:
 
     def kill(self) -> None:
         """SIGKILLs the child's whole process group and reaps the child."""
-        if self.proc.returncode is None and self.proc.poll() is None:
-            try:  # not reaped yet, so the group id is still ours
-                os.killpg(self.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-        self.proc.wait()
+        kill_group(self.proc)
 
     def wait(self) -> int:
         return self.proc.wait()

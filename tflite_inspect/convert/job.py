@@ -233,7 +233,6 @@ class ConvertJob:
         return {
             "source": str(r.source),
             "kind": self.plan.source_kind,
-            "parent_pid": os.getpid(),
             "options": r.options.to_dict(),
             "fail_fast": r.fail_fast,
             "fallback": self._fallback,

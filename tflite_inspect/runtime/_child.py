@@ -5,8 +5,8 @@ stdin and answers on the original stdout, which it keeps for itself: native code
 (TFLite's "INFO: Created ... delegate") is pointed at stderr. Arrays travel as `.npz` files in the
 session's temporary folder, loaded with `allow_pickle=False`; nothing is ever pickled. A tensor's
 values across the samples of one request are stacked into one array (see `_wire`). RLIMIT_AS is
-set first thing; faulthandler dumps the Python stack on a fatal signal; a watchdog thread exits
-when the parent is gone.
+set first thing; faulthandler dumps the Python stack on a fatal signal; `spawn.die_with_parent`
+leaves when the parent is gone.
 
 Lines sent back carry the request id and an `event`:
   phase     {"phase": "loading"}        before each step that may crash or hang
@@ -26,9 +26,10 @@ import json
 import os
 import resource
 import sys
-import threading
 import time
 from typing import IO, Any
+
+from ..spawn import die_with_parent
 
 FAULT_ENV = "TFLITE_INSPECT_CHILD_FAULT"
 
@@ -270,26 +271,12 @@ class Child:
         return {"samples": samples}, path
 
 
-def _exit_with_parent() -> None:
-    """A hung child would outlive a parent that died (no one left to kill its group): leave once
-    we are re-parented. Best effort: native code that never releases the GIL delays it."""
-    parent = os.getppid()
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            if os.getppid() != parent:
-                os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watchdog", daemon=True).start()
-
-
 def main(argv: list[str], child: type[Child] | None = None) -> int:
     """Serves requests with `child` (this module's Child, or a subclass that adds commands)."""
     if "--memory-mb" in argv:
         _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
     faulthandler.enable()
-    _exit_with_parent()
+    die_with_parent()
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # native prints go to stderr, never into the protocol
     sys.stdout = sys.stderr

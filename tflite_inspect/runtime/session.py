@@ -17,7 +17,6 @@ import json
 import os
 import selectors
 import shutil
-import signal
 import subprocess
 import threading
 import time
@@ -30,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from ..safe_write import open_new
-from ..spawn import make_tmpdir, python_module
+from ..spawn import kill_group, make_tmpdir, python_module, start
 from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
 
 __all__ = ["ChildSession", "Limits", "Progress"]
@@ -50,15 +49,6 @@ class Limits:
     memory_mb: int | None = 4096
     startup_s: float = 60.0
     inputs_mb: int = 2048
-
-
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-        proc.wait()
 
 
 class ChildSession:
@@ -90,18 +80,14 @@ class ChildSession:
         self.tmp = make_tmpdir()  # tflite-inspect-PID-*: swept if this process is SIGKILLed
         try:
             self._stderr = os.fdopen(open_new(self.tmp / "stderr.txt"), "wb")  # see close()
-            child_env = {**os.environ, **(env or {})}
-            child_env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             # a module whose child extends runtime._child.Child, started isolated (spawn.py)
             extra = ["--memory-mb", str(self.limits.memory_mb)] if self.limits.memory_mb else []
-            self.proc = subprocess.Popen(
+            quiet = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+            self.proc = start(
                 python_module(module, *extra),
                 stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
                 stderr=self._stderr,
-                env=child_env,
-                start_new_session=True,
-                close_fds=True,
+                env={**quiet, **(env or {})},
             )
         except BaseException:
             shutil.rmtree(self.tmp, ignore_errors=True)
@@ -134,7 +120,7 @@ class ChildSession:
                 self.proc.wait(timeout=1.0)
             except (OSError, subprocess.TimeoutExpired, ValueError):
                 pass
-        _kill_group(self.proc)
+        kill_group(self.proc)
         self._selector.close()
         if self.proc.stdout:
             self.proc.stdout.close()
@@ -237,11 +223,11 @@ class ChildSession:
     def _read_line(self, deadline: float) -> dict[str, Any]:
         while b"\n" not in self._buffer:
             if self.cancel is not None and self.cancel.is_set():
-                _kill_group(self.proc)
+                kill_group(self.proc)
                 self._fail(RunOutcome("cancelled", "cancelled", phase=self._phase))
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                _kill_group(self.proc)
+                kill_group(self.proc)
                 self._fail(
                     RunOutcome(
                         "timeout",
@@ -266,7 +252,7 @@ class ChildSession:
         try:
             self.proc.wait(timeout=5.0)
         except subprocess.TimeoutExpired:
-            _kill_group(self.proc)
+            kill_group(self.proc)
         return classify_exit(
             self.proc.returncode,
             self.stderr_tail(),
@@ -280,5 +266,5 @@ class ChildSession:
 
 
 def _cleanup(proc: subprocess.Popen[bytes], tmp: Path) -> None:
-    _kill_group(proc)
+    kill_group(proc)
     shutil.rmtree(tmp, ignore_errors=True)

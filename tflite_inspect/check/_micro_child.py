@@ -1,0 +1,32 @@
+"""The TFLite Micro probe's child: `python -m tflite_inspect.check._micro_child MODEL ARENA`.
+
+Builds tflite-micro's interpreter for MODEL with an arena of ARENA bytes, prints the recording
+allocator's figures ("Arena allocation total/head/tail") on stderr and one JSON line on stdout:
+{"ok": true} or {"ok": false, "error": "Type: message"}. Started by `probe._probe_micro`
+through `spawn`, it leaves when its parent is gone.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from ..spawn import die_with_parent
+
+
+def main(argv: list[str]) -> int:
+    die_with_parent()
+    from tflite_micro.python.tflite_micro import runtime
+
+    try:
+        it = runtime.Interpreter.from_file(argv[0], arena_size=int(argv[1]))
+        sys.stderr.flush()
+        it.print_allocations()
+        print(json.dumps({"ok": True}), flush=True)
+    except Exception as e:  # the interpreter's refusal, reported to the parent as text
+        print(json.dumps({"ok": False, "error": f"{type(e).__name__}: {e}"}), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
