@@ -27,6 +27,7 @@ from tflite_inspect.runtime import (
     run_model,
 )
 from tflite_inspect.runtime._child import FAULT_ENV
+from tflite_inspect.runtime.protocol import Command
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -75,7 +76,7 @@ def test_a_hang_is_a_timeout_and_the_whole_group_is_killed() -> None:
         with pytest.raises(ProcessLookupError):
             os.killpg(session.proc.pid, 0)  # no process of the group is left
         with pytest.raises(ChildFailure) as again:  # a dead session says so, every time
-            session.submit("run", {"key": interp.config.key, "samples": 0})
+            session.submit(Command.RUN, {"key": interp.config.key, "samples": 0})
         assert again.value.outcome is o
 
 
@@ -177,9 +178,10 @@ def test_a_hung_child_leaves_when_its_parent_dies() -> None:
     parent = (
         "import sys, time\n"
         "from tflite_inspect.runtime import ChildSession, InterpreterConfig, RemoteInterpreter\n"
+        "from tflite_inspect.runtime.protocol import Command\n"
         "s = ChildSession()\n"
         f"i = RemoteInterpreter(s, {str(fixture_path('cnn.float32'))!r}, InterpreterConfig())\n"
-        "s.submit('run', {'key': i.config.key, 'samples': 0}, {})\n"
+        "s.submit(Command.RUN, {'key': i.config.key, 'samples': 0}, {})\n"
         "print(s.proc.pid, flush=True)\n"
         "time.sleep(600)\n"
     )

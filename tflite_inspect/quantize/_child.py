@@ -19,21 +19,17 @@ from typing import Any
 
 from ..runtime._child import Child
 from ..runtime._child import main as child_main
+from ..runtime.protocol import Command, Request, input_key
 
 
 class QuantizeChild(Child):
-    def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
-        if request["cmd"] != "quantize":
+    def handle(self, request: Request) -> tuple[dict[str, Any], str | None]:
+        if request.cmd is not Command.QUANTIZE:
             return super().handle(request)
-        import numpy as np
-
         from ..runtime._wire import unstack
 
-        args = request["args"]
-        feeds: dict[str, Any] = {}
-        if request.get("arrays"):
-            with np.load(request["arrays"], allow_pickle=False) as data:
-                feeds = {k: data[k] for k in data.files}
+        args = request.args
+        feeds = self.feeds(request)
         self.phase("importing")
         from . import _lq
 
@@ -53,7 +49,7 @@ class QuantizeChild(Child):
         names = list(args.get("inputs", []))
         samples = (
             [
-                {names[j]: s[f"i{j}"] for j in range(len(names))}
+                {names[j]: s[input_key(j)] for j in range(len(names))}
                 for s in unstack(feeds, int(args.get("samples", 0)))
             ]
             if feeds

@@ -27,6 +27,7 @@ from ..model import open_model
 from ..runtime._wire import stack
 from ..runtime.inputs import InputError, TensorSpec, feed_arrays, load_samples, random_samples
 from ..runtime.outcome import ChildFailure
+from ..runtime.protocol import Command, input_key
 from ..runtime.remote import InterpreterConfig, RemoteInterpreter
 from ..runtime.run import file_facts
 from ..runtime.session import ChildSession, Limits, Progress
@@ -151,7 +152,7 @@ def _calibration(path: Path, specs: list[TensorSpec]) -> tuple[list[dict[str, np
                 f"{path}: input {spec.name!r} takes {spec.dtype}, the "
                 f"calibration set holds {samples.values[0][spec.name].dtype}"
             )
-    feeds = [{f"i{j}": a for j, a in enumerate(feed_arrays(s, specs))} for s in samples.values]
+    feeds = [{input_key(j): a for j, a in enumerate(feed_arrays(s, specs))} for s in samples.values]
     return feeds, samples.source
 
 
@@ -205,7 +206,9 @@ class _Run:
                 "inputs": [s.name for s in self.specs],
                 "samples": len(self.feeds) if static else 0,
             }
-            answer, _ = self.session.call("quantize", args, stack(self.feeds) if static else None)
+            answer, _ = self.session.call(
+                Command.QUANTIZE, args, stack(self.feeds) if static else None
+            )
             result.unsupported = list(answer.get("unsupported", []))
             result.notes = list(answer.get("notes", []))
             self._verify(part)

@@ -8,11 +8,8 @@ values across the samples of one request are stacked into one array (see `_wire`
 set first thing; faulthandler dumps the Python stack on a fatal signal; `spawn.die_with_parent`
 leaves when the parent is gone.
 
-Lines sent back carry the request id and an `event`:
-  phase     {"phase": "loading"}        before each step that may crash or hang
-  progress  {"done": i, "total": n}     at most every 0.1 s during long loops
-  done      {"result": {...}, "arrays": "res3.npz" or null}
-  error     {"kind": "error"|"oom", "type": "RuntimeError", "message": "...", "phase": "..."}
+Requests and answers are the dataclasses of `protocol` (Request; Phase before each step that may
+crash or hang, Advance at most every 0.1 s during long loops, then Done or Failed).
 
 Test hook: when TFLITE_INSPECT_CHILD_FAULT is set to `segv`, `abort`, `fpe`, `bus`, `ill`, `hang`
 or `oom` (optionally `KIND:COMMAND`, default command `run`), handling that command really crashes,
@@ -22,7 +19,6 @@ hangs or exhausts memory, so tests exercise the real classification path.
 from __future__ import annotations
 
 import faulthandler
-import json
 import os
 import resource
 import sys
@@ -30,6 +26,20 @@ import time
 from typing import IO, Any
 
 from ..spawn import die_with_parent
+from .protocol import (
+    Advance,
+    Answer,
+    Command,
+    Done,
+    Failed,
+    Phase,
+    Request,
+    encode_answer,
+    input_key,
+    job_output_key,
+    output_key,
+    tensor_key,
+)
 
 FAULT_ENV = "TFLITE_INSPECT_CHILD_FAULT"
 
@@ -81,19 +91,19 @@ class Child:
         self.fault = (kind, command or "run") if kind else None
         self.isolated: dict[str, Any] = {}
 
-    def send(self, event: str, **fields: Any) -> None:
-        self.out.write(json.dumps({"id": self.request_id, "event": event, **fields}) + "\n")
+    def send(self, answer: Answer) -> None:
+        self.out.write(encode_answer(answer))
         self.out.flush()
 
     def phase(self, name: str) -> None:
         self.phase_name = name
-        self.send("phase", phase=name)
+        self.send(Phase(self.request_id, name))
 
     def progress(self, done: int, total: int) -> None:
         now = time.monotonic()
         if done == total or now - self._last_progress >= 0.1:
             self._last_progress = now
-            self.send("progress", done=done, total=total)
+            self.send(Advance(self.request_id, done, total))
 
     def maybe_fault(self, command: str) -> None:
         if self.fault and self.fault[1] == command:
@@ -104,53 +114,52 @@ class Child:
             line = sys.stdin.readline()
             if not line:
                 return
-            request = json.loads(line)
-            self.request_id = request.get("id")
-            if request["cmd"] == "exit":  # nothing to save: skip interpreter teardown
+            request = Request.decode(line)  # a ProtocolError ends the child: the parent is broken
+            self.request_id = request.id
+            if request.cmd is Command.EXIT:  # nothing to save: skip interpreter teardown
                 self.out.flush()
                 os._exit(0)
+            rid = request.id
             try:
                 result, arrays = self.handle(request)
             except MemoryError as err:
-                self.send(
-                    "error",
-                    kind="oom",
-                    type="MemoryError",
-                    message=str(err) or "MemoryError",
-                    phase=self.phase_name,
-                )
+                message = str(err) or "MemoryError"
+                self.send(Failed(rid, "oom", "MemoryError", message, self.phase_name))
             except Exception as err:  # the interpreter's refusal, sent as text to the parent
-                self.send(
-                    "error",
-                    kind="error",
-                    type=type(err).__name__,
-                    message=str(err),
-                    phase=self.phase_name,
-                )
+                self.send(Failed(rid, "error", type(err).__name__, str(err), self.phase_name))
             else:
-                self.send("done", result=result, arrays=arrays)
+                self.send(Done(rid, result, arrays))
 
-    def handle(self, request: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
+    def feeds(self, request: Request) -> dict[str, Any]:
+        """The arrays the request came with (none: an empty dict)."""
+        if not request.arrays:
+            return {}
         import numpy as np
 
-        cmd, args = request["cmd"], request.get("args", {})
-        feeds: dict[str, Any] = {}
-        if request.get("arrays"):
-            with np.load(request["arrays"], allow_pickle=False) as data:
-                feeds = {k: data[k] for k in data.files}
-        if cmd == "load":
+        with np.load(request.arrays, allow_pickle=False) as data:
+            return {k: data[k] for k in data.files}
+
+    def answer_path(self, request: Request) -> str:
+        """Where the arrays of the answer to `request` go (beside the request's)."""
+        assert request.arrays is not None
+        return os.path.join(os.path.dirname(request.arrays), f"res{request.id}.npz")
+
+    def handle(self, request: Request) -> tuple[dict[str, Any], str | None]:
+        cmd, args = request.cmd, request.args
+        feeds = self.feeds(request)
+        if cmd is Command.LOAD:
             return self.load(args), None
-        if cmd == "isolate_prepare":
+        if cmd is Command.ISOLATE_PREPARE:
             return self.isolate_prepare(args), None
-        if cmd == "isolate_run":
+        if cmd is Command.ISOLATE_RUN:
             return self.isolate_run(args, feeds, request)
         loaded = self.loaded[args["key"]]
-        if cmd == "run":
+        if cmd is Command.RUN:
             return self.run(loaded, args, feeds, request)
-        if cmd == "latency":
+        if cmd is Command.LATENCY:
             self.phase("timing")
             self.maybe_fault("latency")
-            loaded.feed([feeds[f"i{j}"] for j in range(len(loaded.inputs))])
+            loaded.feed([feeds[input_key(j)] for j in range(len(loaded.inputs))])
             times = loaded.time_invocations(int(args["runs"]), int(args["warmup"]), self.progress)
             return {"times_ms": times}, None
         raise ValueError(f"unknown command {cmd!r}")
@@ -209,7 +218,7 @@ class Child:
         return {"built": sorted(built, key=int), "failed": failed}
 
     def isolate_run(
-        self, args: dict[str, Any], feeds: dict[str, Any], request: dict[str, Any]
+        self, args: dict[str, Any], feeds: dict[str, Any], request: Request
     ) -> tuple[dict[str, Any], str | None]:
         """Runs every built one-op model on each sample's `J.K` arrays (job J, its K-th fed
         input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke."""
@@ -225,7 +234,7 @@ class Child:
         self.phase("invoking one-op models")
         for job, one in self.isolated.items():
             for s in range(samples):
-                raw = [inputs[s].get(f"t{src['index']}") for src in one.sources]
+                raw = [inputs[s].get(tensor_key(src["index"])) for src in one.sources]
                 if any(v is None for v in raw):
                     continue
                 values = [
@@ -240,13 +249,13 @@ class Child:
                 except Exception as err:  # the interpreter's refusal for this op
                     failed[job] = f"{type(err).__name__}: {err}"
                     break
-                results[s].update({f"{job}.{m}": v for m, v in enumerate(outs)})
-        path = os.path.join(os.path.dirname(request["arrays"]), f"res{request['id']}.npz")
+                results[s].update({job_output_key(job, m): v for m, v in enumerate(outs)})
+        path = self.answer_path(request)
         np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
         return {"samples": samples, "failed": failed}, path
 
     def run(
-        self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any], request: dict[str, Any]
+        self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any], request: Request
     ) -> tuple[dict[str, Any], str | None]:
         import numpy as np
 
@@ -259,14 +268,14 @@ class Child:
         self.phase("invoking")
         self.maybe_fault("run")
         for s in range(samples):
-            loaded.feed([inputs[s][f"i{j}"] for j in range(len(loaded.inputs))])
+            loaded.feed([inputs[s][input_key(j)] for j in range(len(loaded.inputs))])
             loaded.invoke()
-            result = {f"o{k}": value for k, value in enumerate(loaded.read_outputs())}
+            result = {output_key(k): value for k, value in enumerate(loaded.read_outputs())}
             if capture:
-                result.update({f"t{i}": v for i, v in loaded.capture(capture).items()})
+                result.update({tensor_key(i): v for i, v in loaded.capture(capture).items()})
             results.append(result)
             self.progress(s + 1, samples)
-        path = os.path.join(os.path.dirname(request["arrays"]), f"res{request['id']}.npz")
+        path = self.answer_path(request)
         np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
         return {"samples": samples}, path
 

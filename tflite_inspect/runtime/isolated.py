@@ -19,6 +19,7 @@ import numpy as np
 from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match
 from ._wire import stack, unstack
 from .outcome import ChildFailure
+from .protocol import Command, job_output_key, tensor_key
 from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
@@ -156,7 +157,9 @@ class Isolation:
         """Per sample, B's raw values of every tensor some job reads (`tN` keys), once each:
         the child dequantizes them with each job's source parameters."""
         wanted = {s.index for job in self.jobs for s in job.sources}
-        return [{f"t{i}": v for i, v in captured.items() if i in wanted} for captured in tensors]
+        return [
+            {tensor_key(i): v for i, v in captured.items() if i in wanted} for captured in tensors
+        ]
 
     def add(
         self, tensors: Sequence[dict[int, np.ndarray]], results: Sequence[dict[str, np.ndarray]]
@@ -165,7 +168,7 @@ class Isolation:
         for captured, result in zip(tensors, results, strict=True):
             for job in self.jobs:
                 for k, m in enumerate(job.outputs):
-                    ref, tst = result.get(f"{job.id}.{k}"), captured.get(m.test.index)
+                    ref, tst = result.get(job_output_key(job.id, k)), captured.get(m.test.index)
                     if ref is None or tst is None or ref.size != tst.size:
                         continue
                     stats = self.stats.setdefault(m.test.index, LayerStats())
@@ -191,7 +194,7 @@ class Isolator:
         self.session, self.notes, self.alive = session, notes, True
         try:
             result, _ = session.call(
-                "isolate_prepare",
+                Command.ISOLATE_PREPARE,
                 {
                     "model": model,
                     "backend": backend,
@@ -221,7 +224,7 @@ class Isolator:
         feeds = self.state.feeds(tensors)
         try:
             result, arrays = self.session.call(
-                "isolate_run", {"samples": len(feeds)}, stack(feeds), LABEL
+                Command.ISOLATE_RUN, {"samples": len(feeds)}, stack(feeds), LABEL
             )
         except ChildFailure as failure:
             self._dead(failure)

@@ -17,6 +17,7 @@ import numpy as np
 from ..analysis.compare import Activation
 from ._wire import stack, unstack
 from .inputs import TensorSpec, feed_arrays
+from .protocol import Command, input_key, output_key, tensor_index
 from .session import ChildSession
 
 __all__ = ["InterpreterConfig", "Latency", "RemoteInterpreter", "RunResult"]
@@ -104,7 +105,7 @@ class RemoteInterpreter:
         # one child may hold several models (a compare loads A and B in one): the key names both
         self.key = f"{model_path}|{config.key}"
         self.info, _ = session.call(
-            "load",
+            Command.LOAD,
             {
                 "model": model_path,
                 "key": self.key,
@@ -146,11 +147,11 @@ class RemoteInterpreter:
         """Sends samples (converted to the inputs' dtypes; raises InputError) and returns the
         request id for `collect_run`."""
         feeds = [
-            {f"i{j}": arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
+            {input_key(j): arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
             for sample in samples
         ]
         return self.session.submit(
-            "run",
+            Command.RUN,
             {"key": self.key, "samples": len(samples), "capture": list(capture)},
             stack(feeds),
             self.label,
@@ -160,8 +161,9 @@ class RemoteInterpreter:
         _, arrays = self.session.result(rid)
         results = []
         for sample in unstack(arrays, count):
-            outputs = [sample[f"o{k}"] for k in range(len(self.outputs))]
-            tensors = {int(k[1:]): v for k, v in sample.items() if k.startswith("t")}
+            outputs = [sample[output_key(k)] for k in range(len(self.outputs))]
+            indexed = ((tensor_index(k), v) for k, v in sample.items())
+            tensors = {i: v for i, v in indexed if i is not None}
             results.append(RunResult(outputs, tensors))
         return results
 
@@ -172,8 +174,8 @@ class RemoteInterpreter:
 
     def latency(self, sample: Mapping[str, np.ndarray], runs: int, warmup: int) -> Latency:
         """Times invoke() on one sample; raises ChildFailure like any request."""
-        arrays = {f"i{j}": a for j, a in enumerate(feed_arrays(sample, self.inputs))}
+        arrays = {input_key(j): a for j, a in enumerate(feed_arrays(sample, self.inputs))}
         result, _ = self.session.call(
-            "latency", {"key": self.key, "runs": runs, "warmup": warmup}, arrays, self.label
+            Command.LATENCY, {"key": self.key, "runs": runs, "warmup": warmup}, arrays, self.label
         )
         return Latency.from_times(result["times_ms"], warmup)

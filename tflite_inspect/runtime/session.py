@@ -13,7 +13,6 @@ that the session is dead and every later request raises the same failure.
 
 from __future__ import annotations
 
-import json
 import os
 import selectors
 import shutil
@@ -24,13 +23,23 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
 from ..safe_write import open_new
 from ..spawn import kill_group, make_tmpdir, python_module, start
 from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
+from .protocol import (
+    Advance,
+    Answer,
+    Command,
+    Failed,
+    Phase,
+    ProtocolError,
+    Request,
+    decode_answer,
+)
 
 __all__ = ["ChildSession", "Limits", "Progress"]
 
@@ -115,7 +124,7 @@ class ChildSession:
         if self.proc.poll() is None:
             try:
                 assert self.proc.stdin is not None
-                self.proc.stdin.write(b'{"cmd": "exit"}\n')
+                self.proc.stdin.write(Request(0, Command.EXIT).encode())
                 self.proc.stdin.close()
                 self.proc.wait(timeout=1.0)
             except (OSError, subprocess.TimeoutExpired, ValueError):
@@ -138,7 +147,7 @@ class ChildSession:
 
     def submit(
         self,
-        cmd: str,
+        cmd: Command,
         args: dict[str, Any] | None = None,
         arrays: dict[str, np.ndarray] | None = None,
         label: str | None = None,
@@ -151,14 +160,14 @@ class ChildSession:
         self._next_id += 1
         rid = self._next_id
         self._labels[rid] = self.label if label is None else label
-        request: dict[str, Any] = {"id": rid, "cmd": cmd, "args": args or {}, "arrays": None}
+        path = None
         if arrays is not None:
             path = self.tmp / f"req{rid}.npz"
             np.savez(path, **arrays)  # type: ignore[arg-type]  # (numpy stubs: allow_pickle)
-            request["arrays"] = str(path)
+        request = Request(rid, Command(cmd), args or {}, str(path) if path else None)
         try:
             assert self.proc.stdin is not None
-            self.proc.stdin.write((json.dumps(request) + "\n").encode())
+            self.proc.stdin.write(request.encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
             self._fail(self._death())
@@ -172,42 +181,41 @@ class ChildSession:
         timeout = self.limits.startup_s if self._phase == "starting" else self.limits.timeout_s
         deadline = time.monotonic() + timeout
         while True:
-            message = self._read_line(deadline)
-            event = message.get("event")
+            answer = self._read_answer(deadline)
             # the child tags its progress with the request it works on
-            label = self._labels.get(message.get("id", 0), self.label)
-            if event == "phase":
-                self._phase = message["phase"]
+            label = self._labels.get(answer.id or 0, self.label)
+            if isinstance(answer, Phase):
+                self._phase = answer.phase
                 deadline = time.monotonic() + self.limits.timeout_s
                 self._report(label, self._phase, 0, 0)
                 continue
-            if event == "progress":
+            if isinstance(answer, Advance):
                 deadline = time.monotonic() + self.limits.timeout_s
-                self._report(label, self._phase, int(message["done"]), int(message["total"]))
+                self._report(label, self._phase, answer.done, answer.total)
                 continue
-            if message.get("id") != rid:
+            if answer.id != rid:
                 continue
             self._labels.pop(rid, None)
-            if event == "error":
+            if isinstance(answer, Failed):
                 outcome = classify_error(
-                    message["kind"],
-                    message["message"],
-                    message.get("phase"),
-                    error_type=message.get("type", ""),
+                    answer.kind,
+                    answer.message,
+                    answer.phase,
+                    error_type=answer.type,
                     memory_mb=self.limits.memory_mb,
                 )
                 raise ChildFailure(outcome)  # the child lives on: later requests may succeed
             arrays: dict[str, np.ndarray] = {}
-            if message.get("arrays"):
-                with np.load(message["arrays"], allow_pickle=False) as data:
+            if answer.arrays:
+                with np.load(answer.arrays, allow_pickle=False) as data:
                     arrays = {k: data[k] for k in data.files}
-                Path(message["arrays"]).unlink(missing_ok=True)
+                Path(answer.arrays).unlink(missing_ok=True)
             (self.tmp / f"req{rid}.npz").unlink(missing_ok=True)
-            return message.get("result") or {}, arrays
+            return answer.result, arrays
 
     def call(
         self,
-        cmd: str,
+        cmd: Command,
         args: dict[str, Any] | None = None,
         arrays: dict[str, np.ndarray] | None = None,
         label: str | None = None,
@@ -220,7 +228,7 @@ class ChildSession:
         if self.progress is not None:
             self.progress(f"{label}{phase}", done, total)
 
-    def _read_line(self, deadline: float) -> dict[str, Any]:
+    def _read_answer(self, deadline: float) -> Answer:
         while b"\n" not in self._buffer:
             if self.cancel is not None and self.cancel.is_set():
                 kill_group(self.proc)
@@ -245,8 +253,12 @@ class ChildSession:
                 self._fail(self._death())
             self._buffer += chunk
         line, _, self._buffer = self._buffer.partition(b"\n")
-        answer: dict[str, Any] = json.loads(line)
-        return answer
+        try:
+            return decode_answer(line)
+        except ProtocolError as err:  # not our child's line: treat it as a broken child
+            kill_group(self.proc)
+            why = f"the child broke its protocol ({err})"
+            self._fail(RunOutcome("crashed", why, phase=self._phase, details=self.stderr_tail()))
 
     def _death(self) -> RunOutcome:
         try:
@@ -260,7 +272,7 @@ class ChildSession:
             memory_limited=self.limits.memory_mb is not None,
         )
 
-    def _fail(self, outcome: RunOutcome) -> None:
+    def _fail(self, outcome: RunOutcome) -> NoReturn:
         self.failure = outcome
         raise ChildFailure(outcome)
 
