@@ -126,7 +126,7 @@ def ours_compare(model: Path, quantized: Path, data: Path, isolated: bool) -> tu
     elapsed = time.perf_counter() - start
     if report.failed is not None:
         raise SystemExit(f"compare failed: {report.failed.outcome.line()}")
-    return elapsed, sum(1 for r in report.layers if r.get("isolated"))
+    return elapsed, sum(1 for r in report.layers if r.isolated is not None)
 
 
 def dataset(model: Path, count: int, folder: Path) -> Path:

@@ -26,21 +26,23 @@ def test_each_op_alone_reproduces_itself(path: Path) -> None:
     if not report.a.outcome.ok:
         pytest.skip(f"LiteRT does not run it: {report.a.outcome.line()}")
     assert report.isolated and report.layers
-    layers = [r for r in report.layers if r["op_name"] not in ("INPUT", "QUANTIZE", "DEQUANTIZE")]
-    measured = [r for r in layers if r["isolated"] is not None]
+    layers = [r for r in report.layers if r.op_name not in ("INPUT", "QUANTIZE", "DEQUANTIZE")]
+    measured = [r for r in layers if r.isolated is not None]
     # birdnet fp16: 2 of 35 ops read a bool mask (SELECT_V2), which is not captured
     assert len(measured) >= 0.9 * len(layers), [
-        r.get("isolated_skipped") for r in layers if r["isolated"] is None
+        r.isolated_skipped for r in layers if r.isolated is None
     ]
     for row in measured:
-        if not row["num_elements"]:  # a zero-element tensor (a split's empty part): no error
-            assert row["isolated"]["num_elements"] == 0
+        iso, acc = row.isolated, row.metrics
+        assert iso is not None
+        if not acc.num_elements:  # a zero-element tensor (a split's empty part): no error
+            assert iso.num_elements == 0
             continue
-        if row["nonfinite"]:  # the model itself computes NaN/Inf here: said, not hidden
-            assert row["isolated"]["nonfinite"]
+        if acc.nonfinite:  # the model itself computes NaN/Inf here: said, not hidden
+            assert iso.nonfinite
             continue
-        assert row["isolated"]["max_abs_error"] <= 1e-6, (row["op_name"], row["tensor_idx"])
-        assert row["isolated"]["num_elements"] == row["num_elements"]
+        assert iso.max_abs_error <= 1e-6, (row.op_name, row.tensor_idx)
+        assert iso.num_elements == acc.num_elements
     for row in report.layers:
-        if row["isolated"] is None:
-            assert row["isolated_skipped"], row["op_name"]
+        if row.isolated is None:
+            assert row.isolated_skipped, row.op_name

@@ -14,12 +14,10 @@ from tflite_inspect.analysis.compare import (
     OutputStats,
     cosine,
     dequantize,
-    layer_rows,
-    layers_csv,
     match_activations,
-    model_explorer_node_data,
     sqnr_db,
 )
+from tflite_inspect.analysis.layers import layer_rows, layers_csv, model_explorer_node_data
 
 
 def test_sqnr_and_cosine_edge_cases() -> None:
@@ -124,13 +122,17 @@ def test_rows_are_sorted_worst_first_with_flag_and_jump() -> None:
         stats[m.test.index] = LayerStats()
         stats[m.test.index].add(signal, signal + noise[m.test.index])
     rows = layer_rows(matches, stats)
-    assert [r["tensor_idx"] for r in rows[:2]] in ([7, 8], [8, 7])
-    assert rows[-1]["tensor_idx"] == 0 and rows[-1]["sqnr_db"] == math.inf
-    by_idx = {r["tensor_idx"]: r for r in rows}
-    assert [i for i, r in by_idx.items() if r["jump"]] == [7]
-    assert by_idx[7]["flagged"] and not by_idx[6]["flagged"]  # rmse/scale 2.0 vs 0.02
-    assert by_idx[8]["rmse_scale"] is None and by_idx[8]["scale"] is None  # float on both sides
-    assert by_idx[8]["op_name"] == "DEQUANTIZE" and not by_idx[8]["jump"]
+    assert [r.tensor_idx for r in rows[:2]] in ([7, 8], [8, 7])
+    assert rows[-1].tensor_idx == 0 and rows[-1].metrics.sqnr_db == math.inf
+    by_idx = {r.tensor_idx: r for r in rows}
+    assert [i for i, r in by_idx.items() if r.jump] == [7]
+    assert by_idx[7].metrics.flagged and not by_idx[6].metrics.flagged  # rmse/scale 2.0 vs 0.02
+    assert by_idx[8].metrics.rmse_scale is None and by_idx[8].scale is None  # float both sides
+    assert by_idx[8].op_name == "DEQUANTIZE" and not by_idx[8].jump
+    # the JSON row is flat, in the QuantizationDebugger's vocabulary
+    flat = by_idx[7].to_dict()
+    assert flat["sqnr_db"] == by_idx[7].metrics.sqnr_db and flat["isolated"] is None
+    assert "isolated_skipped" not in flat and flat["shape"] == list(by_idx[7].shape)
     text = layers_csv(rows).splitlines()
     assert tuple(text[0].split(",")) == CSV_COLUMNS and len(text) == 1 + len(rows)
     node_data = model_explorer_node_data(rows)

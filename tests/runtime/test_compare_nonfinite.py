@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-from tflite_inspect.analysis.compare import LayerStats, OutputStats, _sort_key
+from tflite_inspect.analysis.compare import LayerStats, OutputStats
+from tflite_inspect.analysis.layers import LayerMetrics, LayerRow, worst_first
 
 
 def test_nan_in_an_output_is_counted_and_never_reads_perfect():
@@ -40,5 +41,14 @@ def test_a_nan_layer_is_marked_and_ranked_worst():
     assert out["nonfinite"] == 1
     assert math.isnan(out["max_abs_error"]) and math.isnan(out["sqnr_db"])
     assert out["rmse_scale"] is None
-    rows = [{"sqnr_db": -5.0, "rmse_scale": 3.0}, {**out}, {"sqnr_db": 40.0, "rmse_scale": 0.1}]
-    assert sorted(rows, key=_sort_key)[0] is rows[1]
+
+    def row(metrics: dict[str, object]) -> LayerRow:
+        full = LayerMetrics.from_dict({**out, "nonfinite": 0, "flagged": False, **metrics})
+        return LayerRow("ADD", 1, "t", 1, "t", "name", 0, (4,), "int8", full, 0.1, 0)
+
+    rows = [
+        row({"sqnr_db": -5.0, "rmse_scale": 3.0}),
+        row({"nonfinite": out["nonfinite"]}),
+        row({"sqnr_db": 40.0, "rmse_scale": 0.1}),
+    ]
+    assert sorted(rows, key=worst_first)[0] is rows[1]

@@ -97,7 +97,7 @@ def _isolated_rows(pair: Path) -> tuple[Any, list[dict[str, Any]]]:
             runs=0,
         )
     )
-    return report, sorted((r for r in report.layers if r.get("isolated")), key=lambda r: r["order"])
+    return report, sorted((r for r in report.layers if r.isolated), key=lambda r: r.order)
 
 
 def test_isolated_max_abs_error_matches_the_quantization_debugger(pair: Path) -> None:
@@ -105,22 +105,26 @@ def test_isolated_max_abs_error_matches_the_quantization_debugger(pair: Path) ->
     report, ours = _isolated_rows(pair)
     assert report.isolated and not report.notes, report.notes
     # every layer the debugger verifies: conv, conv, add, depthwise, mean, dense, softmax
-    assert [r["op_name"] for r in ours] == [r["op_name"] for r in theirs]
+    assert [r.op_name for r in ours] == [r["op_name"] for r in theirs]
     assert len(ours) == 7
     for mine, debugger in zip(ours, theirs, strict=True):
         # The debugger runs on XNNPACK, whose int8 kernels round a few values differently from
         # the reference kernels a per-layer capture needs: a few per cent at most.
-        assert mine["isolated"]["max_abs_error"] == pytest.approx(
+        assert mine.isolated is not None
+        assert mine.isolated.max_abs_error == pytest.approx(
             float(debugger["max_abs_error"]), rel=0.03
-        ), mine["op_name"]
-        assert mine["isolated"]["num_elements"] == float(debugger["num_elements"])
-    add = next(r for r in ours if r["op_name"] == "ADD")
+        ), mine.op_name
+        assert mine.isolated.num_elements == float(debugger["num_elements"])
+    add = next(r for r in ours if r.op_name == "ADD")
     # the accumulated error carries the convolutions' error in: several times the ADD's own
-    assert add["max_abs_error"] > 2 * add["isolated"]["max_abs_error"]
+    assert add.isolated is not None
+    assert add.metrics.max_abs_error > 2 * add.isolated.max_abs_error
 
 
 def test_isolated_error_equals_the_debug_model_on_the_same_kernels(pair: Path) -> None:
     """The debugger's own debug model on the reference kernels: equal to float rounding."""
     expected = [float(v) for v in (pair / "reference_kernels.txt").read_text().split()]
     _, ours = _isolated_rows(pair)
-    assert [r["isolated"]["max_abs_error"] for r in ours] == pytest.approx(expected, rel=1e-5)
+    assert [r.isolated.max_abs_error for r in ours if r.isolated] == pytest.approx(
+        expected, rel=1e-5
+    )

@@ -72,15 +72,16 @@ def test_float32_vs_int8_io_has_a_row_for_every_quantized_activation(
     assert r.failed is None and r.samples == 64
     expected = quantized_activations(fixture_path("cnn.int8-io"))
     assert len(expected) == 7
-    assert {row["tensor_idx"] for row in r.layers} >= expected
+    assert {row.tensor_idx for row in r.layers} >= expected
     assert r.tensors["quantized_in_test"] == r.tensors["quantized_matched"] == len(expected)
     for row in r.layers:
-        assert all(k in row for k in (*LAYER_METRICS, "rmse_scale", "cosine", "sqnr_db"))
-        assert row["num_elements"] == float(np.prod(row["shape"]))
-        assert row["scale"] is not None and row["rmse_scale"] is not None
-    sqnr = [row["sqnr_db"] for row in r.layers]
+        flat = row.to_dict()  # the JSON row carries the debugger's metrics and ours
+        assert all(k in flat for k in (*LAYER_METRICS, "rmse_scale", "cosine", "sqnr_db"))
+        assert row.metrics.num_elements == float(np.prod(row.shape))
+        assert row.scale is not None and row.metrics.rmse_scale is not None
+    sqnr = [row.metrics.sqnr_db for row in r.layers]
     assert sqnr == sorted(sqnr)  # worst first
-    assert sum(row["jump"] for row in r.layers) <= 1
+    assert sum(row.jump for row in r.layers) <= 1
     assert r.b.backend["resolver"] == "BUILTIN_WITHOUT_DEFAULT_DELEGATES"  # captured delegate-free
     assert r.b.latency_backend["resolver"] == "AUTO"  # timed as shipped
 
@@ -110,8 +111,8 @@ def test_float32_vs_int8_with_float_io_matches_through_quantize_and_position() -
         )
     )
     expected = quantized_activations(fixture_path("cnn.int8"))
-    assert {row["tensor_idx"] for row in r.layers} >= expected
-    how = {row["tensor_name"]: row["matched_by"] for row in r.layers}
+    assert {row.tensor_idx for row in r.layers} >= expected
+    how = {row.tensor_name: row.matched_by for row in r.layers}
     assert how["tfl.quantize"] == "via QUANTIZE"  # the quantized image is the float input
     assert how["StatefulPartitionedCall_1:01"] == "position"  # the int8 SOFTMAX, renamed
 

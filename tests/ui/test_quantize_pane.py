@@ -18,7 +18,7 @@ from ui.ui_testlib import FIXTURES, fixture_path, press, ready, run, running, se
 
 from tflite_inspect.model import open_model
 from tflite_inspect.quantize import EXTRA_MISSING
-from tflite_inspect.ui.app import create_app
+from tflite_inspect.ui.app import InspectApp, create_app
 from tflite_inspect.ui.data.quantize_support import default_outdir, variant_target
 from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
 from tflite_inspect.ui.screens.main import MainScreen
@@ -48,7 +48,7 @@ def status(app: Any) -> str:
     return str(app.screen.query_one("#quantize-status", Label).render())
 
 
-def pane(app: Any) -> QuantizeView:
+def pane(app: InspectApp) -> QuantizeView:
     return app.screen.query_one(QuantizeView)
 
 
@@ -67,12 +67,13 @@ def test_a_quantized_model_is_sent_to_its_float_model() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.int8")) as (app, pilot):
             await press(pilot, "0")
+            assert isinstance(app.screen, MainScreen)
             assert app.screen.active_view == "quantize"
             assert "already quantized" in status(app)
             assert "open the float model to quantize it" in status(app)
             assert not app.screen.query("#quantize-start")  # no form to fill in
             await press(pilot, "ctrl+r")  # nothing to start
-            assert not app.workers._workers  # type: ignore[attr-defined]
+            assert not app.workers._workers
 
     run(go())
 
@@ -166,13 +167,16 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             )
             labels = [c.label for c in source.columns]
             assert "iso dB" in labels and "acc dB" in labels
-            assert source.layers[0].sort_sqnr == source.layers[0].isolated["sqnr_db"]
+            assert source.layers[0].isolated is not None
+            assert source.layers[0].sort_sqnr == source.layers[0].isolated.sqnr_db
             assert "this op alone on the quantized model's inputs" in source.legend
             assert "carried from the model input up to this tensor" in source.legend
+            assert app.session is not None
             sg = app.session.model.main_subgraph
+            assert sg is not None
             for layer in source.layers:  # each row names the float op writing its tensor
                 if layer.op is not None:
-                    assert layer.row["reference_idx"] in sg.operators[layer.op].outputs
+                    assert layer.row.reference_idx in sg.operators[layer.op].outputs
             # the depth plot has one bar per op's layer, the marker on the cursor's layer
             plot = app.screen.query_one("#quantize-depth", DepthPlot)
             assert len(plot.first) == sum(layer.op is not None for layer in source.layers)
@@ -199,13 +203,14 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
                 default_outdir(model), model, "static-int8", (worst.op,)
             )
             with open_model(second.result.path) as m:
+                assert m.main_subgraph is not None
                 out = m.main_subgraph.operators[worst.op].outputs[0]
                 assert m.main_subgraph.tensors[out].dtype == "float32"
             # a tensor of the float op the variant converts again shows as 'op→QUANTIZE'
             layers = layers_table.source
             assert isinstance(layers, LayerSource)
             for i, layer in enumerate(layers.layers):
-                name = layer.row["op_name"]
+                name = layer.row.op_name
                 if layer.op is not None and name in ("QUANTIZE", "DEQUANTIZE"):
                     assert layers.cells(i)[1] == f"{layer.op}→{name}"
             rows = app.screen.query_one("#quantize-variants", VirtualTable).source
@@ -215,6 +220,7 @@ def test_static_int8_per_layer_keep_worst_float_and_rerun(model: Path) -> None:
             a, b = first.worst_output_sqnr, second.worst_output_sqnr
             assert a is not None and b is not None and math.isfinite(a)
             assert cells[6] == f"{b - a:+.2f}"
+            assert second.result.size is not None and first.result.size is not None
             spent = second.result.size - first.result.size
             if spent > 0:
                 assert cells[7] == f"{(b - a) / (spent / 1024):+.2f}"
@@ -244,6 +250,7 @@ def test_open_a_variant_then_close_it_and_compare_it(model: Path) -> None:
             await pilot.pause(0.2)
             await settle(pilot)
             assert isinstance(app.screen, MainScreen) and app.session is not float_session
+            assert app.session is not None and app.session.model.path is not None
             assert Path(app.session.model.path) == path
             await press(pilot, "f3")
             assert app.session is float_session and app.screen.session is float_session

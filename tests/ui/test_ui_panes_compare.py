@@ -4,15 +4,18 @@ a layer row jumping to the op of the open model, and a change of interpreter sta
 
 from __future__ import annotations
 
+import math
 import shutil
 from pathlib import Path
 
-from textual.widgets import Checkbox, Select
+from textual.widgets import Checkbox, Input, Select
 from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
+from tflite_inspect.analysis.layers import LayerMetrics, LayerRow
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.data.history import Location
 from tflite_inspect.ui.data.siblings import counterpart, name_score, siblings
+from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.compare import CompareView
 from tflite_inspect.ui.widgets.link_list import LinkList
 
@@ -112,7 +115,8 @@ def test_per_layer_checkbox_reads_without_colour() -> None:
 def test_keys_typed_in_the_form_stay_there_and_escape_leaves_a_field() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
-            screen = app.screen
+            assert isinstance(app.screen, MainScreen)
+            screen: MainScreen = app.screen
             await press(pilot, "8")
             view = screen.query_one(CompareView)
             for field in ("#compare-per-layer", "#compare-sibling", "#compare-path"):
@@ -121,7 +125,7 @@ def test_keys_typed_in_the_form_stay_there_and_escape_leaves_a_field() -> None:
                 assert screen.active_view == "compare", field
                 assert app.is_running and app.screen is screen, field
                 assert app.focused is view.query_one(field)
-            assert view.query_one("#compare-path").value == "3q"  # typed, then z rubbed out
+            assert view.query_one("#compare-path", Input).value == "3q"  # typed, then z rubbed out
             await press(pilot, "escape")
             assert app.focused is view.query_one("#compare-start")  # no results yet
             await press(pilot, "3")  # out of the form, the number keys switch views again
@@ -152,14 +156,14 @@ def test_inputs_file_uses_all_its_samples_and_per_layer_states_the_interpreter_c
         async with running(fixture_path("cnn.int8")) as (app, pilot):
             await press(pilot, "8")
             view = app.screen.query_one(CompareView)
-            view.query_one("#compare-inputs").value = str(FIXTURES / "cnn_eval.npz")
+            view.query_one("#compare-inputs", Input).value = str(FIXTURES / "cnn_eval.npz")
             await press(pilot, "ctrl+r")
             assert view.report.samples == 64
             text = view.results.plain_text()
             assert "over 64 samples" in text and "top-1 accuracy" in text
             assert "interpreter changed" not in text
             view.query_one("#compare-per-layer", Checkbox).value = True
-            view.query_one("#compare-samples").value = "4"
+            view.query_one("#compare-samples", Input).value = "4"
             await press(pilot, "ctrl+r")
             assert view.report.samples == 4
             text = view.results.plain_text()
@@ -173,6 +177,7 @@ def test_float32_vs_float16_per_layer_and_jump_to_operators() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
             screen = app.screen
+            assert isinstance(screen, MainScreen)
             await press(pilot, "8")
             select = screen.query_one("#compare-sibling", Select)
             select.value = str(FIXTURES / "cnn.float16.tflite")
@@ -197,6 +202,7 @@ def test_float32_vs_float16_per_layer_and_jump_to_operators() -> None:
             assert isinstance(target, Location)
             # the row's producer in the open model
             if target.view == "ops":
+                assert app.session is not None and target.index is not None
                 op = app.session.op(0, target.index)
                 assert op is not None
             await press(pilot, "enter")
@@ -209,27 +215,46 @@ def test_float32_vs_float16_per_layer_and_jump_to_operators() -> None:
     run(go())
 
 
+def _row(reference_idx: int, reference_name: str, tensor_idx: int = -1, name: str = "") -> LayerRow:
+    """A per-layer row that only says which tensors it is about."""
+    nan = math.nan
+    metrics = LayerMetrics(0.0, nan, nan, nan, nan, nan, None, nan, 0, False)
+    return LayerRow(
+        "ADD",
+        tensor_idx,
+        name,
+        reference_idx,
+        reference_name,
+        "name",
+        0,
+        (),
+        "int8",
+        metrics,
+        None,
+        None,
+    )
+
+
 def test_layer_rows_map_to_producer_ops() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
             await press(pilot, "8")
             view = app.screen.query_one(CompareView)
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             for op in sg.operators:
                 for out in op.outputs:
                     t = sg.tensor(out)
-                    row = {"reference_idx": out, "reference_name": t.name, "tensor_name": t.name}
+                    assert t is not None
+                    row = _row(out, t.name, name=t.name)
                     assert view.layer_location(row) == Location("ops", 0, op.index)
             first_input = sg.inputs[0]
-            row = {"reference_idx": first_input, "reference_name": sg.tensor(first_input).name}
+            first = sg.tensor(first_input)
+            assert first is not None
+            row = _row(first_input, first.name)
             assert view.layer_location(row) == Location("tensors", 0, first_input)
             view.swapped = True  # the open model is B: its tensor of the row
-            row = {
-                "tensor_idx": first_input,
-                "tensor_name": sg.tensor(first_input).name,
-                "reference_idx": 999,
-                "reference_name": "elsewhere",
-            }
+            row = _row(999, "elsewhere", first_input, first.name)
             assert view.layer_location(row) == Location("tensors", 0, first_input)
 
     run(go())

@@ -9,14 +9,12 @@ errors are `test - reference` after dequantizing, as in TFLite's NumericVerify o
   per sample, then averaged with nanmean, as the debugger does) plus SQNR and cosine.
 - `match_activations` pairs intermediate tensors of the two models by name, then by producer op
   type + position + shape, then through QUANTIZE/DEQUANTIZE to what they convert.
-- `layer_rows` turns matches and stats into rows sorted worst first, with the first layer where
-  the error jumps marked; `layers_csv` / `model_explorer_node_data` export them.
+- `analysis.layers` turns matches and stats into typed rows sorted worst first, with the first
+  layer where the error jumps marked, and exports them.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -40,12 +38,7 @@ __all__ = [
     "OutputStats",
     "cosine",
     "dequantize",
-    "flag_threshold",
-    "layer_metrics",
-    "layer_rows",
-    "layers_csv",
     "match_activations",
-    "model_explorer_node_data",
     "sqnr_db",
     "top1",
 ]
@@ -373,148 +366,3 @@ def match_activations(reference: Sequence[Activation], test: Sequence[Activation
         if source is not None and source.reference.size == t.size:
             found[t.index] = Match(source.reference, t, f"via {t.producer}")
     return sorted(found.values(), key=lambda m: (m.test.order, m.test.index))
-
-
-# -- rows and exports --------------------------------------------------------------------------
-
-
-def _sort_key(row: dict[str, Any]) -> tuple[float, float]:
-    """Worst first: a layer holding NaN/Inf before any finite one."""
-    if row.get("nonfinite"):
-        return (-math.inf, -math.inf)
-    sqnr = row.get("sqnr_db")
-    rmse_scale = row.get("rmse_scale") or 0.0
-    return (math.inf if sqnr is None or math.isnan(sqnr) else sqnr, -rmse_scale)
-
-
-def flag_threshold(dtype: str) -> float | None:
-    """The rmse/scale above which a layer of this activation type is flagged; None for a type
-    the rule does not fit (float)."""
-    if dtype in ("int8", "uint8"):
-        return RMSE_SCALE_FLAG
-    if dtype in ("int16", "uint16"):
-        return RMSE_SCALE_FLAG_16
-    return None
-
-
-def _quant_of(m: Match) -> Activation | None:
-    return m.test if m.test.is_quantized else (m.reference if m.reference.is_quantized else None)
-
-
-def layer_metrics(m: Match, st: LayerStats) -> dict[str, Any]:
-    """`st.result` for the match's quantized side, with `flagged` by `flag_threshold`."""
-    quant = _quant_of(m)
-    metrics = st.result(quant.scales[0] if quant else None)
-    limit = flag_threshold(quant.dtype) if quant else None
-    metrics["flagged"] = bool(
-        limit is not None and metrics["rmse_scale"] is not None and metrics["rmse_scale"] > limit
-    )
-    return metrics
-
-
-def layer_rows(matches: Sequence[Match], stats: dict[int, LayerStats]) -> list[dict[str, Any]]:
-    """One row per match that has statistics (keyed by the test tensor index), worst first (lowest
-    SQNR). `flagged` marks rmse/scale above `flag_threshold` (0.7 steps on 8-bit tensors, the
-    debugger guide's rule of thumb; the same error at 8 bits on 16-bit ones); `jump` marks the first layer in execution order
-    whose SQNR is at least JUMP_DB below the worst of its matched inputs (see `_mark_jump`;
-    QUANTIZE, DEQUANTIZE and subgraph inputs are conversions, never the jump)."""
-    rows: list[dict[str, Any]] = []
-    by_test: dict[int, dict[str, Any]] = {}
-    for m in matches:
-        st = stats.get(m.test.index)
-        if st is None or not st.samples:
-            continue
-        quant = _quant_of(m)
-        scale = quant.scales[0] if quant else None
-        metrics = layer_metrics(m, st)
-        row = {
-            "op_name": m.test.producer or "INPUT",
-            "tensor_idx": m.test.index,
-            "tensor_name": m.test.name,
-            "reference_idx": m.reference.index,
-            "reference_name": m.reference.name,
-            "matched_by": m.how,
-            "order": m.test.order,
-            "shape": list(m.test.shape),
-            "dtype": m.test.dtype,
-            **metrics,
-            "scale": scale,
-            "zero_point": quant.zero_points[0] if quant and quant.zero_points else None,
-            "sqnr_drop_db": None,
-            "jump": False,
-        }
-        rows.append(row)
-        by_test[m.test.index] = row
-    _mark_jump(matches, by_test)
-    rows.sort(key=_sort_key)
-    return rows
-
-
-def _mark_jump(matches: Sequence[Match], by_test: dict[int, dict[str, Any]]) -> None:
-    """Sets `sqnr_drop_db` (worst matched input SQNR minus own SQNR) on each row and `jump` on the
-    first one, in execution order, that drops by JUMP_DB or more from inputs that already carried
-    error (below EXACT_DB). A layer whose inputs are exact is where error *appears*, which every
-    quantized model has; the jump is where it *grows*."""
-    jumped = False
-    for m in matches:  # execution order
-        row = by_test.get(m.test.index)
-        inputs = [by_test[i]["sqnr_db"] for i in m.test.inputs if i in by_test]
-        if row is None or not inputs or math.isnan(row["sqnr_db"]):
-            continue
-        baseline, own = min(inputs), row["sqnr_db"]
-        if math.isinf(baseline) or math.isinf(own):
-            continue
-        row["sqnr_drop_db"] = baseline - own
-        if (
-            not jumped
-            and baseline < EXACT_DB
-            and row["sqnr_drop_db"] >= JUMP_DB
-            and m.test.producer
-            and m.test.producer not in CONVERSIONS
-        ):
-            row["jump"] = jumped = True
-
-
-def layers_csv(rows: Sequence[dict[str, Any]]) -> str:
-    """The rows as CSV in the QuantizationDebugger's column order (op_name, tensor_idx, its five
-    metrics, our rmse_scale/cosine/sqnr_db, scale, zero_point, tensor_name), then the isolated
-    metrics (`isolated_*`, empty where none was measured). The unprefixed metrics are the
-    accumulated error."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row in rows:
-        isolated = row.get("isolated") or {}
-        cells = [
-            isolated.get(c[len("isolated_") :]) if c.startswith("isolated_") else row.get(c)
-            for c in CSV_COLUMNS
-        ]
-        writer.writerow(["" if v is None else v for v in cells])
-    return buf.getvalue()
-
-
-def model_explorer_node_data(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """Model Explorer "node data" (GraphNodeData): values keyed by output tensor name. The value is
-    rmse/scale (colour thresholds at 0.35 and the 0.7 flag) when the test tensors are quantized,
-    else the mean squared error on a green-to-red gradient."""
-    rows = [r for r in rows if r["tensor_name"]]
-    quantized = [
-        r for r in rows if r.get("rmse_scale") is not None and math.isfinite(r["rmse_scale"])
-    ]
-    if quantized:
-        return {
-            "results": {r["tensor_name"]: {"value": r["rmse_scale"]} for r in quantized},
-            "thresholds": [
-                {"value": 0.35, "bgColor": "#c8f7c5"},
-                {"value": RMSE_SCALE_FLAG, "bgColor": "#fff3b0"},
-                {"value": 1e30, "bgColor": "#ffb3b3"},
-            ],
-        }
-    return {
-        "results": {
-            r["tensor_name"]: {"value": r["mean_squared_error"]}
-            for r in rows
-            if math.isfinite(r["mean_squared_error"])
-        },
-        "gradient": [{"stop": 0, "bgColor": "#c8f7c5"}, {"stop": 1, "bgColor": "#ffb3b3"}],
-    }

@@ -7,10 +7,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..text.units import duration
 from .common import UserError, print_json, render_table
+
+if TYPE_CHECKING:
+    from ..quantize.selective import Candidate
 
 __all__ = ["register"]
 
@@ -200,9 +203,9 @@ def _text(report: Any) -> str:
     return "\n".join(lines)
 
 
-def _candidate_db(r: dict[str, Any]) -> str:
-    iso = r.get("isolated_sqnr_db")
-    return f"{iso:.1f} dB" if iso is not None else f"~{r['sqnr_drop_db']:+.1f} dB"
+def _candidate_db(r: Candidate) -> str:
+    iso = r.isolated_sqnr_db
+    return f"{iso:.1f} dB" if iso is not None else f"~{r.sqnr_drop_db or 0.0:+.1f} dB"
 
 
 def _ranges(indices: list[int]) -> str:
@@ -269,7 +272,7 @@ def _variants_text(sel: Any) -> str:
 
     candidates = candidates_of(sel.ranking, sel.k)
     worst = ", ".join(
-        f"op {r['op']} {r['opcode']} " + _candidate_db(r) + (" (output)" if r["output"] else "")
+        f"op {r.op} {r.opcode} " + _candidate_db(r) + (" (output)" if r.output else "")
         for r in candidates
     )
     if worst:

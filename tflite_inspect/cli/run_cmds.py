@@ -235,7 +235,7 @@ def _refuse_existing(path: str | None, force: bool) -> None:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from ..analysis.compare import layers_csv, model_explorer_node_data
+    from ..analysis.layers import layers_csv, model_explorer_node_data
     from ..runtime import CompareRequest, InputError, compare_models
     from ..safe_write import write_bytes_safely
     from .preflight import same_inputs

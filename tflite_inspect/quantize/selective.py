@@ -20,17 +20,18 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.layers import LayerRow
 from ..runtime.compare import CompareReport, compare_models
 from ..runtime.request import CompareRequest
 from ..runtime.session import Limits, Progress
 from .job import QuantizeReport, QuantizeRequest, RecipeResult, open_run, start
 from .plan import FloatOp, QuantizeError, float_ops, refuse_target
 
-__all__ = ["SelectiveReport", "Variant", "keep_worst", "worst_path"]
+__all__ = ["Candidate", "SelectiveReport", "Variant", "candidates_of", "keep_worst", "worst_path"]
 
 _SKIP = ("INPUT", "QUANTIZE", "DEQUANTIZE")
 
@@ -73,7 +74,7 @@ class SelectiveReport:
     recipe: str
     k: int
     samples: str = ""
-    ranking: list[dict[str, Any]] = field(default_factory=list)
+    ranking: list[Candidate] = field(default_factory=list)
     variants: list[Variant] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -109,7 +110,7 @@ class SelectiveReport:
             "recipe": self.recipe,
             "k": self.k,
             "samples": self.samples,
-            "ranking": self.ranking,
+            "ranking": [c.to_dict() for c in self.ranking],
             "variants": rows,
             "notes": self.notes,
         }
@@ -131,21 +132,38 @@ def _measure(variant: Variant, cmp: CompareReport) -> None:
     variant.accuracy = cmp.b.accuracy
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A float op that may be kept float: its accumulated SQNR, its isolated one (None where
+    none was measured) and the accumulated SQNR's drop at the op; `output`: it writes a model
+    output."""
+
+    op: int
+    opcode: str
+    sqnr_db: float
+    isolated_sqnr_db: float | None
+    sqnr_drop_db: float | None
+    output: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
 def _rank(
-    layers: list[dict[str, Any]], ops: list[FloatOp], exclude: list[int], outputs: set[str]
-) -> list[dict[str, Any]]:
+    layers: list[LayerRow], ops: list[FloatOp], exclude: list[int], outputs: set[str]
+) -> list[Candidate]:
     """Float ops worst first by their isolated SQNR (the op alone on the quantized model's own
     inputs: what its own quantization costs); where no isolated figure exists, by the drop of
     the accumulated SQNR at the op. `output` marks the ops that produce a model output (tensor
     names in `outputs`)."""
     by_output = {name: op for op in ops for name in op.outputs}
-    ranked = []
+    ranked: list[tuple[float, Candidate]] = []
     for row in layers:
-        op = by_output.get(row.get("reference_name", ""))
-        if op is None or op.index in exclude or row.get("op_name") in _SKIP:
+        op = by_output.get(row.reference_name)
+        if op is None or op.index in exclude or row.op_name in _SKIP:
             continue
-        iso = (row.get("isolated") or {}).get("sqnr_db")
-        drop = row.get("sqnr_drop_db")
+        iso = row.isolated.sqnr_db if row.isolated is not None else None
+        drop = row.sqnr_drop_db
         if iso is not None and not math.isnan(iso):
             score = -iso  # higher is worse; an exact op (inf dB) comes last
         elif drop is not None and math.isfinite(drop):
@@ -154,35 +172,32 @@ def _rank(
             continue
         if not math.isfinite(score):
             score = -math.inf
-        ranked.append(
-            {
-                "op": op.index,
-                "opcode": op.opcode,
-                "sqnr_db": row.get("sqnr_db"),
-                "isolated_sqnr_db": iso,
-                "sqnr_drop_db": drop,
-                "output": bool(outputs & set(op.outputs)),
-                "_score": score,
-            }
+        candidate = Candidate(
+            op.index,
+            op.opcode,
+            row.metrics.sqnr_db,
+            iso,
+            drop,
+            bool(outputs & set(op.outputs)),
         )
-    unique = {r["op"]: r for r in sorted(ranked, key=lambda r: r["_score"])}
-    out = sorted(unique.values(), key=lambda r: -r["_score"])
-    for r in out:
-        del r["_score"]
-    return [r for r in out if r["isolated_sqnr_db"] != math.inf]
+        ranked.append((score, candidate))
+    # one per op (its worst row), worst first
+    unique = {c.op: (score, c) for score, c in sorted(ranked, key=lambda sc: sc[0])}
+    out = [c for _, c in sorted(unique.values(), key=lambda sc: -sc[0])]
+    return [c for c in out if c.isolated_sqnr_db != math.inf]
 
 
-def candidates_of(ranking: list[dict[str, Any]], k: int) -> list[dict[str, Any]]:
+def candidates_of(ranking: list[Candidate], k: int) -> list[Candidate]:
     """The 2K worst by isolated SQNR, then the K whose accumulated SQNR drops most at the op
     (an op can be fine alone and still amplify the error it receives), then the ops that
     produce a model output."""
     picked = ranking[: 2 * k]
     by_drop = sorted(
-        (r for r in ranking if r["sqnr_drop_db"] is not None and math.isfinite(r["sqnr_drop_db"])),
-        key=lambda r: -r["sqnr_drop_db"],
+        (r for r in ranking if r.sqnr_drop_db is not None and math.isfinite(r.sqnr_drop_db)),
+        key=lambda r: -(r.sqnr_drop_db or 0.0),
     )
     picked += [r for r in by_drop if r not in picked][:k]
-    return picked + [r for r in ranking if r["output"] and r not in picked]
+    return picked + [r for r in ranking if r.output and r not in picked]
 
 
 def _trial(
@@ -195,11 +210,11 @@ def _trial(
     return trial
 
 
-def _units(candidates: list[dict[str, Any]], ops: list[FloatOp]) -> list[list[int]]:
+def _units(candidates: list[Candidate], ops: list[FloatOp]) -> list[list[int]]:
     """Each candidate alone, and each candidate with a candidate that reads its output: a pair
     like FULLY_CONNECTED -> SOFTMAX only helps together (alone, the other re-quantizes the
     tensor between them)."""
-    picked = [c["op"] for c in candidates]
+    picked = [c.op for c in candidates]
     pairs = [
         [a, b]
         for a in picked

@@ -24,11 +24,10 @@ from ..analysis.compare import (
     LayerStats,
     Match,
     OutputStats,
-    layer_metrics,
-    layer_rows,
     match_activations,
     top1,
 )
+from ..analysis.layers import LayerRow, layer_metrics, layer_rows
 from ..analysis.saturation import RangeHistogram
 from .inputs import InputError, Samples, load_samples, random_samples
 from .isolated import Isolator
@@ -67,8 +66,9 @@ class Side:
 
 @dataclass
 class CompareReport:
-    """Everything `compare_models` measured. `outputs` and `layers` are plain dict rows (see
-    analysis.compare for their keys); `tensors` counts what per-layer matching found."""
+    """Everything `compare_models` measured. `outputs` are plain dict rows (see
+    analysis.compare.OutputStats for their keys), `layers` typed rows (analysis.layers);
+    `tensors` counts what per-layer matching found."""
 
     a: Side
     b: Side
@@ -77,7 +77,7 @@ class CompareReport:
     per_layer: bool = False
     isolated: bool = False
     outputs: list[dict[str, Any]] = field(default_factory=list)
-    layers: list[dict[str, Any]] = field(default_factory=list)
+    layers: list[LayerRow] = field(default_factory=list)
     tensors: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
 
@@ -108,7 +108,7 @@ class CompareReport:
             "isolated": self.isolated,
             "ratios": self.ratios(),
             "outputs": self.outputs,
-            "layers": self.layers,
+            "layers": [row.to_dict() for row in self.layers],
             "tensors": self.tensors,
             "notes": self.notes,
         }
@@ -241,16 +241,13 @@ class _Comparison:
         by_test = {m.test.index: m for m in self.matches}
         state = self.isolation.state if self.isolation else None
         for row in report.layers:
-            hist = self.histograms.get(row["tensor_idx"])
-            row["histogram"] = hist.result() if hist is not None and hist.count else None
-            iso = state.stats.get(row["tensor_idx"]) if state else None
-            row["isolated"] = (
-                layer_metrics(by_test[row["tensor_idx"]], iso)
-                if iso is not None and iso.samples
-                else None
-            )
-            if state is not None and row["isolated"] is None:
-                row["isolated_skipped"] = state.skipped.get(row["tensor_idx"], "not measured")
+            hist = self.histograms.get(row.tensor_idx)
+            row.histogram = hist.result() if hist is not None and hist.count else None
+            iso = state.stats.get(row.tensor_idx) if state else None
+            if iso is not None and iso.samples:
+                row.isolated = layer_metrics(by_test[row.tensor_idx], iso)
+            elif state is not None:
+                row.isolated_skipped = state.skipped.get(row.tensor_idx, "not measured")
         if self.data.labels is not None and done:
             report.a.accuracy = report.a._hits / done
             report.b.accuracy = report.b._hits / done

@@ -7,6 +7,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..analysis.compare import JUMP_DB, RMSE_SCALE_FLAG, RMSE_SCALE_FLAG_16
+from ..analysis.layers import LayerRow, isolated_first
 from .table import render_table
 from .units import duration
 
@@ -16,7 +17,6 @@ if TYPE_CHECKING:
 __all__ = [
     "ISOLATED_LEGEND",
     "LAYER_LEGEND",
-    "isolated_first",
     "backend_change",
     "backend_text",
     "class_scores",
@@ -258,10 +258,10 @@ ISOLATED_LEGEND = (
 )
 
 
-def _mark(row: dict[str, Any], flagged: bool) -> str:
+def _mark(row: LayerRow, flagged: bool) -> str:
     return (
-        ("!" if row.get("nonfinite") else "")
-        + ("^" if row["jump"] else "")
+        ("!" if row.metrics.nonfinite else "")
+        + ("^" if row.jump else "")
         + ("*" if flagged else "")
     )
 
@@ -270,20 +270,11 @@ def _short(name: str) -> str:
     return name if len(name) <= 48 else name[:45] + "..."
 
 
-def isolated_first(row: dict[str, Any]) -> tuple[int, float]:
-    """Sort key: rows with an isolated figure first, worst isolated SQNR first."""
-    iso = row.get("isolated")
-    if not iso:
-        return (1, 0.0)
-    sqnr = iso.get("sqnr_db")
-    return (0, math.inf if sqnr is None or math.isnan(sqnr) else sqnr)
-
-
 def layers_text(r: CompareReport, top: int) -> list[str]:
     """The per-layer table: with isolated figures, both kinds side by side, worst isolated SQNR
     first (the op whose own quantization costs most); else the accumulated ones."""
     t = r.tensors
-    measured = sum(1 for row in r.layers if row.get("isolated"))
+    measured = sum(1 for row in r.layers if row.isolated is not None)
     head = (
         f"per-layer: {t.get('matched', 0)} of {t.get('test_activations', 0)} tensors of B "
         f"matched ({t.get('quantized_matched', 0)} of {t.get('quantized_in_test', 0)} "
@@ -293,19 +284,19 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
         layers = sorted(r.layers, key=isolated_first)
         rows: list[tuple[Any, ...]] = []
         for row in layers[:top]:
-            iso = row.get("isolated") or {}
+            iso, acc = row.isolated, row.metrics
             rows.append(
                 (
-                    _mark(row, bool(iso.get("flagged"))),
-                    row["op_name"],
-                    row["tensor_idx"],
-                    num(iso.get("sqnr_db"), 4),
-                    num(iso.get("max_abs_error")),
-                    num(iso.get("rmse_scale"), 3),
-                    num(row["sqnr_db"], 4),
-                    num(row["max_abs_error"]),
-                    num(row["rmse_scale"], 3),
-                    _short(row["tensor_name"]),
+                    _mark(row, iso is not None and iso.flagged),
+                    row.op_name,
+                    row.tensor_idx,
+                    num(iso.sqnr_db if iso else None, 4),
+                    num(iso.max_abs_error if iso else None),
+                    num(iso.rmse_scale if iso else None, 3),
+                    num(acc.sqnr_db, 4),
+                    num(acc.max_abs_error),
+                    num(acc.rmse_scale, 3),
+                    _short(row.tensor_name),
                 )
             )
         out = [
@@ -331,15 +322,15 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
     else:
         rows = [
             (
-                _mark(row, row["flagged"]),
-                row["op_name"],
-                row["tensor_idx"],
-                num(row["max_abs_error"]),
-                num(row["mean_squared_error"]),
-                num(row["rmse_scale"], 3),
-                num(row["cosine"], 6),
-                num(row["sqnr_db"], 4),
-                _short(row["tensor_name"]),
+                _mark(row, row.metrics.flagged),
+                row.op_name,
+                row.tensor_idx,
+                num(row.metrics.max_abs_error),
+                num(row.metrics.mean_squared_error),
+                num(row.metrics.rmse_scale, 3),
+                num(row.metrics.cosine, 6),
+                num(row.metrics.sqnr_db, 4),
+                _short(row.tensor_name),
             )
             for row in r.layers[:top]
         ]

@@ -15,10 +15,12 @@ same under NO_COLOR. A block takes the mark of its worst op.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from ...analysis.layers import LayerRow
 from ...analysis.quantmode import op_precision, quantization_summary
 
 __all__ = ["OVERLAYS", "Mark", "Overlay", "block_mark", "overlay_marks"]
@@ -101,16 +103,16 @@ def _targets(sg: Any, report: Any) -> Overlay:
     return _overlay("targets", marks, f"targets: ✗ the targets that cannot run the op ({how})")
 
 
-def _error(sg: Any, report: Any, op_of: Callable[[dict[str, Any]], int | None]) -> Overlay:
+def _error(sg: Any, report: Any, op_of: Callable[[LayerRow], int | None]) -> Overlay:
     if report is None or not getattr(report, "per_layer", False) or not report.layers:
         return _overlay("error", {}, "error: no per-layer compare yet (8 Compare, per-layer on)")
     marks: dict[int, Mark] = {}
     for row in report.layers:
         op = op_of(row)
-        sqnr = row.get("sqnr_db")
-        if op is None or not isinstance(sqnr, (int, float)):
+        sqnr = row.metrics.sqnr_db
+        if op is None or math.isnan(sqnr):
             continue
-        text = f"{sqnr:.0f}dB" + ("*" if row.get("flagged") else "")
+        text = f"{sqnr:.0f}dB" + ("*" if row.metrics.flagged else "")
         severity = "bad" if sqnr < 15 else "warn" if sqnr < 30 else "good"
         old = marks.get(op)
         if old is None or _RANK[severity] > _RANK[old.severity]:
@@ -130,7 +132,7 @@ def overlay_marks(
     *,
     check_report: Any = None,
     compare_report: Any = None,
-    op_of: Callable[[dict[str, Any]], int | None] | None = None,
+    op_of: Callable[[LayerRow], int | None] | None = None,
 ) -> Overlay:
     """The overlay `name` (one of OVERLAYS) over subgraph `sg` of `model`."""
     if name == "precision":

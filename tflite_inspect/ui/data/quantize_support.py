@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ...analysis.layers import LayerMetrics, LayerRow
 from ...analysis.quantmode import quantization_summary
 from ...model import Model, ModelError, Subgraph
 from ...quantize import (
@@ -183,37 +184,31 @@ class Layer:
     """A per-layer row of the comparison with the float op that produces its reference tensor
     (`op` None for a model input). `isolated` and `histogram` are None when not measured."""
 
-    row: dict[str, Any]
+    row: LayerRow
     op: int | None
     opcode: str
 
     @property
-    def isolated(self) -> dict[str, Any] | None:
-        value = self.row.get("isolated")
-        return value if isinstance(value, dict) else None
+    def isolated(self) -> LayerMetrics | None:
+        return self.row.isolated
 
     @property
     def histogram(self) -> dict[str, Any] | None:
-        value = self.row.get("histogram")
-        return value if isinstance(value, dict) else None
+        return self.row.histogram
 
     @property
     def sort_sqnr(self) -> float:
         """Isolated SQNR when measured, else the accumulated one; unknown sorts last."""
-        iso = self.isolated
-        value = iso.get("sqnr_db") if iso is not None else None
-        if value is None:
-            value = self.row.get("sqnr_db")
-        return value if isinstance(value, (int, float)) and not math.isnan(value) else math.inf
+        value = (self.row.isolated or self.row.metrics).sqnr_db
+        return math.inf if math.isnan(value) else value
 
 
-def float_producer(row: dict[str, Any], sg: Subgraph) -> tuple[int, str] | None:
+def float_producer(row: LayerRow, sg: Subgraph) -> tuple[int, str] | None:
     """(op index, opcode) of the float model's op that writes the row's reference tensor,
     found by `reference_idx`, then by name when the index names another tensor; None for an
     input or a constant."""
-    index = row.get("reference_idx")
-    tensor = sg.tensor(index) if isinstance(index, int) else None
-    name = row.get("reference_name") or row.get("tensor_name")
+    index, name = row.index("reference")
+    tensor = sg.tensor(index)
     if tensor is None or (name and tensor.name != name):
         tensor = next((t for t in sg.tensors if name and t.name == name), tensor)
     if tensor is None or tensor.producer is None:
@@ -230,11 +225,7 @@ def layers(report: CompareReport | None, sg: Subgraph | None) -> list[Layer]:
     out = []
     for row in report.layers:
         found = float_producer(row, sg)
-        out.append(
-            Layer(
-                row, found[0] if found else None, found[1] if found else str(row.get("op_name", ""))
-            )
-        )
+        out.append(Layer(row, found[0] if found else None, found[1] if found else row.op_name))
     return sorted(out, key=lambda layer: layer.sort_sqnr)
 
 

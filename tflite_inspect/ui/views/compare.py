@@ -30,7 +30,6 @@ from ...text.run import (
     LAYER_LEGEND,
     backend_change,
     compare_text,
-    isolated_first,
     num,
 )
 from ..data.history import Location
@@ -41,6 +40,8 @@ from .run import outcome_lines, parse_count, table_aware_lines
 from .tool_pane import ToolPane, heading
 
 if TYPE_CHECKING:
+    from ...analysis.layers import LayerRow
+    from ...runtime import CompareReport
     from ...runtime.request import CompareRequest
 
 __all__ = ["CompareView", "siblings"]
@@ -318,7 +319,9 @@ class CompareView(ToolPane):
             lines += self.layer_lines(report)
         return lines
 
-    def layer_lines(self, report: Any) -> list[Line]:
+    def layer_lines(self, report: CompareReport) -> list[Line]:
+        from ...analysis.layers import isolated_first
+
         t = report.tensors
         lines = [
             heading(
@@ -326,13 +329,13 @@ class CompareView(ToolPane):
                 "tensors of B matched, worst first (enter: op in Operators)"
             )
         ]
-        jump = next((r for r in report.layers if r["jump"]), None)
+        jump = next((r for r in report.layers if r.jump), None)
         if jump is not None:
             lines.append(
                 Line(
                     Text.assemble(
                         ("first jump: ", "bold"),
-                        f"{jump['op_name']} tensor {jump['tensor_idx']} {jump['tensor_name'][:40]}",
+                        f"{jump.op_name} tensor {jump.tensor_idx} {jump.tensor_name[:40]}",
                     ),
                     self.layer_location(jump),
                 )
@@ -341,7 +344,7 @@ class CompareView(ToolPane):
             lines.append(
                 Line(Text("first jump: none (no layer's SQNR drops 10 dB below its inputs')"))
             )
-        isolated = any(r.get("isolated") for r in report.layers)
+        isolated = any(r.isolated is not None for r in report.layers)
         rows = sorted(report.layers, key=isolated_first) if isolated else report.layers
         if isolated:
             lines.append(Line(Text(ISOLATED_LEGEND, style="dim")))
@@ -359,24 +362,23 @@ class CompareView(ToolPane):
         head.no_wrap = True
         lines.append(Line(head))
         for row in rows:
-            iso = row.get("isolated") or {}
-            flagged = iso.get("flagged") if isolated else row["flagged"]
-            mark = ("^jump" if row["jump"] else "") + ("*" if flagged else "")
+            iso, acc = row.isolated, row.metrics
+            flagged = (iso is not None and iso.flagged) if isolated else acc.flagged
+            mark = ("^jump" if row.jump else "") + ("*" if flagged else "")
             if isolated:
                 cells = (
-                    f"{num(iso.get('sqnr_db'), 4):>8} {num(row['sqnr_db'], 4):>8} "
-                    f"{num(iso.get('max_abs_error'), 3):>9} "
-                    f"{num(row['max_abs_error'], 3):>9}"
+                    f"{num(iso.sqnr_db if iso else None, 4):>8} {num(acc.sqnr_db, 4):>8} "
+                    f"{num(iso.max_abs_error if iso else None, 3):>9} "
+                    f"{num(acc.max_abs_error, 3):>9}"
                 )
             else:
                 cells = (
-                    f"{num(row['sqnr_db'], 4):>8} {num(row['cosine'], 6):>8} "
-                    f"{num(row['max_abs_error'], 3):>9} {num(row['rmse_scale'], 3):>7}"
+                    f"{num(acc.sqnr_db, 4):>8} {num(acc.cosine, 6):>8} "
+                    f"{num(acc.max_abs_error, 3):>9} {num(acc.rmse_scale, 3):>7}"
                 )
             text = Text(
-                f"{mark:<6}{row['op_name'][:15]:<16}{row['tensor_idx']:>6} {cells}  "
-                f"{row['tensor_name']}",
-                style="bold" if row["jump"] else "",
+                f"{mark:<6}{row.op_name[:15]:<16}{row.tensor_idx:>6} {cells}  {row.tensor_name}",
+                style="bold" if row.jump else "",
             )
             text.no_wrap = True
             lines.append(Line(text, self.layer_location(row)))
@@ -386,7 +388,7 @@ class CompareView(ToolPane):
             lines.append(Line(Text(f"unmatched in B: {names}", style="dim")))
         return lines
 
-    def layer_location(self, row: dict[str, Any]) -> Location | None:
+    def layer_location(self, row: LayerRow) -> Location | None:
         """The op of the open model that produces the row's tensor of that model (A's
         reference tensor, B's when swapped; matched by index, then by name); the tensor itself
         when no op produces it (an input)."""
@@ -394,10 +396,8 @@ class CompareView(ToolPane):
         if sg is None:
             return None
         # the open model is A (the reference) unless swapped
-        side = "tensor" if self.swapped else "reference"
-        index = row.get(f"{side}_idx")
-        tensor = sg.tensor(index) if isinstance(index, int) else None
-        name = row.get(f"{side}_name") or row.get("tensor_name")
+        index, name = row.index("test" if self.swapped else "reference")
+        tensor = sg.tensor(index)
         if tensor is None or (name and tensor.name != name):
             tensor = next((x for x in sg.tensors if name and x.name == name), tensor)
         if tensor is None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.style import Style
 from rich.text import Text
@@ -33,6 +33,9 @@ from ..data.history import Location
 from ..data.session import Session
 from ..messages import Navigate, ReportsWorkerErrors
 from ..widgets.link_list import Line, LinkList
+
+if TYPE_CHECKING:
+    from ...analysis.layers import LayerRow
 
 __all__ = ["BACKGROUND_OPS", "Block", "GraphList", "GraphView"]
 
@@ -410,7 +413,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
             if panes:
                 compare_report = panes[0].report
 
-                def op_of(row: dict[str, object]) -> int | None:
+                def op_of(row: LayerRow) -> int | None:
                     where = panes[0].layer_location(row)
                     return where.index if where is not None and where.view == "ops" else None
 

@@ -34,10 +34,10 @@ def depth_series(
     layer's position) over the ops' layers in execution order (`order`; inputs left out)."""
     ordered = sorted(
         (x for x in layers if x.op is not None),
-        key=lambda x: (x.row.get("order", 0), x.row.get("tensor_idx", 0)),
+        key=lambda x: (x.row.order, x.row.tensor_idx),
     )
-    acc = [x.row.get("sqnr_db") for x in ordered]
-    iso = [(x.isolated or {}).get("sqnr_db") for x in ordered]
+    acc: list[float | None] = [x.row.metrics.sqnr_db for x in ordered]
+    iso: list[float | None] = [x.isolated.sqnr_db if x.isolated else None for x in ordered]
     index = next((i for i, x in enumerate(ordered) if x is selected), None)
     has_iso = any(x.isolated is not None for x in ordered)
     return acc, (iso if has_iso else None), index
@@ -50,10 +50,10 @@ def depth_caption(layer: Layer | None, has_isolated: bool) -> str:
     if layer is None:
         return head
     where = "▲" if layer.op is not None else "(not plotted)"
-    figures = f"acc {_sqnr(layer.row.get('sqnr_db'))}"
+    figures = f"acc {_sqnr(layer.row.metrics.sqnr_db)}"
     iso = layer.isolated
     if iso is not None:
-        figures += f" iso {_sqnr(iso.get('sqnr_db'))}"
+        figures += f" iso {_sqnr(iso.sqnr_db)}"
     legend = f" {FIRST}acc {SECOND}iso {BOTH}both" if has_isolated else " dB"
     return f"SQNR by depth {where} {_label(layer)}\n{figures}{legend}"
 
@@ -85,11 +85,10 @@ def histogram_caption(layer: Layer | None) -> str:
         return "float vs dequantized values of the selected layer"
     hist = layer.histogram
     if hist is None:
-        dtype = str(layer.row.get("dtype", ""))
         why = (
             "the variant keeps this tensor float"
-            if dtype.startswith("float")
-            else layer.row.get("histogram_skipped") or "not recorded"
+            if layer.row.dtype.startswith("float")
+            else "not recorded"
         )
         return f"{_label(layer)}: no histogram\n({why})"
     return (

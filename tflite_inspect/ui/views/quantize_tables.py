@@ -82,7 +82,7 @@ class LayerSource:
             for src in (("iso", "acc") if iso else ("acc",))
         ]
         self._figures = figures
-        """(which measurement, row key) of each figure column, left to right."""
+        """(which measurement, LayerMetrics field) of each figure column, left to right."""
 
     @property
     def legend(self) -> str:
@@ -93,43 +93,33 @@ class LayerSource:
 
     def cells(self, row: int) -> Sequence[Cell]:
         layer = self.layers[row]
-        r = layer.row
-        iso = layer.isolated or {}
+        r, iso, acc = layer.row, layer.isolated, layer.row.metrics
         op = f"{layer.op} {layer.opcode}" if layer.op is not None else "input"
-        if (
-            layer.op is not None
-            and r.get("op_name") in CONVERSIONS
-            and r.get("op_name") != layer.opcode
-        ):
+        if layer.op is not None and r.op_name in CONVERSIONS and r.op_name != layer.opcode:
             # the float op's output, converted again in the variant (an op kept float feeds a
             # QUANTIZE): the figures are the conversion's
-            op = f"{layer.op}→{r['op_name']}"
-        flag = "*" + ("i" if iso.get("flagged") else "") + ("a" if r.get("flagged") else "")
+            op = f"{layer.op}→{r.op_name}"
+        flag = "*" + ("i" if iso is not None and iso.flagged else "") + ("a" if acc.flagged else "")
         cells: list[Cell] = ["F" if layer.op in self.marked else "", op]
         if self.has_isolated:
             cells += [
-                _db(iso.get("sqnr_db")),
-                _db(r.get("sqnr_db")),
-                num(iso.get("max_abs_error"), 3),
-                num(r.get("max_abs_error"), 3),
-                num(iso.get("rmse_scale"), 3),
-                num(r.get("rmse_scale"), 3),
+                _db(iso.sqnr_db if iso else None),
+                _db(acc.sqnr_db),
+                num(iso.max_abs_error if iso else None, 3),
+                num(acc.max_abs_error, 3),
+                num(iso.rmse_scale if iso else None, 3),
+                num(acc.rmse_scale, 3),
             ]
         else:
-            cells += [
-                _db(r.get("sqnr_db")),
-                num(r.get("max_abs_error"), 3),
-                num(r.get("rmse_scale"), 3),
-            ]
-        name = r.get("reference_name") or r.get("tensor_name") or ""
-        cells += [flag if flag != "*" else "", f"{r.get('reference_idx', '')} {name}"]
+            cells += [_db(acc.sqnr_db), num(acc.max_abs_error, 3), num(acc.rmse_scale, 3)]
+        index, name = r.index("reference")
+        cells += [flag if flag != "*" else "", f"{index} {name}"]
         return cells
 
     def sort_key(self, row: int, column: int) -> object:
         """The figures as numbers (a missing one last), F marked first, op and tensor by index,
         the model input before op 0."""
         layer = self.layers[row]
-        r = layer.row
         if column == 0:
             return 0 if layer.op in self.marked else None
         if column == 1:
@@ -137,15 +127,15 @@ class LayerSource:
         figure = column - 2
         if figure < len(self._figures):
             which, key = self._figures[figure]
-            return _value((r if which == "acc" else layer.isolated or {}).get(key))
+            metrics = layer.row.metrics if which == "acc" else layer.isolated
+            return _value(getattr(metrics, key)) if metrics is not None else None
         if column == len(self.columns) - 2:
             return self.cells(row)[column] or None
-        idx = r.get("reference_idx")
-        return idx if isinstance(idx, int) else None
+        return layer.row.reference_idx
 
     def search_text(self, row: int) -> str:
         layer = self.layers[row]
-        return f"{layer.op} {layer.opcode} {layer.row.get('tensor_name', '')}".lower()
+        return f"{layer.op} {layer.opcode} {layer.row.tensor_name}".lower()
 
 
 class VariantSource:
