@@ -1,11 +1,12 @@
 """Fast, still bounds-checked reads of many fields of one table (the hot path of model building),
-beside the reader whose checks it repeats.
+through the reader's own checks.
 
 `Table.get` resolves the field definition and reads the vtable slot on every call; reading the
 dozen fields of 10,000 tensors that way costs most of a second. `Fields` unpacks a table's vtable
-once and reads scalars, scalar vectors and strings straight from the view, with the same checks as
-the reader (offsets non-zero, below 2^31, inside the buffer; lengths checked before anything is
-allocated). Anything else (nested tables, unions) is delegated to `Table.get`.
+once and reads scalars, scalar vectors and strings straight from the view, through the reader's
+checks (offsets non-zero, below 2^31, inside the buffer; lengths checked before anything is
+allocated), so both give the same error for the same damage. Anything else (nested tables,
+unions) is delegated to `Table.get`.
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from __future__ import annotations
 import struct
 from typing import Any
 
-from .errors import FlatBufError
-from .reader import Table
+from .reader import Table, check_vector_length, follow_uoffset, read_string
 from .schema import Table as TableDef
 
 __all__ = ["Fields", "layout"]
 
-_U32 = struct.Struct("<I").unpack_from
 # name -> (slot, kind, scalar unpacker or vector element format, size, default)
 _Layout = dict[str, tuple[int, str, Any, int, Any]]
 # id(table definition) -> (the definition, kept alive so the id is not reused; its layout)
@@ -53,13 +52,15 @@ def _layout(tdef: TableDef) -> _Layout:
 
 
 class Fields:
-    """The fields of one table, read by name. Raises FlatBufError like the reader."""
+    """The fields of one table, read by name. Raises FlatBufError like the reader: the checks
+    are the reader's own (`ByteSource.check`, `follow_uoffset`, `check_vector_length`,
+    `read_string`); only the in-range fast path of a scalar is inlined."""
 
-    __slots__ = ("table_", "view", "size", "pos", "offsets", "layout")
+    __slots__ = ("table_", "src", "view", "size", "pos", "offsets", "layout")
 
     def __init__(self, table: Table) -> None:
         self.table_ = table
-        src = table.src
+        src = self.src = table.src
         self.view = src.view
         self.size = src.size
         self.pos = table.pos
@@ -72,9 +73,9 @@ class Fields:
         offsets = self.offsets
         return offsets[slot] if slot < len(offsets) else 0
 
-    def _error(self, code: str, message: str, start: int, end: int, name: str) -> FlatBufError:
+    def _path(self, name: str) -> str:
         path = self.table_.path
-        return FlatBufError(code, message, start, end, f"{path}.{name}" if path else name)
+        return f"{path}.{name}" if path else name
 
     def has(self, name: str) -> bool:
         return self._off(self.layout[name][0]) != 0
@@ -86,38 +87,9 @@ class Fields:
         if not off:
             return default
         pos = self.pos + off
-        if pos + size > self.size:
-            raise self._error(
-                "OUT_OF_RANGE",
-                f"scalar of {size} bytes at {pos:#x} runs outside the {self.size}-byte buffer",
-                pos,
-                pos + size,
-                name,
-            )
+        if pos + size > self.size:  # ByteSource.check's test, inlined; it raises the error
+            self.src.check(pos, size, self._path(name), "scalar")
         return unpack(self.view, pos)[0]
-
-    def _target(self, name: str, off: int) -> int:
-        at = self.pos + off
-        if at + 4 > self.size:
-            raise self._error(
-                "OUT_OF_RANGE", f"offset at {at:#x} runs outside the buffer", at, at + 4, name
-            )
-        rel = int(_U32(self.view, at)[0])
-        if rel == 0 or rel > 0x7FFFFFFF:
-            raise self._error(
-                "BAD_OFFSET", f"offset {rel:#x} at {at:#x} is invalid", at, at + 4, name
-            )
-        target = at + rel
-        if target + 4 > self.size:
-            raise self._error(
-                "OFFSET_OUT_OF_RANGE",
-                f"offset {rel:#x} at {at:#x} points to "
-                f"{target:#x}, outside the {self.size}-byte buffer",
-                at,
-                at + 4,
-                name,
-            )
-        return target
 
     def ints(self, name: str) -> tuple[Any, ...] | None:
         """A scalar vector as a tuple, None when absent."""
@@ -128,37 +100,20 @@ class Fields:
         off = offsets[slot] if slot < len(offsets) else 0
         if not off:
             return None
-        target = self._target(name, off)
-        n = _U32(self.view, target)[0]
-        if n > (self.size - target - 4) // size:
-            raise self._error(
-                "VECTOR_OUT_OF_RANGE",
-                f"vector of {n} x {size}-byte elements at "
-                f"{target:#x} runs past the end of the buffer",
-                target,
-                target + 4,
-                name,
-            )
+        path = self._path(name)
+        target = follow_uoffset(self.src, self.pos + off, path)
+        n = self.src.u32(target, path)
+        check_vector_length(self.src, target, n, size, path)
         if not n:
             return ()
         return struct.unpack_from(f"<{n}{fmt}", self.view, target + 4)
 
     def string(self, name: str) -> str | None:
-        slot = self.layout[name][0]
-        off = self._off(slot)
+        off = self._off(self.layout[name][0])
         if not off:
             return None
-        target = self._target(name, off)
-        n = _U32(self.view, target)[0]
-        if n > self.size - target - 4:
-            raise self._error(
-                "OUT_OF_RANGE",
-                f"string of {n} bytes at {target:#x} runs past the end of the buffer",
-                target,
-                target + 4,
-                name,
-            )
-        return bytes(self.view[target + 4 : target + 4 + n]).decode("utf-8", errors="replace")
+        path = self._path(name)
+        return read_string(self.src, follow_uoffset(self.src, self.pos + off, path), path)
 
     def table(self, name: str, tdef: TableDef | None = None) -> Table | None:
         """A table or union member field as a Table (None when absent). For a union, `tdef` is
@@ -172,8 +127,10 @@ class Fields:
             ref = parent.tdef.by_name[name].type.ref
             assert kind == "table" and ref is not None
             tdef = parent.schema.tables[ref]
-        path = f"{parent.path}.{name}" if parent.path else name
-        return Table(parent.src, parent.schema, tdef, self._target(name, off), path)
+        path = self._path(name)
+        return Table(
+            parent.src, parent.schema, tdef, follow_uoffset(self.src, self.pos + off, path), path
+        )
 
     def get(self, name: str) -> Any:
         """Any other field through the reader (None when absent, without a read)."""

@@ -18,7 +18,16 @@ from .schema import Field, FieldType, Schema
 from .schema import Table as TableDef
 from .source import ByteSource
 
-__all__ = ["Table", "Vector", "root", "read_root_offset", "MAX_OFFSET"]
+__all__ = [
+    "MAX_OFFSET",
+    "Table",
+    "Vector",
+    "check_vector_length",
+    "follow_uoffset",
+    "read_root_offset",
+    "read_string",
+    "root",
+]
 
 MAX_OFFSET = 0x7FFFFFFF  # uoffsets must stay below 2^31 (FLATBUFFERS_MAX_BUFFER_SIZE)
 
@@ -52,6 +61,26 @@ def _check_uoffset(src: ByteSource, at: int, off: int, path: str) -> int:
             path,
         )
     return target
+
+
+def follow_uoffset(src: ByteSource, at: int, path: str) -> int:
+    """The absolute target of the uoffset stored at `at`, checked: every offset to a string,
+    vector, table or union member is followed here (by `Table.get` and by `fields.Fields`)."""
+    return _check_uoffset(src, at, src.u32(at, path), path)
+
+
+def check_vector_length(src: ByteSource, pos: int, length: int, elem_size: int, path: str) -> None:
+    """The whole vector of `length` elements at `pos` (after its length word) must fit before
+    any element is read or anything is allocated."""
+    if length > (src.size - pos - 4) // max(elem_size, 1):
+        raise FlatBufError(
+            "VECTOR_OUT_OF_RANGE",
+            f"vector of {length} x {elem_size}-byte elements at {pos:#x} runs past the "
+            f"end of the {src.size}-byte buffer",
+            pos,
+            pos + 4,
+            path,
+        )
 
 
 def root(src: ByteSource, schema: Schema, path: str = "") -> Table:
@@ -140,7 +169,7 @@ class Table:
             return self.src.scalar(ftype.fmt, ftype.size, pos, path)
         if kind == "struct":
             return self._struct(ftype, pos, path)
-        target = _check_uoffset(self.src, pos, self.src.u32(pos, path), path)
+        target = follow_uoffset(self.src, pos, path)
         if kind == "string":
             return read_string(self.src, target, path)
         if kind == "vector":
@@ -220,16 +249,7 @@ class Vector(Sequence[Any]):
         self.path = path
         self.length = src.u32(pos, path)
         self._size = schema.element_size(element)
-        # The whole vector must fit before any element is read or anything is allocated.
-        if self.length > (src.size - pos - 4) // max(self._size, 1):
-            raise FlatBufError(
-                "VECTOR_OUT_OF_RANGE",
-                f"vector of {self.length} x {self._size}-byte elements at {pos:#x} runs past the "
-                f"end of the {src.size}-byte buffer",
-                pos,
-                pos + 4,
-                path,
-            )
+        check_vector_length(src, pos, self.length, self._size, path)
         self._fmt = element.fmt if element.kind == "scalar" else None
 
     @property
