@@ -18,21 +18,13 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/tflite-inspect $(FIXTURE)
 
-test: $(STAMP) corpus
-	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
-	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
-	$(BIN)/mypy tflite_inspect
-	$(BIN)/lint-imports
+test: lint corpus
 	TFLITE_INSPECT_CORPUS=required $(BIN)/python -m pytest
 
 # The fast loop: the same linters, then every test not marked slow, on all cores (pytest-xdist).
 # The real-model corpus is used when .corpus/ holds it, skipped otherwise.
 JOBS ?= auto
-check: $(STAMP)
-	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
-	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
-	$(BIN)/mypy tflite_inspect
-	$(BIN)/lint-imports
+check: lint
 	$(BIN)/python -m pytest -n $(JOBS) -m "not slow" -q
 
 # The core install without TensorFlow, tflite-micro or litert-quantizer (only the run and test
@@ -55,10 +47,13 @@ test-core: $(CORE_STAMP)
 corpus: $(STAMP)
 	$(BIN)/python corpus/fetch.py
 
+# The linters `test` and `check` start with: mypy is strict over the package (pyproject.toml)
+# and over the tests (their helpers import each other from tests/, hence MYPYPATH).
 lint: $(STAMP)
 	$(BIN)/ruff check tflite_inspect tests bench fixtures corpus
 	$(BIN)/ruff format --check tflite_inspect tests bench fixtures corpus fuzz
 	$(BIN)/mypy tflite_inspect
+	MYPYPATH=tests $(BIN)/mypy --strict --explicit-package-bases tests
 	$(BIN)/lint-imports
 
 fixtures: $(STAMP)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -43,15 +45,15 @@ TYPE_NAME = {v: k for k, v in vars(tflite.TensorType).items() if not k.startswit
 
 
 @cache
-def facts(name: str) -> dict:
+def facts(name: str) -> dict[str, Any]:
     """What the properties below look at, read from the flatbuffer."""
     data = (FIXTURES / name).read_bytes()
     model = tflite.Model.GetRootAs(data, 0)
     subgraphs = [model.Subgraphs(i) for i in range(model.SubgraphsLength())]
     buffers = [model.Buffers(i) for i in range(model.BuffersLength())]
 
-    def has_data(buffer) -> bool:
-        return buffer.DataLength() > 0 or buffer.Offset() > 1
+    def has_data(buffer: Any) -> bool:
+        return bool(buffer.DataLength() > 0 or buffer.Offset() > 1)
 
     ops = set()
     for sg in subgraphs:
@@ -81,7 +83,7 @@ def facts(name: str) -> dict:
 
 
 # fixture -> (what it is for, check on its facts)
-PROPERTIES = {
+PROPERTIES: dict[str, tuple[str, Callable[[dict[str, Any]], bool]]] = {
     "cnn.float32.tflite": ("float model", lambda f: f["const_types"] <= {"FLOAT32", "INT32"}),
     "cnn.dynamic.tflite": (
         "INT8 weights, float input/output",
@@ -108,7 +110,7 @@ PROPERTIES = {
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_file_is_a_small_tflite_flatbuffer(name):
+def test_file_is_a_small_tflite_flatbuffer(name: str) -> None:
     path = FIXTURES / name
     assert path.is_file(), f"{name} missing: run fixtures/make_fixtures.py"
     data = path.read_bytes()
@@ -117,18 +119,18 @@ def test_file_is_a_small_tflite_flatbuffer(name):
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_fixture_has_its_property(name):
+def test_fixture_has_its_property(name: str) -> None:
     purpose, check = PROPERTIES[name]
     assert check(facts(name)), f"{name} should have: {purpose}; it has {facts(name)}"
 
 
-def test_every_model_is_covered():
+def test_every_model_is_covered() -> None:
     assert set(PROPERTIES) == set(MODELS)
     on_disk = {p.name for p in FIXTURES.glob("*.tflite")}
     assert on_disk == set(MODELS)
 
 
-def test_cnn_sources_are_present():
+def test_cnn_sources_are_present() -> None:
     for name in ("cnn.keras", "cnn_eval.npz", "cnn_calib.npz"):
         assert (FIXTURES / name).is_file()
         assert (FIXTURES / name).stat().st_size < SIZE_LIMIT
@@ -169,7 +171,7 @@ except Exception as error:
 
 
 @pytest.mark.parametrize("name", MODELS)
-def test_litert_interpreter(name):
+def test_litert_interpreter(name: str) -> None:
     pytest.importorskip("ai_edge_litert.interpreter")
     child = subprocess.run(
         [sys.executable, "-c", RUN_IN_LITERT, str(FIXTURES / name)],

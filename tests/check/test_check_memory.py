@@ -89,6 +89,7 @@ def test_hand_model_matches_tflite_micro(tmp_path) -> None:  # type: ignore[no-u
 def test_fixture_plans_match_tflite_micro(name: str) -> None:
     model = open_fixture(name)
     micro = [r for r in installed_runtimes() if r.name == "tflite-micro"]
+    assert model.path is not None
     (result,) = probe_model(model.path, runtimes=micro, micro=True, timeout_s=120)
     assert result.ok and result.arena is not None, result.message
     assert result.arena.head == estimate_memory(model).arena_bytes

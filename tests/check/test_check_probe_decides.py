@@ -56,6 +56,7 @@ def _micro_arena_used(path: Path) -> int:
     report = check_model(open_model(path), ["micro"])
     v = report.targets["micro"]
     assert v.fits, [f.message for f in v.findings]
+    probe: ProbeResult
     (probe,) = [p for p in report.probes if p.runtime == "tflite-micro"]
     assert probe.ok and probe.arena is not None
     return probe.arena.total

@@ -16,7 +16,7 @@ EXE = str(Path(sys.executable).with_name("tflite-inspect"))
 needs_bash = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
 
-def _script(shell: str, capsys) -> str:
+def _script(shell: str, capsys: pytest.CaptureFixture[str]) -> str:
     assert main(["completion", shell]) == 0
     return capsys.readouterr().out
 
@@ -41,7 +41,7 @@ def _complete(script: Path, cwd: Path, *words: str) -> list[str]:
 
 
 @needs_bash
-def test_bash_script_registers_the_completion():
+def test_bash_script_registers_the_completion() -> None:
     done = subprocess.run(
         [
             "bash",
@@ -58,7 +58,9 @@ def test_bash_script_registers_the_completion():
 
 
 @needs_bash
-def test_bash_completes_commands_options_choices_and_model_paths(tmp_path, capsys):
+def test_bash_completes_commands_options_choices_and_model_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = tmp_path / "complete.bash"
     script.write_text(_script("bash", capsys))
     work = tmp_path / "work"
@@ -83,7 +85,9 @@ def test_bash_completes_commands_options_choices_and_model_paths(tmp_path, capsy
 
 
 @pytest.mark.parametrize("shell", SHELLS)
-def test_every_shell_gets_a_script_naming_every_command(shell, capsys):
+def test_every_shell_gets_a_script_naming_every_command(
+    shell: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = _script(shell, capsys)
     for command in ("summary", "verify", "compare", "quantize", "completion"):
         assert command in script
@@ -91,7 +95,9 @@ def test_every_shell_gets_a_script_naming_every_command(shell, capsys):
 
 
 @pytest.mark.parametrize("shell", [s for s in SHELLS if shutil.which(s)])
-def test_the_shell_itself_accepts_the_script(shell, tmp_path, capsys):
+def test_the_shell_itself_accepts_the_script(
+    shell: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """Each installed shell parses the script without an error (zsh -n, fish -n, tcsh -n...)."""
     script = tmp_path / f"complete.{shell}"
     script.write_text(_script(shell, capsys))
@@ -99,7 +105,7 @@ def test_the_shell_itself_accepts_the_script(shell, tmp_path, capsys):
     assert done.returncode == 0, done.stderr
 
 
-def test_an_unknown_shell_is_one_error(capsys):
+def test_an_unknown_shell_is_one_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["completion", "powershell"])
     assert exit_.value.code == 2
@@ -107,7 +113,9 @@ def test_an_unknown_shell_is_one_error(capsys):
 
 
 @pytest.mark.skipif(shutil.which("fish") is None, reason="fish is not installed")
-def test_fish_completes_commands_and_model_paths(tmp_path, capsys):
+def test_fish_completes_commands_and_model_paths(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     script = tmp_path / "complete.fish"
     script.write_text(_script("fish", capsys))
     work = tmp_path / "work"
@@ -132,7 +140,9 @@ def test_fish_completes_commands_and_model_paths(tmp_path, capsys):
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed")
-def test_zsh_finds_the_script_on_its_fpath(tmp_path, capsys):
+def test_zsh_finds_the_script_on_its_fpath(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     """As the README installs it: a file _tflite-inspect in a folder on $fpath, before compinit."""
     folder = tmp_path / "zfunc"
     folder.mkdir()

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.cli import main
@@ -15,18 +18,18 @@ PREFIX = "model/encoder/block_0/attention/query/projection_"  # 50 characters
 FIXTURES = Path("fixtures")
 
 
-def _write(tmp_path: Path, name: str, model: dict) -> str:
+def _write(tmp_path: Path, name: str, model: dict[str, Any]) -> str:
     path = tmp_path / name
     path.write_bytes(write_model(model))
     return str(path)
 
 
-def _diff(capsys, a: str, b: str, *extra: str) -> tuple[int, str]:
+def _diff(capsys: pytest.CaptureFixture[str], a: str, b: str, *extra: str) -> tuple[int, str]:
     code = main(["diff", a, b, *extra])
     return code, capsys.readouterr().out
 
 
-def _chain(names: list[str], dtype: int = 0, shape: tuple[int, ...] = (1, 4)) -> dict:
+def _chain(names: list[str], dtype: int = 0, shape: tuple[int, ...] = (1, 4)) -> dict[str, Any]:
     model = add_model(operators=len(names))
     tensors = model["subgraphs"][0]["tensors"]
     for i, name in enumerate(names):
@@ -34,7 +37,9 @@ def _chain(names: list[str], dtype: int = 0, shape: tuple[int, ...] = (1, 4)) ->
     return model
 
 
-def test_names_that_differ_past_the_40th_character_are_different_rows(tmp_path, capsys):
+def test_names_that_differ_past_the_40th_character_are_different_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     names = [PREFIX + "alpha_output", PREFIX + "bravo_output"]
     assert names[0][:40] == names[1][:40]
     a = _write(tmp_path, "a.tflite", _chain(names))
@@ -49,7 +54,9 @@ def test_names_that_differ_past_the_40th_character_are_different_rows(tmp_path, 
         assert cell == name or (cell.startswith("…") and name.endswith(cell[1:]))
 
 
-def test_a_renamed_tensor_is_paired_by_position_not_a_shape_change(tmp_path, capsys):
+def test_a_renamed_tensor_is_paired_by_position_not_a_shape_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = _write(tmp_path, "a.tflite", _chain(["add0", "add1"]))
     b = _write(tmp_path, "b.tflite", _chain(["add0", "encoder/sum"]))
     code, out = _diff(capsys, a, b, "--json")
@@ -63,7 +70,9 @@ def test_a_renamed_tensor_is_paired_by_position_not_a_shape_change(tmp_path, cap
     assert "only in" not in text
 
 
-def test_a_renamed_and_reshaped_tensor_is_one_row(tmp_path, capsys):
+def test_a_renamed_and_reshaped_tensor_is_one_row(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     a = _write(tmp_path, "a.tflite", _chain(["add0"]))
     b = _write(tmp_path, "b.tflite", _chain(["sum"], shape=(1, 8)))
     _, text = _diff(capsys, a, b)
@@ -71,7 +80,9 @@ def test_a_renamed_and_reshaped_tensor_is_one_row(tmp_path, capsys):
     assert "renamed to sum" in row and "shape [1,4] -> [1,8]" in row
 
 
-def test_metadata_changes_key_by_key_and_sizes_in_one_unit(capsys):
+def test_metadata_changes_key_by_key_and_sizes_in_one_unit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     a, b = str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.int8-io.tflite")
     _, out = _diff(capsys, a, b, "--json")
     doc = json.loads(out)

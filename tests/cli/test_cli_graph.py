@@ -122,9 +122,9 @@ def test_blocks_hold_every_op_once_in_an_order_that_respects_the_dataflow(path: 
                     assert len(node.ops) >= 2
                     for i in node.ops:
                         name = next(
-                            sg.tensor(o).name
+                            produced.name
                             for o in sg.operators[i].outputs
-                            if o >= 0 and sg.tensor(o) is not None
+                            if o >= 0 and (produced := sg.tensor(o)) is not None
                         )
                         assert "/".join(namespace(name)).startswith(node.block), (node, name)
 

@@ -45,7 +45,7 @@ def _default_shown(action: argparse.Action, text: str) -> bool:
     return "default" in text and any(s in text for s in shown)
 
 
-def test_every_command_has_help_description_and_examples():
+def test_every_command_has_help_description_and_examples() -> None:
     helps = {a.dest: a.help for a in SUB._choices_actions}
     problems = []
     for name in COMMANDS:
@@ -63,7 +63,7 @@ def test_every_command_has_help_description_and_examples():
 
 
 @pytest.mark.parametrize("name", ["", *COMMANDS])
-def test_every_argument_has_help_and_every_option_shows_its_default(name):
+def test_every_argument_has_help_and_every_option_shows_its_default(name: str) -> None:
     parser = SUB.choices[name] if name else PARSER
     problems = []
     for action in _actions(parser):
@@ -78,7 +78,7 @@ def test_every_argument_has_help_and_every_option_shows_its_default(name):
     assert problems == [], f"{name or 'tflite-inspect'}: {problems}"
 
 
-def test_the_walk_catches_a_missing_help_and_a_hidden_default():
+def test_the_walk_catches_a_missing_help_and_a_hidden_default() -> None:
     """The rules above fail on what they are meant to catch."""
     p = argparse.ArgumentParser()
     bare = p.add_argument("model")
@@ -93,7 +93,7 @@ def test_the_walk_catches_a_missing_help_and_a_hidden_default():
     assert _default_shown(hidden, _shown(p, hidden))  # the formatter appends it
 
 
-def test_examples_keep_their_lines_in_the_help(capsys):
+def test_examples_keep_their_lines_in_the_help(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["diff", "-h"])
     out = capsys.readouterr().out
@@ -101,7 +101,7 @@ def test_examples_keep_their_lines_in_the_help(capsys):
     assert "(default: 40)" in out
 
 
-def test_top_level_help_groups_every_command(capsys):
+def test_top_level_help_groups_every_command(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit):
         main(["-h"])
     out = capsys.readouterr().out
@@ -125,7 +125,9 @@ def test_top_level_help_groups_every_command(capsys):
         ["summary", "--json", FIXTURE],
     ],
 )
-def test_json_before_or_after_the_command(argv, capsys):
+def test_json_before_or_after_the_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["kind"] == "summary"
 
@@ -133,7 +135,9 @@ def test_json_before_or_after_the_command(argv, capsys):
 @pytest.mark.parametrize(
     "argv", [["--no-color", "summary", FIXTURE], ["summary", FIXTURE, "--no-color"]]
 )
-def test_no_color_before_or_after_the_command(argv, capsys, monkeypatch):
+def test_no_color_before_or_after_the_command(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     assert main(argv) == 0
     import os
@@ -142,7 +146,9 @@ def test_no_color_before_or_after_the_command(argv, capsys, monkeypatch):
     assert capsys.readouterr().out.startswith(FIXTURE)
 
 
-def test_json_before_a_command_without_json_is_one_error(capsys):
+def test_json_before_a_command_without_json_is_one_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     with pytest.raises(SystemExit) as exit_:
         main(["--json", "graph", FIXTURE])
     assert exit_.value.code == 2
@@ -157,7 +163,7 @@ def test_json_before_a_command_without_json_is_one_error(capsys):
         ["--theme", "nord", FIXTURE],
     ],
 )
-def test_theme_before_or_after_the_command(argv):
+def test_theme_before_or_after_the_command(argv: list[str]) -> None:
     from tflite_inspect.cli import _merge_globals, _with_default_command
 
     args = PARSER.parse_args(_with_default_command(argv, set(COMMANDS)))
@@ -177,7 +183,7 @@ def test_theme_before_or_after_the_command(argv):
         (["--theme", "summary", "m.tflite"], ["ui", "--theme", "summary", "m.tflite"]),
     ],
 )
-def test_the_first_word_decides_the_command(argv, expected):
+def test_the_first_word_decides_the_command(argv: list[str], expected: list[str]) -> None:
     from tflite_inspect.cli import _with_default_command
 
     assert _with_default_command(argv, set(COMMANDS)) == expected

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tflite_inspect.cli import main
 from tflite_inspect.text.options import options_text
 
 
-def _rows(capsys, path: str) -> dict[str, list[str]]:
+def _rows(capsys: pytest.CaptureFixture[str], path: str) -> dict[str, list[str]]:
     assert main(["ops", path]) == 0
     out = capsys.readouterr().out.splitlines()
     header = next(ln for ln in out if ln.startswith("#  opcode"))
@@ -18,7 +20,7 @@ def _rows(capsys, path: str) -> dict[str, list[str]]:
     return rows
 
 
-def test_conv_and_pool_options_are_compact(capsys):
+def test_conv_and_pool_options_are_compact(capsys: pytest.CaptureFixture[str]) -> None:
     rows = _rows(capsys, "fixtures/cnn.int8-io.tflite")
     assert rows["CONV_2D"] == ["VALID s1x1 d1x1 RELU", "VALID s1x1 d1x1 RELU6"]
     assert rows["MAX_POOL_2D"] == ["VALID s2x2 f2x2"]
@@ -26,13 +28,15 @@ def test_conv_and_pool_options_are_compact(capsys):
     assert rows["FULLY_CONNECTED"] == [""]  # default weight format, float bias: nothing to say
 
 
-def test_a_reducer_shows_the_axes_it_reads_from_its_constant_input(capsys):
+def test_a_reducer_shows_the_axes_it_reads_from_its_constant_input(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     rows = _rows(capsys, "fixtures/control_flow.tflite")
     assert rows["SUM"] == ["axes [0]"]
     assert rows["WHILE"] == [""]  # its subgraphs are named by `calls` in the opcode column
 
 
-def test_flags_values_and_quiet_defaults():
+def test_flags_values_and_quiet_defaults() -> None:
     assert (
         options_text(
             {

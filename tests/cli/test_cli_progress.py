@@ -29,7 +29,7 @@ class _Tty(io.StringIO):
         return True
 
 
-def test_a_real_compare_draws_its_phases_on_a_terminal():
+def test_a_real_compare_draws_its_phases_on_a_terminal() -> None:
     pytest.importorskip("ai_edge_litert")
     from tflite_inspect.runtime import CompareRequest, compare_models
 
@@ -44,7 +44,7 @@ def test_a_real_compare_draws_its_phases_on_a_terminal():
     assert "A: invoking" in text and "B: invoking" in text and "4/4" in text
 
 
-def test_convert_stage_events_move_the_bar_and_other_events_do_not():
+def test_convert_stage_events_move_the_bar_and_other_events_do_not() -> None:
     console, out = _terminal()
     with CliProgress(enabled=True, console=console) as bar:
         bar.convert_event(ConvertEvent("stage", "int8", stage="calibrating", done=3, total=10))
@@ -56,7 +56,7 @@ def test_convert_stage_events_move_the_bar_and_other_events_do_not():
     assert "[1/2] float32 verified" in text
 
 
-def test_off_with_json_or_without_a_terminal():
+def test_off_with_json_or_without_a_terminal() -> None:
     assert CliProgress.for_args(argparse.Namespace(json=False), _Tty()).enabled
     assert not CliProgress.for_args(argparse.Namespace(json=True), _Tty()).enabled
     assert not CliProgress.for_args(argparse.Namespace(json=False), io.StringIO()).enabled
@@ -75,7 +75,7 @@ def test_off_with_json_or_without_a_terminal():
         ["check", INT8],
     ],
 )
-def test_piped_output_has_no_progress_text(argv):
+def test_piped_output_has_no_progress_text(argv: list[str]) -> None:
     pytest.importorskip("ai_edge_litert")
     done = subprocess.run([EXE, *argv], capture_output=True, text=True, timeout=300)
     assert done.returncode in (0, 1), done.stderr

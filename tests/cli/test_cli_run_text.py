@@ -4,6 +4,7 @@ unit that reads best, top-k only for outputs that are class scores."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,7 +16,7 @@ from tflite_inspect.text.run import class_scores
 pytest.importorskip("ai_edge_litert")
 
 
-def _run(capsys, path: str, *extra: str) -> str:
+def _run(capsys: pytest.CaptureFixture[str], path: str, *extra: str) -> str:
     assert main(["run", path, "--runs", "5", *extra]) == 0
     return capsys.readouterr().out
 
@@ -24,7 +25,9 @@ def _line(out: str, start: str) -> str:
     return next(ln for ln in out.splitlines() if ln.strip().startswith(start))
 
 
-def test_probabilities_get_top_k_and_latency_has_its_unit(capsys):
+def test_probabilities_get_top_k_and_latency_has_its_unit(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = _run(capsys, "fixtures/cnn.float32.tflite")
     assert _line(out, "signature") == "signature serving_default"
     assert _line(out, "output_0 top-5").startswith("  output_0 top-5 of sample 0 (probabilities): ")
@@ -34,17 +37,19 @@ def test_probabilities_get_top_k_and_latency_has_its_unit(capsys):
     assert all(float(v) < 1000 for _, v, _ in values)  # 1,000 µs would read 1.00 ms
 
 
-def test_quantized_probabilities_get_top_k(capsys):
+def test_quantized_probabilities_get_top_k(capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "fixtures/cnn.int8-io.tflite")
     assert "output_0 top-5 of sample 0 (probabilities)" in out
 
 
-def test_an_output_named_logits_gets_top_k_as_logits(capsys):
+def test_an_output_named_logits_gets_top_k_as_logits(capsys: pytest.CaptureFixture[str]) -> None:
     out = _run(capsys, "fixtures/lstm.tflite")
     assert "logits top-2 of sample 0 (logits)" in out
 
 
-def test_a_reconstruction_is_no_class_score_and_the_signature_is_named(capsys):
+def test_a_reconstruction_is_no_class_score_and_the_signature_is_named(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     out = _run(capsys, "fixtures/signatures.tflite")
     assert _line(out, "signature").startswith("signature decode (also: encode")
     assert "top-" not in out
@@ -53,7 +58,9 @@ def test_a_reconstruction_is_no_class_score_and_the_signature_is_named(capsys):
     assert _line(out, "signature") == "signature encode"
 
 
-def test_a_model_without_signatures_says_subgraph_0_ran(tmp_path, capsys):
+def test_a_model_without_signatures_says_subgraph_0_ran(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "add.tflite"
     path.write_bytes(write_model(add_model()))
     out = _run(capsys, str(path))
@@ -61,13 +68,21 @@ def test_a_model_without_signatures_says_subgraph_0_ran(tmp_path, capsys):
     assert "add0 first values of sample 0:" in out
 
 
-def _summary(shape, dtype="float32", lo=0.0, hi=1.0, mean=0.25, name="out", scale=None):
+def _summary(
+    shape: tuple[int, ...],
+    dtype: str = "float32",
+    lo: float = 0.0,
+    hi: float = 1.0,
+    mean: float = 0.25,
+    name: str = "out",
+    scale: float | None = None,
+) -> OutputSummary:
     return OutputSummary(
         name, name, list(shape), dtype, scale, None, lo, hi, mean, 0.1, [(0, hi), (1, lo)], [hi, lo]
     )
 
 
-def test_the_class_score_rule():
+def test_the_class_score_rule() -> None:
     assert class_scores(_summary((1, 4))) == "probabilities"
     assert class_scores(_summary((1, 4), mean=0.5)) is None  # sums to 2
     assert class_scores(_summary((1, 4), lo=-1.0, mean=0.0)) is None  # negative values

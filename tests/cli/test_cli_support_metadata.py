@@ -42,7 +42,9 @@ def _write(tmp_path: Path, data: bytes, name: str = "m.tflite") -> Path:
     return path
 
 
-def test_summary_shows_normalization_descriptions_and_labels(capsys, tmp_path):
+def test_summary_shows_normalization_descriptions_and_labels(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = _write(tmp_path, classifier_with_metadata(BASE))
     code, out, err = _summary(capsys, path)
     assert code == 0 and not err
@@ -58,7 +60,9 @@ def test_summary_shows_normalization_descriptions_and_labels(capsys, tmp_path):
     assert "TFLITE_METADATA:" not in out  # shown in full, not as a one-line entry
 
 
-def test_summary_sizes_add_up_with_the_appended_files(capsys, tmp_path):
+def test_summary_sizes_add_up_with_the_appended_files(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     path = _write(tmp_path, classifier_with_metadata(BASE))
     _, out, _ = _summary(capsys, path)
     parts = next(line for line in out.splitlines() if line.startswith("size parts"))
@@ -70,7 +74,7 @@ def test_summary_sizes_add_up_with_the_appended_files(capsys, tmp_path):
     assert f"{path.stat().st_size - zip_start:,} B appended files" in parts
 
 
-def test_summary_json(capsys, tmp_path):
+def test_summary_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = _write(tmp_path, classifier_with_metadata(BASE))
     code, out, _ = _summary(capsys, path, "--json")
     doc = json.loads(out)
@@ -89,7 +93,7 @@ def test_summary_json(capsys, tmp_path):
     assert doc["sizes"]["parts"]["appended_files"] == doc["appended_files"]["bytes"]
 
 
-def test_a_model_without_support_metadata(capsys):
+def test_a_model_without_support_metadata(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = _summary(capsys, BASE, "--json")
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
@@ -98,7 +102,7 @@ def test_a_model_without_support_metadata(capsys):
     assert "support " not in text and "appended " not in text
 
 
-def test_damaged_metadata_is_one_line(capsys, tmp_path):
+def test_damaged_metadata_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     meta = bytearray(metadata_buffer(*classifier_tensors()))
     meta[0:4] = (len(meta) + 100).to_bytes(4, "little")
     path = _write(
@@ -112,7 +116,9 @@ def test_damaged_metadata_is_one_line(capsys, tmp_path):
     assert "labels.txt  4 B stored, 2 line(s)" in out  # the zip is still listed
 
 
-def test_zip_bomb_is_refused_in_one_line(capsys, tmp_path):
+def test_zip_bomb_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
     path = _write(
         tmp_path,
@@ -124,7 +130,9 @@ def test_zip_bomb_is_refused_in_one_line(capsys, tmp_path):
     assert len(refused) == 1 and "refused" in refused[0]
 
 
-def test_nothing_from_the_file_reaches_the_terminal_as_control_codes(capsys, tmp_path):
+def test_nothing_from_the_file_reaches_the_terminal_as_control_codes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     evil = "\x1b]0;owned\x07\x1b[2J"
     image = Tensor("image" + evil, "desc" + evil, files=[("lab\x1b[31m.txt", 2, evil)])
     meta = metadata_buffer([image], [], name="n" + evil, description="d" + evil)

@@ -47,7 +47,9 @@ def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
 @pytest.mark.parametrize(
     ("type_", "name"), [(18, "bfloat16"), (21, "float8_e4m3fn"), (22, "float8_e5m2")]
 )
-def test_bfloat16_and_float8_are_printed_and_exported_as_values(tmp_path, capsys, type_, name):
+def test_bfloat16_and_float8_are_printed_and_exported_as_values(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], type_: int, name: str
+) -> None:
     bits = np.asarray(VALUES, dtype=np.float32).astype(getattr(ml_dtypes, name))
     path = _const_model(tmp_path, type_, bits.tobytes(), [4])
     doc = _json(capsys, "weights", str(path), "const", "--npy", str(tmp_path))
@@ -63,7 +65,9 @@ def test_bfloat16_and_float8_are_printed_and_exported_as_values(tmp_path, capsys
     assert "min -2  max 1" in out and "raw          1 -2 0.5 0" in out
 
 
-def test_int4_is_unpacked_and_dequantized(tmp_path, capsys):
+def test_int4_is_unpacked_and_dequantized(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     packed = bytes([0x21, 0xF3])  # 1, 2, 3, -1, low nibble first
     path = _const_model(tmp_path, 17, packed, [4], quantization={"scale": [0.5], "zero_point": [0]})
     item = _json(capsys, "weights", str(path), "const", "--npy", str(tmp_path))["tensors"][0]
@@ -74,7 +78,9 @@ def test_int4_is_unpacked_and_dequantized(tmp_path, capsys):
     assert item["quantization"]["text"] == "s=0.5 zp=0"
 
 
-def test_a_sparse_constant_is_described_and_exported_dense(tmp_path, capsys):
+def test_a_sparse_constant_is_described_and_exported_dense(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "sparse.tflite"
     path.write_bytes(block_model())
     item = _json(capsys, "weights", str(path), "sparse", "--npy", str(tmp_path))["tensors"][0]
@@ -91,7 +97,9 @@ def test_a_sparse_constant_is_described_and_exported_dense(tmp_path, capsys):
     assert tensors[0]["sparsity"]["density"] == 0.75 and "sparsity" not in tensors[1]
 
 
-def test_a_damaged_sparse_constant_is_one_line_not_a_traceback(tmp_path, capsys):
+def test_a_damaged_sparse_constant_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     sp = block_sparsity()
     sp["dim_metadata"][1]["array_indices"] = ("Int32Vector", {"values": [0, 1, 9]})
     path = tmp_path / "bad.tflite"
@@ -103,7 +111,9 @@ def test_a_damaged_sparse_constant_is_one_line_not_a_traceback(tmp_path, capsys)
     assert "sparse, invalid parameters" in capsys.readouterr().out
 
 
-def test_blockwise_quantization_is_in_the_text_and_json_tensors(tmp_path, capsys):
+def test_blockwise_quantization_is_in_the_text_and_json_tensors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model = add_model(operators=1)
     tensors = model["subgraphs"][0]["tensors"]
     tensors[1].update(
@@ -132,7 +142,7 @@ def test_blockwise_quantization_is_in_the_text_and_json_tensors(tmp_path, capsys
     assert item["quantization"]["text"] == "blockwise b=2"
 
 
-def test_the_ui_and_the_cli_share_one_label(tmp_path):
+def test_the_ui_and_the_cli_share_one_label(tmp_path: Path) -> None:
     with open_model(block_model()) as model:
         t = model.subgraphs[0].tensors[0]
         assert quant_brief is fmt_quantization

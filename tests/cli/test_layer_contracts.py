@@ -27,7 +27,7 @@ def _lint(where: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def tree(tmp_path_factory):
+def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not LINT.exists():
         pytest.skip("import-linter is not installed")
     where = tmp_path_factory.mktemp("layers")
@@ -41,13 +41,13 @@ def tree(tmp_path_factory):
     return where
 
 
-def test_the_tree_keeps_every_contract(tree):
+def test_the_tree_keeps_every_contract(tree: Path) -> None:
     proc = _lint(tree)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "0 broken" in proc.stdout
 
 
-def test_a_ui_module_importing_the_cli_breaks_the_layers(tree):
+def test_a_ui_module_importing_the_cli_breaks_the_layers(tree: Path) -> None:
     bad = tree / "tflite_inspect" / "ui" / "reaches_up.py"
     bad.write_text("from ..cli.common import render_table  # noqa\n")
     try:
@@ -58,7 +58,7 @@ def test_a_ui_module_importing_the_cli_breaks_the_layers(tree):
     assert "tflite_inspect.ui.reaches_up -> tflite_inspect.cli.common" in proc.stdout
 
 
-def test_textual_in_the_ui_data_breaks_its_contract(tree):
+def test_textual_in_the_ui_data_breaks_its_contract(tree: Path) -> None:
     bad = tree / "tflite_inspect" / "ui" / "data" / "draws.py"
     bad.write_text("from textual.widgets import Label  # noqa\n")
     try:
@@ -138,7 +138,7 @@ def test_no_import_cycle_inside_the_package() -> None:
     assert _cycles(ROOT) == []
 
 
-def test_the_cycle_check_finds_a_cycle(tree):
+def test_the_cycle_check_finds_a_cycle(tree: Path) -> None:
     a = tree / "tflite_inspect" / "model" / "cycle_a.py"
     b = tree / "tflite_inspect" / "model" / "cycle_b.py"
     a.write_text("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from . import cycle_b\n")

@@ -65,7 +65,7 @@ def venv(dist: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return where
 
 
-def test_build_makes_an_sdist_and_a_wheel_with_the_data_files(dist: Path):
+def test_build_makes_an_sdist_and_a_wheel_with_the_data_files(dist: Path) -> None:
     [sdist] = dist.glob("*.tar.gz")
     [wheel] = dist.glob("*.whl")
     assert sdist.name.startswith("tflite_inspect-") and wheel.name.endswith("-py3-none-any.whl")
@@ -80,7 +80,7 @@ def test_build_makes_an_sdist_and_a_wheel_with_the_data_files(dist: Path):
     assert "tflite-inspect = tflite_inspect.cli:run" in zipfile.ZipFile(wheel).read(entry).decode()
 
 
-def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Path):
+def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Path) -> None:
     model = tmp_path / "model.tflite"
     shutil.copy(REPO / "fixtures" / "cnn.int8-io.tflite", model)
     exe = str(venv / "bin" / "tflite-inspect")
@@ -114,7 +114,9 @@ def test_the_installed_wheel_runs_outside_the_checkout(venv: Path, tmp_path: Pat
     assert completion.returncode == 0, completion.stderr
 
 
-def test_the_core_install_has_no_runtime_and_summary_imports_none(venv: Path, tmp_path: Path):
+def test_the_core_install_has_no_runtime_and_summary_imports_none(
+    venv: Path, tmp_path: Path
+) -> None:
     model = tmp_path / "model.tflite"
     shutil.copy(REPO / "fixtures" / "cnn.float32.tflite", model)
     python = str(venv / "bin" / "python")
@@ -148,7 +150,7 @@ asyncio.run(main())
 """
 
 
-def test_the_installed_wheel_opens_the_ui_first_screen(venv: Path, tmp_path: Path):
+def test_the_installed_wheel_opens_the_ui_first_screen(venv: Path, tmp_path: Path) -> None:
     model = tmp_path / "model.tflite"
     shutil.copy(REPO / "fixtures" / "cnn.int8-io.tflite", model)
     done = _run([str(venv / "bin" / "python"), "-c", UI_PROBE, str(model)], tmp_path, 300)
@@ -156,7 +158,7 @@ def test_the_installed_wheel_opens_the_ui_first_screen(venv: Path, tmp_path: Pat
     assert done.stdout.strip().splitlines()[-1] == "FIRST SCREEN OK", done.stdout[-2000:]
 
 
-def test_the_run_extra_installs_and_runs_the_model(dist: Path, tmp_path: Path):
+def test_the_run_extra_installs_and_runs_the_model(dist: Path, tmp_path: Path) -> None:
     """`pip install 'tflite-inspect[run]'` from the wheel: LiteRT comes with it, `run` works."""
     where = tmp_path / "v"
     assert _run([sys.executable, "-m", "venv", str(where)], tmp_path).returncode == 0

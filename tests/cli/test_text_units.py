@@ -25,11 +25,11 @@ from tflite_inspect.text.units import duration
         (math.nan, "-"),
     ],
 )
-def test_duration_picks_the_unit(ms, text):
+def test_duration_picks_the_unit(ms: float | None, text: str) -> None:
     assert duration(ms) == text
 
 
-def test_the_layer_legend_takes_its_thresholds_from_the_analysis():
+def test_the_layer_legend_takes_its_thresholds_from_the_analysis() -> None:
     assert f"above {RMSE_SCALE_FLAG:g}" in LAYER_LEGEND
     assert f"SQNR {JUMP_DB:g} dB" in LAYER_LEGEND
 

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,7 @@ def tf_sources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., tuple[int, str, str]]:
     """cli(*argv) -> (exit code, stdout, stderr) of `tflite-inspect *argv`, in-process."""
     from tflite_inspect.cli import main
 
@@ -128,7 +129,8 @@ def _litert_runs(paths: list[Path]) -> dict[str, list[str]]:
         env=env,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    return json.loads(proc.stdout)
+    runs: dict[str, list[str]] = json.loads(proc.stdout)
+    return runs
 
 
 def _folder_state(path: Path) -> dict[str, tuple[int, int]]:
@@ -139,12 +141,12 @@ def _folder_state(path: Path) -> dict[str, tuple[int, int]]:
 
 
 @pytest.fixture
-def litert_runs():
+def litert_runs() -> Callable[[list[Path]], dict[str, list[str]]]:
     return _litert_runs
 
 
 @pytest.fixture
-def folder_state():
+def folder_state() -> Callable[[Path], dict[str, tuple[int, int]]]:
     return _folder_state
 
 
@@ -239,7 +241,7 @@ print(json.dumps(report))
 
 
 @pytest.fixture
-def litert_outputs():
+def litert_outputs() -> Callable[[Path, list[Path]], dict[str, list[list[float]]]]:
     """litert_outputs(npz, paths) -> {path: outputs for each row of npz["x"], dequantized}, run
     by LiteRT in a child process."""
 
@@ -253,6 +255,7 @@ def litert_outputs():
             env=env,
         )
         assert proc.returncode == 0, proc.stderr[-3000:]
-        return json.loads(proc.stdout)
+        outputs: dict[str, list[list[float]]] = json.loads(proc.stdout)
+        return outputs
 
     return run

@@ -7,12 +7,13 @@ convert.log. Each conversion runs real TensorFlow in the child, on a tiny model.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tflite_inspect.convert import ConvertJob, ConvertRequest
+from tflite_inspect.convert import ConvertEvent, ConvertJob, ConvertRequest
 
 pytest.importorskip("tensorflow")
 
@@ -31,7 +32,9 @@ def _notes(stdout: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path, tf_sources):
+def test_calibration_failures_name_the_sample_the_input_and_the_op(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, tf_sources: dict[str, Path]
+) -> None:
     # an op that fails on the calibration data: the 5 values of sample 1 do not reshape to 8
     bad = tmp_path / "bad.npz"
     np.savez(bad, x=np.ones((4, 1, 5), "float32"))
@@ -93,10 +96,12 @@ def test_calibration_failures_name_the_sample_the_input_and_the_op(cli, tmp_path
 
 
 @pytest.mark.slow
-def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
+def test_stage_events_count_the_calibration_samples(
+    tmp_path: Path, tf_sources: dict[str, Path]
+) -> None:
     good = tmp_path / "good.npz"
     np.savez(good, x=np.ones((6, 1, 8), "float32"))
-    events = []
+    events: list[ConvertEvent] = []
     request = ConvertRequest(
         tf_sources["rows"], tmp_path / "out", ("float32", "int8"), calibration=good, name="rows"
     )
@@ -111,7 +116,7 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
         (done, total) for stage, variant, done, total in stages if stage == "calibrating"
     ]
     assert calibrating[0] == (0, 6) and calibrating[-1] == (6, 6)  # counted in the child
-    assert [d for d, _ in calibrating] == sorted(d for d, _ in calibrating)
+    assert [d for d, _ in calibrating] == sorted(d for d, _ in calibrating if d is not None)
     order = [s for s, *_ in stages]
     assert order.index("calibrating") > order.index("converting", 2)  # int8's converting
     assert order[-1] == "writing"
@@ -121,7 +126,9 @@ def test_stage_events_count_the_calibration_samples(tmp_path, tf_sources):
 
 
 @pytest.mark.slow
-def test_out_of_memory_under_the_limit_is_its_own_class(cli, tmp_path):
+def test_out_of_memory_under_the_limit_is_its_own_class(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = cli(
         "convert",

@@ -6,11 +6,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import shlex
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
-from tflite_inspect.convert import ConvertJob, ConvertRequest
+from tflite_inspect.convert import ConvertEvent, ConvertJob, ConvertRequest
 from tflite_inspect.convert import _process as process_module
 from tflite_inspect.model import open_model
 
@@ -21,7 +23,7 @@ NEEDS_TF = pytest.mark.skipif(
 )
 
 
-def _no_child(*args, **kwargs):
+def _no_child(*args: Any, **kwargs: Any) -> NoReturn:
     raise AssertionError("the conversion child must not start")
 
 
@@ -34,7 +36,9 @@ def _group_is_gone(pid: int) -> bool:
 
 
 @pytest.mark.slow
-def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_sources):
+def test_flex_op_failure_names_the_op_and_the_retry_converts(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, tf_sources: dict[str, Path]
+) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = cli("convert", tf_sources["det"], "-o", out, "--name", "det")
     assert code == 1
@@ -68,11 +72,14 @@ def test_flex_op_failure_names_the_op_and_the_retry_converts(cli, tmp_path, tf_s
 
 @pytest.mark.slow
 def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
-    cli, tmp_path, monkeypatch, tf_sources
-):
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tf_sources: dict[str, Path],
+) -> None:
     out = tmp_path / "out"
     with monkeypatch.context() as m:  # refused from the file's config: TensorFlow never starts
-        m.setattr(process_module.subprocess, "Popen", _no_child)
+        m.setattr(process_module, "start", _no_child)
         code, stdout, stderr = cli("convert", tf_sources["lambda"], "-o", out, "--variant", "all")
     assert code == 2 and stdout == ""
     assert stderr.count("\n") == 1, stderr
@@ -80,7 +87,7 @@ def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
     assert not out.exists()  # not even convert.log
     out.mkdir()
     with monkeypatch.context() as m:
-        m.setattr(process_module.subprocess, "Popen", _no_child)
+        m.setattr(process_module, "start", _no_child)
         assert cli("convert", tf_sources["lambda"], "-o", out)[0] == 2
     assert list(out.iterdir()) == []
 
@@ -101,8 +108,14 @@ def test_a_lambda_layer_is_refused_before_anything_then_unsafe_converts(
         (lambda d: _write(d / "model.onnx", b""), "unsupported source"),
     ],
 )
-def test_bad_source_exits_2_with_one_line(cli, tmp_path, monkeypatch, make, expected):
-    monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
+def test_bad_source_exits_2_with_one_line(
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    make: Callable[[Path], Path],
+    expected: str,
+) -> None:
+    monkeypatch.setattr(process_module, "start", _no_child)
     src_dir = tmp_path / "src"
     src_dir.mkdir()
     out = tmp_path / "out"
@@ -121,9 +134,13 @@ def _write(path: Path, data: bytes) -> Path:
 @pytest.mark.parametrize("existing", ["cnn.int8.tflite", "variants.json"])
 @NEEDS_TF
 def test_existing_output_refused_before_tf_starts(
-    cli, tmp_path, monkeypatch, folder_state, existing
-):
-    monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    folder_state: Callable[[Path], dict[str, tuple[int, int]]],
+    existing: str,
+) -> None:
+    monkeypatch.setattr(process_module, "start", _no_child)
     out = tmp_path / "out"
     out.mkdir()
     (out / existing).write_bytes(b"keep me")
@@ -137,8 +154,10 @@ def test_existing_output_refused_before_tf_starts(
 
 
 @NEEDS_TF
-def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatch):
-    monkeypatch.setattr(process_module.subprocess, "Popen", _no_child)
+def test_bad_calibration_file_refused_before_tf_starts(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(process_module, "start", _no_child)
     bad = _write(tmp_path / "calib.npz", b"not a zip")
     code, _, stderr = cli(
         "convert",
@@ -159,12 +178,12 @@ def test_bad_calibration_file_refused_before_tf_starts(cli, tmp_path, monkeypatc
 
 @pytest.mark.slow
 @NEEDS_TF
-def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path):
+def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path: Path) -> None:
     out = tmp_path / "out"
     seen: list[str] = []
     pids: list[int] = []
 
-    def on_event(event):
+    def on_event(event: ConvertEvent) -> None:
         seen.append(event.kind)
         if event.kind == "started":
             pids.append(event.data["pid"])
@@ -182,11 +201,11 @@ def test_cancel_kills_the_child_group_and_leaves_no_outputs(tmp_path):
 
 
 @NEEDS_TF
-def test_ctrl_c_while_tf_loads_cleans_up_and_reraises(tmp_path):
+def test_ctrl_c_while_tf_loads_cleans_up_and_reraises(tmp_path: Path) -> None:
     out = tmp_path / "out"
     pids: list[int] = []
 
-    def on_event(event):
+    def on_event(event: ConvertEvent) -> None:
         if event.kind == "started":
             pids.append(event.data["pid"])
         if event.kind == "loading":  # the child is importing TensorFlow

@@ -7,6 +7,7 @@ Each conversion test runs real TensorFlow in the conversion child on a tiny mode
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -30,18 +31,24 @@ def _input_range(path: Path) -> float:
     what calibration measured on the input."""
     with open_model(path) as model:
         main = model.main_subgraph
+        assert main is not None
         tensor = main.tensors[main.inputs[0]]
         if not tensor.is_quantized:  # float input: the QUANTIZE op that consumes it
             op = main.operators[tensor.consumers[0]]
             tensor = main.tensors[op.outputs[0]]
         levels = {"int8": 255, "int16": 32767}[tensor.dtype]  # int16 is symmetric: max |x|
+        assert tensor.quantization is not None
         return tensor.quantization.scales[0] * levels
 
 
 @pytest.mark.slow
 def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
-    cli, tmp_path, outcome_sources, litert_runs, litert_outputs
-):
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    outcome_sources: dict[str, Path],
+    litert_runs: Callable[[list[Path]], dict[str, list[str]]],
+    litert_outputs: Callable[[Path, list[Path]], dict[str, list[list[float]]]],
+) -> None:
     calib = tmp_path / "calib.npz"
     np.savez(calib, data=np.random.default_rng(1).uniform(0, 10, (16, 8)).astype("float32"))
     out = tmp_path / "out"
@@ -124,7 +131,9 @@ def test_keras3_saved_model_converts_all_six_through_the_concrete_function(
 
 
 @pytest.mark.slow
-def test_one_failing_variant_keeps_the_other_five(cli, tmp_path, outcome_sources):
+def test_one_failing_variant_keeps_the_other_five(
+    cli: Callable[..., tuple[int, str, str]], tmp_path: Path, outcome_sources: dict[str, Path]
+) -> None:
     out = tmp_path / "out"
     # two signatures and no serving_default: refused, with the choice, before any variant
     code, stdout, stderr = cli("convert", outcome_sources["waves"], "-o", out, "--name", "w")

@@ -27,7 +27,7 @@ def _stage(stage: str, variant: str | None, done: int, total: int) -> ConvertEve
     return ConvertEvent("stage", variant, {}, 0.0, stage, done, total)
 
 
-def test_stage_line_reads_the_stage_events():
+def test_stage_line_reads_the_stage_events() -> None:
     line = StageLine(("float32", "int8"))
     assert line.progress is None  # TensorFlow starting: an indeterminate bar
     assert line.update(_stage("loading", None, 0, 1)) and line.progress is None
@@ -45,7 +45,7 @@ def test_stage_line_reads_the_stage_events():
 
 
 @pytest.mark.slow
-def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
+def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path: Path) -> None:
     texts: list[tuple[str, float | None]] = []
 
     async def go() -> None:
@@ -109,7 +109,7 @@ def test_the_screen_shows_stages_and_a_bar_not_tensorflow_lines(tmp_path):
     assert progress == sorted(progress)  # the bar only moves forward
 
 
-def test_a_run_where_every_variant_failed_says_how_once_with_its_hint():
+def test_a_run_where_every_variant_failed_says_how_once_with_its_hint() -> None:
     from tflite_inspect.convert import ConvertResult, VariantOutcome
 
     async def go() -> None:

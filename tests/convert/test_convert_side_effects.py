@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,7 +31,7 @@ def _writing_saved_model(path: Path, marker: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_file_writing_init_op_is_refused_and_nothing_runs(tmp_path):
+def test_a_file_writing_init_op_is_refused_and_nothing_runs(tmp_path: Path) -> None:
     from tensorflow.python.saved_model import loader_impl
 
     from tflite_inspect.convert.side_effects import side_effect_ops
@@ -54,19 +55,19 @@ def test_a_file_writing_init_op_is_refused_and_nothing_runs(tmp_path):
     assert not out.exists() or not list(out.glob("*.tflite"))
 
 
-def test_a_plain_keras_saved_model_has_no_side_effects(tmp_path):
+def test_a_plain_keras_saved_model_has_no_side_effects(tmp_path: Path) -> None:
     """The saver's SaveV2 / MergeV2Checkpoints functions are in every TF2 SavedModel but not
     reached by loading or by the serving signature."""
     from tensorflow.python.saved_model import loader_impl
 
     from tflite_inspect.convert.side_effects import side_effect_ops
 
-    class M(tf.Module):
-        def __init__(self):
+    class M(tf.Module):  # type: ignore[name-defined, misc]
+        def __init__(self) -> None:
             self.w = tf.Variable([[1.0, 2.0]])
 
-        @tf.function(input_signature=[tf.TensorSpec([1, 2], tf.float32)])
-        def __call__(self, x):
+        @tf.function(input_signature=[tf.TensorSpec([1, 2], tf.float32)])  # type: ignore[untyped-decorator]
+        def __call__(self, x: Any) -> Any:
             return x * self.w
 
     m = M()

@@ -13,11 +13,13 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import pytest
 
-from tflite_inspect.convert import ConvertJob, ConvertRequest
+from tflite_inspect.convert import ConvertEvent, ConvertJob, ConvertRequest
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -38,7 +40,7 @@ time.sleep(600)
 """
 
 
-def _gone(check, deadline: float = 10.0) -> bool:
+def _gone(check: Callable[..., object], deadline: float = 10.0) -> bool:
     """True once `check()` raises ProcessLookupError (no such process or group)."""
     end = time.monotonic() + deadline
     while time.monotonic() < end:
@@ -52,13 +54,13 @@ def _gone(check, deadline: float = 10.0) -> bool:
 
 @pytest.mark.parametrize("hang_in", ["variant", "loading"])
 @pytest.mark.slow
-def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path, hang_in):
+def test_hung_child_is_killed_at_the_timeout_with_its_group(tmp_path: Path, hang_in: str) -> None:
     out = tmp_path / "out"
     request = ConvertRequest(FIXTURES / "cnn.keras", out, ("float32", "dynamic"), timeout=1.5)
     groups: list[int] = []
     grandchildren: list[int] = []
 
-    def on_event(event):
+    def on_event(event: ConvertEvent) -> None:
         if event.kind == "started":
             groups.append(event.data["pid"])
         if event.kind == "log" and event.data["line"].startswith("grandchild "):
@@ -100,7 +102,9 @@ NO_TENSORFLOW = (
 
 
 @pytest.mark.parametrize("outdir_exists", [False, True])
-def test_without_tensorflow_convert_refuses_before_anything(tmp_path, outdir_exists):
+def test_without_tensorflow_convert_refuses_before_anything(
+    tmp_path: Path, outdir_exists: bool
+) -> None:
     out = tmp_path / "out"
     if outdir_exists:
         out.mkdir()
@@ -156,7 +160,7 @@ for index, v in enumerate(request["variants"]):
 """
 
 
-def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path):
+def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path: Path) -> None:
     out = tmp_path / "out"
     request = ConvertRequest(FIXTURES / "cnn.keras", out, tuple(ALL))
     starts: list[list[str]] = []
@@ -209,14 +213,18 @@ def test_a_crash_and_a_bad_file_cost_only_their_own_variants(tmp_path):
     ],
 )
 def test_bad_timeout_or_signature_refused_before_tf_starts(
-    cli, tmp_path, monkeypatch, argv, expected
-):
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: list[str],
+    expected: str,
+) -> None:
     from tflite_inspect.convert import _process
 
-    def no_child(*args, **kwargs):
+    def no_child(*args: Any, **kwargs: Any) -> NoReturn:
         raise AssertionError("the conversion child must not start")
 
-    monkeypatch.setattr(_process.subprocess, "Popen", no_child)
+    monkeypatch.setattr(_process, "start", no_child)
     code, stdout, stderr = cli("convert", FIXTURES / "cnn.keras", "-o", tmp_path / "out", *argv)
     assert code == 2 and stdout == ""
     assert stderr.count("\n") == 1 and expected in stderr

@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from tflite_inspect.convert import (
+    ConvertEvent,
     ConvertJob,
     ConvertOptions,
     ConvertRequest,
@@ -37,7 +38,7 @@ IMAGE = InputSpec("image", (1, 4, 4, 3), "float32")
 # -- calibration ------------------------------------------------------------------------------
 
 
-def test_npz_matched_by_name_and_by_position(tmp_path):
+def test_npz_matched_by_name_and_by_position(tmp_path: Path) -> None:
     x = np.random.default_rng(0).random((5, 4, 4, 3))  # float64: cast to the input's float32
     np.savez(tmp_path / "named.npz", other=np.zeros(3), image=x)
     samples, info = load_calibration(tmp_path / "named.npz", [IMAGE])
@@ -52,7 +53,7 @@ def test_npz_matched_by_name_and_by_position(tmp_path):
     assert len(samples) == 2 and info["available"] == 5
 
 
-def test_npy_file_and_folder_of_samples(tmp_path):
+def test_npy_file_and_folder_of_samples(tmp_path: Path) -> None:
     np.save(tmp_path / "one.npy", np.ones((3, 1, 4, 4, 3), np.float32))  # rank+1: full tensors
     samples, _ = load_calibration(tmp_path / "one.npy", [IMAGE])
     assert len(samples) == 3 and samples[0]["image"].shape == (1, 4, 4, 3)
@@ -66,7 +67,7 @@ def test_npy_file_and_folder_of_samples(tmp_path):
     assert [float(s["image"].mean()) for s in samples] == [0.0, 1.0, 2.0, 3.0]
 
 
-def test_calibration_mismatches_are_one_line_errors(tmp_path):
+def test_calibration_mismatches_are_one_line_errors(tmp_path: Path) -> None:
     np.savez(tmp_path / "bad.npz", x=np.zeros((2, 5, 5, 3), np.float32))
     with pytest.raises(SourceError, match="needs"):
         load_calibration(tmp_path / "bad.npz", [IMAGE])
@@ -82,7 +83,7 @@ def test_calibration_mismatches_are_one_line_errors(tmp_path):
         load_calibration(tmp_path / "junk.npy", [IMAGE])
 
 
-def test_random_calibration_is_seeded_and_warns():
+def test_random_calibration_is_seeded_and_warns() -> None:
     inputs = [InputSpec("image", (-1, 4, 4, 3), "float32"), InputSpec("ids", (1, 7), "int32")]
     a, info = random_calibration(inputs, 3, seed=5)
     b, _ = random_calibration(inputs, 3, seed=5)
@@ -94,7 +95,7 @@ def test_random_calibration_is_seeded_and_warns():
 # -- converter errors -------------------------------------------------------------------------
 
 
-def test_op_error_prefers_the_users_source_line():
+def test_op_error_prefers_the_users_source_line() -> None:
     data = {
         "component": "CONVERT_TF_TO_TFLITE_MODEL",
         "subcomponent": "CONVERT_GRAPHDEF",
@@ -123,7 +124,7 @@ def test_op_error_prefers_the_users_source_line():
     assert OpError.from_dict(e.to_dict()) == e
 
 
-def test_op_errors_from_message_text():
+def test_op_errors_from_message_text() -> None:
     text = (
         "Some ops are not supported by the native TFLite runtime...\n"
         "TF Select ops: Angle, Exp, IRFFT\nDetails:\n\ttf.Angle(...)\n"
@@ -142,14 +143,14 @@ def test_op_errors_from_message_text():
 # -- requests and results ---------------------------------------------------------------------
 
 
-def test_parse_variants():
+def test_parse_variants() -> None:
     assert parse_variants("int8,float32, int8") == ("float32", "int8")
     assert len(parse_variants("all")) == 6
     with pytest.raises(ConvertError, match="unknown variant 'int4'"):
         parse_variants("float32,int4")
 
 
-def test_retry_command_repeats_the_request():
+def test_retry_command_repeats_the_request() -> None:
     request = ConvertRequest(
         Path("my models/m.keras"),
         Path("out"),
@@ -175,7 +176,7 @@ def test_retry_command_repeats_the_request():
     ]
 
 
-def test_exit_codes():
+def test_exit_codes() -> None:
     assert ConvertResult("ok").exit_code == 0
     assert ConvertResult("conversion_failed").exit_code == 1
     assert ConvertResult("source_failed", reason="unsafe").exit_code == 2
@@ -183,7 +184,7 @@ def test_exit_codes():
     assert ConvertResult("cancelled").exit_code == 130
 
 
-def test_event_lines_round_trip():
+def test_event_lines_round_trip() -> None:
     line = encode_child_event("loading", None, kind="keras")
     assert decode_child_line(line) == ("loading", None, {"kind": "keras"})
     assert decode_child_line("Saved artifact at /tmp/x") is None
@@ -209,12 +210,12 @@ emit("variant_converted", bytes=32, part=variant["part"], seconds=0.1)
 
 
 @pytest.mark.parametrize("crash, outcome", [(False, "verification_failed"), (True, "crashed")])
-def test_broken_output_or_crash_writes_nothing(tmp_path, crash, outcome):
+def test_broken_output_or_crash_writes_nothing(tmp_path: Path, crash: bool, outcome: str) -> None:
     fake = tmp_path / "fake-python"
     fake.write_text(FAKE_CHILD.format(python=sys.executable, crash=crash))
     fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
     out = tmp_path / "out"
-    events = []
+    events: list[ConvertEvent] = []
     request = ConvertRequest(FIXTURES / "cnn.keras", out, ("float32",))
     result = ConvertJob(request, on_event=events.append, python=str(fake)).run()
     assert result.outcome == outcome and result.exit_code == 1
@@ -230,7 +231,7 @@ def test_broken_output_or_crash_writes_nothing(tmp_path, crash, outcome):
     assert os.path.exists(out / "convert.log")
 
 
-def test_failures_grouped_by_class_with_one_hint():
+def test_failures_grouped_by_class_with_one_hint() -> None:
     from tflite_inspect.convert import VariantOutcome, failure_groups
     from tflite_inspect.convert._ending import how_it_ended
     from tflite_inspect.convert.op_errors import failing_node

@@ -10,7 +10,9 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
 
 import jsonschema
 import pytest
@@ -29,7 +31,7 @@ NEEDS_TF = pytest.mark.skipif(
 )
 
 
-def _check_outputs(outdir, name, manifest):
+def _check_outputs(outdir: Path, name: str, manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every variant verifies and opens with our reader; returns {variant: VariantSummary dict}."""
     by_variant = {v["variant"]: v for v in manifest["variants"]}
     assert list(by_variant) == ALL
@@ -44,7 +46,7 @@ def _check_outputs(outdir, name, manifest):
     return by_variant
 
 
-def _check_sizes_and_types(by_variant):
+def _check_sizes_and_types(by_variant: dict[str, dict[str, Any]]) -> None:
     w32 = by_variant["float32"]["weight_bytes"]
     ratio = {v: by_variant[v]["weight_bytes"] / w32 for v in ALL}
     assert 0.45 <= ratio["float16"] <= 0.55, ratio
@@ -64,8 +66,12 @@ def _check_sizes_and_types(by_variant):
 @pytest.mark.slow
 @NEEDS_TF
 def test_keras_all_six_variants_then_second_run_refuses(
-    cli, tmp_path, monkeypatch, litert_runs, folder_state
-):
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    litert_runs: Callable[[list[Path]], dict[str, list[str]]],
+    folder_state: Callable[[Path], dict[str, tuple[int, int]]],
+) -> None:
     out = tmp_path / "out"
     code, stdout, stderr = cli(
         "convert",
@@ -102,13 +108,14 @@ def test_keras_all_six_variants_then_second_run_refuses(
     assert inputs[str(out / "cnn.int8-io.tflite")] == ["int8"]
     with open_model(out / "cnn.int8-io.tflite") as model:
         main = model.main_subgraph
+        assert main is not None
         assert {main.tensors[i].dtype for i in (*main.inputs, *main.outputs)} == {"int8"}
 
     # a second run into the same folder refuses before TF starts and writes nothing
-    def no_child(*args, **kwargs):
+    def no_child(*args: Any, **kwargs: Any) -> NoReturn:
         raise AssertionError("the conversion child must not start")
 
-    monkeypatch.setattr(process_module.subprocess, "Popen", no_child)
+    monkeypatch.setattr(process_module, "start", no_child)
     before = folder_state(out)
     code, stdout, stderr = cli(
         "convert",
@@ -129,8 +136,11 @@ def test_keras_all_six_variants_then_second_run_refuses(
 
 @pytest.mark.slow
 def test_saved_model_all_six_variants_with_random_calibration(
-    cli, tmp_path, tf_sources, litert_runs
-):
+    cli: Callable[..., tuple[int, str, str]],
+    tmp_path: Path,
+    tf_sources: dict[str, Path],
+    litert_runs: Callable[[list[Path]], dict[str, list[str]]],
+) -> None:
     out = tmp_path / "sm"
     code, stdout, stderr = cli(
         "convert",
@@ -168,7 +178,7 @@ def test_saved_model_all_six_variants_with_random_calibration(
     assert all(row.split()[1] == "written" for row in rows.values())
 
 
-def test_child_request_is_plain_json(tmp_path):
+def test_child_request_is_plain_json(tmp_path: Path) -> None:
     """What the parent sends the child: plain JSON, an absolute calibration path, one .part per
     variant inside OUTDIR (no TF involved)."""
     request = ConvertRequest(
@@ -187,7 +197,7 @@ def test_child_request_is_plain_json(tmp_path):
     assert [v["calibrated"] for v in sent["variants"]] == [False, True]
 
 
-def test_convert_modules_do_not_import_tensorflow():
+def test_convert_modules_do_not_import_tensorflow() -> None:
     code = (
         "import sys, tflite_inspect.convert, tflite_inspect.cli.convert_cmd, "
         "tflite_inspect.convert.job, tflite_inspect.convert.calibration;"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,7 +28,7 @@ MODELS = sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else []
 REQUIRED = os.environ.get("TFLITE_INSPECT_CORPUS") == "required"
 
 
-def test_the_corpus_is_there():
+def test_the_corpus_is_there() -> None:
     if not MODELS:
         if REQUIRED:
             pytest.fail(f"the real-model corpus is missing from {CORPUS}; run `make corpus`")
@@ -45,25 +46,27 @@ def _need(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def litert_views() -> dict[str, dict]:
+def litert_views() -> dict[str, dict[str, Any]]:
     return {}
 
 
-def _view(views: dict[str, dict], path: Path) -> dict:
+def _view(views: dict[str, dict[str, Any]], path: Path) -> dict[str, Any]:
     if path.name not in views:
         views[path.name] = interpreter_view(path)
     return views[path.name]
 
 
 @pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
-def test_tensors_and_ops_equal_litert(path, litert_views):
+def test_tensors_and_ops_equal_litert(path: Path, litert_views: dict[str, dict[str, Any]]) -> None:
     _need(path)
     with open_model(path) as model:
         assert compare(model, _view(litert_views, path)) > 0
 
 
 @pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
-def test_verify_agrees_with_litert(path, litert_views, capsys):
+def test_verify_agrees_with_litert(
+    path: Path, litert_views: dict[str, dict[str, Any]], capsys: pytest.CaptureFixture[str]
+) -> None:
     """LiteRT loads every corpus model (else interpreter_view skips): verify exits 0 and no
     error-level finding contradicts it."""
     _need(path)
@@ -78,7 +81,7 @@ def test_verify_agrees_with_litert(path, litert_views, capsys):
 
 @pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
 @pytest.mark.slow
-def test_check_litert_agrees_with_its_probe(path, capsys):
+def test_check_litert_agrees_with_its_probe(path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _need(path)
     code = main(["check", "--target", "litert", str(path)])
     out = capsys.readouterr().out
@@ -87,7 +90,7 @@ def test_check_litert_agrees_with_its_probe(path, capsys):
 
 
 @pytest.mark.parametrize("path", _models(), ids=lambda p: p.stem)
-def test_sparse_weights_equal_densify(path, tmp_path):
+def test_sparse_weights_equal_densify(path: Path, tmp_path: Path) -> None:
     """Every sparse constant of every corpus model, densified by us, equals the interpreter's
     DENSIFY output element for element."""
     from model.test_densify_litert import densify_outputs

@@ -8,6 +8,7 @@ single-byte-mutation sweeps must never raise anything but our own error type.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,7 +115,7 @@ def _never_escapes(data: bytes) -> float:
     return time.perf_counter() - started
 
 
-def test_truncation_sweep_every_prefix(record_property: pytest.RecordProperty) -> None:
+def test_truncation_sweep_every_prefix(record_property: Callable[[str, object], None]) -> None:
     seed = ADD_SEED
     slowest = max(_never_escapes(seed[:n]) for n in range(len(seed) + 1))
     record_property("slowest_prefix_seconds", slowest)
@@ -127,7 +128,9 @@ MUTATION_VALUES = list(range(256))
 
 
 @pytest.mark.slow
-def test_single_byte_mutation_sweep_matches_litert(record_property: pytest.RecordProperty) -> None:
+def test_single_byte_mutation_sweep_matches_litert(
+    record_property: Callable[[str, object], None],
+) -> None:
     """All 255 substitutions at every byte of the seed: no foreign exception, and the same
     accept/reject verdict as LiteRT's verifier on every one of them."""
     seed = ADD_SEED

@@ -49,7 +49,7 @@ def build(depth: int = 0, leaves: int = 3, shared: bool = True, name: str = "hel
         b.StartObject(2)
         b.PrependInt32Slot(0, 42, 7)
         b.PrependUOffsetTRelativeSlot(1, s, 0)
-        return b.EndObject()
+        return int(b.EndObject())
 
     one = leaf()
     items = [one] * leaves if shared else [leaf() for _ in range(leaves)]

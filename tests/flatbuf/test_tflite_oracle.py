@@ -75,6 +75,7 @@ def compare(data: bytes) -> tuple[int, set[str], list[str]]:
                 if raw != type_value:
                     diffs.append(f"{where}_type: {raw} vs {type_value}")
                 elif table is not None:
+                    assert member is not None
                     cls = getattr(tflite, member, None)
                     if cls is None:
                         missing.add(f"union member {member}")

@@ -9,11 +9,13 @@ import struct
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.flatbuf import ByteSource, _vverify, load_schema, verifier
+from tflite_inspect.flatbuf.schema import Table as TableDef
 from tflite_inspect.flatbuf.verifier import VerifyOptions, verify
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,10 +25,15 @@ SMALL = (ROOT / "fixtures" / "cnn.int8-io.tflite").read_bytes()
 BIG = write_model(add_model(operators=2000))  # 2,002 tensors, 2,000 operators and options
 
 
-def report(data: bytes, vectorised: bool, monkeypatch: pytest.MonkeyPatch, **opts: object):
+_Report = tuple[bool, bool, int, int, list[tuple[str, str, int, int, str, str]]]
+
+
+def report(
+    data: bytes, vectorised: bool, monkeypatch: pytest.MonkeyPatch, **opts: Any
+) -> list[_Report]:
     """Everything a report says, by one path."""
     monkeypatch.setattr(verifier, "VECTOR_MIN_TABLES", 1 if vectorised else 10**12)
-    out = []
+    out: list[_Report] = []
     for tolerant in (True, False):
         rep = verify(ByteSource(data), load_schema(), VerifyOptions(**opts), tolerant=tolerant)
         out.append(
@@ -46,7 +53,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     calls: list[tuple[int, int]] = []
     real = _vverify.prove
 
-    def wrapped(v, vec, n, tdef, depth):  # noqa: ANN001
+    def wrapped(v: Any, vec: int, n: int, tdef: TableDef, depth: int) -> _vverify.Proof | None:
         proof = real(v, vec, n, tdef, depth)
         calls.append((n, -1 if proof is None else sum(proof.ok)))
         return proof
@@ -55,19 +62,21 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
     return calls
 
 
-def same(data: bytes, monkeypatch: pytest.MonkeyPatch, **opts: object) -> None:
+def same(data: bytes, monkeypatch: pytest.MonkeyPatch, **opts: Any) -> None:
     assert report(data, True, monkeypatch, **opts) == report(data, False, monkeypatch, **opts)
 
 
 @pytest.mark.parametrize("path", MODELS + [p for p in BENCH if p.is_file()], ids=lambda p: p.name)
-def test_both_paths_give_the_same_report(path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_both_paths_give_the_same_report(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = path.read_bytes()
     calls = spy(monkeypatch)
     same(data, monkeypatch)
     assert calls and any(clean > 0 for _, clean in calls), "the proof was not used"
 
 
-def test_the_big_model_is_proven_clean_at_the_default_threshold(monkeypatch):
+def test_the_big_model_is_proven_clean_at_the_default_threshold(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = spy(monkeypatch)
     rep = verify(ByteSource(BIG), load_schema())
     assert rep.ok and not rep.diagnostics
@@ -75,7 +84,9 @@ def test_the_big_model_is_proven_clean_at_the_default_threshold(monkeypatch):
     assert report(BIG, False, monkeypatch)[0][2:4] == (rep.tables_visited, rep.unique_tables)
 
 
-def test_small_models_keep_the_scalar_path_and_import_no_numpy(monkeypatch):
+def test_small_models_keep_the_scalar_path_and_import_no_numpy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     calls = spy(monkeypatch)
     assert verify(ByteSource(SMALL), load_schema()).ok
     assert calls == [] and verifier.VECTOR_MIN_TABLES >= 1000
@@ -100,12 +111,16 @@ def test_small_models_keep_the_scalar_path_and_import_no_numpy(monkeypatch):
     ],
     ids=str,
 )
-def test_limits_and_options_give_the_same_report(opts, monkeypatch):
+def test_limits_and_options_give_the_same_report(
+    opts: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     same(BIG, monkeypatch, **opts)
     same(SMALL, monkeypatch, **opts)
 
 
-def test_a_buffer_limit_below_the_file_size_gives_the_same_report(monkeypatch):
+def test_a_buffer_limit_below_the_file_size_gives_the_same_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     for cut in (4, 100, len(BIG) // 2):
         same(BIG, monkeypatch, max_size=len(BIG) - cut)
 
@@ -132,12 +147,14 @@ def _mutants(data: bytes, count: int, seed: int) -> list[bytes]:
 
 
 @pytest.mark.parametrize(("name", "data"), [("small", SMALL), ("big", BIG)])
-def test_damaged_copies_give_the_same_report(name, data, monkeypatch):
+def test_damaged_copies_give_the_same_report(
+    name: str, data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for mutant in _mutants(data, 300 if name == "small" else 200, seed=len(data)):
         same(mutant, monkeypatch)
 
 
-def test_shared_and_cyclic_tables_give_the_same_report(monkeypatch):
+def test_shared_and_cyclic_tables_give_the_same_report(monkeypatch: pytest.MonkeyPatch) -> None:
     """Vector elements that point at one table (a DAG) or at the wrong place, and non-ASCII
     tensor names: counted, limited and reported as the scalar path does."""
     from tflite_inspect.flatbuf import root

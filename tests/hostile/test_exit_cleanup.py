@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -38,7 +39,7 @@ def ours(tmp: Path) -> list[Path]:
     return sorted(tmp.glob("tflite-inspect-*"))
 
 
-def wait_for(condition, what: str, timeout: float = 120.0) -> None:
+def wait_for(condition: Callable[[], object], what: str, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
@@ -83,7 +84,9 @@ LONG_RUN = ["run", str(FLOAT), "--runs", "100000000", "--timeout", "600"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-def test_a_signal_to_the_parent_removes_its_folder_and_children(tmp, signum):
+def test_a_signal_to_the_parent_removes_its_folder_and_children(
+    tmp: Path, signum: signal.Signals
+) -> None:
     pytest.importorskip("ai_edge_litert.interpreter")
     proc = start(LONG_RUN, tmp)
     wait_for(lambda: ours(tmp) and children(proc.pid), "the interpreter child")
@@ -97,7 +100,7 @@ def test_a_signal_to_the_parent_removes_its_folder_and_children(tmp, signum):
     wait_for(lambda: all(gone(k) for k in kids), "the children to end", 10)
 
 
-def test_normal_exit_and_an_error_remove_the_folder(tmp, tmp_path):
+def test_normal_exit_and_an_error_remove_the_folder(tmp: Path, tmp_path: Path) -> None:
     pytest.importorskip("ai_edge_litert.interpreter")
     ok = start(["run", str(FLOAT), "--runs", "1"], tmp)
     ok.communicate(timeout=120)
@@ -110,7 +113,7 @@ def test_normal_exit_and_an_error_remove_the_folder(tmp, tmp_path):
     assert ours(tmp) == []
 
 
-def test_a_sigkilled_runs_folder_is_swept_by_the_next_run(tmp):
+def test_a_sigkilled_runs_folder_is_swept_by_the_next_run(tmp: Path) -> None:
     pytest.importorskip("ai_edge_litert.interpreter")
     proc = start(LONG_RUN, tmp)
     wait_for(lambda: ours(tmp) and children(proc.pid), "the interpreter child")
@@ -126,7 +129,7 @@ def test_a_sigkilled_runs_folder_is_swept_by_the_next_run(tmp):
     assert ours(tmp) == []
 
 
-def test_the_sweep_spares_live_owners_links_and_other_names(tmp):
+def test_the_sweep_spares_live_owners_links_and_other_names(tmp: Path) -> None:
     live = tmp / f"tflite-inspect-{os.getpid()}-abc"
     live.mkdir()
     parent = tmp / f"tflite-inspect-{os.getppid()}-abc"
@@ -149,7 +152,7 @@ def test_the_sweep_spares_live_owners_links_and_other_names(tmp):
     assert (target / "keep").exists()
 
 
-def test_sigterm_of_quantize_leaves_no_part_file(tmp, tmp_path):
+def test_sigterm_of_quantize_leaves_no_part_file(tmp: Path, tmp_path: Path) -> None:
     pytest.importorskip("litert_quantizer")
     out = tmp_path / "q"
     proc = start(["quantize", str(FLOAT), "-o", str(out), "-r", "float16"], tmp)
@@ -162,7 +165,9 @@ def test_sigterm_of_quantize_leaves_no_part_file(tmp, tmp_path):
 
 
 @pytest.mark.slow
-def test_sigterm_of_convert_leaves_no_part_file_and_no_tensorflow(tmp, tmp_path):
+def test_sigterm_of_convert_leaves_no_part_file_and_no_tensorflow(
+    tmp: Path, tmp_path: Path
+) -> None:
     pytest.importorskip("tensorflow")
     out = tmp_path / "c"
     proc = start(

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,7 +91,7 @@ def _argv(command: str, model: Path, tmp: Path) -> list[str]:
     return [command, str(model)]
 
 
-def tool(argv: list[str], **kw) -> subprocess.CompletedProcess[str]:
+def tool(argv: list[str], **kw: Any) -> subprocess.CompletedProcess[str]:
     if "input" not in kw:
         kw.setdefault("stdin", subprocess.DEVNULL)
     return subprocess.run([str(TOOL), *argv], capture_output=True, text=True, timeout=600, **kw)
@@ -106,7 +107,7 @@ def assert_one_line(proc: subprocess.CompletedProcess[str], code: int, cause: st
 
 @pytest.mark.parametrize("kind", list(CAUSES))
 @pytest.mark.parametrize("command", COMMANDS)
-def test_bad_input_is_one_line_and_exit_2(command, kind, tmp_path):
+def test_bad_input_is_one_line_and_exit_2(command: str, kind: str, tmp_path: Path) -> None:
     if command == "quantize":  # without its extra it says so before reading the file
         _needs_its_extra(command)
     suffix = ".keras" if command == "convert" else ".tflite"
@@ -120,7 +121,7 @@ def test_bad_input_is_one_line_and_exit_2(command, kind, tmp_path):
 
 @pytest.mark.parametrize("command", COMMANDS)
 @pytest.mark.slow
-def test_a_valid_fixture_exits_0(command, tmp_path):
+def test_a_valid_fixture_exits_0(command: str, tmp_path: Path) -> None:
     _needs_its_extra(command)
     model = KERAS if command == "convert" else VALID
     proc = tool(_argv(command, model, tmp_path))
@@ -131,16 +132,16 @@ def test_a_valid_fixture_exits_0(command, tmp_path):
 
 
 @pytest.mark.parametrize("command", ["run", "compare"])
-def test_a_signature_the_model_lacks(command, tmp_path):
+def test_a_signature_the_model_lacks(command: str, tmp_path: Path) -> None:
     proc = tool([*_argv(command, VALID, tmp_path), "--signature", "nosuch"])
     assert_one_line(proc, 2, r"no signature 'nosuch' \(it has 'serving_default'\)")
 
 
-def test_negative_memory_limit(tmp_path):
+def test_negative_memory_limit(tmp_path: Path) -> None:
     assert_one_line(tool(["run", str(VALID), "--memory-mb", "-5"]), 2, r"--memory-mb must be")
 
 
-def test_npy_onto_an_existing_file(tmp_path):
+def test_npy_onto_an_existing_file(tmp_path: Path) -> None:
     first = tool(["weights", str(VALID), "--npy", str(tmp_path)])
     assert first.returncode == 0, first.stderr
     written = sorted(tmp_path.glob("*.npy"))
@@ -159,7 +160,7 @@ def test_npy_onto_an_existing_file(tmp_path):
     )
 
 
-def test_model_explorer_into_a_missing_folder_is_refused_before_the_run(tmp_path):
+def test_model_explorer_into_a_missing_folder_is_refused_before_the_run(tmp_path: Path) -> None:
     # --inputs is a text file: had the run started, that would be the error named
     text = tmp_path / "inputs.npz"
     text.write_text("x,y\n1,2\n")
@@ -178,7 +179,7 @@ def test_model_explorer_into_a_missing_folder_is_refused_before_the_run(tmp_path
 
 
 @pytest.mark.parametrize("command", ["run", "compare"])
-def test_a_text_file_as_npz_is_not_called_pickled(command, tmp_path):
+def test_a_text_file_as_npz_is_not_called_pickled(command: str, tmp_path: Path) -> None:
     text = tmp_path / "inputs.npz"
     text.write_text("x,y\n1,2\n")
     proc = tool([*_argv(command, VALID, tmp_path), "--inputs", str(text)])
@@ -186,7 +187,7 @@ def test_a_text_file_as_npz_is_not_called_pickled(command, tmp_path):
     assert "pickle" not in proc.stderr
 
 
-def test_a_pipe_as_inputs_and_as_model(tmp_path):
+def test_a_pipe_as_inputs_and_as_model(tmp_path: Path) -> None:
     data = (FIXTURES / "cnn_eval.npz").read_bytes()
     reader, writer = os.pipe()
     try:
@@ -217,7 +218,7 @@ def test_a_pipe_as_inputs_and_as_model(tmp_path):
         assert_one_line(proc, 2, r"/dev/stdin: a FIFO \(named pipe\), not a regular file")
 
 
-def test_compare_of_models_with_other_inputs_names_both_sides(tmp_path):
+def test_compare_of_models_with_other_inputs_names_both_sides(tmp_path: Path) -> None:
     proc = tool(["compare", str(VALID), str(FIXTURES / "signatures.tflite"), "--runs", "0"])
     assert_one_line(
         proc,

@@ -19,7 +19,7 @@ pytest.importorskip("atheris")
 
 
 @pytest.mark.slow
-def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path):
+def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path: Path) -> None:
     seconds = int(os.environ.get("FUZZ_SECONDS", "60"))
     crashes = tmp_path / "crashes"
     # A fixed seed makes CI's run repeatable (FUZZ_SEED picks another); `make fuzz` is random.
@@ -53,7 +53,7 @@ def test_the_fuzzer_finds_no_crash_in_a_bounded_run(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path):
+def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path: Path) -> None:
     """The kernel carries a process's peak RSS across fork and exec, and libFuzzer's own limit
     reads it: started by a parent 1.5 GB large with a 1 GB limit, the fuzzer would stop at its
     first input. Its limit is its own address space instead, which a real bomb still hits."""

@@ -40,7 +40,7 @@ def planted(tmp_path: Path) -> Path:
     ids=["run", "check-litert", "check-micro", "compare", "convert"],
 )
 @pytest.mark.slow
-def test_a_module_in_the_working_directory_never_runs(planted, argv):
+def test_a_module_in_the_working_directory_never_runs(planted: Path, argv: list[str]) -> None:
     if not TOOL.exists():
         pytest.skip(f"no {TOOL} console script")
     if argv[0] == "convert":

@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -58,7 +59,9 @@ def error_lines(proc: subprocess.CompletedProcess[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("force", [False, True])
-def test_a_link_at_the_target_is_refused_even_with_force(tmp_path, victim, force):
+def test_a_link_at_the_target_is_refused_even_with_force(
+    tmp_path: Path, victim: Path, force: bool
+) -> None:
     link = plant(tmp_path / "out.csv", victim)
     with pytest.raises(WriteRefusal, match="symbolic link"):
         write_bytes_safely(link, b"new", force=force)
@@ -66,7 +69,7 @@ def test_a_link_at_the_target_is_refused_even_with_force(tmp_path, victim, force
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".part")]
 
 
-def test_a_dangling_link_is_refused_and_nothing_is_created(tmp_path):
+def test_a_dangling_link_is_refused_and_nothing_is_created(tmp_path: Path) -> None:
     link = tmp_path / "out.json"
     link.symlink_to(tmp_path / "would-be-created")
     with pytest.raises(WriteRefusal):
@@ -74,7 +77,7 @@ def test_a_dangling_link_is_refused_and_nothing_is_created(tmp_path):
     assert not (tmp_path / "would-be-created").exists()
 
 
-def test_an_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
+def test_an_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path: Path) -> None:
     path = tmp_path / "x.npy"
     path.write_bytes(b"old")
     with pytest.raises(FileExistsRefusal):
@@ -84,12 +87,12 @@ def test_an_existing_file_is_kept_without_force_and_replaced_with_it(tmp_path):
     assert path.read_bytes() == b"new"
 
 
-def test_a_file_appearing_while_writing_is_not_replaced(tmp_path):
+def test_a_file_appearing_while_writing_is_not_replaced(tmp_path: Path) -> None:
     from tflite_inspect.safe_write import write_with
 
     path = tmp_path / "report.csv"
 
-    def writer(f):
+    def writer(f: BinaryIO) -> None:
         f.write(b"ours")
         path.write_bytes(b"theirs")  # appears between the check and the move
 
@@ -98,7 +101,7 @@ def test_a_file_appearing_while_writing_is_not_replaced(tmp_path):
     assert path.read_bytes() == b"theirs"
 
 
-def test_open_new_and_open_log_never_follow_a_link(tmp_path, victim):
+def test_open_new_and_open_log_never_follow_a_link(tmp_path: Path, victim: Path) -> None:
     link = plant(tmp_path / ".m.tflite.part", victim)
     with pytest.raises(OSError):
         open_new(link)
@@ -118,7 +121,7 @@ def test_open_new_and_open_log_never_follow_a_link(tmp_path, victim):
 # -- every command that writes -------------------------------------------------------------------
 
 
-def test_weights_npy_export_never_follows_a_link(tmp_path, victim):
+def test_weights_npy_export_never_follows_a_link(tmp_path: Path, victim: Path) -> None:
     out = tmp_path / "npy"
     first = tool("weights", str(FLOAT), "--npy", str(out))
     assert first.returncode == 0
@@ -135,7 +138,9 @@ def test_weights_npy_export_never_follows_a_link(tmp_path, victim):
 @pytest.mark.parametrize(
     "option,name", [("--csv", "layers.csv"), ("--model-explorer", "errors.json")]
 )
-def test_compare_exports_never_follow_a_link(tmp_path, victim, option, name):
+def test_compare_exports_never_follow_a_link(
+    tmp_path: Path, victim: Path, option: str, name: str
+) -> None:
     pytest.importorskip("ai_edge_litert.interpreter")
     link = plant(tmp_path / name, victim)
     proc = tool(
@@ -155,7 +160,7 @@ def test_compare_exports_never_follow_a_link(tmp_path, victim, option, name):
     assert victim.read_bytes() == PRECIOUS
 
 
-def test_quantize_output_never_follows_a_link(tmp_path, victim):
+def test_quantize_output_never_follows_a_link(tmp_path: Path, victim: Path) -> None:
     pytest.importorskip("litert_quantizer")
     out = tmp_path / "q"
     plant(out / "cnn.float32.float16.tflite", victim)
@@ -176,7 +181,7 @@ def test_quantize_output_never_follows_a_link(tmp_path, victim):
     ],
 )
 @pytest.mark.slow
-def test_convert_never_follows_a_link(tmp_path, victim, name, code):
+def test_convert_never_follows_a_link(tmp_path: Path, victim: Path, name: str, code: int) -> None:
     """A planted .part or final name fails that variant, a planted manifest is one line (exit 2),
     a planted log is left alone and the log goes to a new temporary file instead."""
     pytest.importorskip("tensorflow")
@@ -193,7 +198,7 @@ def test_convert_never_follows_a_link(tmp_path, victim, name, code):
         assert (out / "cnn.float32.tflite").is_file()
 
 
-def test_the_ui_export_never_follows_a_link(tmp_path, victim):
+def test_the_ui_export_never_follows_a_link(tmp_path: Path, victim: Path) -> None:
     from textual.widgets import Input, Static
     from ui.ui_testlib import fixture_path, press, run, running
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -15,14 +16,14 @@ HOSTILE = "x\x1b]52;c;cHduZWQ=\x07\x1b[2J\r\x9b31m\u202eevil\x7f"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def test_terminal_safe_escapes_every_control_but_newline_and_tab():
+def test_terminal_safe_escapes_every_control_but_newline_and_tab() -> None:
     out = terminal_safe(HOSTILE + "\n\tend")
     assert not UNSAFE.search(out)
     assert out.endswith("\n\tend") and "\\x1b]52;c;" in out and "\\u009b" in out
 
 
 @pytest.fixture
-def hostile_model(tmp_path):
+def hostile_model(tmp_path: Path) -> Path:
     m = add_model()
     m["subgraphs"][0]["tensors"][1]["name"] = "const" + HOSTILE
     m["subgraphs"][0]["tensors"][0]["name"] = "in" + HOSTILE
@@ -48,7 +49,9 @@ def hostile_model(tmp_path):
     ],
     ids=lambda a: "-".join(a).strip("-"),
 )
-def test_no_control_code_reaches_the_terminal(hostile_model, argv, capsys):
+def test_no_control_code_reaches_the_terminal(
+    hostile_model: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     args = (
         [*argv, str(hostile_model)]
         if "SELF" not in argv

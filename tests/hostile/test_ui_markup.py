@@ -89,7 +89,9 @@ VIEWS = [
 
 
 @pytest.mark.parametrize("key,expected", VIEWS, ids=[k for k, _ in VIEWS])
-def test_model_strings_show_literally_in_every_view(tmp_path, key, expected):
+def test_model_strings_show_literally_in_every_view(
+    tmp_path: Path, key: str, expected: list[str]
+) -> None:
     path = hostile_model(tmp_path)
 
     async def go() -> None:

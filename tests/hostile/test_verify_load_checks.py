@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -77,7 +78,7 @@ CASES = {
 }
 
 
-def litert(path) -> str:
+def litert(path: Path) -> str:
     proc = subprocess.run(
         [sys.executable, "-c", LOAD, str(path)], capture_output=True, text=True, timeout=120
     )
@@ -85,7 +86,9 @@ def litert(path) -> str:
 
 
 @pytest.mark.parametrize("name", list(CASES))
-def test_verify_agrees_with_litert_load_and_allocate(name, tmp_path, capsys):
+def test_verify_agrees_with_litert_load_and_allocate(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     model, code = CASES[name]
     path = tmp_path / "m.tflite"
     path.write_bytes(write_model(copy.deepcopy(model)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from typing import Any
 
 import numpy as np
 import pytest
@@ -19,18 +20,18 @@ from model.densify_testlib import (
     densify_model,
 )
 
-from tflite_inspect.model import DimensionMetadata, ModelError, Sparsity, open_model
+from tflite_inspect.model import DimensionMetadata, Model, ModelError, Sparsity, Tensor, open_model
 from tflite_inspect.model.densify import DensifyError, densify, sparse_summary
 from tflite_inspect.model.weights import dequantize, stored_data, tensor_data, weight_stats
 
 
-def _sparse(model):
+def _sparse(model: Model) -> Tensor:
     return model.subgraphs[0].tensors[0]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float16", "int8"])
 @pytest.mark.parametrize("vector", ["Int32Vector", "Uint16Vector", "Uint8Vector"])
-def test_csr_with_a_block_map_gives_the_known_dense_matrix(dtype, vector):
+def test_csr_with_a_block_map_gives_the_known_dense_matrix(dtype: str, vector: str) -> None:
     model = open_model(block_model(dtype, vector))
     t = _sparse(model)
     assert stored_data(model, t).tolist() == BLOCK_VALUES
@@ -42,20 +43,21 @@ def test_csr_with_a_block_map_gives_the_known_dense_matrix(dtype, vector):
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
-def test_traversal_orders_and_csr_levels(name):
+def test_traversal_orders_and_csr_levels(name: str) -> None:
     model = open_model(case_model(name))
     assert tensor_data(model, _sparse(model)).tolist() == CASES[name][3]
 
 
-def test_summary_counts_stored_and_dense_elements():
+def test_summary_counts_stored_and_dense_elements() -> None:
     t = _sparse(open_model(block_model()))
+    assert t.sparsity is not None
     s = sparse_summary(t.shape, t.sparsity)
     assert s is not None
     assert (s.format, s.stored, s.dense, s.block) == ("CSR", 12, 16, (2, 2))
     assert s.density == 0.75
 
 
-def test_a_quantized_sparse_tensor_is_dequantized_dense():
+def test_a_quantized_sparse_tensor_is_dequantized_dense() -> None:
     data = np.asarray(BLOCK_VALUES, "int8").tobytes()
     model = open_model(
         densify_model(
@@ -66,18 +68,20 @@ def test_a_quantized_sparse_tensor_is_dequantized_dense():
     assert real.tolist() == ((np.asarray(BLOCK_DENSE) - 1) * 0.5).tolist()
 
 
-def _sp(**changes):
+def _sp(**changes: Any) -> tuple[tuple[int, ...], Sparsity]:
     t = _sparse(open_model(block_model()))
+    assert t.sparsity is not None
     return t.shape, dataclasses.replace(t.sparsity, **changes)
 
 
-def _dims(sp, level, **changes):
+def _dims(sp: Sparsity, level: int, **changes: Any) -> tuple[DimensionMetadata, ...]:
+    assert sp.dim_metadata is not None
     dims = list(sp.dim_metadata)
     dims[level] = dataclasses.replace(dims[level], **changes)
     return tuple(dims)
 
 
-def test_damaged_metadata_is_one_clear_error():
+def test_damaged_metadata_is_one_clear_error() -> None:
     shape, sp = _sp()
     values = np.asarray(BLOCK_VALUES, dtype=np.float32)
     bad = [
@@ -101,7 +105,7 @@ def test_damaged_metadata_is_one_clear_error():
         densify(shape, sp, values[:5])
 
 
-def test_a_huge_dense_shape_is_refused_before_anything_is_allocated():
+def test_a_huge_dense_shape_is_refused_before_anything_is_allocated() -> None:
     big = Sparsity(
         (0, 1),
         None,
@@ -114,8 +118,9 @@ def test_a_huge_dense_shape_is_refused_before_anything_is_allocated():
         densify((1 << 20, 1 << 20), big, np.zeros(0, np.float32))
 
 
-def test_every_single_value_mutation_of_the_metadata_fails_cleanly():
+def test_every_single_value_mutation_of_the_metadata_fails_cleanly() -> None:
     shape, sp = _sp()
+    assert sp.dim_metadata is not None
     values = np.asarray(BLOCK_VALUES, dtype=np.float32)
     seen = 0
     for level, field in itertools.product(range(4), ("array_segments", "array_indices")):
@@ -133,7 +138,7 @@ def test_every_single_value_mutation_of_the_metadata_fails_cleanly():
     assert seen > 0
 
 
-def test_tensor_data_of_an_undensifiable_tensor_is_a_model_error():
+def test_tensor_data_of_an_undensifiable_tensor_is_a_model_error() -> None:
     sp = block_sparsity()
     sp["dim_metadata"][1]["array_indices"] = ("Int32Vector", {"values": [0, 1, 9]})
     model = open_model(densify_model([4, 4], 0, sp, bytes(48)), tolerant=True)
@@ -161,7 +166,13 @@ _dims_st = st.builds(
     dims=st.none() | st.lists(_dims_st, max_size=5).map(tuple),
     n=st.integers(0, 40),
 )
-def test_arbitrary_metadata_densifies_or_fails_with_one_error(shape, order, block_map, dims, n):
+def test_arbitrary_metadata_densifies_or_fails_with_one_error(
+    shape: tuple[int, ...],
+    order: tuple[int, ...] | None,
+    block_map: tuple[int, ...] | None,
+    dims: tuple[DimensionMetadata, ...] | None,
+    n: int,
+) -> None:
     values = np.arange(1, n + 1, dtype=np.float32)
     try:
         out = densify(shape, Sparsity(order, block_map, dims), values)

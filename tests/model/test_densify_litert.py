@@ -65,7 +65,7 @@ def densify_outputs(path: Path, tmp: Path) -> dict[int, np.ndarray]:
 @pytest.mark.skipif(
     not SPARSE_MODEL.is_file(), reason="no real-model corpus (run `python corpus/fetch.py`)"
 )
-def test_dense_values_equal_the_densify_op(tmp_path):
+def test_dense_values_equal_the_densify_op(tmp_path: Path) -> None:
     expected = densify_outputs(SPARSE_MODEL, tmp_path)
     with open_model(SPARSE_MODEL) as model:
         sparse = [t for t in model.subgraphs[0].tensors if t.sparsity is not None]
@@ -89,7 +89,7 @@ HAND_BUILT = [("block", dtype) for dtype in ("float32", "float16", "int8")] + [
 
 
 @pytest.mark.parametrize(("name", "dtype"), HAND_BUILT, ids=lambda v: str(v))
-def test_hand_built_layouts_equal_the_densify_op(tmp_path, name, dtype):
+def test_hand_built_layouts_equal_the_densify_op(tmp_path: Path, name: str, dtype: str) -> None:
     path = tmp_path / "sparse.tflite"
     path.write_bytes(block_model(dtype) if name == "block" else case_model(name, dtype))
     expected = densify_outputs(path, tmp_path)

@@ -14,7 +14,7 @@ from model.model_testlib import FIXTURE_NAMES, fixture_path
 from support.damage import dag_bomb
 from support.tflite_builder import write_model
 from tflite_inspect.flatbuf import ByteSource, load_schema, root
-from tflite_inspect.model import ModelError, open_model
+from tflite_inspect.model import Model, ModelError, open_model
 from tflite_inspect.model import model as model_module
 from tflite_inspect.model.checks import CHECK_CODES, call_graph, check_model, find_call_cycles
 from tflite_inspect.model.model import MAX_TABLE_ENTRIES
@@ -23,15 +23,18 @@ Mutation = Callable[[dict[str, Any]], Any]
 
 
 def _sg(m: dict[str, Any]) -> dict[str, Any]:
-    return m["subgraphs"][0]
+    sg: dict[str, Any] = m["subgraphs"][0]
+    return sg
 
 
 def _op(m: dict[str, Any], i: int = 0) -> dict[str, Any]:
-    return _sg(m)["operators"][i]
+    op: dict[str, Any] = _sg(m)["operators"][i]
+    return op
 
 
 def _t(m: dict[str, Any], i: int) -> dict[str, Any]:
-    return _sg(m)["tensors"][i]
+    t: dict[str, Any] = _sg(m)["tensors"][i]
+    return t
 
 
 def _const(m: dict[str, Any], **fields: Any) -> None:
@@ -89,6 +92,12 @@ def _external(m: dict[str, Any], ranges: list[tuple[int, int]]) -> bytes:
     return data + bytes(base - len(data)) + bytes(range(64))
 
 
+def _call_cycle(m: dict[str, Any]) -> None:
+    """Subgraph 1 calls main, and main calls subgraph 1."""
+    _second_subgraph(m, calls=0)
+    _call_from_main(m, 1)
+
+
 def _mutate_const_quant(**quant: Any) -> Mutation:
     def mutate(m: dict[str, Any]) -> None:
         _const(m, type=9, data=bytes(4), quantization=quant)  # int8 [1, 4]
@@ -126,7 +135,7 @@ CASES: dict[str, Mutation] = {
         _op(m).update(builtin_options_type=200),
     ),
     "SUBGRAPH_INDEX_OUT_OF_RANGE": lambda m: _call_from_main(m, 9),
-    "SUBGRAPH_CALL_CYCLE": lambda m: (_second_subgraph(m, calls=0), _call_from_main(m, 1)),
+    "SUBGRAPH_CALL_CYCLE": _call_cycle,
     "LARGE_CUSTOM_OPTIONS_OUT_OF_RANGE": lambda m: _op(m).update(
         large_custom_options_offset=2**64 - 1, large_custom_options_size=16
     ),
@@ -193,21 +202,23 @@ def _codes(model: Any) -> set[str]:
     return {f.code for f in check_model(model)}
 
 
-def test_the_base_model_is_clean(base, build):
+def test_the_base_model_is_clean(base: dict[str, Any], build: Callable[..., Model]) -> None:
     assert check_model(build(base)) == []
 
 
-def test_every_check_code_has_a_case():
+def test_every_check_code_has_a_case() -> None:
     appended = {"APPENDED_FILES_UNREADABLE", "ASSOCIATED_FILE_MISSING"}  # test_support_metadata.py
     assert set(CASES) | {"READ_ERROR", "TABLE_BUDGET", "CHECK_FAILED"} | appended == set(
         CHECK_CODES
     )
 
 
-def test_a_failing_check_does_not_hide_the_others(base, build, monkeypatch):
+def test_a_failing_check_does_not_hide_the_others(
+    base: dict[str, Any], build: Callable[..., Model], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import tflite_inspect.model.checks as checks_module
 
-    def broken(model, out):
+    def broken(model: Model, out: object) -> None:
         raise ZeroDivisionError("boom")
 
     monkeypatch.setattr(checks_module, "_check_signatures", broken)
@@ -217,7 +228,9 @@ def test_a_failing_check_does_not_hide_the_others(base, build, monkeypatch):
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
-def test_check_code_is_triggered(code, base, build):
+def test_check_code_is_triggered(
+    code: str, base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     if code == "EXTERNAL_BUFFERS_OVERLAP":
         model = open_model(_external(base, [(0, 16), (8, 16)]))
     else:
@@ -232,7 +245,7 @@ def test_check_code_is_triggered(code, base, build):
     assert f.to_dict()["code"] == code
 
 
-def test_read_error_from_a_damaged_tensor(base):
+def test_read_error_from_a_damaged_tensor(base: dict[str, Any]) -> None:
     data = bytearray(write_model(base))
     table = root(ByteSource(bytes(data)), load_schema()).get("subgraphs")[0].get("tensors")[2]
     struct.pack_into("<i", data, table.pos, -(1 << 30))  # vtable far outside the file
@@ -246,7 +259,7 @@ def test_read_error_from_a_damaged_tensor(base):
     assert not [f for f in check_model(model) if f.code == "READ_ERROR"]
 
 
-def test_shared_tables_are_read_in_full():
+def test_shared_tables_are_read_in_full() -> None:
     """One Operator table listed 50,000 times is legal FlatBuffers (converters share one empty
     Buffer among hundreds of entries): every entry is read, nothing is reported."""
     model = open_model(dag_bomb(entries=50_000).data)
@@ -254,12 +267,12 @@ def test_shared_tables_are_read_in_full():
     assert not [f for f in check_model(model) if f.code in ("TABLE_BUDGET", "READ_ERROR")]
 
 
-def test_verifier_budget_refuses_a_dag_bomb():
+def test_verifier_budget_refuses_a_dag_bomb() -> None:
     with pytest.raises(ModelError):
         open_model(dag_bomb(entries=600_000).data)
 
 
-def test_table_budget_stops_a_tolerant_read(monkeypatch):
+def test_table_budget_stops_a_tolerant_read(monkeypatch: pytest.MonkeyPatch) -> None:
     """The reader's own budget (the verifier's 1,000,000, lowered here to keep the test small)
     stops a tolerant read of a bomb and says where."""
     assert MAX_TABLE_ENTRIES == 1_000_000
@@ -270,50 +283,52 @@ def test_table_budget_stops_a_tolerant_read(monkeypatch):
     assert findings and "subgraphs[0].operators" in findings[0].message
 
 
-def test_quantization_scale_values(base, build):
+def test_quantization_scale_values(base: dict[str, Any], build: Callable[..., Model]) -> None:
     for bad in (math.nan, math.inf, -0.5):
         m = dict(base)
         _mutate_const_quant(scale=[bad], zero_point=[0])(m)
         assert "QUANT_SCALE_INVALID" in _codes(build(m))
 
 
-def test_per_channel_quantization_is_accepted(base, build):
+def test_per_channel_quantization_is_accepted(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     _mutate_const_quant(scale=[0.1, 0.2, 0.3, 0.4], zero_point=[0, 1, 2, 3], quantized_dimension=1)(
         base
     )
     assert _codes(build(base)) == set()
 
 
-def test_external_buffers_in_range_are_accepted(base):
+def test_external_buffers_in_range_are_accepted(base: dict[str, Any]) -> None:
     model = open_model(_external(base, [(0, 16)]))
     assert _codes(model) == set()
     assert model.buffers[1].in_flatbuffer is False
     assert bytes(model.buffers[1].bytes_view()) == bytes(range(16))
 
 
-def test_identical_external_ranges_are_dedup_not_overlap(base):
+def test_identical_external_ranges_are_dedup_not_overlap(base: dict[str, Any]) -> None:
     base["subgraphs"][0]["tensors"].append({"name": "c2", "shape": [1, 4], "type": 0, "buffer": 2})
     model = open_model(_external(base, [(0, 16), (0, 16)]))
     assert "EXTERNAL_BUFFERS_OVERLAP" not in _codes(model)
 
 
-def test_external_size_wrap_is_caught(base, build):
+def test_external_size_wrap_is_caught(base: dict[str, Any], build: Callable[..., Model]) -> None:
     base["buffers"][1] = {"offset": 64, "size": 2**64 - 32}
     assert "EXTERNAL_BUFFER_OUT_OF_RANGE" in _codes(build(base))
 
 
-def test_optional_inputs_are_fine(base, build):
+def test_optional_inputs_are_fine(base: dict[str, Any], build: Callable[..., Model]) -> None:
     _op(base).update(inputs=[0, 1, -1])
     assert _codes(build(base)) == set()
 
 
-def test_self_call_is_a_cycle(base, build):
+def test_self_call_is_a_cycle(base: dict[str, Any], build: Callable[..., Model]) -> None:
     _call_from_main(base, 0)
     findings = [f for f in check_model(build(base)) if f.code == "SUBGRAPH_CALL_CYCLE"]
     assert len(findings) == 1 and "0 -> 0" in findings[0].message
 
 
-def test_find_call_cycles():
+def test_find_call_cycles() -> None:
     assert find_call_cycles({0: [(0, 1)], 1: [(0, 2)], 2: []}) == []
     assert find_call_cycles({0: [(0, 1)], 1: [(0, 2)], 2: [(0, 1)]}) == [[1, 2, 1]]
     # a diamond is not a cycle
@@ -325,7 +340,7 @@ def test_find_call_cycles():
     assert len(cycles) == 1 and len(cycles[0]) == 50_002
 
 
-def test_call_graph_of_control_flow_fixture():
+def test_call_graph_of_control_flow_fixture() -> None:
     model = open_model(fixture_path("control_flow"))
     graph = call_graph(model)
     called = {callee for edges in graph.values() for _, callee in edges}
@@ -334,12 +349,14 @@ def test_call_graph_of_control_flow_fixture():
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixtures_have_no_semantic_findings(name):
+def test_fixtures_have_no_semantic_findings(name: str) -> None:
     model = open_model(fixture_path(name))
     assert [str(f) for f in check_model(model)] == []
 
 
-def test_a_zero_element_input_is_not_unproduced(base, build):
+def test_a_zero_element_input_is_not_unproduced(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     """An empty `[0]` tensor with no data (a converter's empty shape constant) is read as empty
     by LiteRT; only a tensor with elements must be produced."""
     _op(base).update(inputs=[3, 1])
@@ -348,7 +365,7 @@ def test_a_zero_element_input_is_not_unproduced(base, build):
     assert "INPUT_NOT_PRODUCED" not in _codes(build(base))
 
 
-def test_many_back_edges_are_one_cycle():
+def test_many_back_edges_are_one_cycle() -> None:
     """20,000 WHILE ops of subgraph 1 calling back into 0 are one group of subgraphs calling each
     other: one finding, not 20,000 (the search is linear)."""
     graph = {0: [(0, 1)], 1: [(k, 0) for k in range(20_000)], 2: [(0, 2)], 3: []}

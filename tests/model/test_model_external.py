@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -26,13 +29,13 @@ def _external_model(group: str, offset: int = 8, length: int = 16) -> bytes:
     return write_model(m)
 
 
-def _write(tmp_path, group="weights.bin", **kw):
+def _write(tmp_path: Path, group: str = "weights.bin", **kw: Any) -> Path:
     path = tmp_path / "model.tflite"
     path.write_bytes(_external_model(group, **kw))
     return path
 
 
-def test_external_weights_are_read_from_the_file_beside_the_model(tmp_path):
+def test_external_weights_are_read_from_the_file_beside_the_model(tmp_path: Path) -> None:
     path = _write(tmp_path)
     (tmp_path / "weights.bin").write_bytes(b"\xff" * 8 + VALUES.tobytes() + b"tail")
     with open_model(path) as model:
@@ -45,16 +48,18 @@ def test_external_weights_are_read_from_the_file_beside_the_model(tmp_path):
         np.testing.assert_array_equal(got, VALUES)
 
 
-def test_a_missing_external_file_says_so(tmp_path):
+def test_a_missing_external_file_says_so(tmp_path: Path) -> None:
     path = _write(tmp_path)
     with open_model(path) as model:
         const = model.subgraphs[0].tensors[1]
-        assert "file not found" in external_data(model, const).error
+        data = external_data(model, const)
+        assert data is not None and data.error is not None
+        assert "file not found" in data.error
         with pytest.raises(ModelError, match="file not found: put weights.bin beside the model"):
             raw_bytes(model, const)
 
 
-def test_a_slice_outside_the_file_is_refused(tmp_path):
+def test_a_slice_outside_the_file_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, offset=100)
     (tmp_path / "weights.bin").write_bytes(bytes(64))
     with open_model(path) as model:
@@ -63,7 +68,7 @@ def test_a_slice_outside_the_file_is_refused(tmp_path):
 
 
 @pytest.mark.parametrize("group", ["../secret.bin", "/etc/passwd", "sub/../../x.bin"])
-def test_a_group_name_outside_the_model_folder_is_refused(tmp_path, group):
+def test_a_group_name_outside_the_model_folder_is_refused(tmp_path: Path, group: str) -> None:
     inner = tmp_path / "inner"
     inner.mkdir()
     (tmp_path / "secret.bin").write_bytes(VALUES.tobytes())
@@ -73,7 +78,7 @@ def test_a_group_name_outside_the_model_folder_is_refused(tmp_path, group):
             raw_bytes(model, model.subgraphs[0].tensors[1])
 
 
-def test_sizes_account_for_external_weights(tmp_path):
+def test_sizes_account_for_external_weights(tmp_path: Path) -> None:
     from tflite_inspect.model.sizes import size_report
 
     path = _write(tmp_path)
@@ -83,7 +88,9 @@ def test_sizes_account_for_external_weights(tmp_path):
         assert sum(sizes.parts.values()) == sizes.file_bytes == path.stat().st_size
 
 
-def test_weights_shows_the_group_and_offset_or_the_missing_file(tmp_path, capsys):
+def test_weights_shows_the_group_and_offset_or_the_missing_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from tflite_inspect.cli import main
 
     path = _write(tmp_path)

@@ -21,7 +21,7 @@ print(json.dumps(heavy))
 """
 
 
-def test_model_layer_imports_stay_light():
+def test_model_layer_imports_stay_light() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     out = subprocess.run(
         [sys.executable, "-c", CHILD],
@@ -35,7 +35,7 @@ def test_model_layer_imports_stay_light():
     assert json.loads(out.stdout) == []
 
 
-def test_model_modules_import_nothing_above_them():
+def test_model_modules_import_nothing_above_them() -> None:
     """Static check: no module of the model layer names a higher layer or a heavy package."""
     forbidden = (
         "textual",

@@ -7,6 +7,9 @@ the comparison (our reader is tested on them elsewhere).
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
 
@@ -18,12 +21,12 @@ pytest.importorskip("ai_edge_litert.interpreter")
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixture_matches_the_interpreter(name):
+def test_fixture_matches_the_interpreter(name: str) -> None:
     path = fixture_path(name)
     assert compare(open_model(path), interpreter_view(path)) > 0
 
 
-def test_tiny_quantized_model_matches_the_interpreter(tmp_path, base):
+def test_tiny_quantized_model_matches_the_interpreter(tmp_path: Path, base: dict[str, Any]) -> None:
     tensors = base["subgraphs"][0]["tensors"]
     for t in tensors:
         t["type"] = 9

@@ -4,13 +4,21 @@ custom options (Flex NodeDef, FlexBuffer maps) and their decoders on damaged inp
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flatbuffers import flexbuffers
 from model.model_testlib import fixture_path, flex_strings, node_def, pb_bytes, pb_int, varint
 
 from support.tflite_builder import Writer, write_model
-from tflite_inspect.model import Quantization, open_model
+from tflite_inspect.model import (
+    BlockwiseDetails,
+    Model,
+    MultiAxisDetails,
+    Quantization,
+    open_model,
+)
 from tflite_inspect.model.flex import decode_custom_options, decode_flexbuffer, parse_node_def
 from tflite_inspect.model.metadata import _tflite_metadata_schema
 from tflite_inspect.model.types import DTYPES, dtype_info, integer_range, storage_nbytes
@@ -30,14 +38,16 @@ from tflite_inspect.model.types import DTYPES, dtype_info, integer_range, storag
         (32, 32, 32, "CUSTOM"),
     ],
 )
-def test_operator_code_is_max_of_both_fields(dep, raw, code, name, base, build):
+def test_operator_code_is_max_of_both_fields(
+    dep: int, raw: int, code: int, name: str, base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["operator_codes"][0] = {"deprecated_builtin_code": dep, "builtin_code": raw, "version": 4}
     oc = build(base).operator_codes[0]
     assert (oc.builtin_code, oc.name, oc.version) == (code, name, 4)
     assert (oc.deprecated_builtin_code, oc.raw_builtin_code) == (dep, raw)
 
 
-def test_custom_and_flex_codes(base, build):
+def test_custom_and_flex_codes(base: dict[str, Any], build: Callable[..., Model]) -> None:
     base["operator_codes"] = [
         {"deprecated_builtin_code": 32, "builtin_code": 32, "custom_code": "FlexMatrixDeterminant"},
         {"deprecated_builtin_code": 32, "builtin_code": 32, "custom_code": "MyOp"},
@@ -55,7 +65,9 @@ def test_custom_and_flex_codes(base, build):
 # -- operators and options ------------------------------------------------------------------------
 
 
-def test_operator_fields_and_enum_options(base, build):
+def test_operator_fields_and_enum_options(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["operator_codes"].append({"deprecated_builtin_code": 3, "builtin_code": 3, "version": 8})
     base["subgraphs"][0]["operators"][1] = {
         "opcode_index": 1,
@@ -91,7 +103,7 @@ def test_operator_fields_and_enum_options(base, build):
     assert op.custom_options is None and op.custom.kind == "empty"
 
 
-def test_unknown_enum_value_in_options(base, build):
+def test_unknown_enum_value_in_options(base: dict[str, Any], build: Callable[..., Model]) -> None:
     base["subgraphs"][0]["operators"][0]["builtin_options"] = (
         "AddOptions",
         {"fused_activation_function": 77},
@@ -100,7 +112,9 @@ def test_unknown_enum_value_in_options(base, build):
     assert op.options["fused_activation_function"] == "UNKNOWN_77"
 
 
-def test_builtin_options_2_and_called_subgraphs(base, build):
+def test_builtin_options_2_and_called_subgraphs(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     ops = base["subgraphs"][0]["operators"]
     ops[0]["builtin_options_2"] = ("StablehloCaseOptions", {"branch_subgraph_indices": [2, 1]})
     ops[1].pop("builtin_options")
@@ -124,7 +138,9 @@ def test_builtin_options_2_and_called_subgraphs(base, build):
     assert decode_flexbuffer(b.options["composite_attributes"]) == {"approximate": True}
 
 
-def test_absent_subgraph_index_means_subgraph_0(base, build):
+def test_absent_subgraph_index_means_subgraph_0(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["subgraphs"][0]["operators"][0]["builtin_options"] = (
         "WhileOptions",
         {"body_subgraph_index": 2},
@@ -132,7 +148,7 @@ def test_absent_subgraph_index_means_subgraph_0(base, build):
     assert build(base).subgraphs[0].operators[0].called_subgraphs == (0, 2)
 
 
-def test_control_flow_fixture_called_subgraphs():
+def test_control_flow_fixture_called_subgraphs() -> None:
     model = open_model(fixture_path("control_flow"))
     main = model.subgraphs[0]
     called = {op.opcode_name: op.called_subgraphs for op in main.operators if op.called_subgraphs}
@@ -148,7 +164,9 @@ def test_control_flow_fixture_called_subgraphs():
 # -- tensors --------------------------------------------------------------------------------------
 
 
-def test_tensor_fields_roles_and_graph_links(base, build):
+def test_tensor_fields_roles_and_graph_links(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     tensors = base["subgraphs"][0]["tensors"]
     tensors[0]["shape_signature"] = [-1, 4]
     tensors[0]["has_rank"] = True
@@ -186,14 +204,16 @@ def test_tensor_fields_roles_and_graph_links(base, build):
 
 
 @pytest.mark.parametrize("value", sorted(DTYPES))
-def test_every_tensor_type_has_a_name(value, base, build):
+def test_every_tensor_type_has_a_name(
+    value: int, base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["subgraphs"][0]["tensors"][2]["type"] = value
     t = build(base).subgraphs[0].tensors[2]
     assert t.type == value and t.type_name == DTYPES[value].type_name
     assert t.dtype == DTYPES[value].name
 
 
-def test_dtype_table():
+def test_dtype_table() -> None:
     names = {d.name for d in DTYPES.values()}
     assert names == {
         "float32",
@@ -231,13 +251,15 @@ def test_dtype_table():
     assert integer_range(0) is None
 
 
-def test_unknown_tensor_type_is_not_a_crash(base, build):
+def test_unknown_tensor_type_is_not_a_crash(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["subgraphs"][0]["tensors"][2]["type"] = 99
     t = build(base).subgraphs[0].tensors[2]
     assert (t.dtype, t.type_name) == ("unknown", "UNKNOWN_99")
 
 
-def test_quantization_objects(base, build):
+def test_quantization_objects(base: dict[str, Any], build: Callable[..., Model]) -> None:
     t = base["subgraphs"][0]["tensors"][1]
     t.update(
         type=9,
@@ -265,12 +287,15 @@ def test_quantization_objects(base, build):
     ]
     assert q.float_range(9) == q.float_range("INT8") and q.float_range("float32") == []
     bq = sg.tensors[2].quantization
+    assert bq is not None and isinstance(bq.details, BlockwiseDetails)
     assert bq.details_kind == "blockwise" and bq.details.block_size == 32
     assert (bq.details.scales, bq.details.zero_points) == (1, -1)
     assert sg.tensors[3].quantization is None
 
 
-def test_multi_axis_and_custom_quantization(base, build):
+def test_multi_axis_and_custom_quantization(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     tensors = base["subgraphs"][0]["tensors"]
     tensors[2]["quantization"] = {
         "details": (
@@ -281,12 +306,14 @@ def test_multi_axis_and_custom_quantization(base, build):
     tensors[3]["quantization"] = {"details": ("CustomQuantization", {"custom": b"\x01\x02"})}
     sg = build(base).subgraphs[0]
     ma = sg.tensors[2].quantization
+    assert ma is not None and isinstance(ma.details, MultiAxisDetails)
     assert ma.details_kind == "multi_axis" and ma.details.quantized_dimensions == (0, 1)
     cq = sg.tensors[3].quantization
+    assert cq is not None
     assert cq.details_kind == "custom" and cq.details == b"\x01\x02"
 
 
-def test_sparsity_object(base, build):
+def test_sparsity_object(base: dict[str, Any], build: Callable[..., Model]) -> None:
     base["subgraphs"][0]["tensors"][1]["sparsity"] = {
         "traversal_order": [0, 1],
         "dim_metadata": [
@@ -299,6 +326,7 @@ def test_sparsity_object(base, build):
         ],
     }
     sp = build(base).subgraphs[0].tensors[1].sparsity
+    assert sp is not None and sp.dim_metadata is not None
     assert sp.traversal_order == (0, 1) and sp.block_map is None
     dense, csr = sp.dim_metadata
     assert (dense.format, dense.dense_size) == ("DENSE", 1)
@@ -309,7 +337,7 @@ def test_sparsity_object(base, build):
 # -- signatures and metadata ----------------------------------------------------------------------
 
 
-def test_signatures_fixture():
+def test_signatures_fixture() -> None:
     model = open_model(fixture_path("signatures"))
     sigs = {s.key: s for s in model.signatures}
     assert set(sigs) == {"encode", "decode"}
@@ -320,24 +348,29 @@ def test_signatures_fixture():
     assert {name for name, _ in sigs["encode"].inputs} == {"features"}
 
 
-def test_metadata_of_a_converted_model():
+def test_metadata_of_a_converted_model() -> None:
     model = open_model(fixture_path("cnn.int8"))
     version = model.metadata_entry("min_runtime_version")
+    assert version is not None
     assert version.kind == "version" and version.value.count(".") == 2 and "\0" not in version.value
     conv = model.metadata_entry("CONVERSION_METADATA")
+    assert conv is not None
     assert conv.kind == "conversion" and conv.error is None
     assert conv.value["environment"]["model_type"] == "KERAS_MODEL"
     assert conv.value["environment"]["tensorflow_version"].startswith("2.")
     assert conv.value["options"]["model_optimization_modes"] == ["PTQ_FULL_INTEGER"]
 
 
-def test_buffer_location_metadata():
+def test_buffer_location_metadata() -> None:
     model = open_model(fixture_path("external_buffers"))
     entry = model.metadata_entry("buffer_location")
+    assert entry is not None
     assert entry.kind == "string" and entry.value == "outside flatbuffers"
 
 
-def test_tflite_metadata_and_unknown_entries(base, build):
+def test_tflite_metadata_and_unknown_entries(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     w = Writer(_tflite_metadata_schema())
     meta = w.finish(
         w.table(
@@ -373,24 +406,25 @@ def test_tflite_metadata_and_unknown_entries(base, build):
     assert good.value["associated_files"][0]["type"] == "TENSOR_AXIS_LABELS"
     assert other.kind == "bytes" and other.size == 104
     assert other.value.startswith("..hello world") and other.value.endswith("...")
-    assert bad.kind == "bytes" and "M001" in bad.error
+    assert bad.kind == "bytes" and bad.error is not None and "M001" in bad.error
 
 
 # -- custom options -------------------------------------------------------------------------------
 
 
-def test_flex_fixture_decodes_the_tf_op():
+def test_flex_fixture_decodes_the_tf_op() -> None:
     model = open_model(fixture_path("flex"))
     op = next(op for op in model.subgraphs[0].operators if op.is_flex)
     assert op.opcode_name == "FlexMatrixDeterminant"
     custom = op.custom
     assert custom.kind == "flex" and custom.error is None
+    assert custom.node_def is not None
     assert custom.tf_op == "MatrixDeterminant" and custom.node_def.op == "MatrixDeterminant"
     assert custom.node_def.attrs["T"].kind == "type"
     assert custom.node_def.attrs["T"].value == "DT_FLOAT"
 
 
-def test_custom_op_fixture_decodes_a_flexbuffer_map():
+def test_custom_op_fixture_decodes_a_flexbuffer_map() -> None:
     model = open_model(fixture_path("custom_op"))
     op = next(op for op in model.subgraphs[0].operators if op.is_custom)
     assert op.opcode_name == "MatrixDeterminant" and not op.is_flex
@@ -399,7 +433,7 @@ def test_custom_op_fixture_decodes_a_flexbuffer_map():
         assert isinstance(op.custom.value, dict)
 
 
-def test_node_def_attr_kinds():
+def test_node_def_attr_kinds() -> None:
     shape = pb_bytes(2, pb_int(1, 3)) + pb_bytes(2, pb_int(1, (1 << 64) - 1))  # dims 3, -1
     listv = (
         pb_bytes(2, b"a") + pb_bytes(2, b"b") + pb_bytes(3, varint(1) + varint(2)) + pb_int(6, 9)
@@ -436,18 +470,19 @@ def test_node_def_attr_kinds():
     }
 
 
-def test_flex_options_built_in_code():
+def test_flex_options_built_in_code() -> None:
     data = flex_strings(b"Cosh", node_def("Cosh", T=pb_int(6, 1)))
     custom = decode_custom_options(data, is_flex=True)
     assert (
         custom.kind == "flex"
         and custom.tf_op == "Cosh"
+        and custom.node_def is not None
         and custom.node_def.attrs["T"].value == "DT_FLOAT"
     )
     assert decode_custom_options(data, is_flex=False).kind == "flexbuffer"
 
 
-def test_big_typed_vectors_fit_the_budget():
+def test_big_typed_vectors_fit_the_budget() -> None:
     fbb = flexbuffers.Builder()
     with fbb.Map():
         fbb.Key("table")
@@ -456,7 +491,7 @@ def test_big_typed_vectors_fit_the_budget():
     assert custom.error is None and custom.value["table"] == list(range(60_000))
 
 
-def test_plain_flexbuffer_map():
+def test_plain_flexbuffer_map() -> None:
     data = bytes(flexbuffers.Dumps({"alpha": 0.5, "axes": [1, 2], "name": "x", "on": True}))
     custom = decode_custom_options(data, is_flex=False)
     assert custom.kind == "flexbuffer" and custom.error is None
@@ -474,14 +509,14 @@ def test_plain_flexbuffer_map():
         b"\x05abc\x00\x01\x04\x14\x05\x28\x01"[:-1] + b"\x09",
     ],
 )
-def test_damaged_custom_options_never_raise(data):
+def test_damaged_custom_options_never_raise(data: bytes) -> None:
     for is_flex in (True, False):
         custom = decode_custom_options(data, is_flex=is_flex)
         assert custom.kind in ("raw", "flexbuffer", "flex")
         assert custom.size == len(data)
 
 
-def test_flexbuffer_self_reference_and_shared_child_bomb():
+def test_flexbuffer_self_reference_and_shared_child_bomb() -> None:
     # A vector whose element offset is 0 points at itself: infinite nesting.
     self_ref = bytes([1, 0, 10 << 2, 2, 10 << 2, 1])
     assert decode_custom_options(self_ref, is_flex=False).kind == "raw"
@@ -495,18 +530,23 @@ def test_flexbuffer_self_reference_and_shared_child_bomb():
         child = vec
     buf += bytes([len(buf) - child, 10 << 2, 1])
     custom = decode_custom_options(bytes(buf), is_flex=False)
-    assert custom.kind == "raw" and "20000" in custom.error
+    assert custom.kind == "raw" and custom.error is not None and "20000" in custom.error
 
 
 @pytest.mark.parametrize("data", [b"\x0a\xff\x01", b"\x12\x05ab", b"\x08", b"\x0b", b"\x80" * 12])
-def test_damaged_node_def_is_reported(data):
+def test_damaged_node_def_is_reported(data: bytes) -> None:
     with pytest.raises(ValueError):
         parse_node_def(data)
     custom = decode_custom_options(flex_strings(b"Foo", data), is_flex=True)
-    assert custom.kind == "flex" and custom.tf_op == "Foo" and custom.error.startswith("NodeDef")
+    assert (
+        custom.kind == "flex"
+        and custom.tf_op == "Foo"
+        and custom.error is not None
+        and custom.error.startswith("NodeDef")
+    )
 
 
-def test_large_custom_options_outside_the_flatbuffer(base):
+def test_large_custom_options_outside_the_flatbuffer(base: dict[str, Any]) -> None:
     payload = flex_strings(b"Big", node_def("Big"))
     op = base["subgraphs"][0]["operators"][0]
     op["large_custom_options_offset"] = 1 << 40
@@ -520,7 +560,9 @@ def test_large_custom_options_outside_the_flatbuffer(base):
     assert decode_custom_options(op0.custom_options, is_flex=True).tf_op == "Big"
 
 
-def test_large_custom_options_outside_the_file(base, build):
+def test_large_custom_options_outside_the_file(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     op = base["subgraphs"][0]["operators"][0]
     op["large_custom_options_offset"] = 2**64 - 4
     op["large_custom_options_size"] = 8
@@ -529,7 +571,9 @@ def test_large_custom_options_outside_the_file(base, build):
     assert op0.custom.kind == "empty"
 
 
-def test_objects_are_frozen_hashable_values(base, build):
+def test_objects_are_frozen_hashable_values(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     model = build(base)
     again = build(base)
     t, t2 = model.subgraphs[0].tensors[1], again.subgraphs[0].tensors[1]

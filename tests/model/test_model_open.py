@@ -5,12 +5,13 @@ from __future__ import annotations
 import struct
 import sys
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path, flex_strings, node_def, pb_int
 
-from support.damage import cases_for, not_tflite_cases
+from support.damage import Case, cases_for, not_tflite_cases
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.model import Model, ModelError, open_model
 from tflite_inspect.model.checks import check_model
@@ -56,7 +57,7 @@ def exercise(model: Model) -> int:
     return seen
 
 
-def test_open_bytes_and_path(tmp_path):
+def test_open_bytes_and_path(tmp_path: Path) -> None:
     data = write_model(add_model())
     m1 = open_model(data)
     path = tmp_path / "m.tflite"
@@ -70,13 +71,13 @@ def test_open_bytes_and_path(tmp_path):
     assert m1.path is None and m1.structural.ok
 
 
-def test_missing_file_raises_oserror(tmp_path):
+def test_missing_file_raises_oserror(tmp_path: Path) -> None:
     with pytest.raises(OSError):
         open_model(tmp_path / "nope.tflite")
 
 
 @pytest.mark.parametrize("case", not_tflite_cases(), ids=lambda c: c.name)
-def test_not_a_tflite_file_gets_a_clear_message(case):
+def test_not_a_tflite_file_gets_a_clear_message(case: Case) -> None:
     with pytest.raises(ModelError) as info:
         open_model(case.data)
     err = info.value
@@ -87,7 +88,7 @@ def test_not_a_tflite_file_gets_a_clear_message(case):
     assert err.diagnostics
 
 
-def test_damaged_model_strict_error_names_where():
+def test_damaged_model_strict_error_names_where() -> None:
     data = bytearray(write_model(add_model()))
     struct.pack_into("<I", data, 0, len(data) + 100)  # root offset past the end
     with pytest.raises(ModelError) as info:
@@ -123,13 +124,13 @@ def _seed() -> bytes:
     return write_model(model)
 
 
-def test_seed_is_valid():
+def test_seed_is_valid() -> None:
     model = open_model(_seed())
     assert exercise(model) > 10
 
 
 @pytest.mark.parametrize("case", cases_for(_seed(), "seed"), ids=lambda c: c.name)
-def test_damaged_cases_tolerant_never_crash(case):
+def test_damaged_cases_tolerant_never_crash(case: Case) -> None:
     model = open_model(case.data, tolerant=True)
     exercise(model)
     if case.code is not None:
@@ -137,7 +138,7 @@ def test_damaged_cases_tolerant_never_crash(case):
             open_model(case.data)
 
 
-def test_every_single_byte_change_is_survived():
+def test_every_single_byte_change_is_survived() -> None:
     """Each byte of a small model set to 0x00, 0xFF and 0x80: tolerant open and a full walk
     never raise anything but ModelError from weight reads."""
     seed = _seed()
@@ -157,7 +158,7 @@ def test_every_single_byte_change_is_survived():
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixtures_open_strict_and_tolerant(name):
+def test_fixtures_open_strict_and_tolerant(name: str) -> None:
     path = fixture_path(name)
     strict = open_model(path)
     assert strict.structural.ok and strict.version == 3
@@ -167,14 +168,14 @@ def test_fixtures_open_strict_and_tolerant(name):
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixtures_truncated_tolerant_never_crash(name):
+def test_fixtures_truncated_tolerant_never_crash(name: str) -> None:
     data = fixture_path(name).read_bytes()
     for cut in (len(data) // 3, len(data) // 2, len(data) - 17):
         model = open_model(data[:cut], tolerant=True)
         exercise(model)
 
 
-def test_arrays_outlive_close():
+def test_arrays_outlive_close() -> None:
     data = write_model(add_model(const=np.arange(4, dtype="<f4").tobytes()))
     model = open_model(data)
     arr = tensor_data(model, model.subgraphs[0].tensors[1])
@@ -194,7 +195,7 @@ def _findings_while_building_subgraphs() -> bytes:
     raise AssertionError("no damaged case records findings while building subgraphs")
 
 
-def test_subgraphs_are_built_once_when_threads_ask_together():
+def test_subgraphs_are_built_once_when_threads_ask_together() -> None:
     """The UI's load worker builds the subgraphs while its screen may ask for them: every
     caller gets the same objects, and each read finding is recorded once."""
     data = _findings_while_building_subgraphs()
@@ -224,7 +225,7 @@ def test_subgraphs_are_built_once_when_threads_ask_together():
     assert model.read_findings == alone.read_findings
 
 
-def test_count_reads_a_vector_length_without_building():
+def test_count_reads_a_vector_length_without_building() -> None:
     model = open_model(fixture_path("cnn.int8-io"))
     assert model.count("subgraphs") == 1 and not model.subgraphs_built
     assert model.count("buffers") == len(model.buffers)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
 
 from support.tflite_builder import write_model
-from tflite_inspect.model import open_model
+from tflite_inspect.model import Model, open_model
 from tflite_inspect.model.sizes import NOT_USED_BY_OP, PARTS, size_report
 
 
-def test_tiny_model(base, build):
+def test_tiny_model(base: dict[str, Any], build: Callable[..., Model]) -> None:
     report = size_report(build(base))
     assert set(report.parts) == set(PARTS)
     assert sum(report.parts.values()) == report.file_bytes
@@ -23,7 +26,9 @@ def test_tiny_model(base, build):
     assert [(s.tensor, s.nbytes) for s in report.largest] == [(1, 16)]
 
 
-def test_shared_and_unused_buffers_are_counted_once(base, build):
+def test_shared_and_unused_buffers_are_counted_once(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     tensors = base["subgraphs"][0]["tensors"]
     tensors.append({"name": "alias", "shape": [1, 4], "type": 0, "buffer": 1})
     tensors.append({"name": "lonely", "shape": [2], "type": 2, "buffer": 3})
@@ -43,7 +48,7 @@ def test_shared_and_unused_buffers_are_counted_once(base, build):
     assert {s.tensor for s in shared} == {1, 4}
 
 
-def test_external_data_and_trailing_bytes(base):
+def test_external_data_and_trailing_bytes(base: dict[str, Any]) -> None:
     base["buffers"][1] = {"offset": 1 << 40, "size": 16}
     first = write_model(base)
     start = (len(first) + 15) // 16 * 16
@@ -60,7 +65,9 @@ def test_external_data_and_trailing_bytes(base):
     assert report.weight_bytes == 16 and report.by_op_type == {"ADD": 16}
 
 
-def test_out_of_range_external_data_is_not_counted(base, build):
+def test_out_of_range_external_data_is_not_counted(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["buffers"][1] = {"offset": 2**64 - 8, "size": 16}
     report = size_report(build(base))
     assert sum(report.parts.values()) == report.file_bytes
@@ -68,7 +75,7 @@ def test_out_of_range_external_data_is_not_counted(base, build):
 
 
 @pytest.mark.parametrize("name", FIXTURE_NAMES)
-def test_fixture_parts_add_up(name):
+def test_fixture_parts_add_up(name: str) -> None:
     model = open_model(fixture_path(name))
     report = size_report(model)
     assert sum(report.parts.values()) == model.file_size
@@ -78,7 +85,7 @@ def test_fixture_parts_add_up(name):
     assert list(report.largest) == sorted(report.largest, key=lambda s: -s.nbytes)
 
 
-def test_external_buffers_fixture_is_mostly_outside():
+def test_external_buffers_fixture_is_mostly_outside() -> None:
     model = open_model(fixture_path("external_buffers"))
     report = size_report(model)
     assert report.outside_bytes > 0
@@ -88,7 +95,7 @@ def test_external_buffers_fixture_is_mostly_outside():
     assert report.by_op_type == reference.by_op_type
 
 
-def test_custom_options_are_their_own_part():
+def test_custom_options_are_their_own_part() -> None:
     model = open_model(fixture_path("flex"))
     op = next(op for op in model.subgraphs[0].operators if op.is_flex)
     report = size_report(model)
@@ -97,7 +104,7 @@ def test_custom_options_are_their_own_part():
     assert sum(report.parts.values()) == model.file_size
 
 
-def test_to_dict_is_json_ready(base, build):
+def test_to_dict_is_json_ready(base: dict[str, Any], build: Callable[..., Model]) -> None:
     import json
 
     from tflite_inspect.model.sizes import size_report
@@ -111,7 +118,7 @@ def test_to_dict_is_json_ready(base, build):
     assert sum(doc["parts"].values()) == doc["file_bytes"]
 
 
-def test_dequantized_weights_count_for_the_ops_that_read_them():
+def test_dequantized_weights_count_for_the_ops_that_read_them() -> None:
     """A float16 model stores its weights behind DEQUANTIZE: they are the convolutions' and the
     dense layer's weights, as the float32 model of the same network says."""
     with (

@@ -4,13 +4,16 @@ statistics and shared buffers, by hand-computed values and across the fixture va
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from model.model_testlib import fixture_path
 
 from support.tflite_builder import string_buffer
-from tflite_inspect.model import ModelError, open_model
+from tflite_inspect.model import Model, ModelError, Tensor, open_model
 from tflite_inspect.model import weights as W
 from tflite_inspect.model.weights import (
     as_float,
@@ -27,7 +30,14 @@ from tflite_inspect.model.weights import (
 )
 
 
-def _with_const(base, build, type_, shape, data, **extra):
+def _with_const(
+    base: dict[str, Any],
+    build: Callable[..., Model],
+    type_: int,
+    shape: list[int],
+    data: bytes,
+    **extra: Any,
+) -> tuple[Model, Tensor]:
     base["subgraphs"][0]["tensors"][1].update(type=type_, shape=shape, **extra)
     base["buffers"][1] = {"data": data}
     model = build(base)
@@ -37,7 +47,7 @@ def _with_const(base, build, type_, shape, data, **extra):
 # -- sub-byte types -------------------------------------------------------------------------------
 
 
-def test_int4_low_nibble_first():
+def test_int4_low_nibble_first() -> None:
     assert unpack_int4(bytes([0x12, 0x34]), 4).tolist() == [2, 1, 4, 3]
     assert unpack_int4(bytes([0x12, 0x34]), 3).tolist() == [2, 1, 4]
     assert unpack_int4(bytes([0xF8, 0x7F]), 4).tolist() == [-8, -1, -1, 7]
@@ -46,20 +56,20 @@ def test_int4_low_nibble_first():
     assert unpack_int4(bytes([0xF8]), 2, signed=False).dtype == np.uint8
 
 
-def test_int2_unpacking():
+def test_int2_unpacking() -> None:
     assert unpack_int2(bytes([0b11_10_01_00]), 4).tolist() == [0, 1, -2, -1]
     assert unpack_int2(bytes([0b11_10_01_00]), 4, signed=False).tolist() == [0, 1, 2, 3]
     assert unpack_int2(bytes([0xE4, 0x01]), 5).tolist() == [0, 1, -2, -1, 1]
 
 
-def test_unpacking_checks_lengths():
+def test_unpacking_checks_lengths() -> None:
     with pytest.raises(ValueError):
         unpack_int4(bytes([0x12]), 3)
     with pytest.raises(ValueError):
         unpack_bits(b"\x00", 3, 1, True)
 
 
-def test_int4_tensor_in_a_model(base, build):
+def test_int4_tensor_in_a_model(base: dict[str, Any], build: Callable[..., Model]) -> None:
     model, t = _with_const(base, build, 17, [2, 3], bytes([0x21, 0x43, 0xF5]))
     arr = tensor_data(model, t)
     assert arr.shape == (2, 3) and arr.tolist() == [[1, 2, 3], [4, 5, -1]]
@@ -72,7 +82,7 @@ def test_int4_tensor_in_a_model(base, build):
 # -- floats ---------------------------------------------------------------------------------------
 
 
-def test_float16_and_bfloat16(base, build):
+def test_float16_and_bfloat16(base: dict[str, Any], build: Callable[..., Model]) -> None:
     values = np.array([1.0, -2.5, 3.140625, 65504.0], dtype=np.float32)
     model, t = _with_const(base, build, 1, [4], values.astype("<f2").tobytes())
     assert tensor_data(model, t).dtype == np.float16
@@ -84,7 +94,7 @@ def test_float16_and_bfloat16(base, build):
     assert as_float(model, t)[:3].tolist() == values[:3].tolist()
 
 
-def test_float8_tables():
+def test_float8_tables() -> None:
     codes = np.arange(256, dtype=np.uint8)
     e4 = to_float(codes, "float8_e4m3fn")
     assert e4[0x38] == 1.0 and e4[0x7E] == 448.0 and e4[0x01] == 2.0**-9 and e4[0xB8] == -1.0
@@ -101,7 +111,7 @@ def test_float8_tables():
     )
 
 
-def test_float8_tensor(base, build):
+def test_float8_tensor(base: dict[str, Any], build: Callable[..., Model]) -> None:
     model, t = _with_const(base, build, 21, [2], bytes([0x38, 0xB8]))
     assert t.dtype == "float8_e4m3fn" and as_float(model, t).tolist() == [1.0, -1.0]
 
@@ -109,7 +119,7 @@ def test_float8_tensor(base, build):
 # -- dequantization -------------------------------------------------------------------------------
 
 
-def test_dequantize_per_tensor(base, build):
+def test_dequantize_per_tensor(base: dict[str, Any], build: Callable[..., Model]) -> None:
     q = np.array([-128, 0, 5, 127], dtype=np.int8)
     model, t = _with_const(
         base, build, 9, [4], q.tobytes(), quantization={"scale": [0.5], "zero_point": [1]}
@@ -117,7 +127,7 @@ def test_dequantize_per_tensor(base, build):
     assert dequantize(model, t).tolist() == [-64.5, -0.5, 2.0, 63.0]
 
 
-def test_dequantize_per_channel(base, build):
+def test_dequantize_per_channel(base: dict[str, Any], build: Callable[..., Model]) -> None:
     q = np.array([[1, 2, 3], [4, 5, 6]], dtype=np.int8)
     model, t = _with_const(
         base,
@@ -143,7 +153,7 @@ def test_dequantize_per_channel(base, build):
     assert dequantize(model, t).tolist() == [[1.0, 0.0, 16.0], [4.0, 0.75, 28.0]]
 
 
-def test_dequantize_blockwise(base, build):
+def test_dequantize_blockwise(base: dict[str, Any], build: Callable[..., Model]) -> None:
     # int4 weights [2, 4] in blocks of 2 along the last axis; fp16 scales [2, 2].
     tensors = base["subgraphs"][0]["tensors"]
     tensors.append({"name": "scales", "shape": [2, 2], "type": 1, "buffer": 2})
@@ -163,7 +173,7 @@ def test_dequantize_blockwise(base, build):
     assert dequantize(model, t).tolist() == [[1.0, 2.0, 6.0, -8.0], [2.5, -3.0, 28.0, 0.0]]
 
 
-def test_dequantize_errors(base, build):
+def test_dequantize_errors(base: dict[str, Any], build: Callable[..., Model]) -> None:
     model, t = _with_const(base, build, 0, [1, 4], bytes(16))
     with pytest.raises(ModelError) as info:
         dequantize(model, t)
@@ -181,7 +191,7 @@ def test_dequantize_errors(base, build):
     assert info.value.code == "BAD_QUANTIZATION"
 
 
-def test_int8_fixture_dequantizes_close_to_the_float_weights():
+def test_int8_fixture_dequantizes_close_to_the_float_weights() -> None:
     fmodel = open_model(fixture_path("cnn.float32"))
     floats = {t.name: t for t in fmodel.subgraphs[0].tensors if t.is_constant}
     for variant in ("cnn.int8", "cnn.dynamic"):
@@ -193,6 +203,7 @@ def test_int8_fixture_dequantizes_close_to_the_float_weights():
             ref = tensor_data(fmodel, floats[t.name])
             deq = dequantize(qmodel, t)
             q = t.quantization
+            assert q is not None
             scales = (
                 np.asarray(q.scales).reshape([-1] + [1] * (deq.ndim - 1))
                 if (q.is_per_channel and q.quantized_dimension == 0)
@@ -204,7 +215,7 @@ def test_int8_fixture_dequantizes_close_to_the_float_weights():
         assert checked >= 2
 
 
-def test_float16_fixture_matches_the_float_weights():
+def test_float16_fixture_matches_the_float_weights() -> None:
     fmodel = open_model(fixture_path("cnn.float32"))
     hmodel = open_model(fixture_path("cnn.float16"))
     floats = {t.name: t for t in fmodel.subgraphs[0].tensors if t.is_constant}
@@ -217,7 +228,7 @@ def test_float16_fixture_matches_the_float_weights():
         )
 
 
-def test_external_buffers_fixture_reads_the_same_weights():
+def test_external_buffers_fixture_reads_the_same_weights() -> None:
     fmodel = open_model(fixture_path("cnn.float32"))
     emodel = open_model(fixture_path("external_buffers"))
     floats = {t.name: tensor_data(fmodel, t) for t in fmodel.subgraphs[0].tensors if t.is_constant}
@@ -230,7 +241,7 @@ def test_external_buffers_fixture_reads_the_same_weights():
 # -- zero copy and raw access ---------------------------------------------------------------------
 
 
-def test_tensor_data_is_a_zero_copy_view(tmp_path, base):
+def test_tensor_data_is_a_zero_copy_view(tmp_path: Path, base: dict[str, Any]) -> None:
     from support.tflite_builder import write_model
 
     base["buffers"][1] = {"data": np.arange(4, dtype="<f4").tobytes()}
@@ -242,10 +253,12 @@ def test_tensor_data_is_a_zero_copy_view(tmp_path, base):
         assert arr.tolist() == [[0.0, 1.0, 2.0, 3.0]]
         assert not arr.flags.writeable and not arr.flags.owndata
         file_start = np.frombuffer(model.source.view, dtype=np.uint8).ctypes.data
-        assert arr.ctypes.data == file_start + model.buffers[1].data_offset
+        data_offset = model.buffers[1].data_offset
+        assert data_offset is not None
+        assert arr.ctypes.data == file_start + data_offset
 
 
-def test_no_data_and_bad_index(base, build):
+def test_no_data_and_bad_index(base: dict[str, Any], build: Callable[..., Model]) -> None:
     model = build(base)
     with pytest.raises(ModelError) as info:
         tensor_data(model, model.subgraphs[0].tensors[0])
@@ -257,7 +270,9 @@ def test_no_data_and_bad_index(base, build):
     assert info.value.code == "BUFFER_INDEX_OUT_OF_RANGE"
 
 
-def test_external_data_outside_the_file_is_refused(base, build):
+def test_external_data_outside_the_file_is_refused(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     base["buffers"][1] = {"offset": 2**64 - 8, "size": 16}
     model = build(base)
     t = model.subgraphs[0].tensors[1]
@@ -266,7 +281,9 @@ def test_external_data_outside_the_file_is_refused(base, build):
         tensor_data(model, t)
 
 
-def test_size_mismatch_gives_a_flat_array(base, build):
+def test_size_mismatch_gives_a_flat_array(
+    base: dict[str, Any], build: Callable[..., Model]
+) -> None:
     model, t = _with_const(base, build, 0, [1, 4], bytes(12))
     assert tensor_data(model, t).shape == (3,)
 
@@ -274,7 +291,7 @@ def test_size_mismatch_gives_a_flat_array(base, build):
 # -- strings --------------------------------------------------------------------------------------
 
 
-def test_decode_strings():
+def test_decode_strings() -> None:
     assert decode_strings(string_buffer(b"ab", b"", b"xyz")) == [b"ab", b"", b"xyz"]
     assert decode_strings(string_buffer()) == []
     for bad in (
@@ -288,7 +305,7 @@ def test_decode_strings():
             decode_strings(bad)
 
 
-def test_string_tensor(base, build):
+def test_string_tensor(base: dict[str, Any], build: Callable[..., Model]) -> None:
     model, t = _with_const(base, build, 5, [3], string_buffer(b"cat", b"", b"dog"))
     assert string_data(model, t) == [b"cat", b"", b"dog"]
     arr = tensor_data(model, t)
@@ -299,7 +316,7 @@ def test_string_tensor(base, build):
     assert info.value.code == "STRING_BUFFER_INVALID"
 
 
-def test_strings_fixture():
+def test_strings_fixture() -> None:
     model = open_model(fixture_path("strings"))
     consts = [t for t in model.subgraphs[0].tensors if t.is_constant and t.dtype == "string"]
     assert consts
@@ -310,7 +327,7 @@ def test_strings_fixture():
 # -- statistics and sharing -----------------------------------------------------------------------
 
 
-def test_weight_stats_values():
+def test_weight_stats_values() -> None:
     s = weight_stats(np.array([0, 0, 1, 2, np.nan, np.inf], dtype=np.float32), bins=2)
     assert (s.count, s.finite, s.nan, s.inf) == (6, 4, 1, 1)
     assert (s.min, s.max, s.mean) == (0.0, 2.0, 0.75)
@@ -327,21 +344,21 @@ def test_weight_stats_values():
         weight_stats(np.array([b"x"], dtype=object))
 
 
-def test_weight_stats_caps_distinct_counting(monkeypatch):
+def test_weight_stats_caps_distinct_counting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(W, "EXACT_DISTINCT_LIMIT", 100)
     s = weight_stats(np.arange(1000, dtype=np.float32))
     assert not s.distinct_exact and 50 <= s.distinct <= 100
     assert s.count == 1000 and s.max == 999.0
 
 
-def test_shared_buffers(base, build):
+def test_shared_buffers(base: dict[str, Any], build: Callable[..., Model]) -> None:
     base["subgraphs"][0]["tensors"].append(
         {"name": "alias", "shape": [1, 4], "type": 0, "buffer": 1}
     )
     assert shared_buffers(build(base)) == {1: ((0, 1), (0, 4))}
 
 
-def test_weights_one_ulp_apart_get_their_bins():
+def test_weights_one_ulp_apart_get_their_bins() -> None:
     """float32 weights spanning one ULP: numpy cannot make float32 bins there; we can."""
     from tflite_inspect.model.weights import weight_stats
 
@@ -350,7 +367,7 @@ def test_weights_one_ulp_apart_get_their_bins():
     assert sum(st.histogram) == 2 and len(st.histogram) == 16
 
 
-def test_histogram_bins_are_bounded():
+def test_histogram_bins_are_bounded() -> None:
     from tflite_inspect.model.weights import MAX_BINS, weight_stats
 
     st = weight_stats(np.arange(10, dtype=np.float32), bins=10_000_000)

@@ -19,7 +19,7 @@ from support.support_metadata_builder import (
     metadata_buffer,
 )
 from tflite_inspect.flatbuf import load_schema
-from tflite_inspect.model import check_model, open_model, size_report
+from tflite_inspect.model import Model, check_model, open_model, size_report
 from tflite_inspect.model.appended import MAX_MEMBER_BYTES, read_appended, terminal_safe
 from tflite_inspect.model.associated import model_archive, model_support_metadata
 from tflite_inspect.model.support_metadata import decode_support_metadata
@@ -38,7 +38,7 @@ def fixture_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def _open(data: bytes, tmp_path: Path, name: str = "m.tflite"):
+def _open(data: bytes, tmp_path: Path, name: str = "m.tflite") -> Model:
     path = tmp_path / name
     path.write_bytes(data)
     return open_model(path, tolerant=True)
@@ -47,7 +47,7 @@ def _open(data: bytes, tmp_path: Path, name: str = "m.tflite"):
 # -- the schema --------------------------------------------------------------------------------
 
 
-def test_schema_slots_are_the_published_ones():
+def test_schema_slots_are_the_published_ones() -> None:
     s = load_schema("metadata_schema.fbs")
     assert s.file_identifier == "M001" and s.root_type == "ModelMetadata"
     slots = {
@@ -88,7 +88,7 @@ def test_schema_slots_are_the_published_ones():
 # -- a model built with an independent writer --------------------------------------------------
 
 
-def test_model_fields_and_tensor_metadata(fixture_file):
+def test_model_fields_and_tensor_metadata(fixture_file: Path) -> None:
     model = open_model(fixture_file)
     meta = model_support_metadata(model)
     assert meta is not None
@@ -99,37 +99,43 @@ def test_model_fields_and_tensor_metadata(fixture_file):
         "Apache-2.0",
         "1.0.0",
     )
+    assert meta.description is not None
     assert meta.description.startswith("Classifies 16x16")
     (sg,) = meta.subgraphs
     (image,) = sg.inputs
     (scores,) = sg.outputs
     assert image.description == "Input image, RGB, 16x16."
+    assert image.content is not None and image.normalization is not None
     assert image.content.kind == "image" and image.content.color_space == "RGB"
     assert image.content.image_size == (16, 16)
     assert image.normalization.options == {"mean": (127.5,) * 3, "std": (127.5,) * 3}
     assert (image.stats_min, image.stats_max) == ((-1.0,), (1.0,))
+    assert scores.content is not None
     assert scores.content.kind == "feature" and scores.content.value_range == (1, 1)
     assert scores.process_units[0].kind == "score_thresholding"
     assert scores.process_units[0].options == {"global_score_threshold": 0.25}
     (labels,) = scores.associated_files
     assert (labels.name, labels.type) == ("labels.txt", "TENSOR_AXIS_LABELS")
     entry = model.metadata_entry("TFLITE_METADATA")
+    assert entry is not None
     assert entry.value["associated_files"] == [{"name": "labels.txt", "type": "TENSOR_AXIS_LABELS"}]
 
 
-def test_audio_properties(tmp_path):
+def test_audio_properties(tmp_path: Path) -> None:
     _, outputs = classifier_tensors()
     from support.support_metadata_builder import AUDIO, Tensor
 
     audio = Tensor("waveform", "16 kHz mono", content=AUDIO, audio=(16000, 1))
     meta = decode_support_metadata(metadata_buffer([audio], outputs))
     content = meta.subgraphs[0].inputs[0].content
+    assert content is not None
     assert (content.kind, content.sample_rate, content.channels) == ("audio", 16000, 1)
 
 
-def test_appended_labels_and_sizes(fixture_file):
+def test_appended_labels_and_sizes(fixture_file: Path) -> None:
     model = open_model(fixture_file)
     archive = model_archive(model)
+    assert archive is not None
     (labels,) = archive.files
     assert labels.name == "labels.txt" and labels.lines == len(LABELS)
     assert labels.first_lines == tuple(LABELS[:5])
@@ -143,7 +149,7 @@ def test_appended_labels_and_sizes(fixture_file):
     assert not [f for f in check_model(model) if f.severity != "info"]
 
 
-def test_litert_loads_and_runs_the_fixture(fixture_file):
+def test_litert_loads_and_runs_the_fixture(fixture_file: Path) -> None:
     import numpy as np
     from ai_edge_litert.interpreter import Interpreter
 
@@ -156,7 +162,7 @@ def test_litert_loads_and_runs_the_fixture(fixture_file):
     assert out.shape == (1, 10) and abs(float(out.sum()) - 1.0) < 1e-4
 
 
-def test_a_model_without_a_zip_has_no_appended_part():
+def test_a_model_without_a_zip_has_no_appended_part() -> None:
     model = open_model(BASE)
     assert model_archive(model) is None and model_support_metadata(model) is None
     sizes = size_report(model)
@@ -170,27 +176,33 @@ def test_a_model_without_a_zip_has_no_appended_part():
     not (CORPUS / "mediapipe.selfie_segmentation.tflite").exists(),
     reason="the real-model corpus is not fetched (make corpus)",
 )
-def test_real_mediapipe_models():
+def test_real_mediapipe_models() -> None:
     model = open_model(CORPUS / "mediapipe.selfie_segmentation.tflite")
     meta = model_support_metadata(model)
+    assert meta is not None
     assert meta.name == "ImageSegmenter" and meta.min_parser_version == "1.5.0"
     (image,) = meta.subgraphs[0].inputs
+    assert image.normalization is not None
     assert image.normalization.options == {"mean": (0.0,), "std": (255.0,)}
     (mask,) = meta.subgraphs[0].outputs
+    assert mask.content is not None
     assert mask.content.color_space == "GRAYSCALE"
     assert mask.associated_files[0].name == "labels.txt"
     assert meta.subgraphs[0].custom_metadata[0].name == "SEGMENTER_METADATA"
     archive = model_archive(model)
+    assert archive is not None
     with zipfile.ZipFile(CORPUS / "mediapipe.selfie_segmentation.tflite") as zf:
         text = zf.read("labels.txt").decode()
-    assert archive.file("labels.txt").first_lines == tuple(text.splitlines()[:5])
+    labels = archive.file("labels.txt")
+    assert labels is not None
+    assert labels.first_lines == tuple(text.splitlines()[:5])
     sizes = size_report(model)
     assert sizes.parts["appended_files"] == archive.size
     assert sum(sizes.parts.values()) == model.file_size
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-model corpus is not fetched")
-def test_every_corpus_model_adds_up():
+def test_every_corpus_model_adds_up() -> None:
     for path in sorted(CORPUS.glob("*.tflite")):
         model = open_model(path, tolerant=True)
         sizes = size_report(model)
@@ -206,7 +218,7 @@ def test_every_corpus_model_adds_up():
 # -- damaged and hostile input -----------------------------------------------------------------
 
 
-def test_every_byte_of_damaged_metadata_gives_a_line_or_a_value():
+def test_every_byte_of_damaged_metadata_gives_a_line_or_a_value() -> None:
     data = metadata_buffer(*classifier_tensors())
     outcomes = set()
     for pos in range(len(data)):
@@ -222,17 +234,18 @@ def test_every_byte_of_damaged_metadata_gives_a_line_or_a_value():
     assert outcomes == {"read", "refused"}
 
 
-def test_damaged_metadata_is_one_finding(tmp_path):
+def test_damaged_metadata_is_one_finding(tmp_path: Path) -> None:
     meta = bytearray(metadata_buffer(*classifier_tensors()))
     meta[0:4] = (len(meta) + 100).to_bytes(4, "little")  # the root offset points past the end
     model = _open(attach_metadata(BASE.read_bytes(), bytes(meta)), tmp_path)
     entry = model.metadata_entry("TFLITE_METADATA")
+    assert entry is not None
     assert entry.error and model_support_metadata(model) is None
     codes = [f.code for f in check_model(model) if f.severity != "info"]
     assert codes == ["METADATA_UNDECODABLE"]
 
 
-def test_zip_bomb_is_refused_without_decompressing(tmp_path):
+def test_zip_bomb_is_refused_without_decompressing(tmp_path: Path) -> None:
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
     bomb = append_zip(
         with_meta, {"labels.txt": bytes(64 * 1024 * 1024)}, compression=zipfile.ZIP_DEFLATED
@@ -240,21 +253,23 @@ def test_zip_bomb_is_refused_without_decompressing(tmp_path):
     assert len(bomb) - len(with_meta) < 200_000
     model = _open(bomb, tmp_path)
     archive = model_archive(model)
+    assert archive is not None and archive.problem is not None
     assert archive.refused and "zip bomb" in archive.problem
     assert archive.files[0].lines is None and archive.files[0].size == 64 * 1024 * 1024
     assert sum(size_report(model).parts.values()) == model.file_size
 
 
-def test_members_are_read_bounded():
+def test_members_are_read_bounded() -> None:
     big = bytes(b"x\n" * (MAX_MEMBER_BYTES // 2 + 10))
     data = append_zip(b"\0" * 64, {"vocab.txt": big, "labels.txt": labels_text()})
     archive = read_appended(memoryview(data))
+    assert archive is not None
     vocab, labels = archive.files
-    assert vocab.lines is None and "larger than" in vocab.note
+    assert vocab.lines is None and vocab.note is not None and "larger than" in vocab.note
     assert labels.lines == len(LABELS)
 
 
-def test_damaged_zip_is_one_line(tmp_path):
+def test_damaged_zip_is_one_line(tmp_path: Path) -> None:
     data = bytearray(classifier_with_metadata(BASE))
     cd = data.rfind(b"PK\x01\x02")
     data[cd : cd + 4] = b"XXXX"  # the central directory entry is no longer one
@@ -264,9 +279,11 @@ def test_damaged_zip_is_one_line(tmp_path):
     assert sum(size_report(model).parts.values()) == model.file_size
 
 
-def test_names_and_lines_are_terminal_safe():
+def test_names_and_lines_are_terminal_safe() -> None:
     data = append_zip(b"\0" * 64, {"\x1b[31mevil\x07.txt": b"ok\n\x1b]0;title\x07\n"})
-    (member,) = read_appended(memoryview(data)).files
+    archive = read_appended(memoryview(data))
+    assert archive is not None
+    (member,) = archive.files
     assert member.name.startswith("\x1b")  # kept as stored ...
     shown = terminal_safe(member.name) + "".join(terminal_safe(x) for x in member.first_lines)
     assert (
@@ -275,7 +292,7 @@ def test_names_and_lines_are_terminal_safe():
     assert terminal_safe("a\u202eb") == "a\\u202eb"
 
 
-def test_archive_problems_are_one_finding_each(tmp_path):
+def test_archive_problems_are_one_finding_each(tmp_path: Path) -> None:
     with_meta = attach_metadata(BASE.read_bytes(), metadata_buffer(*classifier_tensors()))
     bomb = _open(
         append_zip(with_meta, {"labels.txt": bytes(64 << 20)}, compression=zipfile.ZIP_DEFLATED),
@@ -296,7 +313,7 @@ def test_archive_problems_are_one_finding_each(tmp_path):
 
 
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="the real-model corpus is not fetched")
-def test_real_models_have_no_appended_file_findings():
+def test_real_models_have_no_appended_file_findings() -> None:
     for path in sorted(CORPUS.glob("mediapipe.*.tflite")):
         codes = {f.code for f in check_model(open_model(path, tolerant=True))}
         assert not codes & {"APPENDED_FILES_UNREADABLE", "ASSOCIATED_FILE_MISSING"}, path.name

@@ -9,13 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from tflite_inspect.model import ModelError, _vector, open_model
+from tflite_inspect.flatbuf import Vector
+from tflite_inspect.flatbuf.schema import Table as TableDef
+from tflite_inspect.model import Finding, ModelError, Subgraph, _vector, open_model
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = sorted((ROOT / "fixtures").glob("*.tflite")) + sorted((ROOT / ".corpus").glob("*.tflite"))
 
 
-def read(data: bytes, vectorised: bool, monkeypatch: pytest.MonkeyPatch, tolerant: bool = True):
+def read(
+    data: bytes, vectorised: bool, monkeypatch: pytest.MonkeyPatch, tolerant: bool = True
+) -> tuple[tuple[Subgraph, ...], list[Finding]] | str:
     """(subgraphs, read findings) or the error text of a strict open, by one path."""
     monkeypatch.setattr(_vector, "VECTOR_MIN_TABLES", 1 if vectorised else 10**12)
     try:
@@ -30,8 +34,10 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
     calls: list[bool] = []
     real = _vector.TableColumns.read.__func__  # type: ignore[attr-defined]
 
-    def wrapped(cls, vec, n, tdef):  # noqa: ANN001
-        got = real(cls, vec, n, tdef)
+    def wrapped(
+        cls: type[_vector.TableColumns], vec: Vector, n: int, tdef: TableDef
+    ) -> _vector.TableColumns | None:
+        got: _vector.TableColumns | None = real(cls, vec, n, tdef)
         calls.append(got is not None)
         return got
 
@@ -40,20 +46,21 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
 
 
 @pytest.mark.parametrize("path", MODELS, ids=lambda p: p.name)
-def test_both_paths_build_equal_objects(path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_both_paths_build_equal_objects(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     data = path.read_bytes()
     scalar = read(data, False, monkeypatch)
     calls = spy(monkeypatch)
     vectorised = read(data, True, monkeypatch)
     assert calls and all(calls), "the vectorised path was not taken"
     assert not isinstance(scalar, str)
+    assert not isinstance(vectorised, str)
     for sg_a, sg_b in zip(scalar[0], vectorised[0], strict=True):
         for a, b in zip(sg_a.tensors + sg_a.operators, sg_b.tensors + sg_b.operators, strict=True):
             assert a == b
     assert vectorised == scalar
 
 
-def test_the_default_threshold_keeps_small_models_scalar(monkeypatch: pytest.MonkeyPatch):
+def test_the_default_threshold_keeps_small_models_scalar(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = spy(monkeypatch)
     assert open_model(MODELS[0]).subgraphs
     assert calls == []
@@ -75,7 +82,7 @@ def _mutants(data: bytes, count: int, seed: int) -> list[bytes]:
 @pytest.mark.parametrize("path", MODELS[:3], ids=lambda p: p.name)
 def test_damaged_files_give_the_same_objects_findings_and_errors(
     path: Path, monkeypatch: pytest.MonkeyPatch
-):
+) -> None:
     """Byte flips anywhere: a failing column check hands the vector to the scalar path, a failing
     element to `_build_*`, so findings (tolerant) and errors (strict) are the scalar ones."""
     fell_back = taken = 0
@@ -90,7 +97,7 @@ def test_damaged_files_give_the_same_objects_findings_and_errors(
     assert taken and fell_back, (taken, fell_back)
 
 
-def test_gathered_scalars_keep_their_sign_and_width():
+def test_gathered_scalars_keep_their_sign_and_width() -> None:
     import struct
 
     import numpy as np

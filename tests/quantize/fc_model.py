@@ -3,6 +3,8 @@ is a multiple of every block size, which no committed fixture has."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from support.tflite_builder import tensor, write_model
@@ -17,7 +19,7 @@ def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False)
     rng = np.random.default_rng(seed)
     weights = rng.normal(0, 0.1, (units, depth)).astype("<f4")
     bias = rng.normal(0, 0.1, (units,)).astype("<f4")
-    model = {
+    model: dict[str, Any] = {
         "version": 3,
         "operator_codes": [
             {

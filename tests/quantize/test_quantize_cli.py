@@ -8,13 +8,14 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 from quantize.fc_model import fc_model
 
 from tflite_inspect.cli import main
-from tflite_inspect.model import open_model
+from tflite_inspect.model import Model, Subgraph, Tensor, open_model
 from tflite_inspect.model.quantization import BlockwiseDetails
 from tflite_inspect.runtime import RunRequest, run_model
 
@@ -40,7 +41,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def all_recipes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+def all_recipes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     out = tmp_path_factory.mktemp("all")
     proc = _cli(
         "quantize",
@@ -59,7 +60,7 @@ def all_recipes(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     return out, doc
 
 
-def _valid(doc: dict) -> None:
+def _valid(doc: dict[str, Any]) -> None:
     """The document is valid against schemas/report.schema.json, as every --json is."""
     import jsonschema
 
@@ -68,13 +69,21 @@ def _valid(doc: dict) -> None:
     jsonschema.validate(doc, schema)
 
 
-def _tensors(path: Path) -> list:
+def _main(model: Model) -> Subgraph:
+    sg = model.main_subgraph
+    assert sg is not None
+    return sg
+
+
+def _tensors(path: Path) -> list[Tensor]:
     with open_model(path) as model:
-        return list(model.main_subgraph.tensors)
+        return list(_main(model).tensors)
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
-def test_each_recipe_writes_a_model_that_verifies_and_runs(all_recipes, recipe: str) -> None:
+def test_each_recipe_writes_a_model_that_verifies_and_runs(
+    all_recipes: tuple[Path, dict[str, Any]], recipe: str
+) -> None:
     out, report = all_recipes
     path = out / f"cnn.float32.{recipe}.tflite"
     row = next(r for r in report["results"] if r["recipe"] == recipe)
@@ -87,7 +96,7 @@ def test_each_recipe_writes_a_model_that_verifies_and_runs(all_recipes, recipe: 
     assert not list(out.glob("*.part")), "temporary files left behind"
 
 
-def test_static_int8_gives_int8_tensors(all_recipes) -> None:
+def test_static_int8_gives_int8_tensors(all_recipes: tuple[Path, dict[str, Any]]) -> None:
     out, _ = all_recipes
     tensors = _tensors(out / "cnn.float32.static-int8.tflite")
     activations = [t for t in tensors if not t.is_constant]
@@ -97,7 +106,7 @@ def test_static_int8_gives_int8_tensors(all_recipes) -> None:
     assert weights and all(t.dtype == "int8" for t in weights)
 
 
-def test_static_int16x8_gives_int16_activations(all_recipes) -> None:
+def test_static_int16x8_gives_int16_activations(all_recipes: tuple[Path, dict[str, Any]]) -> None:
     out, _ = all_recipes
     tensors = _tensors(out / "cnn.float32.static-int16x8.tflite")
     assert {t.dtype for t in tensors if not t.is_constant} == {"int16"}
@@ -125,7 +134,7 @@ def test_weight_int4_is_blockwise_with_the_chosen_block_size(tmp_path: Path, blo
     weights = next(
         t for t in _tensors(tmp_path / "out" / "fc.weight-int4.tflite") if t.name == "fc/weights"
     )
-    assert weights.dtype == "int4"
+    assert weights.dtype == "int4" and weights.quantization is not None
     assert isinstance(weights.quantization.details, BlockwiseDetails)
     assert weights.quantization.details.block_size == block
     assert run_model(
@@ -133,7 +142,9 @@ def test_weight_int4_is_blockwise_with_the_chosen_block_size(tmp_path: Path, blo
     ).outcome.ok
 
 
-def test_weight_int4_falls_back_to_channelwise_when_depth_is_not_a_multiple(all_recipes) -> None:
+def test_weight_int4_falls_back_to_channelwise_when_depth_is_not_a_multiple(
+    all_recipes: tuple[Path, dict[str, Any]],
+) -> None:
     out, report = all_recipes
     row = next(r for r in report["results"] if r["recipe"] == "weight-int4")
     assert any("400 is not a multiple of block size 32" in n for n in row["notes"])
@@ -142,7 +153,8 @@ def test_weight_int4_falls_back_to_channelwise_when_depth_is_not_a_multiple(all_
         for t in _tensors(out / "cnn.float32.weight-int4.tflite")
         if t.name == "cnn_1/probs_1/MatMul"
     )
-    assert fc.dtype == "int4" and fc.quantization.details is None
+    assert fc.dtype == "int4" and fc.quantization is not None
+    assert fc.quantization.details is None
     assert len(fc.quantization.scales) == 10  # per channel
 
 
@@ -277,7 +289,7 @@ def test_keep_float_leaves_the_named_ops_float(tmp_path: Path) -> None:
         == 0
     )
     with open_model(tmp_path / "cnn.float32.static-int8.tflite") as model:
-        sg = model.main_subgraph
+        sg = _main(model)
         ops = {op.opcode_name: op for op in sg.operators}
         for name in ("SOFTMAX", "FULLY_CONNECTED"):
             assert {sg.tensors[i].dtype for i in ops[name].outputs} == {"float32"}, name
@@ -363,7 +375,7 @@ def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
     assert path == tmp_path / "cnn.float32.static-int8.worst2.tflite"
     with open_model(path) as model:
         for i in final["kept_float"]:
-            tensors = model.main_subgraph.tensors
+            tensors = _main(model).tensors
             assert {tensors[t].dtype for t in _op_by_output(model, i)} == {"float32"}
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cnn.float32.static-int8.tflite",
@@ -371,15 +383,12 @@ def test_keep_float_worst_k_raises_the_output_sqnr(tmp_path: Path) -> None:
     ]
 
 
-def _op_by_output(model, float_index: int) -> list[int]:
+def _op_by_output(model: Model, float_index: int) -> list[int]:
     """The output tensors, in the quantized model, of the float model's op `float_index` (found
     by the float op's output tensor name, which the quantizer keeps)."""
     with open_model(FLOAT) as ref:
-        names = {
-            ref.main_subgraph.tensors[t].name
-            for t in ref.main_subgraph.operators[float_index].outputs
-        }
-    sg = model.main_subgraph
+        names = {_main(ref).tensors[t].name for t in _main(ref).operators[float_index].outputs}
+    sg = _main(model)
     return [i for i, t in enumerate(sg.tensors) if t.name in names]
 
 

@@ -31,7 +31,7 @@ def fixture_path(name: str) -> Path:
     return path
 
 
-def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+def cli(capsys: pytest.CaptureFixture[str], *argv: object) -> tuple[int, str, str]:
     """Runs `tflite-inspect ARGV` in-process: (exit code, stdout, stderr)."""
     from tflite_inspect.cli import main
 

@@ -83,8 +83,13 @@ def act(
     inputs: tuple[int, ...] = (),
     quantized: bool = False,
 ) -> Activation:
-    q = dict(dtype="int8", scales=(0.1,), zero_points=(0,)) if quantized else dict(dtype="float32")
-    return Activation(index, name, shape=shape, producer=producer, order=order, inputs=inputs, **q)  # type: ignore[arg-type]
+    if not quantized:
+        return Activation(
+            index, name, "float32", shape, producer=producer, order=order, inputs=inputs
+        )
+    return Activation(
+        index, name, "int8", shape, (0.1,), (0,), producer=producer, order=order, inputs=inputs
+    )
 
 
 FLOAT = [

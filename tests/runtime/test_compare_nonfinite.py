@@ -10,7 +10,7 @@ from tflite_inspect.analysis.compare import LayerStats, OutputStats
 from tflite_inspect.analysis.layers import LayerMetrics, LayerRow, worst_first
 
 
-def test_nan_in_an_output_is_counted_and_never_reads_perfect():
+def test_nan_in_an_output_is_counted_and_never_reads_perfect() -> None:
     st = OutputStats()
     ref = np.array([[1.0, 2.0, 3.0, 4.0]], dtype=np.float32)
     tst = ref.copy()
@@ -23,7 +23,7 @@ def test_nan_in_an_output_is_counted_and_never_reads_perfect():
         assert math.isnan(out[key]), key
 
 
-def test_finite_outputs_keep_their_metrics():
+def test_finite_outputs_keep_their_metrics() -> None:
     st = OutputStats()
     ref = np.array([[1.0, 2.0]], dtype=np.float32)
     st.add_many(ref, ref)
@@ -31,7 +31,7 @@ def test_finite_outputs_keep_their_metrics():
     assert out["nonfinite_b"] == 0 and out["max_abs_error"] == 0 and out["sqnr_db"] == math.inf
 
 
-def test_a_nan_layer_is_marked_and_ranked_worst():
+def test_a_nan_layer_is_marked_and_ranked_worst() -> None:
     st = LayerStats()
     ref = np.ones((2, 4))
     tst = ref.copy()

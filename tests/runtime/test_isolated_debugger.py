@@ -18,7 +18,8 @@ from typing import Any
 
 import pytest
 
-from tflite_inspect.runtime import CompareRequest, compare_models
+from tflite_inspect.analysis.layers import LayerRow
+from tflite_inspect.runtime import CompareReport, CompareRequest, compare_models
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("tensorflow") is None, reason="needs TensorFlow (the convert extra)"
@@ -87,7 +88,7 @@ def _debugger_rows(path: Path) -> list[dict[str, Any]]:
         return list(csv.DictReader(fh))
 
 
-def _isolated_rows(pair: Path) -> tuple[Any, list[dict[str, Any]]]:
+def _isolated_rows(pair: Path) -> tuple[CompareReport, list[LayerRow]]:
     report = compare_models(
         CompareRequest(
             pair / "float.tflite",

@@ -17,14 +17,14 @@ def _float() -> list[Activation]:
 
 
 def _int8() -> list[Activation]:
-    q = {"scales": (0.1,), "zero_points": (0,)}
+    q: tuple[tuple[float, ...], tuple[int, ...]] = ((0.1,), (0,))
     return [
         Activation(0, "x", "float32", (1, 4)),
         Activation(
-            5, "tfl.quantize", "int8", (1, 4), producer="QUANTIZE", order=0, inputs=(0,), **q
+            5, "tfl.quantize", "int8", (1, 4), *q, producer="QUANTIZE", order=0, inputs=(0,)
         ),
-        Activation(6, "conv", "int8", (1, 4), producer="CONV_2D", order=1, inputs=(5,), **q),
-        Activation(7, "add", "int8", (1, 4), producer="ADD", order=2, inputs=(6, 5), **q),
+        Activation(6, "conv", "int8", (1, 4), *q, producer="CONV_2D", order=1, inputs=(5,)),
+        Activation(7, "add", "int8", (1, 4), *q, producer="ADD", order=2, inputs=(6, 5)),
     ]
 
 

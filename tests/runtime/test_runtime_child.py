@@ -122,7 +122,7 @@ def test_an_interpreter_error_keeps_the_child_usable() -> None:
 def test_flex_models_are_refused_with_the_op_named() -> None:
     o = run_model(RunRequest(fixture_path("flex"))).outcome
     assert (o.status, o.op) == ("error", "FlexMatrixDeterminant")
-    assert "Flex" in o.hint and "For the Android" not in o.message
+    assert o.hint is not None and "Flex" in o.hint and "For the Android" not in o.message
 
 
 def test_cancel_from_another_thread_kills_the_child() -> None:

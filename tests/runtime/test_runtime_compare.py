@@ -88,6 +88,7 @@ def test_float32_vs_int8_io_has_a_row_for_every_quantized_activation(
 
 def test_accuracy_on_the_labelled_set_for_both(int8_io_report: CompareReport) -> None:
     r = int8_io_report
+    assert r.a.accuracy is not None and r.b.accuracy is not None
     assert 0.0 <= r.a.accuracy <= 1.0 and 0.0 <= r.b.accuracy <= 1.0
     assert r.a.accuracy == float_accuracy(fixture_path("cnn.float32"), fixture_path("cnn_eval.npz"))
     (out,) = r.outputs
@@ -101,6 +102,7 @@ def test_side_by_side_sizes_and_ratios(int8_io_report: CompareReport) -> None:
     assert r.b.file["weight_bytes"] < r.a.file["weight_bytes"]
     ratios = r.ratios()
     assert ratios["size"] == r.b.file["size"] / r.a.file["size"]
+    assert r.a.latency is not None and r.b.latency is not None
     assert ratios["latency_p50"] == r.b.latency.p50_ms / r.a.latency.p50_ms
 
 

@@ -54,7 +54,8 @@ def litert_outputs(model: Path, x: np.ndarray) -> np.ndarray:
         x = np.clip(np.round(x / scale) + zero, -128, 127).astype(inp["dtype"])
     it.set_tensor(inp["index"], x)
     it.invoke()
-    return it.get_tensor(out["index"])
+    result: np.ndarray = it.get_tensor(out["index"])
+    return result
 
 
 # -- run_model ---------------------------------------------------------------------------------
@@ -73,7 +74,7 @@ def test_run_float32_reports_outputs_top_k_latency_and_what_ran() -> None:
     assert report.samples == 1 and report.source == "1 random sample (seed 0)"
     (out,) = report.outputs
     assert (out.name, out.shape, out.dtype, out.scale) == ("output_0", [1, 10], "float32", None)
-    assert len(out.top_k) == 5 and out.top_k[0][1] == out.max
+    assert out.top_k is not None and len(out.top_k) == 5 and out.top_k[0][1] == out.max
     assert [v for _, v in out.top_k] == sorted((v for _, v in out.top_k), reverse=True)
     assert report.latency is not None and (report.latency.runs, report.latency.warmup) == (7, 1)
     assert report.latency.min_ms <= report.latency.p50_ms <= report.latency.p90_ms
@@ -94,6 +95,7 @@ def test_run_int8_io_quantizes_float_inputs_and_dequantizes_outputs() -> None:
     report = run_model(RunRequest(model, runs=0, threads=2))
     (out,) = report.outputs
     assert out.dtype == "int8" and out.scale == pytest.approx(1 / 256)
+    assert out.min is not None and out.max is not None
     assert 0.0 <= out.min <= out.max <= 1.0  # dequantized softmax, not raw int8
     assert report.outcome.threads == 2
 
@@ -145,7 +147,9 @@ def test_tensorflow_backend_is_the_fallback() -> None:
     report = run_model(RunRequest(fixture_path("cnn.int8-io"), runs=0, backend="tensorflow"))
     assert report.outcome.ok
     assert report.outcome.backend == "tensorflow"
-    np.testing.assert_allclose(report.outputs[0].mean, 0.1, atol=0.01)  # a softmax
+    mean = report.outputs[0].mean
+    assert mean is not None
+    np.testing.assert_allclose(mean, 0.1, atol=0.01)  # a softmax
 
 
 def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -177,9 +181,9 @@ def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
 # -- inputs ------------------------------------------------------------------------------------
 
 
-def _npz(tmp_path: Path, name: str = "data.npz", **arrays: np.ndarray) -> Path:
+def _npz(tmp_path: Path, *, name: str = "data.npz", **arrays: np.ndarray) -> Path:
     path = tmp_path / name
-    np.savez(path, **arrays)
+    np.savez(path, **arrays)  # type: ignore[arg-type]  # (numpy stubs: allow_pickle)
     return path
 
 
@@ -192,8 +196,8 @@ def test_datasets_by_name_position_x_and_labels(tmp_path: Path) -> None:
     x = np.random.default_rng(1).random((5, 16, 16, 3), np.float32)
     y = np.arange(5)
     by_name = load_samples(_npz(tmp_path, image=x, y=y), [IMAGE])
-    by_x = load_samples(_npz(tmp_path, "x.npz", x=x, y=y), [IMAGE], limit=3)
-    by_position = load_samples(_npz(tmp_path, "p.npz", anything=x), [IMAGE])
+    by_x = load_samples(_npz(tmp_path, name="x.npz", x=x, y=y), [IMAGE], limit=3)
+    by_position = load_samples(_npz(tmp_path, name="p.npz", anything=x), [IMAGE])
     np.save(tmp_path / "one.npy", x[:1])
     single = load_samples(tmp_path / "one.npy", [IMAGE])
     assert (len(by_name), len(by_x), len(by_position), len(single)) == (5, 3, 5, 1)
@@ -219,7 +223,7 @@ def test_unusable_datasets_are_input_errors(
     tmp_path: Path, arrays: dict[str, np.ndarray], message: str
 ) -> None:
     with pytest.raises(InputError, match=message):
-        load_samples(_npz(tmp_path, **arrays), [IMAGE])
+        load_samples(_npz(tmp_path, **arrays), [IMAGE])  # type: ignore[arg-type]  # name: a file name
 
 
 def test_pickles_and_garbage_are_refused(tmp_path: Path) -> None:

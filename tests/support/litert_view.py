@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,7 +44,7 @@ print(json.dumps({"tensors": tensors, "ops": ops}))
 _DTYPE_ALIASES = {"bytes": "string", "object": "string", "bytes_": "string"}
 
 
-def interpreter_view(path: Path) -> dict:
+def interpreter_view(path: Path) -> dict[str, Any]:
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=300
     )
@@ -52,13 +53,13 @@ def interpreter_view(path: Path) -> dict:
             f"the interpreter child died on {path.name} (exit {proc.returncode}): "
             f"{proc.stderr[-2000:]}"
         )
-    view = json.loads(proc.stdout.strip().splitlines()[-1])
+    view: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     if "error" in view:
         pytest.skip(f"LiteRT cannot build {path.name}: {view['error'][:200]}")
     return view
 
 
-def compare(model: Model, view: dict) -> int:
+def compare(model: Model, view: dict[str, Any]) -> int:
     sg = model.subgraphs[0]
     details = {d["index"]: d for d in view["tensors"]}
     assert set(details) == {t.index for t in sg.tensors}
@@ -73,7 +74,7 @@ def compare(model: Model, view: dict) -> int:
         q = t.quantization
         scales = q.scales if q is not None and q.details_kind is None else ()
         assert d["scales"] == [float(np.float32(s)) for s in scales], where
-        assert d["zero_points"] == list(q.zero_points if scales else ()), where
+        assert d["zero_points"] == list(q.zero_points if q is not None and scales else ()), where
         assert d["quantized_dimension"] == (q.quantized_dimension if q is not None else 0), where
     ops = view["ops"]
     assert len(ops) == len(sg.operators)

@@ -57,14 +57,14 @@ class _Meta:
         b.StartVector(4, len(values), 4)
         for v in reversed(values):
             b.PrependFloat32(v)
-        return b.EndVector()
+        return int(b.EndVector())
 
     def offsets(self, items: list[int]) -> int:
         b = self.b
         b.StartVector(4, len(items), 4)
         for off in reversed(items):
             b.PrependUOffsetTRelative(off)
-        return b.EndVector()
+        return int(b.EndVector())
 
     def table(self, slots: int, fields: list[tuple[int, str, object]]) -> int:
         """fields: (slot, "o" offset | "b" byte | "u" uint | "i" int | "f" float, value)."""
@@ -85,7 +85,7 @@ class _Meta:
                 b.PrependInt32Slot(slot, value, 0)
             elif kind == "f":
                 b.PrependSlot(N.Float32Flags, slot, value, 0.0)
-        return b.EndObject()
+        return int(b.EndObject())
 
     def file(self, name: str, type_: int, description: str) -> int:
         n, d = self.s(name), self.s(description)

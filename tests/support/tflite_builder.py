@@ -52,14 +52,17 @@ class Writer:
             if ft.kind == "string":
                 offsets[key] = self.b.CreateString(value)
             elif ft.kind == "table":
+                assert ft.ref is not None
                 offsets[key] = value.offset if isinstance(value, Ref) else self.table(ft.ref, value)
             elif ft.kind == "union":
+                assert ft.ref is not None
                 member, inner = value
                 table_name = self.schema.unions[ft.ref].member_types[member]
                 offsets[key] = (
                     inner.offset if isinstance(inner, Ref) else self.table(table_name, inner)
                 )
             elif ft.kind == "vector":
+                assert ft.element is not None
                 offsets[key] = (
                     value.offset
                     if isinstance(value, Ref)
@@ -73,6 +76,7 @@ class Writer:
             if key in offsets:
                 b.PrependUOffsetTRelativeSlot(field.slot, offsets[key], 0)
                 if ft.kind == "union":
+                    assert ft.ref is not None
                     member = value[0]
                     type_field = tdef.by_name[key + "_type"]
                     b.PrependSlot(
@@ -82,8 +86,9 @@ class Writer:
                         None,
                     )
             elif ft.kind in ("scalar", "union_type"):
+                assert ft.scalar is not None
                 b.PrependSlot(_FLAGS[ft.scalar], field.slot, value, None)
-        return b.EndObject()
+        return int(b.EndObject())
 
     def vector(self, element: FieldType, items: Any, attrs: dict[str, str] | None = None) -> int:
         b = self.b
@@ -93,15 +98,17 @@ class Writer:
                 b.StartVector(1, len(items), align)
                 b.head = b.head - len(items)
                 b.Bytes[b.head : b.head + len(items)] = items
-                return b.EndVector()
+                return int(b.EndVector())
+            assert element.scalar is not None
             size = element.size
             b.StartVector(size, len(items), size)
             for item in reversed(items):
                 b.Prepend(_FLAGS[element.scalar], item)
-            return b.EndVector()
+            return int(b.EndVector())
         if element.kind == "string":
             offsets = [b.CreateString(s) for s in items]
         else:
+            assert element.ref is not None
             offsets = [
                 item.offset if isinstance(item, Ref) else self.table(element.ref, item)
                 for item in items
@@ -109,7 +116,7 @@ class Writer:
         b.StartVector(4, len(offsets), 4)
         for off in reversed(offsets):
             b.PrependUOffsetTRelative(off)
-        return b.EndVector()
+        return int(b.EndVector())
 
     def finish(self, root_offset: int, identifier: bytes = b"TFL3") -> bytes:
         self.b.Finish(root_offset, identifier)

@@ -165,7 +165,7 @@ def test_retry_keys_rerun_with_the_option(tmp_path: Path) -> None:
         async with app.run_test(size=(80, 24)) as pilot:
             screen = await convert_screen(pilot)
             started: list[ConvertRequest] = []
-            screen.start = started.append  # type: ignore[method-assign]
+            screen.start = started.append  # type: ignore[method-assign, assignment]
             request = ConvertRequest(KERAS, tmp_path, ("float32",))
             failed = ConvertResult(
                 "conversion_failed",

@@ -58,6 +58,7 @@ def _pane_rows(pane: LinkList) -> list[str]:
 def test_conv_options_are_on_screen_at_80x24_and_long_names_wrap() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.int8-io"), size=(80, 24)) as (app, pilot):
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             conv = next(op for op in sg.operators if op.opcode_name == "CONV_2D")
             await press(pilot, "2", *["down"] * conv.index)
@@ -91,6 +92,7 @@ def test_a_long_output_name_after_a_short_detail_is_not_cut() -> None:
 
     async def go() -> None:
         async with running(path, size=(80, 24)) as (app, pilot):
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             conv = next(op for op in sg.operators if op.opcode_name == "CONV_2D")
             # The DEQUANTIZE ops before it have details that fit the pane (no scrollbar).

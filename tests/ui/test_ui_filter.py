@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 from ui.ui_testlib import fixture_path, press, run, running, tiny_model
 
 from tflite_inspect.ui.views.table_view import TableDetailView
-from tflite_inspect.ui.widgets.virtual_table import VirtualTable
+from tflite_inspect.ui.widgets.virtual_table import Cell, VirtualTable
 
 
 def test_typing_filters_the_op_table_and_escape_clears_it() -> None:
@@ -74,7 +75,7 @@ def test_a_big_table_renders_only_visible_rows(tmp_path: Path) -> None:
             rendered: list[int] = []
             cells = table.source.cells
 
-            def spy(row: int) -> object:
+            def spy(row: int) -> Sequence[Cell]:
                 rendered.append(row)
                 return cells(row)
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.widgets import Static, Tree
+from textual.widgets.tree import TreeNode
 from ui.ui_testlib import fixture_path, press, run, running
 
 from tflite_inspect.check import static_report, with_probes
@@ -18,6 +19,12 @@ from tflite_inspect.ui.data.stats import Finding, ModelStats
 from tflite_inspect.ui.views.check import report_lines
 from tflite_inspect.ui.views.overview import OverviewView
 from tflite_inspect.ui.views.raw import DiagnosticNode, GroupNode
+
+
+def _group_node(node: TreeNode[Any]) -> GroupNode:
+    """The GroupNode a raw-view tree node holds."""
+    assert isinstance(node.data, GroupNode)
+    return node.data
 
 
 def _truncated(tmp_path: Path) -> tuple[Path, int]:
@@ -49,6 +56,7 @@ def test_overview_of_a_truncated_file_says_so_first(tmp_path: Path) -> None:
                 f"! damaged file: file ends at byte {size}; the flatbuffer needs at least "
             )
             findings = str(app.screen.query_one("#ov-findings", Static).render())
+            assert app.session is not None
             assert len(app.session.model.structural.diagnostics) > 20
             assert len(findings.splitlines()) < 12, findings
             assert "no subgraphs" not in findings
@@ -97,16 +105,17 @@ def test_raw_view_has_one_node_per_code_expanded_on_demand(tmp_path: Path) -> No
             assert labels[0].startswith(f"! file ends at byte {size}")
             groups = [n for n in diag.children if isinstance(n.data, GroupNode)]
             assert groups and len(diag.children) < 10
-            total = sum(g.data.group.count for g in groups) + sum(
+            total = sum(_group_node(g).group.count for g in groups) + sum(
                 1 for n in diag.children if isinstance(n.data, DiagnosticNode)
             )
+            assert app.session is not None
             assert total == len(app.session.model.structural.diagnostics)
-            group = max(groups, key=lambda n: n.data.group.count)
+            group = max(groups, key=lambda n: _group_node(n).group.count)
             assert not group.children  # nothing built until it is opened
             tree.move_cursor(group)
             await press(pilot, "space")
             leaves = group.children
-            count = group.data.group.count
+            count = _group_node(group).group.count
             if count <= 200:
                 assert len(leaves) == count
                 assert all(isinstance(n.data, DiagnosticNode) for n in leaves)

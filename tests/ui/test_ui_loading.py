@@ -12,8 +12,10 @@ from textual.widgets import Static, TabbedContent
 from ui.ui_testlib import fixture_path, run, running, settle, wait_ready
 
 from support.damage import cases_for
+from tflite_inspect.model import Model
 from tflite_inspect.ui.app import create_app
 from tflite_inspect.ui.data.loading import GRAPH_STAGE, LOAD_STAGES, build_graph, load_session
+from tflite_inspect.ui.data.stats import ModelStats, compute_stats
 from tflite_inspect.ui.dialogs.error import ErrorDialog
 from tflite_inspect.ui.messages import LoadProgress
 from tflite_inspect.ui.screens.main import MainScreen
@@ -49,12 +51,12 @@ def test_first_screen_comes_before_the_statistics(monkeypatch: pytest.MonkeyPatc
     import tflite_inspect.ui.app as app_module
 
     seen: list[str] = []
-    compute = app_module.compute_stats
+    compute = compute_stats
 
-    def spy(model: object) -> object:
+    def spy(model: Model) -> ModelStats:
         # Runs in the stats worker: by now the Overview must be on screen, still waiting.
         screen = app.screen
-        found = screen.query("#ov-stats") if isinstance(screen, MainScreen) else []
+        found = screen.query("#ov-stats") if isinstance(screen, MainScreen) else None
         seen.append(str(found.first().render()) if found else "<no overview yet>")
         return compute(model)
 
@@ -102,6 +104,7 @@ def test_damaged_file_opens_in_tolerant_mode_with_its_findings(tmp_path: Path) -
             assert "damaged file" in head
             findings = str(overview.query_one("#ov-findings", Static).render())
             assert "STRING_NO_NUL" in findings
+            assert app.session is not None
             assert len(app.session.model.subgraphs[0].operators) == 6  # the rest is readable
 
     run(go())
@@ -134,7 +137,7 @@ def test_first_screen_comes_before_the_subgraphs(monkeypatch: pytest.MonkeyPatch
     import tflite_inspect.ui.app as app_module
 
     release = threading.Event()
-    build = app_module.build_graph
+    build = build_graph
 
     def held(session: object) -> None:
         assert release.wait(30)

@@ -82,6 +82,7 @@ def test_while_and_if_bodies_are_links_into_their_subgraphs() -> None:
             await press(pilot, "end", "enter")  # the last link: the body
             assert screen.current_location().subgraph == 4
             table = app.screen.query_one("#ops-table", VirtualTable)
+            assert app.session is not None
             assert len(table.source) == len(app.session.model.subgraphs[4].operators)
             await press(pilot, "backspace")
             assert screen.current_location() == Location("ops", 0, 0, detail=True)

@@ -59,6 +59,7 @@ def test_int8_model_fits_int8_chosen_by_keyboard() -> None:
                 for ln in app.screen.query_one("#check-results", LinkList).lines
                 if ln.link is not None
             ]
+            assert app.session is not None
             ops = app.session.model.subgraphs[0].operators
             assert [Location("ops", 0, op.index) for op in ops] == links[-len(ops) :]
 

@@ -4,6 +4,7 @@ in a field never runs; `q` asks before losing results."""
 
 from __future__ import annotations
 
+from textual.widgets import Input
 from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
 from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
@@ -51,7 +52,7 @@ def test_bad_inputs_path_is_a_status_line() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
             await press(pilot, "7")
-            app.screen.query_one("#run-inputs").value = "/nonexistent/x.npz"
+            app.screen.query_one("#run-inputs", Input).value = "/nonexistent/x.npz"
             await press(pilot, "ctrl+r")
             status = str(app.screen.query_one("#run-status").render())
             assert status.startswith("! ") and "x.npz" in status
@@ -63,13 +64,13 @@ def test_an_inputs_file_runs_all_its_samples_and_counts_all_labels() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float32")) as (app, pilot):
             await press(pilot, "7")
-            app.screen.query_one("#run-inputs").value = str(FIXTURES / "cnn_eval.npz")
+            app.screen.query_one("#run-inputs", Input).value = str(FIXTURES / "cnn_eval.npz")
             await press(pilot, "ctrl+r")
             text = app.screen.query_one("#run-results", LinkList).plain_text()
             assert "64 samples from cnn_eval.npz" in text
             assert "(64 labelled samples)" in text
             assert str(app.screen.query_one("#run-status").render()).startswith("ok: 64 sample")
-            app.screen.query_one("#run-samples").value = "5"  # unless told
+            app.screen.query_one("#run-samples", Input).value = "5"  # unless told
             await press(pilot, "ctrl+r")
             assert (
                 "(5 labelled samples)"

@@ -4,6 +4,7 @@ the cursor kept on its row, together with the filter, and without building every
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from ui.ui_testlib import fixture_path, press, ready, run, running, tiny_model
@@ -12,7 +13,7 @@ from tflite_inspect.ui.app import create_app
 from tflite_inspect.ui.views.table_view import TableDetailView
 from tflite_inspect.ui.widgets.hex_view import HexView
 from tflite_inspect.ui.widgets.table_sort import header_label, sort_order, text_sort_key
-from tflite_inspect.ui.widgets.virtual_table import VirtualTable
+from tflite_inspect.ui.widgets.virtual_table import Cell, VirtualTable
 
 BYTES = 5  # the Tensors table's columns: #, name, dtype, shape, quantization, bytes, ...
 
@@ -114,7 +115,11 @@ def test_shapes_sort_by_element_count_and_the_sort_cycles_back_to_the_file_order
             assert table.sort_column == len(table.source.columns) - 1
             await press(pilot, *["less_than_sign"] * 4)  # consumers, prod, bytes, quant, shape
             assert "shape ▲" in header(table)
-            counts = [tensors[i].num_elements for i in table.visible_rows]
+            counts: list[int] = []
+            for i in table.visible_rows:
+                n = tensors[i].num_elements
+                assert n is not None
+                counts.append(n)
             assert counts == sorted(counts)  # [1,5,5,16] (400) after [8,3,3,3] (216)
             await press(pilot, *["less_than_sign"] * 4)  # dtype, name, #, unsorted
             assert table.sort_column is None and list(table.visible_rows) == list(
@@ -135,7 +140,7 @@ def test_a_10000_row_table_sorts_without_building_its_rows(tmp_path: Path) -> No
             rendered: list[int] = []
             cells = table.source.cells
 
-            def spy(row: int) -> object:
+            def spy(row: int) -> Sequence[Cell]:
                 rendered.append(row)
                 return cells(row)
 
@@ -160,6 +165,7 @@ def test_the_sort_stays_when_the_subgraph_changes() -> None:
             view = app.screen.query_one("#view-tensors", TableDetailView)
             assert view.subgraph == 1 and table.sort_column == BYTES and table.sort_descending
             sg = app.session.subgraph(1)  # type: ignore[union-attr]
+            assert sg is not None
             sizes = [sg.tensors[i].nbytes for i in table.visible_rows]
             assert sizes == sorted(sizes, key=lambda n: (n == 0, -n))
 

@@ -10,13 +10,14 @@ from textual.widgets import Static
 from ui.ui_testlib import fixture_path, run, running
 
 from support.support_metadata_builder import LABELS, classifier_with_metadata
+from tflite_inspect.ui.app import InspectApp
 from tflite_inspect.ui.views.overview import OverviewView
 
 pytest.importorskip("ai_edge_litert")
 
 
-def _section(app: object) -> Static:
-    return app.screen.query_one(OverviewView).query_one("#ov-support", Static)  # type: ignore[attr-defined]
+def _section(app: InspectApp) -> Static:
+    return app.screen.query_one(OverviewView).query_one("#ov-support", Static)
 
 
 def test_overview_shows_support_metadata(tmp_path: Path) -> None:

@@ -7,23 +7,25 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, RadioButton, Static
 from ui.ui_testlib import fixture_path, press, run, running
 
+from tflite_inspect.model import Subgraph
 from tflite_inspect.model.weights import dequantize, tensor_data
+from tflite_inspect.ui.app import InspectApp
 from tflite_inspect.ui.data.history import Location
 from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
 from tflite_inspect.ui.dialogs.error import ErrorDialog
 from tflite_inspect.ui.dialogs.export import ExportDialog
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.weights import WeightsView
-from tflite_inspect.ui.widgets.hex_view import HexView
+from tflite_inspect.ui.widgets.hex_view import HexRows, HexView
 from tflite_inspect.ui.widgets.histogram import Histogram, plot_lines
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
 
 
-def _weights(app: object) -> WeightsView:
-    return app.screen.query_one(WeightsView)  # type: ignore[attr-defined]
+def _weights(app: InspectApp) -> WeightsView:
+    return app.screen.query_one(WeightsView)
 
 
 def test_w_opens_a_constant_with_stats_histogram_values_channels_and_hex() -> None:
@@ -34,8 +36,10 @@ def test_w_opens_a_constant_with_stats_histogram_values_channels_and_hex() -> No
             assert view.current == Location("weights", 0, 3)
             data = view.data
             assert data is not None and data.raw.shape == (10, 400)
+            assert app.session is not None
             model = app.session.model
             t = model.subgraphs[0].tensors[3]
+            assert data.values is not None
             assert np.array_equal(data.values, dequantize(model, t))
             assert sum(app.screen.query_one(Histogram).counts) == 4000
 
@@ -51,6 +55,7 @@ def test_w_opens_a_constant_with_stats_histogram_values_channels_and_hex() -> No
             assert len(channels.source) == 10
             await press(pilot, "x")
             hex_rows = app.screen.query_one(HexView).source
+            assert isinstance(hex_rows, HexRows)
             assert len(hex_rows) * hex_rows.per_row >= 4000
 
     run(go())
@@ -75,7 +80,7 @@ async def _export(pilot: object, path: Path, *, values: bool = False) -> None:
     assert isinstance(dialog, ExportDialog)
     dialog.query_one("#export-path", Input).value = str(path)
     if values:
-        dialog.query_one("#kind-values").value = True
+        dialog.query_one("#kind-values", RadioButton).value = True
     await press(pilot, "ctrl+s")  # type: ignore[arg-type]
 
 
@@ -133,14 +138,15 @@ def test_a_failed_export_ends_in_one_error_dialog(tmp_path: Path) -> None:
 # -- following the selection of the Operators and Tensors views --------------------------------
 
 
-def _first(sg: object, opcode: str) -> int:
+def _first(sg: Subgraph, opcode: str) -> int:
     """The index of the first op `opcode` of subgraph `sg`."""
-    return next(op.index for op in sg.operators if op.opcode_name == opcode)  # type: ignore[attr-defined]
+    return next(op.index for op in sg.operators if op.opcode_name == opcode)
 
 
 def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             conv = [op for op in sg.operators if op.opcode_name == "CONV_2D"][1]
             constants = [i for i in conv.inputs if sg.tensors[i].is_constant]
@@ -150,7 +156,9 @@ def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
             await press(pilot, "2", *["down"] * conv.index, "4")
             view = _weights(app)
             assert view.current == Location("weights", 0, filter_index)
-            assert filter_index != view._default_tensor().index  # not what 4 shows first
+            default = view._default_tensor()
+            assert default is not None
+            assert filter_index != default.index  # not what 4 shows first
             assert view.data is not None and view.data.raw.shape == sg.tensors[filter_index].shape
 
             # An op without a constant input leaves the weight shown.
@@ -165,6 +173,7 @@ def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
 def test_4_after_a_tensor_shows_that_constant_and_the_last_view_looked_at_wins() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.int8-io")) as (app, pilot):
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             conv = sg.operators[0]
             bias = conv.inputs[2]  # a constant, and not the filter op 0 stands for
@@ -190,6 +199,7 @@ def test_4_after_a_tensor_shows_that_constant_and_the_last_view_looked_at_wins()
 def test_4_after_an_op_reading_a_dequantize_output_shows_the_float16_constant() -> None:
     async def go() -> None:
         async with running(fixture_path("cnn.float16")) as (app, pilot):
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             conv = sg.operators[_first(sg, "CONV_2D")]
             weight = sg.tensors[conv.inputs[1]]
@@ -231,9 +241,12 @@ def test_the_title_starts_with_the_position_and_the_n_p_keys() -> None:
         async with running(fixture_path("cnn.int8-io"), size=(80, 24)) as (app, pilot):
             await press(pilot, "2", "down", "down", "4")
             view = _weights(app)
+            assert app.session is not None
             sg = app.session.model.subgraphs[0]
             constants = [t.index for t in sg.tensors if t.is_constant]
+            assert view.current is not None
             index = view.current.index
+            assert index is not None
             title = app.screen.query_one("#w-title", Label)
             expected = f"n/p constant {constants.index(index) + 1} of {len(constants)}"
             assert str(title.content).startswith(expected)

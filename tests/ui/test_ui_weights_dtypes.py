@@ -12,14 +12,15 @@ from textual.widgets import Input, Label, Static
 from ui.ui_testlib import press, run, running
 
 from support.tflite_builder import add_model, write_model
+from tflite_inspect.ui.app import InspectApp
 from tflite_inspect.ui.details import tensor_lines
 from tflite_inspect.ui.views.weights import WeightsView
 from tflite_inspect.ui.widgets.histogram import Histogram
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
 
 
-def _weights(app: object) -> WeightsView:
-    return app.screen.query_one(WeightsView)  # type: ignore[attr-defined]
+def _weights(app: InspectApp) -> WeightsView:
+    return app.screen.query_one(WeightsView)
 
 
 def test_a_sparse_constant_is_shown_dense_with_its_sparsity(tmp_path: Path) -> None:
@@ -39,7 +40,9 @@ def test_a_sparse_constant_is_shown_dense_with_its_sparsity(tmp_path: Path) -> N
             stats = str(app.screen.query_one("#w-stats-text", Static).render())
             assert "of the dense tensor" in stats
             session = app.session
+            assert session is not None
             sg = session.subgraph(0)
+            assert sg is not None
             lines = " ".join(line.text.plain for line in tensor_lines(session, sg, sg.tensors[0]))
             assert "sparse CSR 2x2 blocks" in lines and "block map" in lines
 
