@@ -30,7 +30,7 @@ CRASHES = ROOT / "fuzz" / "crashes"
 with atheris.instrument_imports(include=["tflite_inspect"]):
     from tflite_inspect.analysis.diff import diff_models
     from tflite_inspect.analysis.report import ops_report, summary_report, tensors_report
-    from tflite_inspect.check import check_model as check_targets
+    from tflite_inspect.check import check_targets
     from tflite_inspect.flatbuf import FlatBufError
     from tflite_inspect.model import ModelError, open_model
     from tflite_inspect.model.checks import check_model

@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 from check.check_testlib import fixture, open_fixture
 
-from tflite_inspect.check import check_model, installed_runtimes, parse_errors, probe_model
+from tflite_inspect.check import check_targets, installed_runtimes, parse_errors, probe_model
 
 LITERT_VERSION = (
     "Didn't find op for builtin opcode 'FULLY_CONNECTED' version '12'. An older version of this "
@@ -85,7 +85,7 @@ def test_probe_loads_a_good_model() -> None:
 
 def test_check_model_folds_the_probe_into_the_litert_verdict() -> None:
     _litert()
-    report = check_model(
+    report = check_targets(
         open_fixture("custom_op.tflite"), ["litert"], timeout_s=120, runtimes=["ai-edge-litert"]
     )
     v = report.targets["litert"]

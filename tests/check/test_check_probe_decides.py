@@ -13,7 +13,7 @@ import pytest
 from check.check_testlib import ADD, CUSTOM, opcode, write
 
 from support.tflite_builder import add_model
-from tflite_inspect.check import check_model, installed_runtimes
+from tflite_inspect.check import check_targets, installed_runtimes
 from tflite_inspect.check.data import InstalledRuntime
 from tflite_inspect.check.probe import ProbeResult
 from tflite_inspect.check.report import OpCheck
@@ -53,7 +53,7 @@ def keras_batch_model(tmp_path: Path) -> Path:
 
 
 def _micro_arena_used(path: Path) -> int:
-    report = check_model(open_model(path), ["micro"])
+    report = check_targets(open_model(path), ["micro"])
     v = report.targets["micro"]
     assert v.fits, [f.message for f in v.findings]
     probe: ProbeResult
@@ -75,7 +75,7 @@ def test_micro_fits_exactly_when_tflm_allocates_in_the_arena(
 ) -> None:
     path = sine_model() if which == "sine" else keras_batch_model(tmp_path)
     used = _micro_arena_used(path)
-    report = check_model(open_model(path), ["micro"])
+    report = check_targets(open_model(path), ["micro"])
     v = report.targets["micro"]
     # the -1 batch is one line of information, not an error per tensor
     sig = [f for f in v.findings if f.rule == "shape_signature"]
@@ -99,7 +99,7 @@ def test_micro_fits_exactly_when_tflm_allocates_in_the_arena(
 def test_micro_model_tflm_cannot_register_fails(tmp_path: Path) -> None:
     m = add_model()
     m["operator_codes"] = [opcode(CUSTOM, custom="NoSuchKernel")]
-    report = check_model(open_model(write(tmp_path, m)), ["micro"], arena_limit=10_000_000)
+    report = check_targets(open_model(write(tmp_path, m)), ["micro"], arena_limit=10_000_000)
     v = report.targets["micro"]
     assert not v.fits and "tflite-micro" in v.decided_by
     assert any(f.rule.startswith("probe") and f.severity == "error" for f in v.findings)
@@ -112,7 +112,7 @@ def test_litert_selfie_segmentation_fits_when_the_probe_allocates(
     if not path.is_file():
         pytest.skip(f"{path} is absent (make corpus)")
     _needs_litert()
-    report = check_model(open_model(path), ["litert"], runtimes=["ai-edge-litert"])
+    report = check_targets(open_model(path), ["litert"], runtimes=["ai-edge-litert"])
     (probe,) = report.probes
     v = report.targets["litert"]
     assert v.fits == probe.ok, (probe.message, [f.message for f in v.errors])
@@ -129,7 +129,7 @@ def test_litert_model_the_probe_cannot_load_fails(
     m = add_model()
     m["operator_codes"] = [opcode(ADD, version=99)]  # no error from the static table (unknown)
     path = write(tmp_path, m)
-    report = check_model(open_model(path), ["litert"], runtimes=["ai-edge-litert"])
+    report = check_targets(open_model(path), ["litert"], runtimes=["ai-edge-litert"])
     v = report.targets["litert"]
     assert not v.fits and v.decided_by.startswith("the ai-edge-litert")
     assert [f.rule for f in v.errors] == ["probe_op_version"]
@@ -182,7 +182,7 @@ def test_every_remaining_static_finding_names_its_rule_source(tmp_path: Path) ->
     m = add_model()
     m["subgraphs"][0]["tensors"][0]["shape"] = [-1, 4]
     m["operator_codes"] = [opcode(CUSTOM, custom="NoSuchKernel")]
-    report = check_model(open_model(write(tmp_path, m)), ["litert", "micro"], probe=False)
+    report = check_targets(open_model(write(tmp_path, m)), ["litert", "micro"], probe=False)
     for v in report.targets.values():
         assert v.errors
         for f in v.findings:

@@ -15,7 +15,7 @@ from ui.ui_testlib import fixture_path, press, run, running
 from tflite_inspect.check import static_report, with_probes
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.data.session import Session
-from tflite_inspect.ui.data.stats import Finding, ModelStats
+from tflite_inspect.ui.data.stats import FindingRow, ModelStats
 from tflite_inspect.ui.views.check import report_lines
 from tflite_inspect.ui.views.overview import OverviewView
 from tflite_inspect.ui.views.raw import DiagnosticNode, GroupNode
@@ -68,7 +68,7 @@ def test_thousands_of_findings_are_a_few_lines_built_fast() -> None:
     with open_model(fixture_path("cnn.int8-io")) as model:
         view = OverviewView(Session(model, "many.tflite"))
         many = [
-            Finding(
+            FindingRow(
                 "warning",
                 "UNALIGNED_DATA",
                 f"bytes {i:#x}..{i + 16:#x} buffers[{i}].data",
@@ -77,7 +77,7 @@ def test_thousands_of_findings_are_a_few_lines_built_fast() -> None:
             for i in range(1, 5001)
         ]
         many += [
-            Finding("error", "INPUT_NOT_PRODUCED", f"subgraph 0, op {i}", "not produced")
+            FindingRow("error", "INPUT_NOT_PRODUCED", f"subgraph 0, op {i}", "not produced")
             for i in range(2000)
         ]
         start = time.perf_counter()

@@ -11,7 +11,7 @@ from ui.ui_testlib import fixture_path, press, ready, run, running, settle, tiny
 
 from tflite_inspect.model import open_model
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.history import Place
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views import graph as graph_view
 from tflite_inspect.ui.views.graph import GraphList
@@ -40,13 +40,13 @@ def test_enter_on_a_node_opens_the_op_and_back_returns_to_it() -> None:
             for i, opcode in enumerate(opcodes):
                 assert f"● {i} {opcode} " in text
             await press(pilot, "down", "down", "down")  # input, op 0, op 1, op 2
-            assert pane.current_link == Location("ops", 0, 2)
+            assert pane.current_link == Place("ops", 0, 2)
             await press(pilot, "enter")
             assert screen.active_view == "ops"
             assert app.screen.query_one("#ops-table", VirtualTable).cursor_row == 2
             await press(pilot, "backspace")
             assert screen.active_view == "graph"
-            assert pane.current_link == Location("ops", 0, 2)
+            assert pane.current_link == Place("ops", 0, 2)
 
     run(go())
 
@@ -57,7 +57,7 @@ def test_a_while_node_leads_into_its_subgraphs() -> None:
             screen = _main(app)
             await press(pilot, "9")
             pane = app.screen.query_one("#graph-lines", GraphList)
-            while pane.current_link != Location("graph", 3):
+            while pane.current_link != Place("graph", 3):
                 before = pane.current_link
                 await press(pilot, "down")
                 assert pane.current_link != before, "no link to the WHILE's condition"
@@ -67,15 +67,15 @@ def test_a_while_node_leads_into_its_subgraphs() -> None:
             assert "LESS" in pane.plain_text()
             # the first line leads back up to the WHILE, however the subgraph was reached
             assert pane.lines[0].text.plain == "↰ called by op 0 WHILE in subgraph 0 main"
-            assert pane.current_link == Location("graph", 0, 0)
+            assert pane.current_link == Place("graph", 0, 0)
             await press(pilot, "backspace")
             assert screen.current_location().subgraph == 0
-            assert pane.current_link == Location("graph", 3)
+            assert pane.current_link == Place("graph", 3)
             await press(pilot, "right_square_bracket")
             assert screen.current_location().subgraph == 1
             await press(pilot, "enter")  # subgraph 1 is IF's else branch: up to the IF
-            assert screen.current_location() == Location("graph", 0, 3)
-            assert pane.current_link == Location("ops", 0, 3)
+            assert screen.current_location() == Place("graph", 0, 3)
+            assert pane.current_link == Place("ops", 0, 3)
 
     run(go())
 
@@ -89,12 +89,12 @@ def test_a_large_subgraph_is_drawn_in_the_background(
     async def go() -> None:
         async with running(path) as (app, pilot):
             screen = _main(app)
-            await screen.go(Location("graph", 0, 4))  # asked for while it is being drawn
+            await screen.go(Place("graph", 0, 4))  # asked for while it is being drawn
             await settle(pilot)
             pane = app.screen.query_one("#graph-lines", GraphList)
             assert "● 5 ADD [1,4] float32 (output)" in pane.plain_text()
-            assert pane.current_link == Location("ops", 0, 4)
-            assert screen.current_location() == Location("graph", 0, 4)
+            assert pane.current_link == Place("ops", 0, 4)
+            assert screen.current_location() == Place("graph", 0, 4)
 
     run(go())
 
@@ -125,7 +125,7 @@ def test_blocks_open_and_fold_and_search_finds_node_lines() -> None:
             await press(pilot, "enter")  # opens it one level deeper, the cursor stays on op 0
             assert len(pane.lines) > blocks
             assert "▸ model_1/cq_t2010v2_1 (" not in pane.plain_text()
-            assert screen.current_location() == Location("graph", 0, 0)
+            assert screen.current_location() == Place("graph", 0, 0)
             await press(pilot, "minus")  # folds it again
             assert len(pane.lines) == blocks
             assert isinstance(pane.current_link, graph_view.Block)
@@ -161,7 +161,7 @@ def _node_lines(pane: GraphList) -> list[str]:
     return [
         line.text.plain
         for line in pane.lines
-        if isinstance(line.link, Location) and line.link.view == "ops"
+        if isinstance(line.link, Place) and line.link.view == "ops"
     ]
 
 
@@ -227,7 +227,7 @@ def test_c_draws_the_constants_and_folds_them_again() -> None:
             shown = pane.plain_text()
             assert "○ constant 7 cnn_1/conv1_1/convolution [8,3,3,3] int8" in shown
             links = [ln.link for ln in pane.lines if "○ constant 7 " in ln.text.plain]
-            assert links == [Location("tensors", 0, 7, detail=True)]
+            assert links == [Place("tensors", 0, 7, detail=True)]
             await press(pilot, "c")
             assert pane.plain_text() == folded
 

@@ -10,7 +10,7 @@ from model.test_quant_health import with_scales
 from ui.ui_testlib import fixture_path, press, ready, run, running
 
 from tflite_inspect.ui.app import create_app
-from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.history import Place
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 
@@ -31,7 +31,7 @@ def test_health_lines_link_to_their_tensors(sick: Path) -> None:
             text = pane.plain_text()
             assert "1 zero scale, 1 denormal scale of 16 channels" in text
             assert "tensor 13 " in text
-            assert pane.current_link == Location("tensors", 0, 5, detail=True)
+            assert pane.current_link == Place("tensors", 0, 5, detail=True)
             await press(pilot, "tab")
             assert app.focused is pane
             await press(pilot, "down", "down", "enter")  # the wide activation, tensor 13

@@ -23,10 +23,11 @@ from tflite_inspect.ui.views.overview import OverviewView
 
 
 def test_load_reports_every_stage(tmp_path: Path) -> None:
-    seen: list[tuple[int, int, str]] = []
+    seen: list[tuple[str, int, int]] = []
     session = load_session(fixture_path("cnn.int8-io"), lambda *a: seen.append(a))
     assert session is not None and session.name == "cnn.int8-io.tflite"
-    assert [s[2] for s in seen] == [*LOAD_STAGES, "ready"]
+    assert [s[0] for s in seen] == [*LOAD_STAGES, "ready"]
+    assert [s[1] for s in seen] == list(range(len(LOAD_STAGES) + 1))
     assert not session.graph_ready  # the subgraphs come after the first screen
     build_graph(session)
     assert session.graph_ready and len(session.subgraphs[0].operators) > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ui.ui_testlib import fixture_path, press, run, running
 
-from tflite_inspect.ui.data.history import History, Location
+from tflite_inspect.ui.data.history import History, Place
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.widgets.link_list import LinkList
 from tflite_inspect.ui.widgets.virtual_table import VirtualTable
@@ -42,9 +42,9 @@ def test_op_to_tensor_to_producer_and_back_and_forward() -> None:
             await press(pilot, "2", "down", "down", "enter")  # op 2 CONV_2D, into its detail
             detail = app.screen.query_one("#ops-detail", LinkList)
             assert app.focused is detail
-            assert detail.current_link == Location("tensors", 0, 9, detail=True)  # its input
+            assert detail.current_link == Place("tensors", 0, 9, detail=True)  # its input
             await press(pilot, "enter")
-            assert screen.current_location() == Location("tensors", 0, 9, detail=True)
+            assert screen.current_location() == Place("tensors", 0, 9, detail=True)
             assert "tensor 9" in app.screen.query_one("#tensors-detail", LinkList).plain_text()
             # tensor 9 is MaxPool's output: its producer is op 1
             links = [
@@ -52,16 +52,16 @@ def test_op_to_tensor_to_producer_and_back_and_forward() -> None:
                 for line in app.screen.query_one("#tensors-detail", LinkList).lines
                 if line.link is not None
             ]
-            assert links[0] == Location("ops", 0, 1, detail=True)
+            assert links[0] == Place("ops", 0, 1, detail=True)
             await press(pilot, "enter")
-            assert screen.current_location() == Location("ops", 0, 1, detail=True)
+            assert screen.current_location() == Place("ops", 0, 1, detail=True)
 
             await press(pilot, "backspace")
-            assert screen.current_location() == Location("tensors", 0, 9, detail=True)
+            assert screen.current_location() == Place("tensors", 0, 9, detail=True)
             await press(pilot, "backspace")
-            assert screen.current_location() == Location("ops", 0, 2, detail=True)
+            assert screen.current_location() == Place("ops", 0, 2, detail=True)
             await press(pilot, "alt+right")
-            assert screen.current_location() == Location("tensors", 0, 9, detail=True)
+            assert screen.current_location() == Place("tensors", 0, 9, detail=True)
 
     run(go())
 
@@ -75,7 +75,7 @@ def test_while_and_if_bodies_are_links_into_their_subgraphs() -> None:
             calls = [
                 line.link
                 for line in detail.lines
-                if isinstance(line.link, Location) and line.link.view == "ops"
+                if isinstance(line.link, Place) and line.link.view == "ops"
             ]
             assert [c.subgraph for c in calls] == [3, 4]  # cond, body
             assert "cond" in detail.plain_text() and "body" in detail.plain_text()
@@ -85,7 +85,7 @@ def test_while_and_if_bodies_are_links_into_their_subgraphs() -> None:
             assert app.session is not None
             assert len(table.source) == len(app.session.model.subgraphs[4].operators)
             await press(pilot, "backspace")
-            assert screen.current_location() == Location("ops", 0, 0, detail=True)
+            assert screen.current_location() == Place("ops", 0, 0, detail=True)
             # back on the link that was followed, not on the first one
             detail = app.screen.query_one("#ops-detail", LinkList)
             assert detail.current_link == calls[-1]
@@ -111,7 +111,7 @@ def test_command_palette_jumps_to_a_tensor_by_name() -> None:
             await pilot.press(*"probs_1/MatMul")
             await pilot.pause(0.5)  # the palette searches in the background
             await press(pilot, "enter")
-            assert _main(app).current_location() == Location("tensors", 0, 3, detail=True)
+            assert _main(app).current_location() == Place("tensors", 0, 3, detail=True)
 
     run(go())
 
@@ -136,7 +136,7 @@ def test_goto_jumps_by_index_and_by_name() -> None:
 
 def test_history_is_browser_like() -> None:
     h = History()
-    a, b, c = Location("ops", 0, 1), Location("tensors", 0, 2), Location("ops", 0, 3)
+    a, b, c = Place("ops", 0, 1), Place("tensors", 0, 2), Place("ops", 0, 3)
     h.visit(a)  # a -> b
     h.visit(b)  # b -> c
     assert h.back(c) == b

@@ -7,7 +7,7 @@ import pytest
 from textual.widgets import Select
 from ui.ui_testlib import fixture_path, press, run, running
 
-from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.history import Place
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.check import CheckView
 from tflite_inspect.ui.widgets.link_list import LinkList
@@ -31,7 +31,7 @@ def test_flex_model_cannot_run_and_names_the_tf_op() -> None:
             # the first link is the Flex finding about op 0: enter jumps to it
             results = screen.query_one("#check-results", LinkList)
             assert app.focused is results
-            assert results.current_link == Location("ops", 0, 0)
+            assert results.current_link == Place("ops", 0, 0)
             await press(pilot, "enter")
             assert screen.active_view == "ops"
             assert screen.current_location().index == 0
@@ -61,6 +61,6 @@ def test_int8_model_fits_int8_chosen_by_keyboard() -> None:
             ]
             assert app.session is not None
             ops = app.session.model.subgraphs[0].operators
-            assert [Location("ops", 0, op.index) for op in ops] == links[-len(ops) :]
+            assert [Place("ops", 0, op.index) for op in ops] == links[-len(ops) :]
 
     run(go())

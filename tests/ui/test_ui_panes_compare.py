@@ -13,7 +13,7 @@ from ui.ui_testlib import FIXTURES, fixture_path, press, run, running
 
 from tflite_inspect.analysis.layers import LayerMetrics, LayerRow
 from tflite_inspect.model import open_model
-from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.history import Place
 from tflite_inspect.ui.data.siblings import counterpart, name_score, siblings
 from tflite_inspect.ui.screens.main import MainScreen
 from tflite_inspect.ui.views.compare import CompareView
@@ -195,11 +195,11 @@ def test_float32_vs_float16_per_layer_and_jump_to_operators() -> None:
             # both kinds of per-layer error, each named for what it is
             assert "iso dB" in text and "acc dB" in text and "this op alone" in text
             view = screen.query_one(CompareView)
-            rows = [ln.link for ln in results.lines if isinstance(ln.link, Location)]
+            rows = [ln.link for ln in results.lines if isinstance(ln.link, Place)]
             assert rows, "layer rows are links"
             assert app.focused is results
             target = results.current_link
-            assert isinstance(target, Location)
+            assert isinstance(target, Place)
             # the row's producer in the open model
             if target.view == "ops":
                 assert app.session is not None and target.index is not None
@@ -247,14 +247,14 @@ def test_layer_rows_map_to_producer_ops() -> None:
                     t = sg.tensor(out)
                     assert t is not None
                     row = _row(out, t.name, name=t.name)
-                    assert view.layer_location(row) == Location("ops", 0, op.index)
+                    assert view.layer_location(row) == Place("ops", 0, op.index)
             first_input = sg.inputs[0]
             first = sg.tensor(first_input)
             assert first is not None
             row = _row(first_input, first.name)
-            assert view.layer_location(row) == Location("tensors", 0, first_input)
+            assert view.layer_location(row) == Place("tensors", 0, first_input)
             view.swapped = True  # the open model is B: its tensor of the row
             row = _row(999, "elsewhere", first_input, first.name)
-            assert view.layer_location(row) == Location("tensors", 0, first_input)
+            assert view.layer_location(row) == Place("tensors", 0, first_input)
 
     run(go())

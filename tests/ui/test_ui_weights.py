@@ -13,7 +13,7 @@ from ui.ui_testlib import fixture_path, press, run, running
 from tflite_inspect.model import Subgraph
 from tflite_inspect.model.weights import dequantize, tensor_data
 from tflite_inspect.ui.app import InspectApp
-from tflite_inspect.ui.data.history import Location
+from tflite_inspect.ui.data.history import Place
 from tflite_inspect.ui.dialogs.confirm import ConfirmDialog
 from tflite_inspect.ui.dialogs.error import ErrorDialog
 from tflite_inspect.ui.dialogs.export import ExportDialog
@@ -33,7 +33,7 @@ def test_w_opens_a_constant_with_stats_histogram_values_channels_and_hex() -> No
         async with running(fixture_path("cnn.int8-io")) as (app, pilot):
             await press(pilot, "3", "down", "down", "down", "w")  # tensor 3: FC weights
             view = _weights(app)
-            assert view.current == Location("weights", 0, 3)
+            assert view.current == Place("weights", 0, 3)
             data = view.data
             assert data is not None and data.raw.shape == (10, 400)
             assert app.session is not None
@@ -155,7 +155,7 @@ def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
             assert max(constants, key=lambda i: sg.tensors[i].nbytes) == filter_index
             await press(pilot, "2", *["down"] * conv.index, "4")
             view = _weights(app)
-            assert view.current == Location("weights", 0, filter_index)
+            assert view.current == Place("weights", 0, filter_index)
             default = view._default_tensor()
             assert default is not None
             assert filter_index != default.index  # not what 4 shows first
@@ -165,7 +165,7 @@ def test_4_after_an_op_shows_its_weight_not_the_largest_constant() -> None:
             pool = _first(sg, "MAX_POOL_2D")
             assert not any(sg.tensors[i].is_constant for i in sg.operators[pool].inputs)
             await press(pilot, "2", "home", *["down"] * pool, "4")
-            assert view.current == Location("weights", 0, filter_index)
+            assert view.current == Place("weights", 0, filter_index)
 
     run(go())
 
@@ -180,18 +180,18 @@ def test_4_after_a_tensor_shows_that_constant_and_the_last_view_looked_at_wins()
             assert sg.tensors[bias].is_constant and bias != conv.inputs[1]
             await press(pilot, "2", "4")  # op 0 selected in Operators
             view = _weights(app)
-            assert view.current == Location("weights", 0, conv.inputs[1])
+            assert view.current == Place("weights", 0, conv.inputs[1])
 
             await press(pilot, "3", *["down"] * bias, "4")  # then the bias in Tensors
-            assert view.current == Location("weights", 0, bias)
+            assert view.current == Place("weights", 0, bias)
 
             await press(pilot, "2", "4")  # Operators again, still on op 0: its filter
-            assert view.current == Location("weights", 0, conv.inputs[1])
+            assert view.current == Place("weights", 0, conv.inputs[1])
 
             activation = conv.outputs[0]
             assert not sg.tensors[activation].is_constant
             await press(pilot, "3", "home", *["down"] * activation, "4")
-            assert view.current == Location("weights", 0, conv.inputs[1])  # kept
+            assert view.current == Place("weights", 0, conv.inputs[1])  # kept
 
     run(go())
 
@@ -210,14 +210,14 @@ def test_4_after_an_op_reading_a_dequantize_output_shows_the_float16_constant() 
             assert stored.is_constant and stored.dtype == "float16"
             await press(pilot, "2", *["down"] * conv.index, "4")
             view = _weights(app)
-            assert view.current == Location("weights", 0, stored.index)
+            assert view.current == Place("weights", 0, stored.index)
             assert view.data is not None and view.data.raw.dtype == np.float16
 
             # The DEQUANTIZE output selected in Tensors stands for the same constant.
             await press(pilot, "n")
-            assert view.current != Location("weights", 0, stored.index)
+            assert view.current != Place("weights", 0, stored.index)
             await press(pilot, "3", *["down"] * weight.index, "4")
-            assert view.current == Location("weights", 0, stored.index)
+            assert view.current == Place("weights", 0, stored.index)
 
     run(go())
 

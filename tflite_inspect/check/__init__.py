@@ -1,7 +1,7 @@
 """Will this model run there? Deployability checks for LiteRT, TFLite Micro, the GPU delegate and
 integer-only accelerators.
 
-- `check_model(model, targets=...)` -> `CheckReport`: ops (builtin/custom/Flex, version, first
+- `check_targets(model, targets=...)` -> `CheckReport`: ops (builtin/custom/Flex, version, first
   runtime), the runtime the model needs, quantization coverage (float islands), a memory plan, and
   a verdict per target with every finding and the source of its rule. With `probe=True` it also
   builds the interpreter with each installed runtime in a child process (`probe.py`).
@@ -41,7 +41,7 @@ __all__ = [
     "QuantCoverage",
     "RuntimeNeed",
     "TargetVerdict",
-    "check_model",
+    "check_targets",
     "estimate_memory",
     "installed_runtimes",
     "parse_errors",
@@ -136,7 +136,7 @@ def with_probes(
     )
 
 
-def check_model(
+def check_targets(
     model: Model,
     targets: Iterable[str] | None = None,
     *,

@@ -102,13 +102,13 @@ def _probing(args: argparse.Namespace) -> Any:
 
 def cmd_check(args: argparse.Namespace) -> int:
     from ..analysis.report import document
-    from ..check import check_model
+    from ..check import check_targets
 
     targets = _requested(args)
     if args.arena_size is not None and "micro" not in targets:
         raise UserError("--arena-size applies to --target micro", 2)
     with open_model_or_fail(args.model) as model, _probing(args):
-        report = check_model(
+        report = check_targets(
             model,
             targets,
             probe=not args.no_probe,

@@ -18,7 +18,7 @@ from .op_errors import failing_node
 
 __all__ = ["Feed", "calibration_failure"]
 
-Progress = Callable[[int, int], None]
+SamplesTaken = Callable[[int, int], None]  # (done, total)
 
 
 class Feed:
@@ -31,7 +31,7 @@ class Feed:
         self,
         samples: list[dict[str, np.ndarray]],
         inputs: list[InputSpec],
-        on_progress: Progress,
+        on_progress: SamplesTaken,
         every: float = 0.1,
     ) -> None:
         self.samples = samples

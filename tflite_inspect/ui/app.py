@@ -26,7 +26,7 @@ from ..model import Model, ModelError
 from .commands import ModelCommands
 from .data.config import ConfigError, UserConfig, load_config
 from .data.convert_support import is_convert_source
-from .data.history import Location
+from .data.history import Place
 from .data.loading import LOAD_STAGES, PathProblem, build_graph, load_session
 from .data.session import Session
 from .data.stats import compute_stats
@@ -186,7 +186,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         description="Opening the model",
     )
     def _load(self) -> None:
-        def progress(done: int, total: int, what: str) -> None:
+        def progress(what: str, done: int, total: int) -> None:
             self.post_message(LoadProgress(done, total, what))
 
         cancelled = get_current_worker().cancelled_event
@@ -294,7 +294,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
 
             self.push_screen(HelpScreen(binding_sections(type(self), self.user_keymap)))
 
-    def navigate(self, location: Location) -> None:
+    def navigate(self, location: Place) -> None:
         """Goes to `location` on the main screen (when the model is open)."""
         for screen in self.screen_stack:
             if isinstance(screen, MainScreen):

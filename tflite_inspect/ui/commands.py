@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .data.history import Location
+from .data.history import Place
 from .data.view_registry import VIEW_SPECS
 from .messages import Navigate
 
@@ -31,7 +31,7 @@ def _score(kind: str, name: str, needle: str) -> float | None:
 class ModelCommands(Provider):
     """Ops and tensors of every subgraph, matched on 'op 12 CONV_2D' / 'tensor 7 name'."""
 
-    def _go(self, location: Location) -> None:
+    def _go(self, location: Place) -> None:
         self.screen.post_message(Navigate(location))
 
     async def discover(self) -> Hits:
@@ -41,7 +41,7 @@ class ModelCommands(Provider):
         for view, title in VIEW_COMMANDS:
             yield DiscoveryHit(
                 f"Show {title}",
-                partial(self._go, Location(view)),
+                partial(self._go, Place(view)),
                 help="or type an op or tensor name, or an index like 'op 12'"
                 if view == "ops"
                 else None,
@@ -63,7 +63,7 @@ class ModelCommands(Provider):
                 yield Hit(
                     score,
                     matcher.highlight(command),
-                    partial(self._go, Location(view)),
+                    partial(self._go, Place(view)),
                     text=command,
                 )
         shown = 0
@@ -71,7 +71,7 @@ class ModelCommands(Provider):
             if not all(w in entry.key for w in words):
                 continue
             view = "ops" if entry.kind == "op" else "tensors"
-            location = Location(view, entry.subgraph, entry.index, detail=True)
+            location = Place(view, entry.subgraph, entry.index, detail=True)
             score = _score(entry.kind, entry.name, needle) or min(
                 0.8, matcher.match(entry.label) or 0.1
             )

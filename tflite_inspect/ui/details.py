@@ -1,6 +1,6 @@
 """The lines of the Operators and Tensors detail panes, with their links.
 
-Links are `Location`s: following one from an op's input goes to that tensor's detail, from a
+Links are `Place`s: following one from an op's input goes to that tensor's detail, from a
 tensor's producer to that op's, from a WHILE/IF/CALL_ONCE to the called subgraph's operators.
 """
 
@@ -17,7 +17,7 @@ from ..model.densify import tensor_sparsity
 from ..model.external import external_data
 from ..text.fmt import fmt_float, fmt_shape, fmt_sparsity
 from ..text.units import fmt_bytes
-from .data.history import Location
+from .data.history import Place
 from .data.present import option_items, quant_brief, tensor_brief
 from .data.session import Session
 from .widgets.link_list import Line
@@ -50,7 +50,7 @@ def _tensor_link(sg: Subgraph, label: str, index: int) -> Line:
     text = Text.assemble(
         f"  {label:<5} #{index} ", (t.name or "(unnamed)", "bold"), f"  {tensor_brief(t)}"
     )
-    return Line(text, Location("tensors", sg.index, index, detail=True))
+    return Line(text, Place("tensors", sg.index, index, detail=True))
 
 
 def _op_link(sg: Subgraph, label: str, index: int) -> Line:
@@ -58,7 +58,7 @@ def _op_link(sg: Subgraph, label: str, index: int) -> Line:
         return _plain(f"  {label} ! op {index} does not exist")
     op = sg.operators[index]
     return Line(
-        Text(f"  {label}op {index} {op.opcode_name}"), Location("ops", sg.index, index, detail=True)
+        Text(f"  {label}op {index} {op.opcode_name}"), Place("ops", sg.index, index, detail=True)
     )
 
 
@@ -152,7 +152,7 @@ def _calls_lines(session: Session, op: Operator) -> list[Line]:
             (session.subgraph_title(index), "bold"),
             f"  ({len(sub.operators)} ops)",
         )
-        out.append(Line(text, Location("ops", index, 0 if sub.operators else None)))
+        out.append(Line(text, Place("ops", index, 0 if sub.operators else None)))
     return out
 
 
@@ -234,7 +234,7 @@ def tensor_lines(session: Session, sg: Subgraph, t: Tensor) -> list[Line]:
         lines.append(
             Line(
                 Text("  statistics, histogram, values, hex, export  (w)"),
-                Location("weights", sg.index, t.index),
+                Place("weights", sg.index, t.index),
             )
         )
     return lines
@@ -298,14 +298,14 @@ def quant_lines(sg: Subgraph, t: Tensor) -> list[Line]:
         out.append(
             Line(
                 Text(f"  scales tensor #{d.scales}"),
-                Location("tensors", sg.index, d.scales, detail=True),
+                Place("tensors", sg.index, d.scales, detail=True),
             )
         )
         if d.zero_points >= 0:
             out.append(
                 Line(
                     Text(f"  zero points tensor #{d.zero_points}"),
-                    Location("tensors", sg.index, d.zero_points, detail=True),
+                    Place("tensors", sg.index, d.zero_points, detail=True),
                 )
             )
         return out

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textual.message import Message
 from textual.worker import Worker, WorkerState
 
-from .data.history import Location
+from .data.history import Place
 from .data.session import Session
 from .data.stats import ModelStats
 
@@ -59,7 +59,7 @@ class StatsReady(Message):
 class Navigate(Message):
     """Go to `location`; `record` keeps the current place in the back history."""
 
-    location: Location
+    location: Place
     record: bool = True
 
 

@@ -97,8 +97,9 @@ def open_for_ui(path: str | os.PathLike[str]) -> Model:
     return model
 
 
-Progress = Callable[[int, int, str], None]
-"""progress(done, total, what): called before each stage, and once more when all are done."""
+Progress = Callable[[str, int, int], None]
+"""progress(what, done, total), as every progress callback of the tool: called before each
+stage, and once more when all are done."""
 
 
 def load_session(
@@ -117,7 +118,7 @@ def load_session(
     def stage(i: int) -> bool:
         if cancelled is not None and cancelled.is_set():
             return False
-        progress(i, total, LOAD_STAGES[i])
+        progress(LOAD_STAGES[i], i, total)
         return True
 
     if not stage(0):
@@ -139,7 +140,7 @@ def load_session(
     except BaseException:
         model.close()
         raise
-    progress(total, total, "ready")
+    progress("ready", total, total)
     return Session(model, Path(path).name)
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import math
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from ...runtime import (
     compare_models,
     file_facts,
 )
-from ...runtime.session import ChildSession
+from ...runtime.session import ChildSession, Progress
 
 __all__ = [
     "Job",
@@ -60,7 +59,6 @@ __all__ = [
     "variant_target",
 ]
 
-Progress = Callable[[str, int, int], None]
 RANDOM_SAMPLES = 8
 """Samples compared when there is no calibration set (seeded: every variant sees the same)."""
 

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ...model import Subgraph, Tensor
 from ...text.graph_ns import UNPACKING
-from .history import Location
+from .history import Place
 from .session import Session
 
 __all__ = ["FOLLOWED_VIEWS", "last_selection", "selection_weight"]
@@ -24,12 +24,12 @@ MAX_UNPACKING = 4
 """Unpacking ops followed back from one tensor (DENSIFY then DEQUANTIZE takes two)."""
 
 
-def last_selection(visited: Sequence[Location]) -> Location | None:
+def last_selection(visited: Sequence[Place]) -> Place | None:
     """The newest place in `visited` (oldest first) that is a selection in the Operators or
     Tensors view, without its detail-pane flag."""
     for place in reversed(visited):
         if place.view in FOLLOWED_VIEWS and place.index is not None:
-            return Location(place.view, place.subgraph, place.index)
+            return Place(place.view, place.subgraph, place.index)
     return None
 
 
@@ -48,7 +48,7 @@ def unpacked_constant(sg: Subgraph, index: int) -> Tensor | None:
     return None
 
 
-def selection_weight(session: Session, location: Location) -> Location | None:
+def selection_weight(session: Session, location: Place) -> Place | None:
     """The Weights location of the constant that `location` (an op or a tensor) stands for,
     None when it has none."""
     sg = session.subgraph(location.subgraph)
@@ -64,4 +64,4 @@ def selection_weight(session: Session, location: Location) -> Location | None:
             t = unpacked_constant(sg, i)
             if t is not None and (found is None or t.nbytes > found.nbytes):
                 found = t
-    return None if found is None else Location("weights", sg.index, found.index)
+    return None if found is None else Place("weights", sg.index, found.index)

@@ -14,7 +14,7 @@ from ...analysis.health import QuantHealth, quantization_health
 from ...analysis.quantmode import QuantSummary, quantization_summary
 from ...model import Model
 
-__all__ = ["Finding", "ModelStats", "SizeSummary", "compute_stats", "STAT_PARTS"]
+__all__ = ["FindingRow", "ModelStats", "SizeSummary", "compute_stats", "STAT_PARTS"]
 
 STAT_PARTS = ("quantization mode", "quantization health", "size breakdown", "semantic checks")
 
@@ -31,7 +31,7 @@ class SizeSummary:
 
 
 @dataclass(frozen=True)
-class Finding:
+class FindingRow:
     """One verifier diagnostic or check finding, flattened for display."""
 
     severity: str
@@ -47,16 +47,16 @@ class ModelStats:
     quant: QuantSummary | None = None
     health: QuantHealth | None = None
     sizes: SizeSummary | None = None
-    findings: list[Finding] | None = None
+    findings: list[FindingRow] | None = None
     unavailable: dict[str, str] = field(default_factory=dict)
 
 
-def structural_findings(model: Model) -> list[Finding]:
+def structural_findings(model: Model) -> list[FindingRow]:
     """The structural verifier's diagnostics (available as soon as the model is open)."""
     out = []
     for d in model.structural.diagnostics:
         where = f"bytes {d.start:#x}..{d.end:#x}" + (f" {d.path}" if d.path else "")
-        out.append(Finding(d.severity, d.code, where, d.message))
+        out.append(FindingRow(d.severity, d.code, where, d.message))
     return out
 
 
@@ -69,12 +69,12 @@ def _sizes(model: Model) -> SizeSummary:
     )
 
 
-def _findings(model: Model) -> list[Finding]:
+def _findings(model: Model) -> list[FindingRow]:
     from ...model.checks import check_model
 
     out = structural_findings(model)
     for f in check_model(model):
-        out.append(Finding(f.severity, f.code, str(f.location), f.message))
+        out.append(FindingRow(f.severity, f.code, str(f.location), f.message))
     order = {"error": 0, "warning": 1}
     out.sort(key=lambda f: order.get(f.severity, 2))
     return out

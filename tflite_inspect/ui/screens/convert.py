@@ -121,9 +121,9 @@ class CompareFinished(Message):
 async def choose_compare_b(screen: Any, b: Path) -> None:
     """Shows `screen`'s (a MainScreen's) Compare pane with `b` chosen as model B: in the
     sibling list when it is there, else typed as a path."""
-    from ..data.history import Location
+    from ..data.history import Place
 
-    await screen.go(Location("compare"))
+    await screen.go(Place("compare"))
     view = screen.query_one("#view-compare")
     try:
         select = view.query_one("#compare-sibling", Select)

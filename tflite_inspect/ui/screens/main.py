@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer, TabbedContent, TabPane
 
-from ..data.history import History, Location
+from ..data.history import History, Place
 from ..data.session import Session
 from ..data.stats import ModelStats
 from ..data.view_registry import VIEW_SPECS, VIEWS, spec
@@ -41,9 +41,9 @@ NARROW_TITLES = {v.id: v.narrow_title for v in VIEW_SPECS if v.narrow}
 
 
 class View(Protocol):
-    def location(self) -> Location: ...
+    def location(self) -> Place: ...
 
-    def go(self, location: Location) -> None: ...
+    def go(self, location: Place) -> None: ...
 
 
 class MainScreen(Screen[None]):
@@ -80,7 +80,7 @@ class MainScreen(Screen[None]):
         # Until the subgraphs are built (session.graph_ready) only the Overview can be shown; a
         # view asked for meanwhile is remembered and shown by show_graph (never awaited: a key's
         # action runs in the App's message loop, which must stay free to hear of the graph).
-        self._pending: tuple[Location, bool] | None = None  # (where, record the way back)
+        self._pending: tuple[Place, bool] | None = None  # (where, record the way back)
 
     def compose(self) -> ComposeResult:
         with TabbedContent(initial="overview", id="tabs"):
@@ -111,7 +111,7 @@ class MainScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._narrow(self.size.width)
-        self.view("overview").go(Location("overview"))
+        self.view("overview").go(Place("overview"))
 
     def on_resize(self, event: Resize) -> None:
         self._narrow(event.size.width)
@@ -136,11 +136,11 @@ class MainScreen(Screen[None]):
     def active_view(self) -> str:
         return self.query_one("#tabs", TabbedContent).active or "overview"
 
-    def current_location(self) -> Location:
+    def current_location(self) -> Place:
         found = self.query(f"#view-{self.active_view}")
-        return found.first().location() if found else Location(self.active_view)  # type: ignore[attr-defined]
+        return found.first().location() if found else Place(self.active_view)  # type: ignore[attr-defined]
 
-    async def go(self, location: Location, *, record: bool = True) -> None:
+    async def go(self, location: Place, *, record: bool = True) -> None:
         """Shows `location`; records where we were when `record`."""
         if location.view not in VIEWS:
             return
@@ -165,7 +165,7 @@ class MainScreen(Screen[None]):
         """A tab chosen with the mouse or the tab bar's arrow keys: build its view."""
         if event.pane.id is not None and event.pane.id in VIEWS:
             if await self.ensure_view(event.pane.id) is None:
-                self._wait_for_graph(Location(event.pane.id), record=False)
+                self._wait_for_graph(Place(event.pane.id), record=False)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Back and forward show in the footer only when there is somewhere to go."""
@@ -182,9 +182,9 @@ class MainScreen(Screen[None]):
 
     async def action_view(self, view_id: str) -> None:
         view = await self.ensure_view(view_id)
-        await self.go(view.location() if view is not None else Location(view_id))
+        await self.go(view.location() if view is not None else Place(view_id))
 
-    def _wait_for_graph(self, location: Location, record: bool = True) -> None:
+    def _wait_for_graph(self, location: Place, record: bool = True) -> None:
         """Remembers where to go once the subgraphs are built (the last wish wins)."""
         self._pending = (location, record)
         self.notify(

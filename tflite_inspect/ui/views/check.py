@@ -38,7 +38,7 @@ def chosen_targets(choice: str) -> tuple[str, ...]:
 
 
 def needed_runtimes(report: CheckReport, targets: tuple[str, ...]) -> list[Any]:
-    """The installed runtimes `check_model` would probe for `targets`."""
+    """The installed runtimes `check_targets` would probe for `targets`."""
     return [
         r
         for r in report.installed

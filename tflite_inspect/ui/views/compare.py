@@ -32,7 +32,7 @@ from ...text.run import (
     compare_text,
     num,
 )
-from ..data.history import Location
+from ..data.history import Place
 from ..data.siblings import counterpart, describe, siblings
 from ..widgets.link_list import Line, LinkList
 from ..widgets.marked_checkbox import MarkedCheckbox
@@ -388,7 +388,7 @@ class CompareView(ToolPane):
             lines.append(Line(Text(f"unmatched in B: {names}", style="dim")))
         return lines
 
-    def layer_location(self, row: LayerRow) -> Location | None:
+    def layer_location(self, row: LayerRow) -> Place | None:
         """The op of the open model that produces the row's tensor of that model (A's
         reference tensor, B's when swapped; matched by index, then by name); the tensor itself
         when no op produces it (an input)."""
@@ -404,5 +404,5 @@ class CompareView(ToolPane):
             return None
         producer = next((op for op in sg.operators if tensor.index in op.outputs), None)
         if producer is not None:
-            return Location("ops", 0, producer.index)
-        return Location("tensors", 0, tensor.index)
+            return Place("ops", 0, producer.index)
+        return Place("tensors", 0, tensor.index)

@@ -29,7 +29,7 @@ from textual.widgets import Input, Label
 from ...text.graph import GraphLine, clean, graph_lines
 from ...text.graph_ns import auto_depth, op_namespace
 from ..data.graph_overlays import OVERLAYS, Mark, Overlay, block_mark, overlay_marks
-from ..data.history import Location
+from ..data.history import Place
 from ..data.session import Session
 from ..messages import Navigate, ReportsWorkerErrors
 from ..widgets.link_list import Line, LinkList
@@ -242,7 +242,7 @@ class GraphView(ReportsWorkerErrors, Vertical):
                         no_wrap=True,
                         end="",
                     )
-                    out.append(Line(text, Location("graph", sg.index, op.index)))
+                    out.append(Line(text, Place("graph", sg.index, op.index)))
         return out
 
     def show_subgraph(self, index: int, op: int | None = None) -> None:
@@ -311,28 +311,28 @@ class GraphView(ReportsWorkerErrors, Vertical):
         return title
 
     @staticmethod
-    def _link(subgraph: int, g: GraphLine) -> Location | Block | None:
+    def _link(subgraph: int, g: GraphLine) -> Place | Block | None:
         if g.op is not None and g.block is not None:
             return Block(subgraph, g.block, g.op)
         if g.op is not None:
-            return Location("ops", subgraph, g.op)
+            return Place("ops", subgraph, g.op)
         if g.tensor is not None:
-            return Location("tensors", subgraph, g.tensor, detail=True)
+            return Place("tensors", subgraph, g.tensor, detail=True)
         if g.subgraph is not None:
-            return Location("graph", g.subgraph)
+            return Place("graph", g.subgraph)
         return None
 
     @staticmethod
-    def _op_link(subgraph: int, op: int | None) -> Location | None:
-        return None if op is None else Location("ops", subgraph, op)
+    def _op_link(subgraph: int, op: int | None) -> Place | None:
+        return None if op is None else Place("ops", subgraph, op)
 
     # -- location --------------------------------------------------------------------------
 
-    def location(self) -> Location:
+    def location(self) -> Place:
         link = self.pane.current_link if self._want is None else self._want
-        return Location(self.view_id, self.subgraph, _link_op(link))
+        return Place(self.view_id, self.subgraph, _link_op(link))
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         """Shows `location`: its subgraph, the cursor on its op."""
         here = self.location()
         if location.subgraph != self.subgraph or (
@@ -348,13 +348,13 @@ class GraphView(ReportsWorkerErrors, Vertical):
         event.stop()
         if isinstance(event.link, Block):
             self.action_expand()
-        elif isinstance(event.link, Location):
+        elif isinstance(event.link, Place):
             self.post_message(Navigate(event.link))
 
     def action_subgraph(self, delta: int) -> None:
         n = len(self.session.subgraphs)
         if n > 1:
-            self.post_message(Navigate(Location(self.view_id, (self.subgraph + delta) % n)))
+            self.post_message(Navigate(Place(self.view_id, (self.subgraph + delta) % n)))
 
     # -- blocks ----------------------------------------------------------------------------
 
@@ -529,6 +529,6 @@ def _link_op(link: object) -> int | None:
     """The op a node line's link stands for (a block's first op), None for other lines."""
     if isinstance(link, Block):
         return link.first
-    if isinstance(link, Location) and link.view == "ops":
+    if isinstance(link, Place) and link.view == "ops":
         return link.index
     return None

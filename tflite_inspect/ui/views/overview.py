@@ -20,7 +20,7 @@ from ...model.grouping import group_findings, truncation
 from ...text.health import health_lines
 from ...text.support import support_rows
 from ...text.units import fmt_bytes
-from ..data.history import Location
+from ..data.history import Place
 from ..data.loading import GRAPH_STAGE
 from ..data.present import bar_lines, metadata_text, tensor_brief
 from ..data.session import Session
@@ -65,10 +65,10 @@ class OverviewView(VerticalScroll, can_focus=True):
         yield Static(self._sizes(None), id="ov-sizes")
         yield Static(self._findings(None), id="ov-findings")
 
-    def location(self) -> Location:
-        return Location("overview")
+    def location(self) -> Place:
+        return Place("overview")
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         self.focus()
 
     def show_graph(self) -> None:
@@ -109,9 +109,7 @@ class OverviewView(VerticalScroll, can_focus=True):
         ]
         for h in found:
             text = Text(h.text, style="bold" if h.heading else "")
-            link = (
-                Location(h.target[0], h.target[1], h.target[2], detail=True) if h.target else None
-            )
+            link = Place(h.target[0], h.target[1], h.target[2], detail=True) if h.target else None
             lines.append(Line(text, link))
         pane.set_lines(lines)
         pane.display = True
@@ -119,7 +117,7 @@ class OverviewView(VerticalScroll, can_focus=True):
     @on(LinkList.LinkSelected, "#ov-health")
     def _health_link(self, event: LinkList.LinkSelected) -> None:
         event.stop()
-        if isinstance(event.link, Location):
+        if isinstance(event.link, Place):
             self.post_message(Navigate(event.link))
 
     def _head(self) -> Text:

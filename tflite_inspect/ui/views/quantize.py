@@ -26,7 +26,7 @@ from textual.widgets import Button, Input, Label, Select
 from textual.worker import get_current_worker
 
 from ...quantize import BLOCK_SIZES, RECIPES, QuantizeError
-from ..data.history import Location
+from ..data.history import Place
 from ..data.quantize_support import Job, Variant, default_outdir, float_refusal
 from ..dialogs.confirm import ConfirmDialog
 from ..widgets.depth_plot import DepthPlot
@@ -207,7 +207,7 @@ class QuantizeView(QuantizeResults):
             return self
         return self.query_one("#quantize-recipe", Select)
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         if self.refusal:
             return
         table = self.query_one("#quantize-layers", VirtualTable)

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from textual import on
 from textual.widgets import Checkbox, Input, Label
 
-from ..data.history import Location
+from ..data.history import Place
 from ..data.quantize_support import Layer, Variant, layers
 from ..widgets.depth_plot import DepthPlot
 from ..widgets.histogram import Histogram
@@ -136,7 +136,7 @@ class QuantizeResults(ToolPane):
             self.set_status("! the selected variant has no file to compare")
             return
         screen: Any = self.screen
-        await screen.go(Location("compare"))
+        await screen.go(Place("compare"))
         view = screen.query_one("#view-compare")
         view.query_one("#compare-path", Input).value = str(v.result.path)
         view.query_one("#compare-inputs", Input).value = str(v.job.calibration or "")

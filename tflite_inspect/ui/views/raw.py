@@ -21,7 +21,7 @@ from textual.widgets.tree import TreeNode
 
 from ...flatbuf import Diagnostic, FlatBufError, Table, TableLayout, Vector, table_layout
 from ...model.grouping import FindingGroup, group_findings, truncation
-from ..data.history import Location
+from ..data.history import Place
 from ..data.session import Session
 from ..widgets.hex_view import HexView, Mark
 from ..widgets.link_list import Line, LinkList
@@ -174,10 +174,10 @@ class RawView(Vertical):
             self.call_after_refresh(tree.move_cursor, node)  # the tree's lines exist by then
             self._show(TableNode(root))
 
-    def location(self) -> Location:
-        return Location("raw")
+    def location(self) -> Place:
+        return Place("raw")
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         self.query_one(Tree).focus()
 
     # -- tree ------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from textual.containers import Horizontal, Vertical
 from textual.timer import Timer
 from textual.widgets import Input, Label
 
-from ..data.history import Location
+from ..data.history import Place
 from ..data.session import Session
 from ..dialogs.goto import GotoDialog
 from ..messages import Navigate
@@ -135,12 +135,12 @@ class TableDetailView(Vertical):
 
     # -- location --------------------------------------------------------------------------
 
-    def location(self) -> Location:
-        return Location(
+    def location(self) -> Place:
+        return Place(
             self.view_id, self.subgraph, self.table.cursor_row, detail=self.detail.has_focus
         )
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         """Shows `location` (subgraph, row) and focuses the table or the detail pane."""
         if location.subgraph != self.subgraph:
             self.show_subgraph(location.subgraph, location.index)
@@ -190,7 +190,7 @@ class TableDetailView(Vertical):
         row = self.table.cursor_row
         if row is not None:
             self._followed[(self.subgraph, row)] = event.link
-        if isinstance(event.link, Location):
+        if isinstance(event.link, Place):
             self.post_message(Navigate(event.link))
 
     @on(Input.Changed)
@@ -236,7 +236,7 @@ class TableDetailView(Vertical):
                 markup=False,
             )
             return
-        self.post_message(Navigate(Location(self.view_id, self.subgraph, row)))
+        self.post_message(Navigate(Place(self.view_id, self.subgraph, row)))
 
     def find_row(self, query: str) -> int | None:
         """An index (`12`, `#12`) or the first row whose search text contains `query`."""

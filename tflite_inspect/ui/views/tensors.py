@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from ...model import Subgraph
 from ...text.fmt import fmt_quantization, fmt_shape
 from ...text.tensor import tensor_words
-from ..data.history import Location
+from ..data.history import Place
 from ..data.present import consumers_text
 from ..details import tensor_lines
 from ..messages import Navigate
@@ -134,4 +134,4 @@ class TensorsView(TableDetailView):
         if t is None or not t.is_constant:
             self.notify("this tensor has no constant data (no weights to show)", severity="warning")
             return
-        self.post_message(Navigate(Location("weights", self.subgraph, row)))
+        self.post_message(Navigate(Place("weights", self.subgraph, row)))

@@ -20,7 +20,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select
 from textual.worker import Worker
 
-from ..data.history import Location
+from ..data.history import Place
 from ..data.session import Session
 from ..messages import Navigate, ReportsWorkerErrors
 from ..widgets.link_list import Line, LinkList
@@ -181,10 +181,10 @@ class ToolPane(ReportsWorkerErrors, Vertical):
 
     # -- location --------------------------------------------------------------------------
 
-    def location(self) -> Location:
-        return Location(self.view_id)
+    def location(self) -> Place:
+        return Place(self.view_id)
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         """Focus on the results once there are some, else on the start button (not a text
         field: the number keys must still switch views)."""
         if self.results.lines:
@@ -210,11 +210,11 @@ class ToolPane(ReportsWorkerErrors, Vertical):
     @on(LinkList.LinkSelected)
     def _link_selected(self, event: LinkList.LinkSelected) -> None:
         event.stop()
-        if isinstance(event.link, Location):
+        if isinstance(event.link, Place):
             self.post_message(Navigate(event.link))
 
-    def op_location(self, subgraph: int | None, op: int | None) -> Location | None:
+    def op_location(self, subgraph: int | None, op: int | None) -> Place | None:
         """The Operators view on `op` of the open model, when it exists."""
         if op is None or self.session.op(subgraph or 0, op) is None:
             return None
-        return Location("ops", subgraph or 0, op)
+        return Place("ops", subgraph or 0, op)

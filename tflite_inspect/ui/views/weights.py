@@ -26,7 +26,7 @@ from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
 from ...text.fmt import fmt_float, fmt_shape, fmt_sparsity
-from ..data.history import Location
+from ..data.history import Place
 from ..data.present import quant_brief
 from ..data.selection_weight import last_selection, selection_weight
 from ..data.session import Session
@@ -185,7 +185,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
     class Loaded(Message):
         """The worker read a tensor's data (`data`) or failed to (`error`)."""
 
-        def __init__(self, location: Location, data: WeightData | None, error: str = "") -> None:
+        def __init__(self, location: Place, data: WeightData | None, error: str = "") -> None:
             super().__init__()
             self.location = location
             self.data = data
@@ -194,9 +194,9 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
     def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session = session
-        self.current: Location | None = None
+        self.current: Place | None = None
         self.data: WeightData | None = None
-        self.followed: Location | None = None
+        self.followed: Place | None = None
         """The Operators or Tensors selection whose constant was last looked for."""
 
     def compose(self) -> ComposeResult:
@@ -229,21 +229,21 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         sg = self.session.subgraph(subgraph)
         return [t.index for t in sg.tensors if t.is_constant] if sg is not None else []
 
-    def _default_tensor(self) -> Location | None:
+    def _default_tensor(self) -> Place | None:
         """The largest constant tensor of the first subgraph that has one."""
         for sg in self.session.subgraphs:
             consts = [t for t in sg.tensors if t.is_constant]
             if consts:
                 best = max(consts, key=lambda t: (t.nbytes, -t.index))
-                return Location("weights", sg.index, best.index)
+                return Place("weights", sg.index, best.index)
         return None
 
     # -- location --------------------------------------------------------------------------
 
-    def location(self) -> Location:
-        return self.current or Location("weights")
+    def location(self) -> Place:
+        return self.current or Place("weights")
 
-    def go(self, location: Location) -> None:
+    def go(self, location: Place) -> None:
         """A tensor asked for (`w` in Tensors, a link, back/forward) is shown; the view asked
         for as it is (its number key) follows the selection instead."""
         if location.index is not None and location != self.current:
@@ -254,7 +254,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
                 self.show(target)
         self.focus()
 
-    def _selected_weight(self) -> Location | None:
+    def _selected_weight(self) -> Place | None:
         """The constant of the op or tensor the user selected last in the Operators or Tensors
         view, when that selection is new since the last look and has one."""
         screen = self.screen
@@ -268,12 +268,12 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         self.followed = selection
         return selection_weight(self.session, selection)
 
-    def show(self, location: Location) -> None:
+    def show(self, location: Place) -> None:
         """Loads tensor `location.index` of `location.subgraph` in a worker."""
         t = self.session.tensor(location.subgraph, location.index or 0)
         if t is None:
             return
-        self.current = Location("weights", location.subgraph, t.index)
+        self.current = Place("weights", location.subgraph, t.index)
         self.data = None
         self.query_one("#w-title", Label).update(self._title(t))
         self.query_one("#w-panes").loading = True
@@ -305,7 +305,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         name="weights",
         description="Reading weights",
     )
-    def _load(self, location: Location) -> None:
+    def _load(self, location: Place) -> None:
         t = self.session.tensor(location.subgraph, location.index or 0)
         assert t is not None
         try:
@@ -372,7 +372,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
             pos = (consts.index(index) + delta) % len(consts)
         else:
             pos = 0
-        self.show(Location("weights", self.current.subgraph, consts[pos]))
+        self.show(Place("weights", self.current.subgraph, consts[pos]))
 
     def action_export(self) -> None:
         data = self.data
