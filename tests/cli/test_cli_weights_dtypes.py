@@ -19,7 +19,7 @@ from tflite_inspect.cli import main
 from tflite_inspect.model import open_model
 from tflite_inspect.model.densify import tensor_sparsity
 from tflite_inspect.text.fmt import fmt_quantization, fmt_sparsity
-from tflite_inspect.ui.data.present import quant_brief
+from tflite_inspect.ui.data.present import tensor_brief
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text())
@@ -143,8 +143,13 @@ def test_blockwise_quantization_is_in_the_text_and_json_tensors(
 
 
 def test_the_ui_and_the_cli_share_one_label(tmp_path: Path) -> None:
+    with open_model(
+        Path(__file__).resolve().parents[2] / "fixtures" / "cnn.int8-io.tflite"
+    ) as quantized:
+        t = next(x for x in quantized.subgraphs[0].tensors if x.quantization is not None)
+        words = fmt_quantization(t.quantization)
+        assert words.startswith(("s=", "per-ch")) and words in tensor_brief(t)  # the UI's line
     with open_model(block_model()) as model:
         t = model.subgraphs[0].tensors[0]
-        assert quant_brief is fmt_quantization
         assert fmt_sparsity(tensor_sparsity(t)).startswith("sparse CSR")
         assert fmt_sparsity(tensor_sparsity(model.subgraphs[0].tensors[1])) == ""

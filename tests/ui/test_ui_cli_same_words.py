@@ -1,8 +1,10 @@
 """The CLI's `tensors` and the UI's Tensors table say the same words for every tensor of every
-fixture: dtype, shape, quantization and size (they come from text.tensor; this guards against a
+fixture and corpus model: dtype, shape, quantization and size (they come from text.tensor; this guards against a
 view growing its own)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 from model.model_testlib import FIXTURE_NAMES, fixture_path
@@ -27,11 +29,15 @@ def _cli_rows(capsys: pytest.CaptureFixture[str], path: str) -> dict[int, dict[i
     return out
 
 
-@pytest.mark.parametrize("name", FIXTURE_NAMES)
+CORPUS = sorted((Path(__file__).resolve().parents[2] / ".corpus").glob("*.tflite"))
+
+
+@pytest.mark.parametrize("name", [*FIXTURE_NAMES, *(p.name for p in CORPUS)])
 def test_cli_and_ui_show_the_same_tensor_words(
     name: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    path = fixture_path(name)
+    """Every committed fixture, and every model of the real-model corpus when it is fetched."""
+    path = next((p for p in CORPUS if p.name == name), None) or fixture_path(name)
     printed = _cli_rows(capsys, str(path))
     with open_model(path) as model:
         for sg in model.subgraphs:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from ..text.units import duration
+from ..text.units import duration, fmt_bytes
 from .common import UserError, error_line, print_json, render_table
 
 __all__ = ["register"]
@@ -379,8 +379,8 @@ class _Progress:
         elif e.kind == "variant_done":
             index = self.job.request.variants.index(e.variant) + 1 if self.job else 0
             self._line(
-                f"  [{index}/{self.total}] {e.variant:8s} {d['bytes']:>10,} bytes  "
-                f"{d['seconds']:5.1f} s  verified"
+                f"  [{index}/{self.total}] {e.variant:8s} {fmt_bytes(d['bytes']):>10}  "
+                f"{duration(d['seconds'] * 1000):>7}  verified"
             )
         elif e.kind == "fallback":
             self._line(

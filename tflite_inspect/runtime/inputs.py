@@ -22,6 +22,7 @@ import numpy as np
 
 from ..analysis.compare import dequantize
 from ..flatbuf.source import SPECIAL_FILES
+from ..text.units import fmt_bytes
 
 __all__ = [
     "InputError",
@@ -269,8 +270,9 @@ def _read(path: Path, max_bytes: int | None = None) -> dict[str, np.ndarray]:
         size = _unpacked_size(path)
         if size > max_bytes:
             raise InputError(
-                f"{path}: unpacks to {size:,} B, over the {max_bytes >> 20:,} MiB "
-                "limit for input files (raise it with --inputs-mb)"
+                f"{path}: unpacks to {fmt_bytes(size, like=max_bytes)}, over the "
+                f"{fmt_bytes(max_bytes, like=size)} limit for input files (raise it with "
+                "--inputs-mb)"
             )
     try:
         data = np.load(path, allow_pickle=False)

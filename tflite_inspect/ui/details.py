@@ -11,14 +11,14 @@ from typing import Any
 from rich.text import Text
 
 from ..analysis.quantmode import op_precision
-from ..analysis.scales import channel_report
 from ..model import Operator, Subgraph, Tensor
 from ..model.densify import tensor_sparsity
 from ..model.external import external_data
-from ..text.fmt import fmt_float, fmt_shape, fmt_sparsity
+from ..text.fmt import fmt_shape, fmt_sparsity
+from ..text.quant import quant_detail
 from ..text.units import fmt_bytes
 from .data.history import Place
-from .data.present import option_items, quant_brief, tensor_brief
+from .data.present import option_items, tensor_brief
 from .data.session import Session
 from .widgets.link_list import Line
 
@@ -284,106 +284,24 @@ def _data_lines(session: Session, t: Tensor) -> list[Line]:
 
 
 def quant_lines(sg: Subgraph, t: Tensor) -> list[Line]:
-    """The full quantization: per-tensor or every channel's scale and zero point, flags."""
-    q = t.quantization
-    if q is None:
-        return [_head("quantization"), _plain("  (none)", "dim")]
-    out = [_head(f"quantization  {quant_brief(q)}")]
-    if q.details_kind in ("blockwise", "multi_axis"):
-        d: Any = q.details
-        out.append(_kv("kind", q.details_kind))
-        out.append(_kv("block size", str(d.block_size)))
-        if hasattr(d, "quantized_dimensions"):
-            out.append(_kv("dimensions", str(list(d.quantized_dimensions))))
-        out.append(
-            Line(
-                Text(f"  scales tensor #{d.scales}"),
-                Place("tensors", sg.index, d.scales, detail=True),
+    """The full quantization (text.quant's words): per-tensor or every channel's scale and
+    zero point, flags; a scales or zero-points tensor is a link to its detail."""
+    words, left_out = quant_detail(t, MAX_CHANNEL_LINES)
+    out: list[Line] = []
+    for w in words:
+        if w.kind == "heading":
+            out.append(_head(w.text))
+        elif w.kind == "field":
+            out.append(_kv(w.key, w.text))
+        elif w.kind in ("row", "header"):
+            text = Text("  " + w.text, style="dim" if w.kind == "header" else "")
+            text.no_wrap = True
+            where = (
+                Place("tensors", sg.index, w.target, detail=True) if w.target is not None else None
             )
-        )
-        if d.zero_points >= 0:
-            out.append(
-                Line(
-                    Text(f"  zero points tensor #{d.zero_points}"),
-                    Place("tensors", sg.index, d.zero_points, detail=True),
-                )
-            )
-        return out
-    if q.details_kind is not None:
-        out.append(_kv("details", f"{q.details_kind} (not decoded)"))
-    ranges = q.float_range(t.dtype)
-    if len(q.scales) == 1:
-        out.append(_kv("scale", fmt_float(q.scales[0], 9)))
-        out.append(_kv("zero point", str(q.zero_point(0))))
-        if ranges:
-            lo, hi = ranges[0]
-            out.append(_kv("float range", f"[{fmt_float(lo)}, {fmt_float(hi)}]"))
-        flag = channel_report(q.scales).flags[0]
-        if flag:
-            out.append(_plain(f"  ! {flag}"))
-    elif q.scales:
-        out += _channel_lines(t, ranges)
-    if q.min or q.max:
-        out.append(_kv("min / max", f"{_floats(q.min)} / {_floats(q.max)}  (calibration)"))
-    return out
-
-
-def _floats(values: tuple[float, ...]) -> str:
-    shown = ", ".join(fmt_float(v, 5) for v in values[:4])
-    return f"[{shown}{', …' if len(values) > 4 else ''}]"
-
-
-def _channel_lines(t: Tensor, ranges: list[tuple[float, float]]) -> list[Line]:
-    q = t.quantization
-    assert q is not None
-    n = len(q.scales)
-    dim = q.quantized_dimension
-    size = t.shape[dim] if 0 <= dim < len(t.shape) else None
-    report = channel_report(q.scales)
-    zps = set(q.zero_points) or {0}
-    out = [
-        _kv(
-            "per-channel",
-            f"{n} channels along dimension {dim}"
-            + (f" (size {size})" if size is not None else "")
-            + ("" if size in (None, n) else "  ! count differs"),
-        )
-    ]
-    out.append(
-        _kv("zero points", f"all {next(iter(zps))}" if len(zps) == 1 else f"{min(zps)}..{max(zps)}")
-    )
-    ratio = report.ratio
-    if ratio is not None:
-        mark = "  ! above 1000" if ratio > 1000 else ""
-        out.append(_kv("scale max/min", f"{fmt_float(ratio, 4)}{mark}"))
-    flagged = report.flagged
-    out.append(
-        _kv(
-            "flagged channels",
-            f"{len(flagged)}"
-            + (
-                "  ("
-                + ", ".join(str(i) for i in flagged[:12])
-                + (", …" if len(flagged) > 12 else "")
-                + ")"
-                if flagged
-                else ""
-            ),
-        )
-    )
-    header = Text(f"  {'ch':>5}  {'scale':<13} {'zp':>6}  {'float range':<26} flag", style="dim")
-    header.no_wrap = True
-    out.append(Line(header))
-    for i in range(min(n, MAX_CHANNEL_LINES)):
-        lo_hi = ranges[i] if i < len(ranges) else None
-        rng = f"[{fmt_float(lo_hi[0], 4)}, {fmt_float(lo_hi[1], 4)}]" if lo_hi else ""
-        flag = report.flags[i]
-        text = Text(
-            f"  {i:>5}  {fmt_float(q.scales[i], 6):<13} {q.zero_point(i):>6}  "
-            f"{rng:<26} {'! ' + flag if flag else ''}".rstrip()
-        )
-        text.no_wrap = True
-        out.append(Line(text))
-    if n > MAX_CHANNEL_LINES:
-        out.append(_plain(f"  … {n - MAX_CHANNEL_LINES} more: see the Weights view (c)", "dim"))
+            out.append(Line(text, where))
+        else:
+            out.append(_plain("  " + w.text, "dim" if w.kind == "note" else ""))
+    if left_out:
+        out.append(_plain(f"  … {left_out} more: see the Weights view (c)", "dim"))
     return out

@@ -17,7 +17,6 @@ __all__ = [
     "fused_activation",
     "op_io",
     "option_items",
-    "quant_brief",
     "tensor_brief",
     "tensor_ref",
 ]
@@ -49,14 +48,10 @@ def fused_activation(op: Operator) -> str:
     return "" if act in (None, "NONE") else str(act)
 
 
-quant_brief = fmt.fmt_quantization
-"""One short line: 's=0.0039 zp=-128', 'per-ch[8] d0 s=...', 'blockwise b=32' (the CLI's too)."""
-
-
 def tensor_brief(t: Tensor) -> str:
     """'int8 [1,16,16,3] s=0.0039 zp=-128' for an I/O or link line."""
     parts = [t.dtype, fmt_shape(t.shape, t.shape_signature)]
-    q = quant_brief(t.quantization)
+    q = fmt.fmt_quantization(t.quantization)  # the CLI's words: 's=0.0039 zp=-128', ...
     if q:
         parts.append(q)
     return " ".join(parts)

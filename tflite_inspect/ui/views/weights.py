@@ -25,9 +25,8 @@ from ...model import ModelError, Tensor
 from ...model.densify import tensor_sparsity
 from ...model.weights import WeightStats
 from ...safe_write import FileExistsRefusal, write_bytes_safely
-from ...text.fmt import fmt_float, fmt_shape, fmt_sparsity
+from ...text.fmt import fmt_float, fmt_quantization, fmt_shape, fmt_sparsity
 from ..data.history import Place
-from ..data.present import quant_brief
 from ..data.selection_weight import last_selection, selection_weight
 from ..data.session import Session
 from ..data.weight_data import WeightData, load_weights, npy_bytes
@@ -293,7 +292,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         parts = (
             f"tensor {t.index}  {t.dtype} {fmt_shape(t.shape)}",
             t.name,
-            quant_brief(t.quantization),
+            fmt_quantization(t.quantization),
             sparse,
         )
         return f"{pos} · " + "  ".join(x for x in parts if x)
