@@ -64,20 +64,22 @@ def test_a_quantized_model_defaults_b_to_its_float_sibling_and_s_swaps_the_ratio
             )
             await press(pilot, "ctrl+r")
             before = view.report
-            assert before.failed is None
+            assert before is not None and before.failed is None
             assert Path(before.a.file["path"]).name == "cnn.int8-io.tflite"
             await press(pilot, "s")  # A and B change places
             assert "B is the open model" in str(view.query_one("#compare-status").render())
             assert str(view.query_one("#compare-other-role").render()) == "A"
             await press(pilot, "ctrl+r")
             after = view.report
-            assert after is not before and after.failed is None
+            assert after is not None and after is not before and after.failed is None
             assert Path(after.a.file["path"]).name == "cnn.float32.tflite"
             assert Path(after.b.file["path"]).name == "cnn.int8-io.tflite"
             r0, r1 = before.ratios(), after.ratios()
-            assert r0["size"] > 2  # the float model is B: bigger
-            assert abs(r0["size"] * r1["size"] - 1) < 1e-9  # the same ratio, inverted
-            assert abs(r0["weight_bytes"] * r1["weight_bytes"] - 1) < 1e-9
+            s0, s1, w0, w1 = r0["size"], r1["size"], r0["weight_bytes"], r1["weight_bytes"]
+            assert s0 is not None and s1 is not None and w0 is not None and w1 is not None
+            assert s0 > 2  # the float model is B: bigger
+            assert abs(s0 * s1 - 1) < 1e-9  # the same ratio, inverted
+            assert abs(w0 * w1 - 1) < 1e-9
             text = view.results.plain_text()
             assert "A  " + str(FIXTURES / "cnn.float32.tflite") in text
 
@@ -158,14 +160,14 @@ def test_inputs_file_uses_all_its_samples_and_per_layer_states_the_interpreter_c
             view = app.screen.query_one(CompareView)
             view.query_one("#compare-inputs", Input).value = str(FIXTURES / "cnn_eval.npz")
             await press(pilot, "ctrl+r")
-            assert view.report.samples == 64
+            assert view.report is not None and view.report.samples == 64
             text = view.results.plain_text()
             assert "over 64 samples" in text and "top-1 accuracy" in text
             assert "interpreter changed" not in text
             view.query_one("#compare-per-layer", Checkbox).value = True
             view.query_one("#compare-samples", Input).value = "4"
             await press(pilot, "ctrl+r")
-            assert view.report.samples == 4
+            assert view.report is not None and view.report.samples == 4
             text = view.results.plain_text()
             assert "the interpreter changed since the last run" in text
             assert "per-layer runs without delegates" in text

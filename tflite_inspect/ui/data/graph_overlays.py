@@ -18,10 +18,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ...analysis.layers import LayerRow
 from ...analysis.quantmode import op_precision, quantization_summary
+
+if TYPE_CHECKING:
+    from ...check.report import CheckReport
+    from ...runtime import CompareReport
 
 __all__ = ["OVERLAYS", "Mark", "Overlay", "block_mark", "overlay_marks"]
 
@@ -81,7 +85,7 @@ def _float(model: Any, sg: Any) -> Overlay:
     )
 
 
-def _targets(sg: Any, report: Any) -> Overlay:
+def _targets(sg: Any, report: CheckReport | None) -> Overlay:
     if report is None:
         return _overlay("targets", {}, "targets: no check report")
     cannot: dict[int, list[str]] = {}
@@ -103,8 +107,10 @@ def _targets(sg: Any, report: Any) -> Overlay:
     return _overlay("targets", marks, f"targets: ✗ the targets that cannot run the op ({how})")
 
 
-def _error(sg: Any, report: Any, op_of: Callable[[LayerRow], int | None]) -> Overlay:
-    if report is None or not getattr(report, "per_layer", False) or not report.layers:
+def _error(
+    sg: Any, report: CompareReport | None, op_of: Callable[[LayerRow], int | None]
+) -> Overlay:
+    if report is None or not report.per_layer or not report.layers:
         return _overlay("error", {}, "error: no per-layer compare yet (8 Compare, per-layer on)")
     marks: dict[int, Mark] = {}
     for row in report.layers:
@@ -130,8 +136,8 @@ def overlay_marks(
     model: Any,
     sg: Any,
     *,
-    check_report: Any = None,
-    compare_report: Any = None,
+    check_report: CheckReport | None = None,
+    compare_report: CompareReport | None = None,
     op_of: Callable[[LayerRow], int | None] | None = None,
 ) -> Overlay:
     """The overlay `name` (one of OVERLAYS) over subgraph `sg` of `model`."""

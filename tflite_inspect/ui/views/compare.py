@@ -60,9 +60,9 @@ class CounterpartChosen(Message):
 
 @dataclass
 class CompareDone(Message):
-    """The worker's comparison ended: `report` (a CompareReport) or `error`."""
+    """The worker's comparison ended: `report` or `error`."""
 
-    report: Any = None
+    report: CompareReport | None = None
     error: str = ""
     b: str = ""
 
@@ -100,7 +100,7 @@ class CompareView(ToolPane):
         self.model_path = Path(path) if path is not None else None
         self.variants = siblings(self.model_path)
         self.swapped = False  # True: the open model is B
-        self.report: Any = None  # the last CompareReport
+        self.report: CompareReport | None = None  # the last one
         self._last_backend: dict[str, Any] | None = None  # A's interpreter in the last run
 
     def compose(self) -> ComposeResult:
@@ -289,7 +289,7 @@ class CompareView(ToolPane):
                 lines[:0] = [Line(Text(change, style="bold")), Line(Text(""))]
         self.show_results(lines)
 
-    def interpreter_change(self, report: Any) -> str | None:
+    def interpreter_change(self, report: CompareReport) -> str | None:
         """The sentence saying that this run's interpreter (resolver, delegate) differs from
         the last run's, or A's from B's; None when nothing changed."""
         before, self._last_backend = self._last_backend, dict(report.a.backend)
@@ -305,7 +305,7 @@ class CompareView(ToolPane):
 
     # -- lines -----------------------------------------------------------------------------
 
-    def compare_lines(self, report: Any) -> list[Line]:
+    def compare_lines(self, report: CompareReport) -> list[Line]:
         failed = report.failed
         if failed is not None:
             lines = outcome_lines(failed.outcome, f"{failed.label} ")

@@ -26,6 +26,7 @@ from ..widgets.link_list import Line, LinkList
 from .tool_pane import ToolPane, heading, plain_lines
 
 if TYPE_CHECKING:
+    from ...runtime import RunReport
     from ...runtime.request import RunRequest
 
 __all__ = ["RunView", "outcome_lines", "parse_count"]
@@ -69,9 +70,9 @@ def outcome_lines(outcome: Any, who: str = "") -> list[Line]:
 
 @dataclass
 class RunDone(Message):
-    """The worker's run ended: `report` (a RunReport) or `error` (unusable inputs)."""
+    """The worker's run ended: `report` or `error` (unusable inputs)."""
 
-    report: Any = None
+    report: RunReport | None = None
     error: str = ""
 
 
@@ -206,7 +207,7 @@ class RunView(ToolPane):
         self.show_results(lines)
 
 
-def run_lines(report: Any) -> list[Line]:
+def run_lines(report: RunReport) -> list[Line]:
     """A RunReport as lines: the CLI's text when it ran, the outcome otherwise."""
     o = report.outcome
     if not o.ok:
