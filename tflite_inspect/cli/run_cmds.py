@@ -13,7 +13,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..text.run import compare_text, run_text
 from .common import UserError, print_json
 
 __all__ = ["register"]
@@ -218,6 +217,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_envelope("run", report.to_dict()))
     elif report.outcome.ok:
+        from ..text.run import run_text  # numpy (analysis.compare): not at parser build
+
         print(run_text(report, _signature_ran(args.model, args.signature)))
     if not report.outcome.ok:
         raise _failure(args.model, report.outcome)
@@ -263,6 +264,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_envelope("compare", report.to_dict()))
     elif failed is None:
+        from ..text.run import compare_text
+
         print(compare_text(report, args.top))
     if failed is not None:
         raise _failure(failed.file["path"], failed.outcome)

@@ -15,8 +15,10 @@ makes at load time (`sparse_element_count`) and a few more LiteRT assumes withou
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 from .objects import Tensor
 from .sparsity import Sparsity
@@ -118,6 +120,8 @@ def _level_weights(shape: tuple[int, ...], sp: Sparsity, blocks: list[int]) -> l
 
 
 def _traverse(sp: Sparsity, weights: list[int], limit: int) -> np.ndarray:
+    import numpy as np  # only to densify: reading a model's sparsity needs none
+
     """The flat dense index of every leaf, in leaf (stored value) order."""
     flat = np.zeros(1, dtype=np.int64)
     prev = np.zeros(1, dtype=np.int64)
@@ -157,6 +161,8 @@ def densify(
     values, any numeric dtype), zeros elsewhere: what DENSIFY outputs. Raises DensifyError when
     the parameters are inconsistent (LiteRT's verifier would refuse them), damaged, or the
     dense tensor has more than `limit` elements."""
+    import numpy as np
+
     try:
         dense_n = _dense_count(tuple(shape))
         if dense_n > limit:

@@ -1,0 +1,57 @@
+"""What a headless command costs before it reads anything: building the parser imports no
+command's implementation, and a summary, verify, ops --json, tensors or diff of a small model never imports
+numpy (the vectorised reader loads it for large subgraphs only), TensorFlow, the interpreter or
+Textual. A real process per command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SMALL = ROOT / "fixtures" / "cnn.int8-io.tflite"
+HEAVY = ("numpy", "textual", "tensorflow", "ai_edge_litert", "keras", "tflite_micro", "rich")
+
+CHILD = """
+import contextlib, io, json, sys
+from tflite_inspect.cli import build_parser, main
+build_parser()
+after_parser = sorted(m for m in sys.modules if m.split(".")[0] in HEAVY)
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+after_run = sorted({m.split(".")[0] for m in sys.modules if m.split(".")[0] in HEAVY})
+print(json.dumps([code, after_parser, after_run]))
+"""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["summary", "--json"],
+        ["summary"],
+        ["verify"],
+        ["ops", "--json"],
+        ["tensors"],
+        ["tensors", "--json"],
+        ["diff"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_a_headless_command_on_a_small_model_imports_nothing_heavy(argv: list[str]) -> None:
+    models = [str(SMALL)] * (2 if argv[0] == "diff" else 1)
+    out = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + CHILD, *argv, *models],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    code, after_parser, after_run = json.loads(out.stdout.splitlines()[-1])
+    assert code == 0, out.stderr
+    assert after_parser == []
+    assert after_run == [], after_run
