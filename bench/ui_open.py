@@ -217,8 +217,12 @@ async def measure(path: Path, size: tuple[int, int]) -> dict[str, Any]:
     return out
 
 
-def _screen_shows(session: str, text: str, t0: float, limit: float = 30.0) -> float | None:
-    """Seconds from t0 until the tmux pane shows `text` (polled every 10 ms), None at `limit`."""
+def _screen_shows(
+    session: str, text: str | tuple[str, ...], t0: float, limit: float = 30.0
+) -> float | None:
+    """Seconds from t0 until the tmux pane shows `text` (any of them; polled every 10 ms), None
+    at `limit`."""
+    texts = (text,) if isinstance(text, str) else text
     while time.perf_counter() - t0 < limit:
         pane = subprocess.run(
             ["tmux", "capture-pane", "-p", "-t", session],
@@ -226,60 +230,69 @@ def _screen_shows(session: str, text: str, t0: float, limit: float = 30.0) -> fl
             text=True,
             check=False,
         ).stdout
-        if text in pane:
+        if any(t in pane for t in texts):
             return time.perf_counter() - t0
         time.sleep(0.01)
     return None
 
 
-def in_terminal(path: Path, size: str, runs: int) -> list[tuple[float | None, float | None]]:
-    """`tflite-inspect MODEL` as a user starts it, in a tmux terminal of `size`: seconds until
-    the tab bar shows (the first screen) and until the quantization mode does (the statistics),
-    from the command's start, Python's own start-up included. Empty without tmux."""
+def _tmux_start(session: str, size: str, command: str) -> float:
+    w, h = size.split("x")
+    t0 = time.perf_counter()
+    subprocess.run(
+        ["tmux", "new-session", "-d", "-s", session, "-x", w, "-y", h, "-c", str(ROOT), command],
+        check=True,
+    )
+    return t0
+
+
+def _tmux_quit(session: str) -> None:
+    subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
+    deadline = time.perf_counter() + 10
+    while (
+        time.perf_counter() < deadline
+        and subprocess.run(
+            ["tmux", "has-session", "-t", session], capture_output=True, check=False
+        ).returncode
+        == 0
+    ):
+        time.sleep(0.05)
+    subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True, check=False)
+
+
+# the first tab's label: "1 Model" at 80 columns, "1 Overview" when there is room
+FIRST_TAB = ("1 Model", "1 Overview")
+
+
+def in_terminal(path: Path, size: str, runs: int) -> list[dict[str, float | None]]:
+    """`tflite-inspect MODEL` as a user starts it, in a tmux terminal of `size`, seconds from the
+    command's start (Python's own start-up included) until: the tab bar shows (`first`), the
+    Overview shows the op count (`ops`), the quantization mode (`stats`); and, in a second
+    start where 3 is pressed as soon as the tab bar shows, until the Tensors table has its
+    rows (`table`). Empty without tmux."""
     if shutil.which("tmux") is None:
         return []
-    w, h = size.split("x")
     command = f"{shlex.quote(sys.executable)} -m tflite_inspect {shlex.quote(str(path))}"
     out = []
     for i in range(runs):
         session = f"ui-open-{os.getpid()}-{i}"
-        t0 = time.perf_counter()
-        subprocess.run(
-            [
-                "tmux",
-                "new-session",
-                "-d",
-                "-s",
-                session,
-                "-x",
-                w,
-                "-y",
-                h,
-                "-c",
-                str(ROOT),
-                command,
-            ],
-            check=True,
-        )
+        t0 = _tmux_start(session, size, command)
         try:
-            first = _screen_shows(session, "1 Overview", t0)
+            first = _screen_shows(session, FIRST_TAB, t0)
+            ops = _screen_shows(session, " ops · ", t0) if first else None
             # "ops compute" follows the quantization mode once the statistics are shown.
             stats = _screen_shows(session, "ops compute", t0) if first else None
-            out.append((first, stats))
-            subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=False)
-            deadline = time.perf_counter() + 10
-            while (
-                time.perf_counter() < deadline
-                and subprocess.run(
-                    ["tmux", "has-session", "-t", session], capture_output=True, check=False
-                ).returncode
-                == 0
-            ):
-                time.sleep(0.05)
         finally:
-            subprocess.run(
-                ["tmux", "kill-session", "-t", session], capture_output=True, check=False
-            )
+            _tmux_quit(session)
+        t0 = _tmux_start(session, size, command)
+        try:
+            table = None
+            if _screen_shows(session, FIRST_TAB, t0) is not None:
+                subprocess.run(["tmux", "send-keys", "-t", session, "3"], check=True)
+                table = _screen_shows(session, "▶     0 ", t0)  # the cursor on tensor 0's row
+        finally:
+            _tmux_quit(session)
+        out.append({"first": first, "ops": ops, "stats": stats, "table": table})
     return out
 
 
@@ -350,8 +363,11 @@ def main() -> int:
         f"statistics     done {r['stats']:.2f} s after app start (quantization mode, sizes, checks)"
     )
     if terminal:
-        firsts = [f for f, _ in terminal if f is not None]
-        stats = [st for _, st in terminal if st is not None]
+
+        def seen(key: str) -> list[float]:
+            return [v for run in terminal if (v := run[key]) is not None]
+
+        firsts = seen("first")
         goal = "under" if firsts and max(firsts) < FIRST_SCREEN_GOAL else "NOT under"
         print(
             f"in a terminal  `tflite-inspect MODEL` in tmux {args.size}, {len(terminal)} runs, from "
@@ -359,7 +375,12 @@ def main() -> int:
         )
         print(
             f"               first screen {_range(firsts)} s ({goal} the "
-            f"{FIRST_SCREEN_GOAL:.0f} s goal), statistics shown {_range(stats)} s"
+            f"{FIRST_SCREEN_GOAL:.0f} s goal), op count shown {_range(seen('ops'))} s, "
+            f"statistics shown {_range(seen('stats'))} s"
+        )
+        print(
+            f"               tensor table filled {_range(seen('table'))} s (3 pressed as soon as "
+            "the tab bar shows)"
         )
     else:
         print("in a terminal  (tmux is not installed: not measured)")
