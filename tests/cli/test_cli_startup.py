@@ -55,3 +55,34 @@ def test_a_headless_command_on_a_small_model_imports_nothing_heavy(argv: list[st
     assert code == 0, out.stderr
     assert after_parser == []
     assert after_run == [], after_run
+
+
+def test_the_interpreter_child_imports_only_what_it_serves_with() -> None:
+    """`python -m tflite_inspect.runtime._child` starts for every run and compare: importing it
+    (and with it the runtime package) loads no compare, run, inputs or numpy."""
+    code = (
+        f"import json, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+        "import tflite_inspect.runtime._child\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('tflite_inspect', "
+        "'numpy')))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert json.loads(out.stdout) == [
+        "tflite_inspect",
+        "tflite_inspect.runtime",
+        "tflite_inspect.runtime._child",
+        "tflite_inspect.runtime.protocol",
+        "tflite_inspect.spawn",
+    ]
+
+
+def test_every_name_the_runtime_exports_resolves_to_its_module() -> None:
+    import importlib
+
+    import tflite_inspect.runtime as runtime
+
+    for name in runtime.__all__:
+        module = importlib.import_module(f"tflite_inspect.runtime.{runtime._WHERE[name]}")
+        assert getattr(runtime, name) is getattr(module, name), name

@@ -10,6 +10,7 @@ import pytest
 from ui.ui_testlib import fixture_path
 
 from tflite_inspect.runtime import CompareRequest, Limits, RequestError, RunRequest
+from tflite_inspect.runtime.compare import CHUNK_BYTES, chunk_size
 
 MODEL = fixture_path("cnn.float32")
 
@@ -51,7 +52,7 @@ def test_defaults_and_paths_are_kept_as_given(tmp_path: Path) -> None:
     )
     assert r.max_input_bytes == Limits().inputs_mb << 20
     c = CompareRequest(MODEL, MODEL, per_layer=True, runs=0)
-    assert (c.per_layer, c.isolated, c.chunk, c.runs) == (True, True, 16, 0)
+    assert (c.per_layer, c.isolated, c.chunk, c.runs) == (True, True, None, 0)
     with pytest.raises(RequestError, match="chunk must be positive"):
         CompareRequest(MODEL, MODEL, chunk=0)
 
@@ -82,3 +83,13 @@ def test_the_cli_names_the_option_in_one_line_exit_2(argv: list[str], words: str
     )
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and words in done.stderr, done.stderr
+
+
+def test_the_chunk_grows_with_small_tensors_and_shrinks_with_large_ones() -> None:
+    """Samples per request to the child: as many as keep one chunk's tensors near CHUNK_BYTES."""
+    assert chunk_size([((1, 10), "float32")]) == 512  # tiny outputs: the most
+    assert chunk_size([((1, 224, 224, 64), "float32")] * 4) == 16  # 51 MiB a sample: the least
+    per_sample = CHUNK_BYTES // 100
+    assert chunk_size([((per_sample,), "int8")]) == 100
+    assert chunk_size([((per_sample // 4,), "float32")]) == 100
+    assert chunk_size([((per_sample // 8,), "string")]) == 100  # unknown sizes: 8 bytes each

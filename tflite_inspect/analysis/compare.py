@@ -36,6 +36,7 @@ __all__ = [
     "LayerStats",
     "Match",
     "OutputStats",
+    "add_samples",
     "cosine",
     "dequantize",
     "match_activations",
@@ -289,6 +290,37 @@ class LayerStats:
                     out[key] = math.nan
             out["rmse_scale"] = None
         return out
+
+
+def _floats(spec: Any, arrays: Sequence[np.ndarray]) -> np.ndarray | None:
+    """The arrays dequantized and stacked on a new first axis; None when their shapes differ."""
+    if any(a.shape != arrays[0].shape for a in arrays):
+        return None
+    if len(spec.scales) > 1:  # per-axis: the quantized dimension counts without the stack axis
+        return np.stack([spec.to_float(a) for a in arrays])
+    stacked: np.ndarray = spec.to_float(np.stack(arrays))
+    return stacked
+
+
+def add_samples(
+    stats: OutputStats | LayerStats,
+    ref_spec: Any,
+    refs: Sequence[np.ndarray],
+    test_spec: Any,
+    tests: Sequence[np.ndarray],
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Adds the samples of a chunk (raw arrays; `*_spec.to_float` dequantizes them) at once when
+    they stack, and returns the stacked float arrays for whatever else needs them; one sample
+    at a time otherwise (and returns None)."""
+    if not refs:
+        return None
+    ref, test = _floats(ref_spec, refs), _floats(test_spec, tests)
+    if ref is not None and test is not None:
+        stats.add_many(ref, test)
+        return ref, test
+    for x, y in zip(refs, tests, strict=True):
+        stats.add(ref_spec.to_float(x), test_spec.to_float(y))
+    return None
 
 
 # -- matching ----------------------------------------------------------------------------------

@@ -11,13 +11,46 @@ child. Crashes, hangs and memory exhaustion become a `RunOutcome`; the caller ca
 All long calls take `progress(phase, done, total)` and a `threading.Event` to cancel.
 """
 
-from .compare import CompareReport, Side, compare_models
-from .inputs import InputError, Samples, TensorSpec, load_samples, random_samples
-from .outcome import ChildFailure, RunOutcome
-from .remote import InterpreterConfig, Latency, RemoteInterpreter, RunResult
-from .request import CompareRequest, RequestError, RunRequest, RunSettings
-from .run import OutputSummary, RunReport, file_facts, run_model
-from .session import ChildSession, Limits, Progress
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .compare import CompareReport, Side, compare_models
+    from .inputs import InputError, Samples, TensorSpec, load_samples, random_samples
+    from .outcome import ChildFailure, RunOutcome
+    from .remote import InterpreterConfig, Latency, RemoteInterpreter, RunResult
+    from .request import CompareRequest, RequestError, RunRequest, RunSettings
+    from .run import OutputSummary, RunReport, file_facts, run_model
+    from .session import ChildSession, Limits, Progress
+
+# Exported names load their module on first use: the interpreter child imports
+# `runtime._child`, and with it this package, and needs none of them (compare, run, inputs and
+# what they import cost it a third of its start-up).
+_WHERE = {
+    name: module
+    for module, names in {
+        "compare": ("CompareReport", "Side", "compare_models"),
+        "inputs": ("InputError", "Samples", "TensorSpec", "load_samples", "random_samples"),
+        "outcome": ("ChildFailure", "RunOutcome"),
+        "remote": ("InterpreterConfig", "Latency", "RemoteInterpreter", "RunResult"),
+        "request": ("CompareRequest", "RequestError", "RunRequest", "RunSettings"),
+        "run": ("OutputSummary", "RunReport", "file_facts", "run_model"),
+        "session": ("ChildSession", "Limits", "Progress"),
+    }.items()
+    for name in names
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ChildFailure",

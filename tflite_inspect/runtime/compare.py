@@ -14,6 +14,7 @@ Never raises for what an interpreter does: each side's `outcome` says how it end
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,7 @@ from ..analysis.compare import (
     LayerStats,
     Match,
     OutputStats,
+    add_samples,
     match_activations,
     top1,
 )
@@ -180,7 +182,7 @@ class _Comparison:
         res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
         res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
         for (ka, kb), stats in self.out_stats.items():
-            _accumulate(
+            add_samples(
                 stats,
                 self.ia.outputs[ka],
                 [r.outputs[ka] for r in res_a],
@@ -196,7 +198,7 @@ class _Comparison:
                 if x is not None and y is not None and x.size == y.size
             ]
             if pairs:
-                floats = _accumulate(
+                floats = add_samples(
                     self.layer_stats[m.test.index],
                     m.reference,
                     [x for x, _ in pairs],
@@ -263,32 +265,24 @@ class _Comparison:
             }
 
 
-def _floats(spec: Any, arrays: list[np.ndarray]) -> np.ndarray | None:
-    """The arrays dequantized and stacked on a new first axis; None when their shapes differ."""
-    if any(a.shape != arrays[0].shape for a in arrays):
-        return None
-    if len(spec.scales) > 1:  # per-axis: the quantized dimension counts without the stack axis
-        return np.stack([spec.to_float(a) for a in arrays])
-    stacked: np.ndarray = spec.to_float(np.stack(arrays))
-    return stacked
+CHUNK_BYTES = 64 << 20
+"""What the tensors of one chunk of samples may hold (both models, every captured tensor): a
+larger chunk costs fewer round trips to the child, a smaller one less memory."""
 
 
-def _accumulate(
-    stats: OutputStats | LayerStats,
-    ref_spec: Any,
-    refs: list[np.ndarray],
-    test_spec: Any,
-    tests: list[np.ndarray],
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Adds a chunk at once when the samples stack (and returns the stacked float arrays, for
-    whatever else needs them), one sample at a time otherwise (and returns None)."""
-    ref, test = _floats(ref_spec, refs), _floats(test_spec, tests)
-    if ref is not None and test is not None:
-        stats.add_many(ref, test)
-        return ref, test
-    for x, y in zip(refs, tests, strict=True):
-        stats.add(ref_spec.to_float(x), test_spec.to_float(y))
-    return None
+def chunk_size(tensors: Iterable[tuple[Sequence[int], str]]) -> int:
+    """Samples per request: as many as keep the (shape, dtype) tensors of one sample, times
+    the chunk, near CHUNK_BYTES; 16 to 512."""
+    per_sample = 0
+    for shape, dtype in tensors:
+        count = 1
+        for d in shape:
+            count *= max(int(d), 1)
+        try:
+            per_sample += count * np.dtype(dtype).itemsize
+        except TypeError:  # a string tensor (no fixed size): counted at 8 bytes an element
+            per_sample += count * 8
+    return max(16, min(512, CHUNK_BYTES // max(per_sample, 1)))
 
 
 def _tagged(side: Side, fn: Any) -> Any:
@@ -361,7 +355,12 @@ def compare_models(
                 )
         loop = _Comparison(report, ia, ib, data, matches, isolator)
         done = 0
-        step = r.chunk
+        carried = [
+            (t.shape, t.dtype)
+            for side in (ia, ib)
+            for t in (side.activations if per_layer else side.outputs)
+        ]
+        step = r.chunk or chunk_size(carried)
         try:
             while done < len(data):
                 loop.chunk(done, min(done + step, len(data)))

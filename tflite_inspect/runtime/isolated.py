@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match
+from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match, add_samples
 from ._wire import stack, unstack
 from .outcome import ChildFailure
 from .protocol import Command, job_output_key, tensor_key
@@ -164,15 +164,20 @@ class Isolation:
     def add(
         self, tensors: Sequence[dict[int, np.ndarray]], results: Sequence[dict[str, np.ndarray]]
     ) -> None:
-        """Adds one chunk: B's captured tensors and the one-op outputs, sample by sample."""
-        for captured, result in zip(tensors, results, strict=True):
-            for job in self.jobs:
-                for k, m in enumerate(job.outputs):
-                    ref, tst = result.get(job_output_key(job.id, k)), captured.get(m.test.index)
-                    if ref is None or tst is None or ref.size != tst.size:
-                        continue
+        """Adds one chunk: B's captured tensors and the one-op outputs, every sample of an
+        output at once (one sample at a time only where their shapes differ)."""
+        for job in self.jobs:
+            for k, m in enumerate(job.outputs):
+                key = job_output_key(job.id, k)
+                refs, tests = [], []
+                for captured, result in zip(tensors, results, strict=True):
+                    ref, tst = result.get(key), captured.get(m.test.index)
+                    if ref is not None and tst is not None and ref.size == tst.size:
+                        refs.append(ref)
+                        tests.append(tst)
+                if refs:
                     stats = self.stats.setdefault(m.test.index, LayerStats())
-                    stats.add(m.reference.to_float(ref), m.test.to_float(tst))
+                    add_samples(stats, m.reference, refs, m.test, tests)
 
 
 class Isolator:

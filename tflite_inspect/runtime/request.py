@@ -86,17 +86,18 @@ class RunRequest(RunSettings):
 class CompareRequest(RunSettings):
     """Compare B against A on the same samples (8 random ones by default). `per_layer` adds the
     intermediate tensors, and with `isolated` each matched op's own error; `chunk` samples are
-    fed per request to the child."""
+    fed per request to the child (None: as many as keep a chunk's tensors near
+    `compare.CHUNK_BYTES`, between 16 and 512)."""
 
     a: str | Path
     b: str | Path
     per_layer: bool = False
     isolated: bool = True
-    chunk: int = 16
+    chunk: int | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "a", _model_file(self.a))
         object.__setattr__(self, "b", _model_file(self.b))
-        if self.chunk < 1:
+        if self.chunk is not None and self.chunk < 1:
             raise RequestError("chunk", "must be positive")
