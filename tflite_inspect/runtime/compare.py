@@ -181,6 +181,8 @@ class _Comparison:
         rid_b = _tagged(report.b, lambda: self.ib.submit_run(part, self.capture_b))
         res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
         res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
+        # the child runs the one-op models while this process accumulates the chunk's figures
+        pending = self.isolation.submit([r.tensors for r in res_b]) if self.isolation else None
         for (ka, kb), stats in self.out_stats.items():
             add_samples(
                 stats,
@@ -212,7 +214,7 @@ class _Comparison:
                     for x, y in pairs:
                         hist.add(m.reference.to_float(x), y)
         if self.isolation is not None:
-            self.isolation.chunk([r.tensors for r in res_b])
+            self.isolation.collect(pending)
         labels = self.data.labels
         if labels is not None:
             for i, (ra, rb) in enumerate(zip(res_a, res_b, strict=True)):

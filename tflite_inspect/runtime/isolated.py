@@ -180,6 +180,14 @@ class Isolation:
                     add_samples(stats, m.reference, refs, m.test, tests)
 
 
+@dataclass(frozen=True)
+class Pending:
+    """An isolated run sent to the child: its request and the chunk of B's tensors it was fed."""
+
+    rid: int
+    tensors: Sequence[dict[int, np.ndarray]]
+
+
 class Isolator:
     """Runs the jobs in their own child (`session`, the reference model's file at `model`): a
     one-op model that crashes the runtime costs the isolated figures, never the comparison. What
@@ -222,18 +230,29 @@ class Isolator:
             f"({failure.outcome.line()}); only the accumulated error is shown"
         )
 
-    def chunk(self, tensors: Sequence[dict[int, np.ndarray]]) -> None:
-        """Runs every job on one chunk of B's captured tensors and adds the statistics."""
+    def submit(self, tensors: Sequence[dict[int, np.ndarray]]) -> Pending | None:
+        """Sends every job one chunk of B's captured tensors; the child runs them while the
+        caller does its own work, then `collect` adds the statistics. None: nothing to run."""
         if not self.alive or not self.state.jobs:
-            return
+            return None
         feeds = self.state.feeds(tensors)
         try:
-            result, arrays = self.session.call(
+            rid = self.session.submit(
                 Command.ISOLATE_RUN, {"samples": len(feeds)}, stack(feeds), LABEL
             )
+        except ChildFailure as failure:
+            self._dead(failure)
+            return None
+        return Pending(rid, tensors)
+
+    def collect(self, pending: Pending | None) -> None:
+        if pending is None:
+            return
+        try:
+            result, arrays = self.session.result(pending.rid)
         except ChildFailure as failure:
             self._dead(failure)
             return
         for job_id, why in result.get("failed", {}).items():
             self.state.drop(job_id, f"the op alone does not run: {why}")
-        self.state.add(tensors, unstack(arrays, len(feeds)))
+        self.state.add(pending.tensors, unstack(arrays, len(pending.tensors)))
