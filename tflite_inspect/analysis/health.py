@@ -121,6 +121,8 @@ class QuantHealth:
 def _scale_flags(scales: tuple[float, ...]) -> dict[str, int]:
     flags: dict[str, int] = {}
     report = channel_report(scales)
+    if not any(report.flags):
+        return flags
     for s, flag in zip(scales, report.flags, strict=True):
         if flag == "tiny scale" and 0 < s < DENORMAL:
             flag = "denormal scale"

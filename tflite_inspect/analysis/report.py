@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..model import Model, Operator, Quantization, Subgraph, Tensor
 from ..model.associated import model_archive, model_support_metadata
-from .quantmode import op_precision, quantization_summary
+from .quantmode import QuantSummary, op_precision, quantization_summary
 
 if TYPE_CHECKING:
     from .health import QuantHealth
@@ -190,11 +190,14 @@ def _signature_io(sg: Subgraph | None, key: str, index: int) -> dict[str, Any]:
 
 
 def summary_report(
-    model: Model, health: QuantHealth | None | Literal["compute"] = "compute"
+    model: Model,
+    health: QuantHealth | None | Literal["compute"] = "compute",
+    quant: QuantSummary | None = None,
 ) -> dict[str, Any]:
-    """The summary document; `health` is the model's quantization health when the caller has
-    it already (None for a float model), computed here otherwise."""
-    quant = quantization_summary(model)
+    """The summary document; `health` is the model's quantization health and `quant` its
+    quantization summary when the caller has them already (health None for a float model),
+    computed here otherwise."""
+    quant = quant or quantization_summary(model)
     if health == "compute":
         from .health import quantization_health
 

@@ -36,6 +36,14 @@ class ChannelReport:
 def channel_report(scales: Sequence[float]) -> ChannelReport:
     """Flags zero, negative, non-finite, tiny and huge scales, absolute and relative to the
     median, and the max/min ratio of the usable ones."""
+    n = len(scales)
+    if n and all(map(math.isfinite, scales)):
+        lo, hi = min(scales), max(scales)
+        # every scale within [TINY, HUGE] and within 1000x of every other one is within 1000x of
+        # the median too: no flag (the common case, without a Python loop over the channels)
+        if lo >= TINY_SCALE and hi <= HUGE_SCALE and hi <= lo * 1000:
+            ordered = sorted(scales)
+            return ChannelReport(("",) * n, hi / lo, ordered[n // 2])
     usable = sorted(s for s in scales if math.isfinite(s) and s > 0)
     median = usable[len(usable) // 2] if usable else None
     flags = []

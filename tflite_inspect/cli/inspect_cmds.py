@@ -101,12 +101,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def cmd_summary(args: argparse.Namespace) -> int:
     from ..analysis.health import quantization_health
+    from ..analysis.quantmode import quantization_summary
     from ..analysis.report import summary_report
     from ..model.sizes import size_report
 
     with open_model_or_fail(args.model) as model:
-        health = quantization_health(model)  # once, for the document and the words
-        doc = summary_report(model, health)
+        quant = quantization_summary(model)  # each once, for the document and the words
+        health = quantization_health(model, quant.mode)
+        doc = summary_report(model, health, quant)
         sizes = size_report(model)
         doc["sizes"] = sizes.to_dict()
         if args.json:

@@ -12,6 +12,7 @@ by subgraph, with the largest tensors.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -191,15 +192,14 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     # Weights: each buffer (or external buffer id) counted once.
     by_dtype: dict[str, int] = {}
     by_subgraph: dict[int, int] = {}
-    sizes: list[TensorSize] = []
+    weights: list[tuple[int, int, int, Tensor]] = []  # (-bytes, subgraph, index, tensor)
     seen: set[tuple[str, int]] = set()
     for sg in model.subgraphs:
         for t in sg.tensors:
             key, nbytes = _weight_key(model, t)
             if key is None:
                 continue
-            shared = len(users.get(t.buffer, ())) > 1
-            sizes.append(TensorSize(sg.index, t.index, t.name, t.dtype, nbytes, t.buffer, shared))
+            weights.append((-nbytes, sg.index, t.index, t))
             if key in seen:
                 continue
             seen.add(key)
@@ -227,7 +227,12 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     rest = weight_bytes - sum(by_op.values())
     if rest:
         by_op[NOT_USED_BY_OP] = rest
-    sizes.sort(key=lambda s: (-s.nbytes, s.subgraph, s.tensor))
+    # the largest, built as objects only for those shown (a deep model has tens of thousands)
+    top = heapq.nsmallest(largest, weights, key=lambda w: w[:3])
+    sizes = [
+        TensorSize(sg, i, t.name, t.dtype, -neg, t.buffer, len(users.get(t.buffer, ())) > 1)
+        for neg, sg, i, t in top
+    ]
     external: dict[int, int] = {}
     for sg in model.subgraphs:
         for t in sg.tensors:
