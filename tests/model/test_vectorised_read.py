@@ -1,6 +1,7 @@
-"""The vectorised read of large subgraphs (model/_vector.py) equals the scalar path, field by
-field, on every fixture, every corpus model and damaged variants of them: the threshold is
-lowered so the small files take the vectorised path too."""
+"""The vectorised read of large vectors (model/_vector.py: a subgraph's tensors and operators,
+the model's buffers) equals the scalar path, field by field, on every fixture, every corpus
+model and damaged variants of them: the threshold is lowered so the small files take the
+vectorised path too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from tflite_inspect.flatbuf import Vector
 from tflite_inspect.flatbuf.schema import Table as TableDef
-from tflite_inspect.model import Finding, ModelError, Subgraph, _vector, open_model
+from tflite_inspect.model import Buffer, Finding, ModelError, Subgraph, _vector, open_model
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = sorted((ROOT / "fixtures").glob("*.tflite")) + sorted((ROOT / ".corpus").glob("*.tflite"))
@@ -19,12 +20,12 @@ MODELS = sorted((ROOT / "fixtures").glob("*.tflite")) + sorted((ROOT / ".corpus"
 
 def read(
     data: bytes, vectorised: bool, monkeypatch: pytest.MonkeyPatch, tolerant: bool = True
-) -> tuple[tuple[Subgraph, ...], list[Finding]] | str:
-    """(subgraphs, read findings) or the error text of a strict open, by one path."""
+) -> tuple[tuple[Subgraph, ...], tuple[Buffer, ...], list[Finding]] | str:
+    """(subgraphs, buffers, read findings) or the error text of a strict open, by one path."""
     monkeypatch.setattr(_vector, "VECTOR_MIN_TABLES", 1 if vectorised else 10**12)
     try:
         model = open_model(data, tolerant=tolerant)
-        return model.subgraphs, list(model.read_findings)
+        return model.subgraphs, model.buffers, list(model.read_findings)
     except ModelError as err:
         return str(err)
 
@@ -57,6 +58,8 @@ def test_both_paths_build_equal_objects(path: Path, monkeypatch: pytest.MonkeyPa
     for sg_a, sg_b in zip(scalar[0], vectorised[0], strict=True):
         for a, b in zip(sg_a.tensors + sg_a.operators, sg_b.tensors + sg_b.operators, strict=True):
             assert a == b
+    for x, y in zip(scalar[1], vectorised[1], strict=True):
+        assert (x, x.data_offset, x.error) == (y, y.data_offset, y.error)
     assert vectorised == scalar
 
 

@@ -24,6 +24,7 @@ from ..flatbuf import (
     verify,
 )
 from ..flatbuf.fields import Fields
+from . import _vector
 from ._gc import paused_gc
 from .errors import Finding, Location, ModelError, finding_from_flatbuf
 from .graph import build_subgraph
@@ -229,57 +230,67 @@ class Model:
             return self._read_buffers()
 
     def _read_buffers(self) -> tuple[Buffer, ...]:
+        vec, n = self._table_vector(self._root, "buffers", "buffers")
+        if n >= _vector.VECTOR_MIN_TABLES:
+            read = self._vector_buffers(vec, n)
+            if read is not None:
+                return read
         out = []
-        size = self.file_size
-        for i, t in self._tables(self._root, "buffers", "buffers"):
+        for i, t in self._element_tables(vec, n, "buffers"):
             try:
                 if t is None:
                     raise _Skip
                 f = Fields(t)
                 data = f.get("data")
-                ext_off = int(f.scalar("offset"))
-                ext_size = int(f.scalar("size"))
-                if data is not None and len(data):
-                    buf = Buffer(
-                        i,
-                        len(data),
-                        data.data_pos,
-                        True,
-                        True,
-                        ext_off,
-                        ext_size,
-                        _source=self.source,
-                    )
-                elif ext_off > 1:
-                    error = None
-                    start: int | None = ext_off
-                    if ext_size > size or ext_off > size - ext_size:
-                        error = (
-                            f"external data of {ext_size} bytes at offset {ext_off} runs "
-                            f"past the end of the {size}-byte file"
-                        )
-                        start = None
-                    buf = Buffer(
-                        i,
-                        ext_size,
-                        start,
-                        False,
-                        data is not None,
-                        ext_off,
-                        ext_size,
-                        error,
-                        _source=self.source,
-                    )
-                else:
-                    buf = Buffer(
-                        i, 0, None, True, data is not None, ext_off, ext_size, _source=self.source
-                    )
+                length, at = (len(data), data.data_pos) if data is not None else (0, 0)
+                buf = self._buffer(
+                    i, data is not None, length, at, int(f.scalar("offset")), int(f.scalar("size"))
+                )
             except (FlatBufError, _Skip) as err:
                 if isinstance(err, FlatBufError):
                     self._fail(err, f"buffers[{i}]", buffer=i)
                 buf = Buffer(i, 0, None, True, error="unreadable", _source=self.source)
             out.append(buf)
         return tuple(out)
+
+    def _vector_buffers(self, vec: Any, n: int) -> tuple[Buffer, ...] | None:
+        """The buffers read as columns (`_vector.TableColumns`, the same checks as the scalar
+        reads); None when a check fails, so the scalar path reads them and reports it."""
+        assert vec.element.ref is not None
+        cols = _vector.TableColumns.read(vec, n, self.schema.tables[vec.element.ref])
+        if cols is None:
+            return None
+        data, offsets, sizes = cols.targets("data", 1), cols.scalars("offset"), cols.scalars("size")
+        if data is None or offsets is None or sizes is None:
+            return None
+        at, length = (a.tolist() for a in data)
+        make = self._buffer
+        return tuple(
+            make(i, at[i] != 0, length[i], at[i] + 4, int(offsets[i]), int(sizes[i]))
+            for i in range(n)
+        )
+
+    def _buffer(
+        self, i: int, has_data: bool, length: int, at: int, ext_off: int, ext_size: int
+    ) -> Buffer:
+        """Buffer `i` from its fields: a data vector of `length` bytes at `at` (when `has_data`),
+        the external offset and size (see Buffer)."""
+        if has_data and length:
+            return Buffer(i, length, at, True, True, ext_off, ext_size, _source=self.source)
+        if ext_off > 1:
+            size = self.file_size
+            error = None
+            start: int | None = ext_off
+            if ext_size > size or ext_off > size - ext_size:
+                error = (
+                    f"external data of {ext_size} bytes at offset {ext_off} runs "
+                    f"past the end of the {size}-byte file"
+                )
+                start = None
+            return Buffer(
+                i, ext_size, start, False, has_data, ext_off, ext_size, error, _source=self.source
+            )
+        return Buffer(i, 0, None, True, has_data, ext_off, ext_size, _source=self.source)
 
     @cached_property
     def external_buffers(self) -> tuple[ExternalBuffer, ...]:
