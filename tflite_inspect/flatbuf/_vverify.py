@@ -12,7 +12,10 @@ counts the table visits of the subtree and its height exactly as the scalar walk
 
 It only ever proves elements *clean*: an element whose subtree would give any diagnostic, or
 that the proof does not cover (non-ASCII strings, vectors of strings), is left to the scalar
-path, which reports it exactly as before. numpy is imported here only, for vectors of at least
+path, which reports it exactly as before. One warning is proven too, as converters write it
+thousands of times: a force-aligned vector field of the element itself (a buffer's `data`)
+that is not on its boundary, the only thing said about that element; `Proof.warnings` holds
+the diagnostic the scalar check would give, and the walk reports it in its place. numpy is imported here only, for vectors of at least
 `verifier.VECTOR_MIN_TABLES` tables.
 """
 
@@ -36,7 +39,7 @@ class Proof:
     """Per element of the vector: clean or not, its subtree's table visits and height, and the
     (key, (visits, height)) memo entries of the sub-tables of each clean element."""
 
-    __slots__ = ("pos", "ok", "count", "height", "starts", "entries")
+    __slots__ = ("pos", "ok", "count", "height", "starts", "entries", "warnings")
 
     def __init__(
         self,
@@ -46,6 +49,7 @@ class Proof:
         height: list[int],
         starts: list[int],
         entries: list[tuple[tuple[int, str], tuple[int, int]]],
+        warnings: dict[int, tuple[str, str, int, int]] | None = None,
     ) -> None:
         self.pos = pos  # the element tables' positions
         self.ok = ok
@@ -53,6 +57,8 @@ class Proof:
         self.height = height
         self.starts = starts  # entries[starts[i]:starts[i + 1]] belong to element i
         self.entries = entries
+        # element -> (field, message, start, end) of its one UNALIGNED_DATA warning
+        self.warnings = warnings or {}
 
 
 class _Ctx:
@@ -101,10 +107,25 @@ def prove(verifier: Any, vec: int, n: int, tdef: TableDef, depth: int) -> Proof 
     c = _Ctx(np, b, verifier)
     ep = vec + 4 + 4 * np.arange(n, dtype=np.int64)
     pos = ep + c.gather(ep, 4)
+    unaligned: list[tuple[str, str, int, Any, Any, Any]] = []
     try:
-        ok, count, height, recs = _tables(c, pos, tdef, depth)
+        ok, count, height, recs = _tables(c, pos, tdef, depth, unaligned)
     except _Abort:
         return None
+    warnings: dict[int, tuple[str, str, int, int]] = {}
+    for fname, align, esize, miss, t, m in unaligned:
+        for i in np.flatnonzero(miss & ok).tolist():
+            if i in warnings:  # two in one table: their order is left to the scalar path
+                ok[i] = False
+                continue
+            start = int(t[i]) + 4
+            warnings[i] = (
+                fname,
+                f"{fname} starts at {start:#x}, not on a {align}-byte boundary "
+                f"(schema force_align {align})",
+                start,
+                start + esize * int(m[i]),
+            )
     entries: list[tuple[tuple[int, str], tuple[int, int]]] = []
     starts = [0] * (n + 1)
     if recs:
@@ -121,12 +142,24 @@ def prove(verifier: Any, vec: int, n: int, tdef: TableDef, depth: int) -> Proof 
             ((p, nm), (cn, h)) for p, nm, cn, h in zip(rpos, rname, rcount, rheight, strict=True)
         ]
         starts = np.searchsorted(root, np.arange(n + 1, dtype=np.int64)).tolist()
-    return Proof(pos.tolist(), ok.tolist(), count.tolist(), height.tolist(), starts, entries)
+    ok_list = ok.tolist()
+    warnings = {i: w for i, w in warnings.items() if ok_list[i]}
+    proof = Proof(pos.tolist(), ok_list, count.tolist(), height.tolist(), starts, entries)
+    proof.warnings = warnings
+    return proof
 
 
-def _tables(c: _Ctx, pos: Any, tdef: TableDef, depth: int) -> tuple[Any, Any, Any, list[Any]]:
+def _tables(
+    c: _Ctx,
+    pos: Any,
+    tdef: TableDef,
+    depth: int,
+    unaligned: list[tuple[str, str, int, Any, Any, Any]] | None = None,
+) -> tuple[Any, Any, Any, list[Any]]:
     """(clean, visits, height) per table at `pos`, and the records (index into `pos`, position,
-    type name, visits, height) of every sub-table reached."""
+    type name, visits, height) of every sub-table reached. With `unaligned` (the vector's own
+    tables only), a force-aligned vector field off its boundary is recorded there (field,
+    alignment, element size, which tables, vector positions, lengths) instead of failing."""
     np, b = c.np, c.b
     n = len(pos)
     c.total += n
@@ -187,7 +220,11 @@ def _tables(c: _Ctx, pos: Any, tdef: TableDef, depth: int) -> tuple[Any, Any, An
             align = f.attributes.get("force_align")
             if align and align.isdigit():
                 a = int(align)
-                good &= (m == 0) if a == 0 else ((m == 0) | ((t + 4) % a == 0))
+                on_boundary = (m == 0) if a == 0 else ((m == 0) | ((t + 4) % a == 0))
+                if unaligned is not None and a != 0 and el.kind != "string":
+                    unaligned.append((f.name, align, esize, rows & good & ~on_boundary, t, m))
+                else:
+                    good &= on_boundary
             if el.kind == "string":
                 good &= m == 0  # vectors of strings are left to the scalar path
             ok &= ~rows | good

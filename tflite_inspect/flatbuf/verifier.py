@@ -657,14 +657,15 @@ class _Verifier:
         self, n: int, tdef: TableDef, path: str, proof: _vverify.Proof
     ) -> Iterator[tuple[int, TableDef, str]]:
         """The tables of a vector: those proven clean are counted as the walk counts a shared
-        table (the same visits, and no diagnostics, as verifying them would give) and entered in
-        the memo with the sub-tables they reach; the others are yielded to be verified."""
+        table (the same visits, and no diagnostics, as verifying them would give, but for the
+        one proven UNALIGNED_DATA warning, given where verifying them would) and entered in the
+        memo with the sub-tables they reach; the others are yielded to be verified."""
         rep = self.report
         memo = self.memo
         stack = self.stack
         max_tables = self.opts.max_tables
         ok, count, height, positions = proof.ok, proof.count, proof.height, proof.pos
-        starts, entries = proof.starts, proof.entries
+        starts, entries, warnings = proof.starts, proof.entries, proof.warnings
         name = tdef.name
         for i in range(n):
             pos = positions[i]
@@ -679,6 +680,10 @@ class _Verifier:
                     memo[key] = value
             key = (pos, name)
             if key not in memo:
+                warning = warnings.get(i)
+                if warning is not None:  # what verifying it now would say, and nothing else
+                    fname, message, start, end = warning
+                    self.warn("UNALIGNED_DATA", message, start, end, _join(f"{path}[{i}]", fname))
                 rep.unique_tables += 1
                 memo[key] = (visits, height[i])
             # What the walk does for a table found in the memo (its limits are proven met).
