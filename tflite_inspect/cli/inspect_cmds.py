@@ -516,7 +516,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         structural = model.structural
         s_errors = structural.errors
-        findings = [] if s_errors and model.root_table is None else check_model(model)
+        # another format (a zip, a web page, a size-prefixed flatbuffer): TFLite's semantic
+        # checks would only add noise about a file that is not a model
+        foreign = any(d.code in NOT_TFLITE_CODES - {"BAD_IDENTIFIER"} for d in s_errors)
+        unread = s_errors and model.root_table is None
+        findings = [] if foreign or unread else check_model(model)
         readable = (
             not any(d.code in NOT_TFLITE_CODES for d in s_errors) and model.root_table is not None
         )

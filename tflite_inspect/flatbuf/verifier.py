@@ -104,8 +104,9 @@ _KNOWN_FORMATS: tuple[tuple[bytes, str], ...] = (
 )
 
 
-def sniff_format(head: bytes) -> str | None:
-    """Names a well-known non-TFLite format from the first bytes, or None."""
+def sniff_format(head: bytes, identifier: str = "") -> str | None:
+    """Names a well-known other format from the first bytes, or None; with the schema's file
+    `identifier`, also a size-prefixed flatbuffer of that schema."""
     for magic, what in _KNOWN_FORMATS:
         if head.startswith(magic):
             return what
@@ -114,8 +115,11 @@ def sniff_format(head: bytes) -> str | None:
         return "an HTML or XML page (a download that returned a web page?)"
     if text.startswith((b"{", b"[")):
         return "a JSON document"
-    if len(head) >= 12 and head[8:12] == b"TFL3":
-        return "a size-prefixed TFLite flatbuffer (the identifier is at bytes 8..12, not 4..8)"
+    if identifier and len(head) >= 12 and head[8:12] == identifier.encode():
+        return (
+            f"a size-prefixed flatbuffer with the {identifier} identifier (at bytes 8..12, not "
+            "4..8: strip the 4-byte size prefix)"
+        )
     return None
 
 
@@ -705,8 +709,9 @@ class _Verifier:
     def check_header(self) -> int | None:
         src = self.src
         head = bytes(src.view[:64])
+        ident = self.schema.file_identifier
         if src.size < MIN_BUFFER_SIZE:
-            what = sniff_format(head)
+            what = sniff_format(head, ident or "")
             hint = f" ({what})" if what else ""
             self.fatal(
                 "FILE_TOO_SHORT",
@@ -716,9 +721,8 @@ class _Verifier:
                 src.size,
                 "",
             )
-        ident = self.schema.file_identifier
         if self.opts.check_identifier and ident and head[4:8] != ident.encode():
-            what = sniff_format(head)
+            what = sniff_format(head, ident)
             found = head[4:8]
             msg = f"file identifier is {found!r} ({found.hex(' ')}), expected {ident!r}"
             if what:
