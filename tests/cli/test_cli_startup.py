@@ -83,6 +83,7 @@ def test_every_name_the_runtime_exports_resolves_to_its_module() -> None:
 
     import tflite_inspect.runtime as runtime
 
+    assert sorted(runtime._WHERE) == sorted(runtime.__all__)  # one list of names, not two
     for name in runtime.__all__:
         module = importlib.import_module(f"tflite_inspect.runtime.{runtime._WHERE[name]}")
         assert getattr(runtime, name) is getattr(module, name), name

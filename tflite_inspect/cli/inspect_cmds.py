@@ -508,7 +508,7 @@ def _weights_text(item: dict[str, Any]) -> str:
 def cmd_verify(args: argparse.Namespace) -> int:
     from ..model import open_model
     from ..model.checks import check_model
-    from ..model.errors import NOT_TFLITE_CODES
+    from ..model.errors import FOREIGN_CODES, NOT_TFLITE_CODES
     from ..model.grouping import entry, group_findings, truncation
 
     _open_check_path(args.model)
@@ -516,9 +516,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     try:
         structural = model.structural
         s_errors = structural.errors
-        # another format (a zip, a web page, a size-prefixed flatbuffer): TFLite's semantic
-        # checks would only add noise about a file that is not a model
-        foreign = any(d.code in NOT_TFLITE_CODES - {"BAD_IDENTIFIER"} for d in s_errors)
+        foreign = any(d.code in FOREIGN_CODES for d in s_errors)  # then no semantic checks
         unread = s_errors and model.root_table is None
         findings = [] if foreign or unread else check_model(model)
         readable = (

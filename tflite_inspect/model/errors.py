@@ -7,7 +7,14 @@ from dataclasses import dataclass, field
 
 from ..flatbuf import Diagnostic, FlatBufError
 
-__all__ = ["NOT_TFLITE_CODES", "Finding", "Location", "ModelError", "finding_from_flatbuf"]
+__all__ = [
+    "FOREIGN_CODES",
+    "NOT_TFLITE_CODES",
+    "Finding",
+    "Location",
+    "ModelError",
+    "finding_from_flatbuf",
+]
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,10 @@ def finding_from_flatbuf(err: FlatBufError, what: str, **where: int | None) -> F
 
 # Verifier codes that mean "this is not a TFLite file at all" (NOT_FLATBUFFER is the older name).
 NOT_TFLITE_CODES = frozenset({"NOT_TFLITE", "NOT_FLATBUFFER", "FILE_TOO_SHORT", "BAD_IDENTIFIER"})
+# ...of those, the ones that say what the file is instead (a zip, a web page, a size-prefixed
+# flatbuffer, too short for any): TFLite's semantic checks have nothing to say about it. A file
+# with only a wrong identifier may still be a model worth checking.
+FOREIGN_CODES = NOT_TFLITE_CODES - {"BAD_IDENTIFIER"}
 
 
 class ModelError(ValueError):

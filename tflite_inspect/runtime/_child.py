@@ -119,16 +119,16 @@ class Child:
             if request.cmd is Command.EXIT:  # nothing to save: skip interpreter teardown
                 self.out.flush()
                 os._exit(0)
-            rid = request.id
             try:
                 result, arrays = self.handle(request)
             except MemoryError as err:
                 message = str(err) or "MemoryError"
-                self.send(Failed(rid, "oom", "MemoryError", message, self.phase_name))
+                self.send(Failed(request.id, "oom", "MemoryError", message, self.phase_name))
             except Exception as err:  # the interpreter's refusal, sent as text to the parent
-                self.send(Failed(rid, "error", type(err).__name__, str(err), self.phase_name))
+                kind = type(err).__name__
+                self.send(Failed(request.id, "error", kind, str(err), self.phase_name))
             else:
-                self.send(Done(rid, result, arrays))
+                self.send(Done(request.id, result, arrays))
 
     def feeds(self, request: Request) -> dict[str, Any]:
         """The arrays the request came with (none: an empty dict)."""
