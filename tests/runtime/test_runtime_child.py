@@ -207,3 +207,21 @@ def test_a_hung_child_leaves_when_its_parent_dies() -> None:
         threading.Event().wait(0.1)
     os.killpg(child, 9)
     pytest.fail("the child outlived its parent")
+
+
+def test_a_crash_is_told_for_the_request_it_happened_in_not_the_next_one() -> None:
+    """A compare sends A's and B's samples before it reads either answer: when A's run crashes
+    the child before B's request is written, sending B must not take the blame."""
+    with ChildSession(env={FAULT_ENV: "segv:run"}) as session:
+        interp = RemoteInterpreter(session, str(fixture_path("cnn.float32")), InterpreterConfig())
+        sample = [{"image": np.zeros((1, 16, 16, 3), "float32")}]
+        first = interp.submit_run(sample)
+        session.proc.wait(timeout=60)  # the child is dead before the next request is sent
+        second = interp.submit_run(sample)  # nothing raised here
+        with pytest.raises(ChildFailure) as caught:
+            interp.collect_run(first, 1)
+        o = caught.value.outcome
+        assert (o.status, o.signal_name, o.phase) == ("crashed", "SIGSEGV", "invoking")
+        with pytest.raises(ChildFailure) as again:
+            interp.collect_run(second, 1)
+        assert again.value.outcome is o

@@ -153,8 +153,8 @@ class ChildSession:
         label: str | None = None,
     ) -> int:
         """Sends a request and returns its id (answer it with `result(id)`). Raises ChildFailure
-        when the session is already dead. `label` prefixes the progress of this request (the
-        session's label when None): one child may serve several models ("A: ", "B: ")."""
+        when the session is already known dead. `label` prefixes the progress of this request
+        (the session's label when None): one child may serve several models ("A: ", "B: ")."""
         if self.failure is not None:
             raise ChildFailure(self.failure)
         self._next_id += 1
@@ -170,7 +170,10 @@ class ChildSession:
             self.proc.stdin.write(request.encode())
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError):
-            self._fail(self._death())
+            # The child died, maybe serving an earlier request (A crashed while B was being
+            # sent): the next `result` reads what it wrote before dying, then its exit status,
+            # so the death is told with the phase and the request it happened in.
+            pass
         return rid
 
     def result(self, rid: int) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
