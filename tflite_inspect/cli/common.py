@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
 
+from ..text.jsondoc import dumps
 from ..text.table import render_table
 
 __all__ = [
@@ -92,30 +91,7 @@ def open_model_or_fail(path: str | Path, *, tolerant: bool = False) -> Any:
     return open_model(p, tolerant=tolerant)
 
 
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, (bytes, bytearray, memoryview)):
-        return bytes(value).hex()
-    if isinstance(value, (set, frozenset, tuple)):
-        return list(value)
-    raise TypeError(f"not JSON serializable: {type(value).__name__}")
-
-
-def _finite(value: Any) -> Any:
-    """JSON has no NaN/Infinity: those become strings, everything else stays exact."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_finite(v) for v in value]
-    return value
-
-
 def print_json(document: Any) -> None:
     # One write: json.dump would hand the stream hundreds of thousands of small pieces, each a
     # system call under PYTHONUNBUFFERED=1 (common in containers).
-    sys.stdout.write(
-        json.dumps(_finite(document), indent=2, default=_json_default, allow_nan=False) + "\n"
-    )
+    sys.stdout.write(dumps(document) + "\n")
