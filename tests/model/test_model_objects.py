@@ -583,3 +583,34 @@ def test_objects_are_frozen_hashable_values(
     with pytest.raises(AttributeError):
         t.name = "x"  # type: ignore[misc]
     assert model.subgraphs is model.subgraphs  # built once, cached
+
+
+def test_builder_makes_what_init_makes_and_keeps_it_frozen() -> None:
+    import dataclasses
+
+    from tflite_inspect.model.objects import Operator, Tensor, builder
+    from tflite_inspect.model.quantization import Quantization
+
+    quant = builder(Quantization)(scales=(0.5,), zero_points=(3,), quantized_dimension=0)
+    assert quant == Quantization(scales=(0.5,), zero_points=(3,))
+    values: dict[str, Any] = dict(index=2, subgraph=0, name="t", type=9, type_name="INT8")
+    values |= dict(dtype="int8", shape=(1, 4), shape_signature=None, has_rank=True)
+    values |= dict(is_variable=False, buffer=3)
+    made, init = builder(Tensor)(**values, quantization=quant), Tensor(**values, quantization=quant)
+    assert made == init and hash(made) == hash(init) and repr(made) == repr(init)
+    assert dataclasses.asdict(made) == dataclasses.asdict(init)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made.name = "other"  # type: ignore[misc]
+    op = builder(Operator)(
+        index=0,
+        subgraph=0,
+        opcode_index=0,
+        opcode=None,
+        opcode_name="ADD",
+        version=1,
+        inputs=(0, 1),
+        outputs=(2,),
+        options={"x": 1},
+    )
+    assert op == Operator(0, 0, 0, None, "ADD", 1, (0, 1), (2,), options={"x": 1})
+    assert op.custom_options is None  # cached_property still has its instance dictionary

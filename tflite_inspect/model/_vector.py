@@ -73,6 +73,11 @@ class TableColumns:
         self.layout = _layout(tdef)
         return self
 
+    def tables_at(self, target: Any, tdef: TableDef) -> TableColumns | None:
+        """Columns over the tables of type `tdef` at the positions `target` (an int64 array) of
+        the same buffer, with the checks of `Table()`; None when one fails."""
+        return TableColumns._at(self.np, self.b, self.size, target, tdef)
+
     def offsets(self, name: str) -> Any:
         """The field's offset within each table, 0 where absent (the vtable slot)."""
         np = self.np
@@ -129,7 +134,7 @@ class TableColumns:
         where = np.flatnonzero(present)
         if not len(where):
             return where, None
-        sub = TableColumns._at(np, self.b, self.size, target[where], tdef)
+        sub = self.tables_at(target[where], tdef)
         return None if sub is None else (where, sub)
 
     def targets(self, name: str, elem_size: int) -> tuple[Any, Any] | None:

@@ -14,7 +14,8 @@ from ..flatbuf import FlatBufError, Table
 from ..flatbuf.fields import Fields
 from . import _vector
 from ._reader import ModelTables
-from .objects import Buffer, Operator, Subgraph, Tensor
+from ._vector_options import LATER, union_options
+from .objects import Buffer, Operator, Subgraph, Tensor, builder
 from .options import called_subgraphs, decode_options
 from .quantization import Quantization, read_quantization
 from .sparsity import read_sparsity
@@ -23,6 +24,28 @@ from .types import dtype_info
 __all__ = ["build_subgraph"]
 
 _U32 = struct.Struct("<I").unpack_from
+
+
+class _Unpackers(dict[int, Any]):
+    """n -> the unpacker of n little-endian values of one struct code, made once per n."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__()
+        self.code = code
+
+    def __missing__(self, n: int) -> Any:
+        fn = self[n] = struct.Struct(f"<{n}{self.code}").unpack_from
+        return fn
+
+
+_I32 = _Unpackers("i")
+_I64 = _Unpackers("q")
+_F32 = _Unpackers("f")
+
+# The vectorised paths' makers (objects.builder: equal objects, half the cost of __init__).
+_tensor = builder(Tensor)
+_operator = builder(Operator)
+_quantization = builder(Quantization)
 
 # The model's private helpers (_fail, _get, _tables, _external_by_id) are shared with this
 # module on purpose, through the ModelTables protocol that Model satisfies.
@@ -137,7 +160,6 @@ def _vector_tensors(
     external_by_id = model._external_by_id if any(externals) else {}
     out: list[Tensor] = []
     append = out.append
-    unpack = struct.unpack_from
     for i in range(n):
         try:
             type_value = types[i]
@@ -159,17 +181,15 @@ def _vector_tensors(
             g_at = sig_at[i]
             a = name_at[i]
             append(
-                Tensor(
+                _tensor(
                     index=i,
                     subgraph=sg,
-                    name=bytes(view[a + 4 : a + 4 + name_len[i]]).decode("utf-8", errors="replace")
-                    if a
-                    else "",
+                    name=str(view[a + 4 : a + 4 + name_len[i]], "utf-8", "replace") if a else "",
                     type=type_value,
                     type_name=info.type_name,
                     dtype=info.name,
-                    shape=unpack(f"<{shape_len[i]}i", view, s_at + 4) if s_at else (),
-                    shape_signature=unpack(f"<{sig_len[i]}i", view, g_at + 4) if g_at else None,
+                    shape=_I32[shape_len[i]](view, s_at + 4) if s_at else (),
+                    shape_signature=_I32[sig_len[i]](view, g_at + 4) if g_at else None,
                     has_rank=bool(ranks[i]),
                     is_variable=is_variable,
                     buffer=buffer,
@@ -215,17 +235,16 @@ def _vector_quantization(
     (s_at, s_n), (z_at, z_n), (lo_at, lo_n), (hi_at, hi_n) = (
         (a.tolist(), c.tolist()) for a, c in pairs
     )
-    unpack = struct.unpack_from
     for k, i in enumerate(where.tolist()):
         if details[k]:
             out[i] = _REDO
             continue
-        scale = unpack(f"<{s_n[k]}f", view, s_at[k] + 4) if s_at[k] else ()
-        zero = unpack(f"<{z_n[k]}q", view, z_at[k] + 4) if z_at[k] else ()
-        lo = unpack(f"<{lo_n[k]}f", view, lo_at[k] + 4) if lo_at[k] else ()
-        hi = unpack(f"<{hi_n[k]}f", view, hi_at[k] + 4) if hi_at[k] else ()
+        scale = _F32[s_n[k]](view, s_at[k] + 4) if s_at[k] else ()
+        zero = _I64[z_n[k]](view, z_at[k] + 4) if z_at[k] else ()
+        lo = _F32[lo_n[k]](view, lo_at[k] + 4) if lo_at[k] else ()
+        hi = _F32[hi_n[k]](view, hi_at[k] + 4) if hi_at[k] else ()
         if scale or zero or lo or hi:
-            out[i] = Quantization(
+            out[i] = _quantization(
                 scales=scale, zero_points=zero, quantized_dimension=dims[k], min=lo, max=hi
             )
     return out
@@ -342,7 +361,10 @@ def _vector_operators(model: ModelTables, sg: int, vec: Any, n: int) -> tuple[Op
     view = src.view
     path = vec.path
     udefs = [schema.unions[_UNIONS[u]] for u in ("builtin_options", "builtin_options_2")]
-    unpack = struct.unpack_from
+    decoded = [
+        union_options(cols, schema, udefs[u], raw, targets[u])
+        for u, raw in enumerate((types1, types2))
+    ]
     out: list[Operator] = []
     append = out.append
     for i in range(n):
@@ -362,31 +384,37 @@ def _vector_operators(model: ModelTables, sg: int, vec: Any, n: int) -> tuple[Op
                     if member is None:
                         member = f"UNKNOWN_{raw}"
                     else:
-                        at = targets[u][i]
-                        if at:
+                        values = decoded[u][0][i]
+                        if values is LATER:
                             union = ("builtin_options", "builtin_options_2")[u]
                             table = Table(
                                 src,
                                 schema,
                                 schema.tables[udef.member_types[member]],
-                                at,
+                                targets[u][i],
                                 f"{path}[{i}].{union}",
                             )
                             options.update(decode_options(table))
                             called += called_subgraphs(table)
+                        elif values is not None:
+                            if options:
+                                options.update(values)
+                            else:
+                                options = values
+                            called += decoded[u][1][i]
                 types.append(member)
             a, b, c = in_at[i], out_at[i], mid_at[i]
             append(
-                Operator(
+                _operator(
                     index=i,
                     subgraph=sg,
                     opcode_index=opcode_index,
                     opcode=opcode,
                     opcode_name=opcode.display_name if opcode else f"<opcode {opcode_index}?>",
                     version=opcode.version if opcode else 0,
-                    inputs=unpack(f"<{in_n[i]}i", view, a + 4) if a else (),
-                    outputs=unpack(f"<{out_n[i]}i", view, b + 4) if b else (),
-                    intermediates=unpack(f"<{mid_n[i]}i", view, c + 4) if c else (),
+                    inputs=_I32[in_n[i]](view, a + 4) if a else (),
+                    outputs=_I32[out_n[i]](view, b + 4) if b else (),
+                    intermediates=_I32[mid_n[i]](view, c + 4) if c else (),
                     options_type=types[0],
                     options_2_type=types[1],
                     options=options,
