@@ -104,7 +104,7 @@ def test_a_real_summary_document_is_the_standard_librarys_text() -> None:
 
     model = open_model(ROOT / "fixtures" / "cnn.int8-io.tflite")
     quant = quantization_summary(model)
-    doc = summary_report(model, quantization_health(model, quant.mode), quant)
+    doc = summary_report(model, quantization_health(model, quant), quant)
     doc["sizes"] = size_report(model).to_dict()
     text = dumps(doc)
     assert text == json.dumps(doc, indent=2, default=plain, allow_nan=False)

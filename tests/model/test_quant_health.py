@@ -60,6 +60,31 @@ def test_each_problem_is_found_on_its_tensor(sick: Path) -> None:
     assert (wide.tensor, wide.dtype, wide.range) == (13, "int8", 8.0 * 255)
 
 
+@pytest.mark.parametrize(
+    ("scale", "flags"),
+    [
+        (0.0, {"zero scale": 1}),
+        (-0.5, {"negative scale": 1}),
+        (1e-39, {"denormal scale": 1}),
+        (1e-12, {"tiny scale": 1}),
+        (float("nan"), {"non-finite scale": 1}),
+        (5e4, None),  # huge: a wide activation, not a bad scale
+        (0.5, None),
+    ],
+)
+def test_a_single_per_tensor_scale_is_flagged_like_a_channel(
+    tmp_path: Path, scale: float, flags: dict[str, int] | None
+) -> None:
+    data = (FIXTURES / "cnn.int8.tflite").read_bytes()
+    path = tmp_path / "one.tflite"
+    path.write_bytes(with_scales(data, {13: {0: scale}}))  # the logits' one scale
+    with open_model(path) as model:
+        h = quantization_health(model)
+    assert h is not None
+    found = {b.tensor: b.flags for b in h.bad_scales}
+    assert found.get(13) == flags
+
+
 def test_clean_quantized_and_float_models() -> None:
     for name in ("cnn.int8", "cnn.int8-io", "cnn.int16x8"):
         with open_model(FIXTURES / f"{name}.tflite") as model:

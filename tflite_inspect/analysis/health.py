@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..model import Model
-from .quantmode import FLOAT, op_precision, quantization_summary
-from .scales import RATIO_LIMIT, channel_report
+from .quantmode import FLOAT, QuantSummary, quantization_summary
+from .scales import HUGE_SCALE, RATIO_LIMIT, TINY_SCALE, channel_report
 
 __all__ = [
     "ACTIVATION_RANGE_LIMIT",
@@ -131,9 +131,9 @@ def _scale_flags(scales: tuple[float, ...]) -> dict[str, int]:
     return flags
 
 
-def quantization_health(model: Model, mode: str | None = None) -> QuantHealth | None:
-    """The report (see module docstring); None when no tensor of the model is quantized. `mode`
-    is the model's quantization mode when the caller has it (`quantization_summary`)."""
+def quantization_health(model: Model, quant: QuantSummary | None = None) -> QuantHealth | None:
+    """The report (see module docstring); None when no tensor of the model is quantized. `quant`
+    is the model's quantization summary when the caller has it (computed here otherwise)."""
     outliers: list[ScaleOutlier] = []
     bad: list[BadScale] = []
     wide: list[WideActivation] = []
@@ -144,8 +144,10 @@ def quantization_health(model: Model, mode: str | None = None) -> QuantHealth | 
             if q is None or not q.scales:
                 continue
             any_quantized = True
-            scales = tuple(q.scales)
-            flags = _scale_flags(scales)
+            scales = q.scales
+            # One usable scale has no flag (channel_report's own fast path, without the call).
+            single = len(scales) == 1 and TINY_SCALE <= scales[0] <= HUGE_SCALE
+            flags = {} if single else _scale_flags(scales)
             if flags:
                 bad.append(BadScale(sg.index, t.index, t.name, len(scales), flags))
             if len(scales) > 1:
@@ -162,7 +164,7 @@ def quantization_health(model: Model, mode: str | None = None) -> QuantHealth | 
                     wide.append(WideActivation(sg.index, t.index, t.name, t.dtype, scales[0], span))
     if not any_quantized:
         return None
-    islands = _float_islands(model, mode or quantization_summary(model).mode)
+    islands = _float_islands(model, quant or quantization_summary(model))
     outliers.sort(key=lambda x: -x.ratio)
     bad.sort(key=lambda x: (-sum(x.flags.values()), x.subgraph, x.tensor))
     wide.sort(key=lambda x: -x.range)
@@ -181,14 +183,20 @@ def quantization_health(model: Model, mode: str | None = None) -> QuantHealth | 
     )
 
 
-def _float_islands(model: Model, mode: str) -> list[FloatIsland]:
+def _float_islands(model: Model, quant: QuantSummary) -> list[FloatIsland]:
     """Connected groups of float ops in a model whose mode is integer compute (none in a float
-    or float16-weights model, where every op is meant to be float)."""
+    or float16-weights model, where every op is meant to be float). The float ops are the
+    summary's: in a quantized model it lists every op that computes in float."""
+    mode = quant.mode
     if mode in ("float32", "float16 weights"):
         return []
+    float_ops: dict[int, set[int]] = {}
+    for p in quant.float_ops:
+        if p.precision == "float":
+            float_ops.setdefault(p.subgraph, set()).add(p.index)
     out: list[FloatIsland] = []
     for sg in model.subgraphs:
-        floats = {op.index for op in sg.operators if op_precision(sg, op).precision == "float"}
+        floats = float_ops.get(sg.index, set())
         if not floats:
             continue
         parent = {i: i for i in floats}

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from ..model import Model, Operator, Subgraph, Tensor
+from ..model import Model, Operator, Subgraph
+from ..model.objects import builder
 
 __all__ = ["OpPrecision", "QuantSummary", "op_precision", "quantization_summary"]
 
@@ -49,18 +50,16 @@ class OpPrecision:
     weight_dtypes: tuple[str, ...]
 
 
-def _activation(t: Tensor) -> bool:
-    return not t.is_constant
-
-
 def op_precision(subgraph: Subgraph, op: Operator) -> OpPrecision:
     tensors = subgraph.tensors
+    n = len(tensors)
     acts: list[str] = []
     weights: list[str] = []
-    for i in (*op.inputs, *op.outputs):
-        if 0 <= i < len(tensors):
+    for i in op.inputs + op.outputs:
+        if 0 <= i < n:
             t = tensors[i]
-            (acts if _activation(t) else weights).append(t.dtype)
+            # Tensor.is_constant, inlined: this runs for every op of every model opened.
+            (weights if t.nbytes > 0 and not t.is_variable else acts).append(t.dtype)
     numeric_acts = [d for d in acts if d in FLOAT or d in INTEGER]
     if op.opcode_name in CONVERSION_OPS:
         precision = "conversion"
@@ -72,14 +71,17 @@ def op_precision(subgraph: Subgraph, op: Operator) -> OpPrecision:
         precision = "hybrid"
     else:
         precision = "float"
-    return OpPrecision(
-        subgraph.index,
-        op.index,
-        op.opcode_name,
-        precision,
-        tuple(sorted(set(acts))),
-        tuple(sorted(set(weights))),
+    return _op_precision(
+        subgraph=subgraph.index,
+        index=op.index,
+        opcode=op.opcode_name,
+        precision=precision,
+        activation_dtypes=tuple(sorted(set(acts))),
+        weight_dtypes=tuple(sorted(set(weights))),
     )
+
+
+_op_precision = builder(OpPrecision)
 
 
 @dataclass(frozen=True)

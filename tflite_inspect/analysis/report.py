@@ -201,7 +201,7 @@ def summary_report(
     if health == "compute":
         from .health import quantization_health
 
-        health = quantization_health(model, quant.mode)
+        health = quantization_health(model, quant)
     opcodes: dict[str, int] = {}
     for sg in model.subgraphs:
         for op in sg.operators:

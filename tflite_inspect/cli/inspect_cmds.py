@@ -107,7 +107,7 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
     with open_model_or_fail(args.model) as model:
         quant = quantization_summary(model)  # each once, for the document and the words
-        health = quantization_health(model, quant.mode)
+        health = quantization_health(model, quant)
         doc = summary_report(model, health, quant)
         sizes = size_report(model)
         doc["sizes"] = sizes.to_dict()

@@ -18,7 +18,7 @@ from typing import Any
 
 from .associated import model_archive
 from .model import Model
-from .objects import Tensor
+from .objects import Buffer, Tensor
 
 __all__ = ["NOT_USED_BY_OP", "PARTS", "SizeReport", "TensorSize", "size_report"]
 
@@ -152,11 +152,34 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     buffers = model.buffers
     cat: dict[int, int] = {}
     users: dict[int, list[tuple[int, int]]] = {}
+    # Weights: each buffer (or external buffer id) counted once; each tensor's key read once.
+    by_dtype: dict[str, int] = {}
+    by_subgraph: dict[int, int] = {}
+    weights: list[tuple[int, int, int, Tensor]] = []  # (-bytes, subgraph, index, tensor)
+    seen: set[tuple[str, int]] = set()
+    external: dict[int, int] = {}
+    keys: list[list[tuple[tuple[str, int] | None, int]]] = []
+    nbuf = len(buffers)
     for sg in model.subgraphs:
+        sg_keys = []
         for t in sg.tensors:
-            if 0 < t.buffer < len(buffers) and not t.external_buffer and buffers[t.buffer].size:
-                cat[t.buffer] = _TENSOR
-                users.setdefault(t.buffer, []).append((sg.index, t.index))
+            b = t.buffer
+            if 0 < b < nbuf and not t.external_buffer and buffers[b].size:
+                cat[b] = _TENSOR
+                users.setdefault(b, []).append((sg.index, t.index))
+            if t.external_buffer and t.nbytes and not t.is_variable:
+                external[t.external_buffer] = t.nbytes
+            key, nbytes = found = _weight_key(buffers, t)
+            sg_keys.append(found)
+            if key is None:
+                continue
+            weights.append((-nbytes, sg.index, t.index, t))
+            if key in seen:
+                continue
+            seen.add(key)
+            by_dtype[t.dtype] = by_dtype.get(t.dtype, 0) + nbytes
+            by_subgraph[sg.index] = by_subgraph.get(sg.index, 0) + nbytes
+        keys.append(sg_keys)
     for entry in model.metadata:
         if 0 <= entry.buffer < len(buffers):
             cat.setdefault(entry.buffer, _METADATA)
@@ -189,35 +212,19 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     parts["external_unreferenced"] = unreferenced
     parts["appended_files"] = file_bytes - appended_start
 
-    # Weights: each buffer (or external buffer id) counted once.
-    by_dtype: dict[str, int] = {}
-    by_subgraph: dict[int, int] = {}
-    weights: list[tuple[int, int, int, Tensor]] = []  # (-bytes, subgraph, index, tensor)
-    seen: set[tuple[str, int]] = set()
-    for sg in model.subgraphs:
-        for t in sg.tensors:
-            key, nbytes = _weight_key(model, t)
-            if key is None:
-                continue
-            weights.append((-nbytes, sg.index, t.index, t))
-            if key in seen:
-                continue
-            seen.add(key)
-            by_dtype[t.dtype] = by_dtype.get(t.dtype, 0) + nbytes
-            by_subgraph[sg.index] = by_subgraph.get(sg.index, 0) + nbytes
     by_op: dict[str, int] = {}
     charged: set[tuple[str, int]] = set()
-    for sg in model.subgraphs:
+    for sg, sg_keys in zip(model.subgraphs, keys, strict=True):
         readers: dict[int, list[Any]] = {}
         for op in sg.operators:
             for ti in op.inputs:
                 readers.setdefault(ti, []).append(op)
+        n = len(sg_keys)
         for op in sg.operators:
             for ti in op.inputs:
-                consumed = sg.tensor(ti)
-                if consumed is None:
+                if not 0 <= ti < n:
                     continue
-                key, nbytes = _weight_key(model, consumed)
+                key, nbytes = sg_keys[ti]
                 if key is None or key in charged:
                     continue
                 charged.add(key)
@@ -233,11 +240,6 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
         TensorSize(sg, i, t.name, t.dtype, -neg, t.buffer, len(users.get(t.buffer, ())) > 1)
         for neg, sg, i, t in top
     ]
-    external: dict[int, int] = {}
-    for sg in model.subgraphs:
-        for t in sg.tensors:
-            if t.external_buffer and t.nbytes and not t.is_variable:
-                external[t.external_buffer] = t.nbytes
     by_id = model._external_by_id
     files = tuple(dict.fromkeys(by_id[i].group_name or "?" for i in external if i in by_id))
     return SizeReport(
@@ -256,13 +258,12 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     )
 
 
-def _weight_key(model: Model, t: Tensor) -> tuple[tuple[str, int] | None, int]:
+def _weight_key(buffers: tuple[Buffer, ...], t: Tensor) -> tuple[tuple[str, int] | None, int]:
     """(dedup key, located bytes) of a constant tensor's data, (None, 0) when it has none."""
     if t.is_variable:
         return None, 0
     if t.external_buffer:
         return (("external", t.external_buffer), t.nbytes) if t.nbytes else (None, 0)
-    buffers = model.buffers
     if not 0 < t.buffer < len(buffers):
         return None, 0
     buf = buffers[t.buffer]

@@ -92,7 +92,7 @@ def compute_stats(
             lambda: setattr(
                 stats,
                 "health",
-                quantization_health(model, stats.quant.mode if stats.quant else None),
+                quantization_health(model, stats.quant),
             ),
         ),
         ("size breakdown", lambda: setattr(stats, "sizes", _sizes(model))),
