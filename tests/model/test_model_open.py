@@ -259,3 +259,22 @@ def test_verify_says_only_what_the_file_is_when_it_is_another_format(
     assert (
         "VERSION_UNSUPPORTED" not in out and "NO_SUBGRAPHS" not in out
     )  # no checks of a non-model
+
+
+def test_a_model_that_keeps_its_builds_freezes_them_out_of_the_collectors_walks() -> None:
+    import gc
+
+    from tflite_inspect.cli.common import open_model_or_fail
+
+    gc.unfreeze()
+    try:
+        with open_model(fixture_path("cnn.int8")) as model:
+            assert not model.freeze_builds
+            assert model.subgraphs and gc.get_freeze_count() == 0
+        with open_model_or_fail(fixture_path("cnn.int8")) as model:  # what a command does
+            assert model.freeze_builds
+            tensor = model.subgraphs[0].tensors[0]
+            assert gc.get_freeze_count() > 0
+            assert not any(tensor is obj for obj in gc.get_objects())  # frozen, not walked
+    finally:
+        gc.unfreeze()

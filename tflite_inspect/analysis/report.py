@@ -69,7 +69,7 @@ def quantization_dict(q: Quantization | None, dtype: str | None = None) -> dict[
     if dtype is not None:
         ranges = q.float_range(dtype)
         if ranges:
-            out["float_range"] = [[lo, hi] for lo, hi in ranges]
+            out["float_range"] = list(map(list, ranges))
     return out
 
 

@@ -78,7 +78,9 @@ def user_error_from(err: BaseException) -> UserError | None:
 
 
 def open_model_or_fail(path: str | Path, *, tolerant: bool = False) -> Any:
-    """Opens a model; errors become UserError lines (exit 2) naming the file."""
+    """Opens a model; errors become UserError lines (exit 2) naming the file. A command keeps
+    its model until it exits: its objects are frozen out of the collector's walks once built
+    (Model.freeze_builds)."""
     from ..model import open_model
 
     p = Path(path)
@@ -88,7 +90,9 @@ def open_model_or_fail(path: str | Path, *, tolerant: bool = False) -> Any:
             "(to convert a SavedModel, run `tflite-inspect convert`)",
             2,
         )
-    return open_model(p, tolerant=tolerant)
+    model = open_model(p, tolerant=tolerant)
+    model.freeze_builds = True
+    return model
 
 
 def print_json(document: Any) -> None:

@@ -17,13 +17,21 @@ __all__ = ["paused_gc"]
 
 
 @contextmanager
-def paused_gc() -> Iterator[None]:
+def paused_gc(freeze: bool = False) -> Iterator[None]:
     """Disables the cyclic collector for the block, then restores it. Process-wide: two threads
-    building at once may re-enable it early for the other (a cost in time, never in memory)."""
+    building at once may re-enable it early for the other (a cost in time, never in memory).
+
+    `freeze` (for a process that keeps what it built until it exits, as a headless command
+    does): every object that exists after the block is moved to the collector's permanent
+    generation (`gc.freeze`), so the collections the rest of the process sets off (its reports,
+    its JSON) no longer walk the model's objects again and again, a fifth of `summary --json` on
+    a 3,000-layer model. Reference counting still frees them."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        if freeze:
+            gc.freeze()
         if was_enabled:
             gc.enable()

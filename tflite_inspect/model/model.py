@@ -87,6 +87,8 @@ class Model:
         self._subgraphs_lock = threading.Lock()
         self._entries_left = MAX_TABLE_ENTRIES
         self._external_sources: dict[str, ByteSource] = {}
+        # Set by a process that keeps this model until it exits (see paused_gc's `freeze`).
+        self.freeze_builds = False
         try:
             self._root = root(source, self.schema)
         except FlatBufError as err:
@@ -226,7 +228,7 @@ class Model:
 
     @cached_property
     def buffers(self) -> tuple[Buffer, ...]:
-        with paused_gc():
+        with paused_gc(self.freeze_builds):
             return self._read_buffers()
 
     def _read_buffers(self) -> tuple[Buffer, ...]:
@@ -332,7 +334,7 @@ class Model:
             with self._subgraphs_lock:
                 built = self._subgraphs
                 if built is None:
-                    with paused_gc():
+                    with paused_gc(self.freeze_builds):
                         built = tuple(
                             build_subgraph(self, i, t)
                             for i, t in self._tables(self._root, "subgraphs", "subgraphs")

@@ -82,20 +82,29 @@ class Quantization:
         if rng is None:
             return []
         qmin, qmax = rng
+        zps = self.zero_points
+        if len(zps) == 1:  # zero_point(i), hoisted: one shared zero point (per-tensor, common)
+            z = zps[0]
+            return [(scale * (qmin - z), scale * (qmax - z)) for scale in self.scales]
+        n = len(zps)
         out = []
         for i, scale in enumerate(self.scales):
-            zp = self.zero_point(i)
+            zp = zps[i] if i < n else 0
             out.append((scale * (qmin - zp), scale * (qmax - zp)))
         return out
+
+
+_TYPE_VALUES: dict[str, int] = {}
 
 
 def _type_value(dtype: int | str) -> int:
     if isinstance(dtype, int):
         return dtype
-    for value, info in DTYPES.items():
-        if dtype in (info.name, info.type_name):
-            return value
-    return -1
+    if not _TYPE_VALUES:
+        for value, info in reversed(DTYPES.items()):  # the first match wins, as in a scan
+            _TYPE_VALUES[info.type_name] = value
+            _TYPE_VALUES[info.name] = value
+    return _TYPE_VALUES.get(dtype, -1)
 
 
 def read_quantization(table: Table) -> Quantization | None:

@@ -93,42 +93,71 @@ _EXACT: dict[type, Callable[[Any], str]] = {
 }
 
 
+def _homogeneous(kind: type, values: list[Any] | tuple[Any, ...]) -> Any:
+    """The texts of values that are all of the exact type `kind` (an iterable), None when
+    `kind` is not a plain scalar type or a float is not finite."""
+    if kind is int:
+        return map(int.__repr__, values)
+    if kind is float:
+        return map(float.__repr__, values) if all(map(math.isfinite, values)) else None
+    if kind is str:
+        return map(_string, values)
+    return None
+
+
 def _value(value: Any, out: list[str], nl: str) -> None:
-    exact = _EXACT.get
-    text = _scalar(value)
-    if text is not None:
-        out.append(text)
-    elif isinstance(value, dict):
-        if not value:
-            out.append("{}")
-            return
-        inner = nl + _INDENT
-        sep = "{" + inner
-        for key, item in value.items():
-            write = exact(type(item))
-            text = write(item) if write is not None else _scalar(item)
-            if text is not None:
-                out.append(sep + _key(key) + ": " + text)
-            else:
-                out.append(sep + _key(key) + ": ")
-                _value(item, out, inner)
-            sep = "," + inner
-        out.append(nl + "}")
+    if isinstance(value, dict):
+        _object(value, out, nl)
     elif isinstance(value, (list, tuple)):
-        if not value:
-            out.append("[]")
-            return
-        inner = nl + _INDENT
-        sep = "[" + inner
-        for item in value:
-            write = exact(type(item))
-            text = write(item) if write is not None else _scalar(item)
-            if text is not None:
-                out.append(sep + text)
-            else:
-                out.append(sep)
-                _value(item, out, inner)
-            sep = "," + inner
-        out.append(nl + "]")
+        _array(value, out, nl)
     else:
-        _value(plain(value), out, nl)
+        text = _scalar(value)
+        if text is None:
+            _value(plain(value), out, nl)
+        else:
+            out.append(text)
+
+
+def _object(value: dict[Any, Any], out: list[str], nl: str) -> None:
+    if not value:
+        out.append("{}")
+        return
+    exact = _EXACT.get
+    inner = nl + _INDENT
+    sep = "{" + inner
+    for key, item in value.items():
+        name = _string(key) if type(key) is str else _key(key)
+        write = exact(type(item))
+        if write is not None:
+            out.append(sep + name + ": " + write(item))
+        else:
+            out.append(sep + name + ": ")
+            _value(item, out, inner)
+        sep = "," + inner
+    out.append(nl + "}")
+
+
+def _array(value: list[Any] | tuple[Any, ...], out: list[str], nl: str) -> None:
+    if not value:
+        out.append("[]")
+        return
+    inner = nl + _INDENT
+    kinds = set(map(type, value))
+    if len(kinds) == 1:
+        # A list of one scalar type (shapes, scales, names): joined at C speed.
+        (kind,) = kinds
+        texts = _homogeneous(kind, value)
+        if texts is not None:
+            out.append("[" + inner + ("," + inner).join(texts) + nl + "]")
+            return
+    exact = _EXACT.get
+    sep = "[" + inner
+    for item in value:
+        write = exact(type(item))
+        if write is not None:
+            out.append(sep + write(item))
+        else:
+            out.append(sep)
+            _value(item, out, inner)
+        sep = "," + inner
+    out.append(nl + "]")
