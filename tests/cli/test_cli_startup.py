@@ -87,3 +87,31 @@ def test_every_name_the_runtime_exports_resolves_to_its_module() -> None:
     for name in runtime.__all__:
         module = importlib.import_module(f"tflite_inspect.runtime.{runtime._WHERE[name]}")
         assert getattr(runtime, name) is getattr(module, name), name
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["ops"], ["weights"], ["weights", "--json"], ["tensors", "--json"]],
+    ids=lambda a: " ".join(a),
+)
+def test_ml_dtypes_is_imported_only_for_the_floats_numpy_lacks(argv: list[str]) -> None:
+    """ml_dtypes (bfloat16, float8) takes longer to import than numpy: an int8 or float16
+    model never loads it; test_cli_weights_dtypes decodes the types that do."""
+    for model in ("cnn.int8-io.tflite", "cnn.float16.tflite"):
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "HEAVY = ('ml_dtypes',)\n" + CHILD,
+                *argv,
+                str(SMALL.parent / model),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=120,
+            check=True,
+        )
+        code, _, after_run = json.loads(out.stdout.splitlines()[-1])
+        assert code == 0, out.stderr
+        assert after_run == [], (model, after_run)

@@ -257,11 +257,11 @@ def cmd_ops(args: argparse.Namespace) -> int:
 
 def _axes(model: Any, sg: Any, op: dict[str, Any]) -> list[int] | None:
     """The constant axes a reducer (MEAN, SUM, ARG_MAX, ...) reads as its second input."""
+    if op["opcode"] not in REDUCERS or len(op["inputs"]) < 2:
+        return None
     from ..model import ModelError
     from ..model.weights import decoded_data
 
-    if op["opcode"] not in REDUCERS or len(op["inputs"]) < 2:
-        return None
     t = sg.tensor(op["inputs"][1])
     if t is None or not t.is_constant or not t.nbytes or t.nbytes > 64:
         return None

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ml_dtypes
 import numpy as np
 
 from .densify import DensifyError, densify
@@ -206,12 +205,9 @@ def stored_data(model: Model, tensor: Tensor) -> np.ndarray:
     return arr
 
 
-_BIT_PATTERN_FLOATS = {
-    "bfloat16": ml_dtypes.bfloat16,
-    "float8_e4m3fn": ml_dtypes.float8_e4m3fn,
-    "float8_e5m2": ml_dtypes.float8_e5m2,
-}
-"""Float types that numpy lacks: stored as uint16/uint8 bit patterns, decoded by ml_dtypes."""
+_BIT_PATTERN_FLOATS = ("bfloat16", "float8_e4m3fn", "float8_e5m2")
+"""Float types that numpy lacks: stored as uint16/uint8 bit patterns, decoded by ml_dtypes
+(imported on first use: it takes longer to import than numpy, and few models need it)."""
 
 
 def to_float(array: np.ndarray, dtype: str) -> np.ndarray:
@@ -222,8 +218,10 @@ def to_float(array: np.ndarray, dtype: str) -> np.ndarray:
         return array
     if dtype == "float16":
         return array.astype(np.float32)
-    kind = _BIT_PATTERN_FLOATS.get(dtype)
-    if kind is not None:
+    if dtype in _BIT_PATTERN_FLOATS:
+        import ml_dtypes
+
+        kind = getattr(ml_dtypes, dtype)
         bits = np.ascontiguousarray(array)
         if bits.dtype != np.dtype(kind):
             bits = bits.astype(np.uint16 if np.dtype(kind).itemsize == 2 else np.uint8)
