@@ -28,6 +28,21 @@ print(json.dumps([code, after_parser, after_run]))
 """
 
 
+def _imports(heavy: tuple[str, ...], argv: list[str]) -> tuple[list[str], list[str]]:
+    """(the `heavy` packages imported once the parser is built, and once the command ran)."""
+    out = subprocess.run(
+        [sys.executable, "-c", f"HEAVY = {heavy!r}\n" + CHILD, *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    code, after_parser, after_run = json.loads(out.stdout.splitlines()[-1])
+    assert code == 0, out.stderr
+    return after_parser, after_run
+
+
 @pytest.mark.parametrize(
     "argv",
     [
@@ -43,16 +58,7 @@ print(json.dumps([code, after_parser, after_run]))
 )
 def test_a_headless_command_on_a_small_model_imports_nothing_heavy(argv: list[str]) -> None:
     models = [str(SMALL)] * (2 if argv[0] == "diff" else 1)
-    out = subprocess.run(
-        [sys.executable, "-c", f"HEAVY = {HEAVY!r}\n" + CHILD, *argv, *models],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=120,
-        check=True,
-    )
-    code, after_parser, after_run = json.loads(out.stdout.splitlines()[-1])
-    assert code == 0, out.stderr
+    after_parser, after_run = _imports(HEAVY, [*argv, *models])
     assert after_parser == []
     assert after_run == [], after_run
 
@@ -98,20 +104,5 @@ def test_ml_dtypes_is_imported_only_for_the_floats_numpy_lacks(argv: list[str]) 
     """ml_dtypes (bfloat16, float8) takes longer to import than numpy: an int8 or float16
     model never loads it; test_cli_weights_dtypes decodes the types that do."""
     for model in ("cnn.int8-io.tflite", "cnn.float16.tflite"):
-        out = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "HEAVY = ('ml_dtypes',)\n" + CHILD,
-                *argv,
-                str(SMALL.parent / model),
-            ],
-            capture_output=True,
-            text=True,
-            cwd=ROOT,
-            timeout=120,
-            check=True,
-        )
-        code, _, after_run = json.loads(out.stdout.splitlines()[-1])
-        assert code == 0, out.stderr
+        _, after_run = _imports(("ml_dtypes",), [*argv, str(SMALL.parent / model)])
         assert after_run == [], (model, after_run)
