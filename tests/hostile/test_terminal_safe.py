@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.tflite_builder import add_model, write_model
 from tflite_inspect.cli import main
-from tflite_inspect.text.safe import terminal_safe
+from tflite_inspect.text.safe import _TABLE, terminal_safe
 
 HOSTILE = "x\x1b]52;c;cHduZWQ=\x07\x1b[2J\r\x9b31m\u202eevil\x7f"
 # bytes below 0x20 other than newline and tab, DEL, C1 controls and bidi overrides
@@ -20,6 +22,14 @@ def test_terminal_safe_escapes_every_control_but_newline_and_tab() -> None:
     out = terminal_safe(HOSTILE + "\n\tend")
     assert not UNSAFE.search(out)
     assert out.endswith("\n\tend") and "\\x1b]52;c;" in out and "\\u009b" in out
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, max_codepoint=0x2100) | st.sampled_from(HOSTILE)))
+def test_both_paths_escape_what_the_table_escapes(text: str) -> None:
+    """ASCII text goes through str.translate, other text through the regex: the same result."""
+    assert terminal_safe(text) == text.translate(_TABLE)
+    assert terminal_safe(text + "\u2066\u00e9") == (text + "\u2066\u00e9").translate(_TABLE)
 
 
 @pytest.fixture
