@@ -10,6 +10,8 @@ import struct
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from support.damage import _model
 from tflite_inspect.analysis.health import quantization_health
@@ -129,3 +131,40 @@ def test_summary_prints_and_serialises_the_findings(
     assert doc["bad_scales"][0]["flags"] == {"zero scale": 1, "denormal scale": 1}
     assert main(["summary", "--json", str(FIXTURES / "cnn.float32.tflite")]) == 0
     assert json.loads(capsys.readouterr().out)["quantization_health"] is None
+
+
+def _reference_findings(
+    scales: tuple[float, ...],
+) -> tuple[dict[str, int], tuple[float, float, float] | None]:
+    """scale_findings written plainly: the per-channel report for every tensor."""
+    import math
+
+    from tflite_inspect.analysis.health import DENORMAL
+    from tflite_inspect.analysis.scales import RATIO_LIMIT, channel_report
+
+    flags: dict[str, int] = {}
+    for s, flag in zip(scales, channel_report(scales).flags, strict=True):
+        if flag == "tiny scale" and 0 < s < DENORMAL:
+            flag = "denormal scale"
+        if flag and flag != "huge scale":
+            flags[flag] = flags.get(flag, 0) + 1
+    if len(scales) < 2:
+        return flags, None
+    usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
+    lo, hi = (min(usable), max(usable)) if len(usable) > 1 else (1.0, 1.0)
+    return flags, ((hi / lo, lo, hi) if hi / lo > RATIO_LIMIT else None)
+
+
+_SCALES = st.one_of(
+    st.floats(min_value=1e-6, max_value=10.0),  # the common, clean case
+    st.floats(allow_nan=True, allow_infinity=True, width=32),
+    st.sampled_from([0.0, -1.0, 1e-39, 1e-12, 1e-10, 1e4, 1e5, 5e-4]),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_SCALES, min_size=1, max_size=12).map(tuple))
+def test_scale_findings_match_the_per_channel_report(scales: tuple[float, ...]) -> None:
+    from tflite_inspect.analysis.health import scale_findings
+
+    assert scale_findings(scales) == _reference_findings(scales)

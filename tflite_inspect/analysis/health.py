@@ -33,6 +33,7 @@ __all__ = [
     "ScaleOutlier",
     "WideActivation",
     "quantization_health",
+    "scale_findings",
 ]
 
 ACTIVATION_RANGE_LIMIT = 1000.0
@@ -131,6 +132,28 @@ def _scale_flags(scales: tuple[float, ...]) -> dict[str, int]:
     return flags
 
 
+def scale_findings(
+    scales: tuple[float, ...],
+) -> tuple[dict[str, int], tuple[float, float, float] | None]:
+    """A tensor's bad-scale flags (count per flag) and, for several scales whose usable ones
+    spread more than RATIO_LIMIT, (max/min ratio, min, max); ({}, None) for clean scales."""
+    n = len(scales)
+    if not n:
+        return {}, None
+    clean = False
+    if all(map(math.isfinite, scales)):
+        lo, hi = min(scales), max(scales)
+        # channel_report's own fast path, without the call: no flag, every scale usable
+        clean = lo >= TINY_SCALE and hi <= HUGE_SCALE and hi <= lo * 1000
+    flags = {} if clean else _scale_flags(scales)
+    if n < 2:
+        return flags, None
+    if not clean:
+        usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
+        lo, hi = (min(usable), max(usable)) if len(usable) > 1 else (1.0, 1.0)
+    return flags, ((hi / lo, lo, hi) if hi / lo > RATIO_LIMIT else None)
+
+
 def quantization_health(model: Model, quant: QuantSummary | None = None) -> QuantHealth | None:
     """The report (see module docstring); None when no tensor of the model is quantized. `quant`
     is the model's quantization summary when the caller has it (computed here otherwise)."""
@@ -145,18 +168,12 @@ def quantization_health(model: Model, quant: QuantSummary | None = None) -> Quan
                 continue
             any_quantized = True
             scales = q.scales
-            # One usable scale has no flag (channel_report's own fast path, without the call).
-            single = len(scales) == 1 and TINY_SCALE <= scales[0] <= HUGE_SCALE
-            flags = {} if single else _scale_flags(scales)
+            flags, spread = scale_findings(scales)
             if flags:
                 bad.append(BadScale(sg.index, t.index, t.name, len(scales), flags))
-            if len(scales) > 1:
-                usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
-                lo, hi = (min(usable), max(usable)) if len(usable) > 1 else (1.0, 1.0)
-                if hi / lo > RATIO_LIMIT:
-                    outliers.append(
-                        ScaleOutlier(sg.index, t.index, t.name, len(scales), hi / lo, lo, hi)
-                    )
+            if spread is not None:
+                ratio, lo, hi = spread
+                outliers.append(ScaleOutlier(sg.index, t.index, t.name, len(scales), ratio, lo, hi))
             bits = INTEGER_BITS.get(t.dtype)
             if not t.is_constant and bits is not None and len(scales) == 1:
                 span = scales[0] * (2**bits - 1)
