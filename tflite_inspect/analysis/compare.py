@@ -37,10 +37,12 @@ __all__ = [
     "Match",
     "OutputStats",
     "add_samples",
+    "add_stacked",
     "cosine",
     "dequantize",
     "match_activations",
     "sqnr_db",
+    "stacked_floats",
     "top1",
 ]
 
@@ -141,9 +143,16 @@ def _sample_rows(
     return n, ref, tst
 
 
-def _row_cosines(x: np.ndarray, y: np.ndarray) -> list[float]:
-    """`cosine` of each row pair of two 2-D float64 arrays."""
-    nx, ny = np.linalg.norm(x, axis=1), np.linalg.norm(y, axis=1)
+def _row_cosines(
+    x: np.ndarray,
+    y: np.ndarray,
+    xx: np.ndarray | None = None,
+    yy: np.ndarray | None = None,
+) -> list[float]:
+    """`cosine` of each row pair of two 2-D float64 arrays; `xx`, `yy`: their rows' sums of
+    squares, when the caller has them."""
+    nx = np.sqrt(xx) if xx is not None else np.linalg.norm(x, axis=1)
+    ny = np.sqrt(yy) if yy is not None else np.linalg.norm(y, axis=1)
     dots = np.einsum("ij,ij->i", x, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = dots / (nx * ny)
@@ -259,9 +268,15 @@ class LayerStats:
 
     def _add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         n, ref, tst = _sample_rows(reference, test, "tensor")
-        self.nonfinite += int(ref.size - np.count_nonzero(np.isfinite(ref)))
-        self.nonfinite += int(tst.size - np.count_nonzero(np.isfinite(tst)))
+        ref_sq, tst_sq = ref * ref, tst * tst
+        ref_power = float(ref_sq.sum())
+        # a finite sum of squares: every value finite (NaN and Inf would carry into it)
+        finite = math.isfinite(ref_power) and math.isfinite(float(tst_sq.sum()))
+        if not finite:
+            self.nonfinite += int(ref.size - np.count_nonzero(np.isfinite(ref)))
+            self.nonfinite += int(tst.size - np.count_nonzero(np.isfinite(tst)))
         diffs = tst - ref
+        sq = diffs * diffs
         self.samples += n
         s = self._sums
         s["num_elements"].extend([float(diffs.shape[1])] * n)
@@ -269,10 +284,10 @@ class LayerStats:
             s["stddev"].extend(np.std(diffs, axis=1).tolist())
             s["mean_error"].extend(np.mean(diffs, axis=1).tolist())
             s["max_abs_error"].extend(np.max(np.abs(diffs), axis=1).tolist())
-            s["mean_squared_error"].extend(np.mean(diffs**2, axis=1).tolist())
-        s["cosine"].extend(_row_cosines(ref, tst))
-        self._err_power += float(np.nansum(diffs * diffs))
-        self._ref_power += float(np.nansum(ref * ref))
+            s["mean_squared_error"].extend(np.mean(sq, axis=1).tolist())
+        s["cosine"].extend(_row_cosines(ref, tst, ref_sq.sum(axis=1), tst_sq.sum(axis=1)))
+        self._err_power += float(sq.sum() if finite else np.nansum(sq))
+        self._ref_power += ref_power if finite else float(np.nansum(ref_sq))
 
     def result(self, scale: float | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -292,14 +307,34 @@ class LayerStats:
         return out
 
 
+def stacked_floats(spec: Any, stacked: np.ndarray) -> np.ndarray:
+    """Samples stacked along a leading axis, dequantized (`spec.to_float`); per-axis parameters
+    count their dimension without the stack axis."""
+    if len(spec.scales) > 1:
+        return np.stack([spec.to_float(a) for a in stacked])
+    floats: np.ndarray = spec.to_float(stacked)
+    return floats
+
+
 def _floats(spec: Any, arrays: Sequence[np.ndarray]) -> np.ndarray | None:
     """The arrays dequantized and stacked on a new first axis; None when their shapes differ."""
     if any(a.shape != arrays[0].shape for a in arrays):
         return None
-    if len(spec.scales) > 1:  # per-axis: the quantized dimension counts without the stack axis
-        return np.stack([spec.to_float(a) for a in arrays])
-    stacked: np.ndarray = spec.to_float(np.stack(arrays))
-    return stacked
+    return stacked_floats(spec, np.stack(arrays))
+
+
+def add_stacked(
+    stats: OutputStats | LayerStats,
+    ref_spec: Any,
+    refs: np.ndarray,
+    test_spec: Any,
+    tests: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Adds a chunk's samples stacked along a leading axis (raw arrays, dequantized here) and
+    returns the float arrays for whatever else needs them."""
+    ref, test = stacked_floats(ref_spec, refs), stacked_floats(test_spec, tests)
+    stats.add_many(ref, test)
+    return ref, test
 
 
 def add_samples(

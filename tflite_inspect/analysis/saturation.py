@@ -37,11 +37,11 @@ class RangeHistogram:
         self.count = 0
         self.outside = 0
         self.at_limits = 0
+        self._level_values: np.ndarray | None = None
 
     def _bins(self, values: np.ndarray) -> np.ndarray:
-        finite = values[np.isfinite(values)]
-        inside = finite[(finite >= self.lo) & (finite <= self.hi)]
-        counts, _ = np.histogram(inside, bins=BINS, range=(self.lo, self.hi))
+        # np.histogram with a range leaves out what is outside it, NaN and infinities included
+        counts, _ = np.histogram(values, bins=BINS, range=(self.lo, self.hi))
         return counts
 
     def add(
@@ -55,10 +55,27 @@ class RangeHistogram:
             return
         self.count += ref.size
         self.outside += int(np.count_nonzero((ref < self.lo) | (ref > self.hi)))
-        self.at_limits += int(np.count_nonzero(np.isin(raw, self.limits)))
         self.reference += self._bins(ref)
+        if raw.dtype == np.dtype(self.test.dtype) and raw.dtype.itemsize <= 2:
+            # 8- and 16-bit values: each integer's count, binned at its dequantized value
+            counts = np.bincount((raw.astype(np.int64) - self.qmin), minlength=self._levels.size)
+            self.at_limits += int(sum(counts[q - self.qmin] for q in self.limits))
+            weighted, _ = np.histogram(
+                self._levels, bins=BINS, range=(self.lo, self.hi), weights=counts
+            )
+            self.quantized += weighted.astype(np.int64)
+            return
+        self.at_limits += int(np.count_nonzero(np.isin(raw, self.limits)))
         dequantized = self.test.to_float(raw) if test_float is None else test_float
         self.quantized += self._bins(np.asarray(dequantized, dtype=np.float64).ravel())
+
+    @property
+    def _levels(self) -> np.ndarray:
+        """Every integer of the test tensor's type, dequantized as `to_float` does (float64)."""
+        if self._level_values is None:
+            q = np.arange(self.qmin, self.qmax + 1).astype(np.dtype(self.test.dtype))
+            self._level_values = np.asarray(self.test.to_float(q), dtype=np.float64)
+        return self._level_values
 
     def result(self) -> dict[str, Any]:
         n = self.count or 1

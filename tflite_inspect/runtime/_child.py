@@ -221,37 +221,46 @@ class Child:
         self, args: dict[str, Any], feeds: dict[str, Any], request: Request
     ) -> tuple[dict[str, Any], str | None]:
         """Runs every built one-op model on each sample's `J.K` arrays (job J, its K-th fed
-        input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke."""
+        input); answers `J.M` arrays (its M-th output) and the jobs that failed to invoke. A
+        source tensor stacked across the samples is dequantized once for the whole chunk, and a
+        batchable op (`_isolate.BATCHABLE`) runs the whole chunk in one invocation."""
         import numpy as np
 
-        from ..analysis.compare import dequantize
-        from ._wire import stack, unstack
+        from ._wire import columns, pack
 
         samples = int(args["samples"])
-        inputs = unstack(feeds, samples)
-        results: list[dict[str, Any]] = [{} for _ in range(samples)]
+        fed = columns(feeds, samples)
+        results: dict[str, Any] = {}
         failed: dict[str, str] = {}
         self.phase("invoking one-op models")
         for job, one in self.isolated.items():
-            for s in range(samples):
-                raw = [inputs[s].get(tensor_key(src["index"])) for src in one.sources]
-                if any(v is None for v in raw):
+            values = [
+                _source_values(fed.get(tensor_key(src["index"])), src, samples)
+                for src in one.sources
+            ]
+            if all(isinstance(v, np.ndarray) for v in values):
+                stacked = one.run_stacked(values)
+                if stacked is not None:  # the whole chunk in one invocation
+                    results.update({job_output_key(job, m): v for m, v in enumerate(stacked)})
                     continue
-                values = [
-                    dequantize(v, src["scales"], src["zero_points"], src["quantized_dimension"])
-                    if src["scales"] and v.dtype.kind in "iu"
-                    else v
-                    for v, src in zip(raw, one.sources, strict=True)
-                    if v is not None
-                ]
+            outs: list[list[Any]] = []
+            for s in range(samples):
+                row = [v[s] for v in values]
+                if any(v is None for v in row):
+                    continue
                 try:
-                    outs = one.run(values)
+                    got = one.run(row)
                 except Exception as err:  # the interpreter's refusal for this op
                     failed[job] = f"{type(err).__name__}: {err}"
                     break
-                results[s].update({job_output_key(job, m): v for m, v in enumerate(outs)})
+                while len(outs) < len(got):
+                    outs.append([None] * samples)
+                for m, v in enumerate(got):
+                    outs[m][s] = v
+            for m, column in enumerate(outs):
+                results[job_output_key(job, m)] = column
         path = self.answer_path(request)
-        np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        np.savez(path, **pack(results))  # type: ignore[arg-type]  # (numpy stubs)
         return {"samples": samples, "failed": failed}, path
 
     def run(
@@ -259,25 +268,50 @@ class Child:
     ) -> tuple[dict[str, Any], str | None]:
         import numpy as np
 
-        from ._wire import stack, unstack
+        from ._wire import columns, pack
 
         samples = int(args["samples"])
         capture = [int(i) for i in args.get("capture", [])]
-        inputs = unstack(feeds, samples)
-        results: list[dict[str, Any]] = []
+        fed = columns(feeds, samples)
+        inputs = [fed[input_key(j)] for j in range(len(loaded.inputs))]
+        outputs: list[list[Any]] = [[] for _ in loaded.outputs]
+        captured: dict[int, list[Any]] = {i: [None] * samples for i in capture}
         self.phase("invoking")
         self.maybe_fault("run")
         for s in range(samples):
-            loaded.feed([inputs[s][input_key(j)] for j in range(len(loaded.inputs))])
+            loaded.feed([column[s] for column in inputs])
             loaded.invoke()
-            result = {output_key(k): value for k, value in enumerate(loaded.read_outputs())}
+            for column, value in zip(outputs, loaded.read_outputs(), strict=True):
+                column.append(value)
             if capture:
-                result.update({tensor_key(i): v for i, v in loaded.capture(capture).items()})
-            results.append(result)
+                for i, value in loaded.capture(capture).items():
+                    captured[i][s] = value
             self.progress(s + 1, samples)
+        results = {output_key(k): column for k, column in enumerate(outputs)}
+        results.update({tensor_key(i): column for i, column in captured.items()})
         path = self.answer_path(request)
-        np.savez(path, **stack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        np.savez(path, **pack(results))  # type: ignore[arg-type]  # (numpy stubs)
         return {"samples": samples}, path
+
+
+def _source_values(column: Any, src: dict[str, Any], samples: int) -> Any:
+    """One job input's float values per sample (a stacked array or a list with None), from B's
+    raw column: integers with quantization parameters are dequantized."""
+    from ..analysis.compare import dequantize
+
+    if column is None:
+        return [None] * samples
+    scales, zeros, axis = src["scales"], src["zero_points"], src["quantized_dimension"]
+    if not isinstance(column, list):
+        if scales and column.dtype.kind in "iu":  # the stack adds one leading axis
+            return dequantize(column, scales, zeros, axis + 1 if len(scales) > 1 else axis)
+        return column
+    return [
+        dequantize(v, scales, zeros, axis)
+        if v is not None and scales and v.dtype.kind in "iu"
+        else v
+        for v in column
+    ]
 
 
 def main(argv: list[str], child: type[Child] | None = None) -> int:

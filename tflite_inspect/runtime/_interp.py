@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
 import numpy as np
@@ -27,12 +26,14 @@ def import_backend(which: str = "auto") -> tuple[str, str, Any, Any]:
     "auto" (LiteRT, else TensorFlow). Raises ImportError naming what to install."""
     if which in ("auto", "litert"):
         try:
+            import ai_edge_litert
             from ai_edge_litert.interpreter import Interpreter, OpResolverType
         except ImportError:
             if which == "litert":
                 raise
         else:
-            return "ai_edge_litert", _version("ai-edge-litert"), Interpreter, OpResolverType
+            version = getattr(ai_edge_litert, "__version__", None) or _version("ai-edge-litert")
+            return "ai_edge_litert", str(version), Interpreter, OpResolverType
     if which in ("auto", "tensorflow"):
         try:
             import tensorflow as tf
@@ -50,6 +51,10 @@ def import_backend(which: str = "auto") -> tuple[str, str, Any, Any]:
 
 
 def _version(dist: str) -> str:
+    """The installed distribution's version (importlib.metadata costs the child a tenth of its
+    start-up: only for a backend without `__version__`)."""
+    from importlib import metadata
+
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:

@@ -22,6 +22,23 @@ import numpy as np
 #: Ops that call other subgraphs: one of them alone would need its callees too.
 _CALLERS = ("WHILE", "IF", "CALL_ONCE", "CALL", "STABLEHLO_WHILE", "STABLEHLO_CASE")
 
+#: Ops whose output for samples stacked along the batch axis is, bit for bit, each sample's own
+#: output stacked: nothing crosses the batch, and each value is computed by the same arithmetic
+#: in the same order whatever the batch (no transcendental approximations that vectorise across
+#: rows, no matrix-vector kernel kept for a batch of one: FULLY_CONNECTED and SOFTMAX differ in
+#: the last bits). `OneOp.run_stacked` still checks the shapes and, on its first chunk, the first
+#: and last samples against `run`.
+BATCHABLE = frozenset(
+    {
+        "ADD", "AVERAGE_POOL_2D", "CONCATENATION", "CONV_2D", "DEPTHWISE_CONV_2D", "MAXIMUM",
+        "MAX_POOL_2D", "MINIMUM", "MUL", "PAD", "PADV2", "RELU", "RELU6", "RELU_0_TO_1",
+        "RELU_N1_TO_1", "RESHAPE", "SUB",
+    }
+)  # fmt: skip
+#: Convolutions run as a matrix product with one column per output pixel and sample: a sample of
+#: one pixel would take the single-column kernel alone, so those need more than one.
+_PIXELS = frozenset({"CONV_2D", "DEPTHWISE_CONV_2D"})
+
 
 def _schema() -> Any:
     try:
@@ -191,20 +208,88 @@ class OneOp:
         self._in = [d["index"] for d in self.interp.get_input_details()]
         self._out = [d["index"] for d in self.interp.get_output_details()]
         self._in_dtypes = [d["dtype"] for d in self.interp.get_input_details()]
-        self._shapes = [tuple(d["shape"]) for d in self.interp.get_input_details()]
+        self._shapes = [tuple(int(x) for x in d["shape"]) for d in self.interp.get_input_details()]
+        self._sizes = [int(np.prod(shape)) for shape in self._shapes]
+        self._one = list(self._shapes)  # the inputs' shapes for one sample
+        self._one_out = [
+            tuple(int(x) for x in d["shape"]) for d in self.interp.get_output_details()
+        ]
+        self._batched = self._checked = False
+        self.batchable = name in BATCHABLE and all(
+            shape and shape[0] == 1 for shape in (*self._one, *self._one_out)
+        )
+        if name in _PIXELS and any(int(np.prod(o[1:-1])) < 2 for o in self._one_out):
+            self.batchable = False
+
+    def _resize(self, shapes: list[tuple[int, ...]]) -> None:
+        changed = [j for j, shape in enumerate(shapes) if shape != self._shapes[j]]
+        for j in changed:
+            self.interp.resize_tensor_input(self._in[j], list(shapes[j]))
+        self._shapes = list(shapes)
+        self._sizes = [int(np.prod(shape)) for shape in shapes]
+        self._batched = shapes != self._one
+        if changed:
+            self.interp.allocate_tensors()
+
+    def run_stacked(self, values: list[np.ndarray]) -> list[np.ndarray] | None:
+        """The op's outputs for a chunk of samples in one invocation: `values` holds each
+        input's samples along a leading axis, the outputs come back the same way (each row the
+        shape `run` returns). None when the op cannot run so (then `run` each sample): not
+        `batchable`, or the batched run fails or gives other shapes (never tried again)."""
+        n = len(values[0]) if values else 0
+        if not self.batchable or not n:
+            return None
+        if any(v[0].size != int(np.prod(one)) for v, one in zip(values, self._one, strict=True)):
+            return None
+        batch = [(n, *one[1:]) for one in self._one]
+        try:
+            self._resize(batch)
+            for j, (index, v) in enumerate(zip(self._in, values, strict=True)):
+                arr = v.reshape(batch[j]).astype(self._in_dtypes[j], copy=False)
+                self.interp.set_tensor(index, arr)
+            self.interp.invoke()
+            outs = [self.interp.get_tensor(i) for i in self._out]
+        except Exception:  # the op takes no batch after all: one sample at a time
+            outs = []
+        shapes = [(n, *one[1:]) for one in self._one_out]
+        rows: list[np.ndarray] = []
+        if [o.shape for o in outs] == shapes:
+            rows = [o.reshape((n, *one)) for o, one in zip(outs, self._one_out, strict=True)]
+        if rows and not self._checked:  # once: the first and last samples, one at a time
+            self._checked = True
+            try:
+                alone = [self.run([v[s] for v in values]) for s in (0, n - 1)]
+            except Exception:  # the sample loop says why
+                rows = []
+            else:
+                if any(
+                    a.tobytes() != r[s].tobytes()
+                    for s, outputs in zip((0, n - 1), alone, strict=True)
+                    for a, r in zip(outputs, rows, strict=True)
+                ):
+                    rows = []
+        if not rows:
+            self.batchable = False
+            self._resize(self._one)
+            return None
+        return rows
 
     def run(self, values: list[np.ndarray]) -> list[np.ndarray]:
         """The op's outputs for one sample's input values (reshaped and cast to its inputs)."""
+        if self._batched:  # allocated for a chunk by run_stacked
+            self._resize(self._one)
         resized = False
         arrays = []
         for j, value in enumerate(values):
             arr = np.asarray(value)
-            if arr.size == int(np.prod(self._shapes[j])):
-                arr = arr.reshape(self._shapes[j])
-            elif tuple(arr.shape) != self._shapes[j]:
-                self.interp.resize_tensor_input(self._in[j], list(arr.shape))
-                self._shapes[j] = tuple(arr.shape)
-                resized = True
+            shape = self._shapes[j]
+            if arr.shape != shape:
+                if arr.size == self._sizes[j]:
+                    arr = arr.reshape(shape)
+                else:
+                    self.interp.resize_tensor_input(self._in[j], list(arr.shape))
+                    self._shapes[j], self._sizes[j] = tuple(arr.shape), arr.size
+                    resized = True
             arrays.append(arr.astype(self._in_dtypes[j], copy=False))
         if resized:
             self.interp.allocate_tensors()

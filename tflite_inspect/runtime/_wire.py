@@ -4,6 +4,10 @@ Every array in an `.npz` costs a zip entry and a parsed header, so the values of
 the samples of a request are stacked into one array (`all@t12`) when their shapes and dtypes
 agree; otherwise each sample's array travels alone (`3@t12`, dynamic shapes). numpy only: both
 sides import this module.
+
+A *column* is one name's values across the samples of a request: the stacked array itself (one
+row a sample) or, when they do not stack, a list with None where a sample has no value. Both
+sides work on columns, a chunk at a time; `stack`/`unstack` are the per-sample view of the same.
 """
 
 from __future__ import annotations
@@ -12,16 +16,20 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["stack", "unstack"]
+__all__ = ["Column", "columns", "pack", "stack", "unstack"]
+
+Column = np.ndarray | list[np.ndarray | None]
 
 
-def stack(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Per-sample dicts of arrays -> the arrays to save (keys `all@NAME` or `I@NAME`)."""
+def pack(cols: Mapping[str, Column | Sequence[np.ndarray | None]]) -> dict[str, np.ndarray]:
+    """Columns -> the arrays to save (keys `all@NAME` or `I@NAME`). A list whose values share
+    one shape and dtype is stacked; a stacked column travels as it is."""
     out: dict[str, np.ndarray] = {}
-    names = list(dict.fromkeys(name for sample in samples for name in sample))
-    for name in names:
-        values = [sample.get(name) for sample in samples]
-        first = values[0]
+    for name, values in cols.items():
+        if isinstance(values, np.ndarray):
+            out[f"all@{name}"] = values
+            continue
+        first = values[0] if len(values) else None
         if first is not None and all(
             v is not None and v.shape == first.shape and v.dtype == first.dtype for v in values
         ):
@@ -33,16 +41,38 @@ def stack(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
-def unstack(arrays: Mapping[str, np.ndarray], count: int) -> list[dict[str, np.ndarray]]:
-    """The inverse of `stack` for `count` samples. Raises ValueError on a malformed key."""
-    samples: list[dict[str, np.ndarray]] = [{} for _ in range(count)]
+def stack(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-sample dicts of arrays -> the arrays to save (keys `all@NAME` or `I@NAME`)."""
+    names = dict.fromkeys(name for sample in samples for name in sample)
+    return pack({name: [sample.get(name) for sample in samples] for name in names})
+
+
+def columns(arrays: Mapping[str, np.ndarray], count: int) -> dict[str, Column]:
+    """The saved arrays of `count` samples -> one column per name. Raises ValueError on a
+    malformed key (or a name sent both stacked and per sample)."""
+    out: dict[str, Column] = {}
     for key, value in arrays.items():
         where, sep, name = key.partition("@")
         if not sep:
             raise ValueError(f"malformed array key {key!r}")
         if where == "all":
-            for i in range(count):
-                samples[i][name] = value[i]
-        else:
-            samples[int(where)][name] = value
+            if name in out:
+                raise ValueError(f"malformed array key {key!r}")
+            out[name] = value
+            continue
+        column = out.setdefault(name, [None] * count)
+        if isinstance(column, np.ndarray):
+            raise ValueError(f"malformed array key {key!r}")
+        column[int(where)] = value
+    return out
+
+
+def unstack(arrays: Mapping[str, np.ndarray], count: int) -> list[dict[str, np.ndarray]]:
+    """The inverse of `stack` for `count` samples. Raises ValueError on a malformed key."""
+    samples: list[dict[str, np.ndarray]] = [{} for _ in range(count)]
+    for name, column in columns(arrays, count).items():
+        for i in range(count):
+            value = column[i]
+            if value is not None:
+                samples[i][name] = value
     return samples

@@ -14,24 +14,16 @@ Never raises for what an interpreter does: each side's `outcome` says how it end
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ..analysis.compare import (
-    CONVERSIONS,
-    LayerStats,
-    Match,
-    OutputStats,
-    add_samples,
-    match_activations,
-    top1,
-)
+from ..analysis.compare import CONVERSIONS, LayerStats, Match, OutputStats, match_activations
 from ..analysis.layers import LayerRow, layer_metrics, layer_rows
 from ..analysis.saturation import RangeHistogram
-from .inputs import InputError, Samples, load_samples, random_samples
+from .chunks import CHUNK_BYTES, PIPELINE, add_layer, add_output, chunk_size, top1_hits
+from .inputs import InputError, Samples, load_samples, random_samples, stack_samples
 from .isolated import Isolator
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter
@@ -39,7 +31,7 @@ from .request import CompareRequest
 from .run import file_facts
 from .session import ChildSession, Progress
 
-__all__ = ["CompareReport", "Side", "compare_models"]
+__all__ = ["CHUNK_BYTES", "CompareReport", "Side", "chunk_size", "compare_models"]
 
 
 @dataclass
@@ -141,6 +133,16 @@ def _load(
     return interp
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """A chunk sent to both children: samples [start, stop) and the two requests."""
+
+    start: int
+    stop: int
+    rid_a: int
+    rid_b: int
+
+
 class _Comparison:
     """The per-sample loop: run both, accumulate output, layer and accuracy statistics."""
 
@@ -172,62 +174,58 @@ class _Comparison:
             for m in matches
             if m.test.is_quantized and len(m.test.scales) == 1
         }
+        # every input's samples in one array when they stack: each chunk is then a slice,
+        # converted to each model's inputs in one step
+        self.stacked = stack_samples(data.values)
 
-    def chunk(self, start: int, stop: int) -> None:
-        """Runs samples [start, stop) on both; raises ChildFailure tagged with the side."""
-        part = self.data.values[start:stop]
-        report = self.report
-        rid_a = _tagged(report.a, lambda: self.ia.submit_run(part, self.capture_a))
-        rid_b = _tagged(report.b, lambda: self.ib.submit_run(part, self.capture_b))
-        res_a = _tagged(report.a, lambda: self.ia.collect_run(rid_a, len(part)))
-        res_b = _tagged(report.b, lambda: self.ib.collect_run(rid_b, len(part)))
-        # the child runs the one-op models while this process accumulates the chunk's figures
-        pending = self.isolation.submit([r.tensors for r in res_b]) if self.isolation else None
+    def send(self, start: int, stop: int) -> _Sent:
+        """Sends samples [start, stop) to both; raises ChildFailure tagged with the side."""
+        report, count = self.report, stop - start
+        if self.stacked is not None:
+            part = {name: values[start:stop] for name, values in self.stacked.items()}
+            rid_a = _tagged(report.a, lambda: self.ia.submit_stacked(part, count, self.capture_a))
+            rid_b = _tagged(report.b, lambda: self.ib.submit_stacked(part, count, self.capture_b))
+        else:
+            samples = self.data.values[start:stop]
+            rid_a = _tagged(report.a, lambda: self.ia.submit_run(samples, self.capture_a))
+            rid_b = _tagged(report.b, lambda: self.ib.submit_run(samples, self.capture_b))
+        return _Sent(start, stop, rid_a, rid_b)
+
+    def chunk(self, sent: _Sent, after: tuple[int, int] | None = None) -> _Sent | None:
+        """Collects the chunk `sent`, sends its isolated run and then the chunk `after` (the
+        child works on both while this process accumulates this one's figures), accumulates;
+        returns what was sent of `after`. Raises ChildFailure tagged with the side."""
+        report, start, stop, count = self.report, sent.start, sent.stop, sent.stop - sent.start
+        res_a = _tagged(report.a, lambda: self.ia.collect_columns(sent.rid_a, count))
+        res_b = _tagged(report.b, lambda: self.ib.collect_columns(sent.rid_b, count))
+        # the child runs the one-op models, then the next chunk, while this process
+        # accumulates this chunk's figures
+        pending = self.isolation.submit(res_b) if self.isolation else None
+        following = self.send(*after) if after is not None else None
         for (ka, kb), stats in self.out_stats.items():
-            add_samples(
+            add_output(
                 stats,
                 self.ia.outputs[ka],
-                [r.outputs[ka] for r in res_a],
+                res_a.outputs[ka],
                 self.ib.outputs[kb],
-                [r.outputs[kb] for r in res_b],
+                res_b.outputs[kb],
             )
         for m in self.matches:
-            refs = [r.tensors.get(m.reference.index) for r in res_a]
-            tests = [r.tensors.get(m.test.index) for r in res_b]
-            pairs = [
-                (x, y)
-                for x, y in zip(refs, tests, strict=True)
-                if x is not None and y is not None and x.size == y.size
-            ]
-            if pairs:
-                floats = add_samples(
-                    self.layer_stats[m.test.index],
-                    m.reference,
-                    [x for x, _ in pairs],
-                    m.test,
-                    [y for _, y in pairs],
-                )
-                hist = self.histograms.get(m.test.index)
-                if hist is not None and floats is not None:  # dequantized once, used twice
-                    hist.add(floats[0], np.stack([y for _, y in pairs]), floats[1])
-                elif hist is not None:
-                    for x, y in pairs:
-                        hist.add(m.reference.to_float(x), y)
+            add_layer(
+                self.layer_stats[m.test.index],
+                m.reference,
+                res_a.tensors.get(m.reference.index),
+                m.test,
+                res_b.tensors.get(m.test.index),
+                self.histograms.get(m.test.index),
+            )
         if self.isolation is not None:
             self.isolation.collect(pending)
         labels = self.data.labels
         if labels is not None:
-            for i, (ra, rb) in enumerate(zip(res_a, res_b, strict=True)):
-                for side, result in ((self.report.a, ra), (self.report.b, rb)):
-                    pred = next(
-                        (
-                            p
-                            for p in (top1(o) for o in result.outputs)
-                            if p is not None and p.size == 1
-                        ),
-                        None,
-                    )
-                    side._hits += int(pred is not None and pred[0] == labels[start + i])
+            for side, result in ((report.a, res_a), (report.b, res_b)):
+                side._hits += top1_hits(result.outputs, labels[start:stop])
+        return following
 
     def finish(self, done: int) -> None:
         report = self.report
@@ -265,26 +263,6 @@ class _Comparison:
                 "quantized_matched": sum(t.index in matched for t in quantized),
                 "unmatched": [t.name for t in self.ib.activations if t.index not in matched],
             }
-
-
-CHUNK_BYTES = 64 << 20
-"""What the tensors of one chunk of samples may hold (both models, every captured tensor): a
-larger chunk costs fewer round trips to the child, a smaller one less memory."""
-
-
-def chunk_size(tensors: Iterable[tuple[Sequence[int], str]]) -> int:
-    """Samples per request: as many as keep the (shape, dtype) tensors of one sample, times
-    the chunk, near CHUNK_BYTES; 16 to 512."""
-    per_sample = 0
-    for shape, dtype in tensors:
-        count = 1
-        for d in shape:
-            count *= max(int(d), 1)
-        try:
-            per_sample += count * np.dtype(dtype).itemsize
-        except TypeError:  # a string tensor (no fixed size): counted at 8 bytes an element
-            per_sample += count * 8
-    return max(16, min(512, CHUNK_BYTES // max(per_sample, 1)))
 
 
 def _tagged(side: Side, fn: Any) -> Any:
@@ -363,10 +341,15 @@ def compare_models(
             for t in (side.activations if per_layer else side.outputs)
         ]
         step = r.chunk or chunk_size(carried)
+        if per_layer and r.chunk is None:  # four chunks or more: see PIPELINE
+            step = min(step, max(PIPELINE, -(-len(data) // 4)))
+        bounds = [(i, min(i + step, len(data))) for i in range(0, len(data), step)]
         try:
-            while done < len(data):
-                loop.chunk(done, min(done + step, len(data)))
-                done = min(done + step, len(data))
+            sent: _Sent | None = loop.send(*bounds[0])
+            for k, (_, stop) in enumerate(bounds):
+                assert sent is not None
+                sent = loop.chunk(sent, bounds[k + 1] if k + 1 < len(bounds) else None)
+                done = stop
                 if progress is not None:
                     progress("comparing", done, len(data))
         except ChildFailure:

@@ -29,9 +29,11 @@ __all__ = [
     "Samples",
     "TensorSpec",
     "feed_arrays",
+    "feed_columns",
     "load_samples",
     "quantize",
     "random_samples",
+    "stack_samples",
 ]
 
 #: Float inputs with no calibration hint get uniform values in this range.
@@ -106,15 +108,16 @@ class Samples:
 # -- conversion --------------------------------------------------------------------------------
 
 
-def quantize(values: np.ndarray, spec: TensorSpec) -> np.ndarray:
-    """Float -> the input's integer type with its scale and zero point (rounded, saturated)."""
+def quantize(values: np.ndarray, spec: TensorSpec, batched: bool = False) -> np.ndarray:
+    """Float -> the input's integer type with its scale and zero point (rounded, saturated).
+    `batched`: `values` holds samples along a leading axis (per-axis parameters shift by one)."""
     info = np.iinfo(np.dtype(spec.dtype))
     scale = np.asarray(spec.scales, dtype=np.float64)
     zero = np.asarray(spec.zero_points or (0,), dtype=np.float64)
     arr = np.asarray(values, dtype=np.float64)
-    if scale.size > 1 and arr.ndim:
+    if scale.size > 1 and arr.ndim > batched:
         shape = [1] * arr.ndim
-        shape[spec.quantized_dimension] = -1
+        shape[spec.quantized_dimension + batched] = -1
         scale, zero = scale.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero[:1]
     else:
         scale, zero = scale[:1], zero[:1]
@@ -127,15 +130,18 @@ def _fits(shape: Sequence[int], spec: TensorSpec) -> bool:
     return len(shape) == len(sig) and all(s < 0 or s == d for s, d in zip(sig, shape, strict=True))
 
 
-def convert(value: np.ndarray, spec: TensorSpec, what: str = "") -> np.ndarray:
+def convert(
+    value: np.ndarray, spec: TensorSpec, what: str = "", batched: bool = False
+) -> np.ndarray:
     """One sample's array -> the dtype and quantization of `spec`. Raises InputError when the shape
-    does not fit the input's signature or the kinds cannot mix (text for numbers and back)."""
+    does not fit the input's signature or the kinds cannot mix (text for numbers and back).
+    `batched`: `value` holds samples along a leading axis, converted in one step."""
     arr = np.asarray(value)
     label = what or spec.name
-    if not _fits(arr.shape, spec):
+    if not _fits(arr.shape[1:] if batched else arr.shape, spec):
         raise InputError(
-            f"{label}: shape {list(arr.shape)} does not fit input {spec.name!r} "
-            f"{list(spec.shape_signature)} (-1 = any size)"
+            f"{label}: shape {list(arr.shape[1:] if batched else arr.shape)} does not fit "
+            f"input {spec.name!r} {list(spec.shape_signature)} (-1 = any size)"
         )
     if spec.dtype == "string":
         if arr.dtype.kind not in "SU":
@@ -144,22 +150,58 @@ def convert(value: np.ndarray, spec: TensorSpec, what: str = "") -> np.ndarray:
     if arr.dtype.kind not in "biuf":
         raise InputError(f"{label}: input {spec.name!r} takes {spec.dtype}, got {arr.dtype}")
     if spec.is_quantized and arr.dtype.kind == "f":
-        return quantize(arr, spec)
+        return quantize(arr, spec, batched)
     return arr.astype(np.dtype(spec.dtype))
+
+
+def _pick(
+    sample: Mapping[str, np.ndarray], specs: Sequence[TensorSpec]
+) -> list[tuple[np.ndarray, TensorSpec]]:
+    """Each spec's value in `sample`: by input name, else by position (two models of the same
+    network may name their inputs differently)."""
+    values = list(sample.values())
+    out = []
+    for j, spec in enumerate(specs):
+        if spec.name in sample:
+            out.append((sample[spec.name], spec))
+        elif j < len(values) and len(values) == len(specs):
+            out.append((values[j], spec))
+        else:
+            raise InputError(f"no value for input {spec.name!r}")
+    return out
 
 
 def feed_arrays(sample: Mapping[str, np.ndarray], specs: Sequence[TensorSpec]) -> list[np.ndarray]:
     """The arrays to set, in `specs` order: by input name, else by position (two models of the
     same network may name their inputs differently)."""
-    values = list(sample.values())
-    out = []
-    for j, spec in enumerate(specs):
-        if spec.name in sample:
-            out.append(convert(sample[spec.name], spec))
-        elif j < len(values) and len(values) == len(specs):
-            out.append(convert(values[j], spec))
-        else:
-            raise InputError(f"no value for input {spec.name!r}")
+    return [convert(value, spec) for value, spec in _pick(sample, specs)]
+
+
+def feed_columns(
+    stacked: Mapping[str, np.ndarray], specs: Sequence[TensorSpec]
+) -> list[np.ndarray]:
+    """`feed_arrays` for samples stacked along a leading axis (`stack_samples`): each input
+    converted once for all of them."""
+    return [convert(value, spec, batched=True) for value, spec in _pick(stacked, specs)]
+
+
+def stack_samples(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray] | None:
+    """The samples' arrays stacked along a new leading axis, name by name; None when they do
+    not stack (names, shapes or dtypes that differ between samples)."""
+    if not samples:
+        return None
+    first = samples[0]
+    names = list(first)
+    out = {}
+    for name in names:
+        ref = np.asarray(first[name])
+        values = []
+        for sample in samples:
+            value = sample.get(name) if len(sample) == len(names) else None
+            if value is None or value.shape != ref.shape or value.dtype != ref.dtype:
+                return None
+            values.append(value)
+        out[name] = np.stack(values)
     return out
 
 
@@ -358,9 +400,10 @@ def load_samples(
     if limit is not None:
         n = min(n, limit)
     samples = [{name: values[i] for name, values in per_input.items()} for i in range(n)]
-    for i, sample in enumerate(samples):
-        for spec in specs:
-            convert(sample[spec.name], spec, f"{p.name} sample {i}")
+    # The samples of one input are rows of one array (same shape and dtype): they convert, or
+    # fail to, together, so all of them are checked in one step (named as the first one).
+    for spec in specs if n else ():
+        convert(np.stack(per_input[spec.name][:n]), spec, f"{p.name} sample 0", batched=True)
     if labels is not None:
         labels = np.asarray(labels)
         if labels.ndim == 2 and labels.shape[1] > 1:  # one-hot

@@ -14,12 +14,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
-from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match, add_samples
-from ._wire import stack, unstack
+from ..analysis.compare import CONVERSIONS, Activation, LayerStats, Match
+from ._wire import Column, columns, pack
+from .chunks import add_layer
 from .outcome import ChildFailure
 from .protocol import Command, job_output_key, tensor_key
+from .remote import RunColumns
 from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
@@ -153,31 +153,22 @@ class Isolation:
             self.stats.pop(m.test.index, None)
         self.jobs = [j for j in self.jobs if j.id != job.id]
 
-    def feeds(self, tensors: Sequence[dict[int, np.ndarray]]) -> list[dict[str, np.ndarray]]:
-        """Per sample, B's raw values of every tensor some job reads (`tN` keys), once each:
-        the child dequantizes them with each job's source parameters."""
+    def feeds(self, tensors: RunColumns) -> dict[str, Column]:
+        """B's raw values of every tensor some job reads (`tN` columns), once each: the child
+        dequantizes them with each job's source parameters."""
         wanted = {s.index for job in self.jobs for s in job.sources}
-        return [
-            {tensor_key(i): v for i, v in captured.items() if i in wanted} for captured in tensors
-        ]
+        return {tensor_key(i): v for i, v in tensors.tensors.items() if i in wanted}
 
-    def add(
-        self, tensors: Sequence[dict[int, np.ndarray]], results: Sequence[dict[str, np.ndarray]]
-    ) -> None:
+    def add(self, tensors: RunColumns, results: dict[str, Column]) -> None:
         """Adds one chunk: B's captured tensors and the one-op outputs, every sample of an
         output at once (one sample at a time only where their shapes differ)."""
         for job in self.jobs:
             for k, m in enumerate(job.outputs):
-                key = job_output_key(job.id, k)
-                refs, tests = [], []
-                for captured, result in zip(tensors, results, strict=True):
-                    ref, tst = result.get(key), captured.get(m.test.index)
-                    if ref is not None and tst is not None and ref.size == tst.size:
-                        refs.append(ref)
-                        tests.append(tst)
-                if refs:
-                    stats = self.stats.setdefault(m.test.index, LayerStats())
-                    add_samples(stats, m.reference, refs, m.test, tests)
+                stats = self.stats.get(m.test.index)
+                fresh = LayerStats() if stats is None else stats
+                refs = results.get(job_output_key(job.id, k))
+                if add_layer(fresh, m.reference, refs, m.test, tensors.tensors.get(m.test.index)):
+                    self.stats[m.test.index] = fresh
 
 
 @dataclass(frozen=True)
@@ -185,7 +176,7 @@ class Pending:
     """An isolated run sent to the child: its request and the chunk of B's tensors it was fed."""
 
     rid: int
-    tensors: Sequence[dict[int, np.ndarray]]
+    tensors: RunColumns
 
 
 class Isolator:
@@ -230,7 +221,7 @@ class Isolator:
             f"({failure.outcome.line()}); only the accumulated error is shown"
         )
 
-    def submit(self, tensors: Sequence[dict[int, np.ndarray]]) -> Pending | None:
+    def submit(self, tensors: RunColumns) -> Pending | None:
         """Sends every job one chunk of B's captured tensors; the child runs them while the
         caller does its own work, then `collect` adds the statistics. None: nothing to run."""
         if not self.alive or not self.state.jobs:
@@ -238,7 +229,7 @@ class Isolator:
         feeds = self.state.feeds(tensors)
         try:
             rid = self.session.submit(
-                Command.ISOLATE_RUN, {"samples": len(feeds)}, stack(feeds), LABEL
+                Command.ISOLATE_RUN, {"samples": tensors.count}, pack(feeds), LABEL
             )
         except ChildFailure as failure:
             self._dead(failure)
@@ -255,4 +246,4 @@ class Isolator:
             return
         for job_id, why in result.get("failed", {}).items():
             self.state.drop(job_id, f"the op alone does not run: {why}")
-        self.state.add(pending.tensors, unstack(arrays, len(pending.tensors)))
+        self.state.add(pending.tensors, columns(arrays, pending.tensors.count))

@@ -15,12 +15,12 @@ from typing import Any
 import numpy as np
 
 from ..analysis.compare import Activation
-from ._wire import stack, unstack
-from .inputs import TensorSpec, feed_arrays
+from ._wire import Column, columns, pack, stack
+from .inputs import TensorSpec, feed_arrays, feed_columns
 from .protocol import Command, input_key, output_key, tensor_index
 from .session import ChildSession
 
-__all__ = ["InterpreterConfig", "Latency", "RemoteInterpreter", "RunResult"]
+__all__ = ["InterpreterConfig", "Latency", "RemoteInterpreter", "RunColumns", "RunResult"]
 
 #: The settings under which intermediate tensors hold their real values: no delegate (XNNPACK
 #: would own them) and no arena reuse. Other settings return stale or empty buffers.
@@ -86,6 +86,27 @@ class RunResult:
     tensors: dict[int, np.ndarray]
 
 
+@dataclass(frozen=True)
+class RunColumns:
+    """A chunk's raw outputs (`outputs` order) and captured tensors, one column each: the
+    samples stacked along a leading axis, or (shapes that differ) a list with None where a
+    sample has no value (see `_wire`)."""
+
+    count: int
+    outputs: list[Column]
+    tensors: dict[int, Column]
+
+    def results(self) -> list[RunResult]:
+        """The same, one `RunResult` a sample."""
+        return [
+            RunResult(
+                [column[s] for column in self.outputs],  # type: ignore[misc]
+                {i: v for i, column in self.tensors.items() if (v := column[s]) is not None},
+            )
+            for s in range(self.count)
+        ]
+
+
 class RemoteInterpreter:
     """Builds the interpreter in `session` (raises ChildFailure when the model cannot be loaded:
     the interpreter's error text, or a crash while constructing it). `label` prefixes the
@@ -145,27 +166,38 @@ class RemoteInterpreter:
         self, samples: Sequence[Mapping[str, np.ndarray]], capture: Sequence[int] = ()
     ) -> int:
         """Sends samples (converted to the inputs' dtypes; raises InputError) and returns the
-        request id for `collect_run`."""
+        request id for `collect_run` or `collect_columns`."""
         feeds = [
             {input_key(j): arr for j, arr in enumerate(feed_arrays(sample, self.inputs))}
             for sample in samples
         ]
+        return self._submit(len(samples), stack(feeds), capture)
+
+    def submit_stacked(
+        self, stacked: Mapping[str, np.ndarray], count: int, capture: Sequence[int] = ()
+    ) -> int:
+        """`submit_run` for samples stacked along a leading axis (`inputs.stack_samples`):
+        each input converted once for all `count` of them."""
+        feeds = feed_columns(stacked, self.inputs)
+        return self._submit(count, pack({input_key(j): a for j, a in enumerate(feeds)}), capture)
+
+    def _submit(self, count: int, arrays: dict[str, np.ndarray], capture: Sequence[int]) -> int:
         return self.session.submit(
             Command.RUN,
-            {"key": self.key, "samples": len(samples), "capture": list(capture)},
-            stack(feeds),
+            {"key": self.key, "samples": count, "capture": list(capture)},
+            arrays,
             self.label,
         )
 
-    def collect_run(self, rid: int, count: int) -> list[RunResult]:
+    def collect_columns(self, rid: int, count: int) -> RunColumns:
         _, arrays = self.session.result(rid)
-        results = []
-        for sample in unstack(arrays, count):
-            outputs = [sample[output_key(k)] for k in range(len(self.outputs))]
-            indexed = ((tensor_index(k), v) for k, v in sample.items())
-            tensors = {i: v for i, v in indexed if i is not None}
-            results.append(RunResult(outputs, tensors))
-        return results
+        cols = columns(arrays, count)
+        outputs = [cols[output_key(k)] for k in range(len(self.outputs))]
+        indexed = ((tensor_index(k), v) for k, v in cols.items())
+        return RunColumns(count, outputs, {i: v for i, v in indexed if i is not None})
+
+    def collect_run(self, rid: int, count: int) -> list[RunResult]:
+        return self.collect_columns(rid, count).results()
 
     def run(
         self, samples: Sequence[Mapping[str, np.ndarray]], capture: Sequence[int] = ()

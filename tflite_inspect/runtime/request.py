@@ -87,7 +87,8 @@ class CompareRequest(RunSettings):
     """Compare B against A on the same samples (8 random ones by default). `per_layer` adds the
     intermediate tensors, and with `isolated` each matched op's own error; `chunk` samples are
     fed per request to the child (None: as many as keep a chunk's tensors near
-    `compare.CHUNK_BYTES`, between 16 and 512)."""
+    `compare.CHUNK_BYTES`, between 16 and 512; with `per_layer`, four chunks or more, so the child
+    runs one while the parent accumulates the last: `chunks.PIPELINE`)."""
 
     a: str | Path
     b: str | Path
