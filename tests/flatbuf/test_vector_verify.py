@@ -214,3 +214,27 @@ def test_unaligned_data_warnings_are_proven_in_place(monkeypatch: pytest.MonkeyP
     assert vectorised == report(data, False, monkeypatch)
     for mutant in _mutants(data, 60, seed=7):
         same(mutant, monkeypatch)
+
+
+def test_a_shared_parent_of_proven_vectors_counts_its_visits_as_the_scalar_walk_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """subgraphs[1] pointing at subgraphs[0]: the second visit takes the first's recorded visit
+    count, which the proven tensors and operators vectors added to; under a table budget just
+    above and below the real total, both paths give the same verdict and counts."""
+    import copy
+
+    from tflite_inspect.flatbuf import root
+
+    m = add_model(operators=2000)
+    m["subgraphs"].append(copy.deepcopy(m["subgraphs"][0]))
+    data = bytearray(write_model(m))
+    subgraphs = root(ByteSource(bytes(data)), load_schema()).get("subgraphs")
+    first, second = subgraphs.pos + 4, subgraphs.pos + 8
+    target = first + struct.unpack_from("<I", data, first)[0]
+    struct.pack_into("<I", data, second, target - second)
+    shared = bytes(data)
+    same(shared, monkeypatch)
+    total = verify(ByteSource(shared), load_schema()).tables_visited
+    for limit in (total - 1, total, total + 1, total // 2 + 3):
+        same(shared, monkeypatch, max_tables=limit)

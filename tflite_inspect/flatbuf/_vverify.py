@@ -39,7 +39,7 @@ class Proof:
     """Per element of the vector: clean or not, its subtree's table visits and height, and the
     (key, (visits, height)) memo entries of the sub-tables of each clean element."""
 
-    __slots__ = ("pos", "ok", "count", "height", "starts", "entries", "warnings")
+    __slots__ = ("pos", "ok", "count", "height", "starts", "entries", "warnings", "nested")
 
     def __init__(
         self,
@@ -59,6 +59,8 @@ class Proof:
         self.entries = entries
         # element -> (field, message, start, end) of its one UNALIGNED_DATA warning
         self.warnings = warnings or {}
+        # whether a sub-table is of the elements' own type (then the walk takes them one by one)
+        self.nested = True
 
 
 class _Ctx:
@@ -146,6 +148,7 @@ def prove(verifier: Any, vec: int, n: int, tdef: TableDef, depth: int) -> Proof 
     warnings = {i: w for i, w in warnings.items() if ok_list[i]}
     proof = Proof(pos.tolist(), ok_list, count.tolist(), height.tolist(), starts, entries)
     proof.warnings = warnings
+    proof.nested = any(r[2] == tdef.name for r in recs)
     return proof
 
 

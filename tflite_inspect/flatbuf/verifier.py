@@ -664,6 +664,8 @@ class _Verifier:
         table (the same visits, and no diagnostics, as verifying them would give, but for the
         one proven UNALIGNED_DATA warning, given where verifying them would) and entered in the
         memo with the sub-tables they reach; the others are yielded to be verified."""
+        if self.proven_at_once(n, tdef.name, path, proof):
+            return
         rep = self.report
         memo = self.memo
         stack = self.stack
@@ -696,6 +698,41 @@ class _Verifier:
             frame.count += visits
             if height[i] >= frame.height:
                 frame.height = height[i] + 1
+
+    def proven_at_once(self, n: int, name: str, path: str, proof: _vverify.Proof) -> bool:
+        """`proven_tables` for a vector whose every table is proven clean, within the budget,
+        at distinct positions, with no sub-table of its own type: the same counts, memo entries
+        and warnings, in bulk. False (nothing done) otherwise."""
+        rep = self.report
+        count, height, positions = proof.count, proof.height, proof.pos
+        total = sum(count)
+        if (
+            proof.nested
+            or not all(proof.ok)
+            or rep.tables_visited + total > self.opts.max_tables
+            or len(set(positions)) != n
+        ):
+            return False
+        memo = self.memo
+        fresh = dict(proof.entries)  # a sub-table shared by several elements: one entry
+        added = fresh.keys() - memo.keys()
+        rep.unique_tables += len(added)
+        memo.update({key: fresh[key] for key in added})
+        keys = list(zip(positions, [name] * n, strict=True))
+        new = [i for i, key in enumerate(keys) if key not in memo]
+        warnings = proof.warnings
+        for i in sorted(set(warnings).intersection(new)):
+            fname, message, start, end = warnings[i]
+            self.warn("UNALIGNED_DATA", message, start, end, _join(f"{path}[{i}]", fname))
+        rep.unique_tables += len(new)
+        memo.update({keys[i]: (count[i], height[i]) for i in new})
+        frame = self.stack[-1]
+        rep.tables_visited += total
+        frame.count += total
+        top = max(height, default=-1)
+        if top >= frame.height:
+            frame.height = top + 1
+        return True
 
     def run(self) -> VerifyReport:
         try:
