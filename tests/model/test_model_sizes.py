@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from model.model_testlib import FIXTURE_NAMES, fixture_path
 
 from support.tflite_builder import write_model
 from tflite_inspect.model import Model, open_model
-from tflite_inspect.model.sizes import NOT_USED_BY_OP, PARTS, size_report
+from tflite_inspect.model.sizes import _NAMES, NOT_USED_BY_OP, PARTS, _sweep, size_report
 
 
 def test_tiny_model(base: dict[str, Any], build: Callable[..., Model]) -> None:
@@ -129,3 +131,27 @@ def test_dequantized_weights_count_for_the_ops_that_read_them() -> None:
         float_ops = set(size_report(full).by_op_type)
     assert "DEQUANTIZE" not in by_op
     assert {"CONV_2D", "FULLY_CONNECTED"} <= set(by_op) <= float_ops | {NOT_USED_BY_OP}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 120), st.integers(0, 30), st.integers(0, len(_NAMES) - 1)),
+        max_size=8,
+    ),
+    st.integers(0, 40),
+    st.integers(0, 150),
+)
+def test_the_sweep_counts_each_byte_once_for_its_first_category(
+    spans: list[tuple[int, int, int]], lo: int, width: int
+) -> None:
+    """Disjoint intervals (the fast path) and overlapping ones (the event sweep) against a count
+    byte by byte: a byte covered by several categories counts for the first in _NAMES."""
+    intervals = [(start, start + length, cat) for start, length, cat in spans]
+    hi = lo + width
+    covered = [0] * len(_NAMES)
+    for at in range(lo, hi):
+        cats = [cat for start, end, cat in intervals if start <= at < end]
+        if cats:
+            covered[min(cats)] += 1
+    assert _sweep(intervals, lo, hi) == (covered, width - sum(covered))

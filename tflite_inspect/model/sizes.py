@@ -125,14 +125,27 @@ class SizeReport:
 
 def _sweep(intervals: list[tuple[int, int, int]], lo: int, hi: int) -> tuple[list[int], int]:
     """Bytes of [lo, hi) covered by each category (highest priority wins) and bytes uncovered."""
-    events: list[tuple[int, int, int]] = []
+    clipped = []
     for start, end, cat in intervals:
         start, end = max(start, lo), min(end, hi)
         if start < end:
-            events.append((start, 1, cat))
-            events.append((end, -1, cat))
-    events.sort()
+            clipped.append((start, end, cat))
+    clipped.sort()
     covered = [0] * len(_NAMES)
+    reach = lo
+    for start, end, cat in clipped:
+        if start < reach:
+            break  # an overlap: priorities matter, sweep the events
+        covered[cat] += end - start
+        reach = end
+    else:  # disjoint, as a converter lays buffers out: each interval counts whole
+        return covered, (hi - lo) - sum(covered)
+    covered = [0] * len(_NAMES)
+    events: list[tuple[int, int, int]] = []
+    for start, end, cat in clipped:
+        events.append((start, 1, cat))
+        events.append((end, -1, cat))
+    events.sort()
     active = [0] * len(_NAMES)
     pos = lo
     for at, delta, cat in events:
@@ -151,7 +164,7 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     file_bytes = model.file_size
     buffers = model.buffers
     cat: dict[int, int] = {}
-    users: dict[int, list[tuple[int, int]]] = {}
+    users: dict[int, int] = {}  # buffer -> how many tensors read it
     # Weights: each buffer (or external buffer id) counted once; each tensor's key read once.
     by_dtype: dict[str, int] = {}
     by_subgraph: dict[int, int] = {}
@@ -166,7 +179,7 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
             b = t.buffer
             if 0 < b < nbuf and not t.external_buffer and buffers[b].size:
                 cat[b] = _TENSOR
-                users.setdefault(b, []).append((sg.index, t.index))
+                users[b] = users.get(b, 0) + 1
             if t.external_buffer and t.nbytes and not t.is_variable:
                 external[t.external_buffer] = t.nbytes
             key, nbytes = found = _weight_key(buffers, t)
@@ -237,7 +250,7 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
     # the largest, built as objects only for those shown (a deep model has tens of thousands)
     top = heapq.nsmallest(largest, weights, key=lambda w: w[:3])
     sizes = [
-        TensorSize(sg, i, t.name, t.dtype, -neg, t.buffer, len(users.get(t.buffer, ())) > 1)
+        TensorSize(sg, i, t.name, t.dtype, -neg, t.buffer, users.get(t.buffer, 0) > 1)
         for neg, sg, i, t in top
     ]
     by_id = model._external_by_id
@@ -252,7 +265,7 @@ def size_report(model: Model, largest: int = 10) -> SizeReport:
         by_op_type=dict(sorted(by_op.items(), key=lambda kv: -kv[1])),
         by_subgraph=by_subgraph,
         largest=tuple(sizes[:largest]),
-        shared_buffers=sum(1 for u in users.values() if len(u) > 1),
+        shared_buffers=sum(1 for u in users.values() if u > 1),
         external_weight_bytes=sum(external.values()),
         external_files=files,
     )
