@@ -21,19 +21,19 @@ temporary folder records its pid, so a killed run's folder is swept.
 from __future__ import annotations
 
 import os
-import re
-import shutil
 import signal
-import stat
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
+
+# Every child imports this module first thing (die_with_parent); what only a parent needs
+# (subprocess, pathlib, tempfile, shutil, re) is imported where it is used, a child's start-up
+# being the fixed cost of every run and compare.
+if TYPE_CHECKING:
+    import subprocess
+    from pathlib import Path
 
 __all__ = [
     "PACKAGE_ROOT",
@@ -51,7 +51,8 @@ __all__ = [
     "sweep_stale_tmpdirs",
 ]
 
-PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])  # the folder holding tflite_inspect/
+# the folder holding tflite_inspect/ (os.path: pathlib is not imported in a child)
+PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv.pop(1)); import runpy; "
@@ -84,19 +85,23 @@ def child_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 Stream = int | IO[bytes] | None
+PIPE = -1  # subprocess.PIPE and subprocess.DEVNULL, without importing subprocess here
+DEVNULL = -3
 
 
 def start(
     argv: Sequence[str],
     *,
-    stdin: Stream = subprocess.DEVNULL,
-    stdout: Stream = subprocess.PIPE,
-    stderr: Stream = subprocess.PIPE,
+    stdin: Stream = DEVNULL,
+    stdout: Stream = PIPE,
+    stderr: Stream = PIPE,
     env: Mapping[str, str] | None = None,
     cwd: str | None = None,
 ) -> subprocess.Popen[bytes]:
     """Starts `argv` in a session of its own (pid = process group id), with no descriptor of
     ours but the three given, in `child_env(env)`. Byte streams; the caller reaps it."""
+    import subprocess
+
     return subprocess.Popen(
         list(argv),
         stdin=stdin,
@@ -120,14 +125,21 @@ def kill_group(proc: subprocess.Popen[bytes]) -> None:
     proc.wait()
 
 
-@dataclass(frozen=True)
 class Finished:
     """What `run` saw: the exit status (negative: the signal; None: killed on the timeout) and
     everything the child wrote."""
 
-    returncode: int | None
-    stdout: bytes
-    stderr: bytes
+    __slots__ = ("returncode", "stdout", "stderr")
+
+    def __init__(self, returncode: int | None, stdout: bytes, stderr: bytes) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def __repr__(self) -> str:
+        return (
+            f"Finished(returncode={self.returncode!r}, {len(self.stdout)}+{len(self.stderr)} bytes)"
+        )
 
     @property
     def timed_out(self) -> bool:
@@ -144,6 +156,8 @@ def run(
 ) -> Finished:
     """Starts `argv` as `start` does, feeds it `input`, waits at most `timeout` seconds; past
     that its whole group is killed (what it wrote until then is kept)."""
+    import subprocess
+
     proc = start(
         argv,
         stdin=subprocess.PIPE if input is not None else subprocess.DEVNULL,
@@ -203,11 +217,14 @@ def die_with_parent(*, kernel: bool = False, exit_code: int = 1) -> None:
 # time any run makes one: its owner pid is dead and the folder is ours.
 
 TMP_PREFIX = "tflite-inspect-"
-_TMP_NAME = re.compile(r"tflite-inspect-(\d+)-[A-Za-z0-9_]+\Z")
+_TMP_NAME = r"tflite-inspect-(\d+)-[A-Za-z0-9_]+\Z"
 
 
 def make_tmpdir() -> Path:
     """A new private (0700) folder for one run, after removing stale ones."""
+    import tempfile
+    from pathlib import Path
+
     sweep_stale_tmpdirs()
     return Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{os.getpid()}-"))
 
@@ -225,14 +242,21 @@ def _alive(pid: int) -> bool:
 def sweep_stale_tmpdirs(folder: str | None = None) -> list[Path]:
     """Removes the session folders in `folder` (the temporary folder) whose owner process is
     gone; only real folders (not links) owned by this user. Returns what it removed."""
+    import re
+    import shutil
+    import stat
+    import tempfile
+    from pathlib import Path
+
     base = Path(folder or tempfile.gettempdir())
+    name = re.compile(_TMP_NAME)
     removed: list[Path] = []
     try:
         entries = list(os.scandir(base))
     except OSError:
         return removed
     for entry in entries:
-        m = _TMP_NAME.match(entry.name)
+        m = name.match(entry.name)
         if m is None or int(m.group(1)) == os.getpid() or _alive(int(m.group(1))):
             continue
         try:

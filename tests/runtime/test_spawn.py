@@ -128,3 +128,23 @@ def test_a_child_and_what_it_started_leave_when_the_parent_dies(kernel: bool) ->
         for pid in pids:
             if _alive(pid):
                 os.kill(pid, 9)
+
+
+def test_a_child_imports_no_subprocess_and_the_stream_defaults_are_subprocess_own() -> None:
+    """Every child imports spawn first thing: its start-up stays free of what only a parent
+    uses, and the defaults it names without subprocess are subprocess's values."""
+    import subprocess
+
+    from tflite_inspect import spawn
+
+    assert (spawn.PIPE, spawn.DEVNULL) == (subprocess.PIPE, subprocess.DEVNULL)
+    code = (
+        "import sys; import tflite_inspect.spawn; "
+        "print(sorted(m for m in ('subprocess', 'tempfile', 'shutil') if m in sys.modules))"
+    )
+    done = spawn.run(
+        spawn.python_code(f"import sys; sys.path.insert(0, {spawn.PACKAGE_ROOT!r}); " + code),
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.decode().strip() == "[]"
