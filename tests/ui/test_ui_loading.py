@@ -178,3 +178,17 @@ def test_first_screen_comes_before_the_subgraphs(monkeypatch: pytest.MonkeyPatch
                 release.set()  # a failed assertion must not leave the worker held
 
     run(go())
+
+
+def test_the_opened_model_freezes_its_builds() -> None:
+    """The UI keeps its model for the session: built objects leave the collector's walks."""
+    import gc
+
+    from tflite_inspect.ui.data.loading import open_for_ui
+
+    model = open_for_ui(fixture_path("cnn.int8"))
+    try:
+        assert model.freeze_builds
+    finally:
+        model.close()
+        gc.unfreeze()

@@ -89,6 +89,10 @@ def open_for_ui(path: str | os.PathLike[str]) -> Model:
     but readable model is returned; its `structural` report lists what is wrong."""
     check_path(path)
     model = open_model(path, tolerant=True)
+    # Kept for the session: its objects are frozen out of the collector's walks once built, as
+    # the app freezes the rest once the graph is ready (without, the first collection after the
+    # build walks them all: 54 ms on a 10,000-layer model).
+    model.freeze_builds = True
     try:
         _refuse_not_tflite(path, model.structural)
     except ModelError:
