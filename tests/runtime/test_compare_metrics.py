@@ -142,3 +142,19 @@ def test_rows_are_sorted_worst_first_with_flag_and_jump() -> None:
     assert tuple(text[0].split(",")) == CSV_COLUMNS and len(text) == 1 + len(rows)
     node_data = model_explorer_node_data(rows)
     assert set(node_data["results"]) == {"in_q", "conv", "out1"}
+
+
+def test_the_row_deviation_is_numpys_to_the_bit() -> None:
+    """LayerStats' stddev reuses the rows' mean: the same bits as np.std, NaN and Inf included."""
+    from tflite_inspect.analysis.compare import _row_std
+
+    rng = np.random.default_rng(0)
+    for k in range(200):
+        rows = rng.standard_normal((int(rng.integers(1, 9)), int(rng.integers(1, 3000))))
+        rows *= 10.0 ** int(rng.integers(-8, 8))
+        if k % 5 == 0:
+            rows[0, int(rng.integers(0, rows.shape[1]))] = rng.choice([np.nan, np.inf, -np.inf])
+        with np.errstate(all="ignore"):
+            want = np.std(rows, axis=1)
+            got = _row_std(rows, np.mean(rows, axis=1))
+        assert got.tobytes() == want.tobytes(), k

@@ -143,6 +143,16 @@ def _sample_rows(
     return n, ref, tst
 
 
+def _row_std(rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+    """np.std(rows, axis=1) of float64 rows whose np.mean(rows, axis=1) is `mean`: numpy's own
+    steps (deviations, squared in place, summed, divided, root) without summing the mean again;
+    the same bits (tests compare)."""
+    dev = rows - mean[:, None]
+    np.multiply(dev, dev, out=dev)
+    out: np.ndarray = np.sqrt(np.add.reduce(dev, axis=1) / rows.shape[1])
+    return out
+
+
 def _row_cosines(
     x: np.ndarray,
     y: np.ndarray,
@@ -281,8 +291,9 @@ class LayerStats:
         s = self._sums
         s["num_elements"].extend([float(diffs.shape[1])] * n)
         if diffs.shape[1]:
-            s["stddev"].extend(np.std(diffs, axis=1).tolist())
-            s["mean_error"].extend(np.mean(diffs, axis=1).tolist())
+            mean = np.mean(diffs, axis=1)
+            s["stddev"].extend(_row_std(diffs, mean).tolist())
+            s["mean_error"].extend(mean.tolist())
             s["max_abs_error"].extend(np.max(np.abs(diffs), axis=1).tolist())
             s["mean_squared_error"].extend(np.mean(sq, axis=1).tolist())
         s["cosine"].extend(_row_cosines(ref, tst, ref_sq.sum(axis=1), tst_sq.sum(axis=1)))
