@@ -72,3 +72,15 @@ def test_no_control_code_reaches_the_terminal(
     assert "evil" in out + err or argv[0] in ("weights", "verify", "diff", "check")
     assert not UNSAFE.search(out), repr(UNSAFE.search(out))
     assert not UNSAFE.search(err), repr(UNSAFE.search(err))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec=None, max_codepoint=0x2100) | st.sampled_from(HOSTILE)))
+def test_a_clean_name_is_printable_and_keeps_what_was(text: str) -> None:
+    """text.names.clean: printable names come back as they are (the fast path), others with
+    each unprintable character as its escape, as a character-by-character pass gives."""
+    from tflite_inspect.text.names import clean
+
+    slow = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    assert clean(text) == slow
+    assert clean(text).isprintable()
