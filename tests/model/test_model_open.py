@@ -278,3 +278,23 @@ def test_a_model_that_keeps_its_builds_freezes_them_out_of_the_collectors_walks(
             assert not any(tensor is obj for obj in gc.get_objects())  # frozen, not walked
     finally:
         gc.unfreeze()
+
+
+def test_element_counts_are_what_the_build_holds_and_never_raise() -> None:
+    """The first screen's op and tensor counts come from the vectors' lengths: on every
+    fixture and corpus model they are the built subgraphs' own; damaged copies never raise."""
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "fixtures").glob("*.tflite")) + sorted(
+        (root / ".corpus").glob("*.tflite")
+    )
+    for path in paths:
+        with open_model(path) as model:
+            built = (
+                sum(len(sg.operators) for sg in model.subgraphs),
+                sum(len(sg.tensors) for sg in model.subgraphs),
+            )
+            assert model.element_counts() == built, path.name
+    for case in cases_for(fixture_path("cnn.int8").read_bytes(), "cnn.int8")[:60]:
+        with open_model(case.data, tolerant=True) as model:
+            counts = model.element_counts()
+            assert counts is None or min(counts) >= 0

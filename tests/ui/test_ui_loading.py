@@ -156,7 +156,8 @@ def test_first_screen_comes_before_the_subgraphs(monkeypatch: pytest.MonkeyPatch
                 overview = app.screen.query_one(OverviewView)
                 head = str(overview.query_one("#ov-head", Static).render())
                 io = str(overview.query_one("#ov-io", Static).render())
-                assert "1 subgraph (reading their ops and tensors…)" in head
+                # the counts the file states, before any op or tensor is built
+                assert "1 subgraph · 6 ops · 14 tensors (reading them…)" in head
                 assert GRAPH_STAGE in io and "serving_default" not in io
                 assert app.session is not None and app.session.stats is None
                 # Remembered, not awaited: the key's action runs in the App's message loop,

@@ -355,6 +355,26 @@ class Model:
             return None
         return len(vec) if vec is not None else 0
 
+    def element_counts(self) -> tuple[int, int] | None:
+        """(operators, tensors) over every subgraph, read from the vectors' lengths without
+        building anything (a first screen shows them while the subgraphs are built); None when
+        a table or length cannot be read. For a model whose structure verified, the built
+        subgraphs hold exactly these; a damaged one may build fewer."""
+        ops = tensors = 0
+        try:
+            subgraphs = self._root.get("subgraphs") if self._root is not None else None
+            for sg in subgraphs if subgraphs is not None else ():
+                for field in ("operators", "tensors"):
+                    vec = sg.get(field)
+                    n = len(vec) if vec is not None else 0
+                    if field == "operators":
+                        ops += n
+                    else:
+                        tensors += n
+        except FlatBufError:
+            return None
+        return ops, tensors
+
     @property
     def main_subgraph(self) -> Subgraph | None:
         subgraphs = self.subgraphs

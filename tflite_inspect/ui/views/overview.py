@@ -149,7 +149,12 @@ class OverviewView(VerticalScroll, can_focus=True):
         else:
             count = m.count("subgraphs")
             graph = _n(count, "subgraph") if count is not None else "subgraphs"
-            graph += " (reading their ops and tensors…)"
+            # the counts a verified file states, while the objects are built
+            counts = m.element_counts() if m.structural.ok else None
+            if counts is not None:
+                graph += f" · {_n(counts[0], 'op')} · {_n(counts[1], 'tensor')} (reading them…)"
+            else:
+                graph += " (reading their ops and tensors…)"
         lines.append(
             _row(
                 "contents",
