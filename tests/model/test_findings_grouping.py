@@ -222,3 +222,24 @@ def test_no_subgraphs_is_still_said_when_the_vector_is_really_empty() -> None:
     with open_model(write_model({**add_model(), "subgraphs": []}), tolerant=True) as model:
         assert model.count("subgraphs") == 0
         assert "NO_SUBGRAPHS" in {f.code for f in check_model(model)}
+
+
+def test_an_entry_reads_the_message_and_builds_no_text_it_does_not_use() -> None:
+    """str(item) is the message only of an item that has none (it is not built otherwise:
+    a 10,000-layer model has 15,006 warnings)."""
+    from tflite_inspect.model.grouping import entry
+
+    class Noisy:
+        severity, code, where, message = "warning", "X", "op 1", "said"
+
+        def __str__(self) -> str:
+            raise AssertionError("str() of an item with a message")
+
+    class Silent:
+        severity, code, where = "info", "Y", ""
+
+        def __str__(self) -> str:
+            return "from str"
+
+    assert entry(Noisy()).message == "said"
+    assert entry(Silent()).message == "from str"

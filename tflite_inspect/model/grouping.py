@@ -66,12 +66,17 @@ class Entry:
         return f"{self.code:<22} {self.place}: {self.message}"
 
 
+_NO_MESSAGE: Any = object()
+
+
 def entry(item: Any) -> Entry:
     """Flattens a Diagnostic, Finding, CheckFinding or anything with severity/code/message/where."""
     if isinstance(item, Entry):
         return item
     severity = getattr(item, "severity", "info")
-    message = getattr(item, "message", str(item))
+    message = getattr(item, "message", _NO_MESSAGE)
+    if message is _NO_MESSAGE:  # not getattr's default: str(item) would be built every time
+        message = str(item)
     rule = getattr(item, "rule", None)
     if rule is not None:  # check.CheckFinding: where names the op with its opcode
         full = item.where
