@@ -23,7 +23,7 @@ from typing import Any
 
 from ..model import Model
 from .quantmode import FLOAT, QuantSummary, quantization_summary
-from .scales import HUGE_SCALE, RATIO_LIMIT, TINY_SCALE, channel_report
+from .scales import RATIO_LIMIT, channel_report, clean_span
 
 __all__ = [
     "ACTIVATION_RANGE_LIMIT",
@@ -137,18 +137,13 @@ def scale_findings(
 ) -> tuple[dict[str, int], tuple[float, float, float] | None]:
     """A tensor's bad-scale flags (count per flag) and, for several scales whose usable ones
     spread more than RATIO_LIMIT, (max/min ratio, min, max); ({}, None) for clean scales."""
-    n = len(scales)
-    if not n:
-        return {}, None
-    clean = False
-    if all(map(math.isfinite, scales)):
-        lo, hi = min(scales), max(scales)
-        # channel_report's own fast path, without the call: no flag, every scale usable
-        clean = lo >= TINY_SCALE and hi <= HUGE_SCALE and hi <= lo * 1000
-    flags = {} if clean else _scale_flags(scales)
-    if n < 2:
+    span = clean_span(scales)
+    flags = {} if span is not None else _scale_flags(scales)
+    if len(scales) < 2:
         return flags, None
-    if not clean:
+    if span is not None:  # every scale is usable
+        lo, hi = span
+    else:
         usable = [s for s in scales if math.isfinite(s) and s >= DENORMAL]
         lo, hi = (min(usable), max(usable)) if len(usable) > 1 else (1.0, 1.0)
     return flags, ((hi / lo, lo, hi) if hi / lo > RATIO_LIMIT else None)

@@ -58,8 +58,7 @@ def op_precision(subgraph: Subgraph, op: Operator) -> OpPrecision:
     for i in op.inputs + op.outputs:
         if 0 <= i < n:
             t = tensors[i]
-            # Tensor.is_constant, inlined: this runs for every op of every model opened.
-            (weights if t.nbytes > 0 and not t.is_variable else acts).append(t.dtype)
+            (weights if t.is_constant else acts).append(t.dtype)
     numeric_acts = [d for d in acts if d in FLOAT or d in INTEGER]
     if op.opcode_name in CONVERSION_OPS:
         precision = "conversion"

@@ -9,7 +9,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["HUGE_SCALE", "RATIO_LIMIT", "TINY_SCALE", "ChannelReport", "channel_report"]
+__all__ = [
+    "HUGE_SCALE",
+    "RATIO_LIMIT",
+    "TINY_SCALE",
+    "ChannelReport",
+    "channel_report",
+    "clean_span",
+]
 
 TINY_SCALE = 1e-10
 """A scale below this (or 1000x below the median) makes a channel's dequantized values all but
@@ -33,17 +40,25 @@ class ChannelReport:
         return [i for i, f in enumerate(self.flags) if f]
 
 
+def clean_span(scales: Sequence[float]) -> tuple[float, float] | None:
+    """(min, max) of scales that raise no flag, None otherwise: every scale finite, within
+    [TINY_SCALE, HUGE_SCALE] and within 1000x of every other one (so within 1000x of the median
+    too)."""
+    if not scales or not all(map(math.isfinite, scales)):
+        return None
+    lo, hi = min(scales), max(scales)
+    return (lo, hi) if lo >= TINY_SCALE and hi <= HUGE_SCALE and hi <= lo * 1000 else None
+
+
 def channel_report(scales: Sequence[float]) -> ChannelReport:
     """Flags zero, negative, non-finite, tiny and huge scales, absolute and relative to the
     median, and the max/min ratio of the usable ones."""
     n = len(scales)
-    if n and all(map(math.isfinite, scales)):
-        lo, hi = min(scales), max(scales)
-        # every scale within [TINY, HUGE] and within 1000x of every other one is within 1000x of
-        # the median too: no flag (the common case, without a Python loop over the channels)
-        if lo >= TINY_SCALE and hi <= HUGE_SCALE and hi <= lo * 1000:
-            ordered = sorted(scales)
-            return ChannelReport(("",) * n, hi / lo, ordered[n // 2])
+    span = clean_span(scales)
+    if span is not None:  # the common case, without a Python loop over the channels
+        lo, hi = span
+        ordered = sorted(scales)
+        return ChannelReport(("",) * n, hi / lo, ordered[n // 2])
     usable = sorted(s for s in scales if math.isfinite(s) and s > 0)
     median = usable[len(usable) // 2] if usable else None
     flags = []

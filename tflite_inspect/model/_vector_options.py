@@ -19,7 +19,7 @@ from ..flatbuf.schema import Schema
 from ..flatbuf.schema import Table as TableDef
 from ..flatbuf.schema import Union as UnionDef
 from ._vector import TableColumns
-from .options import is_subgraph_field
+from .options import enum_label, is_subgraph_field
 
 __all__ = ["LATER", "union_options"]
 
@@ -36,21 +36,18 @@ def _plan(schema: Schema, tdef: TableDef) -> _Plan:
     cached = _PLANS.get(id(tdef))
     if cached is not None and cached[0] is tdef:
         return cached[1]
-    steps: list[tuple[str, dict[int, str] | None, bool]] = []
-    for field in tdef.fields:
-        if field.deprecated:
-            continue
-        if field.type.kind != "scalar":
-            break
-        ref = field.type.ref
-        enum = schema.enums[ref].names if ref is not None and ref in schema.enums else None
-        steps.append((field.name, enum, is_subgraph_field(tdef.name, field.name)))
-    else:
-        plan: _Plan = steps
-        _PLANS[id(tdef)] = (tdef, plan)
-        return plan
-    _PLANS[id(tdef)] = (tdef, None)
-    return None
+    decoded = [f for f in tdef.fields if not f.deprecated]
+    plan: _Plan = None
+    if all(f.type.kind == "scalar" for f in decoded):
+        plan = [
+            (
+                f.name,
+                schema.enums[f.type.ref].names if f.type.ref in schema.enums else None,
+                is_subgraph_field(tdef.name, f.name),
+            )
+            for f in decoded
+        ]
+    _PLANS[id(tdef)] = (tdef, plan)
     return plan
 
 
@@ -106,7 +103,7 @@ def _group(
         if values is None:
             return None
         if enum is not None:
-            values = [enum.get(v) or f"UNKNOWN_{v}" for v in values]
+            values = [enum_label(enum, v) for v in values]
         columns.append(values)
     if not columns:
         return [({}, ()) for _ in range(len(at))]

@@ -364,13 +364,9 @@ class Model:
         try:
             subgraphs = self._root.get("subgraphs") if self._root is not None else None
             for sg in subgraphs if subgraphs is not None else ():
-                for field in ("operators", "tensors"):
-                    vec = sg.get(field)
-                    n = len(vec) if vec is not None else 0
-                    if field == "operators":
-                        ops += n
-                    else:
-                        tensors += n
+                operators, tensor_tables = sg.get("operators"), sg.get("tensors")
+                ops += len(operators) if operators is not None else 0
+                tensors += len(tensor_tables) if tensor_tables is not None else 0
         except FlatBufError:
             return None
         return ops, tensors

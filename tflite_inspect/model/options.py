@@ -15,14 +15,19 @@ from ..flatbuf import Table, Vector
 from ..flatbuf.fields import Fields
 from ..flatbuf.schema import Field
 
-__all__ = ["called_subgraphs", "decode_options", "enum_name", "is_subgraph_field"]
+__all__ = ["called_subgraphs", "decode_options", "enum_label", "enum_name", "is_subgraph_field"]
 
 _MAX_DEPTH = 8
 
 
 def enum_name(table: Table, field: Field, value: int) -> str:
     assert field.type.ref is not None
-    name = table.schema.enums[field.type.ref].names.get(int(value))
+    return enum_label(table.schema.enums[field.type.ref].names, value)
+
+
+def enum_label(names: dict[int, str], value: int) -> str:
+    """An enum value's name, `UNKNOWN_<n>` when the enum lacks it."""
+    name = names.get(int(value))
     return name if name is not None else f"UNKNOWN_{int(value)}"
 
 

@@ -82,14 +82,12 @@ class Quantization:
         if rng is None:
             return []
         qmin, qmax = rng
-        zps = self.zero_points
-        if len(zps) == 1:  # zero_point(i), hoisted: one shared zero point (per-tensor, common)
-            z = zps[0]
+        if len(self.zero_points) == 1:  # one shared zero point (per-tensor, common): hoisted
+            z = self.zero_points[0]
             return [(scale * (qmin - z), scale * (qmax - z)) for scale in self.scales]
-        n = len(zps)
         out = []
         for i, scale in enumerate(self.scales):
-            zp = zps[i] if i < n else 0
+            zp = self.zero_point(i)
             out.append((scale * (qmin - zp), scale * (qmax - zp)))
         return out
 
