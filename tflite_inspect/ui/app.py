@@ -183,6 +183,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         exclusive=True,
         exit_on_error=False,
         name="load",
+        group="load",
         description="Opening the model",
     )
     def _load(self) -> None:
@@ -233,6 +234,7 @@ class InspectApp(ReportsWorkerErrors, App[int]):
         exclusive=True,
         exit_on_error=False,
         name="stats",
+        group="stats",
         description="Computing statistics",
     )
     def _stats(self) -> None:

@@ -475,7 +475,12 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         self.post_message(ConvertProgress(event))
 
     @work(
-        thread=True, exclusive=True, exit_on_error=False, name="convert", description="Converting"
+        thread=True,
+        exclusive=True,
+        exit_on_error=False,
+        name="convert",
+        group="convert",
+        description="Converting",
     )
     def _convert(self, job: ConvertJob) -> None:
         try:
@@ -768,6 +773,7 @@ class ConvertScreen(ReportsWorkerErrors, Screen[None]):
         exclusive=True,
         exit_on_error=False,
         name="compare",
+        group="compare",
         description="Comparing two variants",
     )
     def _compare(self, a: Path, b: Path, title: str) -> None:

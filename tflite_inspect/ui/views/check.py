@@ -161,6 +161,7 @@ class CheckView(ToolPane):
         exclusive=True,
         exit_on_error=False,
         name="check-probe",
+        group="check-probe",
         description="Probing the installed interpreters",
     )
     def _probe(self, runtimes: list[Any]) -> None:

@@ -251,6 +251,7 @@ class CompareView(ToolPane):
         exclusive=True,
         exit_on_error=False,
         name="compare",
+        group="compare",
         description="Comparing two models",
     )
     def _compare(self, request: CompareRequest) -> None:

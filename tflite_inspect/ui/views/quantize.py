@@ -337,6 +337,7 @@ class QuantizeView(QuantizeResults):
         exclusive=True,
         exit_on_error=False,
         name="quantize",
+        group="quantize",
         description="Quantizing the model",
     )
     def _run(self, number: int, job: Job) -> None:

@@ -169,6 +169,7 @@ class RunView(ToolPane):
         exclusive=True,
         exit_on_error=False,
         name="run",
+        group="run",
         description="Running the model",
     )
     def _run(self, request: RunRequest) -> None:

@@ -302,6 +302,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         exclusive=True,
         exit_on_error=False,
         name="weights",
+        group="weights",
         description="Reading weights",
     )
     def _load(self, location: Place) -> None:
@@ -395,6 +396,7 @@ class WeightsView(ReportsWorkerErrors, Vertical, can_focus=True):
         exclusive=True,
         exit_on_error=False,
         name="export",
+        group="export",
         description="Exporting a tensor",
     )
     def export(self, path: str, kind: str, force: bool = False) -> None:
