@@ -7,7 +7,13 @@ Everything is a frozen dataclass of plain values, so the CLI and the UI render t
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:  # the plain objects a report carries (their modules import this one's users)
+    from .data import InstalledRuntime
+    from .memory import MemoryEstimate
+    from .probe import ProbeResult
+    from .quant import QuantCoverage
 
 __all__ = ["CheckFinding", "CheckReport", "OpCheck", "RuntimeNeed", "Severity", "TargetVerdict"]
 
@@ -118,10 +124,10 @@ class CheckReport:
     file_size: int
     ops: tuple[OpCheck, ...]
     runtime: RuntimeNeed
-    installed: tuple[Any, ...]
-    probes: tuple[Any, ...]
-    quantization: Any
-    memory: Any
+    installed: tuple[InstalledRuntime, ...]
+    probes: tuple[ProbeResult, ...]
+    quantization: QuantCoverage
+    memory: MemoryEstimate
     targets: dict[str, TargetVerdict] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 

@@ -78,11 +78,11 @@ def memory_lines(report: CheckReport) -> list[str]:
         f"{fmt_bytes(m.file_bytes)}"
         + (f", variables {fmt_bytes(m.variable_bytes)}" if m.variable_bytes else ""),
     ]
-    micro = next((p for p in report.probes if p.arena is not None), None)
+    micro = next(((p, p.arena) for p in report.probes if p.arena is not None), None)
     if micro is not None:
-        a = micro.arena
+        probe, a = micro
         lines.append(
-            f"              {micro.label}: arena used {fmt_bytes(a.total)} = planned "
+            f"              {probe.label}: arena used {fmt_bytes(a.total)} = planned "
             f"{fmt_bytes(a.head, a.total)} + persistent {fmt_bytes(a.tail, a.total)}"
         )
     if m.unsized:

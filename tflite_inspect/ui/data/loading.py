@@ -15,14 +15,13 @@ from pathlib import Path
 
 from ...flatbuf import ByteSource, VerifyReport, verify_header
 from ...model import Model, ModelError, open_model
-from ...model.errors import NOT_TFLITE_CODES  # re-exported: the verifier's "not TFLite" codes
+from ...model.errors import NOT_TFLITE_CODES
 from ...model.model import tflite_schema
 from .session import Session
 
 __all__ = [
     "GRAPH_STAGE",
     "LOAD_STAGES",
-    "NOT_TFLITE_CODES",
     "PathProblem",
     "build_graph",
     "check_path",
