@@ -61,9 +61,11 @@ fixtures: $(STAMP)
 
 # Coverage-guided fuzzing (atheris) of open, verify and every headless analysis, seeded from
 # fixtures/ into fuzz/corpus/; a crashing input lands in fuzz/crashes/.
+# FUZZ_ARGS=--differential also requires the vectorised and scalar read paths to agree.
 FUZZ_SECONDS ?= 60
+FUZZ_ARGS ?=
 fuzz: $(STAMP)
-	$(BIN)/python fuzz/fuzz_open.py --seconds $(FUZZ_SECONDS)
+	$(BIN)/python fuzz/fuzz_open.py --seconds $(FUZZ_SECONDS) $(FUZZ_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python bench/parse.py fixtures/cnn.float32.tflite

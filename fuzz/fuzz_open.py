@@ -8,6 +8,12 @@ how a bad file is refused; any other exception is a crash, saved under fuzz/cras
 
     python fuzz/fuzz_open.py --seconds 60          # or: make fuzz FUZZ_SECONDS=60
     python fuzz/fuzz_open.py --replay FILE...      # run chosen inputs once (a crash raises)
+    python fuzz/fuzz_open.py --differential ...    # also: both read paths must agree
+
+`--differential` opens each input a second and a third time with the vectorised paths forced on
+and off (model/_vector.py's columns and flatbuf/_vverify.py's bulk proof, which only large
+vectors take by default: no seed is large enough) and saves the input as a crash when the
+subgraphs, buffers, read findings, verify reports or strict errors differ.
 
 Seeds are the fixtures' .tflite files, copied into fuzz/corpus/ (git-ignored), where libFuzzer
 keeps the inputs that found new coverage.
@@ -31,8 +37,9 @@ with atheris.instrument_imports(include=["tflite_inspect"]):
     from tflite_inspect.analysis.diff import diff_models
     from tflite_inspect.analysis.report import ops_report, summary_report, tensors_report
     from tflite_inspect.check import check_targets
-    from tflite_inspect.flatbuf import FlatBufError
-    from tflite_inspect.model import ModelError, open_model
+    from tflite_inspect.flatbuf import ByteSource, FlatBufError, load_schema, verifier
+    from tflite_inspect.flatbuf.verifier import VerifyOptions, verify
+    from tflite_inspect.model import ModelError, _vector, open_model
     from tflite_inspect.model.checks import check_model
     from tflite_inspect.model.grouping import group_findings
     from tflite_inspect.model.sizes import size_report
@@ -89,7 +96,46 @@ def _analyses(model, size: int) -> None:
     _step(diff_models, _nearest_seed(size), model)
 
 
+def _by_path(data: bytes, vectorised: bool) -> list[object]:
+    """Everything both read paths must agree on, read with the vectorised paths on or off."""
+    threshold = 1 if vectorised else 10**12
+    _vector.VECTOR_MIN_TABLES = verifier.VECTOR_MIN_TABLES = threshold
+    out: list[object] = []
+    try:
+        for tolerant in (True, False):
+            rep = verify(ByteSource(data), load_schema(), VerifyOptions(), tolerant=tolerant)
+            out.append((rep.ok, rep.stopped, rep.tables_visited, rep.unique_tables))
+            out.append([(d.code, d.message, d.start, d.end, d.path) for d in rep.diagnostics])
+            try:
+                with open_model(data, tolerant=tolerant) as model:
+                    subgraphs = model.subgraphs
+                    out.append((subgraphs, model.buffers, list(model.read_findings)))
+                    out.append([(b.data_offset, b.error) for b in model.buffers])
+            except DOCUMENTED as err:
+                out.append(f"{type(err).__name__}: {err}")
+    finally:
+        _vector.VECTOR_MIN_TABLES, verifier.VECTOR_MIN_TABLES = _THRESHOLDS
+    return out
+
+
+_THRESHOLDS = (_vector.VECTOR_MIN_TABLES, verifier.VECTOR_MIN_TABLES)
+DIFFERENTIAL = False
+
+
+class PathsDiffer(AssertionError):
+    """The vectorised and the scalar read of one input disagree."""
+
+
+def _differential(data: bytes) -> None:
+    scalar, vectorised = _by_path(data, False), _by_path(data, True)
+    for k, (a, b) in enumerate(zip(scalar, vectorised, strict=True)):
+        if a != b:
+            raise PathsDiffer(f"item {k} differs:\n scalar     {a!r:.600}\n vectorised {b!r:.600}")
+
+
 def one_input(data: bytes) -> None:
+    if DIFFERENTIAL:
+        _differential(data)
     try:
         with open_model(data) as model:  # strict: a structurally valid file, as the commands
             _analyses(model, len(data))
@@ -133,6 +179,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seconds", type=int, default=60, help="how long to fuzz (default 60)")
     parser.add_argument("--replay", nargs="+", metavar="FILE", help="run these inputs once")
     parser.add_argument(
+        "--differential",
+        action="store_true",
+        help="also read each input by the vectorised and the scalar paths and require the same",
+    )
+    parser.add_argument(
         "--corpus",
         type=Path,
         default=CORPUS,
@@ -152,6 +203,8 @@ def main(argv: list[str]) -> None:
         "code may add (default 2048 MB; an address-space limit, see _limit_memory)",
     )
     args, rest = parser.parse_known_args(argv[1:])
+    global DIFFERENTIAL
+    DIFFERENTIAL = args.differential
     if args.replay:
         for name in args.replay:
             one_input(Path(name).read_bytes())

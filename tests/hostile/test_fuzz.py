@@ -91,3 +91,24 @@ def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path
         timeout=120,
     )
     assert bomb.stdout.strip() == "refused", bomb.stderr[-2000:]
+
+
+def test_the_differential_mode_catches_paths_that_disagree(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--differential` reads each input by the vectorised and the scalar paths: it passes on a
+    fixture and raises PathsDiffer once the column path changes one tensor's name."""
+    monkeypatch.syspath_prepend(str(FUZZER.parent))
+    import fuzz_open
+
+    from tflite_inspect.model import _vector_graph
+
+    data = (ROOT / "fixtures" / "cnn.int8-io.tflite").read_bytes()
+    monkeypatch.setattr(fuzz_open, "DIFFERENTIAL", True)
+    fuzz_open.one_input(data)
+    real = _vector_graph._tensor
+
+    def renamed(**values: object) -> object:
+        return real(**{**values, "name": f"{values['name']}!"})
+
+    monkeypatch.setattr(_vector_graph, "_tensor", renamed)
+    with pytest.raises(fuzz_open.PathsDiffer, match="item 2 differs"):
+        fuzz_open.one_input(data)
