@@ -116,9 +116,10 @@ class CheckView(ToolPane):
     def targets(self) -> tuple[str, ...]:
         return chosen_targets(self.choice)
 
-    def show(self, *, start_probe: bool = True) -> None:
+    def show(self, *, start_probe: bool = True, keep_scroll: bool = True) -> None:
         """The report for the chosen target with the probes done so far; starts the probe of
-        the runtimes still missing."""
+        the runtimes still missing. The list stays where it was (a probe's answer must not
+        scroll the verdict away) unless `keep_scroll` is False (another target)."""
         assert self._base is not None
         wanted = needed_runtimes(self._base, self.targets)
         probes = [self._probes[r.name] for r in wanted if r.name in self._probes]
@@ -134,14 +135,16 @@ class CheckView(ToolPane):
         else:
             self.set_status("probe done")
         at = self.results.current_link
-        self.results.set_lines(report_lines(self.report, self.targets, self), cursor_on=at)
+        self.results.set_lines(
+            report_lines(self.report, self.targets, self), cursor_on=at, keep_scroll=keep_scroll
+        )
 
     @on(Select.Changed, "#check-target")
     def _target_changed(self, event: Select.Changed) -> None:
         event.stop()
         if isinstance(event.value, str) and event.value != self.choice:
             self.choice = event.value
-            self.show()
+            self.show(keep_scroll=False)
 
     def _tab_changed(self, active: str) -> None:
         if active != self.view_id:
@@ -264,8 +267,11 @@ def report_lines(report: CheckReport, targets: tuple[str, ...], pane: ToolPane) 
                 where = f" [{f.where}]" if f.where else ""
                 text = Text.assemble((f"{f.severity}", "bold"), where, f": {f.message}")
             else:
+                where = g.locations()
                 text = Text.assemble(
-                    (f"{g.severity} ×{g.count}", "bold"), f" [{g.locations()}]: {g.summary}"
+                    (f"{g.severity} ×{g.count}", "bold"),
+                    f" [{where}]" if where else "",
+                    f": {g.summary}",
                 )
             lines.append(Line(text, pane.op_location(f.subgraph, f.op)))
             sources = {e.item.source for e in g.entries}

@@ -101,9 +101,15 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
 
     # -- content ---------------------------------------------------------------------------
 
-    def set_lines(self, lines: Sequence[Line], *, cursor_on: Any = None) -> None:
+    def set_lines(
+        self, lines: Sequence[Line], *, cursor_on: Any = None, keep_scroll: bool = False
+    ) -> None:
         """Replaces the content; the cursor goes to the link equal to `cursor_on`, else the
-        first link. Scrolls to the top (or to the cursor)."""
+        first link. Scrolls to the top (or to the cursor). `keep_scroll` (the same report
+        refreshed, e.g. when a probe answers): the view stays where the user left it, and
+        follows the cursor only when the cursor was in view."""
+        old_y = round(self.scroll_y)
+        follow = cursor_on is not None and (not keep_scroll or self._cursor_in_view())
         self._lines = list(lines)
         self._cursor = None
         self.can_focus = bool(self._lines) or self._focus_when_empty
@@ -115,8 +121,8 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
         if not self.is_mounted:
             return
         self._wrap()
-        self.scroll_to(y=0, animate=False, immediate=True)
-        if cursor_on is not None:
+        self.scroll_to(y=old_y if keep_scroll else 0, animate=False, immediate=True)
+        if follow:
             self._scroll_cursor_into_view()
         self.refresh()
 
@@ -170,15 +176,32 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
     def _links(self) -> list[int]:
         return [i for i, line in enumerate(self._lines) if line.link is not None]
 
-    def _scroll_cursor_into_view(self) -> None:
+    def _cursor_rows(self) -> tuple[int, int] | None:
+        """The rows [top, end) the cursor's line takes, None without a cursor or rows."""
         if self._cursor is None or not self._first_row:
-            return
+            return None
         top = self._first_row[self._cursor]
         end = (
             self._first_row[self._cursor + 1]
             if self._cursor + 1 < len(self._first_row)
             else len(self._rows)
         )
+        return top, end
+
+    def _cursor_in_view(self) -> bool:
+        rows = self._cursor_rows() if self.is_mounted else None
+        if rows is None:
+            return False
+        scroll = round(self.scroll_y)
+        return rows[0] >= scroll and rows[1] <= scroll + (
+            self.scrollable_content_region.height or 1
+        )
+
+    def _scroll_cursor_into_view(self) -> None:
+        rows = self._cursor_rows()
+        if rows is None:
+            return
+        top, end = rows
         height = self.scrollable_content_region.height or 1
         scroll = round(self.scroll_y)
         if top < scroll:
@@ -275,8 +298,10 @@ class LinkList(ScrollView, can_focus=True, inherit_bindings=False):
     def _rewrap(self) -> None:
         self._rewrap_pending = False
         if self._lines and self._content_width() != self._wrap_width:
+            follow = self._cursor_in_view()  # a cursor out of view stays out (the view holds)
             self._wrap()
-            self._scroll_cursor_into_view()
+            if follow:
+                self._scroll_cursor_into_view()
             self.refresh()
 
     def render_line(self, y: int) -> Strip:
