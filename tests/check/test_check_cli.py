@@ -119,3 +119,17 @@ def test_check_imports_no_tensorflow_or_textual() -> None:
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_grouped_findings_without_a_location_leave_the_where_column_empty() -> None:
+    """Two probe findings locate nothing: their row said ', …' in the where column."""
+    from tflite_inspect.check.report import CheckFinding
+    from tflite_inspect.cli.check_cmd import _finding_rows
+
+    found = [CheckFinding("probe", "info", f"runtime {i}: loaded", "runtime probe") for i in (1, 2)]
+    ((severity, where, text),) = _finding_rows(found, every=False)
+    assert (severity, where) == ("info", "") and text.startswith("probe ×2: ")
+    ops = [
+        CheckFinding("float_op", "error", "ADD computes in float", "guide", 0, i) for i in range(5)
+    ]
+    assert _finding_rows(ops, every=False)[0][1] == "op 0, op 1, op 2, …"

@@ -243,3 +243,16 @@ def test_an_entry_reads_the_message_and_builds_no_text_it_does_not_use() -> None
 
     assert entry(Noisy()).message == "said"
     assert entry(Silent()).message == "from str"
+
+
+def test_findings_about_the_whole_model_are_grouped_without_an_empty_location() -> None:
+    """Probe findings locate nothing: their group said '[at ]' in the Check pane."""
+    found = [
+        CheckFinding("probe", "info", f"runtime {i}: loaded and allocated", "runtime probe")
+        for i in range(2)
+    ]
+    (g,) = group_findings(found)
+    assert g.count == 2 and g.first() == [] and g.locations() == ""
+    assert g.line() == f"{g.label}: {g.summary}"
+    mixed = group_findings([*found, CheckFinding("probe", "info", "op 3 failed", "probe", 0, 3)])
+    assert mixed[0].locations() == "at op 3"

@@ -161,8 +161,9 @@ def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
             f = g.entries[0].item
             rows.append((f.severity, f.where, f.message))
         else:
-            more = ", …" if len(g.first()) < len({e.where for e in g.entries}) else ""
-            rows.append((g.severity, ", ".join(g.first()) + more, f"{g.label}: {g.summary}"))
+            first = g.first()
+            more = ", …" if len(first) < len({e.where for e in g.entries if e.where}) else ""
+            rows.append((g.severity, ", ".join(first) + more, f"{g.label}: {g.summary}"))
     return rows
 
 

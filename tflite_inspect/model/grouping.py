@@ -138,18 +138,22 @@ class FindingGroup:
         return f"{self.code} ×{self.count}" if self.count > 1 else self.code
 
     def first(self, n: int = FIRST) -> list[str]:
-        """The first `n` distinct locations."""
+        """The first `n` distinct locations (findings without one, e.g. about the whole
+        model, have none)."""
         out: list[str] = []
         for e in self.entries:
-            if e.where not in out:
+            if e.where and e.where not in out:
                 out.append(e.where)
                 if len(out) == n:
                     break
         return out
 
     def locations(self, n: int = FIRST) -> str:
-        """'first at a, b, c' (or 'at a' when that is all of them)."""
+        """'first at a, b, c' (or 'at a' when that is all of them); "" when no finding of the
+        group has a location."""
         first = self.first(n)
+        if not first:
+            return ""
         distinct = len(first) < n or self.count == len(first)
         sep = "; " if any(", " in w for w in first) else ", "
         return ("at " if distinct else "first at ") + sep.join(first)
@@ -159,7 +163,8 @@ class FindingGroup:
         keeps its full single-line form (byte range, path, message)."""
         if self.count == 1 and self.summary == self.entries[0].message:
             return self.entries[0].line()
-        return f"{self.label}: {self.summary}; {self.locations()}"
+        where = self.locations()
+        return f"{self.label}: {self.summary}" + (f"; {where}" if where else "")
 
     def to_dict(self) -> dict[str, object]:
         return {

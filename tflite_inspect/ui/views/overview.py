@@ -316,7 +316,8 @@ class OverviewView(VerticalScroll, can_focus=True):
             if g.count == 1 and g.summary == g.entries[0].message:
                 text.append(f" [{g.entries[0].place}]: {g.summary}\n")
             else:
-                text.append(f": {g.summary}; {g.locations()}\n")
+                where = g.locations()
+                text.append(f": {g.summary}" + (f"; {where}" if where else "") + "\n")
         if pending:
             text.append(pending, style="italic")
         text.rstrip()

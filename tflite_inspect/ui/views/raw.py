@@ -269,7 +269,7 @@ class RawView(Vertical):
                 [
                     Line(Text(f"{g.severity} {g.label}", style="bold")),
                     Line(Text(g.summary)),
-                    Line(Text(g.locations())),
+                    Line(Text(g.locations() or "no locations")),
                     Line(
                         Text("expand to list each one; show the first one's bytes"), items[0].start
                     ),
