@@ -260,3 +260,20 @@ def test_layer_rows_map_to_producer_ops() -> None:
             assert view.layer_location(row) == Place("tensors", 0, first_input)
 
     run(go())
+
+
+def test_an_unrelated_model_in_the_folder_is_no_default_b(tmp_path: Path) -> None:
+    """Another model beside the open one (other inputs, whatever its name) is not its
+    counterpart: the Compare pane chose the corpus' iris landmark model as B for the hand
+    landmark one (alike names, other input shapes)."""
+    shutil.copy(FIXTURES / "cnn.int8-io.tflite", tmp_path / "cnn.int8-io.tflite")
+    shutil.copy(FIXTURES / "lstm.tflite", tmp_path / "lstm.tflite")
+    shutil.copy(FIXTURES / "strings.tflite", tmp_path / "strings.tflite")
+    shutil.copy(FIXTURES / "lstm.tflite", tmp_path / "cnn.float.tflite")  # alike name only
+    quantized = tmp_path / "cnn.int8-io.tflite"
+    with open_model(quantized) as model:
+        assert counterpart(model, quantized) is None
+    shutil.copy(FIXTURES / "cnn.float32.tflite", tmp_path / "renamed.tflite")  # same inputs
+    with open_model(quantized) as model:
+        found = counterpart(model, quantized)
+    assert found is not None and found.path.name == "renamed.tflite"

@@ -5,8 +5,11 @@ closest one of the other precision (a float model for a quantized one, a quantiz
 float one): first by name once the precision words are taken out (`cnn.int8-io` and
 `cnn.float32` are both `cnn`), then by graph (the same number of compute ops, the same inputs).
 A model with Flex ops (it needs TensorFlow's delegate) and a file that does not open are never
-chosen. A sibling is related when its name is alike or its inputs are the same; with no related
-sibling of the other precision, the closest related one of the same precision is.
+chosen. Only a related sibling is: one with the same input and output shapes (a comparison
+needs them; a name says little, mediapipe.hand_landmark_lite and mediapipe.iris_landmark share
+most of theirs, and mediapipe.pose_detection takes the same image). With no related sibling of
+the other precision, the closest related one of the same precision is; another model that
+merely lies in the same folder never is.
 """
 
 from __future__ import annotations
@@ -25,9 +28,6 @@ __all__ = ["Candidate", "counterpart", "describe", "name_score", "precision_of",
 FLOAT_MODES = {"float32", "float16 weights"}
 PLAIN_MODES = {"float32", "full integer"}
 CONVERSION_OPS = {"QUANTIZE", "DEQUANTIZE"}
-RELATED = 0.5
-"""A name score from which two files are variants of one model (else only the same inputs say
-so)."""
 MAX_OPENED = 12
 """Siblings opened to learn their precision and graph, the best named first."""
 
@@ -77,16 +77,25 @@ class Graph:
     mode: str  # analysis.quantmode's: float32, float16 weights, full integer, ...
     compute_ops: int  # ops of the main subgraph, QUANTIZE/DEQUANTIZE left out
     inputs: tuple[tuple[int, ...], ...]  # the main subgraph's input shapes
+    outputs: tuple[tuple[int, ...], ...] = ()  # and its output shapes
 
     @classmethod
     def of(cls, model: Model) -> Graph:
         main = model.main_subgraph
         ops = 0
         inputs: tuple[tuple[int, ...], ...] = ()
+        outputs: tuple[tuple[int, ...], ...] = ()
         if main is not None:
             ops = sum(op.opcode_name not in CONVERSION_OPS for op in main.operators)
-            inputs = tuple(tuple(t.shape) for i in main.inputs if (t := main.tensor(i)) is not None)
-        return cls(quantization_summary(model).mode, ops, inputs)
+            inputs, outputs = (
+                tuple(tuple(t.shape) for i in ends if (t := main.tensor(i)) is not None)
+                for ends in (main.inputs, main.outputs)
+            )
+        return cls(quantization_summary(model).mode, ops, inputs, outputs)
+
+    def same_io(self, other: Graph) -> bool:
+        """The same input and output shapes: what a comparison of the two needs."""
+        return self.inputs == other.inputs and self.outputs == other.outputs
 
     @property
     def precision(self) -> str:
@@ -129,8 +138,9 @@ def _read(path: Path) -> Graph | None:
 def counterpart(
     model: Model, path: Path, candidates: Sequence[Path] | None = None
 ) -> Candidate | None:
-    """The sibling to compare `model` (opened from `path`) with: the closest of the other
-    precision (see module docstring); None when no sibling opens."""
+    """The sibling to compare `model` (opened from `path`) with: the closest related one of
+    the other precision (see module docstring); None when no sibling opens or none is related
+    (another model in the same folder is no default B: its inputs would not even fit)."""
     found = siblings(path) if candidates is None else list(candidates)
     found.sort(key=lambda p: (-name_score(path, p), p.name))
     mine = Graph.of(model)
@@ -139,16 +149,18 @@ def counterpart(
         graph = _read(p)
         if graph is not None:
             usable.append(Candidate(p, graph, name_score(path, p)))
-    if not usable:
+    # Related: the same input and output shapes, which a comparison needs. A name alone is
+    # not enough (mediapipe.hand_landmark_lite and mediapipe.iris_landmark share most of
+    # theirs), nor are the inputs (mediapipe.pose_detection takes the same 224x224 image).
+    related = [c for c in usable if mine.same_io(c.graph)]
+    if not related:
         return None
 
     def rank(c: Candidate) -> tuple[object, ...]:
         distance = mine.distance(c.graph)
-        related = c.name_score >= RELATED or distance[0] == 0
         # at a tie, the plainest variant: float32 for a quantized model, full integer for a
         # float one
         return (
-            not related,
             c.graph.precision == mine.precision,
             -c.name_score,
             distance,
@@ -156,7 +168,7 @@ def counterpart(
             c.path.name,
         )
 
-    return min(usable, key=rank)
+    return min(related, key=rank)
 
 
 def describe(candidate: Candidate) -> str:

@@ -52,7 +52,7 @@ RANDOM_SAMPLES = 8
 
 @dataclass
 class CounterpartChosen(Message):
-    """The worker found the sibling to compare with by default (None: no sibling opens)."""
+    """The worker found the sibling to compare with by default (None: no related sibling opens)."""
 
     path: Path | None
     why: str = ""
@@ -176,7 +176,7 @@ class CompareView(ToolPane):
             select.value = str(message.path)
             self.set_status(f"A open model, B {message.why}; s swaps")
         elif message.path is None:
-            self.set_status("A is the open model; no sibling opens: type B's path")
+            self.set_status("A open model; no sibling has its input and output shapes: pick B")
         else:
             self.set_status(self.roles())
 
