@@ -97,3 +97,16 @@ def test_metadata_changes_key_by_key_and_sizes_in_one_unit(
     for d in doc["sizes"]["weights_by_dtype"]:
         row = next(ln for ln in text.splitlines() if ln.startswith(d["dtype"] + " "))
         assert fmt_bytes(d["a"]) in row and fmt_bytes(d["b"]) in row
+
+
+def test_a_float_side_does_not_say_none_of_its_ops_compute_in_float(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """'computing in float: none' was printed for every float32 and float16-weights model."""
+    code, out = _diff(
+        capsys, str(FIXTURES / "cnn.float32.tflite"), str(FIXTURES / "cnn.dynamic.tflite")
+    )
+    a_line = next(ln for ln in out.splitlines() if ln.startswith("  A: ops by precision"))
+    b_line = next(ln for ln in out.splitlines() if ln.startswith("  B: ops by precision"))
+    assert code == 1 and a_line == "  A: ops by precision: float 6"
+    assert "; left in float: " in b_line and "CONV_2D" in b_line

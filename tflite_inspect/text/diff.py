@@ -137,8 +137,10 @@ def diff_text(r: dict[str, Any], path_a: str, path_b: str, limit: int) -> str:
     out.append(f"\nquantization {q['a']['mode']} -> {q['b']['mode']}")
     for side in ("a", "b"):
         prec = ", ".join(f"{k} {v}" for k, v in sorted(q[side]["ops_by_precision"].items()))
-        float_ops = ", ".join(q[side]["float_ops"]) or "none"
-        out.append(f"  {side.upper()}: ops by precision: {prec}; computing in float: {float_ops}")
+        line = f"  {side.upper()}: ops by precision: {prec}"
+        if q[side]["mode"] not in ("float32", "float16 weights"):  # a float model: all of them
+            line += f"; left in float: {', '.join(q[side]['float_ops']) or 'none'}"
+        out.append(line)
     if r["ops"]:
         out += [
             "",
