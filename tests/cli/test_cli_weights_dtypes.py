@@ -153,3 +153,23 @@ def test_the_ui_and_the_cli_share_one_label(tmp_path: Path) -> None:
         t = model.subgraphs[0].tensors[0]
         assert fmt_sparsity(tensor_sparsity(t)).startswith("sparse CSR")
         assert fmt_sparsity(tensor_sparsity(model.subgraphs[0].tensors[1])) == ""
+
+
+def test_an_integer_tensor_of_few_values_is_shown_as_its_values_and_counts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 16-bin histogram of a padding tensor's 0s and 1s ('0 .. 0.0625  4') said less than
+    '0 ×4, 1 ×4'; a quantized or many-valued tensor keeps its histogram."""
+    pads = np.array([[0, 0], [1, 1], [1, 1], [0, 0]], dtype=np.int32)
+    path = _const_model(tmp_path, 2, pads.tobytes(), [4, 2])
+    item = _json(capsys, "weights", str(path), "const")["tensors"][0]
+    assert item["value_counts"] == [[0, 4], [1, 4]]
+    assert main(["weights", str(path), "const"]) == 0
+    out = capsys.readouterr().out
+    assert "values       0 ×4, 1 ×4" in out and " .. " not in out
+    many = np.arange(40, dtype=np.int32)
+    path = _const_model(tmp_path, 2, many.tobytes(), [40])
+    item = _json(capsys, "weights", str(path), "const")["tensors"][0]
+    assert "value_counts" not in item
+    assert main(["weights", str(path), "const"]) == 0
+    assert " .. " in capsys.readouterr().out

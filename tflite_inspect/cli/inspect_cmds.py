@@ -24,6 +24,10 @@ from .common import UserError, open_model_or_fail, print_json, render_table
 
 __all__ = ["register"]
 
+FEW_VALUES = 16
+"""An integer tensor with at most this many distinct values (not quantized) is shown as its
+values and their counts instead of a histogram."""
+
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
@@ -441,6 +445,14 @@ def _weights_item(model: Any, t: Any, args: argparse.Namespace) -> dict[str, Any
     item["stats"] = dict(stats.__dict__)
     item["raw_dtype"] = str(raw.dtype)
     item["first_raw"] = raw.reshape(-1)[: args.values].tolist()
+    if values is None and raw.dtype.kind in "iub" and stats.distinct_exact:
+        if stats.distinct <= FEW_VALUES:  # shapes, paddings, axes: each value and its count
+            import numpy as np
+
+            found, counts = np.unique(raw, return_counts=True)
+            item["value_counts"] = [
+                [v, n] for v, n in zip(found.tolist(), counts.tolist(), strict=True)
+            ]
     if values is not None:
         item["first_dequantized"] = values.reshape(-1)[: args.values].tolist()
     if args.npy:
@@ -496,7 +508,10 @@ def _weights_text(item: dict[str, Any]) -> str:
         lines.append(
             "  dequantized  " + " ".join(fmt_float(v, 5) for v in item["first_dequantized"])
         )
-    lines += ["  " + bar for bar in histogram_bars(s["histogram"], s["bin_edges"], width=30)]
+    if "value_counts" in item:  # a 16-bin histogram of 0s and 1s says less than the counts
+        lines.append("  values       " + ", ".join(f"{v} ×{n:,}" for v, n in item["value_counts"]))
+    else:
+        lines += ["  " + bar for bar in histogram_bars(s["histogram"], s["bin_edges"], width=30)]
     for path in item.get("exported", []):
         lines.append(f"  wrote {path}")
     return "\n".join(lines) + "\n"
