@@ -16,7 +16,7 @@ from ..text.fmt import (
     histogram_bars,
     metadata_text,
 )
-from ..text.names import clean
+from ..text.names import clean, distinct_names
 from ..text.options import REDUCERS, options_text
 from ..text.support import parts_line, support_rows
 from ..text.units import fmt_bytes
@@ -306,7 +306,10 @@ def cmd_tensors(args: argparse.Namespace) -> int:
             print(f"subgraph {sg['index']} {sg['name']!r}: {len(sg['tensors'])} tensors")
             rows = []
             objects = model.subgraphs[sg["index"]].tensors
-            for t, obj in zip(sg["tensors"], objects, strict=True):
+            # cut to their telling tails, never alike (tensor 5 ...FusedBatchNormV3 and 6
+            # ...FusedBatchNormV3_dequantize read the same cut at 48 characters)
+            names = distinct_names([t["name"] for t in sg["tensors"]], 48)
+            for t, obj, name in zip(sg["tensors"], objects, names, strict=True):
                 words = tensor_words(obj)  # the UI's Tensors table shows the same words
                 notes = "; ".join(
                     x for x in (words.quantization, (t.get("sparsity") or {}).get("text", "")) if x
@@ -314,7 +317,7 @@ def cmd_tensors(args: argparse.Namespace) -> int:
                 rows.append(
                     (
                         t["index"],
-                        clean(t["name"])[:48],
+                        name,
                         words.dtype,
                         words.shape,
                         words.size,
