@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..analysis.compare import JUMP_DB, RMSE_SCALE_FLAG, RMSE_SCALE_FLAG_16
 from ..analysis.layers import LayerRow, isolated_first
+from .names import distinct_names
 from .table import render_table
 from .units import duration
 
@@ -266,10 +267,6 @@ def _mark(row: LayerRow, flagged: bool) -> str:
     )
 
 
-def _short(name: str) -> str:
-    return name if len(name) <= 48 else name[:45] + "..."
-
-
 def layers_text(r: CompareReport, top: int) -> list[str]:
     """The per-layer table: with isolated figures, both kinds side by side, worst isolated SQNR
     first (the op whose own quantization costs most); else the accumulated ones."""
@@ -281,9 +278,10 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
         "quantized)"
     )
     if r.isolated and measured:
-        layers = sorted(r.layers, key=isolated_first)
+        layers = sorted(r.layers, key=isolated_first)[:top]
+        names = distinct_names([row.tensor_name for row in layers], 48)
         rows: list[tuple[Any, ...]] = []
-        for row in layers[:top]:
+        for row, name in zip(layers, names, strict=True):
             iso, acc = row.isolated, row.metrics
             rows.append(
                 (
@@ -296,7 +294,7 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
                     num(acc.sqnr_db, 4),
                     num(acc.max_abs_error),
                     num(acc.rmse_scale, 3),
-                    _short(row.tensor_name),
+                    name,
                 )
             )
         out = [
@@ -320,6 +318,8 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
         ]
         legend = [ISOLATED_LEGEND, LAYER_LEGEND.replace("* rmse/scale", "* iso rmse/scale")]
     else:
+        shown = r.layers[:top]
+        names = distinct_names([row.tensor_name for row in shown], 48)
         rows = [
             (
                 _mark(row, row.metrics.flagged),
@@ -330,9 +330,9 @@ def layers_text(r: CompareReport, top: int) -> list[str]:
                 num(row.metrics.rmse_scale, 3),
                 num(row.metrics.cosine, 6),
                 num(row.metrics.sqnr_db, 4),
-                _short(row.tensor_name),
+                name,
             )
-            for row in r.layers[:top]
+            for row, name in zip(shown, names, strict=True)
         ]
         out = [
             head + ", accumulated error (from the model input up to each tensor), worst first",
