@@ -9,6 +9,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -95,7 +96,8 @@ def test_a_fuzzer_started_by_a_large_process_keeps_its_own_memory_limit(tmp_path
 
 def test_the_differential_mode_catches_paths_that_disagree(monkeypatch: pytest.MonkeyPatch) -> None:
     """`--differential` reads each input by the vectorised and the scalar paths: it passes on a
-    fixture and raises PathsDiffer once the column path changes one tensor's name."""
+    fixture and raises PathsDiffer once the column path reads a quantization differently (its
+    `_quantization` maker is the column path's own; the tensor maker is shared)."""
     monkeypatch.syspath_prepend(str(FUZZER.parent))
     import fuzz_open
 
@@ -104,11 +106,11 @@ def test_the_differential_mode_catches_paths_that_disagree(monkeypatch: pytest.M
     data = (ROOT / "fixtures" / "cnn.int8-io.tflite").read_bytes()
     monkeypatch.setattr(fuzz_open, "DIFFERENTIAL", True)
     fuzz_open.one_input(data)
-    real = _vector_graph._tensor
+    real = _vector_graph._quantization
 
-    def renamed(**values: object) -> object:
-        return real(**{**values, "name": f"{values['name']}!"})
+    def shifted(**values: Any) -> object:
+        return real(**{**values, "quantized_dimension": values["quantized_dimension"] + 1})
 
-    monkeypatch.setattr(_vector_graph, "_tensor", renamed)
+    monkeypatch.setattr(_vector_graph, "_quantization", shifted)
     with pytest.raises(fuzz_open.PathsDiffer, match="item 2 differs"):
         fuzz_open.one_input(data)

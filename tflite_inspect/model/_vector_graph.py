@@ -19,7 +19,6 @@ from ._vector_options import LATER, union_options
 from .objects import Operator, Tensor, builder
 from .options import called_subgraphs, decode_options
 from .quantization import Quantization
-from .types import dtype_info
 
 __all__ = ["vector_operators", "vector_tensors"]
 
@@ -41,11 +40,10 @@ _I64 = _Unpackers("q")
 _F32 = _Unpackers("f")
 
 # The vectorised paths' makers (objects.builder: equal objects, half the cost of __init__).
-_tensor = builder(Tensor)
 _operator = builder(Operator)
 _quantization = builder(Quantization)
 
-# The model's private helpers (_fail, _get, _tables, _external_by_id) are shared with this
+# The model's private helpers (_fail, _get, _tables) are shared with this
 # module on purpose, through the ModelTables protocol that Model satisfies.
 
 
@@ -92,53 +90,33 @@ def vector_tensors(
     quants = _vector_quantization(cols, qdef, n, view)
     if quants is None:
         return None
-    buffers = ctx.buffers
-    nbuf = len(buffers)
-    producer = ctx.producer
-    consumers = ctx.consumers
-    external_by_id = model._external_by_id if any(externals) else {}
+    make, size_of = ctx.tensor, ctx.nbytes
     out: list[Tensor] = []
     append = out.append
     for i in range(n):
         try:
-            type_value = types[i]
-            info = dtype_info(type_value)
-            buffer = buffer_ids[i]
-            is_variable = bool(variables[i])
             quant = quants[i]
             if quant is _REDO or has_sparse[i]:
                 raise _Redo
-            external = externals[i]
-            nbytes = 0
-            if 0 < buffer < nbuf:
-                nbytes = buffers[buffer].size
-            if external:
-                eb = external_by_id.get(external)
-                if eb is not None:
-                    nbytes = eb.length
+            buffer, external = buffer_ids[i], externals[i]
             s_at = shape_at[i]
             g_at = sig_at[i]
             a = name_at[i]
             append(
-                _tensor(
-                    index=i,
-                    subgraph=sg,
-                    name=str(view[a + 4 : a + 4 + name_len[i]], "utf-8", "replace") if a else "",
-                    type=type_value,
-                    type_name=info.type_name,
-                    dtype=info.name,
-                    shape=_I32[shape_len[i]](view, s_at + 4) if s_at else (),
-                    shape_signature=_I32[sig_len[i]](view, g_at + 4) if g_at else None,
-                    has_rank=bool(ranks[i]),
-                    is_variable=is_variable,
-                    buffer=buffer,
-                    external_buffer=external,
-                    quantization=quant,
-                    sparsity=None,
-                    role=ctx.role(i, is_variable, nbytes),
-                    producer=producer.get(i),
-                    consumers=tuple(consumers.get(i, ())),
-                    nbytes=nbytes,
+                make(
+                    sg,
+                    i,
+                    str(view[a + 4 : a + 4 + name_len[i]], "utf-8", "replace") if a else "",
+                    types[i],
+                    _I32[shape_len[i]](view, s_at + 4) if s_at else (),
+                    _I32[sig_len[i]](view, g_at + 4) if g_at else None,
+                    bool(ranks[i]),
+                    bool(variables[i]),
+                    buffer,
+                    external,
+                    quant,
+                    None,
+                    size_of(buffer, external),
                 )
             )
         except (FlatBufError, _Redo):

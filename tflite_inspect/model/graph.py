@@ -61,9 +61,7 @@ def build_subgraph(model: ModelTables, index: int, t: Table | None) -> Subgraph:
                 if not lst or lst[-1] != op.index:
                     lst.append(op.index)
         intermediates.update(op.intermediates)
-    ctx = TensorContext(
-        set(inputs), set(outputs), producer, consumers, intermediates, model.buffers
-    )
+    ctx = TensorContext(model, set(inputs), set(outputs), producer, consumers, intermediates)
     what = f"{where}.tensors"
     vec, n = model._table_vector(t, "tensors", what)
     tensors = None
