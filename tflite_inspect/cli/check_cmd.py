@@ -151,7 +151,7 @@ def _ops_table(report: Any) -> str:
 def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
     """(severity, where, finding) rows: one per finding with `every`, else one per rule (its
     count, first locations and what they have in common; a lone finding as it is)."""
-    from ..model.grouping import group_findings
+    from ..model.grouping import FIRST, group_findings
 
     if every:
         return [(f.severity, f.where, f.message) for f in findings]
@@ -161,9 +161,9 @@ def _finding_rows(findings: Any, every: bool) -> list[tuple[str, str, str]]:
             f = g.entries[0].item
             rows.append((f.severity, f.where, f.message))
         else:
-            first = g.first()
-            more = ", …" if len(first) < len({e.where for e in g.entries if e.where}) else ""
-            rows.append((g.severity, ", ".join(first) + more, f"{g.label}: {g.summary}"))
+            first = g.first(FIRST + 1)  # one past what is shown says whether there are more
+            more = ", …" if len(first) > FIRST else ""
+            rows.append((g.severity, ", ".join(first[:FIRST]) + more, f"{g.label}: {g.summary}"))
     return rows
 
 
