@@ -101,14 +101,6 @@ class Graph:
     def precision(self) -> str:
         return precision_of(self.mode)
 
-    def distance(self, other: Graph) -> tuple[int, int]:
-        """(inputs that differ, difference in compute ops): smaller is closer."""
-        same = sum(x == y for x, y in zip(self.inputs, other.inputs, strict=False))
-        return (
-            max(len(self.inputs), len(other.inputs)) - same,
-            abs(self.compute_ops - other.compute_ops),
-        )
-
 
 @dataclass(frozen=True)
 class Candidate:
@@ -157,13 +149,12 @@ def counterpart(
         return None
 
     def rank(c: Candidate) -> tuple[object, ...]:
-        distance = mine.distance(c.graph)
-        # at a tie, the plainest variant: float32 for a quantized model, full integer for a
-        # float one
+        # related ones share their inputs: the graph is closer by its compute ops; at a tie,
+        # the plainest variant: float32 for a quantized model, full integer for a float one
         return (
             c.graph.precision == mine.precision,
             -c.name_score,
-            distance,
+            abs(c.graph.compute_ops - mine.compute_ops),
             c.graph.mode not in PLAIN_MODES,
             c.path.name,
         )
