@@ -77,6 +77,7 @@ def test_the_interpreter_child_imports_only_what_it_serves_with() -> None:
     )
     assert json.loads(out.stdout) == [
         "tflite_inspect",
+        "tflite_inspect.allocator",
         "tflite_inspect.runtime",
         "tflite_inspect.runtime._child",
         "tflite_inspect.runtime.protocol",

@@ -99,7 +99,12 @@ def dequantize(
         zero = zero.reshape(bshape) if zero.size > 1 else zero[:1]
     else:
         scale, zero = scale[:1], zero[:1]
-    return ((arr.astype(np.float32) - zero) * scale).astype(np.float32)
+    if np.broadcast_shapes(arr.shape, scale.shape, zero.shape) != arr.shape:  # a 0-d array
+        return ((arr.astype(np.float32) - zero) * scale).astype(np.float32)
+    out: np.ndarray = arr.astype(np.float32)  # a new array: the same steps, in place
+    np.subtract(out, zero, out=out)
+    np.multiply(out, scale, out=out)
+    return out
 
 
 def sqnr_db(reference: np.ndarray, test: np.ndarray) -> float:

@@ -2,8 +2,8 @@
 
 Started by `session.ChildSession` in its own process group. It reads one JSON request per line on
 stdin and answers on the original stdout, which it keeps for itself: native code that prints
-(TFLite's "INFO: Created ... delegate") is pointed at stderr. Arrays travel as `.npz` files in the
-session's temporary folder, loaded with `allow_pickle=False`; nothing is ever pickled. A tensor's
+(TFLite's "INFO: Created ... delegate") is pointed at stderr. Arrays travel as files of `_arrays`
+in the session's temporary folder (a JSON header and raw bytes); nothing is ever pickled. A tensor's
 values across the samples of one request are stacked into one array (see `_wire`). RLIMIT_AS is
 set first thing; faulthandler dumps the Python stack on a fatal signal; `spawn.die_with_parent`
 leaves when the parent is gone.
@@ -12,8 +12,9 @@ Requests and answers are the dataclasses of `protocol` (Request; Phase before ea
 crash or hang, Advance at most every 0.1 s during long loops, then Done or Failed).
 
 Test hook: when TFLITE_INSPECT_CHILD_FAULT is set to `segv`, `abort`, `fpe`, `bus`, `ill`, `hang`
-or `oom` (optionally `KIND:COMMAND`, default command `run`), handling that command really crashes,
-hangs or exhausts memory, so tests exercise the real classification path.
+or `oom` (optionally `KIND:COMMAND`: `load`, `run` (the default), `latency`, `isolate_prepare`),
+handling that command really crashes, hangs or exhausts memory, so tests exercise the real
+classification path.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import sys
 import time
 from typing import IO, Any
 
+from ..allocator import keep_freed_memory
 from ..spawn import die_with_parent
 from .protocol import (
     Advance,
@@ -134,15 +136,14 @@ class Child:
         """The arrays the request came with (none: an empty dict)."""
         if not request.arrays:
             return {}
-        import numpy as np
+        from ._arrays import load
 
-        with np.load(request.arrays, allow_pickle=False) as data:
-            return {k: data[k] for k in data.files}
+        return load(request.arrays)
 
     def answer_path(self, request: Request) -> str:
         """Where the arrays of the answer to `request` go (beside the request's)."""
         assert request.arrays is not None
-        return os.path.join(os.path.dirname(request.arrays), f"res{request.id}.npz")
+        return os.path.join(os.path.dirname(request.arrays), f"res{request.id}.arrays")
 
     def handle(self, request: Request) -> tuple[dict[str, Any], str | None]:
         cmd, args = request.cmd, request.args
@@ -192,6 +193,7 @@ class Child:
         from ._isolate import OneOp, Source
 
         self.phase("building one-op models")
+        self.maybe_fault("isolate_prepare")
         _, _, interpreter_cls, resolver_type = import_backend(args.get("backend", "auto"))
 
         def make(content: bytes) -> Any:
@@ -226,6 +228,7 @@ class Child:
         batchable op (`_isolate.BATCHABLE`) runs the whole chunk in one invocation."""
         import numpy as np
 
+        from ._arrays import save
         from ._wire import columns, pack
 
         samples = int(args["samples"])
@@ -260,37 +263,37 @@ class Child:
             for m, column in enumerate(outs):
                 results[job_output_key(job, m)] = column
         path = self.answer_path(request)
-        np.savez(path, **pack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        save(path, pack(results))
         return {"samples": samples, "failed": failed}, path
 
     def run(
         self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any], request: Request
     ) -> tuple[dict[str, Any], str | None]:
-        import numpy as np
 
-        from ._wire import columns, pack
+        from ._arrays import save
+        from ._wire import Rows, columns, pack
 
         samples = int(args["samples"])
         capture = [int(i) for i in args.get("capture", [])]
         fed = columns(feeds, samples)
         inputs = [fed[input_key(j)] for j in range(len(loaded.inputs))]
-        outputs: list[list[Any]] = [[] for _ in loaded.outputs]
-        captured: dict[int, list[Any]] = {i: [None] * samples for i in capture}
+        outputs = [Rows(samples) for _ in loaded.outputs]
+        captured = {i: Rows(samples) for i in capture}
         self.phase("invoking")
         self.maybe_fault("run")
         for s in range(samples):
             loaded.feed([column[s] for column in inputs])
             loaded.invoke()
-            for column, value in zip(outputs, loaded.read_outputs(), strict=True):
-                column.append(value)
+            for rows, value in zip(outputs, loaded.read_outputs(), strict=True):
+                rows.set(s, value)
             if capture:
                 for i, value in loaded.capture(capture).items():
-                    captured[i][s] = value
+                    captured[i].set(s, value)
             self.progress(s + 1, samples)
-        results = {output_key(k): column for k, column in enumerate(outputs)}
-        results.update({tensor_key(i): column for i, column in captured.items()})
+        results = {output_key(k): rows.column() for k, rows in enumerate(outputs)}
+        results.update({tensor_key(i): rows.column() for i, rows in captured.items()})
         path = self.answer_path(request)
-        np.savez(path, **pack(results))  # type: ignore[arg-type]  # (numpy stubs)
+        save(path, pack(results))
         return {"samples": samples}, path
 
 
@@ -320,6 +323,7 @@ def main(argv: list[str], child: type[Child] | None = None) -> int:
         _limit_memory(int(argv[argv.index("--memory-mb") + 1]))
     faulthandler.enable()
     die_with_parent()
+    keep_freed_memory()  # chunks of captured tensors: arrays of MiBs, made and freed per request
     protocol = os.fdopen(os.dup(1), "w", encoding="utf-8")
     os.dup2(2, 1)  # native prints go to stderr, never into the protocol
     sys.stdout = sys.stderr

@@ -1,6 +1,6 @@
-"""How arrays of several samples travel in one `.npz` between the parent and the child.
+"""How arrays of several samples travel in one file (`_arrays`) between the parent and the child.
 
-Every array in an `.npz` costs a zip entry and a parsed header, so the values of one tensor across
+Every array in a file costs an entry and a header to check, so the values of one tensor across
 the samples of a request are stacked into one array (`all@t12`) when their shapes and dtypes
 agree; otherwise each sample's array travels alone (`3@t12`, dynamic shapes). numpy only: both
 sides import this module.
@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["Column", "columns", "pack", "stack", "unstack"]
+__all__ = ["Column", "Rows", "columns", "pack", "stack", "unstack"]
 
 Column = np.ndarray | list[np.ndarray | None]
 
@@ -39,6 +39,53 @@ def pack(cols: Mapping[str, Column | Sequence[np.ndarray | None]]) -> dict[str, 
             if value is not None:
                 out[f"{i}@{name}"] = value
     return out
+
+
+class Rows:
+    """One name's column filled a sample at a time, in order: rows of one array allocated at the
+    first value while each value has its shape and dtype (what `pack` would stack, without a
+    list of per-sample arrays and the stack), a list from the first that differs or is skipped
+    (dynamic shapes, a tensor without data)."""
+
+    __slots__ = ("count", "array", "values", "next")
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self.array: np.ndarray | None = None
+        self.values: list[np.ndarray | None] | None = None
+        self.next = 0  # the sample the array expects next
+
+    def set(self, s: int, value: np.ndarray) -> None:
+        """Sample `s`'s value (a copy is kept)."""
+        array = self.array
+        if self.values is None:
+            if array is None and s == 0:
+                array = self.array = np.empty((self.count, *value.shape), dtype=value.dtype)
+            if (
+                array is not None
+                and s == self.next
+                and value.shape == array.shape[1:]
+                and value.dtype == array.dtype
+            ):
+                array[s] = value
+                self.next = s + 1
+                return
+            self.values = self._listed()
+        self.values[s] = value.copy()
+
+    def _listed(self) -> list[np.ndarray | None]:
+        values: list[np.ndarray | None] = [None] * self.count
+        if self.array is not None:
+            values[: self.next] = list(self.array[: self.next])
+        self.array = None
+        return values
+
+    def column(self) -> Column:
+        """The stacked array when every sample had a value of one shape and dtype, else the list
+        with None where a sample had none."""
+        if self.values is None and self.array is not None and self.next == self.count:
+            return self.array
+        return self._listed() if self.values is None else self.values
 
 
 def stack(samples: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from ..allocator import keep_freed_memory
 from ..analysis.compare import CONVERSIONS, LayerStats, Match, OutputStats, match_activations
 from ..analysis.layers import LayerRow, layer_metrics, layer_rows
 from ..analysis.saturation import RangeHistogram
@@ -288,6 +289,7 @@ def compare_models(
     alone, run on B's own inputs of that op (see `isolated`). Everything runs in one child
     process."""
     r = request
+    keep_freed_memory()  # the figures of each chunk: float64 arrays of MiBs, made and freed
     a, b, per_layer = str(r.a), str(r.b), r.per_layer
     base = InterpreterConfig(threads=r.threads, backend=r.backend, signature=r.signature)
     config = InterpreterConfig.for_capture(base) if per_layer else base
@@ -344,8 +346,12 @@ def compare_models(
         if per_layer and r.chunk is None:  # four chunks or more: see PIPELINE
             step = min(step, max(PIPELINE, -(-len(data) // 4)))
         bounds = [(i, min(i + step, len(data))) for i in range(0, len(data), step)]
+        if per_layer and r.chunk is None:
+            bounds = _short_last(bounds)
         try:
             sent: _Sent | None = loop.send(*bounds[0])
+            if isolator is not None:  # built while this process adds up the first chunk
+                isolator.prepare()
             for k, (_, stop) in enumerate(bounds):
                 assert sent is not None
                 sent = loop.chunk(sent, bounds[k + 1] if k + 1 < len(bounds) else None)
@@ -358,6 +364,19 @@ def compare_models(
         if r.runs > 0:
             _time_both(report, child, (ia, ib), base, data.values[0], r.runs, r.warmup)
     return report
+
+
+def _short_last(bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The chunks with the last split so that its final part is a quarter of a chunk (PIPELINE
+    samples at least): what this process adds up after the child's last answer, when nothing
+    runs beside it, is then that part's figures only."""
+    if len(bounds) < 2:
+        return bounds
+    start, stop = bounds[-1]
+    tail = max(PIPELINE, (bounds[0][1] - bounds[0][0]) // 4)
+    if stop - start <= tail:
+        return bounds
+    return [*bounds[:-1], (start, stop - tail), (stop - tail, stop)]
 
 
 def _same_graph(matches: list[Match], test: list[Any]) -> bool:

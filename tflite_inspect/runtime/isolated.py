@@ -182,7 +182,13 @@ class Pending:
 class Isolator:
     """Runs the jobs in their own child (`session`, the reference model's file at `model`): a
     one-op model that crashes the runtime costs the isolated figures, never the comparison. What
-    could not be measured is kept in `state.skipped` and said in `notes`."""
+    could not be measured is kept in `state.skipped` and said in `notes`.
+
+    `prepare()` sends the one-op models to build and does not wait: the caller sends it after the
+    first chunk of the comparison, so this process adds up that chunk's figures while the child
+    builds them (answers come in the order of the requests: the first `collect` reads the
+    build's before the run's). A job the child could not build is dropped then; the child runs
+    only those it built."""
 
     def __init__(
         self,
@@ -196,16 +202,33 @@ class Isolator:
     ) -> None:
         self.state = Isolation(*plan_isolated(matches, reference, test))
         self.session, self.notes, self.alive = session, notes, True
+        self.model, self.backend = model, backend
+        self._built: int | None = None  # the build request, until its answer is read
+
+    def prepare(self) -> None:
+        """Sends the build of the one-op models (once)."""
+        if self._built is not None or not self.alive:
+            return
         try:
-            result, _ = session.call(
+            self._built = self.session.submit(
                 Command.ISOLATE_PREPARE,
                 {
-                    "model": model,
-                    "backend": backend,
+                    "model": self.model,
+                    "backend": self.backend,
                     "jobs": [j.to_request() for j in self.state.jobs],
                 },
                 label=LABEL,
             )
+        except ChildFailure as failure:
+            self._dead(failure)
+
+    def _prepared(self) -> None:
+        """Reads the build's answer (the first time): drops the jobs that did not build."""
+        rid, self._built = self._built, -1
+        if rid is None or rid < 0 or not self.alive:
+            return
+        try:
+            result, _ = self.session.result(rid)
         except ChildFailure as failure:
             self._dead(failure)
             return
@@ -224,6 +247,7 @@ class Isolator:
     def submit(self, tensors: RunColumns) -> Pending | None:
         """Sends every job one chunk of B's captured tensors; the child runs them while the
         caller does its own work, then `collect` adds the statistics. None: nothing to run."""
+        self.prepare()
         if not self.alive or not self.state.jobs:
             return None
         feeds = self.state.feeds(tensors)
@@ -238,6 +262,9 @@ class Isolator:
 
     def collect(self, pending: Pending | None) -> None:
         if pending is None:
+            return
+        self._prepared()
+        if not self.alive:
             return
         try:
             result, arrays = self.session.result(pending.rid)

@@ -2,14 +2,14 @@
 callers) and the child (`_child.Child`, `quantize._child.QuantizeChild`). Standard library only.
 
 One JSON object per line. The parent sends a `Request` (id, command, arguments, and the path of
-an `.npz` of arrays or null); the child answers with `Phase` and `Advance` lines while it works
+a file of arrays, `_arrays`, or null); the child answers with `Phase` and `Advance` lines while it works
 and one `Done` or `Failed` line per request. Arrays are named by what they hold: `i3` the fourth
 input, `o0` the first output, `t17` tensor 17, `J.M` the M-th output of one-op job J; across the
 samples of a request `_wire` stacks them.
 
-    line = Request(7, Command.RUN, {"key": key, "samples": 4}, "/tmp/.../req7.npz").encode()
+    line = Request(7, Command.RUN, {"key": key, "samples": 4}, "/tmp/.../req7.arrays").encode()
     request = Request.decode(line)                          # child side
-    answer = decode_answer(encode_answer(Done(7, {"samples": 4}, "res7.npz")))
+    answer = decode_answer(encode_answer(Done(7, {"samples": 4}, "res7.arrays")))
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class Request:
     id: int
     cmd: Command
     args: dict[str, Any] = field(default_factory=dict)
-    arrays: str | None = None  # an .npz in the session's folder
+    arrays: str | None = None  # a file of arrays (`_arrays`) in the session's folder
 
     def encode(self) -> bytes:
         return (json.dumps(asdict(self)) + "\n").encode()
@@ -98,7 +98,7 @@ class Advance:
 class Done:
     id: int | None
     result: dict[str, Any]
-    arrays: str | None = None  # an .npz the parent reads, then removes
+    arrays: str | None = None  # a file of arrays the parent reads, then removes
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ import numpy as np
 
 from ..safe_write import open_new
 from ..spawn import kill_group, make_tmpdir, python_module, start
+from ._arrays import load as load_arrays
+from ._arrays import save as save_arrays
 from .outcome import ChildFailure, RunOutcome, classify_error, classify_exit
 from .protocol import (
     Advance,
@@ -126,7 +128,7 @@ class ChildSession:
                 assert self.proc.stdin is not None
                 self.proc.stdin.write(Request(0, Command.EXIT).encode())
                 self.proc.stdin.close()
-                self.proc.wait(timeout=1.0)
+                self._await_exit(1.0)
             except (OSError, subprocess.TimeoutExpired, ValueError):
                 pass
         kill_group(self.proc)
@@ -135,6 +137,33 @@ class ChildSession:
             self.proc.stdout.close()
         self._stderr.close()
         self._finalizer()
+
+    def _answer_arrays(self, path: str) -> dict[str, np.ndarray]:
+        """The arrays of an answer, from a file in this session's folder only; a file that is
+        not one the child could have written means the child is broken (killed, ChildFailure)."""
+        where = Path(path)
+        try:
+            if where.parent.resolve() != self.tmp.resolve():
+                raise ValueError(f"{path}: outside the session's folder")
+            try:
+                return load_arrays(where)
+            finally:
+                where.unlink(missing_ok=True)
+        except (OSError, ValueError) as err:
+            kill_group(self.proc)
+            why = f"the child broke its protocol ({err})"
+            self._fail(RunOutcome("crashed", why, phase=self._phase, details=self.stderr_tail()))
+
+    def _await_exit(self, timeout: float) -> None:
+        """Waits up to `timeout` for the child's stdout to close (it exits at once on EXIT), then
+        for its exit status: `Popen.wait(timeout)` alone polls with sleeps that outlast an exit."""
+        deadline = time.monotonic() + timeout
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        while (remaining := deadline - time.monotonic()) > 0:
+            if self._selector.select(remaining) and not os.read(fd, 65536):
+                break
+        self.proc.wait(timeout=max(deadline - time.monotonic(), 0.05))
 
     def stderr_tail(self, limit: int = 4000) -> str:
         try:
@@ -162,8 +191,8 @@ class ChildSession:
         self._labels[rid] = self.label if label is None else label
         path = None
         if arrays is not None:
-            path = self.tmp / f"req{rid}.npz"
-            np.savez(path, **arrays)  # type: ignore[arg-type]  # (numpy stubs: allow_pickle)
+            path = self.tmp / f"req{rid}.arrays"
+            save_arrays(path, arrays)
         request = Request(rid, Command(cmd), args or {}, str(path) if path else None)
         try:
             assert self.proc.stdin is not None
@@ -210,10 +239,8 @@ class ChildSession:
                 raise ChildFailure(outcome)  # the child lives on: later requests may succeed
             arrays: dict[str, np.ndarray] = {}
             if answer.arrays:
-                with np.load(answer.arrays, allow_pickle=False) as data:
-                    arrays = {k: data[k] for k in data.files}
-                Path(answer.arrays).unlink(missing_ok=True)
-            (self.tmp / f"req{rid}.npz").unlink(missing_ok=True)
+                arrays = self._answer_arrays(answer.arrays)
+            (self.tmp / f"req{rid}.arrays").unlink(missing_ok=True)
             return answer.result, arrays
 
     def call(
