@@ -61,6 +61,33 @@ def test_layer_stats_are_the_debugger_metrics_averaged_over_samples() -> None:
     assert LayerStats().result(None)["rmse_scale"] is None
 
 
+def test_layer_stats_of_stacked_samples_are_each_rows_numpy_figures() -> None:
+    """add_many works in its own float64 copies: the caller's arrays stay as they were, each row's
+    figures have np.mean/np.std/np.max's bits, the cosine the row's, NaN rows counted."""
+    rng = np.random.default_rng(3)
+    ref = rng.normal(size=(6, 40))
+    test = ref + rng.normal(scale=0.1, size=(6, 40))
+    for dtype in (np.float64, np.float32):
+        r, t = ref.astype(dtype), test.astype(dtype)
+        kept = (r.copy(), t.copy())
+        stats = LayerStats()
+        stats.add_many(r, t)
+        assert np.array_equal(r, kept[0]) and np.array_equal(t, kept[1])
+        d = t.astype(np.float64) - r.astype(np.float64)
+        sums = stats._sums
+        assert sums["mean_error"] == np.mean(d, axis=1).tolist()
+        assert sums["stddev"] == np.std(d, axis=1).tolist()
+        assert sums["max_abs_error"] == np.max(np.abs(d), axis=1).tolist()
+        assert sums["mean_squared_error"] == np.mean(d * d, axis=1).tolist()
+        cosines = [cosine(x, y) for x, y in zip(r, t, strict=True)]
+        assert sums["cosine"] == pytest.approx(cosines, rel=1e-12)
+    bad = test.copy()
+    bad[2, 5] = np.nan
+    stats = LayerStats()
+    stats.add_many(ref, bad)
+    assert stats.nonfinite == 1 and math.isnan(stats.result(None)["sqnr_db"])
+
+
 def test_output_stats_pool_samples_and_count_top1_agreement() -> None:
     stats = OutputStats()
     stats.add(np.array([[0.1, 0.9]]), np.array([[0.2, 0.8]]))

@@ -163,12 +163,14 @@ def _row_cosines(
     y: np.ndarray,
     xx: np.ndarray | None = None,
     yy: np.ndarray | None = None,
+    dots: np.ndarray | None = None,
 ) -> list[float]:
     """`cosine` of each row pair of two 2-D float64 arrays; `xx`, `yy`: their rows' sums of
-    squares, when the caller has them."""
+    squares, `dots` their rows' products, when the caller has them."""
     nx = np.sqrt(xx) if xx is not None else np.linalg.norm(x, axis=1)
     ny = np.sqrt(yy) if yy is not None else np.linalg.norm(y, axis=1)
-    dots = np.einsum("ij,ij->i", x, y)
+    if dots is None:
+        dots = np.einsum("ij,ij->i", x, y)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = dots / (nx * ny)
     zero = (nx == 0) | (ny == 0)
@@ -283,27 +285,37 @@ class LayerStats:
 
     def _add_many(self, reference: np.ndarray, test: np.ndarray) -> None:
         n, ref, tst = _sample_rows(reference, test, "tensor")
-        ref_sq, tst_sq = ref * ref, tst * tst
-        ref_power = float(ref_sq.sum())
+        # The rows' squares and products as sums only (no array of squares for each); each
+        # row's error figures are numpy's own over the row (np.mean, np.std, np.max of |d|, the
+        # mean of d^2: the same bits), worked out in _sample_rows' float64 copies when it made
+        # them (never in the caller's arrays).
+        ref_rows = np.einsum("ij,ij->i", ref, ref)
+        tst_rows = np.einsum("ij,ij->i", tst, tst)
+        dots = np.einsum("ij,ij->i", ref, tst)
+        ref_power = float(ref_rows.sum())
         # a finite sum of squares: every value finite (NaN and Inf would carry into it)
-        finite = math.isfinite(ref_power) and math.isfinite(float(tst_sq.sum()))
+        finite = math.isfinite(ref_power) and math.isfinite(float(tst_rows.sum()))
         if not finite:
             self.nonfinite += int(ref.size - np.count_nonzero(np.isfinite(ref)))
             self.nonfinite += int(tst.size - np.count_nonzero(np.isfinite(tst)))
-        diffs = tst - ref
-        sq = diffs * diffs
-        self.samples += n
+            ref_power = float(np.nansum(ref * ref))
         s = self._sums
-        s["num_elements"].extend([float(diffs.shape[1])] * n)
-        if diffs.shape[1]:
+        s["cosine"].extend(_row_cosines(ref, tst, ref_rows, tst_rows, dots))
+        own = not np.may_share_memory(tst, test)
+        diffs = np.subtract(tst, ref, out=tst if own else None)
+        width = diffs.shape[1]
+        self.samples += n
+        s["num_elements"].extend([float(width)] * n)
+        if width:
             mean = np.mean(diffs, axis=1)
             s["stddev"].extend(_row_std(diffs, mean).tolist())
             s["mean_error"].extend(mean.tolist())
             s["max_abs_error"].extend(np.max(np.abs(diffs), axis=1).tolist())
-            s["mean_squared_error"].extend(np.mean(sq, axis=1).tolist())
-        s["cosine"].extend(_row_cosines(ref, tst, ref_sq.sum(axis=1), tst_sq.sum(axis=1)))
-        self._err_power += float(sq.sum() if finite else np.nansum(sq))
-        self._ref_power += ref_power if finite else float(np.nansum(ref_sq))
+            sq = np.multiply(diffs, diffs, out=diffs)  # diffs are not needed after
+            sq_rows = np.add.reduce(sq, axis=1)
+            s["mean_squared_error"].extend((sq_rows / width).tolist())
+            self._err_power += float(sq_rows.sum()) if finite else float(np.nansum(sq))
+        self._ref_power += ref_power
 
     def result(self, scale: float | None) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -287,8 +287,7 @@ class Child:
             for rows, value in zip(outputs, loaded.read_outputs(), strict=True):
                 rows.set(s, value)
             if capture:
-                for i, value in loaded.capture(capture).items():
-                    captured[i].set(s, value)
+                loaded.capture_into(captured, s)
             self.progress(s + 1, samples)
         results = {output_key(k): rows.column() for k, rows in enumerate(outputs)}
         results.update({tensor_key(i): rows.column() for i, rows in captured.items()})

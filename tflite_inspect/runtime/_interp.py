@@ -278,20 +278,22 @@ class Loaded:
             values = [self.interp.get_tensor(s["index"]) for s in self.outputs]
         return [v.astype("S") if v.dtype == object else v for v in values]
 
-    def capture(self, indices: list[int]) -> dict[int, np.ndarray]:
-        """Copies of the given subgraph-0 tensors after an invoke. Needs preserve_all_tensors:
-        otherwise the arena reuses their memory and the values would be silently wrong."""
+    def capture_into(self, rows: dict[int, Any], s: int) -> None:
+        """Copies of the subgraph-0 tensors keyed in `rows` after an invoke, each given to its
+        row `s` (`_wire.Rows.set`) as it is read; a tensor without data is skipped. Needs
+        preserve_all_tensors: otherwise the arena reuses their memory and the values would be
+        silently wrong."""
         if not self.preserve:
             raise ValueError(
                 "capturing intermediate tensors needs experimental_preserve_all_tensors"
             )
-        out: dict[int, np.ndarray] = {}
-        for index in indices:
+        get = self.interp.get_tensor
+        for index, row in rows.items():
             try:
-                out[index] = self.interp.get_tensor(index)
+                value = get(index)
             except ValueError:  # no data (an optional or never written tensor)
                 continue
-        return out
+            row.set(s, value)
 
     def time_invocations(
         self, runs: int, warmup: int, progress: Callable[[int, int], None]

@@ -47,29 +47,29 @@ class Rows:
     list of per-sample arrays and the stack), a list from the first that differs or is skipped
     (dynamic shapes, a tensor without data)."""
 
-    __slots__ = ("count", "array", "values", "next")
+    __slots__ = ("count", "array", "values", "next", "shape", "dtype")
 
     def __init__(self, count: int) -> None:
         self.count = count
         self.array: np.ndarray | None = None
         self.values: list[np.ndarray | None] | None = None
         self.next = 0  # the sample the array expects next
+        self.shape: tuple[int, ...] | None = None  # each row's, while the array holds them
+        self.dtype: np.dtype | None = None
 
     def set(self, s: int, value: np.ndarray) -> None:
         """Sample `s`'s value (a copy is kept)."""
-        array = self.array
+        if s == self.next and value.shape == self.shape and value.dtype == self.dtype:
+            self.array[s] = value  # type: ignore[index]  # (shape is set with the array)
+            self.next = s + 1
+            return
+        if s == 0 and self.array is None and self.values is None:
+            self.array = np.empty((self.count, *value.shape), dtype=value.dtype)
+            self.shape, self.dtype = value.shape, value.dtype
+            self.array[0] = value
+            self.next = 1
+            return
         if self.values is None:
-            if array is None and s == 0:
-                array = self.array = np.empty((self.count, *value.shape), dtype=value.dtype)
-            if (
-                array is not None
-                and s == self.next
-                and value.shape == array.shape[1:]
-                and value.dtype == array.dtype
-            ):
-                array[s] = value
-                self.next = s + 1
-                return
             self.values = self._listed()
         self.values[s] = value.copy()
 
@@ -77,7 +77,7 @@ class Rows:
         values: list[np.ndarray | None] = [None] * self.count
         if self.array is not None:
             values[: self.next] = list(self.array[: self.next])
-        self.array = None
+        self.array = self.shape = self.dtype = None
         return values
 
     def column(self) -> Column:
