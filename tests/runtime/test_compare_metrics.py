@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -185,3 +186,32 @@ def test_the_row_deviation_is_numpys_to_the_bit() -> None:
             want = np.std(rows, axis=1)
             got = _row_std(rows, np.mean(rows, axis=1))
         assert got.tobytes() == want.tobytes(), k
+
+
+def test_complex_tensors_are_compared_on_both_parts() -> None:
+    """A complex tensor (RFFT2D's output) counts its real and imaginary parts: a B that differs
+    only in the imaginary parts is not exact, and the figures are those of the parts side by
+    side. Complex never pairs with real of the same size."""
+    from tflite_inspect.analysis.compare import add_stacked
+
+    rng = np.random.default_rng(5)
+    a = Activation(1, "fft", "complex64", (1, 8), producer="RFFT2D", order=0)
+    b = Activation(2, "fft", "complex64", (1, 8), producer="RFFT2D", order=0)
+    ref = (rng.normal(size=(4, 1, 8)) + 1j * rng.normal(size=(4, 1, 8))).astype(np.complex64)
+    test = (ref.real + 1j * (ref.imag + 0.01)).astype(np.complex64)
+    stats = LayerStats()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no cast that drops the imaginary parts
+        add_stacked(stats, a, ref, b, test)
+    out = stats.result(None)
+    assert math.isfinite(out["sqnr_db"]) and out["max_abs_error"] == pytest.approx(0.01, rel=1e-4)
+    parts = LayerStats()
+    parts.add_many(
+        np.stack([ref.real, ref.imag], axis=-1).astype(np.float32),
+        np.stack([test.real, test.imag], axis=-1).astype(np.float32),
+    )
+    assert out == parts.result(None)
+    real = Activation(3, "fft", "float32", (1, 8), producer="RFFT2D", order=0)
+    assert [m.how for m in match_activations([a], [b])] == ["name"]
+    assert match_activations([real], [b]) == []
+    assert match_activations([a], [real]) == []

@@ -414,8 +414,18 @@ class Activation:
     def size(self) -> int:
         return int(np.prod(self.shape)) if self.shape else 1
 
+    @property
+    def is_complex(self) -> bool:
+        return self.dtype.startswith("complex")
+
     def to_float(self, values: np.ndarray) -> np.ndarray:
-        return dequantize(values, self.scales, self.zero_points, self.quantized_dimension)
+        """Float32 values to compare: dequantized, or for a complex tensor each value's real and
+        imaginary parts side by side (a last axis of 2), so that both count in every figure
+        (a cast to float would keep the real parts alone)."""
+        arr = np.asarray(values)
+        if arr.dtype.kind == "c":
+            return np.stack([arr.real, arr.imag], axis=-1).astype(np.float32)
+        return dequantize(arr, self.scales, self.zero_points, self.quantized_dimension)
 
 
 @dataclass(frozen=True)
@@ -428,9 +438,15 @@ class Match:
     how: str
 
 
+def _comparable(a: Activation, b: Activation) -> bool:
+    """The same element count, and both complex or neither (a complex tensor's figures count
+    two parts per element)."""
+    return a.size == b.size and a.is_complex == b.is_complex
+
+
 def match_activations(reference: Sequence[Activation], test: Sequence[Activation]) -> list[Match]:
-    """Pairs each test tensor with at most one reference tensor of the same element count, in the
-    test model's execution order."""
+    """Pairs each test tensor with at most one reference tensor of the same element count (both
+    complex or neither), in the test model's execution order."""
     found: dict[int, Match] = {}
     names: dict[str, list[Activation]] = defaultdict(list)
     for t in reference:
@@ -438,7 +454,7 @@ def match_activations(reference: Sequence[Activation], test: Sequence[Activation
             names[t.name].append(t)
     for t in test:
         same = names.get(t.name, [])
-        if len(same) == 1 and same[0].size == t.size:
+        if len(same) == 1 and _comparable(same[0], t):
             found[t.index] = Match(same[0], t, "name")
 
     def groups(tensors: Iterable[Activation]) -> dict[tuple[Any, ...], list[Activation]]:
@@ -452,12 +468,12 @@ def match_activations(reference: Sequence[Activation], test: Sequence[Activation
     ref_groups = groups(reference)
     for key, tests in groups(test).items():
         for ref, tst in zip(ref_groups.get(key, []), tests, strict=False):
-            if tst.index not in found:
+            if tst.index not in found and _comparable(ref, tst):
                 found[tst.index] = Match(ref, tst, "position")
     for t in sorted(test, key=lambda a: (a.order, a.index)):
         if t.index in found or t.producer not in CONVERSIONS or not t.inputs:
             continue
         source = found.get(t.inputs[0])
-        if source is not None and source.reference.size == t.size:
+        if source is not None and _comparable(source.reference, t):
             found[t.index] = Match(source.reference, t, f"via {t.producer}")
     return sorted(found.values(), key=lambda m: (m.test.order, m.test.index))
