@@ -269,7 +269,6 @@ class Child:
     def run(
         self, loaded: Any, args: dict[str, Any], feeds: dict[str, Any], request: Request
     ) -> tuple[dict[str, Any], str | None]:
-
         from ._arrays import save
         from ._wire import Rows, columns, pack
 

@@ -343,10 +343,11 @@ def compare_models(
             for t in (side.activations if per_layer else side.outputs)
         ]
         step = r.chunk or chunk_size(carried)
-        if per_layer and r.chunk is None:  # four chunks or more: see PIPELINE
+        pipelined = per_layer and r.chunk is None
+        if pipelined:  # four chunks or more: see PIPELINE
             step = min(step, max(PIPELINE, -(-len(data) // 4)))
         bounds = [(i, min(i + step, len(data))) for i in range(0, len(data), step)]
-        if per_layer and r.chunk is None:
+        if pipelined:
             bounds = _short_last(bounds)
         try:
             sent: _Sent | None = loop.send(*bounds[0])

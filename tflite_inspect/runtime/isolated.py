@@ -203,14 +203,16 @@ class Isolator:
         self.state = Isolation(*plan_isolated(matches, reference, test))
         self.session, self.notes, self.alive = session, notes, True
         self.model, self.backend = model, backend
-        self._built: int | None = None  # the build request, until its answer is read
+        self._build_sent = False
+        self._build: int | None = None  # the build request, until its answer is read
 
     def prepare(self) -> None:
         """Sends the build of the one-op models (once)."""
-        if self._built is not None or not self.alive:
+        if self._build_sent or not self.alive:
             return
+        self._build_sent = True
         try:
-            self._built = self.session.submit(
+            self._build = self.session.submit(
                 Command.ISOLATE_PREPARE,
                 {
                     "model": self.model,
@@ -224,8 +226,8 @@ class Isolator:
 
     def _prepared(self) -> None:
         """Reads the build's answer (the first time): drops the jobs that did not build."""
-        rid, self._built = self._built, -1
-        if rid is None or rid < 0 or not self.alive:
+        rid, self._build = self._build, None
+        if rid is None or not self.alive:
             return
         try:
             result, _ = self.session.result(rid)

@@ -138,6 +138,10 @@ class ChildSession:
         self._stderr.close()
         self._finalizer()
 
+    def _request_path(self, rid: int) -> Path:
+        """Where the arrays sent with request `rid` are (removed once it is answered)."""
+        return self.tmp / f"req{rid}.arrays"
+
     def _answer_arrays(self, path: str) -> dict[str, np.ndarray]:
         """The arrays of an answer, from a file in this session's folder only; a file that is
         not one the child could have written means the child is broken (killed, ChildFailure)."""
@@ -150,9 +154,7 @@ class ChildSession:
             finally:
                 where.unlink(missing_ok=True)
         except (OSError, ValueError) as err:
-            kill_group(self.proc)
-            why = f"the child broke its protocol ({err})"
-            self._fail(RunOutcome("crashed", why, phase=self._phase, details=self.stderr_tail()))
+            self._broken(err)
 
     def _await_exit(self, timeout: float) -> None:
         """Waits up to `timeout` for the child's stdout to close (it exits at once on EXIT), then
@@ -191,7 +193,7 @@ class ChildSession:
         self._labels[rid] = self.label if label is None else label
         path = None
         if arrays is not None:
-            path = self.tmp / f"req{rid}.arrays"
+            path = self._request_path(rid)
             save_arrays(path, arrays)
         request = Request(rid, Command(cmd), args or {}, str(path) if path else None)
         try:
@@ -240,7 +242,7 @@ class ChildSession:
             arrays: dict[str, np.ndarray] = {}
             if answer.arrays:
                 arrays = self._answer_arrays(answer.arrays)
-            (self.tmp / f"req{rid}.arrays").unlink(missing_ok=True)
+            self._request_path(rid).unlink(missing_ok=True)
             return answer.result, arrays
 
     def call(
@@ -286,9 +288,13 @@ class ChildSession:
         try:
             return decode_answer(line)
         except ProtocolError as err:  # not our child's line: treat it as a broken child
-            kill_group(self.proc)
-            why = f"the child broke its protocol ({err})"
-            self._fail(RunOutcome("crashed", why, phase=self._phase, details=self.stderr_tail()))
+            self._broken(err)
+
+    def _broken(self, err: Exception) -> NoReturn:
+        """The child answered what it could not have (a line, a file): killed, a crash."""
+        kill_group(self.proc)
+        why = f"the child broke its protocol ({err})"
+        self._fail(RunOutcome("crashed", why, phase=self._phase, details=self.stderr_tail()))
 
     def _death(self) -> RunOutcome:
         try:
