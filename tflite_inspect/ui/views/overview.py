@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.console import Console
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.events import Resize
 from textual.widgets import Static
 
 from ...analysis.report import support_metadata_dict
@@ -37,8 +39,24 @@ def _n(count: int, noun: str) -> str:
     return f"{count:,} {noun}" + ("" if count == 1 else "s")
 
 
-def _row(key: str, value: str | Text) -> Text:
-    return Text.assemble((f"{key:<{KEY}}", "bold"), value)
+def _row(key: str, value: str | Text, width: int = 0) -> Text:
+    """A key and its value; a value longer than `width` - KEY columns (0: never) wraps under
+    itself, not under the key."""
+    row = Text.assemble((f"{key:<{KEY}}", "bold"), value)
+    room = width - KEY
+    if room < 16 or row.cell_len <= width:
+        return row
+    body = value if isinstance(value, Text) else Text(value)
+    out = Text(f"{key:<{KEY}}", style="bold")
+    for i, line in enumerate(body.wrap(_CONSOLE, room)):
+        line.rstrip()
+        if i:
+            out.append("\n" + " " * KEY)
+        out.append_text(line)
+    return out
+
+
+_CONSOLE = Console(width=200, color_system=None)  # measures and wraps words, never prints
 
 
 class OverviewView(VerticalScroll, can_focus=True):
@@ -49,6 +67,20 @@ class OverviewView(VerticalScroll, can_focus=True):
     def __init__(self, session: Session, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.session = session
+        self._width = 0  # the columns a row may take before it wraps (0 until laid out)
+        self._stats: ModelStats | None = None
+
+    def on_resize(self, event: Resize) -> None:
+        """Rows wrap under their value at the new width (the scrollbar's columns kept free)."""
+        pad = self.styles.padding
+        width = self.size.width - pad.left - pad.right - self.styles.scrollbar_size_vertical
+        if width == self._width:
+            return
+        self._width = width
+        self.query_one("#ov-head", Static).update(self._head())
+        self.query_one("#ov-stats", Static).update(self._stats_text(self._stats))
+        support = self._support()
+        self.query_one("#ov-support", Static).update(support or "")
 
     def compose(self) -> ComposeResult:
         yield Static(self._head(), id="ov-head")
@@ -81,6 +113,7 @@ class OverviewView(VerticalScroll, can_focus=True):
 
     def show_stats(self, stats: ModelStats) -> None:
         """Fills in the parts that waited for the statistics."""
+        self._stats = stats
         self.query_one("#ov-stats", Static).update(self._stats_text(stats))
         self._show_health(stats)
         self.query_one("#ov-sizes", Static).update(self._sizes(stats))
@@ -132,12 +165,12 @@ class OverviewView(VerticalScroll, can_focus=True):
                 "below, raw bytes in 5 Raw)\n",
                 style="bold",
             )
-        lines.append(_row("file", f"{self.session.name}  {fmt_bytes(m.file_size)}"))
+        lines.append(_row("file", f"{self.session.name}  {fmt_bytes(m.file_size)}", self._width))
         lines.append("\n")
-        lines.append(_row("schema", f"version {m.version}"))
+        lines.append(_row("schema", f"version {m.version}", self._width))
         if m.description:
             lines.append("\n")
-            lines.append(_row("description", m.description))
+            lines.append(_row("description", m.description, self._width))
         lines.append("\n")
         if self.session.graph_ready:
             n_ops = sum(len(sg.operators) for sg in m.subgraphs)
@@ -159,22 +192,26 @@ class OverviewView(VerticalScroll, can_focus=True):
             _row(
                 "contents",
                 f"{graph} · {_n(len(m.buffers), 'buffer')} · {_n(len(m.operator_codes), 'opcode')}",
+                self._width,
             )
         )
         return lines
 
     def _stats_text(self, stats: ModelStats | None) -> Text:
         if stats is None:
-            return _row("quantization", Text("computing…", style="italic"))
+            return _row("quantization", Text("computing…", style="italic"), self._width)
         q = stats.quant
         if q is None:
-            return _row("quantization", stats.unavailable.get("quantization mode", "not available"))
+            why = stats.unavailable.get("quantization mode", "not available")
+            return _row("quantization", why, self._width)
         io = "/".join(q.io_dtypes) or "-"
         declared = f"; converter says {', '.join(q.declared_modes)}" if q.declared_modes else ""
-        text = _row("quantization", Text.assemble((q.mode, "bold"), f"  ({io} I/O{declared})"))
+        text = _row(
+            "quantization", Text.assemble((q.mode, "bold"), f"  ({io} I/O{declared})"), self._width
+        )
         ops = ", ".join(f"{k} {v}" for k, v in sorted(q.ops_by_precision.items()))
         text.append("\n")
-        text.append(_row("ops compute", ops or "-"))
+        text.append(_row("ops compute", ops or "-", self._width))
         if q.float_ops:
             names = sorted({p.opcode for p in q.float_ops})
             text.append("\n")
@@ -182,11 +219,12 @@ class OverviewView(VerticalScroll, can_focus=True):
                 _row(
                     "! float ops",
                     f"{len(q.float_ops)} op(s) still compute in float: " + ", ".join(names),
+                    self._width,
                 )
             )
         weights = ", ".join(f"{k} {v}" for k, v in sorted(q.weight_dtypes.items()))
         text.append("\n")
-        text.append(_row("weights", weights or "-"))
+        text.append(_row("weights", weights or "-", self._width))
         return text
 
     def _io(self) -> Text:
@@ -259,7 +297,7 @@ class OverviewView(VerticalScroll, can_focus=True):
             return None
         text = Text("TFLite Support metadata\n", style="bold")
         for key, value in rows:
-            text.append(_row(f"  {key}" if key else "", value))
+            text.append(_row(f"  {key}" if key else "", value, self._width))
             text.append("\n")
         text.rstrip()
         return text
