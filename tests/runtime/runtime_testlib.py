@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import copy
 import os
+import struct
 from pathlib import Path
 from typing import Any
 
 import flatbuffers
 import pytest
 
-from support.tflite_builder import add_model, write_model
+from support.tflite_builder import add_model, tensor, write_model
 
 # TFLITE_INSPECT_FIXTURES points the tests at another folder of the same models.
 FIXTURES = Path(
@@ -49,6 +50,51 @@ def no_subgraph_model(path: Path) -> Path:
     b.PrependUint32Slot(0, 3, 0)
     b.Finish(b.EndObject(), b"TFL3")
     path.write_bytes(bytes(b.Output()))
+    return path
+
+
+def rfft_model(path: Path, gain: float | None = None) -> Path:
+    """spectrum = RFFT2D(signal, fft_length [1, 8]): float32 [1, 8] in, complex64 [1, 5] out;
+    with `gain`, the signal is multiplied by it first (a MUL by a constant)."""
+    tensors = [
+        tensor("signal", [1, 8]),
+        tensor("fft_length", [2], type_=2, buffer=1),  # INT32
+        tensor("spectrum", [1, 5], type_=8),  # COMPLEX64
+    ]
+    ops: list[dict[str, Any]] = [
+        {
+            "opcode_index": 0,
+            "inputs": [0, 1],
+            "outputs": [2],
+            "builtin_options": ("Rfft2dOptions", {}),
+        }
+    ]
+    buffers: list[dict[str, Any]] = [{}, {"data": struct.pack("<2i", 1, 8)}]
+    if gain is not None:
+        tensors += [tensor("gain", [1], buffer=2), tensor("scaled", [1, 8])]
+        buffers.append({"data": struct.pack("<f", gain)})
+        ops[0]["inputs"] = [4, 1]
+        ops.insert(
+            0,
+            {
+                "opcode_index": 1,
+                "inputs": [0, 3],
+                "outputs": [4],
+                "builtin_options": ("MulOptions", {"fused_activation_function": 0}),
+            },
+        )
+    model = {
+        "version": 3,
+        "operator_codes": [
+            {"deprecated_builtin_code": 127, "builtin_code": 131, "version": 1},  # RFFT2D
+            {"deprecated_builtin_code": 18, "builtin_code": 18, "version": 1},  # MUL
+        ],
+        "subgraphs": [
+            {"tensors": tensors, "inputs": [0], "outputs": [2], "operators": ops, "name": "main"}
+        ],
+        "buffers": buffers,
+    }
+    path.write_bytes(write_model(model))
     return path
 
 

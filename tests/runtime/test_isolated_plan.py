@@ -54,3 +54,20 @@ def test_two_different_graphs_are_said_to_be_so() -> None:
     assert not _same_graph(matches, other)
     jobs, _ = plan_isolated(matches, a, other)
     assert jobs == []
+
+
+def test_an_op_is_fed_what_it_read_when_b_computes_more_before_it() -> None:
+    """B scales its input (a MUL A does not have) before the same CONV_2D: A's conv alone is fed
+    B's conv input (the MUL's output), not B's model input matched to A's: the figure is this
+    op's error, not the MUL's carried in. A different size at that position is not fed."""
+    a = _float()[:2]
+    b = [
+        Activation(0, "x", "float32", (1, 4)),
+        Activation(3, "scaled", "float32", (1, 4), producer="MUL", order=0, inputs=(0,)),
+        Activation(4, "conv", "float32", (1, 4), producer="CONV_2D", order=1, inputs=(3,)),
+    ]
+    (job,) = plan_isolated(match_activations(a, b), a, b)[0]
+    assert job.feeds == (0,) and [s.index for s in job.sources] == [3]
+    b[1] = Activation(3, "scaled", "float32", (1, 8), producer="TILE", order=0, inputs=(0,))
+    (job,) = plan_isolated(match_activations(a, b), a, b)[0]
+    assert [s.index for s in job.sources] == [0]  # only the tensor matched to A's input fits

@@ -5,11 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from runtime.runtime_testlib import cli, fixture_path, no_subgraph_model
+from runtime.runtime_testlib import cli, fixture_path, no_subgraph_model, rfft_model
 
 from tflite_inspect.analysis.compare import CSV_COLUMNS, LAYER_METRICS
 from tflite_inspect.runtime import CompareReport, CompareRequest, compare_models
@@ -281,3 +282,31 @@ def test_failures_in_json_mode_still_print_the_document(
     doc = json.loads(out)
     assert code == 1 and doc["a"]["outcome"]["signal_name"] == "SIGSEGV"
     assert err.count("\n") == 1 and "the interpreter crashed with SIGSEGV" in err
+
+
+def test_complex_outputs_are_compared_on_both_parts(tmp_path: Path) -> None:
+    """A's RFFT2D output against B's, whose signal is scaled by 1.01 first: the output figures
+    are those of the real and imaginary parts side by side (numpy's spectra as the oracle), no
+    top-1 agreement (a complex output is no class scores), no ComplexWarning; per layer, the
+    accumulated error is the same and the isolated one (RFFT2D on B's own input) is none."""
+    a = rfft_model(tmp_path / "a.tflite")
+    b = rfft_model(tmp_path / "b.tflite", gain=1.01)
+    x = np.random.default_rng(4).normal(size=(6, 1, 8)).astype(np.float32)
+    data = tmp_path / "x.npz"
+    np.savez(data, signal=x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = compare_models(CompareRequest(a, b, inputs=data, runs=0, per_layer=True))
+    assert report.failed is None
+    (out,) = report.outputs
+    fa = np.fft.rfft(x.astype(np.float64), axis=-1)
+    fb = np.fft.rfft((x * np.float32(1.01)).astype(np.float64), axis=-1)
+    err = np.concatenate([(fb - fa).real.ravel(), (fb - fa).imag.ravel()])
+    assert out["max_abs_error"] == pytest.approx(np.abs(err).max(), rel=1e-3)
+    assert out["top1_agreement"] is None
+    spectrum = next(r for r in report.layers if r.tensor_name == "spectrum")
+    # a layer's figures are per-sample ones averaged, as the QuantizationDebugger's are
+    per_sample = np.abs(np.concatenate([(fb - fa).real, (fb - fa).imag], axis=-1)).max(axis=(1, 2))
+    assert spectrum.metrics.max_abs_error == pytest.approx(per_sample.mean(), rel=1e-3)
+    # RFFT2D alone on B's own (scaled) signal computes what B did
+    assert spectrum.isolated is not None and spectrum.isolated.max_abs_error == 0

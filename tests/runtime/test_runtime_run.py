@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
-from runtime.runtime_testlib import cli, dynamic_add_model, fixture_path
+from runtime.runtime_testlib import cli, dynamic_add_model, fixture_path, rfft_model
 
 from tflite_inspect.runtime import (
     ChildFailure,
@@ -167,8 +169,6 @@ def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and not err
     assert "top-1 accuracy" in out and "16 labelled samples" in out and "p50" in out
     code, out, _ = cli(capsys, "run", fixture_path("cnn.int8-io"), "--json", "--runs", "2")
-    import json
-
     doc = json.loads(out)
     assert (doc["kind"], doc["outcome"]["status"], doc["outcome"]["backend"]) == (
         "run",
@@ -176,6 +176,40 @@ def test_run_cli_accuracy_and_json(capsys: pytest.CaptureFixture[str]) -> None:
         "ai_edge_litert",
     )
     assert doc["outputs"][0]["name"] == "output_0" and doc["latency"]["runs"] == 2
+
+
+def test_a_complex_output_counts_both_parts(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """RFFT2D's complex64 output: min, max, mean and std over the real and imaginary parts
+    (numpy's own spectrum of the same signal), the preview as pairs, no ComplexWarning (a
+    float cast kept the real parts alone, and numpy printed its warning in the output)."""
+    model = rfft_model(tmp_path / "rfft.tflite")
+    x = np.random.default_rng(3).normal(size=(3, 1, 8)).astype(np.float32)
+    data = _npz(tmp_path, signal=x)
+    want = np.fft.rfft(x.astype(np.float64), axis=-1)
+    parts = np.concatenate([want.real.ravel(), want.imag.ravel()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = run_model(RunRequest(model, inputs=data, runs=0))
+    (out,) = report.outputs
+    assert (out.dtype, out.shape) == ("complex64", [1, 5])
+    assert out.min == pytest.approx(parts.min(), abs=1e-5)
+    assert out.max == pytest.approx(parts.max(), abs=1e-5)
+    assert out.mean == pytest.approx(parts.mean(), abs=1e-5)
+    assert out.std == pytest.approx(parts.std(), abs=1e-5)
+    assert np.allclose(
+        out.preview, np.stack([want[0, 0].real, want[0, 0].imag], axis=-1), atol=1e-5
+    )
+    code, text, err = cli(capsys, "run", model, "--inputs", data, "--runs", "0")
+    assert code == 0 and not err
+    first = want[0, 0]
+    assert (
+        f"{first[1].real:.4g}{'+' if first[1].imag >= 0 else '-'}{abs(first[1].imag):.4g}j" in text
+    )
+    assert "complex64, min..std count real and imaginary parts" in text
+    code, text, _ = cli(capsys, "run", model, "--inputs", data, "--runs", "0", "--json")
+    assert json.loads(text)["outputs"][0]["preview"] == [list(p) for p in out.preview]
 
 
 # -- inputs ------------------------------------------------------------------------------------

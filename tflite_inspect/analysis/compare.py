@@ -86,8 +86,12 @@ def dequantize(
     quantized_dimension: int = 0,
 ) -> np.ndarray:
     """Integer tensor -> float32 with per-tensor or per-axis parameters; float input is returned as
-    float32 and an integer tensor without scales is only cast."""
+    float32 and an integer tensor without scales is only cast. A complex tensor (RFFT2D's output)
+    gives each value's real and imaginary parts side by side (a last axis of 2), so that both
+    count in every figure: a cast to float would keep the real parts alone."""
     arr = np.asarray(values)
+    if arr.dtype.kind == "c":
+        return np.stack([arr.real, arr.imag], axis=-1).astype(np.float32)
     if arr.dtype.kind == "f" or not len(scales):
         return arr.astype(np.float32, copy=False)
     scale = np.asarray(scales, dtype=np.float32)
@@ -193,8 +197,11 @@ def top1(values: np.ndarray) -> np.ndarray | None:
 
 @dataclass
 class OutputStats:
-    """Metrics of one model output over samples (feed dequantized float arrays to `add`)."""
+    """Metrics of one model output over samples (feed dequantized float arrays to `add`).
+    `classes` False: the output cannot be class scores (a complex one, whose last axis after
+    `dequantize` is its real and imaginary parts), so there is no top-1 agreement."""
 
+    classes: bool = True
     samples: int = 0
     max_abs_error: float = 0.0
     _abs_sum: float = 0.0
@@ -229,6 +236,8 @@ class OutputStats:
         self._err_power += float(np.nansum(err * err))
         self._ref_power += float(np.nansum(ref * ref))
         self._cosines.extend(_row_cosines(ref, tst))
+        if not self.classes:
+            return
         a, b = top1(np.asarray(reference)), top1(np.asarray(test))
         if a is not None and b is not None and a.shape == b.shape:
             self._agree += int(np.sum(a == b))
@@ -419,13 +428,8 @@ class Activation:
         return self.dtype.startswith("complex")
 
     def to_float(self, values: np.ndarray) -> np.ndarray:
-        """Float32 values to compare: dequantized, or for a complex tensor each value's real and
-        imaginary parts side by side (a last axis of 2), so that both count in every figure
-        (a cast to float would keep the real parts alone)."""
-        arr = np.asarray(values)
-        if arr.dtype.kind == "c":
-            return np.stack([arr.real, arr.imag], axis=-1).astype(np.float32)
-        return dequantize(arr, self.scales, self.zero_points, self.quantized_dimension)
+        """Float32 values to compare (`dequantize`: complex values as their two parts)."""
+        return dequantize(values, self.scales, self.zero_points, self.quantized_dimension)
 
 
 @dataclass(frozen=True)

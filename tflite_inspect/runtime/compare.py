@@ -110,15 +110,23 @@ class CompareReport:
 
 
 def _pair_outputs(a: RemoteInterpreter, b: RemoteInterpreter) -> list[tuple[int, int]]:
-    """Output pairs by signature name, else by position; only pairs of the same size."""
+    """Output pairs by signature name, else by position; only pairs of the same size, both
+    complex or neither (a complex output is compared on its two parts)."""
     names_b = {s.name: k for k, s in enumerate(b.outputs)}
     if all(s.name in names_b for s in a.outputs):
         pairs = [(k, names_b[s.name]) for k, s in enumerate(a.outputs)]
     else:
         pairs = [(k, k) for k in range(min(len(a.outputs), len(b.outputs)))]
     return [
-        (ka, kb) for ka, kb in pairs if np.prod(a.outputs[ka].shape) == np.prod(b.outputs[kb].shape)
+        (ka, kb)
+        for ka, kb in pairs
+        if np.prod(a.outputs[ka].shape) == np.prod(b.outputs[kb].shape)
+        and _complex(a.outputs[ka].dtype) == _complex(b.outputs[kb].dtype)
     ]
+
+
+def _complex(dtype: str) -> bool:
+    return dtype.startswith("complex")
 
 
 def _load(
@@ -164,7 +172,10 @@ class _Comparison:
                 f"outputs: {len(self.pairs)} of A's {len(ia.outputs)} and B's "
                 f"{len(ib.outputs)} pair up by name or position with equal sizes"
             )
-        self.out_stats = {pair: OutputStats() for pair in self.pairs}
+        self.out_stats = {
+            (ka, kb): OutputStats(classes=not _complex(ia.outputs[ka].dtype))
+            for ka, kb in self.pairs
+        }
         self.layer_stats = {m.test.index: LayerStats() for m in matches}
         self.capture_a = sorted({m.reference.index for m in matches})
         self.capture_b = sorted(

@@ -84,7 +84,8 @@ class TensorSpec:
         return bool(self.scales) and self.dtype.startswith(("int", "uint"))
 
     def to_float(self, raw: np.ndarray) -> np.ndarray:
-        """Dequantized values for a quantized tensor; numbers as float32 otherwise."""
+        """Dequantized values for a quantized tensor; numbers as float32 otherwise, a complex
+        value as its real and imaginary parts (`dequantize`)."""
         return dequantize(raw, self.scales, self.zero_points, self.quantized_dimension)
 
     def describe(self) -> str:

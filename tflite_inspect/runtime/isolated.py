@@ -59,21 +59,24 @@ class IsolatedJob:
 
 
 def _source(
-    a_in: int,
+    a_in: Activation,
     position: int,
     test_inputs: Sequence[int],
     by_reference: dict[int, list[Activation]],
     test: dict[int, Activation],
 ) -> Activation | None:
     """The B tensor to feed for A's input `a_in`: one matched to it among B's op inputs, else
-    any matched to it, else B's op input at the same position; for the output of a QUANTIZE of
-    a float tensor, that float tensor."""
-    candidates = by_reference.get(a_in, [])
+    B's op input at the same position when it has as many elements (B computes something else
+    before this op, e.g. an extra op: the op's own input is what it read), else any matched to
+    it; for the output of a QUANTIZE of a float tensor, that float tensor."""
+    candidates = by_reference.get(a_in.index, [])
     found = next((t for t in candidates if t.index in test_inputs), None)
+    if found is None and position < len(test_inputs):
+        same = test.get(test_inputs[position])
+        if same is not None and same.size == a_in.size and same.is_complex == a_in.is_complex:
+            found = same
     if found is None and candidates:
         found = candidates[0]
-    if found is None and position < len(test_inputs):
-        found = test.get(test_inputs[position])
     # A float tensor B quantizes at run time is fed as it was before QUANTIZE, as the debugger
     # does: that op's figure then includes its input's rounding.
     if found is not None and found.producer == "QUANTIZE" and found.inputs:
@@ -111,7 +114,7 @@ def plan_isolated(
         first = found[0]
         feeds = tuple(i for i in first.reference.inputs if i in ref_index)
         sources = [
-            _source(a_in, k, first.test.inputs, by_reference, test_by_index)
+            _source(ref_index[a_in], k, first.test.inputs, by_reference, test_by_index)
             for k, a_in in enumerate(feeds)
         ]
         if any(s is None for s in sources):

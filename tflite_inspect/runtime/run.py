@@ -32,7 +32,8 @@ TOP_K = 5
 class OutputSummary:
     """One output over all samples (dequantized when the output is quantized). `top_k` lists
     (class, value) of the first sample for classifier-like outputs; `preview` the first values
-    (decoded text for string outputs)."""
+    (decoded text for string outputs, [real, imaginary] pairs for complex ones, whose figures
+    count both parts)."""
 
     name: str
     tensor_name: str
@@ -95,8 +96,15 @@ def summarize_output(spec: TensorSpec, values: list[np.ndarray]) -> OutputSummar
         mean,
         std,
         top,
-        [float(v) for v in f0.ravel()[:8]],
+        _preview(first, f0),
     )
+
+
+def _preview(raw: np.ndarray, floats: np.ndarray) -> list[Any]:
+    """The first 8 values: numbers, or [real, imaginary] pairs for a complex output."""
+    if raw.dtype.kind == "c":
+        return [[float(re), float(im)] for re, im in floats.reshape(-1, 2)[:8]]
+    return [float(v) for v in floats.ravel()[:8]]
 
 
 def file_facts(path: str | Path) -> dict[str, Any]:

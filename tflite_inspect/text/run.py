@@ -34,6 +34,12 @@ LAYER_LEGEND = (
 )
 
 
+def _complex(re: float, im: float) -> str:
+    """One complex value, e.g. -4+9.657j."""
+    sign = "-" if im < 0 else "+"  # -0.0 is written +0
+    return f"{num(re)}{sign}{num(abs(im))}j"
+
+
 def num(x: Any, digits: int = 4) -> str:
     if x is None:
         return "-"
@@ -159,6 +165,11 @@ def run_text(report: RunReport, signature: str | None = None) -> str:
             lines.append(f"  {s.name} top-{len(s.top_k)} of sample 0 ({kind}): {top}")
         elif s.min is None:
             lines.append(f"  {s.name} values of sample 0: {s.preview}")
+        elif s.dtype.startswith("complex"):
+            first = " ".join(_complex(re, im) for re, im in s.preview)
+            more = " …" if math.prod(s.shape) > len(s.preview) else ""
+            lines.append(f"  {s.name} first values of sample 0: {first}{more}")
+            lines.append(f"  {s.name}: {s.dtype}, min..std count real and imaginary parts")
         else:
             first = " ".join(num(v) for v in s.preview)
             more = " …" if math.prod(s.shape) > len(s.preview) else ""
