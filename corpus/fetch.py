@@ -52,6 +52,23 @@ WHEELS: tuple[tuple[str, str, dict[str, str]], ...] = (
             )
         },
     ),
+    (
+        # a streaming int8 wake-word model for microcontrollers: resource variables hold its
+        # state between invocations (VAR_HANDLE, READ/ASSIGN_VARIABLE, CALL_ONCE)
+        "pymicro-wakeword==1.0.0",
+        "c4d53f5aa851360ce7f92b5d921a302c0ac58e9c49f46e74fc23b4d10d153839",
+        {"pymicro_wakeword/models/okay_nabu.tflite": "pymicro_wakeword.okay_nabu.tflite"},
+    ),
+    (
+        # melspectrogram: float inputs of dynamic shape (signature [-1, -1], stored [1, 1]);
+        # hey_jarvis: three subgraphs (IF branches whose tensor names repeat)
+        "wyoming-openwakeword==1.8.2",
+        "f1dd9f2d7558592db30147802b72e31651f4f85890d065f532e8fc2baf3165c2",
+        {
+            f"wyoming_openwakeword/models/{m}.tflite": f"openwakeword.{m}.tflite"
+            for m in ("melspectrogram", "hey_jarvis_v0.1")
+        },
+    ),
 )
 MAX_MEMBER = 256 << 20  # no corpus file is larger; a bigger member is refused
 

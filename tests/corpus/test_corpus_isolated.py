@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tflite_inspect.runtime import CompareRequest, compare_models
+from tflite_inspect.runtime.isolated import VARIABLE_OPS
 
 pytest.importorskip("ai_edge_litert.interpreter")
 
@@ -22,11 +23,19 @@ MODELS = sorted(CORPUS.glob("*.tflite")) if CORPUS.is_dir() else []
 def test_each_op_alone_reproduces_itself(path: Path) -> None:
     if not path.is_file():
         pytest.skip("no real-model corpus (run `make corpus`)")
-    report = compare_models(CompareRequest(path, path, per_layer=True, samples=1, runs=0))
+    # two samples, one after the other: a model with variables (pymicro_wakeword's) carries
+    # its state from the first to the second, in A's interpreter and in B's alike
+    report = compare_models(CompareRequest(path, path, per_layer=True, samples=2, runs=0))
     if not report.a.outcome.ok:
         pytest.skip(f"LiteRT does not run it: {report.a.outcome.line()}")
     assert report.isolated and report.layers
-    layers = [r for r in report.layers if r.op_name not in ("INPUT", "QUANTIZE", "DEQUANTIZE")]
+    variables = [r for r in report.layers if r.op_name in VARIABLE_OPS]
+    assert all("variables" in (r.isolated_skipped or "") for r in variables)
+    layers = [
+        r
+        for r in report.layers
+        if r.op_name not in ("INPUT", "QUANTIZE", "DEQUANTIZE") and r not in variables
+    ]
     measured = [r for r in layers if r.isolated is not None]
     # birdnet fp16: 2 of 35 ops read a bool mask (SELECT_V2), which is not captured
     assert len(measured) >= 0.9 * len(layers), [
@@ -43,6 +52,9 @@ def test_each_op_alone_reproduces_itself(path: Path) -> None:
             continue
         assert iso.max_abs_error <= 1e-6, (row.op_name, row.tensor_idx)
         assert iso.num_elements == acc.num_elements
+        assert acc.max_abs_error == 0, (row.op_name, row.tensor_idx)  # the same model, the same run
+    for out in report.outputs:
+        assert out["max_abs_error"] == 0 or out["nonfinite_a"], out
     for row in report.layers:
         if row.isolated is None:
             assert row.isolated_skipped, row.op_name

@@ -79,6 +79,31 @@ CONVERSIONS = ("QUANTIZE", "DEQUANTIZE")
 # -- element-wise helpers ----------------------------------------------------------------------
 
 
+def quantize_values(
+    values: np.ndarray,
+    dtype: Any,
+    scales: Sequence[float],
+    zero_points: Sequence[int],
+    quantized_dimension: int = 0,
+    batched: bool = False,
+) -> np.ndarray:
+    """Float -> an integer type with these scales and zero points (rounded, saturated): the
+    inverse of `dequantize`. `batched`: `values` holds samples along a leading axis (per-axis
+    parameters shift by one)."""
+    info = np.iinfo(np.dtype(dtype))
+    scale = np.asarray(scales, dtype=np.float64)
+    zero = np.asarray(zero_points if len(zero_points) else (0,), dtype=np.float64)
+    arr = np.asarray(values, dtype=np.float64)
+    if scale.size > 1 and arr.ndim > batched:
+        shape = [1] * arr.ndim
+        shape[quantized_dimension + batched] = -1
+        scale, zero = scale.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero[:1]
+    else:
+        scale, zero = scale[:1], zero[:1]
+    q = np.rint(arr / scale) + zero
+    return np.clip(q, info.min, info.max).astype(dtype)
+
+
 def dequantize(
     values: np.ndarray,
     scales: Sequence[float],

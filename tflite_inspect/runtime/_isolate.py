@@ -208,6 +208,9 @@ class OneOp:
         self._in = [d["index"] for d in self.interp.get_input_details()]
         self._out = [d["index"] for d in self.interp.get_output_details()]
         self._in_dtypes = [d["dtype"] for d in self.interp.get_input_details()]
+        # A quantized reference (an int8 A against another int8 B): B's dequantized values are
+        # quantized with the op's own input parameters, never cast (a cast turns 0.37 into 0)
+        self._in_quant = [_quantization(d) for d in self.interp.get_input_details()]
         self._shapes = [tuple(int(x) for x in d["shape"]) for d in self.interp.get_input_details()]
         self._sizes = [int(np.prod(shape)) for shape in self._shapes]
         self._one = list(self._shapes)  # the inputs' shapes for one sample
@@ -245,7 +248,7 @@ class OneOp:
         try:
             self._resize(batch)
             for j, (index, v) in enumerate(zip(self._in, values, strict=True)):
-                arr = v.reshape(batch[j]).astype(self._in_dtypes[j], copy=False)
+                arr = self._typed(j, v.reshape(batch[j]))
                 self.interp.set_tensor(index, arr)
             self.interp.invoke()
             outs = [self.interp.get_tensor(i) for i in self._out]
@@ -274,6 +277,16 @@ class OneOp:
             return None
         return rows
 
+    def _typed(self, j: int, values: np.ndarray) -> np.ndarray:
+        """Input `j`'s values in its type: float values quantized for an integer input with
+        quantization parameters, otherwise cast."""
+        dtype, quant = self._in_dtypes[j], self._in_quant[j]
+        if quant is not None and values.dtype.kind == "f" and np.dtype(dtype).kind in "iu":
+            from ..analysis.compare import quantize_values
+
+            return quantize_values(values, dtype, *quant)
+        return values.astype(dtype, copy=False)
+
     def run(self, values: list[np.ndarray]) -> list[np.ndarray]:
         """The op's outputs for one sample's input values (reshaped and cast to its inputs)."""
         if self._batched:  # allocated for a chunk by run_stacked
@@ -290,7 +303,7 @@ class OneOp:
                     self.interp.resize_tensor_input(self._in[j], list(arr.shape))
                     self._shapes[j], self._sizes[j] = tuple(arr.shape), arr.size
                     resized = True
-            arrays.append(arr.astype(self._in_dtypes[j], copy=False))
+            arrays.append(self._typed(j, arr))
         if resized:
             self.interp.allocate_tensors()
         for index, arr in zip(self._in, arrays, strict=True):
@@ -305,3 +318,15 @@ def _pack(model: Any) -> bytes:
     builder = flatbuffers.Builder(1024)
     builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
     return bytes(builder.Output())
+
+
+def _quantization(details: dict[str, Any]) -> tuple[list[float], list[int], int] | None:
+    """(scales, zero points, axis) of a tensor's details; None when it has no scales. Per-axis
+    parameters count the axis of one sample, so only per-tensor ones (what activations have)
+    are kept: a stacked chunk adds a leading axis."""
+    q = details.get("quantization_parameters") or {}
+    scales = [float(x) for x in q.get("scales", ())]
+    if len(scales) != 1:
+        return None
+    zeros = [int(x) for x in q.get("zero_points", ())]
+    return scales, zeros, 0

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.compare import dequantize
+from ..analysis.compare import dequantize, quantize_values
 from ..flatbuf.source import SPECIAL_FILES
 from ..text.units import fmt_bytes
 
@@ -112,18 +112,9 @@ class Samples:
 def quantize(values: np.ndarray, spec: TensorSpec, batched: bool = False) -> np.ndarray:
     """Float -> the input's integer type with its scale and zero point (rounded, saturated).
     `batched`: `values` holds samples along a leading axis (per-axis parameters shift by one)."""
-    info = np.iinfo(np.dtype(spec.dtype))
-    scale = np.asarray(spec.scales, dtype=np.float64)
-    zero = np.asarray(spec.zero_points or (0,), dtype=np.float64)
-    arr = np.asarray(values, dtype=np.float64)
-    if scale.size > 1 and arr.ndim > batched:
-        shape = [1] * arr.ndim
-        shape[spec.quantized_dimension + batched] = -1
-        scale, zero = scale.reshape(shape), zero.reshape(shape) if zero.size > 1 else zero[:1]
-    else:
-        scale, zero = scale[:1], zero[:1]
-    q = np.rint(arr / scale) + zero
-    return np.clip(q, info.min, info.max).astype(spec.dtype)
+    return quantize_values(
+        values, spec.dtype, spec.scales, spec.zero_points, spec.quantized_dimension, batched
+    )
 
 
 def _fits(shape: Sequence[int], spec: TensorSpec) -> bool:

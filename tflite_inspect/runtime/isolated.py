@@ -24,6 +24,9 @@ from .session import ChildSession
 
 __all__ = ["IsolatedJob", "Isolation", "Isolator", "plan_isolated"]
 
+VARIABLE_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE", "CALL_ONCE"})
+"""Ops whose output is the model's state kept between invocations: alone they have none."""
+
 LABEL = "isolated: "
 """The progress label of the isolated runs (the child may run A and B too: compare_models)."""
 
@@ -103,6 +106,11 @@ def plan_isolated(
             skipped[m.test.index] = f"a {m.test.producer} (a conversion, not a layer)"
         elif m.test.producer is None or m.reference.producer is None:
             skipped[m.test.index] = "a model input"
+        elif m.reference.producer in VARIABLE_OPS:
+            skipped[m.test.index] = (
+                f"a {m.reference.producer}: the model's variables (its state between "
+                "invocations) do not exist in the op alone"
+            )
         elif m.test.producer != m.reference.producer:
             skipped[m.test.index] = (
                 f"B's op is {m.test.producer}, A's {m.reference.producer}: not the same layer"

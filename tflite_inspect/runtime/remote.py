@@ -123,8 +123,11 @@ class RemoteInterpreter:
         self.config = config
         self.model_path = model_path
         self.label = label
-        # one child may hold several models (a compare loads A and B in one): the key names both
-        self.key = f"{model_path}|{config.key}"
+        # one child may hold several models (a compare loads A and B in one): each load is its
+        # own interpreter, even of one file twice (a model with variables keeps its state in
+        # the interpreter: A against itself must not share one)
+        session.loads += 1
+        self.key = f"{session.loads}|{model_path}|{config.key}"
         self.info, _ = session.call(
             Command.LOAD,
             {

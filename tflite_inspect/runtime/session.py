@@ -86,6 +86,7 @@ class ChildSession:
         self._labels: dict[int, str] = {}  # request id -> the label of its progress
         self.failure: RunOutcome | None = None
         self._next_id = 0
+        self.loads = 0  # interpreters built in the child: each RemoteInterpreter its own
         self._buffer = b""
         self._phase = "starting"
         self.tmp = make_tmpdir()  # tflite-inspect-PID-*: swept if this process is SIGKILLed
