@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from check.check_testlib import ADD, CUSTOM, opcode, write
 
-from support.tflite_builder import add_model
+from support.tflite_builder import add_model, placeholder_conv_model, write_model
 from tflite_inspect.check import check_targets, installed_runtimes
 from tflite_inspect.check.data import InstalledRuntime
 from tflite_inspect.check.probe import ProbeResult
@@ -81,6 +81,7 @@ def test_micro_fits_exactly_when_tflm_allocates_in_the_arena(
     sig = [f for f in v.findings if f.rule == "shape_signature"]
     assert len(sig) == 1 and sig[0].severity == "info" and not v.errors
     assert "tflite-micro" in v.decided_by and "allocated" in v.decided_by
+    assert "invoked once on zeros" in v.decided_by  # load, allocate and one invoke, as said
 
     code, out = _exit(
         capsys, "check", str(path), "--target", "micro", "--arena-size", str(4 * used)
@@ -200,3 +201,38 @@ def test_tflm_arena_messages_read_as_arena_too_small() -> None:
         assert [f.kind for f in parse_errors(f"TFLM failed to allocate tensors: {text}")] == [
             "arena"
         ], text
+
+
+def test_a_failure_at_a_placeholder_shape_settles_nothing_and_inputs_settle_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A model LiteRT cannot prepare at its stored input shape [1, 1, 1, 1], which its signature
+    [1, -1, -1, 1] says is a placeholder: the probe is "unsettled" (not "does not fit") and says
+    how to settle it; with --inputs at [1, 5, 5, 1] the probe runs it and decides."""
+    import numpy as np
+
+    _needs_litert()
+    path = tmp_path / "placeholder.tflite"
+    path.write_bytes(write_model(placeholder_conv_model()))
+    with open_model(path) as model:
+        report = check_targets(model, ["litert"], runtimes=["ai-edge-litert"])
+        (probe,) = report.probes
+        assert probe.status == "unsettled", probe
+        assert "stored shape of dynamic input image [1, 1, 1, 1]" in probe.message
+        assert "check --inputs FILE" in probe.message
+        assert report.targets["litert"].decided_by.startswith("static rules (")
+        data = tmp_path / "x.npz"
+        np.savez(data, image=np.ones((1, 1, 5, 5, 1), np.float32))
+        report = check_targets(model, ["litert"], runtimes=["ai-edge-litert"], inputs=data)
+        (probe,) = report.probes
+        assert probe.ok and probe.message.endswith("first sample of x.npz"), probe
+        assert report.targets["litert"].decided_by.startswith("the ai-edge-litert")
+    assert main(["check", str(path), "--inputs", str(data)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(path), "--no-probe", "--inputs", str(data)]) == 2
+    assert "--inputs feeds the litert probe" in capsys.readouterr().err
+    bad = tmp_path / "bad.npz"
+    np.savez(bad, image=np.ones((1, 3), np.float32))
+    assert main(["check", str(path), "--inputs", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "image" in err, err

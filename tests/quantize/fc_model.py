@@ -3,11 +3,9 @@ is a multiple of every block size, which no committed fixture has."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from support.tflite_builder import tensor, write_model
+from support.tflite_builder import tensor, weighted_op_model, write_model
 
 FULLY_CONNECTED = 9
 ADD = 0
@@ -19,42 +17,19 @@ def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False)
     rng = np.random.default_rng(seed)
     weights = rng.normal(0, 0.1, (units, depth)).astype("<f4")
     bias = rng.normal(0, 0.1, (units,)).astype("<f4")
-    model: dict[str, Any] = {
-        "version": 3,
-        "operator_codes": [
-            {
-                "deprecated_builtin_code": FULLY_CONNECTED,
-                "builtin_code": FULLY_CONNECTED,
-                "version": 1,
-            }
+    model = weighted_op_model(
+        FULLY_CONNECTED,
+        ("FullyConnectedOptions", {"fused_activation_function": 0}),
+        [
+            tensor("x", [1, depth]),
+            tensor("fc/weights", [units, depth], buffer=1),
+            tensor("fc/bias", [units], buffer=2),
+            tensor("fc/out", [1, units]),
         ],
-        "subgraphs": [
-            {
-                "tensors": [
-                    tensor("x", [1, depth]),
-                    tensor("fc/weights", [units, depth], buffer=1),
-                    tensor("fc/bias", [units], buffer=2),
-                    tensor("fc/out", [1, units]),
-                ],
-                "inputs": [0],
-                "outputs": [3],
-                "operators": [
-                    {
-                        "opcode_index": 0,
-                        "inputs": [0, 1, 2],
-                        "outputs": [3],
-                        "builtin_options": (
-                            "FullyConnectedOptions",
-                            {"fused_activation_function": 0},
-                        ),
-                    }
-                ],
-                "name": "main",
-            }
-        ],
-        "description": "fc test model",
-        "buffers": [{}, {"data": weights.tobytes()}, {"data": bias.tobytes()}],
-    }
+        weights.tobytes(),
+        bias.tobytes(),
+        "fc test model",
+    )
     if add:
         sg = model["subgraphs"][0]
         model["operator_codes"].append(

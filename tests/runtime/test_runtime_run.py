@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from runtime.runtime_testlib import cli, dynamic_add_model, fixture_path, rfft_model
 
+from support.tflite_builder import placeholder_conv_model, write_model
 from tflite_inspect.runtime import (
     ChildFailure,
     ChildSession,
@@ -210,6 +211,30 @@ def test_a_complex_output_counts_both_parts(
     assert "complex64, min..std count real and imaginary parts" in text
     code, text, _ = cli(capsys, "run", model, "--inputs", data, "--runs", "0", "--json")
     assert json.loads(text)["outputs"][0]["preview"] == [list(p) for p in out.preview]
+
+
+def test_a_placeholder_input_shape_is_not_where_the_model_must_run(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Stored [1, 1, 1, 1], signature [1, -1, -1, 1], a 3x3 conv: LiteRT cannot allocate it at
+    the stored shape, which is a placeholder. With --inputs at [1, 5, 5, 1] it runs (the load
+    failed before: allocation waits for the shapes fed); without, the error says why and what
+    to do, as one line."""
+    model = tmp_path / "placeholder.tflite"
+    model.write_bytes(write_model(placeholder_conv_model()))
+    data = _npz(tmp_path, image=np.ones((2, 1, 5, 5, 1), np.float32))
+    report = run_model(RunRequest(model, inputs=data, runs=2))
+    assert report.outcome.ok, report.outcome.line()
+    assert report.fed_shapes == [[1, 5, 5, 1]] and report.latency is not None
+    (out,) = report.outputs
+    assert (out.min, out.max, out.shape) == (9.0, 9.0, [1, 3, 3, 1])
+    code, text, _ = cli(capsys, "run", model, "--inputs", data, "--runs", "0")
+    assert code == 0 and "fed as [1, 5, 5, 1] (signature [1, -1, -1, 1])" in text
+    code, text, err = cli(capsys, "run", model, "--runs", "0")
+    assert code == 1 and not text
+    assert len(err.strip().splitlines()) == 1, err
+    assert "ran at the stored shape of dynamic input image [1, 1, 1, 1]" in err
+    assert "give --inputs at the shape the model is used at" in err
 
 
 # -- inputs ------------------------------------------------------------------------------------

@@ -174,3 +174,57 @@ def string_buffer(*items: bytes) -> bytes:
     for s in items:
         offsets.append(offsets[-1] + len(s))
     return struct.pack(f"<{len(items) + 2}i", len(items), *offsets) + b"".join(items)
+
+
+def weighted_op_model(
+    code: int,
+    options: tuple[str, dict[str, Any]],
+    tensors: list[dict[str, Any]],
+    weights: bytes,
+    bias: bytes,
+    description: str = "",
+) -> dict[str, Any]:
+    """One op of builtin `code` with these options on `tensors` = [input, weights (buffer 1),
+    bias (buffer 2), output]: out = op(in, weights, bias)."""
+    model: dict[str, Any] = {
+        "version": 3,
+        "operator_codes": [{"deprecated_builtin_code": code, "builtin_code": code, "version": 1}],
+        "subgraphs": [
+            {
+                "tensors": tensors,
+                "inputs": [0],
+                "outputs": [3],
+                "operators": [
+                    {
+                        "opcode_index": 0,
+                        "inputs": [0, 1, 2],
+                        "outputs": [3],
+                        "builtin_options": options,
+                    }
+                ],
+                "name": "main",
+            }
+        ],
+        "buffers": [{}, {"data": weights}, {"data": bias}],
+    }
+    if description:
+        model["description"] = description
+    return model
+
+
+def placeholder_conv_model() -> dict[str, Any]:
+    """A 3x3 VALID float CONV_2D (ones, bias 0) on an image of dynamic height and width: stored
+    [1, 1, 1, 1] (a placeholder, as converters write one; too small for the kernel, so LiteRT
+    cannot prepare it there), signature [1, -1, -1, 1]. At [1, 5, 5, 1] of ones it gives nine 9s."""
+    return weighted_op_model(
+        3,  # CONV_2D
+        ("Conv2DOptions", {"padding": 1, "stride_w": 1, "stride_h": 1}),  # VALID
+        [
+            tensor("image", [1, 1, 1, 1], shape_signature=[1, -1, -1, 1]),
+            tensor("filter", [1, 3, 3, 1], buffer=1),
+            tensor("bias", [1], buffer=2),
+            tensor("out", [1, 1, 1, 1], shape_signature=[1, -1, -1, 1]),
+        ],
+        struct.pack("<9f", *([1.0] * 9)),
+        struct.pack("<f", 0.0),
+    )

@@ -14,6 +14,7 @@ revision it was transcribed from. Nothing here imports TensorFlow, an interprete
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Sequence
 
@@ -145,10 +146,12 @@ def check_targets(
     timeout_s: float = 120.0,
     runtimes: Iterable[str] | None = None,
     cancel: threading.Event | None = None,
+    inputs: str | os.PathLike[str] | None = None,
 ) -> CheckReport:
     """Checks `model` for the given targets (default: all). With `probe`, the model file is
     loaded by each installed interpreter in a child process (TFLite Micro only when "micro" is a
-    target and the tflite-micro wheel is installed); `runtimes` limits the probe to these
+    target and the tflite-micro wheel is installed) and invoked once, on the first sample of
+    `inputs` when given (InputError when it does not fit); `runtimes` limits the probe to these
     package names ("ai-edge-litert", "tensorflow", "tflite-micro"). `arena_limit` (bytes) is the
     micro arena to fit into: TFLM is built with exactly that arena. Raises ValueError for an unknown target; interpreter failures are findings."""
     chosen = _targets(targets)
@@ -170,5 +173,6 @@ def check_targets(
         timeout_s=timeout_s,
         cancel=cancel,
         micro_limit=arena_limit,
+        inputs=inputs,
     )
     return with_probes(model, report, probes, chosen, arena_limit)

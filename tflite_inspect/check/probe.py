@@ -60,8 +60,9 @@ class MicroArena:
 
 @dataclass(frozen=True)
 class ProbeResult:
-    """How one runtime took the model: `status` "ok", "error", "crashed", "timeout", "oom" or
-    "skipped"; `message` one line; `findings` the per-op reading of the error text."""
+    """How one runtime took the model: `status` "ok", "error", "crashed", "timeout", "oom",
+    "skipped" or "unsettled" (it failed at the stored shape of an input with dynamic dims, a
+    placeholder); `message` one line; `findings` the per-op reading of the error text."""
 
     runtime: str
     version: str
@@ -195,8 +196,14 @@ PROBE_OK = "loaded, allocated and invoked once on generated inputs"
 
 
 def _probe_interpreter(
-    path: str, rt: InstalledRuntime, timeout_s: float, cancel: threading.Event | None
+    path: str,
+    rt: InstalledRuntime,
+    timeout_s: float,
+    cancel: threading.Event | None,
+    inputs: str | None = None,
 ) -> ProbeResult:
+    import numpy as np
+
     from ..runtime import (
         ChildFailure,
         ChildSession,
@@ -204,33 +211,57 @@ def _probe_interpreter(
         InterpreterConfig,
         Limits,
         RemoteInterpreter,
+        load_samples,
     )
     from ..runtime.inputs import random_samples
+    from ..runtime.run import placeholder_inputs
 
     backend = "litert" if rt.name == "ai-edge-litert" else "tensorflow"
     env = {"TF_CPP_MIN_LOG_LEVEL": "3"}
-    message = PROBE_OK
+    message = PROBE_OK if inputs is None else f"{PROBE_ON} {Path(inputs).name}"
+    remote = None
+    fed: list[list[int]] = []
     try:
         with ChildSession(
             limits=Limits(timeout_s=timeout_s), cancel=cancel, env=env, label=f"check {rt.name}"
         ) as session:
             remote = RemoteInterpreter(session, path, InterpreterConfig(backend=backend))
             info = remote.backend
-            # loading is not running: invoke once on generated inputs, so a model whose first
-            # invoke crashes does not "fit"
+            # loading is not running: invoke once on generated inputs (or the first sample of
+            # `inputs`), so a model whose first invoke crashes does not "fit"
             try:
-                samples = random_samples(remote.inputs, 1, seed=0)
+                samples = (
+                    random_samples(remote.inputs, 1, seed=0)
+                    if inputs is None
+                    else load_samples(inputs, remote.inputs, 1)
+                )
             except InputError as err:
+                if inputs is not None:
+                    raise
                 message = f"loaded and allocated; not invoked ({err})"
             else:
+                fed = [list(np.shape(v)) for v in samples.values[0].values()]
                 remote.run(samples.values)
     except ChildFailure as err:
         o = err.outcome
         text = o.details or o.message
+        placeholder = placeholder_inputs(remote.inputs, fed) if remote is not None else None
+        if placeholder is not None and o.status in ("error", "crashed"):
+            # at a placeholder shape a failure settles nothing: the shape used decides
+            line = (
+                f"failed at the stored shape of dynamic input {placeholder}, a placeholder "
+                f"(`check --inputs FILE` probes at the shape it is used at): {o.message}"
+            )
+            return ProbeResult(
+                rt.name, rt.version, "unsettled", line, parse_errors(text), details=text
+            )
         return ProbeResult(
             rt.name, rt.version, o.status, o.line(), parse_errors(text), details=text
         )
     return ProbeResult(rt.name, rt.version, "ok", message, delegate=info.get("delegate"))
+
+
+PROBE_ON = "loaded, allocated and invoked once on the first sample of"
 
 
 _ARENA = re.compile(r"Arena allocation (total|head|tail) (\d+) bytes")
@@ -277,12 +308,23 @@ def _probe_micro(path: str, rt: InstalledRuntime, arena_size: int, timeout_s: fl
             rt.name,
             rt.version,
             "ok",
-            f"allocated in a {given} arena",
+            f"allocated in a {given} arena, invoked once on zeros",
             arena=arena,
             details=stderr,
             arena_size=arena_size,
         )
     text = stderr.strip()
+    if answer.get("stage") == "invoke":  # allocated: what stderr holds are the arena figures
+        return ProbeResult(
+            rt.name,
+            rt.version,
+            "error",
+            f"allocated in a {given} arena; the invoke failed: {answer.get('error')}",
+            parse_errors(text),
+            arena=arena,
+            details=text,
+            arena_size=arena_size,
+        )
     lead = next((ln.strip() for ln in text.splitlines() if ln.strip()), answer.get("error", ""))
     return ProbeResult(
         rt.name,
@@ -343,11 +385,14 @@ def probe_model(
     timeout_s: float = 120.0,
     cancel: threading.Event | None = None,
     micro_limit: int | None = None,
+    inputs: str | os.PathLike[str] | None = None,
 ) -> tuple[ProbeResult, ...]:
     """Probes `path` with each runtime (default: every installed LiteRT / tf.lite interpreter,
     plus TFLite Micro when `micro` and the wheel is installed; see `probe_micro_fit` for the
-    arenas `micro_arena` and `micro_limit`). Never raises for what an interpreter does; a
-    missing file raises FileNotFoundError before any child starts."""
+    arenas `micro_arena` and `micro_limit`). The interpreters invoke once on generated inputs,
+    or on the first sample of `inputs` (.npy/.npz, as `run` reads them: InputError when it does
+    not fit). Never raises for what an interpreter does; a missing file raises
+    FileNotFoundError before any child starts."""
     p = str(Path(path))
     if not Path(p).is_file():
         raise FileNotFoundError(p)
@@ -357,7 +402,8 @@ def probe_model(
         if cancel is not None and cancel.is_set():
             break
         if rt.name in ("ai-edge-litert", "tensorflow"):
-            results.append(_probe_interpreter(p, rt, timeout_s, cancel))
+            feed = None if inputs is None else str(inputs)
+            results.append(_probe_interpreter(p, rt, timeout_s, cancel, feed))
         elif rt.name == "tflite-micro" and micro:
             results += probe_micro_fit(
                 p, rt, generous=micro_arena, limit=micro_limit, timeout_s=timeout_s

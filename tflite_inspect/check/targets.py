@@ -76,8 +76,9 @@ def _overruled(findings: list[CheckFinding], by: str) -> list[CheckFinding]:
     ]
 
 
-_UNDECIDED = ("skipped", "timeout")
-"""Probe outcomes that settle nothing: the static rules decide."""
+_UNDECIDED = ("skipped", "timeout", "unsettled")
+"""Probe outcomes that settle nothing: the static rules decide ("unsettled": the model failed
+at the stored shape of an input with dynamic dims, a placeholder)."""
 
 
 def _primary(installed: Sequence[InstalledRuntime]) -> InstalledRuntime | None:

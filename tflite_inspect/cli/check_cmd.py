@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         help="do not load the model in the installed interpreters",
     )
     p.add_argument(
+        "--inputs",
+        metavar="FILE",
+        help=".npy or .npz whose first sample the litert probe invokes on (arrays by input "
+        "name or position, as for run); default: generated inputs at the stored shapes (a "
+        "placeholder for inputs with dynamic dims)",
+    )
+    p.add_argument(
         "--timeout",
         type=float,
         default=120.0,
@@ -103,18 +110,27 @@ def _probing(args: argparse.Namespace) -> Any:
 def cmd_check(args: argparse.Namespace) -> int:
     from ..analysis.report import document
     from ..check import check_targets
+    from ..runtime.inputs import InputError
 
     targets = _requested(args)
     if args.arena_size is not None and "micro" not in targets:
         raise UserError("--arena-size applies to --target micro", 2)
-    with open_model_or_fail(args.model) as model, _probing(args):
-        report = check_targets(
-            model,
-            targets,
-            probe=not args.no_probe,
-            arena_limit=args.arena_size,
-            timeout_s=args.timeout,
+    if args.inputs is not None and (args.no_probe or "litert" not in targets):
+        raise UserError(
+            "--inputs feeds the litert probe: it needs --target litert, no --no-probe", 2
         )
+    with open_model_or_fail(args.model) as model, _probing(args):
+        try:
+            report = check_targets(
+                model,
+                targets,
+                probe=not args.no_probe,
+                arena_limit=args.arena_size,
+                timeout_s=args.timeout,
+                inputs=args.inputs,
+            )
+        except InputError as err:
+            raise UserError(str(err), 2) from None
     fits = report.fits(targets)
     if args.json:
         body = report.to_dict()

@@ -88,6 +88,12 @@ def _spec(name: str, d: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _dynamic(details: dict[str, Any]) -> bool:
+    """Whether a tensor's details have a dynamic dim (-1 in shape_signature)."""
+    sig = details.get("shape_signature")
+    return sig is not None and any(int(x) < 0 for x in sig)
+
+
 class Loaded:
     """A built and allocated interpreter for one signature (or the primary subgraph when the model
     has none). Raises the interpreter's errors from construction and `allocate_tensors()`."""
@@ -118,7 +124,17 @@ class Loaded:
             experimental_preserve_all_tensors=preserve,
         )
         phase("allocating")
-        self.interp.allocate_tensors()
+        # Why allocating at the stored input shapes failed, for a model whose inputs have
+        # dynamic dims (-1 in shape_signature): the stored shape is a placeholder (openWakeWord's
+        # melspectrogram stores [1, 1] and cannot be prepared at it), so the interpreter is
+        # allocated at the first feed, at the shapes fed. None once allocated.
+        self.deferred: str | None = None
+        try:
+            self.interp.allocate_tensors()
+        except RuntimeError as err:
+            if not any(_dynamic(d) for d in self.interp.get_input_details()):
+                raise
+            self.deferred = str(err).strip()
         self.signatures = list(self.interp.get_signature_list())
         self.signature = self._pick_signature(signature)
         self.runner = None
@@ -140,11 +156,10 @@ class Loaded:
         self._shapes = {s["index"]: tuple(s["shape"]) for s in self.inputs}
         self.ops = [op for op in self.interp._get_ops_details() if op["op_name"] != "DELEGATE"]
         delegated = len(self.ops) != len(self.interp._get_ops_details())
-        self.delegate = (
-            ("XNNPACK" if self.resolver in ("AUTO", "BUILTIN") else "a delegate")
-            if delegated
-            else "none"
-        )
+        default = "XNNPACK" if self.resolver in ("AUTO", "BUILTIN") else "a delegate"
+        self.delegate = default if delegated else "none"
+        if self.deferred is not None and self.resolver in ("AUTO", "BUILTIN"):
+            self.delegate = "XNNPACK (applied when allocated)"
 
     def _pick_signature(self, wanted: str | None) -> str | None:
         if wanted is not None:
@@ -166,6 +181,7 @@ class Loaded:
             "resolver": self.resolver,
             "delegate": self.delegate,
             "threads": self.threads,
+            "deferred_allocation": self.deferred,
             "preserve_all_tensors": self.preserve,
             "signatures": self.signatures,
             "signature": self.signature,
@@ -258,8 +274,15 @@ class Loaded:
                 self.interp.resize_tensor_input(spec["index"], list(arr.shape))
                 self._shapes[spec["index"]] = tuple(arr.shape)
                 resized = True
-        if resized:
-            self.interp.allocate_tensors()
+        if resized or self.deferred is not None:
+            try:
+                self.interp.allocate_tensors()
+            except RuntimeError as err:  # the interpreter repeats the load's failure first
+                text, before = str(err).strip(), self.deferred
+                if before and text.startswith(before) and len(text) > len(before):
+                    raise RuntimeError(text[len(before) :].strip()) from None
+                raise
+            self.deferred = None
         for spec, arr in zip(self.inputs, arrays, strict=True):
             self.interp.set_tensor(spec["index"], arr)
 

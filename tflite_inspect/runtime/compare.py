@@ -29,7 +29,7 @@ from .isolated import Isolator
 from .outcome import ChildFailure, RunOutcome
 from .remote import InterpreterConfig, Latency, RemoteInterpreter
 from .request import CompareRequest
-from .run import file_facts
+from .run import file_facts, placeholder_hint
 from .session import ChildSession, Progress
 
 __all__ = ["CHUNK_BYTES", "CompareReport", "Side", "chunk_size", "compare_models"]
@@ -371,6 +371,9 @@ def compare_models(
                 if progress is not None:
                     progress("comparing", done, len(data))
         except ChildFailure:
+            fed = [list(np.shape(v)) for v in data.values[0].values()]
+            for side, interp in ((report.a, ia), (report.b, ib)):
+                side.outcome = placeholder_hint(side.outcome, interp.inputs, fed)
             return report
         loop.finish(done)
         if r.runs > 0:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -131,6 +131,7 @@ class RunReport:
     model: dict[str, Any]
     outcome: RunOutcome
     inputs: list[TensorSpec] = field(default_factory=list)
+    fed_shapes: list[list[int]] = field(default_factory=list)  # each input's, in sample 0
     source: str = ""
     samples: int = 0
     outputs: list[OutputSummary] = field(default_factory=list)
@@ -142,6 +143,7 @@ class RunReport:
             "file": self.model,
             "outcome": self.outcome.to_dict(),
             "inputs": [asdict(s) for s in self.inputs],
+            "fed_shapes": self.fed_shapes,
             "source": self.source,
             "samples": self.samples,
             "outputs": [asdict(o) for o in self.outputs],
@@ -181,6 +183,7 @@ def run_model(
         report.source, report.samples = data.source, len(data)
         if not len(data):
             raise_empty(r.inputs)
+        report.fed_shapes = [list(np.shape(data.values[0][s.name])) for s in interp.inputs]
         try:
             results = interp.run(data.values)
             report.outputs = [
@@ -191,8 +194,36 @@ def run_model(
             if r.runs > 0:
                 report.latency = interp.latency(data.values[0], r.runs, r.warmup)
         except ChildFailure as failure:
-            report.outcome = failure.outcome.with_backend(interp.backend)
+            outcome = failure.outcome.with_backend(interp.backend)
+            report.outcome = placeholder_hint(outcome, interp.inputs, report.fed_shapes)
     return report
+
+
+def placeholder_inputs(specs: list[TensorSpec], fed: list[list[int]]) -> str | None:
+    """The inputs with dynamic dims (-1 in their signature) that were fed at their stored shape,
+    a placeholder the converter wrote (openWakeWord's melspectrogram stores [1, 1] and fails
+    there), e.g. "input [1, 1] (signature [-1, -1])"; None when there is none."""
+    names = [
+        f"{s.name} {list(s.shape)} (signature {list(s.shape_signature)})"
+        for s, shape in zip(specs, fed, strict=False)
+        if any(d < 0 for d in s.shape_signature) and tuple(shape) == tuple(s.shape)
+    ]
+    return ", ".join(names) or None
+
+
+def placeholder_hint(
+    outcome: RunOutcome, specs: list[TensorSpec], fed: list[list[int]]
+) -> RunOutcome:
+    """An error's hint when it came at placeholder shapes (`placeholder_inputs`): the model may
+    need the shape it is used at."""
+    found = placeholder_inputs(specs, fed)
+    if found is None or outcome.status != "error" or outcome.hint is not None:
+        return outcome
+    hint = (
+        f"ran at the stored shape of dynamic input {found}, a placeholder: give --inputs at "
+        "the shape the model is used at"
+    )
+    return replace(outcome, hint=hint)
 
 
 def raise_empty(inputs: str | Path | None) -> None:

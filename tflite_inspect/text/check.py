@@ -34,8 +34,9 @@ def probe_lines(report: CheckReport) -> list[str]:
     if not report.probes:
         return []
     lines = ["runtime probe (load, allocate and one invoke, in a child process)"]
+    width = max(8, *(len(p.status) for p in report.probes))
     for p in report.probes:
-        lines.append(f"  {p.label:<34} {p.status:<8} {p.message}")
+        lines.append(f"  {p.label:<34} {p.status:<{width}} {p.message}")
         for f in p.findings:
             lines.append(f"    - {f.message}" + (f" (node {f.node})" if f.node is not None else ""))
     return lines

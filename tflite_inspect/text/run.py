@@ -122,6 +122,16 @@ def class_scores(s: Any) -> str | None:
     return "logits" if "logit" in s.name.lower() else None
 
 
+def _fed(spec: Any, fed: list[list[int]], k: int) -> str:
+    """For an input with dynamic dims: the shape it was fed at, against its signature."""
+    if k >= len(fed) or not any(d < 0 for d in spec.shape_signature):
+        return ""
+    sig = list(spec.shape_signature)
+    if tuple(fed[k]) == tuple(spec.shape):
+        return f"  (signature {sig}: ran at the stored shape, a placeholder; --inputs sets one)"
+    return f"  fed as {fed[k]} (signature {sig})"
+
+
 def run_text(report: RunReport, signature: str | None = None) -> str:
     """The run in words; `signature` names what ran (the CLI knows it, the UI shows its own)."""
     o = report.outcome
@@ -131,11 +141,11 @@ def run_text(report: RunReport, signature: str | None = None) -> str:
         *([f"signature {signature}"] if signature else []),
         f"inputs   {report.source}",
     ]
-    for spec in report.inputs:
+    for k, spec in enumerate(report.inputs):
         note = ""
         if spec.is_quantized:
             note = "  (float values quantized with the input's scale and zero point)"
-        lines.append(f"  {spec.describe()}{note}")
+        lines.append(f"  {spec.describe()}{note}{_fed(spec, report.fed_shapes, k)}")
     rows = [
         (
             s.name,
