@@ -11,9 +11,12 @@ FULLY_CONNECTED = 9
 ADD = 0
 
 
-def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False) -> bytes:
+def fc_model(
+    depth: int = 256, units: int = 8, seed: int = 0, add: bool = False, out: str = "fc/out"
+) -> bytes:
     """With `add`, the FULLY_CONNECTED output goes through ADD with a constant [1, units]
-    tensor (a rank-2 float constant that no weight recipe of litert-quantizer quantizes)."""
+    tensor (a rank-2 float constant that no weight recipe of litert-quantizer quantizes);
+    `out` names the FULLY_CONNECTED output."""
     rng = np.random.default_rng(seed)
     weights = rng.normal(0, 0.1, (units, depth)).astype("<f4")
     bias = rng.normal(0, 0.1, (units,)).astype("<f4")
@@ -24,7 +27,7 @@ def fc_model(depth: int = 256, units: int = 8, seed: int = 0, add: bool = False)
             tensor("x", [1, depth]),
             tensor("fc/weights", [units, depth], buffer=1),
             tensor("fc/bias", [units], buffer=2),
-            tensor("fc/out", [1, units]),
+            tensor(out, [1, units]),
         ],
         weights.tobytes(),
         bias.tobytes(),

@@ -195,6 +195,20 @@ def test_already_quantized_input_is_refused(tmp_path: Path) -> None:
     assert not list(tmp_path.iterdir())
 
 
+def test_repeated_tensor_names_are_refused_before_the_quantizer_starts(tmp_path: Path) -> None:
+    """litert-quantizer refuses a model whose tensor names repeat ("not unique in the model",
+    after loading it in the child); quantize says so first, where they repeat, exit 2."""
+    model = tmp_path / "fc.tflite"
+    model.write_bytes(fc_model(out="x"))  # the input's name again
+    out = tmp_path / "out"
+    _one_error_line(
+        _cli("quantize", str(model), "-o", str(out), "--recipe", "dynamic-int8"),
+        "litert-quantizer needs every tensor name to be unique in the model",
+        "'x' names subgraph 0 tensor 0 and subgraph 0 tensor 3",
+    )
+    assert not out.exists()
+
+
 def test_static_recipe_without_calibration_is_refused(tmp_path: Path) -> None:
     _one_error_line(
         _cli("quantize", str(FLOAT), "-o", str(tmp_path), "--recipe", "static-int16x8"),

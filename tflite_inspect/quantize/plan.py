@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..analysis.quantmode import quantization_summary
 from ..model import open_model
@@ -55,6 +56,13 @@ def float_ops(path: Path) -> list[FloatOp]:
             )
         if main is None:
             raise QuantizeError(f"{path}: the model has no subgraph to quantize")
+        repeated = _repeated_names(model)
+        if repeated:
+            raise QuantizeError(
+                f"{path}: litert-quantizer needs every tensor name to be unique in the model, "
+                f"and {repeated}; rename them in the source before converting (e.g. per "
+                "branch of an IF or WHILE)"
+            )
 
         def names(indices: Sequence[int]) -> tuple[str, ...]:
             return tuple(main.tensors[i].name for i in indices if 0 <= i < len(main.tensors))
@@ -63,6 +71,27 @@ def float_ops(path: Path) -> list[FloatOp]:
             FloatOp(op.index, op.opcode_name, names(op.outputs), names(op.inputs))
             for op in main.operators
         ]
+
+
+def _repeated_names(model: Any) -> str | None:
+    """What repeats when tensor names are not unique across the model's subgraphs (what
+    litert-quantizer refuses after loading it, as "Tensor name ... is not unique"), e.g.
+    "'arg0' names subgraph 1 tensor 0 and subgraph 2 tensor 0 (3 names repeat)"; None when
+    each is unique."""
+    where: dict[str, list[tuple[int, int]]] = {}
+    for sg in model.subgraphs:
+        for t in sg.tensors:
+            where.setdefault(t.name, []).append((sg.index, t.index))
+    repeats = {name: places for name, places in where.items() if len(places) > 1}
+    if not repeats:
+        return None
+    name, places = next(iter(repeats.items()))
+    spots = [f"subgraph {g} tensor {i}" for g, i in places[:3]]
+    if len(places) > 3:
+        spots.append(f"{len(places) - 3} more")
+    first = ", ".join(spots[:-1]) + " and " + spots[-1]
+    count = f" ({len(repeats)} names repeat)" if len(repeats) > 1 else ""
+    return f"{name!r} names {first}{count}"
 
 
 def _why(model: object, mode: str) -> str:
