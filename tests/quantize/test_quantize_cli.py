@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 from quantize.fc_model import fc_model
 
+from support.tflite_builder import placeholder_conv_model, write_model
 from tflite_inspect.cli import main
 from tflite_inspect.model import Model, Subgraph, Tensor, open_model
 from tflite_inspect.model.quantization import BlockwiseDetails
@@ -207,6 +208,25 @@ def test_repeated_tensor_names_are_refused_before_the_quantizer_starts(tmp_path:
         "'x' names subgraph 0 tensor 0 and subgraph 0 tensor 3",
     )
     assert not out.exists()
+
+
+def test_a_placeholder_input_shape_leaves_a_note_not_a_failure(tmp_path: Path) -> None:
+    """The float model cannot run at its stored input shape [1, 1, 1, 1] (signature
+    [1, -1, -1, 1]), nor can its quantized copy: the copy is written, and a note says it was not
+    run and how to run it (it was "does not run in the interpreter" and no file)."""
+    model = tmp_path / "placeholder.tflite"
+    model.write_bytes(write_model(placeholder_conv_model()))
+    out = tmp_path / "out"
+    proc = _cli("quantize", str(model), "-o", str(out), "--recipe", "float16", "--json")
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(proc.stdout)["results"]
+    assert result["outcome"] == "written", result
+    assert any("not run: at the stored shape of dynamic input image" in n for n in result["notes"])
+    written = Path(result["path"])
+    data = tmp_path / "x.npz"
+    np.savez(data, image=np.ones((1, 1, 5, 5, 1), np.float32))
+    report = run_model(RunRequest(written, inputs=data, runs=0))
+    assert report.outcome.ok and report.outputs[0].max == 9.0
 
 
 def test_static_recipe_without_calibration_is_refused(tmp_path: Path) -> None:

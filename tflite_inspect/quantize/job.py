@@ -29,7 +29,7 @@ from ..runtime.inputs import InputError, TensorSpec, feed_arrays, load_samples, 
 from ..runtime.outcome import ChildFailure
 from ..runtime.protocol import Command, input_key
 from ..runtime.remote import InterpreterConfig, RemoteInterpreter
-from ..runtime.run import file_facts
+from ..runtime.run import file_facts, placeholder_inputs
 from ..runtime.session import ChildSession, Limits, Progress
 from .plan import QuantizeError, float_ops, output_path, refuse_target, resolve_keep
 from .recipes import BLOCK_SIZES, RECIPES
@@ -211,7 +211,9 @@ class _Run:
             )
             result.unsupported = list(answer.get("unsupported", []))
             result.notes = list(answer.get("notes", []))
-            self._verify(part)
+            unsettled = self._verify(part)
+            if unsettled:
+                result.notes.append(unsettled)
             facts = file_facts(part)
             _commit(part, target, r.force or target.parent != r.outdir)
             result.outcome, result.path = "written", target
@@ -227,19 +229,36 @@ class _Run:
             result.seconds = round(time.monotonic() - t0, 3)
         return result
 
-    def _verify(self, part: Path) -> None:
+    def _verify(self, part: Path) -> str | None:
+        """Raises QuantizeError when the written model does not verify or does not run on
+        generated inputs; returns a note when running settled nothing (it failed at the stored
+        shape of an input with dynamic dims, a placeholder the float model stores too)."""
         try:
             with open_model(part):
                 pass
         except Exception as err:
             raise QuantizeError(f"the quantized model does not verify: {err}") from err
+        interp = None
+        fed: list[list[int]] = []
         try:
             interp = RemoteInterpreter(self.session, str(part), InterpreterConfig())
-            interp.run(random_samples(interp.inputs, 1, seed=0).values)
+            samples = random_samples(interp.inputs, 1, seed=0).values
+            fed = [list(np.shape(v)) for v in samples[0].values()]
+            interp.run(samples)
         except ChildFailure as failure:
+            placeholder = placeholder_inputs(interp.inputs, fed) if interp is not None else None
+            if placeholder is not None and failure.outcome.status in ("error", "crashed"):
+                if not self.session.alive:
+                    raise
+                return (
+                    f"not run: at the stored shape of dynamic input {placeholder}, a "
+                    f"placeholder, the interpreter says {failure.outcome.message!r}; "
+                    "`tflite-inspect run OUT --inputs FILE` runs it at the shape it is used at"
+                )
             raise QuantizeError(
                 f"the quantized model does not run in the interpreter: {failure.outcome.line()}"
             ) from failure
+        return None
 
 
 def open_run(request: QuantizeRequest, session: ChildSession, report: QuantizeReport) -> _Run:
